@@ -1,0 +1,170 @@
+"""The JSON Canvas gives for a conversation and its messages, per endpoint (canvas-api.md section 2).
+
+Each endpoint returns a slightly different shape: the index has short participants and
+no messages, show has the long participants and all messages newest first, and so on.
+``Shape`` names those differences so the handlers only say which one they want.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .clock import iso
+from .conversations import Message, Participant
+from .state import SandboxState
+
+GROUP_AVATAR = "https://canvas.instructure.com/images/messages/avatar-group-50.png"
+MAX_AVATAR_PARTICIPANTS = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    long_participants: bool = False  # common_courses, common_groups, avatar_url, forwarded authors
+    messages: str = "none"  # none | all | latest
+    context_name: bool = True
+    contexts: bool = True  # audience_contexts and avatars (dropped for batch results)
+
+
+INDEX = Shape()
+SHOW = Shape(long_participants=True, messages="all")
+CREATED = Shape(long_participants=True, messages="latest")
+BATCH_CREATED = Shape(context_name=False, contexts=False)
+ADDED = Shape(long_participants=True, messages="latest", context_name=False)
+UPDATED = Shape(long_participants=True)
+
+
+def message_json(state: SandboxState, message: Message, base_url: str, participating: list[int] | None = None) -> dict:
+    files = state.files
+    attachments = [files.files[fid].as_json(base_url) for fid in message.attachment_ids if fid in files.files]
+    out = {
+        "id": message.id,
+        "created_at": iso(message.created_at),
+        "body": message.body,
+        "author_id": message.author_id,
+        "generated": message.generated,
+        "media_comment": message.media_comment,
+        "forwarded_messages": [message_json(state, m, base_url) for m in message.forwarded],
+        "attachments": attachments,
+    }
+    if participating is not None:
+        out["participating_user_ids"] = participating
+    return out
+
+
+def _forwarded_authors(messages: list[Message]) -> set[int]:
+    authors: set[int] = set()
+    stack = [f for m in messages for f in m.forwarded]
+    while stack:
+        message = stack.pop()
+        authors.add(message.author_id)
+        stack.extend(message.forwarded)
+    return authors
+
+
+def _ordered_participants(participant: Participant) -> list[int]:
+    """Most recent authors first (never-authored last), then by name, as Canvas orders them."""
+    conversation = participant.conversation
+    rows = list(conversation.participants.values())
+    rows.sort(key=lambda p: (p.last_authored_at is None, -(p.last_authored_at.timestamp() if p.last_authored_at else 0)))
+    return [p.user_id for p in rows]
+
+
+def conversation_json(
+    state: SandboxState,
+    participant: Participant,
+    base_url: str,
+    shape: Shape = INDEX,
+    *,
+    include_avatars: bool = False,
+    visible: bool = True,
+) -> dict:
+    world = state.world
+    conversation = participant.conversation
+    me = participant.user_id
+    ordered = _ordered_participants(participant)
+    others = [uid for uid in ordered if uid != me]
+    audience = others or [me]
+    last = participant.last_human_message() if participant.last_message_at is not None else None
+    authored = participant.last_authored_message()
+    newest = participant.messages[-1] if participant.messages else None
+
+    properties = []
+    if newest is not None and newest.author_id == me:
+        properties.append("last_author")
+    if any(m.attachment_ids for m in participant.messages):
+        properties.append("attachments")
+    if any(m.media_comment for m in participant.messages):
+        properties.append("media_objects")
+
+    people = list(ordered)
+    if shape.long_participants:
+        people += sorted(_forwarded_authors(participant.messages) - set(people))
+    show_avatars = include_avatars and len(people) <= MAX_AVATAR_PARTICIPANTS
+    participants_json = []
+    for uid in people:
+        user = world.users[uid]
+        entry = {"id": uid, "name": user.short_name, "full_name": user.name}
+        if shape.long_participants:
+            entry["common_courses"] = world.common_courses(me, uid) if uid != me else {}
+            entry["common_groups"] = world.common_groups(me, uid) if uid != me else {}
+            entry["avatar_url"] = user.avatar_url(base_url)
+        elif show_avatars:
+            entry["avatar_url"] = user.avatar_url(base_url)
+        participants_json.append(entry)
+
+    out = {
+        "id": conversation.id,
+        "subject": conversation.subject,
+        "workflow_state": participant.workflow_state,
+        "last_message": last.body[:100] if last else None,
+        "last_message_at": iso(participant.last_message_at),
+        "last_authored_message": authored.body[:100] if authored else None,
+        "last_authored_message_at": iso(participant.visible_last_authored_at),
+        "message_count": participant.message_count,
+        "subscribed": participant.subscribed,
+        "private": conversation.private,
+        "starred": participant.starred,
+        "properties": properties,
+        "audience": audience,
+        "participants": participants_json,
+        "visible": visible,
+        "context_code": conversation.context_code,
+    }
+    if shape.contexts:
+        out["audience_contexts"] = _audience_contexts(state, me, others)
+        out["avatar_url"] = GROUP_AVATAR if len(others) != 1 else world.users[others[0]].avatar_url(base_url)
+    if shape.context_name:
+        name = world.context_name(conversation.context_code)
+        if name is None and len(conversation.tags) == 1:
+            name = world.context_name(next(iter(conversation.tags)))
+        if name is not None:
+            out["context_name"] = name
+    if shape.messages == "all":
+        out["messages"] = [
+            message_json(state, m, base_url, _participating(participant, m)) for m in reversed(participant.messages)
+        ]
+        out["submissions"] = []
+    elif shape.messages == "latest" and participant.messages:
+        m = participant.messages[-1]
+        out["messages"] = [message_json(state, m, base_url, _participating(participant, m))]
+    return out
+
+
+def _participating(participant: Participant, message: Message) -> list[int]:
+    conversation = participant.conversation
+    return sorted(uid for uid, p in conversation.participants.items() if message in p.messages)
+
+
+def _audience_contexts(state: SandboxState, me: int, others: list[int]) -> dict:
+    """Shared courses and groups; enrollment types only when there is exactly one other person."""
+    world = state.world
+    courses: dict[str, list[str]] = {}
+    groups: dict[str, list[str]] = {}
+    for uid in others:
+        for cid, types in world.common_courses(me, uid).items():
+            courses.setdefault(cid, [])
+            if len(others) == 1:
+                courses[cid] = types
+        for gid in world.common_groups(me, uid):
+            groups[gid] = ["Member"] if len(others) == 1 else []
+    return {"courses": courses, "groups": groups}

@@ -1,0 +1,78 @@
+"""The error answers of real Canvas, one function per shape (canvas-api.md section 7)."""
+
+from __future__ import annotations
+
+import itertools
+
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+
+WWW_AUTHENTICATE = {"WWW-Authenticate": 'Bearer realm="canvas-lms"'}
+_error_reports = itertools.count(1000)
+
+
+def not_found() -> JSONResponse:
+    return JSONResponse({"errors": [{"message": "The specified resource does not exist."}]}, status_code=404)
+
+
+def invalid_token() -> JSONResponse:
+    return JSONResponse(
+        {"errors": [{"message": "Invalid access token."}]}, status_code=401, headers=WWW_AUTHENTICATE
+    )
+
+
+def unauthenticated() -> JSONResponse:
+    return JSONResponse(
+        {"status": "unauthenticated", "errors": [{"message": "user authorization required"}]},
+        status_code=401,
+        headers=WWW_AUTHENTICATE,
+    )
+
+
+def unauthorized() -> JSONResponse:
+    return JSONResponse(
+        {"status": "unauthorized", "errors": [{"message": "user not authorized to perform that action"}]},
+        status_code=401,
+        headers=WWW_AUTHENTICATE,
+    )
+
+
+def attribute_errors(*pairs: tuple[str, str], status: int = 400) -> JSONResponse:
+    """The top-level array shape of create, add_message and add_recipients."""
+    return JSONResponse([{"attribute": a, "message": m} for a, m in pairs], status_code=status)
+
+
+def validation_errors(field: str, *messages: dict) -> JSONResponse:
+    """Model validation: ``{"errors": {field: [...]}}``."""
+    return JSONResponse({"errors": {field: list(messages)}}, status_code=400)
+
+
+def message_error(message: str, status: int = 400) -> JSONResponse:
+    """The ``{"message": ...}`` shape of batch update."""
+    return JSONResponse({"message": message}, status_code=status)
+
+
+def errors_message(message: str, status: int = 400) -> JSONResponse:
+    """``{"errors": [{"message": ...}]}`` for a missing required parameter."""
+    return JSONResponse({"errors": [{"message": message}]}, status_code=status)
+
+
+def internal_error() -> JSONResponse:
+    return JSONResponse(
+        {
+            "errors": [{"message": "An error occurred.", "error_code": "internal_server_error"}],
+            "error_report_id": next(_error_reports),
+        },
+        status_code=500,
+    )
+
+
+def unavailable() -> Response:
+    return PlainTextResponse("503 Service Unavailable\n", status_code=503)
+
+
+def rate_limited() -> Response:
+    return PlainTextResponse(
+        "403 Forbidden (Rate Limit Exceeded)\n",
+        status_code=403,
+        headers={"X-Rate-Limit-Remaining": "0.0"},
+    )

@@ -1,0 +1,128 @@
+"""What happens when someone writes: the store changes and the live events go out.
+
+The API handlers and the simulated activity both go through these functions, so a
+message from either emits exactly the events real Canvas would, to exactly the
+participants who may see them.
+"""
+
+from __future__ import annotations
+
+from .conversations import Conversation, Message
+from .events import Origin, conversation_created, conversation_forwarded, conversation_message_created
+from .state import SandboxState
+
+
+def conversation_tags(state: SandboxState, sender_id: int, recipient_ids: list[int], context_code: str | None) -> set[str]:
+    """The course and group tags a conversation is filed under (Canvas's ``filter[]`` values)."""
+    if context_code:
+        return {context_code}
+    world = state.world
+    shared_courses: set[int] | None = None
+    shared_groups: set[int] | None = None
+    for uid in recipient_ids:
+        courses = set(world.course_ids_of(uid)) & set(world.course_ids_of(sender_id))
+        groups = set(world.group_ids_of(uid)) & set(world.group_ids_of(sender_id))
+        shared_courses = courses if shared_courses is None else shared_courses | courses
+        shared_groups = groups if shared_groups is None else shared_groups | groups
+    tags = {f"course_{c}" for c in shared_courses or ()}
+    tags |= {f"group_{g}" for g in shared_groups or ()}
+    return tags
+
+
+def added_text(state: SandboxState, user_ids: list[int], actor_id: int) -> str:
+    """ "X was added to the conversation by Y" / "X, Y, and Z were added ..." (short names)."""
+    names = [state.world.users[u].short_name for u in user_ids]
+    actor = state.world.users[actor_id].name
+    if len(names) == 1:
+        return f"{names[0]} was added to the conversation by {actor}"
+    listed = ", ".join(names[:-1]) + (", and " if len(names) > 2 else " and ") + names[-1]
+    return f"{listed} were added to the conversation by {actor}"
+
+
+def post_message(
+    state: SandboxState,
+    origin: Origin,
+    conversation: Conversation,
+    author_id: int,
+    body: str,
+    *,
+    recipient_ids: list[int] | None = None,
+    generated: bool = False,
+    attachment_ids: tuple[int, ...] = (),
+    media_comment: dict | None = None,
+    forwarded: tuple[Message, ...] = (),
+    update_for_sender: bool = True,
+) -> Message:
+    message = state.conversations.add_message(
+        conversation,
+        author_id,
+        body,
+        recipient_ids=recipient_ids,
+        generated=generated,
+        attachment_ids=attachment_ids,
+        media_comment=media_comment,
+        forwarded=forwarded,
+        update_for_sender=update_for_sender,
+    )
+    receivers = [uid for uid, p in conversation.participants.items() if p.messages and p.messages[-1] is message]
+    state.hub.publish(
+        conversation_message_created(origin, state.now(), conversation.id, message.id, author_id, message.created_at),
+        receivers,
+    )
+    return message
+
+
+def start_conversation(
+    state: SandboxState,
+    origin: Origin,
+    sender_id: int,
+    recipient_ids: list[int],
+    subject: str | None,
+    body: str,
+    *,
+    private: bool,
+    context_code: str | None = None,
+    reuse: bool = True,
+    attachment_ids: tuple[int, ...] = (),
+    media_comment: dict | None = None,
+    forwarded: tuple[Message, ...] = (),
+) -> tuple[Conversation, Message]:
+    """Create (or, for a private pair, reuse) a conversation and post its first message.
+
+    As in Canvas the sender's own view is not updated: a new conversation is absent
+    from the sender's inbox and shows under ``sent``.
+    """
+    tags = conversation_tags(state, sender_id, recipient_ids, context_code)
+    conversation, is_new = state.conversations.start(
+        sender_id, recipient_ids, subject, private=private, context_code=context_code, tags=tags, reuse=reuse
+    )
+    if not is_new:
+        conversation.tags |= tags
+    message = post_message(
+        state, origin, conversation, sender_id, body,
+        attachment_ids=attachment_ids, media_comment=media_comment, forwarded=forwarded,
+        update_for_sender=False,
+    )
+    if is_new:
+        event = conversation_created(origin, state.now(), conversation.id, conversation.updated_at)
+        state.hub.publish(event, list(conversation.participants))
+    return conversation, message
+
+
+def add_people(
+    state: SandboxState, origin: Origin, conversation: Conversation, actor_id: int, user_ids: list[int]
+) -> Message | None:
+    """Add participants to a group conversation: a generated message and ``conversation_forwarded``."""
+    new = [uid for uid in dict.fromkeys(user_ids) if uid not in conversation.participants]
+    if not new:
+        return None
+    text = added_text(state, new, actor_id)
+    message = state.conversations.add_participants(conversation, actor_id, new, text)
+    event = conversation_forwarded(origin, state.now(), conversation.id, conversation.updated_at)
+    state.hub.publish(event, list(conversation.participants))
+    if message is not None:
+        state.hub.publish(
+            conversation_message_created(origin, state.now(), conversation.id, message.id, actor_id, message.created_at),
+            list(conversation.participants),
+        )
+    return message

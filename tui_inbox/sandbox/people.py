@@ -1,0 +1,99 @@
+"""The seeded school: courses, sections, a group and about forty people, from ``--seed``.
+
+The first teacher (``DEMO_TEACHER``) is the demo's user: every student is enrolled in
+at least one of that teacher's courses, so each can write to the teacher and back.
+Names come in several scripts because real rosters do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+
+from .world import Course, Group, Section, User, World
+
+COURSES = [
+    # id, name, code, state
+    (1, "Introduction to Biology", "BIO 101", "available"),
+    (2, "Organic Chemistry", "CHEM 210", "available"),
+    (3, "World History", "HIST 150", "available"),
+    (4, "Statistics for Scientists", "STAT 200", "completed"),  # concluded: messaging refused
+]
+
+STAFF = [
+    # id, full name, short name, role, courses
+    (1, "Margaret Okafor", "Maggie Okafor", "teacher", (1, 2, 4)),
+    (2, "Hiroshi Tanaka", "Hiroshi", "teacher", (3,)),
+    (3, "Priya Raman", "Priya", "ta", (1, 2)),
+    (4, "Omar Haddad", "Omar", "ta", (3,)),
+]
+
+STUDENT_NAMES = [
+    "Jane Doe", "Bob Martinez", "Alice Nguyen", "Carlos Silva", "Dana Whitfield", "Ethan Brooks",
+    "Fatima Al-Sayed", "Grace Kim", "Henry Olsen", "Isabel Costa", "Jamal Wright", "Kate Novak",
+    "Liam O'Connor", "Maya Patel", "Noah Fischer", "Olivia Rossi", "Pedro Alves", "Quinn Harper",
+    "Rosa Jiménez", "Sam Taylor", "Tomás Herrera", "Uma Desai", "Victor Lindqvist", "Wen Li",
+    "李小龙", "王芳", "ليلى حداد", "محمد الفارسي", "Zoë 🌟 Müller", "Søren Kierkegaard-Hansen",
+    "Анна Петрова", "Nguyễn Thị Mai", "[bold]Bobby[/bold] Tables",
+]
+
+OBSERVER = (60, "Linda Doe", "Linda Doe", "observer")
+
+
+def token_for(seed: int, user_id: int) -> str:
+    """A Canvas-looking token (``<shard>~<64 chars>``), stable for a seed."""
+    digest = hashlib.sha256(f"tui-inbox-sandbox:{seed}:{user_id}".encode()).hexdigest()
+    return f"7~{digest}"
+
+
+def _short(full: str) -> str:
+    return full.split()[0] if " " in full and full.isascii() else full
+
+
+def _sortable(full: str) -> str:
+    parts = full.split()
+    return f"{parts[-1]}, {' '.join(parts[:-1])}" if len(parts) > 1 else full
+
+
+def _login(full: str, user_id: int) -> str:
+    ascii_name = "".join(ch for ch in full.lower() if ch.isascii() and (ch.isalnum() or ch == " "))
+    slug = ".".join(ascii_name.split()) or f"user{user_id}"
+    return f"{slug}@example.edu"
+
+
+def seed_people(world: World, seed: int) -> int:
+    """Fill the world; returns the demo teacher's id."""
+    rng = random.Random(seed)
+    for cid, name, code, state in COURSES:
+        world.add_course(Course(cid, name, code, state, sis_course_id=f"2026-{code.replace(' ', '')}"))
+        world.add_section(Section(cid * 10 + 1, cid, f"{code} Section 1"))
+        world.add_section(Section(cid * 10 + 2, cid, f"{code} Section 2"))
+
+    for uid, full, short, role, courses in STAFF:
+        world.add_user(User(uid, full, short, _sortable(full), _login(full, uid), role, token_for(seed, uid)))
+        for cid in courses:
+            world.enroll(uid, cid, role)
+
+    students = []
+    for offset, full in enumerate(STUDENT_NAMES):
+        uid = 10 + offset
+        user = User(uid, full, _short(full), _sortable(full), _login(full, uid), "student", token_for(seed, uid),
+                    time_zone=rng.choice(["America/Denver", "America/New_York", "Europe/Berlin", "Asia/Tokyo"]))
+        world.add_user(user)
+        students.append(uid)
+        # Everyone takes one of the demo teacher's courses; many take a second course too.
+        first = 1 if offset % 2 == 0 else 2
+        world.enroll(uid, first, "student", section_id=first * 10 + 1 + (offset % 4 == 3))
+        if rng.random() < 0.5:
+            world.enroll(uid, 3, "student")
+        if offset < 6:
+            world.enroll(uid, 4, "student")
+
+    oid, full, short, role = OBSERVER
+    world.add_user(User(oid, full, short, _sortable(full), _login(full, oid), role, token_for(seed, oid),
+                        observee_ids=(10,)))
+    world.enroll(oid, 1, "observer")
+
+    lab = [1, 3] + [uid for uid in students if 1 in world.course_ids_of(uid)][:5]
+    world.add_group(Group(1, "Lab Group A", 1, member_ids=lab))
+    return 1

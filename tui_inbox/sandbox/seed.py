@@ -1,0 +1,15 @@
+"""Fills a fresh sandbox state with its seeded school, deterministically from ``--seed``."""
+
+from __future__ import annotations
+
+from .files import FileStore
+from .people import seed_people
+from .state import SandboxState
+
+
+def seed_state(state: SandboxState) -> None:
+    state.files = FileStore(state.now)
+    state.demo_user_id = seed_people(state.world, state.knobs.seed)
+    from .inbox_seed import seed_conversations
+
+    seed_conversations(state)

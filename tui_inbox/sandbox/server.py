@@ -1,0 +1,138 @@
+"""Running the sandbox: in a background thread of this process, or as the ``sandbox`` command."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import socket
+import sys
+import threading
+import time
+from dataclasses import dataclass
+
+import uvicorn
+
+from .app import build_app
+from .seed import seed_state
+from .state import Knobs, SandboxState
+
+
+@dataclass
+class SandboxInfo:
+    base_url: str
+    live_url: str
+    users: list[dict]
+
+    def as_json(self) -> dict:
+        return {"base_url": self.base_url, "live_url": self.live_url, "users": self.users}
+
+    def token_of(self, role: str, index: int = 0) -> str:
+        return [u for u in self.users if u["role"] == role][index]["token"]
+
+
+def listed_users(state: SandboxState) -> list[dict]:
+    """The seeded teacher first, then everyone else by id."""
+    users = sorted(state.world.users.values(), key=lambda u: (u.id != state.demo_user_id, u.id))
+    return [{"id": u.id, "name": u.name, "role": u.role, "token": u.token} for u in users]
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.setblocking(False)
+    return sock
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+class RunningSandbox:
+    """A sandbox served from a daemon thread; ``stop()`` (or leaving ``with``) shuts it down."""
+
+    def __init__(self, knobs: Knobs | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.state = SandboxState(knobs or Knobs())
+        seed_state(self.state)
+        self.app = build_app(self.state)
+        self._sock = _bind(host, port)
+        bound_port = self._sock.getsockname()[1]
+        base = f"http://{_url_host(host)}:{bound_port}"
+        self.info = SandboxInfo(base, f"ws://{_url_host(host)}:{bound_port}/live", listed_users(self.state))
+        config = uvicorn.Config(
+            self.app, log_level="warning", access_log=False, lifespan="on", ws="websockets-sansio",
+            timeout_graceful_shutdown=2,
+        )
+        self._server = uvicorn.Server(config)
+        self._server.install_signal_handlers = lambda: None  # the owner of the process decides
+        self._thread: threading.Thread | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def base_url(self) -> str:
+        return self.info.base_url
+
+    @property
+    def live_url(self) -> str:
+        return self.info.live_url
+
+    def start(self, timeout: float = 15.0) -> "RunningSandbox":
+        def serve() -> None:
+            self.loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(self.loop)
+            self.loop.run_until_complete(self._server.serve(sockets=[self._sock]))
+            self.loop.close()
+
+        self._thread = threading.Thread(target=serve, name="sandbox", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the sandbox server did not start")
+            time.sleep(0.005)
+        return self
+
+    def call(self, fn, *args):
+        """Run ``fn(*args)`` on the server's loop (state is only touched there) and return its result."""
+        async def run():
+            result = fn(*args)
+            if asyncio.iscoroutine(result):
+                result = await result
+            return result
+
+        return asyncio.run_coroutine_threadsafe(run(), self.loop).result(10)
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(10)
+        try:
+            self._sock.close()
+        except OSError:
+            pass
+
+    def __enter__(self) -> "RunningSandbox":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def serve_forever(knobs: Knobs, host: str, port: int) -> int:
+    """The ``tui-inbox sandbox`` command: print the JSON line, serve until SIGINT or SIGTERM."""
+    sandbox = RunningSandbox(knobs, host, port)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    sandbox.start()
+    sys.stdout.write(json.dumps(sandbox.info.as_json(), ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        sandbox.stop()
+    return 0

@@ -1,0 +1,58 @@
+"""Everything one running sandbox knows: people, conversations, files, topics, jobs, events."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .clock import Clock
+from .conversations import ConversationStore
+from .events import EventHub
+from .progress import ProgressStore
+from .world import World
+
+
+@dataclass
+class Knobs:
+    """Behaviour switches for demos, tests and benchmarks (the command's flags)."""
+
+    seed: int = 1
+    conversations: int = 0  # extra conversations in the teacher's inbox
+    latency_ms: float = 0.0
+    fail_rate: float = 0.0
+    throttle: bool = False
+    activity: float = 0.0  # seconds between simulated actions; 0 = quiet
+    now: datetime | None = None  # fixed start of the clock, for reproducible runs
+    # Leaky bucket (canvas-api.md section 7); tests shrink these to reach the limit quickly.
+    throttle_hwm: float = 600.0
+    throttle_max: float = 800.0
+    throttle_leak: float = 10.0
+    throttle_upfront: float = 50.0
+    # How long a batch update takes per conversation, so Progress visibly advances.
+    batch_item_seconds: float = 0.0002
+
+
+class SandboxState:
+    def __init__(self, knobs: Knobs) -> None:
+        self.knobs = knobs
+        self.clock = Clock(knobs.now)
+        self.world = World()
+        self.conversations = ConversationStore(self.clock.now)
+        self.progress = ProgressStore(self.clock.now)
+        self.hub = EventHub()
+        # Filled in by their own modules when the app is built (files.py, discussions.py).
+        self.files = None
+        self.discussions = None
+        self.batches: dict[int, "object"] = {}
+        self.tasks: set[asyncio.Task] = set()
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def spawn(self, coro) -> asyncio.Task:
+        """Run background work (batch jobs, async sends) and keep it referenced until done."""
+        task = asyncio.get_running_loop().create_task(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return task

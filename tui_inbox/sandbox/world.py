@@ -1,0 +1,244 @@
+"""People and places of the sandbox: users, courses, sections, groups, enrollments.
+
+This is the part of Canvas that decides who may message whom (the "address book")
+and what a context code such as ``course_3_students`` expands to.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+ENROLLMENT_TYPES = {
+    "teacher": "TeacherEnrollment",
+    "ta": "TaEnrollment",
+    "student": "StudentEnrollment",
+    "observer": "ObserverEnrollment",
+}
+# The synthetic suffixes Canvas accepts after a course code, and the enrollment they pick.
+SUFFIX_TYPES = {
+    "teachers": "TeacherEnrollment",
+    "tas": "TaEnrollment",
+    "students": "StudentEnrollment",
+    "observers": "ObserverEnrollment",
+}
+SUFFIX_LABELS = {"teachers": "Teachers", "tas": "TAs", "students": "Students", "observers": "Observers"}
+# Roles that may message a whole course or its students (Canvas's send_messages_all).
+SEND_ALL_TYPES = {"TeacherEnrollment", "TaEnrollment"}
+
+CONTEXT_RE = re.compile(r"\A(course|section|group|discussion_topic)_(\d+)(_([a-z]+))?\Z")
+USER_ID_RE = re.compile(r"\A\d+\Z")
+
+
+@dataclass(slots=True)
+class User:
+    id: int
+    name: str  # full name
+    short_name: str
+    sortable_name: str
+    login: str
+    role: str  # teacher, ta, student, observer: the role the sandbox lists it under
+    token: str
+    time_zone: str = "America/Denver"
+    observee_ids: tuple[int, ...] = ()
+
+    def avatar_url(self, base_url: str) -> str:
+        return f"{base_url}/images/thumbnails/{self.id}/avatar-50.png"
+
+
+@dataclass(slots=True)
+class Course:
+    id: int
+    name: str
+    course_code: str
+    workflow_state: str = "available"  # "completed" means concluded
+    sis_course_id: str | None = None
+
+    @property
+    def concluded(self) -> bool:
+        return self.workflow_state == "completed"
+
+
+@dataclass(slots=True)
+class Section:
+    id: int
+    course_id: int
+    name: str
+
+
+@dataclass(slots=True)
+class Group:
+    id: int
+    name: str
+    course_id: int | None
+    member_ids: list[int] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Enrollment:
+    user_id: int
+    course_id: int
+    section_id: int
+    type: str  # StudentEnrollment, TeacherEnrollment, ...
+
+
+class World:
+    """Registry of people and contexts, with the lookups Canvas's address book makes."""
+
+    def __init__(self) -> None:
+        self.users: dict[int, User] = {}
+        self.by_token: dict[str, User] = {}
+        self.courses: dict[int, Course] = {}
+        self.sections: dict[int, Section] = {}
+        self.groups: dict[int, Group] = {}
+        self.enrollments: list[Enrollment] = []
+        self._types: dict[tuple[int, int], list[str]] = {}  # (user, course) -> types
+        self._course_members: dict[int, list[int]] = {}
+        self._user_courses: dict[int, list[int]] = {}
+        self._user_groups: dict[int, list[int]] = {}
+
+    # -- building -------------------------------------------------------
+    def add_user(self, user: User) -> User:
+        self.users[user.id] = user
+        self.by_token[user.token] = user
+        return user
+
+    def add_course(self, course: Course) -> Course:
+        self.courses[course.id] = course
+        return course
+
+    def add_section(self, section: Section) -> Section:
+        self.sections[section.id] = section
+        return section
+
+    def add_group(self, group: Group) -> Group:
+        self.groups[group.id] = group
+        for uid in group.member_ids:
+            self._user_groups.setdefault(uid, []).append(group.id)
+        return group
+
+    def enroll(self, user_id: int, course_id: int, role: str, section_id: int | None = None) -> None:
+        etype = ENROLLMENT_TYPES[role]
+        if section_id is None:
+            section_id = next(s.id for s in self.sections.values() if s.course_id == course_id)
+        self.enrollments.append(Enrollment(user_id, course_id, section_id, etype))
+        types = self._types.setdefault((user_id, course_id), [])
+        if etype not in types:
+            types.append(etype)
+        members = self._course_members.setdefault(course_id, [])
+        if user_id not in members:
+            members.append(user_id)
+            self._user_courses.setdefault(user_id, []).append(course_id)
+
+    # -- lookups ---------------------------------------------------------
+    def enrollment_types(self, user_id: int, course_id: int) -> list[str]:
+        return list(self._types.get((user_id, course_id), ()))
+
+    def course_ids_of(self, user_id: int) -> list[int]:
+        return list(self._user_courses.get(user_id, ()))
+
+    def group_ids_of(self, user_id: int) -> list[int]:
+        return list(self._user_groups.get(user_id, ()))
+
+    def course_members(self, course_id: int) -> list[int]:
+        return list(self._course_members.get(course_id, ()))
+
+    def section_members(self, section_id: int) -> list[int]:
+        return [e.user_id for e in self.enrollments if e.section_id == section_id]
+
+    def section_ids_of(self, user_id: int) -> list[int]:
+        return sorted({e.section_id for e in self.enrollments if e.user_id == user_id})
+
+    def common_courses(self, a: int, b: int) -> dict[str, list[str]]:
+        """Courses both share, with b's enrollment types there (Canvas's common_courses)."""
+        mine = set(self._user_courses.get(a, ()))
+        return {
+            str(cid): self.enrollment_types(b, cid)
+            for cid in self._user_courses.get(b, ())
+            if cid in mine
+        }
+
+    def common_groups(self, a: int, b: int) -> dict[str, list[str]]:
+        mine = set(self._user_groups.get(a, ()))
+        return {str(gid): ["Member"] for gid in self._user_groups.get(b, ()) if gid in mine}
+
+    def can_send_all(self, user_id: int, course_id: int) -> bool:
+        return any(t in SEND_ALL_TYPES for t in self.enrollment_types(user_id, course_id))
+
+    def messageable(self, sender_id: int, target_id: int) -> bool:
+        """Whether target is in sender's address book: they share a live course or a group."""
+        if sender_id == target_id:
+            return True
+        target = self.users.get(target_id)
+        if target is None:
+            return False
+        sender = self.users.get(sender_id)
+        if sender is not None and target_id in sender.observee_ids:
+            return True
+        for cid in self._user_courses.get(sender_id, ()):
+            if cid in self._user_courses.get(target_id, ()) and not self.courses[cid].concluded:
+                return True
+        return bool(set(self._user_groups.get(sender_id, ())) & set(self._user_groups.get(target_id, ())))
+
+    def context_name(self, code: str | None) -> str | None:
+        kind, cid = split_context(code)
+        if kind == "course" and cid in self.courses:
+            return self.courses[cid].name
+        if kind == "group" and cid in self.groups:
+            return self.groups[cid].name
+        return None
+
+    def context_exists_for(self, user_id: int, code: str) -> bool:
+        kind, cid = split_context(code)
+        if kind == "course":
+            return cid in self.courses and cid in self._user_courses.get(user_id, ())
+        if kind == "group":
+            return cid in self.groups and cid in self._user_groups.get(user_id, ())
+        return False
+
+    def expand_context(self, sender_id: int, code: str) -> tuple[list[int], str | None]:
+        """Users a context recipient such as ``course_3_students`` stands for.
+
+        Returns (user ids, error) where error is Canvas's "restricted by role" when the
+        sender may not message a whole course. Unknown contexts expand to nobody.
+        """
+        m = CONTEXT_RE.match(code)
+        if not m:
+            return [], None
+        kind, cid, suffix = m.group(1), int(m.group(2)), m.group(4)
+        if kind == "course":
+            if cid not in self.courses or cid not in self._user_courses.get(sender_id, ()):
+                return [], None
+            members = self.course_members(cid)
+            if suffix is None or suffix in ("students", "observers"):
+                if not self.can_send_all(sender_id, cid):
+                    return [], "restricted by role"
+            if suffix is None:
+                return members, None
+            wanted = SUFFIX_TYPES.get(suffix)
+            if wanted is None:
+                return [], None
+            return [u for u in members if wanted in self.enrollment_types(u, cid)], None
+        if kind == "section":
+            section = self.sections.get(cid)
+            if section is None or section.course_id not in self._user_courses.get(sender_id, ()):
+                return [], None
+            return self.section_members(cid), None
+        if kind == "group":
+            group = self.groups.get(cid)
+            if group is None or sender_id not in group.member_ids and not (
+                group.course_id and self.can_send_all(sender_id, group.course_id)
+            ):
+                return [], None
+            return list(group.member_ids), None
+        return [], None
+
+
+def split_context(code: str | None) -> tuple[str | None, int | None]:
+    """``course_3`` -> ("course", 3); anything else -> (None, None)."""
+    if not code:
+        return None, None
+    m = CONTEXT_RE.match(code)
+    if not m or m.group(4):
+        return None, None
+    return m.group(1), int(m.group(2))
