@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from contextlib import asynccontextmanager
+
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.responses import JSONResponse
@@ -13,8 +16,10 @@ from .state import Knobs, SandboxState
 def route_modules():
     # Imported here so that building a state for a script does not load every handler.
     from . import batch_update, compose_api, conversations_api
+    from . import files_api, search_api, users_api
+    from . import discussions_api, stream
 
-    return [conversations_api, compose_api, batch_update]
+    return [conversations_api, compose_api, batch_update, files_api, search_api, users_api, stream, discussions_api]
 
 
 def build_app(state: SandboxState) -> Starlette:
@@ -25,13 +30,37 @@ def build_app(state: SandboxState) -> Starlette:
     async def not_routed(request, exc):
         return JSONResponse({"errors": [{"message": "The specified resource does not exist."}]}, status_code=404)
 
-    app = Starlette(routes=routes, middleware=middleware(state), exception_handlers={404: not_routed, 405: not_routed})
+    app = Starlette(routes=routes, middleware=middleware(state), exception_handlers={404: not_routed, 405: not_routed},
+                    lifespan=lifespan(state))
     app.state.sandbox = state
     return app
 
 
+def lifespan(state: SandboxState):
+    """Background work that lives exactly as long as the server (the simulated activity)."""
+
+    @asynccontextmanager
+    async def run(app):
+        from . import activity
+
+        task = activity.start(state)
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+
+    return run
+
+
 def middleware(state: SandboxState) -> list[Middleware]:
-    return []
+    # The first wraps the rest: faults (latency, failures) outside the throttle, so the
+    # throttle's 403s are delayed too and a 503 "from the load balancer" costs nothing.
+    from .faults import FaultsMiddleware
+    from .throttle import ThrottleMiddleware
+
+    return [Middleware(FaultsMiddleware, state=state), Middleware(ThrottleMiddleware, state=state)]
 
 
 def create_app(knobs: Knobs | None = None) -> Starlette:

@@ -294,11 +294,12 @@ class ConversationStore:
                 self.touch(uid)
 
     def add_participants(self, conversation: Conversation, actor_id: int, user_ids: list[int], names: str) -> Message | None:
-        """Add people to a group conversation; they see all history, unread."""
+        """Add people to a group conversation, unread, with the history the person adding them sees."""
         new = [uid for uid in user_ids if uid not in conversation.participants]
         if not new:
             return None
-        history = list(conversation.messages)
+        actor = conversation.participants.get(actor_id)
+        history = list(actor.messages if actor is not None else conversation.messages)
         for uid in new:
             participant = self._join(conversation, uid)
             participant.messages = list(history)

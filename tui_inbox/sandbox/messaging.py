@@ -96,16 +96,17 @@ def start_conversation(
     conversation, is_new = state.conversations.start(
         sender_id, recipient_ids, subject, private=private, context_code=context_code, tags=tags, reuse=reuse
     )
-    if not is_new:
+    if is_new:
+        # As in Canvas, the conversation exists (and is announced) before its first message.
+        event = conversation_created(origin, state.now(), conversation.id, conversation.created_at)
+        state.hub.publish(event, list(conversation.participants))
+    else:
         conversation.tags |= tags
     message = post_message(
         state, origin, conversation, sender_id, body,
         attachment_ids=attachment_ids, media_comment=media_comment, forwarded=forwarded,
         update_for_sender=False,
     )
-    if is_new:
-        event = conversation_created(origin, state.now(), conversation.id, conversation.updated_at)
-        state.hub.publish(event, list(conversation.participants))
     return conversation, message
 
 

@@ -13,3 +13,4 @@ def seed_state(state: SandboxState) -> None:
     from .inbox_seed import seed_conversations
 
     seed_conversations(state)
+    from .discussion_seed import seed_discussions; seed_discussions(state)  # noqa: E702 (one-line hook)

@@ -46,6 +46,8 @@ class SandboxState:
         self.discussions = None
         self.batches: dict[int, "object"] = {}
         self.tasks: set[asyncio.Task] = set()
+        self.hostname = "127.0.0.1"  # host:port the server answers on, for event metadata
+        self.demo_user_id = 0  # set by the seed: the teacher whose inbox is seeded
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -1,0 +1,86 @@
+"""One exception hierarchy for everything Canvas (or the network) can answer.
+
+Real Canvas has five error shapes (canvas-api.md section 7 and the last section);
+each becomes one of these classes, and every one carries a one-line message fit to
+show a user, with what to do next. None ever contains the token.
+"""
+
+from __future__ import annotations
+
+
+class CanvasError(Exception):
+    """Base class. ``str(error)`` is a one-line message for the user."""
+
+    status: int | None = None
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if status is not None:
+            self.status = status
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigurationError(CanvasError):
+    """The client was set up with something it must refuse (an insecure URL, say)."""
+
+
+class ForeignOriginError(CanvasError):
+    """A link or redirect pointed away from the configured Canvas: refused, nothing was sent."""
+
+
+class AuthError(CanvasError):
+    """401: the token is missing, invalid, expired or revoked."""
+
+    status = 401
+
+
+class PermissionDenied(CanvasError):
+    """401/403 "user not authorized to perform that action", or a refusal such as a concluded course."""
+
+    status = 401
+
+
+class NotFoundError(CanvasError):
+    status = 404
+
+
+class ValidationError(CanvasError):
+    """400: Canvas refused the input. ``field`` names what was wrong, when Canvas says."""
+
+    status = 400
+
+    def __init__(self, message: str, *, field: str | None = None, errors: list[tuple[str, str]] | None = None,
+                 status: int | None = None) -> None:
+        super().__init__(message, status=status)
+        self.field = field
+        self.errors = errors or []
+
+
+class ThrottledError(CanvasError):
+    """403 "Rate Limit Exceeded" or 429: Canvas asks us to slow down."""
+
+    status = 403
+
+
+class ServerError(CanvasError):
+    """5xx, or an answer that cannot be understood (malformed JSON from a proxy, say)."""
+
+    status = 500
+
+
+class NetworkError(CanvasError):
+    """No answer: connection refused, reset, timed out, or DNS failure."""
+
+    status = None
+
+    def __init__(self, message: str, *, sent: bool) -> None:
+        super().__init__(message)
+        # Whether the request may have reached the server: if so, a POST must not be resent blindly.
+        self.sent = sent
+
+
+class UncertainDelivery(CanvasError):
+    """A write whose outcome could not be established even after checking: the user decides."""

@@ -1,0 +1,366 @@
+"""One HTTP conversation with one Canvas: origin checks, the token, retries, pacing, errors.
+
+Everything the client sends goes through ``CanvasHTTP.request``:
+- the token is attached only to URLs on the configured origin; a link or redirect that
+  leaves it is refused before anything is sent (downloads and the upload's second step,
+  which go out without the token, may follow it);
+- GET, PUT and DELETE are retried on throttling, 5xx, timeouts and dropped connections,
+  with capped exponential backoff and full jitter; a POST only when it surely did not
+  reach Canvas (the connection was never made, or Canvas refused it as throttled);
+- the pace slows as ``X-Rate-Limit-Remaining`` falls, before Canvas starts refusing;
+- every failure becomes one ``CanvasError`` with a message fit for a user.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import logging
+import random
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable
+
+import httpx
+
+from .errors import (AuthError, CanvasError, ConfigurationError, ForeignOriginError, NetworkError, NotFoundError,
+                     PermissionDenied, ServerError, ThrottledError, ValidationError)
+
+log = logging.getLogger("tui_inbox.canvas")
+IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+MAX_REDIRECTS = 5
+
+
+class Token:
+    """The access token, kept out of every repr, log line and traceback."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Token(***)"
+
+    __str__ = __repr__
+
+
+def is_loopback(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def origin_of(url: httpx.URL) -> tuple[str, str, int]:
+    default = 443 if url.scheme in ("https", "wss") else 80
+    return (url.scheme, url.host.lower(), url.port or default)
+
+
+def checked_base_url(base_url: str) -> httpx.URL:
+    """The Canvas root URL, refused unless https (plain http only for this machine)."""
+    text = base_url.strip().rstrip("/")
+    if text.endswith("/api/v1"):
+        text = text[: -len("/api/v1")]
+    try:
+        url = httpx.URL(text)
+    except Exception:
+        raise ConfigurationError(f"The Canvas URL {base_url!r} is not a URL; use e.g. https://canvas.example.edu") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ConfigurationError(f"The Canvas URL {base_url!r} must start with https://, e.g. https://canvas.example.edu")
+    if url.scheme == "http" and not is_loopback(url.host):
+        raise ConfigurationError(
+            f"Refusing plain http for {url.host}: the token would travel unencrypted. Use https://{url.host}"
+        )
+    return url
+
+
+@dataclass
+class RetryPolicy:
+    attempts: int = 5
+    base: float = 0.25
+    cap: float = 10.0
+    throttle_floor: float = 1.0  # after a throttle refusal, wait at least this long
+
+    def delay(self, attempt: int, throttled: bool = False) -> float:
+        ceiling = min(self.cap, self.base * 2**attempt)
+        delay = random.uniform(0, ceiling)  # full jitter, so many clients do not retry in step
+        return max(delay, self.throttle_floor * (attempt + 1)) if throttled else delay
+
+
+class Pacer:
+    """Slows requests down as Canvas's bucket fills (``X-Rate-Limit-Remaining``) and bounds concurrency."""
+
+    def __init__(self, concurrency: int, low_water: float = 150.0, leak_per_second: float = 10.0) -> None:
+        self.slots = asyncio.Semaphore(concurrency)
+        self.low_water = low_water
+        self.leak = leak_per_second
+        self.remaining: float | None = None
+
+    def observe(self, response: httpx.Response) -> None:
+        raw = response.headers.get("X-Rate-Limit-Remaining")
+        if raw is not None:
+            try:
+                self.remaining = float(raw)
+            except ValueError:
+                pass
+
+    def pause(self) -> float:
+        """How long to wait before the next request, given what the last answer said."""
+        if self.remaining is None or self.remaining >= self.low_water:
+            return 0.0
+        return min(5.0, (self.low_water - self.remaining) / self.leak)
+
+
+def is_throttled(response: httpx.Response) -> bool:
+    if response.status_code == 429:
+        return True
+    return response.status_code == 403 and "rate limit exceeded" in response.text.lower()
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _pairs(body: Any) -> list[tuple[str, str]]:
+    """(attribute, message) pairs from any of Canvas's error shapes."""
+    if isinstance(body, list):
+        return [(str(e.get("attribute", "")), str(e.get("message", ""))) for e in body if isinstance(e, dict)]
+    if isinstance(body, dict):
+        errors = body.get("errors")
+        if isinstance(errors, dict):
+            out = []
+            for field, items in errors.items():
+                for item in items if isinstance(items, list) else [items]:
+                    message = item.get("message") if isinstance(item, dict) else item
+                    out.append((str(field), str(message)))
+            return out
+        if isinstance(errors, list):
+            return [("", str(e.get("message", ""))) for e in errors if isinstance(e, dict)]
+        if "message" in body:
+            return [("", str(body["message"]))]
+    return []
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def error_from(response: httpx.Response) -> CanvasError:
+    """The CanvasError for a refusal, with a message that says what to do."""
+    status = response.status_code
+    body = _json_or_none(response)
+    pairs = _pairs(body)
+    said = _one_line("; ".join(f"{a}: {m}" if a and m else (a or m) for a, m in pairs))
+    if is_throttled(response):
+        return ThrottledError("Canvas is rate-limiting requests; slowing down and trying again.", status=status)
+    if status == 401:
+        if isinstance(body, dict) and body.get("status") == "unauthorized":
+            return PermissionDenied("Canvas says you are not allowed to do that.", status=401)
+        if isinstance(body, dict) and body.get("status") == "unauthenticated":
+            return AuthError("Canvas wants a token: set [canvas] token, token_command or CANVAS_TOKEN.", status=401)
+        if isinstance(body, list):
+            return PermissionDenied(f"Canvas refused: {said or 'not allowed'}.", status=401)
+        reason = said or "invalid access token"
+        return AuthError(
+            f"Canvas refused the access token ({reason.rstrip('.')}): make a new one under "
+            "Account > Settings > New Access Token and update the config.",
+            status=401,
+        )
+    if status == 403:
+        return PermissionDenied(f"Canvas says you are not allowed to do that{': ' + said if said else ''}.", status=403)
+    if status == 404:
+        return NotFoundError("Not found on Canvas: it was deleted, or you are not part of it.", status=404)
+    if status in (400, 422):
+        field = next((a for a, _ in pairs if a), None)
+        return ValidationError(f"Canvas refused the request: {said or 'invalid input'}.", field=field, errors=pairs,
+                               status=status)
+    if status >= 500:
+        return ServerError(f"Canvas had a server error (HTTP {status}); try again in a moment.", status=status)
+    return CanvasError(f"Canvas answered HTTP {status}{': ' + said if said else ''}.", status=status)
+
+
+class CanvasHTTP:
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 30.0,
+        concurrency: int = 8,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        user_agent: str = "tui-inbox/0.1",
+    ) -> None:
+        self.base_url = checked_base_url(base_url)
+        self.origin = origin_of(self.base_url)
+        self._token = Token(token)
+        self.retry = retry or RetryPolicy()
+        self.pacer = Pacer(concurrency)
+        self.concurrency = concurrency
+        self._sleep = sleep
+        self._http = httpx.AsyncClient(
+            transport=transport,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            follow_redirects=False,
+            headers={"User-Agent": user_agent, "Accept": "application/json"},
+            limits=httpx.Limits(max_connections=max(concurrency * 2, 10), max_keepalive_connections=concurrency * 2),
+        )
+
+    def __repr__(self) -> str:
+        return f"CanvasHTTP(base_url={str(self.base_url)!r}, token=***)"
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # -- URLs ------------------------------------------------------------------------
+    def url(self, path_or_url: str | httpx.URL) -> httpx.URL:
+        url = httpx.URL(str(path_or_url))
+        if url.is_relative_url:
+            path = str(path_or_url)
+            if not path.startswith("/"):
+                path = "/api/v1/" + path
+            url = self.base_url.join(path)
+        return url
+
+    def same_origin(self, url: httpx.URL) -> bool:
+        return origin_of(url) == self.origin
+
+    def _headers(self, url: httpx.URL, auth: bool) -> dict[str, str]:
+        if auth and self.same_origin(url):
+            return {"Authorization": f"Bearer {self._token.reveal()}"}
+        return {}
+
+    # -- requests --------------------------------------------------------------------
+    async def request(
+        self,
+        method: str,
+        path_or_url: str | httpx.URL,
+        *,
+        params: Any = None,
+        data: Any = None,
+        json: Any = None,
+        files: Any = None,
+        auth: bool = True,
+        retry: bool | None = None,
+        follow_foreign: bool = False,
+        stream: bool = False,
+    ) -> httpx.Response:
+        """Send one request (with retries) and return a 2xx answer, or raise a CanvasError.
+
+        ``retry`` None means: retry if the method is idempotent. ``follow_foreign`` lets a
+        redirect leave the Canvas origin (without the token): for downloads and uploads.
+        """
+        method = method.upper()
+        url = self.url(path_or_url)
+        if auth and not self.same_origin(url):
+            raise ForeignOriginError(
+                f"Refusing to send the Canvas token to {url.host}: it is not {self.base_url.host}."
+            )
+        may_retry = method in IDEMPOTENT if retry is None else retry
+        attempts = self.retry.attempts
+        last_error: CanvasError | None = None
+        for attempt in range(attempts):
+            pause = self.pacer.pause()
+            if pause:
+                await self._sleep(pause)
+            try:
+                response = await self._send_following(method, url, params, data, json, files, auth,
+                                                      follow_foreign, stream)
+            except NetworkError as exc:
+                last_error = exc
+                if exc.sent and not may_retry:
+                    raise
+            else:
+                if response.is_success:
+                    return response
+                error = error_from(response)
+                if stream:
+                    await response.aclose()
+                last_error = error
+                if isinstance(error, ThrottledError):
+                    pass  # Canvas refused before acting: safe to send again, even a POST
+                elif isinstance(error, ServerError) and may_retry:
+                    pass
+                else:
+                    raise error
+            if attempt + 1 < attempts:
+                delay = self.retry.delay(attempt, throttled=isinstance(last_error, ThrottledError))
+                log.info("retrying %s %s in %.2fs after: %s", method, url.path, delay, last_error)
+                await self._sleep(delay)
+        assert last_error is not None
+        raise last_error
+
+    async def _send_following(self, method, url, params, data, json_body, files, auth, follow_foreign, stream):
+        for _ in range(MAX_REDIRECTS + 1):
+            request = self._http.build_request(
+                method, url, params=params, data=data, json=json_body, files=files, headers=self._headers(url, auth)
+            )
+            try:
+                async with self.pacer.slots:
+                    response = await self._http.send(request, stream=stream)
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+                raise NetworkError(f"Cannot reach Canvas at {url.host}: {_network_reason(exc)}. "
+                                   "Check the URL and your connection.", sent=False) from None
+            except httpx.TransportError as exc:
+                raise NetworkError(f"The connection to {url.host} failed mid-request ({_network_reason(exc)}).",
+                                   sent=True) from None
+            self.pacer.observe(response)
+            log.debug("%s %s -> %s", method, url.path, response.status_code)
+            if response.status_code not in (301, 302, 303, 307, 308) or "location" not in response.headers:
+                return response
+            if stream:
+                await response.aclose()
+            target = url.join(response.headers["location"])
+            if not self.same_origin(target) and not follow_foreign:
+                raise ForeignOriginError(f"Canvas redirected to {target.host}, which is not {self.base_url.host}: refused.")
+            if response.status_code == 303 or (response.status_code in (301, 302) and method == "POST"):
+                method, data, json_body, files = "GET", None, None, None
+            url, params = target, None
+        raise ServerError("Canvas redirected too many times.")
+
+    async def json(self, method: str, path_or_url: str | httpx.URL, **kwargs: Any) -> Any:
+        response = await self.request(method, path_or_url, **kwargs)
+        return parse_json(response)
+
+
+def parse_json(response: httpx.Response) -> Any:
+    text = response.text
+    if not text.strip():
+        return None
+    # Canvas prefixes JSON with while(1); for session-authenticated requests; tolerate it anyway.
+    if text.startswith("while(1);"):
+        text = text[len("while(1);"):]
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise ServerError(
+            f"Canvas sent a reply that is not valid JSON (HTTP {response.status_code} from {response.url.host}); "
+            "a proxy or an outage may be in the way.",
+            status=response.status_code,
+        ) from None
+
+
+def _network_reason(exc: Exception) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out"
+    text = str(exc) or type(exc).__name__
+    lowered = text.lower()
+    if "refused" in lowered:
+        return "connection refused"
+    if "name or service not known" in lowered or "nodename nor servname" in lowered or "getaddrinfo" in lowered:
+        return "unknown host"
+    if "reset" in lowered:
+        return "connection reset"
+    return _one_line(text, 80)

@@ -1,0 +1,99 @@
+"""The live-event websocket (``/live``), as /work/shared/live-stream.md defines it.
+
+One connection per client: the handshake is authenticated like any API call, and a
+bad or missing token is refused with Canvas's 401 body *before* the upgrade, so a
+client never mistakes a refused stream for a quiet one. After that the connection
+only forwards what ``state.hub`` queues for its user; who may see an event was
+decided when it was published (messaging.py), never here.
+
+Keepalive is the server's websocket ping/pong (uvicorn's ``ws_ping_interval`` in
+server.py), not an application-level heartbeat frame.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import json
+import logging
+
+from starlette.responses import Response
+from starlette.routing import WebSocketRoute
+from starlette.websockets import WebSocket
+
+from .endpoint import authenticate
+from .state import SandboxState
+
+# uvicorn's websockets-sansio protocol (0.54) sends a denial response correctly but then
+# logs "ASGI callable returned without completing handshake." at ERROR for every refused
+# token (uvicorn PR #3138, open). A client retrying with a stale token would flood the
+# sandbox's output. The app coroutine runs inside uvicorn's per-connection task, so a
+# context variable set here is still set when uvicorn logs; the filter drops that one
+# message only for connections this module refused, and nothing once uvicorn is fixed.
+_refused: contextvars.ContextVar[bool] = contextvars.ContextVar("live_refused", default=False)
+SPURIOUS = "ASGI callable returned without completing handshake."
+
+
+class _RefusedHandshakeFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (_refused.get() and record.msg == SPURIOUS)
+
+
+logging.getLogger("uvicorn.error").addFilter(_RefusedHandshakeFilter())
+
+
+async def refuse(websocket: WebSocket, response: Response) -> None:
+    """Answer the handshake with an HTTP error instead of upgrading."""
+    if "websocket.http.response" in websocket.scope.get("extensions", {}):
+        _refused.set(True)
+        await websocket.send_denial_response(response)
+    else:
+        # A server without the ASGI denial-response extension can only reject with 403.
+        await websocket.close()
+
+
+async def live(websocket: WebSocket) -> None:
+    state: SandboxState = websocket.app.state.sandbox
+    user = authenticate(websocket, state)  # reads only headers and query, like the API
+    if isinstance(user, Response):
+        await refuse(websocket, user)
+        return
+    # Subscribe before accepting: once the client sees the handshake complete, every
+    # later event for this user is already on its way to the queue.
+    queue = state.hub.subscribe(user.id)
+    try:
+        await websocket.accept()
+        forward = asyncio.ensure_future(_forward(websocket, queue))
+        drain = asyncio.ensure_future(_drain(websocket))
+        # Whichever ends first (the client left, or a send failed) ends the connection.
+        _, pending = await asyncio.wait({forward, drain}, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+    finally:
+        state.hub.unsubscribe(user.id, queue)
+
+
+async def _forward(websocket: WebSocket, queue: asyncio.Queue) -> None:
+    """One event, one text frame, in arrival order."""
+    while True:
+        frame = json.dumps(await queue.get(), ensure_ascii=False)  # a bad event is a bug: let it show
+        try:
+            await websocket.send_text(frame)
+        except Exception:  # the peer is gone (ClientDisconnected, closed transport)
+            return
+
+
+async def _drain(websocket: WebSocket) -> None:
+    """Read and ignore client frames; returning means the client disconnected.
+
+    Reading is also what lets the server notice a closed connection promptly: the
+    disconnect message arrives on this channel, not on the sending side.
+    """
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+
+
+routes = [WebSocketRoute("/live", live)]
