@@ -224,6 +224,10 @@ class CanvasHTTP:
     async def aclose(self) -> None:
         await self._http.aclose()
 
+    async def backoff(self, attempt: int, throttled: bool = False) -> None:
+        """Wait as the retry policy says before attempt ``attempt + 1``."""
+        await self._sleep(self.retry.delay(attempt, throttled))
+
     # -- URLs ------------------------------------------------------------------------
     def url(self, path_or_url: str | httpx.URL) -> httpx.URL:
         url = httpx.URL(str(path_or_url))
@@ -264,6 +268,7 @@ class CanvasHTTP:
         """
         method = method.upper()
         url = self.url(path_or_url)
+        data = form_fields(data)
         if auth and not self.same_origin(url):
             raise ForeignOriginError(
                 f"Refusing to send the Canvas token to {url.host}: it is not {self.base_url.host}."
@@ -296,9 +301,8 @@ class CanvasHTTP:
                 else:
                     raise error
             if attempt + 1 < attempts:
-                delay = self.retry.delay(attempt, throttled=isinstance(last_error, ThrottledError))
-                log.info("retrying %s %s in %.2fs after: %s", method, url.path, delay, last_error)
-                await self._sleep(delay)
+                log.info("retrying %s %s after: %s", method, url.path, last_error)
+                await self.backoff(attempt, throttled=isinstance(last_error, ThrottledError))
         assert last_error is not None
         raise last_error
 
@@ -333,6 +337,21 @@ class CanvasHTTP:
     async def json(self, method: str, path_or_url: str | httpx.URL, **kwargs: Any) -> Any:
         response = await self.request(method, path_or_url, **kwargs)
         return parse_json(response)
+
+
+def form_fields(data: Any) -> Any:
+    """Canvas's repeated fields (``recipients[]``) as the dict of lists httpx encodes."""
+    if not isinstance(data, list):
+        return data
+    fields: dict[str, Any] = {}
+    for key, value in data:
+        if key in fields:
+            if not isinstance(fields[key], list):
+                fields[key] = [fields[key]]
+            fields[key].append(value)
+        else:
+            fields[key] = [value] if key.endswith("[]") else value
+    return fields
 
 
 def parse_json(response: httpx.Response) -> Any:

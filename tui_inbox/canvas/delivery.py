@@ -1,0 +1,140 @@
+"""Sending a message exactly once over an unreliable network.
+
+A POST that creates a message cannot simply be retried: if the server got it but the
+answer was lost (a 500 after the work, a dropped connection, a timeout), sending again
+posts it twice. So when the outcome is unknown, we ask Canvas whether the message is
+there (by author, exact body, and newer than what we knew) and send again only if it
+is not. If even that cannot be established, the caller gets ``UncertainDelivery`` and
+keeps the text: the user decides, nothing is lost and nothing is doubled.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any, Iterable
+
+from .errors import CanvasError, NetworkError, ServerError, UncertainDelivery
+from .models import Conversation, Message
+
+if TYPE_CHECKING:
+    from .client import CanvasClient, Created
+
+# Clocks of client and server differ; a message of ours is looked for this far back.
+CLOCK_SLACK = timedelta(minutes=10)
+ATTEMPTS = 4
+
+
+def _unknown_outcome(error: CanvasError) -> bool:
+    """Did the request perhaps reach Canvas? Then its effect must be checked before resending."""
+    if isinstance(error, NetworkError):
+        return error.sent
+    return isinstance(error, ServerError)
+
+
+def _same(message: Message, author_id: int, body: str, since_id: int | None, since: datetime) -> bool:
+    if message.author_id != author_id or message.generated or message.body != body:
+        return False
+    if since_id is not None:
+        return message.id > since_id
+    return message.created_at is None or message.created_at >= since
+
+
+async def _pause(client: "CanvasClient", attempt: int) -> None:
+    await client.http.backoff(attempt)
+
+
+async def send_reply(
+    client: "CanvasClient",
+    conversation_id: int,
+    body: str,
+    *,
+    author_id: int,
+    since_message_id: int | None = None,
+    **options: Any,
+) -> Conversation:
+    """``add_message`` that neither loses nor doubles the message. ``since_message_id``:
+    the newest message id the caller has seen in this conversation (sharpens the check)."""
+    since = datetime.now(timezone.utc) - CLOCK_SLACK
+    last_error: CanvasError | None = None
+    for attempt in range(ATTEMPTS):
+        try:
+            return await client.add_message(conversation_id, body, **options)
+        except CanvasError as error:
+            if not _unknown_outcome(error):
+                raise
+            last_error = error
+        await _pause(client, attempt)
+        found = await _look_for_reply(client, conversation_id, author_id, body, since_message_id, since)
+        if found is not None:
+            return found
+    raise UncertainDelivery(
+        f"Could not send the message ({last_error}); it was not delivered as far as Canvas shows. "
+        "Your text is kept: try again."
+    )
+
+
+async def _look_for_reply(client, conversation_id, author_id, body, since_id, since) -> Conversation | None:
+    for attempt in range(ATTEMPTS):
+        try:
+            conversation = await client.get_conversation(conversation_id, auto_mark_as_read=False)
+        except CanvasError as error:
+            if isinstance(error, (NetworkError, ServerError)) and attempt + 1 < ATTEMPTS:
+                await _pause(client, attempt)
+                continue
+            raise UncertainDelivery(
+                f"The message may or may not have been sent, and Canvas cannot be asked right now ({error}). "
+                "Your text is kept: check the conversation before sending again."
+            ) from None
+        for message in conversation.messages or []:
+            if _same(message, author_id, body, since_id, since):
+                conversation.messages = [message]
+                return conversation
+        return None
+    return None
+
+
+async def send_new(
+    client: "CanvasClient",
+    recipients: Iterable[str | int],
+    body: str,
+    *,
+    author_id: int,
+    **options: Any,
+) -> "Created":
+    """``create_conversation`` that neither loses nor doubles the message.
+
+    A new conversation shows under the sender's ``sent`` scope at once (canvas-api.md,
+    trap 1), so that is where an unconfirmed one is looked for.
+    """
+    from .client import Created
+
+    recipients = list(recipients)
+    since = datetime.now(timezone.utc) - CLOCK_SLACK
+    last_error: CanvasError | None = None
+    for attempt in range(ATTEMPTS):
+        try:
+            return await client.create_conversation(recipients, body, **options)
+        except CanvasError as error:
+            if not _unknown_outcome(error):
+                raise
+            last_error = error
+        await _pause(client, attempt)
+        try:
+            recent = await client.get_conversations_page("sent", per_page=max(20, len(recipients) * 2))
+        except CanvasError as error:
+            raise UncertainDelivery(
+                f"The message may or may not have been sent, and Canvas cannot be asked right now ({error}). "
+                "Your text is kept: check Sent before sending again."
+            ) from None
+        preview = body[:100]
+        mine = [
+            c for c in recent
+            if c.last_authored_message == preview and (c.last_authored_message_at is None or c.last_authored_message_at >= since)
+        ]
+        if mine:
+            return Created(mine)
+    raise UncertainDelivery(
+        f"Could not send the message ({last_error}); it was not delivered as far as Canvas shows. "
+        "Your text is kept: try again."
+    )
+
