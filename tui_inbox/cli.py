@@ -49,8 +49,20 @@ def knobs_from(args: argparse.Namespace):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tui-inbox", description="A keyboard-driven terminal inbox for Canvas LMS.")
+    parser = argparse.ArgumentParser(
+        prog="tui-inbox",
+        description="A keyboard-driven terminal inbox for Canvas LMS. Without a command, opens the configured account.",
+    )
+    parser.add_argument("--config", metavar="PATH", help="the config file (default: $TUI_INBOX_CONFIG, then the user config folder)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    demo = sub.add_parser("demo", help="open the app on a built-in sandbox school (no Canvas account needed)")
+    demo.add_argument("--activity", type=_non_negative, default=5.0, metavar="SECONDS",
+                      help="other people write about every SECONDS seconds (default 5; 0: quiet)")
+    demo.add_argument("--seed", type=int, default=1, help="seed of the sandbox's data")
+    demo.add_argument("--conversations", type=int, default=0, metavar="N", help="N more conversations in the inbox")
+    init = sub.add_parser("init", help="connect a Canvas account: ask for the URL and a token, check them, write the config")
+    init.add_argument("--url", help="the Canvas URL (asked for if missing)")
+    sub.add_parser("keys", help="list the key binding ids that [keys] in the config can remap")
     sandbox = sub.add_parser("sandbox", help="serve a Canvas-compatible sandbox with seeded data",
                              description="Serve a Canvas-compatible sandbox. The first line on standard output is "
                                          "a JSON object with base_url, live_url and the users with their tokens.")
@@ -63,6 +75,38 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from .config import ConfigError
+
+    try:
+        return run(args, parser)
+    except ConfigError as error:
+        print(f"tui-inbox: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    if args.command == "demo":
+        from .demo import run_demo
+
+        return run_demo(args)
+    if args.command == "init":
+        from .setup import run_init
+
+        return run_init(args.config, args.url)
+    if args.command == "keys":
+        from .ui.keys import ALL_KEYS, display_key
+
+        for key in ALL_KEYS:
+            print(f"{key.id:<16}{display_key(key.keys):<18}{key.description}")
+        return 0
+    if args.command is None:
+        from . import config as config_module
+        from .launch import account_from, run_app
+
+        config = config_module.load(args.config)
+        return run_app(config, account_from(config))
     if args.command == "sandbox":
         from .sandbox.server import serve_forever
 

@@ -1,0 +1,63 @@
+"""The import contract of ARCHITECTURE.md, kept true by reading every module's imports."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "tui_inbox"
+
+# layer -> modules it must never import (prefix match on the dotted name)
+FORBIDDEN = {
+    "canvas": ("textual", "tui_inbox.ui", "tui_inbox.sandbox", "tui_inbox.inbox", "tui_inbox.live", "tui_inbox.store"),
+    "live": ("textual", "tui_inbox.ui", "tui_inbox.sandbox", "tui_inbox.inbox", "tui_inbox.store"),
+    "store": ("textual", "tui_inbox.ui", "tui_inbox.sandbox", "httpx"),
+    "inbox": ("textual", "tui_inbox.ui", "tui_inbox.sandbox", "httpx"),
+    # The server and the client are two independent readings of Canvas.
+    "sandbox": ("textual", "tui_inbox.ui", "tui_inbox.canvas", "tui_inbox.live", "tui_inbox.inbox", "tui_inbox.store"),
+    # Widgets never call HTTP: the UI goes through inbox/.
+    "ui": ("httpx", "websockets", "tui_inbox.sandbox.conversations", "tui_inbox.canvas.http"),
+}
+
+
+def imports_of(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    module = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    package = module.rsplit(".", 1)[0] if path.name != "__init__.py" else module.removesuffix(".__init__")
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - (node.level - 1)] if node.level > 1 else base
+                name = ".".join(base + ([node.module] if node.module else []))
+            else:
+                name = node.module or ""
+            found.add(name)
+            found.update(f"{name}.{alias.name}" for alias in node.names)
+    return found
+
+
+def modules_of(layer: str) -> list[Path]:
+    return sorted((PACKAGE / layer).rglob("*.py"))
+
+
+@pytest.mark.parametrize("layer", sorted(FORBIDDEN))
+def test_layer_imports_only_what_it_may(layer):
+    violations = []
+    for path in modules_of(layer):
+        for name in imports_of(path):
+            for banned in FORBIDDEN[layer]:
+                if name == banned or name.startswith(banned + "."):
+                    violations.append(f"{path.relative_to(PACKAGE)} imports {name}")
+    assert not violations, "\n".join(violations)
+
+
+def test_the_checker_sees_relative_imports():
+    # A guard on the guard: the sandbox's relative imports resolve to tui_inbox.sandbox.*.
+    names = imports_of(PACKAGE / "sandbox" / "app.py")
+    assert any(n.startswith("tui_inbox.sandbox.state") for n in names)

@@ -1,0 +1,205 @@
+"""The TOML config: where it is, what it holds, and its errors as one line each.
+
+Found at ``--config PATH``, else ``$TUI_INBOX_CONFIG``, else the user's config folder
+(platformdirs). Read with tomllib, written with tomli-w at mode 0600 because it may
+hold the token. The token itself comes from ``[canvas] token``, else
+``token_command`` (a command that prints it, e.g. a password manager), else the
+``CANVAS_TOKEN`` environment variable.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+import tomli_w
+
+APP_NAME = "tui-inbox"
+THREAD_ORDERS = ("oldest", "newest")
+DATE_STYLES = ("relative", "absolute")
+NOTIFY = ("none", "bell", "desktop")
+
+
+class ConfigError(Exception):
+    """A one-line message that names the problem and the fix."""
+
+
+def default_path() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
+
+
+def data_dir() -> Path:
+    """Drafts and other local state live here."""
+    return Path(os.environ.get("TUI_INBOX_DATA") or platformdirs.user_data_dir(APP_NAME))
+
+
+def resolve_path(cli_path: str | None) -> Path:
+    if cli_path:
+        return Path(cli_path).expanduser()
+    env = os.environ.get("TUI_INBOX_CONFIG")
+    if env:
+        return Path(env).expanduser()
+    return default_path()
+
+
+@dataclass
+class CanvasSettings:
+    base_url: str = ""
+    token: str = field(default="", repr=False)
+    token_command: str = ""
+
+
+@dataclass
+class LiveSettings:
+    url: str = ""
+    poll_seconds: float = 30.0
+    notify: str = "none"  # none, bell or desktop: how a new message announces itself
+
+
+@dataclass
+class UISettings:
+    theme: str = "textual-dark"
+    thread_order: str = "oldest"
+    date_style: str = "relative"
+
+
+@dataclass
+class Config:
+    path: Path | None = None
+    canvas: CanvasSettings = field(default_factory=CanvasSettings)
+    live: LiveSettings = field(default_factory=LiveSettings)
+    ui: UISettings = field(default_factory=UISettings)
+    keys: dict[str, str] = field(default_factory=dict)  # binding id -> key(s), e.g. "archive" = "e"
+
+    def token(self) -> str:
+        """The token from the config, its command, or CANVAS_TOKEN; a ConfigError if none."""
+        if self.canvas.token:
+            return self.canvas.token.strip()
+        if self.canvas.token_command:
+            return run_token_command(self.canvas.token_command)
+        env = os.environ.get("CANVAS_TOKEN", "").strip()
+        if env:
+            return env
+        where = self.path or default_path()
+        raise ConfigError(
+            f"No Canvas token: set [canvas] token or token_command in {where}, or CANVAS_TOKEN; "
+            "`tui-inbox init` sets it up."
+        )
+
+
+def run_token_command(command: str) -> str:
+    try:
+        done = subprocess.run(shlex.split(command), capture_output=True, text=True, timeout=30)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"[canvas] token_command could not run ({exc}); check the command.") from None
+    except subprocess.TimeoutExpired:
+        raise ConfigError("[canvas] token_command took over 30 s; check the command.") from None
+    token = done.stdout.strip()
+    if done.returncode != 0 or not token:
+        raise ConfigError(f"[canvas] token_command exited {done.returncode} without printing a token; check the command.")
+    return token.splitlines()[0].strip()
+
+
+KNOWN = {
+    "canvas": {"base_url": str, "token": str, "token_command": str},
+    "live": {"url": str, "poll_seconds": (int, float), "notify": str},
+    "ui": {"theme": str, "thread_order": str, "date_style": str},
+}
+
+
+def _close_match(word: str, options) -> str:
+    import difflib
+
+    match = difflib.get_close_matches(word, list(options), n=1)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+def parse(data: dict[str, Any], path: Path | None = None) -> Config:
+    where = str(path) if path else "the config"
+    config = Config(path=path)
+    for section, value in data.items():
+        if section == "keys":
+            if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+                raise ConfigError(f'{where}: [keys] maps action names to keys, e.g. archive = "e"')
+            config.keys = dict(value)
+            continue
+        if section not in KNOWN:
+            raise ConfigError(f"{where}: unknown section [{section}]{_close_match(section, list(KNOWN) + ['keys'])}")
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: [{section}] must be a table")
+        target = getattr(config, section)
+        for key, item in value.items():
+            expected = KNOWN[section].get(key)
+            if expected is None:
+                raise ConfigError(f"{where}: unknown key {section}.{key}{_close_match(key, KNOWN[section])}")
+            if not isinstance(item, expected) or isinstance(item, bool):
+                kind = "a number" if expected == (int, float) else "a string"
+                raise ConfigError(f"{where}: {section}.{key} must be {kind}")
+            setattr(target, key, float(item) if expected == (int, float) else item)
+    _check_choices(config, where)
+    return config
+
+
+def _check_choices(config: Config, where: str) -> None:
+    for name, value, choices in [
+        ("ui.thread_order", config.ui.thread_order, THREAD_ORDERS),
+        ("ui.date_style", config.ui.date_style, DATE_STYLES),
+        ("live.notify", config.live.notify, NOTIFY),
+    ]:
+        if value not in choices:
+            raise ConfigError(f"{where}: {name} must be one of {', '.join(choices)} (it is {value!r})")
+    if config.live.poll_seconds < 1:
+        raise ConfigError(f"{where}: live.poll_seconds must be at least 1")
+
+
+def load(cli_path: str | None = None, *, required: bool = True) -> Config:
+    path = resolve_path(cli_path)
+    if not path.exists():
+        if required:
+            raise ConfigError(f"No config at {path}: run `tui-inbox init`, or try `tui-inbox demo`.")
+        return Config(path=path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}); fix that line.") from None
+    except OSError as exc:
+        raise ConfigError(f"Cannot read {path}: {exc.strerror or exc}.") from None
+    return parse(data, path)
+
+
+def to_toml(config: Config) -> dict[str, Any]:
+    canvas = {"base_url": config.canvas.base_url}
+    if config.canvas.token:
+        canvas["token"] = config.canvas.token
+    if config.canvas.token_command:
+        canvas["token_command"] = config.canvas.token_command
+    data: dict[str, Any] = {
+        "canvas": canvas,
+        "live": {"url": config.live.url, "poll_seconds": config.live.poll_seconds, "notify": config.live.notify},
+        "ui": {"theme": config.ui.theme, "thread_order": config.ui.thread_order, "date_style": config.ui.date_style},
+    }
+    if config.keys:
+        data["keys"] = dict(config.keys)
+    return data
+
+
+def save(config: Config, path: Path) -> Path:
+    """Write the config with tomli-w, readable only by its owner (it may hold the token)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = tomli_w.dumps(to_toml(config)).encode("utf-8")
+    temp = path.with_name(path.name + ".tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)  # O_CREAT's mode is filtered by the umask, and an old file keeps its mode
+        os.write(fd, payload)
+    finally:
+        os.close(fd)
+    os.replace(temp, path)
+    config.path = path
+    return path

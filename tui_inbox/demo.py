@@ -1,0 +1,32 @@
+"""``tui-inbox demo``: the app on a sandbox school started inside this process.
+
+No Canvas account and no network: the sandbox serves on a free loopback port, the
+app signs in as its seeded teacher, and with ``--activity`` other people write, so a
+newcomer sees a living inbox at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from .config import Config, data_dir
+from .launch import Account, build_app, check_account
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from .sandbox.server import RunningSandbox
+    from .sandbox.state import Knobs
+
+    sandbox = RunningSandbox(Knobs(seed=args.seed, activity=args.activity, conversations=args.conversations)).start()
+    try:
+        teacher = sandbox.info.users[0]
+        account = Account(sandbox.base_url, teacher["token"], sandbox.live_url, trusted_live_url=True)
+        user_id = asyncio.run(check_account(account))
+        config = Config()
+        app = build_app(config, account, user_id=user_id, drafts_path=data_dir() / "demo-drafts.sqlite3",
+                        drafts_account="demo")
+        app.run()
+    finally:
+        sandbox.stop()
+    return 0

@@ -1,0 +1,1 @@
+"""The application core: views, the open conversation, actions, drafts. No widgets."""

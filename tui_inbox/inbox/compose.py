@@ -1,0 +1,90 @@
+"""What the composer holds: a draft of a new message, a reply, a forward, or people to add."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+KINDS = ("new", "reply", "reply_all", "forward", "add_people")
+TITLES = {
+    "new": "New message",
+    "reply": "Reply",
+    "reply_all": "Reply all",
+    "forward": "Forward",
+    "add_people": "Add people",
+}
+
+
+@dataclass
+class RecipientRef:
+    id: str  # a user id ("12") or a context ("course_3_students")
+    label: str
+
+
+@dataclass
+class Draft:
+    kind: str = "new"
+    conversation_id: int | None = None
+    to: list[RecipientRef] = field(default_factory=list)
+    context_code: str | None = None
+    subject: str = ""
+    body: str = ""
+    attachments: list[str] = field(default_factory=list)  # paths on this machine
+    group_conversation: bool = False
+    individual: bool = False  # "send individual messages": one private thread per recipient
+    forward_message_ids: list[int] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        """Where the draft is kept: one per kind of answer to each conversation, one for new."""
+        return "new" if self.kind == "new" else f"{self.kind}:{self.conversation_id}"
+
+    @property
+    def title(self) -> str:
+        return TITLES.get(self.kind, "Message")
+
+    @property
+    def needs_recipients(self) -> bool:
+        return self.kind in ("new", "forward", "add_people")
+
+    @property
+    def needs_body(self) -> bool:
+        return self.kind != "add_people"
+
+    @property
+    def empty(self) -> bool:
+        return not (self.body.strip() or self.subject.strip() or self.attachments or (self.to and self.kind == "new"))
+
+    def problems(self) -> list[str]:
+        """What stops this draft from being sent, in words for the user."""
+        found = []
+        if self.needs_recipients and not self.to:
+            found.append("Add at least one recipient in To.")
+        if self.needs_body and not self.body.strip() and not self.attachments:
+            found.append("Write a message first.")
+        if len(self.subject) > 255:
+            found.append("The subject is longer than Canvas allows (255 characters).")
+        for path in self.attachments:
+            if not Path(path).expanduser().is_file():
+                found.append(f"No file at {path}.")
+        return found
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Draft":
+        to = [RecipientRef(str(r.get("id", "")), str(r.get("label", ""))) for r in data.get("to", []) if isinstance(r, dict)]
+        draft = cls(
+            kind=data.get("kind") if data.get("kind") in KINDS else "new",
+            conversation_id=data.get("conversation_id") if isinstance(data.get("conversation_id"), int) else None,
+            to=to,
+            context_code=data.get("context_code") if isinstance(data.get("context_code"), str) else None,
+            subject=str(data.get("subject") or ""),
+            body=str(data.get("body") or ""),
+            attachments=[str(p) for p in data.get("attachments", []) if isinstance(p, str)],
+            group_conversation=bool(data.get("group_conversation")),
+            individual=bool(data.get("individual")),
+            forward_message_ids=[i for i in data.get("forward_message_ids", []) if isinstance(i, int)],
+        )
+        return draft

@@ -1,0 +1,33 @@
+"""The mailboxes of the rail: Canvas's scopes, named as a user knows them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Mailbox:
+    id: str
+    label: str
+    scope: str | None  # the Canvas scope; None for mailboxes that are not conversation scopes
+
+    def contains(self, workflow_state: str, starred: bool) -> bool:
+        """Whether a conversation in this state belongs here (for moving rows after an action)."""
+        if self.id == "inbox":
+            return workflow_state != "archived"
+        if self.id == "unread":
+            return workflow_state == "unread"
+        if self.id == "starred":
+            return starred
+        if self.id == "archived":
+            return workflow_state == "archived"
+        return True  # sent holds everything the user wrote, whatever its state
+
+
+INBOX = Mailbox("inbox", "Inbox", "inbox")
+UNREAD = Mailbox("unread", "Unread", "unread")
+STARRED = Mailbox("starred", "Starred", "starred")
+SENT = Mailbox("sent", "Sent", "sent")
+ARCHIVED = Mailbox("archived", "Archived", "archived")
+MAILBOXES = (INBOX, UNREAD, STARRED, SENT, ARCHIVED)
+BY_ID = {m.id: m for m in MAILBOXES}

@@ -1,0 +1,395 @@
+"""The inbox's core: the account, its mailboxes, the open conversation, and every action.
+
+No widgets here. The UI calls these coroutines (in workers) and re-reads the state;
+listeners registered with ``on_change`` hear what changed, so a live update arriving
+while the user reads is shown without the UI polling. Each action changes the rows at
+once, asks Canvas, and puts the rows back as they were if Canvas refuses; after every
+change the unread count is fetched again, so the badge never lies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from ..canvas import CanvasClient, CanvasError
+from ..canvas.models import Attachment, Conversation, Course, Group, Recipient, User
+from ..store.drafts import DraftStore
+from .compose import Draft
+from .formatting import utcnow
+from .mailboxes import BY_ID, INBOX, Mailbox
+from .view import ConversationView
+
+Listener = Callable[[str, Any], None]
+
+
+@dataclass
+class Outcome:
+    """What an action ended with, in one line for the status bar."""
+
+    ok: bool
+    message: str
+
+
+class InboxSession:
+    def __init__(
+        self,
+        client: CanvasClient,
+        *,
+        drafts: DraftStore | None = None,
+        thread_order: str = "oldest",
+        clock: Callable[[], datetime] = utcnow,
+        first_page: int = 100,
+    ) -> None:
+        self.client = client
+        self.drafts = drafts
+        self.thread_order = thread_order
+        self.clock = clock
+        self.first_page = first_page
+        self.me: User | None = None
+        self.courses: list[Course] = []
+        self.groups: list[Group] = []
+        self.unread_count: int | None = None
+        self.mailbox: Mailbox = INBOX
+        self.filter_code: str | None = None
+        self.views: dict[tuple[str, str | None], ConversationView] = {}
+        self.current: Conversation | None = None
+        self.last_error: str | None = None
+        self._listeners: list[Listener] = []
+        self._loads: dict[tuple[str, str | None], asyncio.Task] = {}
+
+    # -- listening ---------------------------------------------------------------------
+    def on_change(self, listener: Listener) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def emit(self, kind: str, detail: Any = None) -> None:
+        for listener in list(self._listeners):
+            listener(kind, detail)
+
+    def fail(self, error: Exception) -> Outcome:
+        self.last_error = str(error)
+        self.emit("error", self.last_error)
+        return Outcome(False, self.last_error)
+
+    # -- starting ----------------------------------------------------------------------
+    @property
+    def me_id(self) -> int:
+        return self.me.id if self.me else 0
+
+    @property
+    def view(self) -> ConversationView:
+        key = (self.mailbox.id, self.filter_code)
+        if key not in self.views:
+            self.views[key] = ConversationView(self.mailbox, self.filter_code)
+        return self.views[key]
+
+    async def start(self) -> None:
+        """Who am I, my courses and groups, the unread count, and the inbox's first page."""
+        self.me, self.courses, self.groups = await asyncio.gather(
+            self.client.get_self(), self.client.get_courses(), self.client.get_groups()
+        )
+        self.emit("account")
+        await asyncio.gather(self.refresh_unread(), self.load())
+
+    def context_name(self, code: str | None) -> str | None:
+        for course in self.courses:
+            if course.context_code == code:
+                return course.course_code or course.name
+        for group in self.groups:
+            if group.context_code == code:
+                return group.name
+        return None
+
+    def course_label(self, conversation: Conversation) -> str | None:
+        """The short course code for a row: from its context code, else from the course name Canvas gave."""
+        label = self.context_name(conversation.context_code)
+        if label is None and conversation.context_name:
+            label = next((c.course_code for c in self.courses if c.name == conversation.context_name and c.course_code),
+                         conversation.context_name)
+        return label
+
+    # -- mailboxes -----------------------------------------------------------------------
+    async def switch(self, mailbox_id: str, filter_code: str | None = ...) -> ConversationView:  # type: ignore[assignment]
+        self.mailbox = BY_ID.get(mailbox_id, INBOX)
+        if filter_code is not ...:
+            self.filter_code = filter_code
+        self.emit("view")
+        view = self.view
+        if not view.loaded:
+            await self.load()
+        return view
+
+    async def load(self, *, force: bool = False) -> ConversationView:
+        """The first page at once, then the whole scope in the background (kept in Canvas's order)."""
+        view = self.view
+        if view.loaded and not force:
+            return view
+        filters = [view.filter_code] if view.filter_code else None
+        first = await self.client.get_conversations_page(view.mailbox.scope, filters, per_page=self.first_page)
+        if not view.loaded or force:
+            view.replace(first)
+            self.emit("view")
+        if len(first) >= self.first_page:
+            previous = self._loads.pop(view.key, None)
+            if previous:
+                previous.cancel()
+            self._loads[view.key] = asyncio.ensure_future(self._load_rest(view, filters))
+        return view
+
+    async def _load_rest(self, view: ConversationView, filters) -> None:
+        try:
+            everything = await self.client.load_conversations(view.mailbox.scope, filters)
+        except CanvasError as error:
+            self.fail(error)
+            return
+        view.replace(everything)
+        self.emit("view")
+
+    async def wait_loaded(self) -> None:
+        """Wait for background loads (tests and benchmarks use this)."""
+        while self._loads:
+            key, task = next(iter(self._loads.items()))
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+            if self._loads.get(key) is task:
+                del self._loads[key]
+
+    async def refresh(self) -> None:
+        """Reload the current view and the unread count (``ctrl+r``, and after a reconnect)."""
+        await asyncio.gather(self.load(force=True), self.refresh_unread())
+
+    async def refresh_unread(self) -> None:
+        try:
+            self.unread_count = await self.client.unread_count()
+        except CanvasError as error:
+            self.fail(error)
+            return
+        self.emit("counts")
+
+    # -- reading ---------------------------------------------------------------------------
+    async def open(self, conversation_id: int, *, mark_read: bool = True) -> Conversation | None:
+        try:
+            conversation = await self.client.get_conversation(conversation_id, auto_mark_as_read=mark_read)
+        except CanvasError as error:
+            self.fail(error)
+            return None
+        self.current = conversation
+        self._update_rows(conversation_id, workflow_state=conversation.workflow_state)
+        self.emit("thread", conversation)
+        if mark_read:
+            await self.refresh_unread()
+        return conversation
+
+    def close_thread(self) -> None:
+        self.current = None
+        self.emit("thread", None)
+
+    # -- changing state ----------------------------------------------------------------------
+    def _rows(self, conversation_id: int) -> list[tuple[ConversationView, Conversation]]:
+        found = []
+        for view in self.views.values():
+            row = view.find(conversation_id)
+            if row is not None:
+                found.append((view, row))
+        return found
+
+    def _update_rows(self, conversation_id: int, **changes: Any) -> None:
+        """Apply a change to every loaded copy of a row; rows that leave a mailbox leave its view."""
+        for view, row in self._rows(conversation_id):
+            updated = dataclasses.replace(row, **changes)
+            if view.mailbox.contains(updated.workflow_state, updated.starred) or view.mailbox.id == "sent":
+                view.upsert(updated)
+            else:
+                view.remove([conversation_id])
+        if self.current is not None and self.current.id == conversation_id:
+            self.current = dataclasses.replace(self.current, **changes)
+        self.emit("view")
+
+    def row(self, conversation_id: int) -> Conversation | None:
+        rows = self._rows(conversation_id)
+        return rows[0][1] if rows else (self.current if self.current and self.current.id == conversation_id else None)
+
+    async def _change(self, conversation_id: int, verb: str, *, workflow_state: str | None = None,
+                      starred: bool | None = None) -> Outcome:
+        before = self._rows(conversation_id)
+        local: dict[str, Any] = {}
+        if workflow_state is not None:
+            local["workflow_state"] = workflow_state
+        if starred is not None:
+            local["starred"] = starred
+        self._update_rows(conversation_id, **local)
+        try:
+            updated = await self.client.update_conversation(conversation_id, workflow_state=workflow_state, starred=starred)
+        except CanvasError as error:
+            self._restore(before)
+            return self.fail(error)
+        self._update_rows(conversation_id, workflow_state=updated.workflow_state, starred=updated.starred)
+        await self.refresh_unread()
+        return Outcome(True, verb)
+
+    def _restore(self, rows: list[tuple[ConversationView, Conversation]]) -> None:
+        """Put rows back as they were before a refused action."""
+        for view, row in rows:
+            view.upsert(row)
+        self.emit("view")
+
+    async def toggle_star(self, conversation_id: int) -> Outcome:
+        row = self.row(conversation_id)
+        value = not (row.starred if row else False)
+        return await self._change(conversation_id, "Starred" if value else "Unstarred", starred=value)
+
+    async def toggle_archive(self, conversation_id: int) -> Outcome:
+        row = self.row(conversation_id)
+        archived = bool(row and row.workflow_state == "archived")
+        # Canvas has no "unarchive": setting the state to read is how its own Inbox does it.
+        return await self._change(conversation_id, "Unarchived" if archived else "Archived",
+                                  workflow_state="read" if archived else "archived")
+
+    async def toggle_read(self, conversation_id: int) -> Outcome:
+        row = self.row(conversation_id)
+        unread = bool(row and row.workflow_state == "unread")
+        return await self._change(conversation_id, "Marked read" if unread else "Marked unread",
+                                  workflow_state="read" if unread else "unread")
+
+    async def keep_unread(self, conversation_id: int) -> Outcome:
+        return await self._change(conversation_id, "Kept unread", workflow_state="unread")
+
+    async def delete(self, conversation_id: int) -> Outcome:
+        before = self._rows(conversation_id)
+        for view in self.views.values():
+            view.remove([conversation_id])
+        self.emit("view")
+        try:
+            await self.client.delete_conversation(conversation_id)
+        except CanvasError as error:
+            self._restore(before)
+            return self.fail(error)
+        if self.current is not None and self.current.id == conversation_id:
+            self.close_thread()
+        await self.refresh_unread()
+        return Outcome(True, "Deleted")
+
+    # -- writing ---------------------------------------------------------------------------
+    async def search_recipients(self, text: str, context: str | None = None) -> list[Recipient]:
+        text = text.strip()
+        if not text and not context:
+            return []
+        try:
+            found = await self.client.search_recipients(text or None, context=context, per_page=20,
+                                                        synthetic_contexts=bool(context and not text))
+        except CanvasError as error:
+            self.fail(error)
+            return []
+        # Whole courses by role ("Students in BIO 101") are offered as contexts too.
+        if text and not context:
+            lowered = text.lower()
+            for course in self.courses:
+                if lowered in course.name.lower() or lowered in course.course_code.lower():
+                    for suffix, label in (("students", "Students"), ("teachers", "Teachers"), ("tas", "TAs")):
+                        found.append(Recipient(id=f"{course.context_code}_{suffix}", name=f"{label} in {course.course_code or course.name}",
+                                               full_name=None, type="context", user_count=None, context_name=course.name,
+                                               common_courses={}, avatar_url=None))
+        return found
+
+    def save_draft(self, draft: Draft) -> None:
+        if self.drafts is not None:
+            if draft.empty:
+                self.drafts.delete(draft.key)
+            else:
+                self.drafts.save(draft.key, draft.to_dict())
+
+    def load_draft(self, key: str) -> Draft | None:
+        if self.drafts is None:
+            return None
+        data = self.drafts.load(key)
+        return Draft.from_dict(data) if data else None
+
+    def discard_draft(self, draft: Draft) -> None:
+        if self.drafts is not None:
+            self.drafts.delete(draft.key)
+
+    async def _upload(self, draft: Draft) -> list[int]:
+        ids = []
+        for path in draft.attachments:
+            info = await self.client.upload_attachment(Path(path).expanduser())
+            ids.append(info.id)
+        return ids
+
+    async def send(self, draft: Draft) -> Outcome:
+        """Send a draft; on success it is discarded, on failure kept with the reason."""
+        problems = draft.problems()
+        if problems:
+            return self.fail(ValueError(problems[0]))
+        try:
+            attachment_ids = await self._upload(draft)
+            if draft.kind == "add_people":
+                conversation = await self.client.add_recipients(draft.conversation_id, [r.id for r in draft.to])
+                message = "People added"
+            elif draft.kind in ("reply", "reply_all"):
+                conversation = await self._reply(draft, attachment_ids)
+                message = "Reply sent"
+            else:
+                created = await self.client.send_new(
+                    [r.id for r in draft.to], draft.body, author_id=self.me_id,
+                    subject=draft.subject or None, context_code=draft.context_code,
+                    group_conversation=draft.group_conversation or draft.individual,
+                    bulk_message=draft.individual, attachment_ids=attachment_ids,
+                    forwarded_message_ids=draft.forward_message_ids,
+                )
+                conversation = created.conversations[0] if created.conversations else None
+                count = len(created.conversations)
+                message = "Message sent" if count <= 1 else f"Sent as {count} separate conversations"
+        except (CanvasError, OSError) as error:
+            return self.fail(error)
+        self.discard_draft(draft)
+        await self._after_send(conversation)
+        return Outcome(True, message)
+
+    async def _reply(self, draft: Draft, attachment_ids: list[int]) -> Conversation:
+        recipients = None
+        known = self.current if self.current and self.current.id == draft.conversation_id else None
+        if draft.kind == "reply" and known is not None and not known.private:
+            last_other = next((m.author_id for m in known.messages or [] if m.author_id != self.me_id and not m.generated), None)
+            if last_other is not None:
+                recipients = [last_other]
+        since = max((m.id for m in known.messages or []), default=None) if known else None
+        return await self.client.send_reply(
+            draft.conversation_id, draft.body, author_id=self.me_id, since_message_id=since,
+            attachment_ids=attachment_ids, recipients=recipients,
+        )
+
+    async def _after_send(self, conversation: Conversation | None) -> None:
+        if conversation is not None and self.current is not None and conversation.id == self.current.id:
+            await self.open(conversation.id, mark_read=False)
+        sent = self.views.get(("sent", None))
+        if sent is not None:
+            sent.loaded = False
+        if self.mailbox.id == "sent":
+            await self.load(force=True)
+
+    async def download(self, attachment: Attachment, folder: Path) -> Path | None:
+        if not attachment.url:
+            self.fail(ValueError(f"{attachment.display_name} has no download link."))
+            return None
+        try:
+            return await self.client.download(attachment.url, folder)
+        except (CanvasError, OSError) as error:
+            self.fail(error)
+            return None
+
+    async def aclose(self) -> None:
+        for task in self._loads.values():
+            task.cancel()
+        await asyncio.gather(*self._loads.values(), return_exceptions=True)
+        self._loads.clear()
+
+
+def ids_of(rows: Iterable[Conversation]) -> list[int]:
+    return [r.id for r in rows]

@@ -1,0 +1,100 @@
+"""The rows of one mailbox (and course filter), narrowed by a search, in Canvas's order.
+
+Canvas orders a scope by ``last_message_at`` (``sent`` by the user's last authored
+message), newest first, ties by id. Rows that change (an action, a live event) are moved
+to where that order puts them, so the list stays what a reload would give.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from datetime import datetime, timezone
+from typing import Callable, Iterable
+
+from ..canvas.models import Conversation
+from .mailboxes import Mailbox
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+Matcher = Callable[[Conversation], bool]
+
+
+def sort_key(mailbox: Mailbox, conversation: Conversation) -> tuple:
+    """Descending Canvas order as an ascending key (so ``insort`` can place a row)."""
+    when = conversation.last_authored_message_at if mailbox.id == "sent" else conversation.last_message_at
+    stamp = (when or EPOCH).timestamp()
+    return (-stamp, -conversation.id)
+
+
+class ConversationView:
+    def __init__(self, mailbox: Mailbox, filter_code: str | None = None) -> None:
+        self.mailbox = mailbox
+        self.filter_code = filter_code
+        self.loaded = False
+        self._all: list[Conversation] = []
+        self._keys: list[tuple] = []
+        self.query = ""
+        self._matcher: Matcher | None = None
+        self.rows: list[Conversation] = []
+        self._positions: dict[int, int] = {}
+
+    @property
+    def key(self) -> tuple[str, str | None]:
+        return (self.mailbox.id, self.filter_code)
+
+    @property
+    def total(self) -> int:
+        return len(self._all)
+
+    def replace(self, conversations: Iterable[Conversation]) -> None:
+        pairs = sorted(((sort_key(self.mailbox, c), c) for c in conversations), key=lambda p: p[0])
+        self._keys = [k for k, _ in pairs]
+        self._all = [c for _, c in pairs]
+        self.loaded = True
+        self._refilter()
+
+    def narrow(self, query: str, matcher: Matcher | None) -> None:
+        self.query = query
+        self._matcher = matcher
+        self._refilter()
+
+    def _refilter(self) -> None:
+        self.rows = [c for c in self._all if self._matcher(c)] if self._matcher else list(self._all)
+        self._positions = {c.id: i for i, c in enumerate(self.rows)}
+
+    def all(self) -> list[Conversation]:
+        return list(self._all)
+
+    def find(self, conversation_id: int) -> Conversation | None:
+        index = self._positions.get(conversation_id)
+        if index is not None:
+            return self.rows[index]
+        return next((c for c in self._all if c.id == conversation_id), None)
+
+    def position(self, conversation_id: int) -> int | None:
+        return self._positions.get(conversation_id)
+
+    def upsert(self, conversation: Conversation) -> None:
+        """Insert or replace a row, at the place Canvas's order gives it."""
+        self._drop(conversation.id)
+        key = sort_key(self.mailbox, conversation)
+        index = bisect_left(self._keys, key)
+        self._keys.insert(index, key)
+        self._all.insert(index, conversation)
+        self._refilter()
+
+    def remove(self, conversation_ids: Iterable[int]) -> None:
+        drop = set(conversation_ids)
+        if not drop:
+            return
+        kept = [(k, c) for k, c in zip(self._keys, self._all) if c.id not in drop]
+        self._keys = [k for k, _ in kept]
+        self._all = [c for _, c in kept]
+        self._refilter()
+
+    def _drop(self, conversation_id: int) -> None:
+        for i, c in enumerate(self._all):
+            if c.id == conversation_id:
+                del self._all[i]
+                del self._keys[i]
+                return
+

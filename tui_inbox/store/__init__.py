@@ -1,0 +1,1 @@
+"""Local state on disk: drafts (SQLite). Never imports the UI or the network."""

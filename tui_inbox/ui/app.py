@@ -1,0 +1,447 @@
+"""The Textual app: rail, conversation list, thread, status bar; keys become inbox actions.
+
+Widgets never call HTTP: every action runs an ``InboxSession`` coroutine in a worker,
+and the session's change notices repaint the widgets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Input, Static
+
+from ..inbox.compose import Draft, RecipientRef
+from ..inbox.formatting import utcnow
+from ..inbox.mailboxes import MAILBOXES
+from ..inbox.session import InboxSession, Outcome
+from ..inbox.text import one_line
+from .keys import APP_KEYS, LIST_KEYS, PANE_KEYS, THREAD_KEYS, bindings
+from .widgets.conversation_list import ConversationList
+from .widgets.mailbox_rail import MailboxRail
+from .widgets.status_bar import StatusBar
+from .widgets.thread_view import ThreadView
+
+
+class InboxList(ConversationList):
+    BINDINGS = bindings(LIST_KEYS)
+
+
+class InboxThread(ThreadView):
+    BINDINGS = bindings(THREAD_KEYS)
+
+
+class InboxApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "tui-inbox"
+    BINDINGS = bindings(APP_KEYS) + bindings(PANE_KEYS) + [
+        Binding("escape", "escape", "Back", show=False),
+    ]
+
+    def __init__(
+        self,
+        session: InboxSession,
+        *,
+        feed: Any = None,
+        keymap: dict[str, str] | None = None,
+        theme: str | None = None,
+        date_style: str = "relative",
+        downloads: Path | None = None,
+        notify_mode: str = "none",
+        clock: Callable[[], datetime] = utcnow,
+        account_label: str = "",
+    ) -> None:
+        super().__init__()
+        self.session = session
+        self.feed = feed
+        self.keymap_overrides = dict(keymap or {})
+        self.date_style = date_style
+        self.downloads = downloads or Path.home() / "Downloads"
+        self.notify_mode = notify_mode
+        self.clock = clock
+        self.account_label = account_label
+        if theme:
+            self.theme = theme
+        self._unsubscribe = session.on_change(self._session_changed)
+
+    # -- layout -----------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Static(id="title-bar")
+        with Horizontal(id="body"):
+            yield MailboxRail(id="rail")
+            with Vertical(id="main"):
+                yield Input(placeholder="Search this view: words in participants, subject and text", id="search")
+                yield InboxList(
+                    me=lambda: self.session.me_id,
+                    clock=self.clock,
+                    course_label=self.session.course_label,
+                    date_style=self.date_style,
+                    is_selected=self.is_selected,
+                    id="list",
+                )
+                yield InboxThread(id="thread")
+        yield StatusBar(id="status")
+
+    @property
+    def list(self) -> InboxList:
+        return self.query_one(InboxList)
+
+    @property
+    def thread(self) -> InboxThread:
+        return self.query_one(InboxThread)
+
+    @property
+    def status(self) -> StatusBar:
+        return self.query_one(StatusBar)
+
+    def is_selected(self, conversation_id: int) -> bool:
+        return False
+
+    def on_mount(self) -> None:
+        if self.keymap_overrides:
+            self.set_keymap(self.keymap_overrides)
+        self.query_one("#search").display = False
+        self.list.focus()
+        self.layout_for(self.size.width)
+        self.paint_title()
+        self.status.running = "loading"
+        self.start_session()
+
+    def on_resize(self, event) -> None:
+        self.layout_for(event.size.width)
+
+    def layout_for(self, width: int) -> None:
+        """Side by side when there is room (160 columns), list above thread when narrow (80)."""
+        self.query_one("#main").set_class(width >= 140, "wide")
+        self.query_one("#rail").display = width >= 70
+
+    @work(exclusive=True, group="start")
+    async def start_session(self) -> None:
+        try:
+            await self.session.start()
+        except Exception as error:  # the status bar, not a traceback, tells the user
+            self.status.running = ""
+            self.status.show_error(str(error))
+            return
+        self.status.running = ""
+        self.status.show_message(f"Signed in as {one_line(self.session.me.name) if self.session.me else '?'}")
+        if self.feed is not None:
+            self.follow_feed()
+
+    # -- repainting from the session -----------------------------------------------------------
+    def _session_changed(self, kind: str, detail: Any) -> None:
+        if kind == "view":
+            self.paint_list()
+        elif kind in ("counts", "account"):
+            self.paint_title()
+            self.paint_rail()
+        elif kind == "thread":
+            self.paint_thread()
+        elif kind == "error":
+            self.status.show_error(detail or "")
+
+    def paint_title(self) -> None:
+        unread = self.session.unread_count
+        text = Text()
+        text.append(" tui-inbox", style="bold")
+        if self.account_label:
+            text.append(f"  {self.account_label}", style="dim")
+        text.append(f"  {self.session.mailbox.label}")
+        if self.session.filter_code:
+            text.append(f" · {one_line(self.session.context_name(self.session.filter_code) or self.session.filter_code)}")
+        if unread is not None:
+            text.append(f"  ({unread:,} unread)", style="bold")
+        self.query_one("#title-bar", Static).update(text)
+
+    def counts(self) -> dict[str, int | None]:
+        counts: dict[str, int | None] = {m.id: None for m in MAILBOXES}
+        for view in self.session.views.values():
+            if view.loaded and view.filter_code == self.session.filter_code:
+                counts[view.mailbox.id] = view.total
+        counts["unread"] = self.session.unread_count if self.session.filter_code is None else counts["unread"]
+        return counts
+
+    def paint_rail(self) -> None:
+        contexts = [(c.context_code, c.course_code or c.name) for c in self.session.courses]
+        contexts += [(g.context_code, g.name) for g in self.session.groups]
+        self.query_one(MailboxRail).update_counts(self.counts(), self.session.mailbox.id, self.session.filter_code, contexts)
+
+    def paint_list(self) -> None:
+        view = self.session.view
+        keep = self.list.current.id if self.list.current else None
+        self.list.empty_text = "Loading…" if not view.loaded else (
+            f"Nothing matches {view.query!r}." if view.query else f"No conversations in {view.mailbox.label}.")
+        self.list.set_rows(view.rows, keep=keep)
+        self.paint_rail()
+
+    def paint_thread(self, keep_scroll: bool = False) -> None:
+        current = self.session.current
+        course = None
+        if current is not None:
+            course = current.context_name or self.session.context_name(current.context_code)
+        self.thread.show(current, me=self.session.me_id, course=course, order=self.session.thread_order,
+                         keep_scroll=keep_scroll)
+
+    # -- running actions ---------------------------------------------------------------------
+    def run_action_worker(self, label: str, coro) -> None:
+        async def runner() -> None:
+            self.status.running = label
+            try:
+                outcome = await coro
+            except Exception as error:  # a bug must not take the screen down: say it in one line
+                self.log.error(f"{label} failed: {error!r}")
+                self.status.show_error(f"{label} failed: {error}")
+                return
+            finally:
+                self.status.running = ""
+            if isinstance(outcome, Outcome) and outcome.ok:
+                self.status.show_message(outcome.message)
+
+        self.run_worker(runner(), group="actions")
+
+    def target(self) -> int | None:
+        """The conversation an action applies to: the row under the cursor."""
+        row = self.list.current
+        if self.focused is self.thread and self.session.current is not None:
+            return self.session.current.id
+        return row.id if row else (self.session.current.id if self.session.current else None)
+
+    # -- list events ------------------------------------------------------------------------
+    @on(ConversationList.Opened)
+    def opened(self, event: ConversationList.Opened) -> None:
+        self.run_action_worker("opening", self.session.open(event.conversation.id))
+
+    @on(MailboxRail.Chosen)
+    def chosen(self, event: MailboxRail.Chosen) -> None:
+        mailbox = event.mailbox or self.session.mailbox.id
+        self.switch_to(mailbox, event.filter_code)
+
+    def switch_to(self, mailbox: str, filter_code: Any = ...) -> None:
+        self.clear_search()
+        self.run_action_worker("loading", self.session.switch(mailbox, filter_code))
+        self.paint_title()
+        self.list.cursor = 0
+        self.list.focus()
+
+    # -- actions --------------------------------------------------------------------------
+    def action_mailbox(self, mailbox: str) -> None:
+        self.switch_to(mailbox)
+
+    def action_refresh(self) -> None:
+        self.run_action_worker("refreshing", self.session.refresh())
+
+    def action_star(self) -> None:
+        if (cid := self.target()) is not None:
+            self.run_action_worker("starring", self.session.toggle_star(cid))
+
+    def action_archive(self) -> None:
+        if (cid := self.target()) is not None:
+            self.run_action_worker("archiving", self.session.toggle_archive(cid))
+
+    def action_toggle_read(self) -> None:
+        if (cid := self.target()) is not None:
+            self.run_action_worker("marking", self.session.toggle_read(cid))
+
+    def action_delete(self) -> None:
+        cid = self.target()
+        row = self.session.row(cid) if cid is not None else None
+        if row is None:
+            return
+        from .screens.confirm import ConfirmScreen
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.run_action_worker("deleting", self.session.delete(cid))
+
+        subject = one_line(row.subject) or "(no subject)"
+        self.push_screen(ConfirmScreen("Delete this conversation?", [subject, "Delete cannot be undone: Canvas removes it from your view."],
+                                       confirm="Delete"), answered)
+
+    def action_thread_order(self) -> None:
+        self.session.thread_order = "newest" if self.session.thread_order == "oldest" else "oldest"
+        self.paint_thread()
+        self.status.show_message(f"Thread: {self.session.thread_order} first")
+
+    def action_search(self) -> None:
+        search = self.query_one("#search", Input)
+        search.display = True
+        search.focus()
+
+    def clear_search(self) -> None:
+        search = self.query_one("#search", Input)
+        if search.value:
+            search.value = ""
+        search.display = False
+        self.session.view.narrow("", None)
+
+    @on(Input.Changed, "#search")
+    def search_changed(self, event: Input.Changed) -> None:
+        from ..inbox.search import matcher_for
+
+        self.session.view.narrow(event.value, matcher_for(event.value, self.session.me_id) if event.value.strip() else None)
+        self.paint_list()
+
+    @on(Input.Submitted, "#search")
+    def search_done(self) -> None:
+        self.list.focus()
+
+    def action_escape(self) -> None:
+        search = self.query_one("#search", Input)
+        if search.display:
+            self.clear_search()
+            self.paint_list()
+            self.list.focus()
+        elif self.focused is self.thread:
+            self.list.focus()
+
+    def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
+        self.push_screen(HelpScreen(self.current_keys()))
+
+    def current_keys(self) -> dict[str, str]:
+        """Binding id -> keys in force (defaults with the config's [keys] applied)."""
+        from .keys import ALL_KEYS
+
+        keys = {k.id: k.keys for k in ALL_KEYS}
+        keys.update(self.keymap_overrides)
+        return keys
+
+    def action_attachments(self) -> None:
+        conversation = self.session.current
+        found = [a for m in (conversation.messages or []) for a in m.attachments] if conversation else []
+        if not found:
+            self.status.show_message("No attachments in the open conversation.")
+            return
+        from .screens.attachments import AttachmentsScreen
+
+        def chosen(attachment) -> None:
+            if attachment is not None:
+                self.download_and_open(attachment)
+
+        self.push_screen(AttachmentsScreen(found, self.downloads), chosen)
+
+    @work(group="downloads")
+    async def download_and_open(self, attachment) -> None:
+        from ..inbox.opener import open_with_system
+
+        self.status.running = f"downloading {one_line(attachment.display_name)}"
+        path = await self.session.download(attachment, self.downloads)
+        self.status.running = ""
+        if path is not None:
+            opened = await asyncio.to_thread(open_with_system, path)
+            self.status.show_message(f"Saved to {path}" + ("" if opened else " (no opener found)"))
+
+    # -- writing ---------------------------------------------------------------------------
+    def open_composer(self, draft: Draft) -> None:
+        from .screens.compose import ComposeScreen
+
+        saved = self.session.load_draft(draft.key)
+        if saved is not None:
+            draft = saved
+
+        def closed(outcome: Outcome | None) -> None:
+            if outcome is not None and outcome.ok:
+                self.status.show_message(outcome.message)
+
+        self.push_screen(ComposeScreen(self.session, draft), closed)
+
+    def action_compose(self) -> None:
+        filter_code = self.session.filter_code
+        self.open_composer(Draft(kind="new", context_code=filter_code if filter_code and filter_code.startswith("course_") else None))
+
+    def _answer(self, kind: str) -> None:
+        cid = self.target()
+        row = self.session.row(cid) if cid is not None else None
+        if row is None:
+            self.status.show_message("Choose a conversation first.")
+            return
+        subject = one_line(row.subject)
+        draft = Draft(kind=kind, conversation_id=row.id, context_code=row.context_code)
+        if kind == "forward":
+            draft.subject = subject if subject.lower().startswith("fwd:") else f"Fwd: {subject}".strip()
+            current = self.session.current if self.session.current and self.session.current.id == row.id else None
+            draft.forward_message_ids = [m.id for m in (current.messages or [])] if current else []
+            if current is None:
+                self.status.show_message("Open the conversation first (Enter) to forward its messages.")
+                return
+        else:
+            draft.subject = subject
+            if kind == "add_people" and row.private:
+                self.status.show_message("Canvas cannot add people to a private conversation; start a new one (c).")
+                return
+            if kind in ("reply", "reply_all"):
+                others = [p for p in row.participants if p.id != self.session.me_id]
+                draft.to = [RecipientRef(str(p.id), one_line(p.full_name or p.name)) for p in others]
+        self.open_composer(draft)
+
+    def action_reply(self) -> None:
+        self._answer("reply")
+
+    def action_reply_all(self) -> None:
+        self._answer("reply_all")
+
+    def action_forward(self) -> None:
+        self._answer("forward")
+
+    def action_add_people(self) -> None:
+        self._answer("add_people")
+
+    # -- the live feed ------------------------------------------------------------------------
+    @work(group="feed")
+    async def follow_feed(self) -> None:
+        """Keep the inbox current: refetch what changed when the feed says so."""
+        self.feed.state.subscribe(lambda status: self.paint_feed())
+        self.feed.start()
+        self.paint_feed()
+        async for change in self.feed:
+            try:
+                await self.on_feed_change(change)
+            except Exception as error:  # a bad update must not stop the feed
+                self.status.show_error(f"Could not apply an update: {error}")
+
+    async def on_feed_change(self, change) -> None:
+        if change.kind in ("resync", "unread_count"):
+            await self.session.refresh()
+        elif change.kind == "event" and change.event is not None and change.event.is_conversation:
+            await self.session.refresh()
+            if self.session.current is not None and change.event.conversation_id == self.session.current.id:
+                await self.session.open(self.session.current.id, mark_read=False)
+
+    def paint_feed(self) -> None:
+        status = self.feed.state.current
+        self.status.feed = status.state.value
+        if status.error:
+            self.status.feed_detail = status.error
+        elif status.last_update_at is not None:
+            self.status.feed_detail = f"updated {status.last_update_at.astimezone().strftime('%H:%M:%S')}"
+        else:
+            self.status.feed_detail = ""
+
+    # -- command palette ------------------------------------------------------------------------
+    def get_system_commands(self, screen):
+        yield from super().get_system_commands(screen)
+        keys = self.current_keys()
+        from .keys import display_key
+
+        for key in APP_KEYS:
+            if key.action.startswith("mailbox("):
+                name = key.action[len("mailbox('"):-2]
+                callback = (lambda n=name: self.action_mailbox(n))
+            else:
+                callback = getattr(self, f"action_{key.action}", None)
+            if callback is not None and key.id not in ("help", "quit"):
+                yield SystemCommand(f"{key.description} ({display_key(keys[key.id])})", key.description, callback)
+
+    async def on_unmount(self) -> None:
+        self._unsubscribe()
+        if self.feed is not None:
+            await self.feed.aclose()
+        await self.session.aclose()

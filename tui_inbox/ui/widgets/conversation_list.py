@@ -1,0 +1,200 @@
+"""The conversation list: a Line-API widget that renders only the rows on screen.
+
+One line per conversation: unread mark, star, participants, subject and a preview of
+the last message, course, date, message count, attachment mark. With 100,000 rows a key
+press still paints about forty lines, so scrolling costs the same as with 100
+(ARCHITECTURE.md: Toolong's ``log_lines.py`` is the model; ``ListView`` is not).
+Server text reaches the screen as plain segments: nothing in it is parsed as markup.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Callable
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from ...canvas.models import Conversation
+from ...inbox.formatting import participants_label, relative_date
+from ...inbox.text import one_line
+
+
+def fit(text: str, width: int) -> str:
+    """Exactly ``width`` cells: padded, or cut with an ellipsis (wide CJK and emoji counted right)."""
+    if width <= 0:
+        return ""
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    return set_cell_size(text, width - 1) + "…"
+
+
+def fit_right(text: str, width: int) -> str:
+    gap = width - cell_len(text)
+    return " " * gap + text if gap >= 0 else fit(text, width)
+
+
+class ConversationList(ScrollView, can_focus=True):
+    COMPONENT_CLASSES = {
+        "conversation-list--cursor",
+        "conversation-list--unread",
+        "conversation-list--dim",
+        "conversation-list--star",
+        "conversation-list--mark",
+        "conversation-list--selected",
+    }
+    DEFAULT_CSS = """
+    ConversationList { background: $surface; }
+    ConversationList > .conversation-list--cursor { background: $accent 40%; }
+    ConversationList:focus > .conversation-list--cursor { background: $accent 70%; }
+    ConversationList > .conversation-list--unread { text-style: bold; }
+    ConversationList > .conversation-list--dim { color: $text-muted; }
+    ConversationList > .conversation-list--star { color: $warning; }
+    ConversationList > .conversation-list--mark { color: $accent; text-style: bold; }
+    ConversationList > .conversation-list--selected { background: $primary 30%; }
+    """
+
+    cursor = reactive(0, always_update=True)
+
+    class Highlighted(Message):
+        def __init__(self, conversation: Conversation | None) -> None:
+            super().__init__()
+            self.conversation = conversation
+
+    class Opened(Message):
+        def __init__(self, conversation: Conversation) -> None:
+            super().__init__()
+            self.conversation = conversation
+
+    def __init__(
+        self,
+        *,
+        me: Callable[[], int],
+        clock: Callable[[], datetime],
+        course_label: Callable[[Conversation], str | None],
+        date_style: str = "relative",
+        is_selected: Callable[[int], bool] | None = None,
+        name: str | None = None,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id)
+        self.rows: list[Conversation] = []
+        self._me = me
+        self._clock = clock
+        self._course_label = course_label
+        self.date_style = date_style
+        self.is_selected = is_selected or (lambda _id: False)
+        self.empty_text = "Nothing here."
+
+    # -- data -----------------------------------------------------------------------
+    def set_rows(self, rows: list[Conversation], keep: int | None = None) -> None:
+        """Show new rows, keeping the cursor on conversation ``keep`` (or its old place)."""
+        self.rows = rows
+        self.virtual_size = Size(self.size.width, len(rows))
+        if keep is not None:
+            index = next((i for i, r in enumerate(rows) if r.id == keep), None)
+            if index is not None:
+                self.cursor = index
+        self.cursor = min(self.cursor, max(0, len(rows) - 1))
+        self.refresh()
+
+    @property
+    def current(self) -> Conversation | None:
+        return self.rows[self.cursor] if 0 <= self.cursor < len(self.rows) else None
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self.refresh_line(old)
+        self.refresh_line(new)
+        self.scroll_to_region(Region(0, new, 1, 1), animate=False, immediate=True)
+        self.post_message(self.Highlighted(self.current))
+
+    def refresh_line(self, index: int) -> None:
+        y = index - self.scroll_offset.y
+        if 0 <= y < self.size.height:
+            self.refresh(Region(0, y, self.size.width, 1))
+
+    # -- moving ---------------------------------------------------------------------------
+    def move(self, delta: int) -> None:
+        if self.rows:
+            self.cursor = max(0, min(len(self.rows) - 1, self.cursor + delta))
+
+    def action_cursor_down(self) -> None:
+        self.move(1)
+
+    def action_cursor_up(self) -> None:
+        self.move(-1)
+
+    def action_page_down(self) -> None:
+        self.move(max(1, self.size.height - 1))
+
+    def action_page_up(self) -> None:
+        self.move(-max(1, self.size.height - 1))
+
+    def action_first(self) -> None:
+        self.cursor = 0
+
+    def action_last(self) -> None:
+        self.cursor = max(0, len(self.rows) - 1)
+
+    def action_open(self) -> None:
+        if self.current is not None:
+            self.post_message(self.Opened(self.current))
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self.size.width, len(self.rows))
+
+    # -- painting -------------------------------------------------------------------------
+    def render_line(self, y: int) -> Strip:
+        index = self.scroll_offset.y + y
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if not self.rows and y == 0:
+            return Strip([Segment(fit(f"  {self.empty_text}", width), base + self.get_component_rich_style("conversation-list--dim"))])
+        if index >= len(self.rows):
+            return Strip.blank(width, base)
+        return Strip(self.row_segments(self.rows[index], width, index == self.cursor), width)
+
+    def row_segments(self, row: Conversation, width: int, is_cursor: bool) -> list[Segment]:
+        base = self.rich_style
+        if self.is_selected(row.id):
+            base = base + self.get_component_rich_style("conversation-list--selected")
+        if is_cursor:
+            base = base + self.get_component_rich_style("conversation-list--cursor")
+        dim = base + self.get_component_rich_style("conversation-list--dim")
+        unread = row.workflow_state == "unread"
+        strong = base + self.get_component_rich_style("conversation-list--unread") if unread else base
+        mark_style = base + self.get_component_rich_style("conversation-list--mark")
+        star_style = base + self.get_component_rich_style("conversation-list--star")
+
+        course = one_line(self._course_label(row) or "")
+        date = relative_date(row.last_message_at or row.last_authored_message_at, self._clock(), self.date_style)
+        count = f"{row.message_count}" if row.message_count > 1 else ""
+        right_widths = (min(12, max(6, width // 10)), 7 if self.date_style == "relative" else 17, 4, 2)
+        names_width = max(10, min(26, width // 5))
+        middle = width - 4 - names_width - 1 - sum(right_widths) - 3
+        segments = [
+            Segment(" ●" if unread else "  ", mark_style),
+            Segment("★ " if row.starred else "  ", star_style),
+            Segment(fit(participants_label(row, self._me()), names_width) + " ", strong),
+        ]
+        subject = one_line(row.subject) or "(no subject)"
+        preview = one_line(row.last_message or row.last_authored_message or "")
+        if middle > 0:
+            head = fit(subject, middle) if cell_len(subject) >= middle - 3 or not preview else subject
+            segments.append(Segment(head, strong))
+            rest = middle - cell_len(head)
+            if rest > 0:
+                segments.append(Segment(fit(f" — {preview}" if preview else "", rest), dim))
+        segments += [
+            Segment(" " + fit(course, right_widths[0]), dim),
+            Segment(" " + fit_right(date, right_widths[1] - 1), strong if unread else dim),
+            Segment(" " + fit_right(count, right_widths[2] - 1), dim),
+            Segment(" " + ("📎" if "attachments" in row.properties else "  "), dim),
+        ]
+        return list(Segment.adjust_line_length(segments, width, style=base))

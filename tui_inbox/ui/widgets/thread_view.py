@@ -1,0 +1,120 @@
+"""The open conversation: who is in it, then its messages as a thread.
+
+Oldest first by default (a key toggles), forwarded messages nested and indented under
+the message that carries them, generated messages ("X was added ...") set apart,
+attachments with name and size, media comments as links. Every string from the
+server goes into a ``rich.text.Text`` as plain text: markup in it is shown, not run.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from ...canvas.models import Conversation
+from ...inbox.formatting import full_date, human_size
+from ...inbox.text import clean, one_line
+from ...inbox.thread import ThreadItem, thread_items
+
+
+def header_text(conversation: Conversation, me: int, course: str | None) -> Text:
+    text = Text()
+    text.append(one_line(conversation.subject) or "(no subject)", style="bold")
+    text.append("\n")
+    people = [one_line(p.full_name or p.name) + (" (me)" if p.id == me else "") for p in conversation.participants]
+    text.append("With: ", style="dim")
+    text.append(", ".join(people) or "just me")
+    if course:
+        text.append("\nCourse: ", style="dim")
+        text.append(one_line(course))
+    state = []
+    if conversation.workflow_state == "unread":
+        state.append("kept unread")
+    if conversation.workflow_state == "archived":
+        state.append("archived")
+    if conversation.starred:
+        state.append("★ starred")
+    if state:
+        text.append("\n" + " · ".join(state), style="dim")
+    return text
+
+
+def message_text(item: ThreadItem) -> Text:
+    message = item.message
+    text = Text()
+    if item.generated:
+        text.append(f"— {one_line(message.body)} · {full_date(message.created_at)} —", style="italic dim")
+        return text
+    label = "Forwarded from " if item.forwarded else ""
+    text.append(f"{label}{item.author}", style="bold")
+    text.append(f"  {full_date(message.created_at)}", style="dim")
+    text.append("\n")
+    text.append(clean(message.body).rstrip() or "(no text)")
+    for attachment in message.attachments:
+        text.append("\n📎 ", style="dim")
+        text.append(one_line(attachment.display_name) or "attachment")
+        text.append(f"  ({human_size(attachment.size)})", style="dim")
+    if message.media_comment is not None:
+        media = message.media_comment
+        text.append("\n▶ ", style="dim")
+        text.append(f"{media.media_type or 'media'} comment", style="underline")
+        if media.display_name:
+            text.append(f": {one_line(media.display_name)}")
+        if media.url:
+            text.append(f"  {one_line(media.url)}", style="dim")
+    return text
+
+
+class MessageBlock(Static):
+    DEFAULT_CSS = """
+    MessageBlock { padding: 0 1; margin-bottom: 1; }
+    MessageBlock.generated { color: $text-muted; content-align: center middle; text-align: center; margin-bottom: 1; }
+    MessageBlock.forwarded { border-left: outer $secondary; padding-left: 1; color: $text-muted; margin-bottom: 0; }
+    MessageBlock.mine { border-left: outer $accent; }
+    """
+
+
+class ThreadView(VerticalScroll, can_focus=True):
+    DEFAULT_CSS = """
+    ThreadView { padding: 0 1; }
+    ThreadView > #thread-header { padding: 0 1; margin-bottom: 1; background: $boost; }
+    ThreadView > #thread-empty { color: $text-muted; padding: 1 2; }
+    """
+
+    def __init__(self, *, name: str | None = None, id: str | None = None) -> None:
+        super().__init__(name=name, id=id)
+        self.conversation: Conversation | None = None
+        self.order = "oldest"
+
+    def compose(self):
+        yield Static("Open a conversation with Enter.", id="thread-empty")
+
+    def show(self, conversation: Conversation | None, *, me: int, course: str | None, order: str,
+             keep_scroll: bool = False) -> None:
+        """Render a conversation; ``keep_scroll`` keeps what the reader is looking at in place."""
+        self.conversation = conversation
+        self.order = order
+        scroll_y = self.scroll_y
+        self.remove_children()
+        if conversation is None:
+            self.mount(Static("Open a conversation with Enter.", id="thread-empty"))
+            return
+        blocks = [Static(header_text(conversation, me, course), id="thread-header")]
+        for item in thread_items(conversation, order):
+            block = MessageBlock(message_text(item))
+            if item.generated:
+                block.add_class("generated")
+            if item.forwarded:
+                block.add_class("forwarded")
+                block.styles.margin = (0, 0, 0, 2 * item.depth)
+            elif item.message.author_id == me:
+                block.add_class("mine")
+            blocks.append(block)
+        self.mount_all(blocks)
+        if keep_scroll:
+            self.call_after_refresh(self.scroll_to, y=scroll_y, animate=False)
+        elif order == "oldest":
+            self.call_after_refresh(self.scroll_end, animate=False)
+        else:
+            self.call_after_refresh(self.scroll_home, animate=False)
