@@ -119,18 +119,7 @@ async def send_new(
                 raise
             last_error = error
         await _pause(client, attempt)
-        try:
-            recent = await client.get_conversations_page("sent", per_page=max(20, len(recipients) * 2))
-        except CanvasError as error:
-            raise UncertainDelivery(
-                f"The message may or may not have been sent, and Canvas cannot be asked right now ({error}). "
-                "Your text is kept: check Sent before sending again."
-            ) from None
-        preview = body[:100]
-        mine = [
-            c for c in recent
-            if c.last_authored_message == preview and (c.last_authored_message_at is None or c.last_authored_message_at >= since)
-        ]
+        mine = await _look_for_new(client, recipients, body, since)
         if mine:
             return Created(mine)
     raise UncertainDelivery(
@@ -138,3 +127,33 @@ async def send_new(
         "Your text is kept: try again."
     )
 
+
+def _is_preview_of(preview: str | None, body: str) -> bool:
+    """Canvas lists at most 100 characters of a message: a longer body as its first 97 and
+    "..." (CanvasTextHelper.truncate_text); the sandbox cuts at 100. Either is ours."""
+    if preview is None:
+        return False
+    if len(body) <= 100:
+        return preview == body
+    return preview in (body[:100], body[:97] + "...")
+
+
+async def _look_for_new(client, recipients, body, since) -> list[Conversation]:
+    """The sender's recent conversations whose last message is this one (asked again on 5xx, as for replies)."""
+    for attempt in range(ATTEMPTS):
+        try:
+            recent = await client.get_conversations_page("sent", per_page=max(20, len(recipients) * 2))
+        except CanvasError as error:
+            if isinstance(error, (NetworkError, ServerError)) and attempt + 1 < ATTEMPTS:
+                await _pause(client, attempt)
+                continue
+            raise UncertainDelivery(
+                f"The message may or may not have been sent, and Canvas cannot be asked right now ({error}). "
+                "Your text is kept: check Sent before sending again."
+            ) from None
+        return [
+            c for c in recent
+            if _is_preview_of(c.last_authored_message, body)
+            and (c.last_authored_message_at is None or c.last_authored_message_at >= since)
+        ]
+    return []

@@ -127,7 +127,7 @@ def is_throttled(response: httpx.Response) -> bool:
 def _json_or_none(response: httpx.Response) -> Any:
     try:
         return response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: hostile nesting, deeper than json can follow
         return None
 
 
@@ -216,10 +216,17 @@ class CanvasHTTP:
             follow_redirects=False,
             headers={"User-Agent": user_agent, "Accept": "application/json"},
             limits=httpx.Limits(max_connections=max(concurrency * 2, 10), max_keepalive_connections=concurrency * 2),
+            # A proxy from the environment must never see a loopback (plain http) request and its token.
+            trust_env=not is_loopback(self.base_url.host),
         )
 
     def __repr__(self) -> str:
         return f"CanvasHTTP(base_url={str(self.base_url)!r}, token=***)"
+
+    @property
+    def token(self) -> Token:
+        """The token, still wrapped (its repr hides it): for the live stream's handshake."""
+        return self._token
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -363,7 +370,7 @@ def parse_json(response: httpx.Response) -> Any:
         text = text[len("while(1);"):]
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: hostile nesting, deeper than json can follow
         raise ServerError(
             f"Canvas sent a reply that is not valid JSON (HTTP {response.status_code} from {response.url.host}); "
             "a proxy or an outage may be in the way.",

@@ -21,7 +21,9 @@ def as_int(value: Any, default: int | None = None) -> int | None:
         return int(value)
     if isinstance(value, str):
         text = value.strip()
-        if text.isdigit() or (text.startswith("-") and text[1:].isdigit()):
+        digits = text[1:] if text.startswith("-") else text
+        # Only ASCII digits, and not absurdly long: "²".isdigit() is true but int() refuses it.
+        if digits.isascii() and digits.isdigit() and len(digits) <= 30:
             return int(text)
     return default
 

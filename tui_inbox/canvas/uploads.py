@@ -9,7 +9,9 @@
 from __future__ import annotations
 
 import mimetypes
+import re
 from pathlib import Path
+from urllib.parse import unquote
 
 import httpx
 
@@ -73,10 +75,24 @@ async def download_file(http: CanvasHTTP, url: str, destination: Path) -> Path:
     return destination
 
 
+# RFC 6266/5987 ``filename*=UTF-8''R%C3%A9sum%C3%A9.txt``: the exact name, preferred over the
+# ASCII ``filename="R_sum_.txt"`` fallback that Canvas (Rails) sends next to it.
+EXTENDED_FILENAME = re.compile(r"""filename\*\s*=\s*([\w!#$%&+^`{}~.-]+)'[^']*'([^;\s]+)""", re.IGNORECASE)
+
+
 def _filename(response: httpx.Response, url: httpx.URL) -> str:
     from email.message import Message
 
     header = response.headers.get("content-disposition", "")
+    extended = EXTENDED_FILENAME.search(header)
+    if extended:
+        charset, value = extended.groups()
+        try:
+            name = unquote(value, encoding=charset, errors="strict")
+        except (LookupError, UnicodeDecodeError):
+            name = ""
+        if name:
+            return safe_filename(name)
     if header:
         message = Message()
         message["content-disposition"] = header

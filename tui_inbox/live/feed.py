@@ -1,0 +1,199 @@
+"""``LiveFeed``: one async iterator of what changed, from the stream or the poller.
+
+- No live URL: poll ``unread_count`` forever (POLLING, or OFFLINE while polls fail).
+- A live URL: keep the stream up (LIVE). After every successful (re)connect emit a
+  ``resync`` first, because events may have been missed while away. While the stream
+  is down, poll (POLLING if polls work, OFFLINE if nothing does); once it is back,
+  stop polling.
+
+The feed is the only writer of ``state``. Changes wait in a bounded queue: if the
+consumer falls that far behind, the overflow is dropped and replaced by one
+``resync``, which tells the app everything it needs (refetch) without unbounded memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable, Literal
+
+from ..canvas.client import CanvasClient
+from ..canvas.live_events import LiveEvent
+from .backoff import Backoff
+from .poller import UnreadPoller
+from .state import FeedState, FeedStatus, utc_now
+from .stream import LiveStream, StreamSettings, checked_live_url
+
+log = logging.getLogger("tui_inbox.live")
+_CLOSED = object()  # wakes a consumer waiting on an empty queue when the feed closes
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    kind: Literal["event", "resync", "unread_count"]
+    event: LiveEvent | None = None  # kind == "event"
+    unread_count: int | None = None  # kind == "unread_count"
+
+
+class LiveFeed:
+    """``async with LiveFeed(client, url) as feed: async for change in feed: ...``
+
+    Raises ``ConfigurationError`` at once if the token may not be sent to ``live_url``
+    (see ``checked_live_url``): nothing is ever sent there.
+    """
+
+    def __init__(
+        self,
+        client: CanvasClient,
+        live_url: str | None,
+        *,
+        poll_seconds: float = 30.0,
+        trusted_live_url: bool = False,
+        stream_settings: StreamSettings | None = None,
+        poll_backoff: Backoff | None = None,
+        max_pending: int = 1000,
+        now: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.client = client
+        self.state = FeedStatus(now)
+        self._poller = UnreadPoller(client, interval=poll_seconds, backoff=poll_backoff)
+        self._stream: LiveStream | None = None
+        if live_url and live_url.strip():
+            url = checked_live_url(live_url, client.http, trusted=trusted_live_url)
+            # The token stays a Token object (repr "Token(***)") until the handshake is written.
+            self._stream = LiveStream(url, client.http.token, stream_settings)
+        self._queue: asyncio.Queue = asyncio.Queue(maxsize=max_pending)
+        self._overflowed = False
+        self._tasks: set[asyncio.Task] = set()
+        self._poll_task: asyncio.Task | None = None
+        self._started = self._closed = False
+        # What the state is composed from (see _publish).
+        self._stream_up = False
+        self._stream_error: str | None = None
+        self._stream_auth = False
+        self._poll_ok: bool | None = None  # None: no poll has answered since polling (re)started
+        self._poll_error: str | None = None
+
+    def __repr__(self) -> str:
+        return f"LiveFeed(stream={self._stream!r}, state={self.state.state.value})"
+
+    # -- lifetime --------------------------------------------------------------------
+    def start(self) -> "LiveFeed":
+        """Start the background work; needs a running event loop. Idempotent."""
+        if self._started or self._closed:
+            return self
+        self._started = True
+        if self._stream is not None:
+            self._spawn(self._stream.run(self), "live stream")  # polls start if it fails
+        else:
+            self._start_polling()
+        return self
+
+    async def aclose(self) -> None:
+        """Cancel every task and wait for them; the iterator then ends. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._queue.put_nowait(_CLOSED)
+        except asyncio.QueueFull:
+            pass  # then the consumer is not waiting, and sees _closed on its next call
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self.state.set(FeedState.OFFLINE, None)
+
+    async def __aenter__(self) -> "LiveFeed":
+        return self.start()
+
+    async def __aexit__(self, *exc) -> None:
+        await self.aclose()
+
+    def __aiter__(self) -> "LiveFeed":
+        return self
+
+    async def __anext__(self) -> Change:
+        if self._closed:
+            raise StopAsyncIteration
+        self.start()
+        if self._overflowed and self._queue.empty():
+            self._overflowed = False
+            return Change("resync")
+        item = await self._queue.get()
+        if item is _CLOSED:
+            raise StopAsyncIteration
+        return item
+
+    def _spawn(self, coro, name: str) -> asyncio.Task:
+        task = asyncio.get_running_loop().create_task(coro, name=f"tui-inbox {name}")
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if task.cancelled() or self._closed:
+            return
+        error = task.exception()  # retrieved, so asyncio does not complain later
+        if error is not None:  # the loops catch everything: this is a bug, but say so instead of freezing
+            log.error("live feed task %s crashed", task.get_name(), exc_info=error)
+            self.state.set(FeedState.OFFLINE, "Live updates stopped after an internal error; restart to resume.")
+
+    def _start_polling(self) -> None:
+        if self._poll_task is None and not self._closed:
+            self._poll_ok, self._poll_error = None, None
+            self._poll_task = self._spawn(self._poller.run(self), "unread_count poller")
+
+    def _stop_polling(self) -> None:
+        if self._poll_task is not None:
+            self._poll_task.cancel()  # aclose still awaits it: it stays in _tasks until done
+            self._poll_task = None
+        self._poll_ok, self._poll_error = None, None
+
+    def _emit(self, change: Change) -> None:
+        if self._closed:
+            return
+        try:
+            self._queue.put_nowait(change)
+        except asyncio.QueueFull:
+            self._overflowed = True
+
+    # -- the stream's reports (StreamListener) ----------------------------------------
+    def stream_up(self) -> None:
+        self._stream_up, self._stream_error, self._stream_auth = True, None, False
+        self._stop_polling()
+        self._emit(Change("resync"))  # first, before any event of this connection
+        self._publish(updated=True)
+
+    def stream_event(self, event: LiveEvent) -> None:
+        self._emit(Change("event", event=event))
+        self._publish(updated=True)
+
+    def stream_down(self, reason: str, auth: bool) -> None:
+        self._stream_up, self._stream_error, self._stream_auth = False, reason, auth
+        self._start_polling()
+        self._publish()
+
+    # -- the poller's reports (PollListener) ------------------------------------------
+    def poll_ok(self, count: int, changed: bool) -> None:
+        self._poll_ok, self._poll_error = True, None
+        if changed:
+            self._emit(Change("unread_count", unread_count=count))
+        self._publish(updated=True)
+
+    def poll_failed(self, message: str) -> None:
+        self._poll_ok, self._poll_error = False, message
+        self._publish()
+
+    def _publish(self, updated: bool = False) -> None:
+        if self._stream_up:
+            self.state.set(FeedState.LIVE, None, updated=updated)
+        elif self._poll_ok is None:  # the stream is down and no poll has answered yet
+            self.state.set(FeedState.CONNECTING, self._stream_error, updated=updated)
+        elif self._poll_ok:  # the error says why it is not live (None when no stream is configured)
+            self.state.set(FeedState.POLLING, self._stream_error, updated=updated)
+        else:  # a refused token is the one thing to tell; otherwise why Canvas is unreachable
+            self.state.set(FeedState.OFFLINE, self._stream_error if self._stream_auth else self._poll_error)
