@@ -284,9 +284,6 @@ class CanvasHTTP:
         attempts = self.retry.attempts
         last_error: CanvasError | None = None
         for attempt in range(attempts):
-            pause = self.pacer.pause()
-            if pause:
-                await self._sleep(pause)
             try:
                 response = await self._send_following(method, url, params, data, json, files, auth,
                                                       follow_foreign, stream)
@@ -320,6 +317,11 @@ class CanvasHTTP:
             )
             try:
                 async with self.pacer.slots:
+                    # Decided once a slot is free, from the latest answer: when many requests
+                    # start together, each sees what the ones before it were told.
+                    pause = self.pacer.pause()
+                    if pause:
+                        await self._sleep(pause)
                     response = await self._http.send(request, stream=stream)
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
                 raise NetworkError(f"Cannot reach Canvas at {url.host}: {_network_reason(exc)}. "
