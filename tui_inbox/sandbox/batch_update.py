@@ -42,6 +42,8 @@ async def batch_update(call: Call):
 async def run(state: SandboxState, progress: Progress, user_id: int, raw_ids: list[str], event: str) -> None:
     store, tracker = state.conversations, state.progress
     await asyncio.sleep(state.knobs.batch_item_seconds * 10)  # a queued job waits for a worker
+    if progress.workflow_state == "failed":  # cancelled while queued
+        return
     tracker.update(progress, workflow_state="running")
     total = len(raw_ids)
     step = max(total // 20, 4)

@@ -33,6 +33,11 @@ ADDED = Shape(long_participants=True, messages="latest", context_name=False)
 UPDATED = Shape(long_participants=True)
 
 
+def preview(body: str) -> str:
+    """Canvas's <=100-character preview: a longer body is cut to 97 characters and "..."."""
+    return body if len(body) <= 100 else body[:97] + "..."
+
+
 def message_json(state: SandboxState, message: Message, base_url: str, participating: list[int] | None = None) -> dict:
     files = state.files
     attachments = [files.files[fid].as_json(base_url) for fid in message.attachment_ids if fid in files.files]
@@ -116,9 +121,9 @@ def conversation_json(
         "id": conversation.id,
         "subject": conversation.subject,
         "workflow_state": participant.workflow_state,
-        "last_message": last.body[:100] if last else None,
+        "last_message": preview(last.body) if last else None,
         "last_message_at": iso(participant.last_message_at),
-        "last_authored_message": authored.body[:100] if authored else None,
+        "last_authored_message": preview(authored.body) if authored else None,
         "last_authored_message_at": iso(participant.visible_last_authored_at),
         "message_count": participant.message_count,
         "subscribed": participant.subscribed,
