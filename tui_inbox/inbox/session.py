@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +26,7 @@ from .mailboxes import BY_ID, INBOX, Mailbox
 from .view import ConversationView
 
 Listener = Callable[[str, Any], None]
+log = logging.getLogger("tui_inbox.inbox")
 
 
 @dataclass
@@ -69,7 +71,10 @@ class InboxSession:
 
     def emit(self, kind: str, detail: Any = None) -> None:
         for listener in list(self._listeners):
-            listener(kind, detail)
+            try:
+                listener(kind, detail)
+            except Exception:  # a broken listener (the UI) must not turn a done action into a failure
+                log.exception("an inbox listener failed on %s", kind)
 
     def fail(self, error: Exception) -> Outcome:
         self.last_error = str(error)
@@ -349,7 +354,10 @@ class InboxSession:
         except (CanvasError, OSError) as error:
             return self.fail(error)
         self.discard_draft(draft)
-        await self._after_send(conversation)
+        try:
+            await self._after_send(conversation)
+        except CanvasError as error:  # sent all the same: only the refresh after it failed
+            self.last_error = str(error)
         return Outcome(True, message)
 
     async def _reply(self, draft: Draft, attachment_ids: list[int]) -> Conversation:

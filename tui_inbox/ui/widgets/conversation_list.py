@@ -60,7 +60,9 @@ class ConversationList(ScrollView, can_focus=True):
     ConversationList > .conversation-list--selected { background: $primary 30%; }
     """
 
-    cursor = reactive(0, always_update=True)
+    # repaint=False: the watcher repaints the two rows that changed (and scrolling repaints
+    # what scrolled); a repaint of the whole widget on every move would paint ~40 rows per key.
+    cursor = reactive(0, always_update=True, repaint=False)
 
     class Highlighted(Message):
         def __init__(self, conversation: Conversation | None) -> None:
@@ -91,6 +93,7 @@ class ConversationList(ScrollView, can_focus=True):
         self.date_style = date_style
         self.is_selected = is_selected or (lambda _id: False)
         self.empty_text = "Nothing here."
+        self._pass_style: Style | None = None
 
     # -- data -----------------------------------------------------------------------
     def set_rows(self, rows: list[Conversation], keep: int | None = None) -> None:
@@ -150,10 +153,18 @@ class ConversationList(ScrollView, can_focus=True):
         self.virtual_size = Size(self.size.width, len(self.rows))
 
     # -- painting -------------------------------------------------------------------------
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The widget's style walks every ancestor: work it out once per paint, not once per row.
+        self._pass_style = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._pass_style = None
+
     def render_line(self, y: int) -> Strip:
         index = self.scroll_offset.y + y
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        base = self._pass_style or self.rich_style
         if not self.rows and y == 0:
             return Strip([Segment(fit(f"  {self.empty_text}", width), base + self.get_component_rich_style("conversation-list--dim"))])
         if index >= len(self.rows):
@@ -161,7 +172,7 @@ class ConversationList(ScrollView, can_focus=True):
         return Strip(self.row_segments(self.rows[index], width, index == self.cursor), width)
 
     def row_segments(self, row: Conversation, width: int, is_cursor: bool) -> list[Segment]:
-        base = self.rich_style
+        base = self._pass_style or self.rich_style
         if self.is_selected(row.id):
             base = base + self.get_component_rich_style("conversation-list--selected")
         if is_cursor:

@@ -78,8 +78,8 @@ class MessageBlock(Static):
 class ThreadView(VerticalScroll, can_focus=True):
     DEFAULT_CSS = """
     ThreadView { padding: 0 1; }
-    ThreadView > #thread-header { padding: 0 1; margin-bottom: 1; background: $boost; }
-    ThreadView > #thread-empty { color: $text-muted; padding: 1 2; }
+    ThreadView > .thread-header { padding: 0 1; margin-bottom: 1; background: $boost; }
+    ThreadView > .thread-empty { color: $text-muted; padding: 1 2; }
     """
 
     def __init__(self, *, name: str | None = None, id: str | None = None) -> None:
@@ -88,7 +88,7 @@ class ThreadView(VerticalScroll, can_focus=True):
         self.order = "oldest"
 
     def compose(self):
-        yield Static("Open a conversation with Enter.", id="thread-empty")
+        yield Static("Open a conversation with Enter.", classes="thread-empty")
 
     def show(self, conversation: Conversation | None, *, me: int, course: str | None, order: str,
              keep_scroll: bool = False) -> None:
@@ -98,9 +98,9 @@ class ThreadView(VerticalScroll, can_focus=True):
         scroll_y = self.scroll_y
         self.remove_children()
         if conversation is None:
-            self.mount(Static("Open a conversation with Enter.", id="thread-empty"))
+            self.mount(Static("Open a conversation with Enter.", classes="thread-empty"))
             return
-        blocks = [Static(header_text(conversation, me, course), id="thread-header")]
+        blocks = [Static(header_text(conversation, me, course), classes="thread-header")]
         for item in thread_items(conversation, order):
             block = MessageBlock(message_text(item))
             if item.generated:

@@ -1,0 +1,673 @@
+"""The composer: a new message, a reply, a forward, or people to add, as a full screen.
+
+Everything typed is kept in a ``Draft`` (inbox/compose.py) and saved as you type
+(debounced) and on close, so a crash, a failed send or ``escape`` loses nothing. The
+screen never calls HTTP: recipient search and sending run ``InboxSession`` coroutines
+in workers. Every string that came from a server (names, course names, subjects) is
+shown as ``rich.text.Text``, never parsed as markup.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import tempfile
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any, Callable
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult, SuspendNotSupported
+from textual.binding import Binding
+from textual.message import Message
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Checkbox, Input, OptionList, Select, Static, TextArea
+from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
+
+from ...inbox.compose import Draft, RecipientRef
+from ...inbox.session import InboxSession, Outcome
+from ...inbox.text import one_line
+
+SEARCH_DELAY = 0.25  # seconds of quiet typing before recipients are searched
+SAVE_DELAY = 0.3  # seconds of quiet before the draft is written
+GROUP_LABEL = "Group conversation (everyone sees every reply)"
+INDIVIDUAL_LABEL = "Send individual messages (one private conversation per recipient)"
+ROLES = {
+    "StudentEnrollment": "student",
+    "TeacherEnrollment": "teacher",
+    "TaEnrollment": "TA",
+    "ObserverEnrollment": "observer",
+    "DesignerEnrollment": "designer",
+}
+
+
+class EditorError(Exception):
+    """The external editor could not be used; the message says why, in words for the user."""
+
+
+def editor_command() -> str:
+    return os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+
+
+def edit_externally(text: str, command: str, suspend: Callable[[], AbstractContextManager[Any]]) -> str:
+    """Let the user edit ``text`` in ``command`` (run while the app is suspended); return the new text."""
+    try:
+        argv = shlex.split(command)
+    except ValueError as error:
+        raise EditorError(f"Cannot read the editor command {command!r}: {error}.") from None
+    if not argv:
+        raise EditorError("No editor is set ($EDITOR is empty).")
+    fd, name = tempfile.mkstemp(prefix="tui-inbox-", suffix=".txt")  # private (0600): it holds a message
+    path = Path(name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        try:
+            with suspend():
+                result = subprocess.run([*argv, str(path)])
+        except SuspendNotSupported:
+            raise EditorError("This terminal cannot hand the screen to an editor; the text is unchanged.") from None
+        except OSError as error:
+            raise EditorError(f"Could not start the editor {argv[0]!r}: {error.strerror or error}; the text is unchanged.") from None
+        if result.returncode != 0:
+            raise EditorError(f"The editor {argv[0]!r} exited with status {result.returncode}; the text is unchanged.")
+        edited = path.read_text(encoding="utf-8", errors="replace")
+    finally:
+        try:
+            path.unlink()
+        except OSError:
+            pass
+    # Editors end the file with a newline the user did not type.
+    if edited.endswith("\n") and not text.endswith("\n"):
+        edited = edited[:-1]
+    return edited
+
+
+class BackspaceOnEmpty(Message):
+    """Backspace in an empty list field (To, Attach): take off the field's last item."""
+
+    def __init__(self, field: Input) -> None:
+        super().__init__()
+        self.field = field
+
+
+class ListInput(Input):
+    """An input that adds to a list: backspace when it is empty takes off the list's last item."""
+
+    def action_delete_left(self) -> None:
+        if not self.value and self.cursor_position == 0:
+            self.post_message(BackspaceOnEmpty(self))
+            return
+        super().action_delete_left()
+
+
+class Suggestions(OptionList, can_focus=False):
+    """Recipients matching what is typed in To; driven from the To field's keys, never focused."""
+
+
+class ComposeScreen(Screen[Outcome | None]):
+    DEFAULT_CSS = """
+    ComposeScreen { layout: vertical; background: $surface; }
+    ComposeScreen #compose-title { height: 1; background: $primary; color: $text; padding: 0 1; }
+    ComposeScreen .row { height: auto; margin: 0 1; }
+    ComposeScreen .label { width: 9; height: 1; color: $text-muted; text-style: bold; }
+    ComposeScreen .field { width: 1fr; height: auto; }
+    ComposeScreen #to-chips { height: auto; }
+    ComposeScreen #to-summary { height: auto; }
+    ComposeScreen Input { width: 1fr; height: 1; }
+    ComposeScreen Select { width: 1fr; }
+    ComposeScreen #suggestions { height: auto; max-height: 8; border: round $accent; background: $panel; padding: 0; }
+    ComposeScreen #options { height: auto; margin: 0 1; padding-left: 9; }
+    ComposeScreen Checkbox { width: 1fr; }
+    ComposeScreen #body { width: 1fr; height: 1fr; min-height: 3; margin: 0 1; border: round $panel-lighten-2; padding: 0 1; }
+    ComposeScreen #body:focus { border: round $accent; }
+    ComposeScreen #attached { height: auto; color: $text-muted; }
+    ComposeScreen #compose-status { height: 1; padding: 0 1; background: $panel; }
+    ComposeScreen #compose-keys { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
+    ComposeScreen.no-body #body { display: none; }
+    ComposeScreen.no-body #spacer { height: 1fr; }
+    ComposeScreen #spacer { height: 0; }
+    """
+    BINDINGS = [
+        Binding("ctrl+s", "send", "Send", priority=True),
+        Binding("ctrl+e", "editor", "$EDITOR", priority=True),
+        Binding("escape", "close", "Close (keeps the draft)"),
+        Binding("ctrl+l", "clear_to", "Clear To"),
+        Binding("ctrl+t", "drop_attachment", "Drop the last attachment"),
+        Binding("down", "suggestion(1)", "Next suggestion", show=False),
+        Binding("up", "suggestion(-1)", "Previous suggestion", show=False),
+        Binding("tab", "tab", "Pick or next field", show=False),
+        Binding("shift+tab", "app.focus_previous", "Previous field", show=False),
+    ]
+
+    def __init__(self, session: InboxSession, draft: Draft) -> None:
+        super().__init__()
+        self.session = session
+        self.draft = draft
+        self.found: dict[str, Any] = {}  # option id -> Recipient, for the suggestions shown
+        self._search_timer: Timer | None = None
+        self._save_timer: Timer | None = None
+        self._sending = False
+        self._sent = False
+        self._leaving = False
+        self._errors = 0  # session errors heard while this screen is open
+        self._unsubscribe = None
+        self.status_text = ""  # what the status line says, as plain text
+
+    @property
+    def is_modal(self) -> bool:
+        # A full screen that owns the keyboard: the inbox's single-letter keys (c, r, q, d...)
+        # must not act behind the composer when a checkbox or the course field has focus.
+        return True
+
+    # -- what is shown for which kind of draft --------------------------------------------------
+    @property
+    def edits_to(self) -> bool:
+        return self.draft.kind in ("new", "forward", "add_people")
+
+    @property
+    def edits_subject(self) -> bool:
+        return self.draft.kind in ("new", "forward")
+
+    @property
+    def has_options(self) -> bool:
+        return self.draft.kind == "new"
+
+    # -- layout ---------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        draft = self.draft
+        yield Static(self.title_text(), id="compose-title")
+        with Horizontal(classes="row"):
+            yield Static(Text("To"), classes="label")
+            with Vertical(classes="field"):
+                if self.edits_to:
+                    yield Static(id="to-chips")
+                    placeholder = "People to add: type a name" if draft.kind == "add_people" else \
+                        "Type a name, a course or a group (↓↑ choose, Enter/Tab pick)"
+                    yield ListInput(placeholder=placeholder, id="to", compact=True)
+                    yield Suggestions(id="suggestions")
+                else:
+                    yield Static(self.reply_summary(), id="to-summary")
+        if self.edits_subject:
+            with Horizontal(classes="row"):
+                yield Static(Text("Course"), classes="label")
+                yield Select(self.context_options(), prompt="No course", allow_blank=True,
+                             value=draft.context_code if draft.context_code else Select.NULL,
+                             id="course", compact=True)
+            with Horizontal(classes="row"):
+                yield Static(Text("Subject"), classes="label")
+                yield Input(value=draft.subject, placeholder="Subject", id="subject", compact=True)
+        if self.has_options:
+            with Vertical(id="options"):
+                yield Checkbox(GROUP_LABEL, draft.group_conversation, id="group", compact=True)
+                yield Checkbox(INDIVIDUAL_LABEL, draft.individual, id="individual", compact=True)
+        if draft.needs_body:
+            yield TextArea(draft.body, id="body", soft_wrap=True, tab_behavior="focus", show_line_numbers=False)
+            with Horizontal(classes="row"):
+                yield Static(Text("Attach"), classes="label")
+                with Vertical(classes="field"):
+                    yield ListInput(placeholder="Path to a file, then Enter", id="attach", compact=True)
+                    yield Static(id="attached")
+        yield Static(id="spacer")
+        yield Static(id="compose-status")
+        yield Static(self.keys_text(), id="compose-keys")
+
+    def on_mount(self) -> None:
+        # The app's status bar is hidden behind this screen: the session's errors are said here.
+        self._unsubscribe = self.session.on_change(self.session_changed)
+        self.set_class(not self.draft.needs_body, "no-body")
+        if self.edits_to:
+            self.query_one("#suggestions").display = False
+            self.paint_chips()
+        if self.draft.needs_body:
+            self.paint_attachments()
+        self.focus_first()
+
+    def focus_first(self) -> None:
+        if self.edits_to and not self.draft.to:
+            self.query_one("#to").focus()
+        elif self.edits_subject and not self.draft.subject:
+            self.query_one("#subject").focus()
+        elif self.draft.needs_body:
+            self.query_one("#body").focus()
+        elif self.edits_to:
+            self.query_one("#to").focus()
+
+    def title_text(self) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(self.draft.title, style="bold")
+        if self.draft.kind in ("reply", "reply_all", "add_people"):
+            subject = one_line(self.draft.subject)
+            text.append("  ·  ")
+            text.append(subject or "(no subject)")
+        return text
+
+    def keys_text(self) -> Text:
+        """The keys in force, shortest first; the list ones only when there is something to take off."""
+        shown = [("ctrl+s", "add them" if self.draft.kind == "add_people" else "send"), ("esc", "close (draft kept)")]
+        if self.draft.needs_body:
+            shown.append(("ctrl+e", "$EDITOR"))
+        if self.edits_to and self.draft.to:
+            shown.append(("ctrl+l", "clear To"))
+        if self.draft.needs_body and self.draft.attachments:
+            shown.append(("ctrl+t", "drop last attachment"))
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for index, (key, what) in enumerate(shown):
+            if index:
+                text.append("   ")
+            text.append(key, style="bold")
+            text.append(f" {what}")
+        return text
+
+    def paint_keys(self) -> None:
+        self.query_one("#compose-keys", Static).update(self.keys_text())
+
+    def reply_summary(self) -> Text:
+        """Who a reply goes to: Canvas sends it to the conversation's participants."""
+        names = [one_line(r.label) for r in self.draft.to]
+        text = Text()
+        if self.draft.kind == "reply":
+            last = self.last_other_author()
+            if last:
+                text.append(last, style="bold")
+                text.append("  (the last person who wrote; R replies to all)", style="dim")
+                return text
+        text.append(", ".join(names) if names else "the conversation's participants", style="bold")
+        text.append("  (everyone in the conversation)", style="dim")
+        return text
+
+    def last_other_author(self) -> str | None:
+        """The person a plain reply in a group conversation goes to, as the session will send it."""
+        current = self.session.current
+        if current is None or current.id != self.draft.conversation_id or current.private:
+            return None
+        me = self.session.me_id
+        author = next((m.author_id for m in current.messages or [] if m.author_id != me and not m.generated), None)
+        person = next((p for p in current.participants if p.id == author), None)
+        return one_line(person.full_name or person.name) if person else None
+
+    def context_options(self) -> list[tuple[Text, str]]:
+        options: list[tuple[Text, str]] = []
+        for course in self.session.courses:
+            label = Text(one_line(course.course_code) or one_line(course.name))
+            if course.course_code and course.name:
+                label.append(f"  {one_line(course.name)}", style="dim")
+            options.append((label, course.context_code))
+        for group in self.session.groups:
+            label = Text(one_line(group.name))
+            label.append("  group", style="dim")
+            options.append((label, group.context_code))
+        code = self.draft.context_code
+        if code and code not in {value for _, value in options}:
+            options.append((Text(one_line(code)), code))  # a course we were not told about: keep it choosable
+        return options
+
+    # -- status line ------------------------------------------------------------------------------
+    def show_message(self, message: str) -> None:
+        self.status_text = one_line(message)
+        self.query_one("#compose-status", Static).update(Text(one_line(message), no_wrap=True, overflow="ellipsis"))
+
+    def show_error(self, message: str) -> None:
+        self.status_text = one_line(message)
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append("✖ ", style="bold red")
+        text.append(one_line(message), style="red")
+        self.query_one("#compose-status", Static).update(text)
+
+    # -- recipients -------------------------------------------------------------------------------
+    def paint_chips(self) -> None:
+        text = Text()
+        if not self.draft.to:
+            text.append("nobody yet", style="dim italic")
+        for index, ref in enumerate(self.draft.to):
+            if index:
+                text.append(" ")
+            text.append(f" {one_line(ref.label) or ref.id} ", style="reverse")
+        self.query_one("#to-chips", Static).update(text)
+        self.paint_keys()
+
+    @property
+    def suggestions_open(self) -> bool:
+        if not self.edits_to:
+            return False
+        suggestions = self.query_one(Suggestions)
+        return bool(suggestions.display and suggestions.option_count)
+
+    def close_suggestions(self) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+            self._search_timer = None
+        self.workers.cancel_group(self, "recipients")
+        if self.edits_to:
+            suggestions = self.query_one(Suggestions)
+            suggestions.clear_options()
+            suggestions.display = False
+        self.found = {}
+
+    @on(Input.Changed, "#to")
+    def to_typed(self, event: Input.Changed) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+            self._search_timer = None
+        if not event.value.strip():
+            self.close_suggestions()
+            return
+        self._search_timer = self.set_timer(SEARCH_DELAY, self.start_search)
+
+    def start_search(self) -> None:
+        self._search_timer = None
+        text = self.query_one("#to", Input).value
+        if text.strip():
+            self.search(text)
+
+    @work(exclusive=True, group="recipients")
+    async def search(self, text: str) -> None:
+        errors = self._errors
+        found = await self.session.search_recipients(text)
+        if get_current_worker().is_cancelled or self.query_one("#to", Input).value != text:
+            return  # typed on since: a newer search owns the list
+        chosen = {r.id for r in self.draft.to}
+        suggestions = self.query_one(Suggestions)
+        suggestions.clear_options()
+        self.found = {}
+        for recipient in found:
+            if recipient.id in chosen or recipient.id in self.found:
+                continue
+            self.found[recipient.id] = recipient
+            suggestions.add_option(Option(self.suggestion_text(recipient), id=recipient.id))
+        if self.found:
+            suggestions.highlighted = 0
+            suggestions.display = True
+        else:
+            suggestions.display = False
+            if self._errors == errors:  # an error already said why nothing came back
+                self.show_message(f"Nobody matches {one_line(text)!r}.")
+
+    def suggestion_text(self, recipient) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        if recipient.is_context:
+            text.append(one_line(recipient.name), style="bold")
+            if recipient.user_count is not None:
+                text.append(f"  {recipient.user_count} {'person' if recipient.user_count == 1 else 'people'}", style="dim")
+            if recipient.context_name and one_line(recipient.context_name) != one_line(recipient.name):
+                text.append(f"  {one_line(recipient.context_name)}", style="dim")
+            return text
+        text.append(one_line(recipient.full_name or recipient.name), style="bold")
+        where = []
+        codes = {str(c.id): one_line(c.course_code or c.name) for c in self.session.courses}
+        for course_id, roles in (recipient.common_courses or {}).items():
+            code = codes.get(str(course_id)) or f"course {one_line(str(course_id))}"
+            role = ", ".join(ROLES.get(r, one_line(r)) for r in roles or [])
+            where.append(f"{code} {role}".strip())
+        if where:
+            text.append("  " + "; ".join(where), style="dim")
+        return text
+
+    def label_for(self, recipient) -> str:
+        if recipient.is_context:
+            return one_line(recipient.name) or recipient.id
+        return one_line(recipient.full_name or recipient.name) or recipient.id
+
+    def pick_highlighted(self) -> bool:
+        suggestions = self.query_one(Suggestions)
+        index = suggestions.highlighted
+        if not self.suggestions_open or index is None:
+            return False
+        option = suggestions.get_option_at_index(index)
+        recipient = self.found.get(option.id or "")
+        if recipient is None:
+            return False
+        self.add_recipient(RecipientRef(recipient.id, self.label_for(recipient)))
+        return True
+
+    def add_recipient(self, ref: RecipientRef) -> None:
+        if all(r.id != ref.id for r in self.draft.to):
+            self.draft.to.append(ref)
+        self.close_suggestions()
+        to = self.query_one("#to", Input)
+        to.value = ""
+        to.focus()
+        self.paint_chips()
+        self.show_message(f"Added {ref.label}.")
+        self.changed()
+
+    @on(Suggestions.OptionSelected)
+    def suggestion_clicked(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.query_one(Suggestions).highlighted = event.option_index
+        self.pick_highlighted()
+
+    @on(Input.Submitted, "#to")
+    def to_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self.pick_highlighted():
+            return
+        if event.value.strip():  # Enter before the pause: search now
+            if self._search_timer is not None:
+                self._search_timer.stop()
+                self._search_timer = None
+            self.search(event.value)
+
+    @on(BackspaceOnEmpty)
+    def backspace_on_empty(self, event: BackspaceOnEmpty) -> None:
+        event.stop()
+        if event.field.id == "attach":
+            self.action_drop_attachment()
+        elif event.field.id == "to" and self.draft.to:
+            removed = self.draft.to.pop()
+            self.paint_chips()
+            self.show_message(f"Removed {removed.label}.")
+            self.changed()
+
+    def action_clear_to(self) -> None:
+        if not self.edits_to or not self.draft.to:
+            return
+        self.draft.to.clear()
+        self.paint_chips()
+        self.show_message("To cleared.")
+        self.changed()
+
+    def action_suggestion(self, delta: int) -> None:
+        if self.suggestions_open:
+            suggestions = self.query_one(Suggestions)
+            if delta > 0:
+                suggestions.action_cursor_down()
+            else:
+                suggestions.action_cursor_up()
+        elif delta > 0:
+            self.focus_next()
+        else:
+            self.focus_previous()
+
+    def action_tab(self) -> None:
+        if self.suggestions_open and self.focused is self.query_one("#to") and self.pick_highlighted():
+            return
+        self.focus_next()
+
+    # -- the other fields ----------------------------------------------------------------------------
+    @on(Select.Changed, "#course")
+    def course_chosen(self, event: Select.Changed) -> None:
+        value = event.value
+        self.draft.context_code = None if value is Select.NULL or not value else str(value)
+        self.changed()
+
+    @on(Input.Changed, "#subject")
+    def subject_typed(self, event: Input.Changed) -> None:
+        self.draft.subject = event.value
+        self.changed()
+
+    @on(TextArea.Changed, "#body")
+    def body_typed(self, event: TextArea.Changed) -> None:
+        self.draft.body = event.text_area.text
+        self.changed()
+
+    @on(Checkbox.Changed)
+    def option_toggled(self, event: Checkbox.Changed) -> None:
+        if event.checkbox.id == "group":
+            self.draft.group_conversation = event.value
+            if event.value:
+                self.query_one("#individual", Checkbox).value = False
+        elif event.checkbox.id == "individual":
+            self.draft.individual = event.value
+            if event.value:
+                self.query_one("#group", Checkbox).value = False
+        self.changed()
+
+    # -- attachments ----------------------------------------------------------------------------------
+    def paint_attachments(self) -> None:
+        text = Text()
+        if not self.draft.attachments:
+            text.append("No attachments", style="dim")
+        for index, name in enumerate(self.draft.attachments):
+            if index:
+                text.append("  ")
+            path = Path(name)
+            text.append(f"📎 {one_line(path.name)}")
+            try:
+                text.append(f" ({human_size(path.stat().st_size)})", style="dim")
+            except OSError:
+                text.append(" (missing)", style="bold red")
+        self.query_one("#attached", Static).update(text)
+        self.paint_keys()
+
+    @on(Input.Submitted, "#attach")
+    def attach_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        typed = event.value.strip()
+        if not typed:
+            return
+        path = Path(typed).expanduser()
+        if not path.exists():
+            self.show_error(f"No file at {typed}: nothing attached.")
+            return
+        if not path.is_file():
+            self.show_error(f"{typed} is not a file: nothing attached.")
+            return
+        full = str(path.absolute())
+        if full in self.draft.attachments:
+            self.show_message(f"{path.name} is already attached.")
+        else:
+            self.draft.attachments.append(full)
+            self.show_message(f"Attached {path.name}.")
+            self.changed()
+        event.input.value = ""
+        self.paint_attachments()
+
+    def action_drop_attachment(self) -> None:
+        if not self.draft.needs_body or not self.draft.attachments:
+            return
+        removed = self.draft.attachments.pop()
+        self.paint_attachments()
+        self.show_message(f"Removed {Path(removed).name}.")
+        self.changed()
+
+    # -- the external editor ----------------------------------------------------------------------------
+    def action_editor(self) -> None:
+        if not self.draft.needs_body:
+            self.show_message("Adding people has no message to edit.")
+            return
+        area = self.query_one("#body", TextArea)
+        command = editor_command()
+        try:
+            edited = edit_externally(area.text, command, self.app.suspend)
+        except EditorError as error:
+            self.show_error(str(error))
+            return
+        finally:
+            self.refresh()
+        if edited != area.text:
+            area.load_text(edited)
+            self.draft.body = edited
+            self.changed()
+        area.focus()
+        self.show_message("Text from the editor.")
+
+    # -- saving -----------------------------------------------------------------------------------------
+    def changed(self) -> None:
+        """Something in the draft changed: save it when the typing pauses."""
+        if self._sent:
+            return
+        if self._sending:
+            return  # saved when the send started; saved again if it fails
+        if self._save_timer is not None:
+            self._save_timer.stop()
+        self._save_timer = self.set_timer(SAVE_DELAY, self.save_now)
+
+    def save_now(self) -> None:
+        if self._save_timer is not None:
+            self._save_timer.stop()
+            self._save_timer = None
+        if self._sent:
+            return
+        try:
+            self.session.save_draft(self.draft)
+        except Exception as error:  # a full disk must not lose the screen: say it
+            self.show_error(f"Could not save the draft: {error}")
+
+    def session_changed(self, kind: str, detail: Any) -> None:
+        if kind == "error" and detail and not self._leaving:
+            self._errors += 1
+            self.show_error(str(detail))
+
+    def on_unmount(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        # ctrl+q or the app closing: what was typed is still kept.
+        if not self._sent and not self._sending:
+            self.save_now()
+
+    # -- closing and sending ------------------------------------------------------------------------------
+    def action_close(self) -> None:
+        if self.suggestions_open:
+            self.close_suggestions()
+            return
+        if self._leaving:
+            return
+        self._leaving = True
+        self.save_now()
+        self.dismiss(None)
+
+    def action_send(self) -> None:
+        if self._sending or self._leaving:
+            return
+        problems = self.draft.problems()
+        if problems:
+            self.show_error(problems[0])
+            return
+        self.close_suggestions()
+        self.save_now()  # if the app dies while sending, the text is on disk
+        self._sending = True
+        self.show_message("Sending…")
+        self.send(Draft.from_dict(self.draft.to_dict()))
+
+    @work(exclusive=True, group="send")
+    async def send(self, draft: Draft) -> None:
+        try:
+            outcome = await self.session.send(draft)
+        except Exception as error:  # a bug must not lose the text: say it and keep everything
+            # It may have failed after Canvas took the message: say so rather than invite a resend.
+            outcome = Outcome(False, f"Something went wrong while sending ({error}); check Sent before "
+                                     "sending again. Your text is kept.")
+        if outcome.ok:
+            self._sent = True
+            self._leaving = True
+            self.dismiss(outcome)
+            return
+        self._sending = False
+        self.save_now()
+        self.show_error(outcome.message or "Could not send; your text is kept.")
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"
