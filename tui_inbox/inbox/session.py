@@ -23,6 +23,7 @@ from ..store.drafts import DraftStore
 from .compose import Draft
 from .formatting import utcnow
 from .mailboxes import BY_ID, INBOX, Mailbox
+from .triage import Triage
 from .view import ConversationView
 
 Listener = Callable[[str, Any], None]
@@ -62,6 +63,7 @@ class InboxSession:
         self.current: Conversation | None = None
         self.last_error: str | None = None
         self._listeners: list[Listener] = []
+        self.triage = Triage(self)
         self._loads: dict[tuple[str, str | None], asyncio.Task] = {}
 
     # -- listening ---------------------------------------------------------------------
@@ -120,6 +122,7 @@ class InboxSession:
 
     # -- mailboxes -----------------------------------------------------------------------
     async def switch(self, mailbox_id: str, filter_code: str | None = ...) -> ConversationView:  # type: ignore[assignment]
+        self.triage.clear()  # a selection belongs to the view it was made in
         self.mailbox = BY_ID.get(mailbox_id, INBOX)
         if filter_code is not ...:
             self.filter_code = filter_code
@@ -186,7 +189,7 @@ class InboxSession:
             self.fail(error)
             return None
         self.current = conversation
-        self._update_rows(conversation_id, workflow_state=conversation.workflow_state)
+        self.update_rows(conversation_id, workflow_state=conversation.workflow_state)
         self.emit("thread", conversation)
         if mark_read:
             await self.refresh_unread()
@@ -197,7 +200,7 @@ class InboxSession:
         self.emit("thread", None)
 
     # -- changing state ----------------------------------------------------------------------
-    def _rows(self, conversation_id: int) -> list[tuple[ConversationView, Conversation]]:
+    def rows_of(self, conversation_id: int) -> list[tuple[ConversationView, Conversation]]:
         found = []
         for view in self.views.values():
             row = view.find(conversation_id)
@@ -205,9 +208,9 @@ class InboxSession:
                 found.append((view, row))
         return found
 
-    def _update_rows(self, conversation_id: int, **changes: Any) -> None:
+    def update_rows(self, conversation_id: int, quiet: bool = False, **changes: Any) -> None:
         """Apply a change to every loaded copy of a row; rows that leave a mailbox leave its view."""
-        for view, row in self._rows(conversation_id):
+        for view, row in self.rows_of(conversation_id):
             updated = dataclasses.replace(row, **changes)
             if view.mailbox.contains(updated.workflow_state, updated.starred) or view.mailbox.id == "sent":
                 view.upsert(updated)
@@ -215,71 +218,49 @@ class InboxSession:
                 view.remove([conversation_id])
         if self.current is not None and self.current.id == conversation_id:
             self.current = dataclasses.replace(self.current, **changes)
+        if not quiet:
+            self.emit("view")
+
+    def update_many(self, ids: Iterable[int], **changes: Any) -> None:
+        """``update_rows`` for many conversations: one pass over each loaded view."""
+        wanted = set(ids)
+        for view in self.views.values():
+            updates: dict[int, Conversation | None] = {}
+            for row in view.all():
+                if row.id in wanted:
+                    updated = dataclasses.replace(row, **changes)
+                    keep = view.mailbox.id == "sent" or view.mailbox.contains(updated.workflow_state, updated.starred)
+                    updates[row.id] = updated if keep else None
+            if updates:
+                view.patch(updates)
+        if self.current is not None and self.current.id in wanted:
+            self.current = dataclasses.replace(self.current, **changes)
+        self.emit("view")
+
+    def remove_everywhere(self, ids: Iterable[int]) -> None:
+        drop = set(ids)
+        for view in self.views.values():
+            view.remove(drop)
+        self.emit("view")
+
+    def restore_many(self, saved: Iterable[tuple[ConversationView, Conversation]]) -> None:
+        """Put rows back as they were, grouped per view so each view is re-sorted once."""
+        per_view: dict[int, tuple[ConversationView, list[Conversation]]] = {}
+        for view, row in saved:
+            per_view.setdefault(id(view), (view, []))[1].append(row)
+        for view, rows in per_view.values():
+            view.merge(rows)
         self.emit("view")
 
     def row(self, conversation_id: int) -> Conversation | None:
-        rows = self._rows(conversation_id)
+        rows = self.rows_of(conversation_id)
         return rows[0][1] if rows else (self.current if self.current and self.current.id == conversation_id else None)
 
-    async def _change(self, conversation_id: int, verb: str, *, workflow_state: str | None = None,
-                      starred: bool | None = None) -> Outcome:
-        before = self._rows(conversation_id)
-        local: dict[str, Any] = {}
-        if workflow_state is not None:
-            local["workflow_state"] = workflow_state
-        if starred is not None:
-            local["starred"] = starred
-        self._update_rows(conversation_id, **local)
-        try:
-            updated = await self.client.update_conversation(conversation_id, workflow_state=workflow_state, starred=starred)
-        except CanvasError as error:
-            self._restore(before)
-            return self.fail(error)
-        self._update_rows(conversation_id, workflow_state=updated.workflow_state, starred=updated.starred)
-        await self.refresh_unread()
-        return Outcome(True, verb)
-
-    def _restore(self, rows: list[tuple[ConversationView, Conversation]]) -> None:
+    def restore(self, rows: list[tuple[ConversationView, Conversation]]) -> None:
         """Put rows back as they were before a refused action."""
         for view, row in rows:
             view.upsert(row)
         self.emit("view")
-
-    async def toggle_star(self, conversation_id: int) -> Outcome:
-        row = self.row(conversation_id)
-        value = not (row.starred if row else False)
-        return await self._change(conversation_id, "Starred" if value else "Unstarred", starred=value)
-
-    async def toggle_archive(self, conversation_id: int) -> Outcome:
-        row = self.row(conversation_id)
-        archived = bool(row and row.workflow_state == "archived")
-        # Canvas has no "unarchive": setting the state to read is how its own Inbox does it.
-        return await self._change(conversation_id, "Unarchived" if archived else "Archived",
-                                  workflow_state="read" if archived else "archived")
-
-    async def toggle_read(self, conversation_id: int) -> Outcome:
-        row = self.row(conversation_id)
-        unread = bool(row and row.workflow_state == "unread")
-        return await self._change(conversation_id, "Marked read" if unread else "Marked unread",
-                                  workflow_state="read" if unread else "unread")
-
-    async def keep_unread(self, conversation_id: int) -> Outcome:
-        return await self._change(conversation_id, "Kept unread", workflow_state="unread")
-
-    async def delete(self, conversation_id: int) -> Outcome:
-        before = self._rows(conversation_id)
-        for view in self.views.values():
-            view.remove([conversation_id])
-        self.emit("view")
-        try:
-            await self.client.delete_conversation(conversation_id)
-        except CanvasError as error:
-            self._restore(before)
-            return self.fail(error)
-        if self.current is not None and self.current.id == conversation_id:
-            self.close_thread()
-        await self.refresh_unread()
-        return Outcome(True, "Deleted")
 
     # -- writing ---------------------------------------------------------------------------
     async def search_recipients(self, text: str, context: str | None = None) -> list[Recipient]:

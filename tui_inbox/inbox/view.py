@@ -82,6 +82,27 @@ class ConversationView:
         self._all.insert(index, conversation)
         self._refilter()
 
+    def patch(self, updates: dict[int, Conversation | None]) -> None:
+        """Replace (or, for None, drop) many rows in one pass; their order keys are unchanged."""
+        kept_keys, kept = [], []
+        for key, row in zip(self._keys, self._all):
+            if row.id in updates:
+                row = updates[row.id]
+                if row is None:
+                    continue
+            kept_keys.append(key)
+            kept.append(row)
+        self._keys, self._all = kept_keys, kept
+        self._refilter()
+
+    def merge(self, rows: Iterable[Conversation]) -> None:
+        """Put rows back (replacing any copy), all at once, in Canvas's order."""
+        incoming = {r.id: r for r in rows}
+        if not incoming:
+            return
+        current = [c for c in self._all if c.id not in incoming]
+        self.replace(current + list(incoming.values()))
+
     def remove(self, conversation_ids: Iterable[int]) -> None:
         drop = set(conversation_ids)
         if not drop:

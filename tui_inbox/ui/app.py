@@ -24,6 +24,7 @@ from ..inbox.mailboxes import MAILBOXES
 from ..inbox.session import InboxSession, Outcome
 from ..inbox.text import one_line
 from .keys import APP_KEYS, LIST_KEYS, PANE_KEYS, THREAD_KEYS, bindings
+from .widgets.bulk_progress import BulkProgress
 from .widgets.conversation_list import ConversationList
 from .widgets.mailbox_rail import MailboxRail
 from .widgets.status_bar import StatusBar
@@ -70,6 +71,9 @@ class InboxApp(App):
         if theme:
             self.theme = theme
         self._unsubscribe = session.on_change(self._session_changed)
+        self.search_mode = "narrow"
+        self.visual_anchor: int | None = None
+        self.visual_base: dict[int, None] = {}
 
     # -- layout -----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -77,7 +81,9 @@ class InboxApp(App):
         with Horizontal(id="body"):
             yield MailboxRail(id="rail")
             with Vertical(id="main"):
-                yield Input(placeholder="Search this view: words in participants, subject and text", id="search")
+                yield Input(placeholder="Pattern: words, is:unread, from:jane, course:bio, has:attachment, older:30d, -term",
+                            id="search")
+                yield Static(id="search-error")
                 yield InboxList(
                     me=lambda: self.session.me_id,
                     clock=self.clock,
@@ -87,6 +93,7 @@ class InboxApp(App):
                     id="list",
                 )
                 yield InboxThread(id="thread")
+        yield BulkProgress(id="bulk")
         yield StatusBar(id="status")
 
     @property
@@ -102,12 +109,13 @@ class InboxApp(App):
         return self.query_one(StatusBar)
 
     def is_selected(self, conversation_id: int) -> bool:
-        return False
+        return self.session.triage.is_selected(conversation_id)
 
     def on_mount(self) -> None:
         if self.keymap_overrides:
             self.set_keymap(self.keymap_overrides)
         self.query_one("#search").display = False
+        self.query_one("#search-error").display = False
         self.list.focus()
         self.layout_for(self.size.width)
         self.paint_title()
@@ -146,6 +154,9 @@ class InboxApp(App):
             self.paint_thread()
         elif kind == "error":
             self.status.show_error(detail or "")
+        elif kind == "selection":
+            self.status.selection = self.session.triage.count
+            self.list.refresh()
 
     def paint_title(self) -> None:
         unread = self.session.unread_count
@@ -237,32 +248,133 @@ class InboxApp(App):
     def action_refresh(self) -> None:
         self.run_action_worker("refreshing", self.session.refresh())
 
+    # -- acting on the selection (or the row under the cursor) ---------------------------------
+    def run_triage(self, label: str, coro) -> None:
+        """Run a triage action with the progress bar, ending with its outcome line."""
+        bar = self.query_one(BulkProgress)
+
+        async def runner() -> None:
+            self.status.running = label
+            try:
+                line = await coro
+            except Exception as error:  # a bug must not take the screen down
+                self.status.show_error(f"{label} failed: {error}")
+                return
+            finally:
+                self.status.running = ""
+                bar.finish()
+            self.status.show_message(line)
+
+        self.run_worker(runner(), group="actions")
+
+    def progress_reporter(self):
+        bar = self.query_one(BulkProgress)
+        return lambda progress: self.call_later(bar.show_progress, progress)
+
+    def triage_targets(self) -> list[int]:
+        return self.session.triage.targets(self.target())
+
+    def act(self, toggle: str, label: str) -> None:
+        ids = self.triage_targets()
+        if not ids:
+            self.status.show_message("Nothing to act on: move to a conversation or select some (x).")
+            return
+        self.stop_visual()
+        self.run_triage(label, self.session.triage.act(toggle, ids, on_progress=self.progress_reporter()))
+
     def action_star(self) -> None:
-        if (cid := self.target()) is not None:
-            self.run_action_worker("starring", self.session.toggle_star(cid))
+        self.act("star", "starring")
 
     def action_archive(self) -> None:
-        if (cid := self.target()) is not None:
-            self.run_action_worker("archiving", self.session.toggle_archive(cid))
+        self.act("archive", "archiving")
 
     def action_toggle_read(self) -> None:
-        if (cid := self.target()) is not None:
-            self.run_action_worker("marking", self.session.toggle_read(cid))
+        self.act("read", "marking")
 
     def action_delete(self) -> None:
-        cid = self.target()
-        row = self.session.row(cid) if cid is not None else None
-        if row is None:
+        ids = self.triage_targets()
+        if not ids:
             return
         from .screens.confirm import ConfirmScreen
+        from ..inbox.triage import plural
+
+        triage = self.session.triage
+        lines = [f"• {subject}" for subject in triage.preview(ids)]
+        if len(ids) > len(lines):
+            lines.append(f"…and {len(ids) - len(lines):,} more")
+        lines.append("Delete cannot be undone: Canvas removes them from your view.")
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.run_action_worker("deleting", self.session.delete(cid))
+                self.stop_visual()
+                self.run_triage("deleting", triage.act("delete", ids, on_progress=self.progress_reporter()))
 
-        subject = one_line(row.subject) or "(no subject)"
-        self.push_screen(ConfirmScreen("Delete this conversation?", [subject, "Delete cannot be undone: Canvas removes it from your view."],
-                                       confirm="Delete"), answered)
+        self.push_screen(ConfirmScreen(f"Delete {plural(len(ids))}?", lines, confirm="Delete"), answered)
+
+    def action_mark_all_read(self) -> None:
+        from .screens.confirm import ConfirmScreen
+        from ..inbox.triage import plural
+
+        unread = [c.id for c in self.session.view.all() if c.workflow_state == "unread"]
+        count = self.session.unread_count if self.session.unread_count is not None else len(unread)
+        lines = [f"• {subject}" for subject in self.session.triage.preview(unread)]
+        if count > len(lines):
+            lines.append(f"…and {count - len(lines):,} more, in every mailbox and course")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.run_triage("marking all read", self.session.triage.mark_all_read())
+
+        self.push_screen(ConfirmScreen(f"Mark {plural(count)} read?", lines, confirm="Mark read"), answered)
+
+    def action_undo(self) -> None:
+        self.run_triage("undoing", self.session.triage.undo(on_progress=self.progress_reporter()))
+
+    def action_repeat(self) -> None:
+        self.stop_visual()
+        self.run_triage("repeating", self.session.triage.repeat(self.target(), on_progress=self.progress_reporter()))
+
+    def action_select(self) -> None:
+        row = self.list.current
+        if row is not None:
+            self.session.triage.toggle(row.id)
+            self.list.move(1)
+
+    def action_visual(self) -> None:
+        if self.visual_anchor is not None:
+            self.stop_visual()
+            return
+        self.visual_anchor = self.list.cursor
+        self.visual_base = dict(self.session.triage.selected)
+        self.extend_visual()
+        self.status.show_message("Visual range: j/k extend, V ends, Esc cancels")
+
+    def extend_visual(self) -> None:
+        if self.visual_anchor is not None:
+            self.session.triage.select_range(self.visual_base, self.list.rows, self.visual_anchor, self.list.cursor)
+
+    def stop_visual(self) -> None:
+        self.visual_anchor = None
+
+    @on(ConversationList.Highlighted)
+    def highlighted(self) -> None:
+        self.extend_visual()
+
+    def action_select_all(self) -> None:
+        async def select() -> str:
+            count = await self.session.triage.select_all()
+            return f"Selected all {count:,} in {self.session.view.mailbox.label}"
+
+        self.stop_visual()
+        self.run_triage("selecting", select())
+
+    def action_select_pattern(self) -> None:
+        self.search_mode = "select"
+        search = self.query_one("#search", Input)
+        search.placeholder = "Select by pattern (Enter selects, Esc cancels): is:unread from:jane older:30d ..."
+        search.value = ""
+        search.display = True
+        search.focus()
 
     def action_thread_order(self) -> None:
         self.session.thread_order = "newest" if self.session.thread_order == "oldest" else "oldest"
@@ -270,7 +382,9 @@ class InboxApp(App):
         self.status.show_message(f"Thread: {self.session.thread_order} first")
 
     def action_search(self) -> None:
+        self.search_mode = "narrow"
         search = self.query_one("#search", Input)
+        search.placeholder = "Narrow by pattern: words, is:unread, from:jane, course:bio, has:attachment, older:30d, -term"
         search.display = True
         search.focus()
 
@@ -279,25 +393,70 @@ class InboxApp(App):
         if search.value:
             search.value = ""
         search.display = False
+        self.show_pattern_error(None)
         self.session.view.narrow("", None)
+
+    def compile_pattern(self, text: str):
+        from ..inbox.query import QueryError, compile_query
+
+        try:
+            matcher = compile_query(text, me=self.session.me_id, now=self.clock, course_of=self.session.course_label)
+        except QueryError as error:
+            self.show_pattern_error(f"{' ' * error.position}^ {error}")
+            return None
+        self.show_pattern_error(None)
+        return matcher
+
+    def show_pattern_error(self, message: str | None) -> None:
+        error = self.query_one("#search-error", Static)
+        error.update(Text(message or "", style="red"))
+        error.display = bool(message)
 
     @on(Input.Changed, "#search")
     def search_changed(self, event: Input.Changed) -> None:
-        from ..inbox.search import matcher_for
-
-        self.session.view.narrow(event.value, matcher_for(event.value, self.session.me_id) if event.value.strip() else None)
+        if self.search_mode != "narrow":
+            if event.value.strip():
+                self.compile_pattern(event.value)
+            else:
+                self.show_pattern_error(None)
+            return
+        if not event.value.strip():
+            self.show_pattern_error(None)
+            self.session.view.narrow("", None)
+        else:
+            matcher = self.compile_pattern(event.value)
+            if matcher is None:
+                return  # keep the last good narrowing while the pattern is being typed
+            self.session.view.narrow(event.value, matcher)
         self.paint_list()
 
     @on(Input.Submitted, "#search")
-    def search_done(self) -> None:
+    def search_done(self, event: Input.Submitted) -> None:
+        if self.search_mode == "select":
+            matcher = self.compile_pattern(event.value) if event.value.strip() else None
+            if matcher is None:
+                return  # the error stays where the pattern is typed
+            rows = [c.id for c in self.session.view.all() if matcher(c)]
+            self.session.triage.select(rows)
+            event.input.display = False
+            self.status.show_message(f"Selected {len(rows):,} matching {event.value.strip()!r}")
         self.list.focus()
 
     def action_escape(self) -> None:
         search = self.query_one("#search", Input)
         if search.display:
-            self.clear_search()
-            self.paint_list()
+            if self.search_mode == "select":
+                search.display = False
+                self.show_pattern_error(None)
+            else:
+                self.clear_search()
+                self.paint_list()
             self.list.focus()
+        elif self.visual_anchor is not None:
+            self.stop_visual()
+            self.session.triage.select(self.visual_base, replace=True)
+        elif self.session.triage.count:
+            self.session.triage.clear()
         elif self.focused is self.thread:
             self.list.focus()
 

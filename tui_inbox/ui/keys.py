@@ -31,7 +31,14 @@ APP_KEYS = [
     Key("archive", "a", "archive", "Archive or unarchive"),
     Key("read", "m", "toggle_read", "Mark read or unread (keeps an opened one unread)"),
     Key("delete", "d", "delete", "Delete (asks first)"),
-    Key("search", "slash", "search", "Search this view by participant, subject and text"),
+    Key("search", "slash", "search", "Narrow this view by a pattern (words, is:unread, from:jane, ...)"),
+    Key("select", "x,space", "select", "Select or unselect the row", group="Select"),
+    Key("visual", "V", "visual", "Select a range: start here, extend with j/k, V again to stop", group="Select"),
+    Key("select_all", "asterisk", "select_all", "Select everything in this view", group="Select"),
+    Key("select_pattern", "T", "select_pattern", "Select by pattern", group="Select"),
+    Key("mark_all_read", "M", "mark_all_read", "Mark everything read (asks first)"),
+    Key("repeat", "full_stop", "repeat", "Repeat the last action on the selection"),
+    Key("undo", "u", "undo", "Undo the last archive, star or read change"),
     Key("mailbox_1", "1", "mailbox('inbox')", "Inbox", show=False, group="Mailboxes"),
     Key("mailbox_2", "2", "mailbox('unread')", "Unread", show=False, group="Mailboxes"),
     Key("mailbox_3", "3", "mailbox('starred')", "Starred", show=False, group="Mailboxes"),
@@ -74,7 +81,7 @@ KEY_IDS = {k.id for k in ALL_KEYS}
 
 
 def display_key(keys: str) -> str:
-    names = {"plus": "+", "slash": "/", "question_mark": "?", "enter": "Enter", "escape": "Esc", "tab": "Tab",
+    names = {"asterisk": "*", "full_stop": ".", "space": "Space", "plus": "+", "slash": "/", "question_mark": "?", "enter": "Enter", "escape": "Esc", "tab": "Tab",
              "shift+tab": "Shift+Tab", "pagedown": "PgDn", "pageup": "PgUp", "down": "↓", "up": "↑", "home": "Home",
              "end": "End"}
     return " ".join(names.get(k.strip(), k.strip()) for k in keys.split(","))

@@ -10,6 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from ...inbox.query import HELP as QUERY_HELP
 from ..keys import ALL_KEYS, display_key
 
 EXTRA = [
@@ -17,8 +18,10 @@ EXTRA = [
     ("Write", "escape", "Close the composer, keeping the draft"),
     ("Write", "ctrl+e", "Edit the body in $EDITOR"),
     ("App", "ctrl+p", "Command palette"),
+    ("Select", "escape", "Clear the selection"),
 ]
-GROUPS = ["Move", "Read", "Inbox", "Write", "Mailboxes", "App"]
+PATTERNS = QUERY_HELP
+GROUPS = ["Move", "Read", "Inbox", "Select", "Write", "Mailboxes", "App"]
 
 
 class HelpScreen(ModalScreen[None]):
@@ -36,6 +39,8 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll():
             yield Static(Text("tui-inbox keys  (Esc closes; remap any of them in the config's [keys] by id)", style="bold"))
             yield Static(self.table())
+            yield Static(Text("\nPatterns for / and T (terms combine with AND):", style="bold"))
+            yield Static(Text(PATTERNS))
 
     def table(self) -> Table:
         table = Table(box=None, expand=True, show_header=True, header_style="bold")

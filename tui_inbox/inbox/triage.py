@@ -1,0 +1,275 @@
+"""Acting on many conversations at once: the selection, bulk actions, undo and repeat.
+
+An action applies to the selection, or to the row under the cursor when nothing is
+selected. The rows change at once; Canvas is asked (one update for a single row, batch
+updates of 500 for more, several at a time); rows whose change Canvas refused come back
+as they were, and the outcome is one line with Canvas's reasons. Every reversible action
+remembers each conversation's state before it, so ``u`` puts back exactly those.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable
+
+from ..canvas import CanvasError
+from ..canvas.bulk import BulkProgress
+from ..canvas.models import Conversation
+from .text import one_line
+
+if TYPE_CHECKING:
+    from .session import InboxSession
+
+# verb -> (Canvas batch event, past tense for the outcome line)
+ACTIONS = {
+    "archive": ("archive", "Archived"),
+    "unarchive": ("mark_as_read", "Unarchived"),  # Canvas has no unarchive: its Inbox marks read
+    "star": ("star", "Starred"),
+    "unstar": ("unstar", "Unstarred"),
+    "read": ("mark_as_read", "Marked read"),
+    "unread": ("mark_as_unread", "Marked unread"),
+    "delete": ("destroy", "Deleted"),
+}
+TOGGLES = {"archive": ("archive", "unarchive"), "star": ("star", "unstar"), "read": ("read", "unread")}
+
+
+@dataclass
+class Before:
+    workflow_state: str
+    starred: bool
+
+
+@dataclass
+class Done:
+    """A finished action, remembered for ``u`` (undo) and ``.`` (repeat)."""
+
+    toggle: str  # archive, star, read, delete
+    verb: str
+    ids: list[int]
+    before: dict[int, Before] = field(default_factory=dict)
+
+    @property
+    def reversible(self) -> bool:
+        return self.verb != "delete"
+
+
+@dataclass
+class Progress:
+    done: int
+    total: int
+    started: float
+
+    @property
+    def eta_seconds(self) -> float | None:
+        if self.done <= 0 or self.done >= self.total:
+            return None
+        elapsed = time.monotonic() - self.started
+        return elapsed / self.done * (self.total - self.done)
+
+
+def plural(count: int) -> str:
+    return f"{count:,} conversation" + ("" if count == 1 else "s")
+
+
+class Triage:
+    def __init__(self, session: "InboxSession") -> None:
+        self.session = session
+        self.selected: dict[int, None] = {}  # ordered set of conversation ids
+        self.last: Done | None = None
+        self.progress: Progress | None = None
+
+    # -- selecting -----------------------------------------------------------------------
+    def is_selected(self, conversation_id: int) -> bool:
+        return conversation_id in self.selected
+
+    @property
+    def count(self) -> int:
+        return len(self.selected)
+
+    def toggle(self, conversation_id: int) -> None:
+        if conversation_id in self.selected:
+            del self.selected[conversation_id]
+        else:
+            self.selected[conversation_id] = None
+        self.session.emit("selection")
+
+    def select(self, ids, *, replace: bool = False) -> None:
+        if replace:
+            self.selected = {}
+        for cid in ids:
+            self.selected[cid] = None
+        self.session.emit("selection")
+
+    def clear(self) -> None:
+        if self.selected:
+            self.selected = {}
+            self.session.emit("selection")
+
+    def select_range(self, base: dict[int, None], rows: list[Conversation], anchor: int, cursor: int) -> None:
+        """A visual range: what was selected before, plus the rows between anchor and cursor."""
+        low, high = sorted((anchor, cursor))
+        self.selected = dict(base)
+        for row in rows[low : high + 1]:
+            self.selected[row.id] = None
+        self.session.emit("selection")
+
+    async def select_all(self) -> int:
+        """Everything in the current view: all of it, not only the loaded rows."""
+        view = self.session.view
+        if view.query:
+            self.select((c.id for c in view.rows), replace=True)
+        else:
+            filters = [view.filter_code] if view.filter_code else None
+            ids = await self.session.client.conversation_ids(view.mailbox.scope, filters)
+            self.select(ids, replace=True)
+        return self.count
+
+    def targets(self, cursor_id: int | None) -> list[int]:
+        if self.selected:
+            return list(self.selected)
+        return [cursor_id] if cursor_id is not None else []
+
+    # -- acting ------------------------------------------------------------------------------
+    def choose_verb(self, toggle: str, ids: list[int]) -> str:
+        """Which way a toggle goes for a set: unarchive only if all are archived, and so on."""
+        rows = [r for r in (self.session.row(i) for i in ids) if r is not None]
+        if toggle == "delete":
+            return "delete"
+        on, off = TOGGLES[toggle]
+        if toggle == "archive":
+            return off if rows and all(r.workflow_state == "archived" for r in rows) else on
+        if toggle == "star":
+            return off if rows and all(r.starred for r in rows) else on
+        return on if any(r.workflow_state == "unread" for r in rows) else off
+
+    async def act(self, toggle: str, ids: list[int], *, verb: str | None = None,
+                  on_progress: Callable[[Progress], None] | None = None, remember: bool = True) -> str:
+        """Apply an action; returns the outcome line. Never raises for a refusal."""
+        session = self.session
+        if not ids:
+            return "Nothing to act on."
+        verb = verb or self.choose_verb(toggle, ids)
+        event, past = ACTIONS[verb]
+        before = {}
+        for cid in ids:
+            row = session.row(cid)
+            if row is not None:
+                before[cid] = Before(row.workflow_state, row.starred)
+        wanted = set(ids)
+        saved = [(view, row) for view in session.views.values() for row in view.all() if row.id in wanted]
+        self._apply_locally(verb, ids)
+        self.progress = Progress(0, len(ids), time.monotonic())
+        failed: dict[int, str] = {}
+        try:
+            if len(ids) == 1 and verb != "delete":
+                await self._one(verb, ids[0])
+            elif len(ids) == 1:
+                await session.client.delete_conversation(ids[0])
+            else:
+                def report(p: BulkProgress) -> None:
+                    self.progress = Progress(p.done, p.total, self.progress.started if self.progress else time.monotonic())
+                    if on_progress:
+                        on_progress(self.progress)
+
+                result = await session.client.batch_update(ids, event, on_progress=report)
+                failed = result.failed
+        except CanvasError as error:
+            failed = {cid: str(error) for cid in ids}
+        self.progress = None
+        if failed:
+            session.restore_many((view, row) for view, row in saved if row.id in failed)
+        succeeded = [cid for cid in ids if cid not in failed]
+        if remember and succeeded:
+            self.last = Done(toggle, verb, succeeded, {c: before[c] for c in succeeded if c in before})
+        if verb == "delete" and session.current is not None and session.current.id in succeeded:
+            session.close_thread()
+        self.selected = {cid: None for cid in self.selected if cid in failed}
+        session.emit("selection")
+        await session.refresh_unread()  # so that the badge never lies
+        return outcome_line(past, len(succeeded), failed)
+
+    async def _one(self, verb: str, cid: int) -> None:
+        client = self.session.client
+        if verb in ("star", "unstar"):
+            await client.update_conversation(cid, starred=verb == "star")
+        else:
+            state = {"archive": "archived", "unarchive": "read", "read": "read", "unread": "unread"}[verb]
+            await client.update_conversation(cid, workflow_state=state)
+
+    def _apply_locally(self, verb: str, ids: list[int]) -> None:
+        if verb == "delete":
+            self.session.remove_everywhere(ids)
+            return
+        changes = {
+            "archive": {"workflow_state": "archived"},
+            "unarchive": {"workflow_state": "read"},
+            "read": {"workflow_state": "read"},
+            "unread": {"workflow_state": "unread"},
+            "star": {"starred": True},
+            "unstar": {"starred": False},
+        }[verb]
+        self.session.update_many(ids, **changes)
+
+    async def undo(self, on_progress=None) -> str:
+        """Put back exactly the conversations the last reversible action changed."""
+        done = self.last
+        if done is None:
+            return "Nothing to undo."
+        if not done.reversible:
+            return "Delete cannot be undone."
+        groups: dict[str, list[int]] = {}
+        for cid in done.ids:
+            was = done.before.get(cid)
+            if was is None:
+                continue
+            if done.toggle == "star":
+                verb = "star" if was.starred else "unstar"
+            else:
+                verb = {"unread": "unread", "read": "read", "archived": "archive"}[was.workflow_state]
+                if verb == "read" and done.toggle == "archive":
+                    verb = "unarchive"
+            groups.setdefault(verb, []).append(cid)
+        lines = []
+        for verb, ids in groups.items():
+            lines.append(await self.act(done.toggle, ids, verb=verb, on_progress=on_progress, remember=False))
+        self.last = None
+        return "Undone: " + "; ".join(lines) if lines else "Nothing to undo."
+
+    async def repeat(self, cursor_id: int | None, on_progress=None) -> str:
+        if self.last is None:
+            return "No action to repeat yet."
+        # The same verb, not the toggle: repeating "archive" archives, whatever the new rows' state.
+        return await self.act(self.last.toggle, self.targets(cursor_id), verb=self.last.verb, on_progress=on_progress)
+
+    async def mark_all_read(self) -> str:
+        session = self.session
+        try:
+            await session.client.mark_all_as_read()
+        except CanvasError as error:
+            session.fail(error)
+            return str(error)
+        unread = {row.id for view in session.views.values() for row in view.all() if row.workflow_state == "unread"}
+        session.update_many(unread, workflow_state="read")
+        await session.refresh_unread()
+        return "Marked everything read"
+
+    def preview(self, ids: list[int], limit: int = 5) -> list[str]:
+        """The first few subjects, for a confirmation."""
+        subjects = []
+        for cid in ids[:limit]:
+            row = self.session.row(cid)
+            subjects.append(one_line(row.subject) if row is not None and row.subject else "(no subject)")
+        return subjects
+
+
+def outcome_line(past: str, succeeded: int, failed: dict[int, str]) -> str:
+    line = f"{past} {plural(succeeded)}"
+    if failed:
+        reasons: dict[str, list[int]] = {}
+        for cid, reason in failed.items():
+            reasons.setdefault(reason, []).append(cid)
+        detail = "; ".join(f"{reason} ({', '.join(str(i) for i in ids[:5])}{'…' if len(ids) > 5 else ''})"
+                           for reason, ids in reasons.items())
+        line += f"; {len(failed):,} failed: {detail}"
+    return line
