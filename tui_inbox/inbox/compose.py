@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-KINDS = ("new", "reply", "reply_all", "forward", "add_people")
+KINDS = ("new", "reply", "reply_all", "forward", "add_people", "discussion_reply")
 TITLES = {
     "new": "New message",
     "reply": "Reply",
     "reply_all": "Reply all",
     "forward": "Forward",
     "add_people": "Add people",
+    "discussion_reply": "Reply in discussion",
 }
 
 
@@ -33,10 +34,14 @@ class Draft:
     group_conversation: bool = False
     individual: bool = False  # "send individual messages": one private thread per recipient
     forward_message_ids: list[int] = field(default_factory=list)
+    topic_id: int | None = None  # a discussion reply: the topic, and the entry answered (None: the topic)
+    entry_id: int | None = None
 
     @property
     def key(self) -> str:
         """Where the draft is kept: one per kind of answer to each conversation, one for new."""
+        if self.kind == "discussion_reply":
+            return f"discussion_reply:{self.context_code}:{self.topic_id}:{self.entry_id or 0}"
         return "new" if self.kind == "new" else f"{self.kind}:{self.conversation_id}"
 
     @property
@@ -46,6 +51,10 @@ class Draft:
     @property
     def needs_recipients(self) -> bool:
         return self.kind in ("new", "forward", "add_people")
+
+    @property
+    def allows_attachments(self) -> bool:
+        return self.kind not in ("add_people", "discussion_reply")
 
     @property
     def needs_body(self) -> bool:
@@ -86,5 +95,7 @@ class Draft:
             group_conversation=bool(data.get("group_conversation")),
             individual=bool(data.get("individual")),
             forward_message_ids=[i for i in data.get("forward_message_ids", []) if isinstance(i, int)],
+            topic_id=data.get("topic_id") if isinstance(data.get("topic_id"), int) else None,
+            entry_id=data.get("entry_id") if isinstance(data.get("entry_id"), int) else None,
         )
         return draft

@@ -29,5 +29,6 @@ UNREAD = Mailbox("unread", "Unread", "unread")
 STARRED = Mailbox("starred", "Starred", "starred")
 SENT = Mailbox("sent", "Sent", "sent")
 ARCHIVED = Mailbox("archived", "Archived", "archived")
-MAILBOXES = (INBOX, UNREAD, STARRED, SENT, ARCHIVED)
+ACTIVITY = Mailbox("activity", "Activity", None)  # discussions and announcements, not conversations
+MAILBOXES = (INBOX, UNREAD, STARRED, SENT, ARCHIVED, ACTIVITY)
 BY_ID = {m.id: m for m in MAILBOXES}

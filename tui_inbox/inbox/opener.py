@@ -26,3 +26,26 @@ def open_with_system(path: Path) -> bool:
         return True
     except OSError:
         return False
+
+
+def desktop_notification(title: str, message: str) -> bool:
+    """A desktop notification through notify-send (Linux) or osascript (macOS), if there is one."""
+    try:
+        if sys.platform == "darwin":
+            script = f"display notification {json_string(message)} with title {json_string(title)}"
+            subprocess.Popen(["osascript", "-e", script], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            return True
+        sender = shutil.which("notify-send")
+        if sender is None:
+            return False
+        # Arguments, not a shell: the message (server text) cannot run anything.
+        subprocess.Popen([sender, title, message], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return True
+    except OSError:
+        return False
+
+
+def json_string(text: str) -> str:
+    import json
+
+    return json.dumps(text)

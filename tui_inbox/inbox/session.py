@@ -23,6 +23,8 @@ from ..store.drafts import DraftStore
 from .compose import Draft
 from .formatting import utcnow
 from .mailboxes import BY_ID, INBOX, Mailbox
+from .activity import Activity
+from .live_updates import LiveUpdates
 from .triage import Triage
 from .view import ConversationView
 
@@ -64,6 +66,8 @@ class InboxSession:
         self.last_error: str | None = None
         self._listeners: list[Listener] = []
         self.triage = Triage(self)
+        self.live = LiveUpdates(self)
+        self.activity = Activity(self)
         self._loads: dict[tuple[str, str | None], asyncio.Task] = {}
 
     # -- listening ---------------------------------------------------------------------
@@ -102,6 +106,8 @@ class InboxSession:
         )
         self.emit("account")
         await asyncio.gather(self.refresh_unread(), self.load())
+        # Activity while the app was closed is not in any event: read it from the Discussions API.
+        self._loads[("activity", None)] = asyncio.ensure_future(self.activity.fill())
 
     def context_name(self, code: str | None) -> str | None:
         for course in self.courses:
@@ -128,6 +134,8 @@ class InboxSession:
             self.filter_code = filter_code
         self.emit("view")
         view = self.view
+        if self.mailbox.scope is None:
+            return view  # Activity: not a conversation scope
         if not view.loaded:
             await self.load()
         return view
@@ -135,7 +143,7 @@ class InboxSession:
     async def load(self, *, force: bool = False) -> ConversationView:
         """The first page at once, then the whole scope in the background (kept in Canvas's order)."""
         view = self.view
-        if view.loaded and not force:
+        if (view.loaded and not force) or view.mailbox.scope is None:
             return view
         filters = [view.filter_code] if view.filter_code else None
         first = await self.client.get_conversations_page(view.mailbox.scope, filters, per_page=self.first_page)
@@ -315,6 +323,10 @@ class InboxSession:
             return self.fail(ValueError(problems[0]))
         try:
             attachment_ids = await self._upload(draft)
+            if draft.kind == "discussion_reply":
+                await self.activity.reply(draft.body, draft.context_code or "", draft.topic_id or 0, draft.entry_id)
+                self.discard_draft(draft)
+                return Outcome(True, "Reply posted")
             if draft.kind == "add_people":
                 conversation = await self.client.add_recipients(draft.conversation_id, [r.id for r in draft.to])
                 message = "People added"

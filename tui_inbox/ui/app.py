@@ -24,6 +24,7 @@ from ..inbox.mailboxes import MAILBOXES
 from ..inbox.session import InboxSession, Outcome
 from ..inbox.text import one_line
 from .keys import APP_KEYS, LIST_KEYS, PANE_KEYS, THREAD_KEYS, bindings
+from .widgets.activity_list import ActivityList
 from .widgets.bulk_progress import BulkProgress
 from .widgets.conversation_list import ConversationList
 from .widgets.mailbox_rail import MailboxRail
@@ -92,6 +93,7 @@ class InboxApp(App):
                     is_selected=self.is_selected,
                     id="list",
                 )
+                yield ActivityList(clock=self.clock, course_label=self.session.activity.course_label, id="activity")
                 yield InboxThread(id="thread")
         yield BulkProgress(id="bulk")
         yield StatusBar(id="status")
@@ -116,6 +118,7 @@ class InboxApp(App):
             self.set_keymap(self.keymap_overrides)
         self.query_one("#search").display = False
         self.query_one("#search-error").display = False
+        self.query_one("#activity").display = False
         self.list.focus()
         self.layout_for(self.size.width)
         self.paint_title()
@@ -147,6 +150,7 @@ class InboxApp(App):
     def _session_changed(self, kind: str, detail: Any) -> None:
         if kind == "view":
             self.paint_list()
+            self.paint_title()  # the mailbox and course in the title change with the view
         elif kind in ("counts", "account"):
             self.paint_title()
             self.paint_rail()
@@ -154,6 +158,12 @@ class InboxApp(App):
             self.paint_thread()
         elif kind == "error":
             self.status.show_error(detail or "")
+        elif kind == "activity":
+            self.paint_activity()
+        elif kind == "discussion":
+            self.paint_discussion()
+        elif kind == "thread_update":
+            self.paint_thread(keep_scroll=True)  # a new message must not move what is being read
         elif kind == "selection":
             self.status.selection = self.session.triage.count
             self.list.refresh()
@@ -191,6 +201,31 @@ class InboxApp(App):
             f"Nothing matches {view.query!r}." if view.query else f"No conversations in {view.mailbox.label}.")
         self.list.set_rows(view.rows, keep=keep)
         self.paint_rail()
+
+    @property
+    def in_activity(self) -> bool:
+        return self.session.mailbox.id == "activity"
+
+    def paint_activity(self) -> None:
+        activity = self.session.activity
+        self.query_one(ActivityList).show_items(activity.items, activity.loaded)
+
+    def paint_discussion(self) -> None:
+        current = self.session.activity.current
+        if current is not None:
+            self.thread.show_discussion(current, course=self.session.activity.course_label(current.context_code))
+
+    def show_mailbox_widgets(self, activity: bool) -> None:
+        """Activity replaces the conversation list; everything else is a conversation list."""
+        self.query_one("#activity").display = activity
+        self.list.display = not activity
+        (self.query_one("#activity") if activity else self.list).focus()
+        if activity:
+            self.paint_activity()
+
+    @on(ActivityList.Opened)
+    def activity_opened(self, event: ActivityList.Opened) -> None:
+        self.run_action_worker("opening", self.session.activity.open(event.item))
 
     def paint_thread(self, keep_scroll: bool = False) -> None:
         current = self.session.current
@@ -239,7 +274,7 @@ class InboxApp(App):
         self.run_action_worker("loading", self.session.switch(mailbox, filter_code))
         self.paint_title()
         self.list.cursor = 0
-        self.list.focus()
+        self.show_mailbox_widgets(mailbox == "activity")
 
     # -- actions --------------------------------------------------------------------------
     def action_mailbox(self, mailbox: str) -> None:
@@ -275,6 +310,9 @@ class InboxApp(App):
         return self.session.triage.targets(self.target())
 
     def act(self, toggle: str, label: str) -> None:
+        if self.in_activity:
+            self.status.show_message("Activity holds discussions: Enter opens one, r replies.")
+            return
         ids = self.triage_targets()
         if not ids:
             self.status.show_message("Nothing to act on: move to a conversation or select some (x).")
@@ -542,7 +580,27 @@ class InboxApp(App):
         self.open_composer(draft)
 
     def action_reply(self) -> None:
+        if self.in_activity:
+            self.reply_in_discussion()
+            return
         self._answer("reply")
+
+    def reply_in_discussion(self) -> None:
+        current = self.session.activity.current
+        item = self.query_one(ActivityList).current
+        if current is None and item is None:
+            self.status.show_message("Choose an activity item first.")
+            return
+        if current is not None:
+            code, topic_id, entry_id, title = current.context_code, current.topic.id, current.focus_entry_id, current.topic.title
+            entry = current.view.find(entry_id) if entry_id else None
+            author = current.view.participants.get(entry.user_id or -1, "") if entry else (current.topic.author_name or "")
+        else:
+            code, topic_id, entry_id, title, author = (item.context_code, item.topic_id, item.entry_id,
+                                                       item.topic_title, item.author)
+        draft = Draft(kind="discussion_reply", context_code=code, topic_id=topic_id, entry_id=entry_id,
+                      subject=one_line(title), to=[RecipientRef("", one_line(author) or "the topic")])
+        self.open_composer(draft)
 
     def action_reply_all(self) -> None:
         self._answer("reply_all")
@@ -568,11 +626,31 @@ class InboxApp(App):
 
     async def on_feed_change(self, change) -> None:
         if change.kind in ("resync", "unread_count"):
+            # Events may have been missed (or there are none): the current view and the count, again.
             await self.session.refresh()
-        elif change.kind == "event" and change.event is not None and change.event.is_conversation:
-            await self.session.refresh()
-            if self.session.current is not None and change.event.conversation_id == self.session.current.id:
-                await self.session.open(self.session.current.id, mark_read=False)
+            return
+        event = change.event
+        if event is None:
+            return
+        if event.is_conversation:
+            conversation = await self.session.live.apply(event)
+            notice = self.session.live.notice(event, conversation) if conversation is not None else None
+            if notice:
+                self.announce(notice)
+        elif event.is_discussion:
+            item = await self.session.activity.apply(event)
+            if item is not None and item.author:
+                self.announce(f"{item.author} posted in {item.topic_title}")
+
+    def announce(self, notice: str) -> None:
+        """A short notice of who wrote; a bell or a desktop notification if the config asks."""
+        self.notify(notice, timeout=4)
+        if self.notify_mode == "bell":
+            self.bell()
+        elif self.notify_mode == "desktop":
+            from ..inbox.opener import desktop_notification
+
+            desktop_notification("tui-inbox", notice)
 
     def paint_feed(self) -> None:
         status = self.feed.state.current

@@ -44,6 +44,8 @@ APP_KEYS = [
     Key("mailbox_3", "3", "mailbox('starred')", "Starred", show=False, group="Mailboxes"),
     Key("mailbox_4", "4", "mailbox('sent')", "Sent", show=False, group="Mailboxes"),
     Key("mailbox_5", "5", "mailbox('archived')", "Archived", show=False, group="Mailboxes"),
+    Key("mailbox_6", "6", "mailbox('activity')", "Activity: discussions and announcements", show=False,
+        group="Mailboxes"),
     Key("attachments", "o", "attachments", "Download and open an attachment", group="Read"),
     Key("thread_order", "t", "thread_order", "Thread order: oldest or newest first", group="Read"),
     Key("refresh", "ctrl+r", "refresh", "Refresh", group="App"),

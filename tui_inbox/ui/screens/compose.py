@@ -208,6 +208,7 @@ class ComposeScreen(Screen[Outcome | None]):
                 yield Checkbox(INDIVIDUAL_LABEL, draft.individual, id="individual", compact=True)
         if draft.needs_body:
             yield TextArea(draft.body, id="body", soft_wrap=True, tab_behavior="focus", show_line_numbers=False)
+        if draft.allows_attachments:
             with Horizontal(classes="row"):
                 yield Static(Text("Attach"), classes="label")
                 with Vertical(classes="field"):
@@ -224,7 +225,7 @@ class ComposeScreen(Screen[Outcome | None]):
         if self.edits_to:
             self.query_one("#suggestions").display = False
             self.paint_chips()
-        if self.draft.needs_body:
+        if self.draft.allows_attachments:
             self.paint_attachments()
         self.focus_first()
 
@@ -241,7 +242,7 @@ class ComposeScreen(Screen[Outcome | None]):
     def title_text(self) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(self.draft.title, style="bold")
-        if self.draft.kind in ("reply", "reply_all", "add_people"):
+        if self.draft.kind in ("reply", "reply_all", "add_people", "discussion_reply"):
             subject = one_line(self.draft.subject)
             text.append("  ·  ")
             text.append(subject or "(no subject)")
@@ -271,6 +272,10 @@ class ComposeScreen(Screen[Outcome | None]):
         """Who a reply goes to: Canvas sends it to the conversation's participants."""
         names = [one_line(r.label) for r in self.draft.to]
         text = Text()
+        if self.draft.kind == "discussion_reply":
+            text.append(", ".join(names) or "the topic", style="bold")
+            text.append("  (posted in the discussion, visible to the course)", style="dim")
+            return text
         if self.draft.kind == "reply":
             last = self.last_other_author()
             if last:

@@ -14,7 +14,7 @@ from textual.widgets import Static
 
 from ...canvas.models import Conversation
 from ...inbox.formatting import full_date, human_size
-from ...inbox.text import clean, one_line
+from ...inbox.text import clean, html_to_text, one_line
 from ...inbox.thread import ThreadItem, thread_items
 
 
@@ -72,7 +72,36 @@ class MessageBlock(Static):
     MessageBlock.generated { color: $text-muted; content-align: center middle; text-align: center; margin-bottom: 1; }
     MessageBlock.forwarded { border-left: outer $secondary; padding-left: 1; color: $text-muted; margin-bottom: 0; }
     MessageBlock.mine { border-left: outer $accent; }
+    MessageBlock.focus { border-left: outer $warning; background: $boost; }
     """
+
+
+def discussion_header(open_discussion, course: str | None) -> Text:
+    topic = open_discussion.topic
+    text = Text()
+    kind = "Announcement" if topic.is_announcement else "Discussion"
+    text.append(f"{kind}: ", style="dim")
+    text.append(one_line(topic.title) or "(untitled)", style="bold")
+    if course:
+        text.append("\nCourse: ", style="dim")
+        text.append(one_line(course))
+    if topic.author_name:
+        text.append("\nBy: ", style="dim")
+        text.append(one_line(topic.author_name))
+    body = html_to_text(topic.message)
+    if body:
+        text.append("\n\n")
+        text.append(body)
+    return text
+
+
+def entry_text(entry, author: str, focused: bool) -> Text:
+    text = Text()
+    text.append(("▶ " if focused else "") + (one_line(author) or "someone"), style="bold")
+    text.append(f"  {full_date(entry.created_at)}", style="dim")
+    text.append("\n")
+    text.append("(deleted)" if entry.deleted else (html_to_text(entry.message) or "(no text)"))
+    return text
 
 
 class ThreadView(VerticalScroll, can_focus=True):
@@ -116,5 +145,35 @@ class ThreadView(VerticalScroll, can_focus=True):
             self.call_after_refresh(self.scroll_to, y=scroll_y, animate=False)
         elif order == "oldest":
             self.call_after_refresh(self.scroll_end, animate=False)
+        else:
+            self.call_after_refresh(self.scroll_home, animate=False)
+
+    def show_discussion(self, open_discussion, *, course: str | None) -> None:
+        """A discussion opened from Activity: the topic, then its entries threaded, the named one in view."""
+        self.conversation = None
+        self.remove_children()
+        blocks = [Static(discussion_header(open_discussion, course), classes="thread-header")]
+        focus_block = None
+        names = open_discussion.view.participants
+
+        def add(entry, depth: int) -> None:
+            nonlocal focus_block
+            focused = entry.id == open_discussion.focus_entry_id
+            block = MessageBlock(entry_text(entry, names.get(entry.user_id or -1) or entry.user_name or "", focused))
+            block.styles.margin = (0, 0, 1 if depth == 0 else 0, 2 * depth)
+            if depth:
+                block.add_class("forwarded")
+            if focused:
+                block.add_class("focus")
+                focus_block = block
+            blocks.append(block)
+            for reply in entry.replies:
+                add(reply, depth + 1)
+
+        for entry in open_discussion.view.entries:
+            add(entry, 0)
+        self.mount_all(blocks)
+        if focus_block is not None:
+            self.call_after_refresh(self.scroll_to_widget, focus_block, animate=False, top=True)
         else:
             self.call_after_refresh(self.scroll_home, animate=False)

@@ -1,0 +1,177 @@
+"""Activity: discussion topics, announcements and replies in the user's courses, newest first.
+
+Filled on start from the recent entries of each course's recent topics (Canvas's events
+say nothing about what happened while the app was closed), then kept current by the
+``discussion_*`` live events. Each event is checked over REST before it is shown: a topic
+the user cannot read answers 401/404 and the event is dropped. Posts are HTML; they are
+shown as clean text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from ..canvas import CanvasError
+from ..canvas.live_events import LiveEvent
+from ..canvas.models import DiscussionEntry, DiscussionTopic, DiscussionView
+from .text import html_to_text, one_line
+
+if TYPE_CHECKING:
+    from .session import InboxSession
+
+RECENT_TOPICS = 4  # per course, on start
+MAX_ITEMS = 500
+
+
+@dataclass
+class ActivityItem:
+    kind: str  # "announcement", "topic", "reply" (an entry; "graded reply" when submitted)
+    context_code: str
+    topic_id: int
+    topic_title: str
+    author: str
+    text: str  # clean text, no HTML
+    when: datetime | None
+    entry_id: int | None = None
+    graded: bool = False
+
+    @property
+    def key(self) -> str:
+        return f"{self.context_code}:{self.topic_id}:{self.entry_id or 0}"
+
+
+@dataclass
+class OpenDiscussion:
+    """A topic opened from Activity, with the entry the item named."""
+
+    context_code: str
+    topic: DiscussionTopic
+    view: DiscussionView
+    focus_entry_id: int | None
+
+
+class Activity:
+    def __init__(self, session: "InboxSession") -> None:
+        self.session = session
+        self.items: list[ActivityItem] = []
+        self.loaded = False
+        self.current: OpenDiscussion | None = None
+        self._titles: dict[tuple[str, int], str] = {}
+
+    def _add(self, item: ActivityItem) -> bool:
+        if any(existing.key == item.key for existing in self.items):
+            return False
+        self.items.append(item)
+        self.items.sort(key=lambda i: (i.when.timestamp() if i.when else 0.0), reverse=True)
+        del self.items[MAX_ITEMS:]
+        return True
+
+    def course_label(self, code: str) -> str:
+        return self.session.context_name(code) or code
+
+    async def fill(self) -> None:
+        """The recent activity of every course, read from the Discussions API."""
+        codes = [c.context_code for c in self.session.courses if c.workflow_state != "completed"]
+        codes += [g.context_code for g in self.session.groups]
+        results = await asyncio.gather(*(self._fill_context(code) for code in codes), return_exceptions=True)
+        for result in results:
+            if isinstance(result, CanvasError):
+                self.session.fail(result)
+        self.loaded = True
+        self.session.emit("activity")
+
+    async def _fill_context(self, code: str) -> None:
+        client = self.session.client
+        topics = await client.get_discussion_topics(code, per_page=20)
+        announcements = await client.get_discussion_topics(code, only_announcements=True, per_page=5)
+        for topic in announcements + topics:
+            self._titles[(code, topic.id)] = topic.title
+            self._add(ActivityItem("announcement" if topic.is_announcement else "topic", code, topic.id,
+                                   one_line(topic.title), one_line(topic.author_name or ""),
+                                   html_to_text(topic.message), topic.posted_at))
+        recent = sorted(topics, key=_recency, reverse=True)[:RECENT_TOPICS]
+        for topic in recent:
+            entries = await client.get_discussion_entries(code, topic.id)
+            for entry in _walk(entries):
+                self._add(self._entry_item(code, topic.id, topic.title, entry, entry.user_name or ""))
+
+    def _entry_item(self, code: str, topic_id: int, title: str, entry: DiscussionEntry, author: str,
+                    graded: bool = False) -> ActivityItem:
+        return ActivityItem("reply", code, topic_id, one_line(title), one_line(author), html_to_text(entry.message),
+                            entry.created_at, entry.id, graded)
+
+    async def apply(self, event: LiveEvent) -> ActivityItem | None:
+        """Add what a discussion event names, after checking over REST that the user may see it."""
+        code = event.context_code
+        if not event.is_discussion or code is None or event.topic_id is None:
+            return None
+        client = self.session.client
+        try:
+            if event.name.startswith("discussion_topic"):
+                topic = await client.get_discussion_topic(code, event.topic_id)
+                self._titles[(code, topic.id)] = topic.title
+                item = ActivityItem("announcement" if topic.is_announcement else "topic", code, topic.id,
+                                    one_line(topic.title), one_line(topic.author_name or ""),
+                                    html_to_text(topic.message), topic.posted_at or event.time)
+                if event.name == "discussion_topic_updated":
+                    self.items = [i for i in self.items if not (i.entry_id is None and i.topic_id == topic.id
+                                                               and i.context_code == code)]
+            else:
+                view = await client.get_discussion_view(code, event.topic_id)
+                entry = view.find(event.entry_id) if event.entry_id is not None else None
+                if entry is None:
+                    return None
+                title = self._titles.get((code, event.topic_id))
+                if title is None:
+                    title = (await client.get_discussion_topic(code, event.topic_id)).title
+                    self._titles[(code, event.topic_id)] = title
+                author = view.participants.get(entry.user_id or -1, "")
+                item = self._entry_item(code, event.topic_id, title, entry, author,
+                                        graded=event.name == "discussion_entry_submitted")
+        except CanvasError:
+            return None  # not visible to this user (or gone): nothing is shown
+        if self._add(item):
+            self.session.emit("activity")
+            return item
+        return None
+
+    async def open(self, item: ActivityItem) -> OpenDiscussion | None:
+        client = self.session.client
+        try:
+            topic, view = await asyncio.gather(client.get_discussion_topic(item.context_code, item.topic_id),
+                                               client.get_discussion_view(item.context_code, item.topic_id))
+        except CanvasError as error:
+            self.session.fail(error)
+            return None
+        self.current = OpenDiscussion(item.context_code, topic, view, item.entry_id)
+        self.session.emit("discussion", self.current)
+        return self.current
+
+    async def reply(self, message: str, context_code: str, topic_id: int, entry_id: int | None) -> DiscussionEntry:
+        """Reply to the entry (or, without one, to the topic) and refresh the open discussion."""
+        client = self.session.client
+        if entry_id is None:
+            entry = await client.post_discussion_entry(context_code, topic_id, message)
+        else:
+            entry = await client.post_entry_reply(context_code, topic_id, entry_id, message)
+        if self.current is not None and self.current.topic.id == topic_id:
+            self.current.view = await client.get_discussion_view(context_code, topic_id)
+            self.current.focus_entry_id = entry.id
+            self.session.emit("discussion", self.current)
+        return entry
+
+
+def _recency(topic: DiscussionTopic) -> float:
+    when = topic.last_reply_at or topic.posted_at
+    return when.timestamp() if when else 0.0
+
+
+def _walk(entries: list[DiscussionEntry]):
+    stack = list(entries)
+    while stack:
+        entry = stack.pop()
+        yield entry
+        stack.extend(entry.replies)

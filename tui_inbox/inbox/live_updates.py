@@ -1,0 +1,99 @@
+"""Applying live conversation events to the inbox: fetch what changed, put it in place.
+
+Events only say *that* something changed (live-stream.md), may repeat, may arrive out of
+order, and may name conversations the app never loaded. So each event leads to one GET of
+the conversation as it is now (never marking it read); the row is inserted or replaced by id
+in every loaded view it belongs to. Repeats cost a fetch and change nothing; order does not
+matter because the fetched state is always the newest. A conversation the user is not part
+of answers 404 and is ignored: a hostile stream cannot make the app show anything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from typing import TYPE_CHECKING
+
+from ..canvas import CanvasError, NotFoundError
+from ..canvas.live_events import LiveEvent
+from ..canvas.models import Conversation
+from .text import one_line
+
+if TYPE_CHECKING:
+    from .session import InboxSession
+
+
+def belongs(view, conversation: Conversation) -> bool:
+    """Whether a fetched conversation is part of a loaded view (mailbox and course filter)."""
+    mailbox = view.mailbox
+    if conversation.message_count == 0:
+        return False
+    if mailbox.id == "sent":
+        in_mailbox = conversation.last_authored_message_at is not None
+    else:
+        in_mailbox = conversation.last_message_at is not None and mailbox.contains(
+            conversation.workflow_state, conversation.starred)
+    if not in_mailbox:
+        return False
+    code = view.filter_code
+    if not code:
+        return True
+    kind, _, number = code.partition("_")
+    if conversation.context_code == code:
+        return True
+    contexts = conversation.audience_contexts.get("courses" if kind == "course" else "groups") or {}
+    return number in {str(k) for k in contexts}
+
+
+class LiveUpdates:
+    def __init__(self, session: "InboxSession") -> None:
+        self.session = session
+        self._inflight: dict[int, asyncio.Future] = {}
+
+    async def apply(self, event: LiveEvent) -> Conversation | None:
+        """Bring one conversation up to date after an event; returns it, or None if not ours."""
+        cid = event.conversation_id
+        if cid is None or not event.is_conversation:
+            return None
+        running = self._inflight.get(cid)
+        if running is not None:  # the same conversation is being fetched already: share that answer
+            return await asyncio.shield(running)
+        future = asyncio.ensure_future(self._fetch_and_place(cid))
+        self._inflight[cid] = future
+        try:
+            return await asyncio.shield(future)
+        finally:
+            if self._inflight.get(cid) is future:
+                del self._inflight[cid]
+
+    async def _fetch_and_place(self, cid: int) -> Conversation | None:
+        session = self.session
+        try:
+            fresh = await session.client.get_conversation(cid, auto_mark_as_read=False)
+        except NotFoundError:
+            return None  # not a conversation of this user: show nothing
+        except CanvasError as error:
+            session.fail(error)
+            return None
+        row = dataclasses.replace(fresh, messages=None)
+        for view in session.views.values():
+            if not view.loaded:
+                continue
+            if belongs(view, row):
+                view.upsert(row)
+            else:
+                view.remove([cid])
+        if session.current is not None and session.current.id == cid:
+            session.current = fresh
+            session.emit("thread_update", fresh)
+        session.emit("view")
+        await session.refresh_unread()
+        return fresh
+
+    def notice(self, event: LiveEvent, conversation: Conversation) -> str | None:
+        """ "New message from Jane: Lab report" for a message someone else wrote, else None."""
+        if event.name != "conversation_message_created" or event.author_id == self.session.me_id:
+            return None
+        author = conversation.participant(event.author_id)
+        name = one_line(author.full_name or author.name) if author else "someone"
+        return f"New message from {name}: {one_line(conversation.subject) or '(no subject)'}"
