@@ -73,6 +73,7 @@ class InboxApp(App):
             self.theme = theme
         self._unsubscribe = session.on_change(self._session_changed)
         self.search_mode = "narrow"
+        self._unsubscribe_feed: Callable[[], None] | None = None
         self.visual_anchor: int | None = None
         self.visual_base: dict[int, None] = {}
 
@@ -615,7 +616,7 @@ class InboxApp(App):
     @work(group="feed")
     async def follow_feed(self) -> None:
         """Keep the inbox current: refetch what changed when the feed says so."""
-        self.feed.state.subscribe(lambda status: self.paint_feed())
+        self._unsubscribe_feed = self.feed.state.subscribe(lambda status: self.paint_feed())
         self.feed.start()
         self.paint_feed()
         async for change in self.feed:
@@ -679,6 +680,8 @@ class InboxApp(App):
 
     async def on_unmount(self) -> None:
         self._unsubscribe()
+        if self._unsubscribe_feed is not None:
+            self._unsubscribe_feed()
         if self.feed is not None:
             await self.feed.aclose()
         await self.session.aclose()
