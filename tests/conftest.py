@@ -46,3 +46,133 @@ def teacher(sandbox):
 def student(sandbox):
     with user_client(sandbox, "student") as client:
         yield client
+
+
+# -- deterministic UI (snapshots and journeys) ---------------------------------------------------------
+
+import os
+import time
+from datetime import datetime, timezone
+
+FIXED_NOW = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def utc():
+    """TZ=UTC for the test (dates on screen are local), restored after."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    yield
+    if before is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
+
+
+@pytest.fixture
+def fixed_sandbox(make_sandbox):
+    """The seed-1 sandbox with its clock starting at ``FIXED_NOW``: seeded timestamps never move."""
+    return make_sandbox(seed=1, now=FIXED_NOW)
+
+
+@pytest.fixture
+def make_inbox_app(fixed_sandbox, tmp_path, utc):
+    """Build the real app against ``fixed_sandbox`` (or another sandbox), clock fixed to ``FIXED_NOW``.
+
+    No feed (the status bar says offline), drafts in ``tmp_path``, no account label, and a
+    fixed downloads folder: nothing on screen depends on the machine, the port or the time.
+    """
+    from pathlib import Path
+
+    from tui_inbox.canvas import CanvasClient
+    from tui_inbox.inbox.session import InboxSession
+    from tui_inbox.store.drafts import DraftStore
+    from tui_inbox.ui.app import InboxApp
+
+    stores: list[DraftStore] = []
+
+    def make(*, sandbox=None, token: str | None = None, keymap: dict[str, str] | None = None, **kwargs) -> InboxApp:
+        running = sandbox or fixed_sandbox
+        client = CanvasClient(running.base_url, token or running.info.token_of("teacher"))
+        store = DraftStore(tmp_path / f"drafts-{len(stores)}.sqlite3", "acct")
+        stores.append(store)
+        session = InboxSession(client, drafts=store, clock=lambda: FIXED_NOW)
+        kwargs.setdefault("downloads", Path("/downloads"))
+        return InboxApp(session, keymap=keymap, clock=lambda: FIXED_NOW, **kwargs)
+
+    yield make
+    for store in stores:
+        store.close()
+
+
+# -- driving the app with a pilot (the UI snapshot and journey tests) ----------------------------------------
+
+def no_blink(app) -> None:
+    """A blinking cursor is on or off depending on when the picture is taken: keep it steady."""
+    for screen in app.screen_stack:
+        for widget in screen.query("Input, TextArea"):
+            widget.cursor_blink = False
+
+
+async def settle(pilot) -> None:
+    """Every worker done, every background page loaded, the screen repainted."""
+    app = pilot.app
+    await app.workers.wait_for_complete()
+    await app.session.wait_loaded()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    no_blink(app)
+    await pilot.pause()
+
+
+async def ready(pilot) -> None:
+    """Signed in, the inbox and the unread count loaded (every page of it), nothing running."""
+    from tests.waiting import async_wait_until
+
+    app = pilot.app
+    await async_wait_until(lambda: app.session.me is not None and app.session.view.loaded
+                           and app.session.unread_count is not None and not app.status.running)
+    await settle(pilot)
+
+
+def row_index(app, subject_start: str) -> int:
+    """Where the first row whose subject starts with ``subject_start`` is in the list."""
+    from tui_inbox.inbox.text import one_line
+
+    for index, row in enumerate(app.list.rows):
+        if one_line(row.subject or "").startswith(subject_start):
+            return index
+    raise AssertionError(f"no row starts with {subject_start!r}")
+
+
+async def move_to(pilot, index: int) -> None:
+    """Move the list's cursor with keys: to the top, then down."""
+    await pilot.press("g", *["j"] * index)
+    assert pilot.app.list.cursor == index
+
+
+async def open_row(pilot, subject_start: str) -> int:
+    """Move to the conversation with keys, open it with Enter; returns its id once the thread shows it."""
+    from tests.waiting import async_wait_until
+
+    app = pilot.app
+    index = row_index(app, subject_start)
+    await move_to(pilot, index)
+    wanted = app.list.rows[index].id
+    await pilot.press("enter")
+    await async_wait_until(lambda: app.session.current is not None and app.session.current.id == wanted
+                           and app.thread.conversation is not None and app.thread.conversation.id == wanted)
+    await settle(pilot)
+    return wanted
+
+
+async def open_composer(pilot, key: str):
+    from tests.waiting import async_wait_until
+    from tui_inbox.ui.screens.compose import ComposeScreen
+
+    await pilot.press(key)
+    screen = await async_wait_until(lambda: pilot.app.screen if isinstance(pilot.app.screen, ComposeScreen) else None)
+    await settle(pilot)
+    return screen

@@ -232,15 +232,25 @@ class InboxSession:
     def update_many(self, ids: Iterable[int], **changes: Any) -> None:
         """``update_rows`` for many conversations: one pass over each loaded view."""
         wanted = set(ids)
+        changed: dict[int, Conversation] = {}
         for view in self.views.values():
             updates: dict[int, Conversation | None] = {}
             for row in view.all():
                 if row.id in wanted:
                     updated = dataclasses.replace(row, **changes)
+                    changed[row.id] = updated
                     keep = view.mailbox.id == "sent" or view.mailbox.contains(updated.workflow_state, updated.starred)
                     updates[row.id] = updated if keep else None
             if updates:
                 view.patch(updates)
+        # A row that now belongs in another loaded mailbox (unarchived: the Inbox; starred: Starred)
+        # is not in it: that view is loaded again when shown, so it has the row where Canvas puts it.
+        for view in self.views.values():
+            if view is self.view or view.mailbox.id in ("sent", "activity") or not view.loaded:
+                continue
+            entering = [row for row in changed.values() if view.mailbox.contains(row.workflow_state, row.starred)]
+            if entering and not {row.id for row in entering} <= {row.id for row in view.all()}:
+                view.loaded = False
         if self.current is not None and self.current.id in wanted:
             self.current = dataclasses.replace(self.current, **changes)
         self.emit("view")

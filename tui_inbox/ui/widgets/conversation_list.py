@@ -40,6 +40,11 @@ def fit_right(text: str, width: int) -> str:
     return " " * gap + text if gap >= 0 else fit(text, width)
 
 
+def foreground(style: Style) -> Style:
+    """``style`` without its background: colour and attributes only."""
+    return style.without_color + Style(color=style.color)
+
+
 class ConversationList(ScrollView, can_focus=True):
     COMPONENT_CLASSES = {
         "conversation-list--cursor",
@@ -50,7 +55,9 @@ class ConversationList(ScrollView, can_focus=True):
         "conversation-list--selected",
     }
     DEFAULT_CSS = """
-    ConversationList { background: $surface; }
+    /* Rows are cut to the width: the list never scrolls sideways (a horizontal scrollbar
+       would take a row whenever the vertical one narrows the content by its width). */
+    ConversationList { background: $surface; overflow-x: hidden; }
     ConversationList > .conversation-list--cursor { background: $accent 40%; }
     ConversationList:focus > .conversation-list--cursor { background: $accent 70%; }
     ConversationList > .conversation-list--unread { text-style: bold; }
@@ -94,6 +101,7 @@ class ConversationList(ScrollView, can_focus=True):
         self.is_selected = is_selected or (lambda _id: False)
         self.empty_text = "Nothing here."
         self._pass_style: Style | None = None
+        self._pass_styles: dict[tuple[bool, bool], tuple[Style, ...]] | None = None
 
     # -- data -----------------------------------------------------------------------
     def set_rows(self, rows: list[Conversation], keep: int | None = None) -> None:
@@ -154,12 +162,33 @@ class ConversationList(ScrollView, can_focus=True):
 
     # -- painting -------------------------------------------------------------------------
     def render_lines(self, crop: Region) -> list[Strip]:
-        # The widget's style walks every ancestor: work it out once per paint, not once per row.
+        # The widget's style walks every ancestor, and the row styles add to it: work them out
+        # once per paint, not once per row.
         self._pass_style = self.rich_style
+        self._pass_styles = {}
         try:
             return super().render_lines(crop)
         finally:
-            self._pass_style = None
+            self._pass_style = self._pass_styles = None
+
+    def row_styles(self, selected: bool, is_cursor: bool) -> tuple[Style, Style, Style, Style, Style]:
+        """Base, dim, unread, mark and star styles of a row: the same for every row of a paint."""
+        styles = self._pass_styles.get((selected, is_cursor)) if self._pass_styles is not None else None
+        if styles is None:
+            get = self.get_component_rich_style
+            base = self._pass_style or self.rich_style
+            if selected:
+                base = base + get("conversation-list--selected")
+            if is_cursor:
+                base = base + get("conversation-list--cursor")
+            # A component's full style carries the widget's own background: laid over the cursor's or
+            # the selection's background it would paint that away, so only its foreground is added.
+            styles = (base, base + foreground(get("conversation-list--dim")),
+                      base + foreground(get("conversation-list--unread")),
+                      base + foreground(get("conversation-list--mark")), base + foreground(get("conversation-list--star")))
+            if self._pass_styles is not None:
+                self._pass_styles[(selected, is_cursor)] = styles
+        return styles
 
     def render_line(self, y: int) -> Strip:
         index = self.scroll_offset.y + y
@@ -172,16 +201,9 @@ class ConversationList(ScrollView, can_focus=True):
         return Strip(self.row_segments(self.rows[index], width, index == self.cursor), width)
 
     def row_segments(self, row: Conversation, width: int, is_cursor: bool) -> list[Segment]:
-        base = self._pass_style or self.rich_style
-        if self.is_selected(row.id):
-            base = base + self.get_component_rich_style("conversation-list--selected")
-        if is_cursor:
-            base = base + self.get_component_rich_style("conversation-list--cursor")
-        dim = base + self.get_component_rich_style("conversation-list--dim")
+        base, dim, bold, mark_style, star_style = self.row_styles(self.is_selected(row.id), is_cursor)
         unread = row.workflow_state == "unread"
-        strong = base + self.get_component_rich_style("conversation-list--unread") if unread else base
-        mark_style = base + self.get_component_rich_style("conversation-list--mark")
-        star_style = base + self.get_component_rich_style("conversation-list--star")
+        strong = bold if unread else base
 
         course = one_line(self._course_label(row) or "")
         date = relative_date(row.last_message_at or row.last_authored_message_at, self._clock(), self.date_style)
@@ -200,7 +222,11 @@ class ConversationList(ScrollView, can_focus=True):
             head = fit(subject, middle) if cell_len(subject) >= middle - 3 or not preview else subject
             segments.append(Segment(head, strong))
             rest = middle - cell_len(head)
-            if rest > 0:
+            if rest > 3 and preview:
+                # The dash apart: " — " is not ASCII, and a preview joined to it is measured and cut
+                # character by character (rich's slow path) instead of with len() and slicing.
+                segments += [Segment(" — ", dim), Segment(fit(preview, rest - 3), dim)]
+            elif rest > 0:
                 segments.append(Segment(fit(f" — {preview}" if preview else "", rest), dim))
         segments += [
             Segment(" " + fit(course, right_widths[0]), dim),

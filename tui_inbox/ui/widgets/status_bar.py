@@ -9,7 +9,10 @@ from textual.widgets import Static
 
 class StatusBar(Static):
     DEFAULT_CSS = """
-    StatusBar { dock: bottom; height: 1; background: $panel; color: $text; padding: 0 1; }
+    /* One line, cut with an ellipsis: Textual wraps a Text by words whatever its no_wrap, and the
+       second line, hidden, would take the rest of a long error without a sign that it is cut. */
+    StatusBar { dock: bottom; height: 1; background: $panel; color: $text; padding: 0 1;
+                text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     feed = reactive("offline")
