@@ -78,6 +78,7 @@ class Triage:
         self.selected: dict[int, None] = {}  # ordered set of conversation ids
         self.last: Done | None = None
         self.progress: Progress | None = None
+        self.last_failed = False  # whether the last outcome reported failures (the UI shows it as an error)
 
     # -- selecting -----------------------------------------------------------------------
     def is_selected(self, conversation_id: int) -> bool:
@@ -190,6 +191,7 @@ class Triage:
         self.selected = {cid: None for cid in self.selected if cid in failed}
         session.emit("selection")
         await session.refresh_unread()  # so that the badge never lies
+        self.last_failed = bool(failed)
         return outcome_line(past, len(succeeded), failed)
 
     async def _one(self, verb: str, cid: int) -> None:
@@ -216,6 +218,7 @@ class Triage:
 
     async def undo(self, on_progress=None) -> str:
         """Put back exactly the conversations the last reversible action changed."""
+        self.last_failed = False
         done = self.last
         if done is None:
             return "Nothing to undo."
@@ -240,6 +243,7 @@ class Triage:
         return "Undone: " + "; ".join(lines) if lines else "Nothing to undo."
 
     async def repeat(self, cursor_id: int | None, on_progress=None) -> str:
+        self.last_failed = False
         if self.last is None:
             return "No action to repeat yet."
         # The same verb, not the toggle: repeating "archive" archives, whatever the new rows' state.
@@ -247,10 +251,12 @@ class Triage:
 
     async def mark_all_read(self) -> str:
         session = self.session
+        self.last_failed = False
         try:
             await session.client.mark_all_as_read()
         except CanvasError as error:
             session.fail(error)
+            self.last_failed = True
             return str(error)
         unread = {row.id for view in session.views.values() for row in view.all() if row.workflow_state == "unread"}
         session.update_many(unread, workflow_state="read")

@@ -200,6 +200,7 @@ class InboxApp(App):
         keep = self.list.current.id if self.list.current else None
         self.list.empty_text = "Loading…" if not view.loaded else (
             f"Nothing matches {view.query!r}." if view.query else f"No conversations in {view.mailbox.label}.")
+        self.list.sent_dates = view.mailbox.id == "sent"
         self.list.set_rows(view.rows, keep=keep)
         self.paint_rail()
 
@@ -299,7 +300,10 @@ class InboxApp(App):
             finally:
                 self.status.running = ""
                 bar.finish()
-            self.status.show_message(line)
+            if self.session.triage.last_failed:
+                self.status.show_error(line)
+            else:
+                self.status.show_message(line)
 
         self.run_worker(runner(), group="actions")
 

@@ -100,6 +100,7 @@ class ConversationList(ScrollView, can_focus=True):
         self.date_style = date_style
         self.is_selected = is_selected or (lambda _id: False)
         self.empty_text = "Nothing here."
+        self.sent_dates = False
         self._pass_style: Style | None = None
         self._pass_styles: dict[tuple[bool, bool], tuple[Style, ...]] | None = None
 
@@ -206,13 +207,15 @@ class ConversationList(ScrollView, can_focus=True):
         strong = bold if unread else base
 
         course = one_line(self._course_label(row) or "")
-        date = relative_date(row.last_message_at or row.last_authored_message_at, self._clock(), self.date_style)
+        # Sent is ordered by what I wrote last, so its date column shows that.
+        stamp = (row.last_authored_message_at if self.sent_dates else None) or row.last_message_at or row.last_authored_message_at
+        date = relative_date(stamp, self._clock(), self.date_style)
         count = f"{row.message_count}" if row.message_count > 1 else ""
-        right_widths = (min(12, max(6, width // 10)), 7 if self.date_style == "relative" else 17, 4, 2)
+        right_widths = (min(12, max(8, width // 8)), 7 if self.date_style == "relative" else 17, 4, 2)
         names_width = max(10, min(26, width // 5))
         middle = width - 4 - names_width - 1 - sum(right_widths) - 3
         segments = [
-            Segment(" ●" if unread else "  ", mark_style),
+            Segment(("✓" if self.is_selected(row.id) else " ") + ("●" if unread else " "), mark_style),
             Segment("★ " if row.starred else "  ", star_style),
             Segment(fit(participants_label(row, self._me()), names_width) + " ", strong),
         ]
