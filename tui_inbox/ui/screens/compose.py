@@ -29,6 +29,7 @@ from textual.widgets import Checkbox, Input, OptionList, Select, Static, TextAre
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
+from ...inbox.formatting import human_size
 from ...inbox.compose import Draft, RecipientRef
 from ...inbox.session import InboxSession, Outcome
 from ...inbox.text import one_line
@@ -667,12 +668,3 @@ class ComposeScreen(Screen[Outcome | None]):
         self._sending = False
         self.save_now()
         self.show_error(outcome.message or "Could not send; your text is kept.")
-
-
-def human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"
