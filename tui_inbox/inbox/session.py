@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gc
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,6 +31,7 @@ from .view import ConversationView
 
 Listener = Callable[[str, Any], None]
 log = logging.getLogger("tui_inbox.inbox")
+LARGE_LOAD = 10_000
 
 
 @dataclass
@@ -164,6 +166,11 @@ class InboxSession:
             self.fail(error)
             return
         view.replace(everything)
+        if len(everything) >= LARGE_LOAD:
+            # Tens of thousands of rows live as long as the view: leave them out of the
+            # collector's full passes, which otherwise pause the app for half a second.
+            gc.collect()
+            gc.freeze()
         self.emit("view")
 
     async def wait_loaded(self) -> None:
