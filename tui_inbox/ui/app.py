@@ -15,6 +15,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Static
 
@@ -73,6 +74,8 @@ class InboxApp(App):
             self.theme = theme
         self._unsubscribe = session.on_change(self._session_changed)
         self.search_mode = "narrow"
+        self._painted_title: tuple | None = None
+        self._painted_rail: tuple | None = None
         self._unsubscribe_feed: Callable[[], None] | None = None
         self.visual_anchor: int | None = None
         self.visual_base: dict[int, None] = {}
@@ -86,16 +89,18 @@ class InboxApp(App):
                 yield Input(placeholder="Pattern: words, is:unread, from:jane, course:bio, has:attachment, older:30d, -term",
                             id="search")
                 yield Static(id="search-error")
-                yield InboxList(
-                    me=lambda: self.session.me_id,
-                    clock=self.clock,
-                    course_label=self.session.course_label,
-                    date_style=self.date_style,
-                    is_selected=self.is_selected,
-                    id="list",
-                )
-                yield ActivityList(clock=self.clock, course_label=self.session.activity.course_label, id="activity")
-                yield InboxThread(id="thread")
+                # The panes apart from the prompt: side by side when wide, the prompt still above them.
+                with Vertical(id="panes"):
+                    yield InboxList(
+                        me=lambda: self.session.me_id,
+                        clock=self.clock,
+                        course_label=self.session.course_label,
+                        date_style=self.date_style,
+                        is_selected=self.is_selected,
+                        id="list",
+                    )
+                    yield ActivityList(clock=self.clock, course_label=self.session.activity.course_label, id="activity")
+                    yield InboxThread(id="thread")
         yield BulkProgress(id="bulk")
         yield StatusBar(id="status")
 
@@ -149,6 +154,14 @@ class InboxApp(App):
 
     # -- repainting from the session -----------------------------------------------------------
     def _session_changed(self, kind: str, detail: Any) -> None:
+        if not self.is_running:
+            return  # shutting down: a late update has no screen to paint
+        try:
+            self._paint_change(kind, detail)
+        except NoMatches:
+            pass  # the widgets are already gone (the app is closing)
+
+    def _paint_change(self, kind: str, detail: Any) -> None:
         if kind == "view":
             self.paint_list()
             self.paint_title()  # the mailbox and course in the title change with the view
@@ -171,6 +184,10 @@ class InboxApp(App):
 
     def paint_title(self) -> None:
         unread = self.session.unread_count
+        signature = (self.session.mailbox.id, self.session.filter_code, unread)
+        if signature == self._painted_title:
+            return  # a repaint of the whole screen costs more than this check
+        self._painted_title = signature
         text = Text()
         text.append(" tui-inbox", style="bold")
         if self.account_label:
@@ -193,7 +210,12 @@ class InboxApp(App):
     def paint_rail(self) -> None:
         contexts = [(c.context_code, c.course_code or c.name) for c in self.session.courses]
         contexts += [(g.context_code, g.name) for g in self.session.groups]
-        self.query_one(MailboxRail).update_counts(self.counts(), self.session.mailbox.id, self.session.filter_code, contexts)
+        counts = self.counts()
+        signature = (tuple(sorted(counts.items())), self.session.mailbox.id, self.session.filter_code, tuple(contexts))
+        if signature == self._painted_rail:
+            return
+        self._painted_rail = signature
+        self.query_one(MailboxRail).update_counts(counts, self.session.mailbox.id, self.session.filter_code, contexts)
 
     def paint_list(self) -> None:
         view = self.session.view
@@ -445,7 +467,13 @@ class InboxApp(App):
         try:
             matcher = compile_query(text, me=self.session.me_id, now=self.clock, course_of=self.session.course_label)
         except QueryError as error:
-            self.show_pattern_error(f"{' ' * error.position}^ {error}")
+            # Under the character it names: the typed text starts after the input's border and
+            # padding (3 cells), and a long pattern may be scrolled.
+            from rich.cells import cell_len
+
+            search = self.query_one("#search", Input)
+            column = search.gutter.left + cell_len(text[:error.position]) - int(search.scroll_x)
+            self.show_pattern_error(f"{' ' * max(0, column)}^ {error}")
             return None
         self.show_pattern_error(None)
         return matcher

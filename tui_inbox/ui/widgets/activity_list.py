@@ -19,7 +19,8 @@ LABELS = {"announcement": "Announcement", "topic": "New topic", "reply": "Reply"
 
 class ActivityList(OptionList):
     DEFAULT_CSS = """
-    ActivityList { height: 1fr; border: none; padding: 0; }
+    /* Two lines per item, each cut with an ellipsis: Textual wraps a Text by words whatever its no_wrap. */
+    ActivityList { height: 1fr; border: none; padding: 0; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     class Opened(Message):

@@ -10,7 +10,9 @@ from textual.widgets import ProgressBar, Static
 
 class BulkProgress(Horizontal):
     DEFAULT_CSS = """
-    BulkProgress { dock: bottom; height: 1; display: none; background: $panel; padding: 0 1; }
+    /* In the screen's flow, between the body and the status bar: docked at the bottom too, it lay
+       under the status bar (docked widgets on one edge overlap) and was never seen. */
+    BulkProgress { height: 1; display: none; background: $panel; padding: 0 1; }
     BulkProgress.running { display: block; }
     BulkProgress ProgressBar { width: 1fr; }
     BulkProgress #bulk-label { width: auto; min-width: 34; }
