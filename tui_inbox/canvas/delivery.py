@@ -11,7 +11,7 @@ keeps the text: the user decides, nothing is lost and nothing is doubled.
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable, TypeVar
 
 from .errors import CanvasError, NetworkError, ServerError, UncertainDelivery
 from .models import Conversation, Message
@@ -19,6 +19,7 @@ from .models import Conversation, Message
 if TYPE_CHECKING:
     from .client import CanvasClient, Created
 
+T = TypeVar("T")
 # Clocks of client and server differ; a message of ours is looked for this far back.
 CLOCK_SLACK = timedelta(minutes=10)
 ATTEMPTS = 4
@@ -43,6 +44,43 @@ async def _pause(client: "CanvasClient", attempt: int) -> None:
     await client.http.backoff(attempt)
 
 
+async def _deliver(client: "CanvasClient", send: Callable[[], Awaitable[T]],
+                   look: Callable[[], Awaitable[T | None]]) -> T:
+    """Send; when the outcome is unknown, look for the message before sending again."""
+    last_error: CanvasError | None = None
+    for attempt in range(ATTEMPTS):
+        try:
+            return await send()
+        except CanvasError as error:
+            if not _unknown_outcome(error):
+                raise
+            last_error = error
+        await _pause(client, attempt)
+        found = await look()
+        if found is not None:
+            return found
+    raise UncertainDelivery(
+        f"Could not send the message ({last_error}); it was not delivered as far as Canvas shows. "
+        "Your text is kept: try again."
+    )
+
+
+async def _ask(client: "CanvasClient", request: Callable[[], Awaitable[T]], where: str) -> T:
+    """A read made to settle a delivery, asked again on 5xx and network trouble."""
+    for attempt in range(ATTEMPTS):
+        try:
+            return await request()
+        except CanvasError as error:
+            if isinstance(error, (NetworkError, ServerError)) and attempt + 1 < ATTEMPTS:
+                await _pause(client, attempt)
+                continue
+            raise UncertainDelivery(
+                f"The message may or may not have been sent, and Canvas cannot be asked right now ({error}). "
+                f"Your text is kept: check {where} before sending again."
+            ) from None
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
 async def send_reply(
     client: "CanvasClient",
     conversation_id: int,
@@ -55,42 +93,17 @@ async def send_reply(
     """``add_message`` that neither loses nor doubles the message. ``since_message_id``:
     the newest message id the caller has seen in this conversation (sharpens the check)."""
     since = datetime.now(timezone.utc) - CLOCK_SLACK
-    last_error: CanvasError | None = None
-    for attempt in range(ATTEMPTS):
-        try:
-            return await client.add_message(conversation_id, body, **options)
-        except CanvasError as error:
-            if not _unknown_outcome(error):
-                raise
-            last_error = error
-        await _pause(client, attempt)
-        found = await _look_for_reply(client, conversation_id, author_id, body, since_message_id, since)
-        if found is not None:
-            return found
-    raise UncertainDelivery(
-        f"Could not send the message ({last_error}); it was not delivered as far as Canvas shows. "
-        "Your text is kept: try again."
-    )
 
-
-async def _look_for_reply(client, conversation_id, author_id, body, since_id, since) -> Conversation | None:
-    for attempt in range(ATTEMPTS):
-        try:
-            conversation = await client.get_conversation(conversation_id, auto_mark_as_read=False)
-        except CanvasError as error:
-            if isinstance(error, (NetworkError, ServerError)) and attempt + 1 < ATTEMPTS:
-                await _pause(client, attempt)
-                continue
-            raise UncertainDelivery(
-                f"The message may or may not have been sent, and Canvas cannot be asked right now ({error}). "
-                "Your text is kept: check the conversation before sending again."
-            ) from None
+    async def look() -> Conversation | None:
+        conversation = await _ask(
+            client, lambda: client.get_conversation(conversation_id, auto_mark_as_read=False), "the conversation")
         for message in conversation.messages or []:
-            if _same(message, author_id, body, since_id, since):
+            if _same(message, author_id, body, since_message_id, since):
                 conversation.messages = [message]
                 return conversation
         return None
-    return None
+
+    return await _deliver(client, lambda: client.add_message(conversation_id, body, **options), look)
 
 
 async def send_new(
@@ -110,22 +123,18 @@ async def send_new(
 
     recipients = list(recipients)
     since = datetime.now(timezone.utc) - CLOCK_SLACK
-    last_error: CanvasError | None = None
-    for attempt in range(ATTEMPTS):
-        try:
-            return await client.create_conversation(recipients, body, **options)
-        except CanvasError as error:
-            if not _unknown_outcome(error):
-                raise
-            last_error = error
-        await _pause(client, attempt)
-        mine = await _look_for_new(client, recipients, body, since)
-        if mine:
-            return Created(mine)
-    raise UncertainDelivery(
-        f"Could not send the message ({last_error}); it was not delivered as far as Canvas shows. "
-        "Your text is kept: try again."
-    )
+
+    async def look() -> Created | None:
+        recent = await _ask(
+            client, lambda: client.get_conversations_page("sent", per_page=max(20, len(recipients) * 2)), "Sent")
+        mine = [
+            c for c in recent
+            if _is_preview_of(c.last_authored_message, body)
+            and (c.last_authored_message_at is None or c.last_authored_message_at >= since)
+        ]
+        return Created(mine) if mine else None
+
+    return await _deliver(client, lambda: client.create_conversation(recipients, body, **options), look)
 
 
 def _is_preview_of(preview: str | None, body: str) -> bool:
@@ -136,24 +145,3 @@ def _is_preview_of(preview: str | None, body: str) -> bool:
     if len(body) <= 100:
         return preview == body
     return preview in (body[:100], body[:97] + "...")
-
-
-async def _look_for_new(client, recipients, body, since) -> list[Conversation]:
-    """The sender's recent conversations whose last message is this one (asked again on 5xx, as for replies)."""
-    for attempt in range(ATTEMPTS):
-        try:
-            recent = await client.get_conversations_page("sent", per_page=max(20, len(recipients) * 2))
-        except CanvasError as error:
-            if isinstance(error, (NetworkError, ServerError)) and attempt + 1 < ATTEMPTS:
-                await _pause(client, attempt)
-                continue
-            raise UncertainDelivery(
-                f"The message may or may not have been sent, and Canvas cannot be asked right now ({error}). "
-                "Your text is kept: check Sent before sending again."
-            ) from None
-        return [
-            c for c in recent
-            if _is_preview_of(c.last_authored_message, body)
-            and (c.last_authored_message_at is None or c.last_authored_message_at >= since)
-        ]
-    return []

@@ -204,7 +204,7 @@ class InboxSession:
             self.fail(error)
             return None
         self.current = conversation
-        self.update_rows(conversation_id, workflow_state=conversation.workflow_state)
+        self.update_many([conversation_id], workflow_state=conversation.workflow_state)
         self.emit("thread", conversation)
         if mark_read:
             await self.refresh_unread()
@@ -223,21 +223,9 @@ class InboxSession:
                 found.append((view, row))
         return found
 
-    def update_rows(self, conversation_id: int, quiet: bool = False, **changes: Any) -> None:
-        """Apply a change to every loaded copy of a row; rows that leave a mailbox leave its view."""
-        for view, row in self.rows_of(conversation_id):
-            updated = dataclasses.replace(row, **changes)
-            if view.mailbox.contains(updated.workflow_state, updated.starred) or view.mailbox.id == "sent":
-                view.upsert(updated)
-            else:
-                view.remove([conversation_id])
-        if self.current is not None and self.current.id == conversation_id:
-            self.current = dataclasses.replace(self.current, **changes)
-        if not quiet:
-            self.emit("view")
-
     def update_many(self, ids: Iterable[int], **changes: Any) -> None:
-        """``update_rows`` for many conversations: one pass over each loaded view."""
+        """Apply a change to every loaded copy of these rows, one pass per view; rows that leave
+        a mailbox leave its view."""
         wanted = set(ids)
         changed: dict[int, Conversation] = {}
         for view in self.views.values():
@@ -280,12 +268,6 @@ class InboxSession:
     def row(self, conversation_id: int) -> Conversation | None:
         rows = self.rows_of(conversation_id)
         return rows[0][1] if rows else (self.current if self.current and self.current.id == conversation_id else None)
-
-    def restore(self, rows: list[tuple[ConversationView, Conversation]]) -> None:
-        """Put rows back as they were before a refused action."""
-        for view, row in rows:
-            view.upsert(row)
-        self.emit("view")
 
     # -- writing ---------------------------------------------------------------------------
     async def search_recipients(self, text: str, context: str | None = None) -> list[Recipient]:
@@ -408,6 +390,3 @@ class InboxSession:
         await asyncio.gather(*self._loads.values(), return_exceptions=True)
         self._loads.clear()
 
-
-def ids_of(rows: Iterable[Conversation]) -> list[int]:
-    return [r.id for r in rows]
