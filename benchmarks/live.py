@@ -74,6 +74,8 @@ from tui_inbox.inbox.session import InboxSession
 from tui_inbox.live import LiveFeed
 from tui_inbox.ui.app import InboxApp
 
+from stats import pct  # benchmarks/stats.py: the scripts run from their folder
+
 SIZE = (160, 48)
 GOAL_MS = 100.0
 WARM_UP = 2
@@ -322,15 +324,6 @@ async def run_polling(info: dict, samples: int, interval: float) -> Run:
 
 
 # -- the report --------------------------------------------------------------------------------------------
-def pct(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    if len(ordered) == 1:
-        return ordered[0]
-    at = (len(ordered) - 1) * q  # linear between closest ranks
-    low = math.floor(at)
-    return ordered[low] + (ordered[min(low + 1, len(ordered) - 1)] - ordered[low]) * (at - low)
-
-
 def line(label: str, values: list[float]) -> str:
     return (f"{label:<46}{len(values):>4}{pct(values, 0.5):>11,.1f}{pct(values, 0.99):>11,.1f}"
             f"{statistics.mean(values):>11,.1f}{min(values):>10,.1f}{max(values):>11,.1f}")

@@ -64,7 +64,6 @@ import gc
 import json
 import math
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -86,6 +85,8 @@ from tui_inbox.inbox.formatting import participants_label, relative_date, utcnow
 from tui_inbox.inbox.session import InboxSession
 from tui_inbox.inbox.text import one_line
 from tui_inbox.ui.app import InboxApp, InboxList
+
+from stats import pct  # benchmarks/stats.py: the scripts run from their folder
 
 SIZE = (160, 48)
 GOAL_MS = 16.0
@@ -368,15 +369,6 @@ async def run_data_table(loaded: Loaded, presses: int) -> Result:
 
 
 # -- the report -----------------------------------------------------------------------------------------
-def pct(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    if len(ordered) == 1:
-        return ordered[0]
-    at = (len(ordered) - 1) * q  # linear between closest ranks
-    low = math.floor(at)
-    return ordered[low] + (ordered[min(low + 1, len(ordered) - 1)] - ordered[low]) * (at - low)
-
-
 def report(results: list[Result], presses: int) -> None:
     groups = ("j", "pagedown", "G/g")
     heads = "".join(f"{g + ' p50':>14}{'p99':>7}" for g in groups)

@@ -52,7 +52,7 @@ async def test_a_message_from_another_user_appears_in_the_list_and_the_open_thre
 
 async def test_a_user_added_to_a_group_conversation_sees_it_appear(sandbox):
     app = live_app(sandbox, user_id=16)
-    async with app.run_test(size=(120, 32)) as pilot:
+    async with app.run_test(size=(120, 32)):
         await async_wait_until(lambda: app.status.feed == "live")
         await async_wait_until(lambda: app.session.view.loaded)
         with client_for(sandbox, 1) as teacher:

@@ -18,7 +18,6 @@ import httpx
 import pytest
 from websockets.asyncio.server import serve
 from websockets.datastructures import Headers
-from websockets.http11 import Response
 
 from tests.waiting import async_wait_until
 from tui_inbox.canvas import CanvasClient, ConfigurationError, RetryPolicy
