@@ -271,8 +271,9 @@ class InboxApp(App):
                 return
             finally:
                 self.status.running = ""
-            if isinstance(outcome, Outcome) and outcome.ok:
-                self.status.show_message(outcome.message)
+            if isinstance(outcome, Outcome):
+                # A refusal was already said through the session; saying it again is the same line.
+                (self.status.show_message if outcome.ok else self.status.show_error)(outcome.message)
 
         self.run_worker(runner(), group="actions")
 
@@ -312,22 +313,14 @@ class InboxApp(App):
         """Run a triage action with the progress bar, ending with its outcome line."""
         bar = self.query_one(BulkProgress)
 
-        async def runner() -> None:
-            self.status.running = label
+        async def triaged() -> Outcome:
             try:
                 line = await coro
-            except Exception as error:  # a bug must not take the screen down
-                self.status.show_error(f"{label} failed: {error}")
-                return
             finally:
-                self.status.running = ""
                 bar.finish()
-            if self.session.triage.last_failed:
-                self.status.show_error(line)
-            else:
-                self.status.show_message(line)
+            return Outcome(not self.session.triage.last_failed, line)
 
-        self.run_worker(runner(), group="actions")
+        self.run_action_worker(label, triaged())
 
     def progress_reporter(self):
         bar = self.query_one(BulkProgress)
