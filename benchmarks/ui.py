@@ -6,12 +6,15 @@ holds at least N conversations (about 10% of the bulk ones are archived, so it g
 through the real client: `CanvasClient.load_conversations("inbox", per_page=100)`. The
 newest N conversations are kept and the same `Conversation` objects are then shown by:
   - ours, in the real app: `InboxApp` with a real `InboxSession` on the sandbox (it signs
-    in, fetches courses, groups and the unread count over HTTP). The rows are put in the
-    session's inbox view before the app starts (`view.replace(rows)`, which is what a
-    background load does), so the session does not load them a second time; the fill is
-    `session.emit("view")`, the same notice a finished load sends: the app's `paint_list`
-    gives `view.rows` to the list (`set_rows`). The list is `#list`, half the width of the
-    160-column screen (the thread pane takes the other half);
+    in, fetches courses, groups and the unread count over HTTP). The fill is
+    `session.fill(view, rows)`, the last step of the session's own background load: it sorts
+    the rows into the inbox view, takes them out of the collector's full passes
+    (`gc.freeze`, as every load of 10,000 rows or more does) and tells the app, whose
+    `paint_list` gives `view.rows` to the list (`set_rows`). The list is `#list`, half the
+    width of the 160-column screen (the thread pane takes the other half). The view is
+    marked loaded (empty) before the app starts, so that signing in does not fetch the
+    scope a second time. The freeze stays for the two runs below: the rows are the same
+    objects;
   - ours, bare: the same list widget (`InboxList`, i.e. `ConversationList` with the app's key
     bindings) alone in a minimal App, full width, filled with `set_rows(rows)`;
   - Textual's `DataTable` (cursor_type="row") alone in a minimal App, full width, with the
@@ -20,32 +23,32 @@ newest N conversations are kept and the same `Conversation` objects are then sho
     every row to text and `add_rows`; j, G and g are bound to its cursor_down, scroll_bottom
     and scroll_top actions (pagedown is its own binding).
 
-All three run in this process, one after the other, headless (`App.run_test(size=(160, 48))`),
-driven with `pilot.press`.
+All three run in this process, one after the other, headless (`App.run_test(size=(160, 48))`).
+Keys are handed to the app as the terminal driver hands them (`driver.send_message(Key)`),
+not with `pilot.press`, whose wait for every widget to drain its queue would be timed too.
 
-What is timed, for every key press: from just before `await pilot.press(key)` (which hands
-the key event to the app at once) to the moment the frame that repainted the widget was
-finished. Frames are caught by wrapping `App._display`, which the screen calls with the
-compositor's update once per frame; because the headless driver writes nothing, the wrapper
-also turns the update into the escape sequences a terminal would be sent
-(`update.render_segments(app.console)`, the step the headless path skips), and takes the
-time after that. A frame counts for a press when its update touches the widget's region on
-screen; the last such frame before the next press is taken (a press whose repaint needs two
-frames is timed to the second). So a figure includes: the key event's trip through the
+What is timed, for every key press: from handing the key over to the moment the frame that
+repainted the widget was finished. Frames are caught by wrapping `App._display`, which the
+screen calls with the compositor's update once per frame; because the headless driver
+writes nothing, the wrapper also turns the update into the escape sequences a terminal would
+be sent (`update.render_segments(app.console)`, the step the headless path skips), and takes
+the time after that. A frame counts for a press when its update touches the widget's region
+on screen; the last such frame before the next press is taken (a press whose repaint needs
+two frames is timed to the second). So a figure includes: the key event's trip through the
 app's message queue, the binding and action, the reactive cursor's watcher, scrolling, the
 refresh reaching the screen, Textual's frame limiter (60 fps) and the compositor asking the
-widget for its lines (and its scrollbar's), plus encoding the frame. Presses are about 70 ms
-apart (`pilot.press` waits for the app to go idle, twice 20 ms at least, then this script
-waits 30 ms), a little slower than a held key's auto-repeat, so each press starts with the
-frame limiter idle: the figures are the latency of one press, not a throughput. The "CPU"
-columns are this thread's CPU time over the same span (`time.thread_time`): the work done
-for the press, which other processes on the machine do not inflate as they do the wall
-clock; the load average is printed at the start and the end. Garbage collections that run
-while pressing are timed (`gc.callbacks`) and counted under the table. Sequence: 5 warm-up presses of j (not counted), then `--presses` of j from the top, 30 of
-pagedown, then G and g alternately, 10 of each. The goal applies to ours in the real app,
-over every counted press. Fill time: from the fill call to the last frame that repainted
-the widget (waiting until frames stop), so it includes any work a widget defers to its
-first paint (DataTable measures its columns there).
+widget for its lines (and, for the DataTable, its scrollbar's), plus encoding the frame.
+After each press the script waits for the app to go idle (`pilot.pause()`) and 30 ms more,
+untimed, so each press starts with the frame limiter idle: the figures are the latency of
+one press, not a throughput. The "CPU" columns are this thread's CPU time over the same span
+(`time.thread_time`): the work done for the press, which other processes on the machine do
+not inflate as they do the wall clock; the load average is printed at the start and the
+end. Garbage collections that run while pressing are timed (`gc.callbacks`) and counted
+under the table. Sequence: 5 warm-up presses of j (not counted), then `--presses` of j from
+the top, 30 of pagedown, then G and g alternately, 10 of each. The goal applies to ours in
+the real app, over every counted press. Fill time: from the fill call to the last frame that
+repainted the widget (waiting until frames stop), so it includes any work a widget defers to
+its first paint (DataTable measures its columns there).
 Memory: the process's RSS (psutil, after `gc.collect()` and glibc's `malloc_trim(0)`, so that
 memory freed earlier, such as the load's JSON, is handed back rather than silently reused)
 just before the fill and once its frames have stopped: what holding the rows costs each
@@ -73,6 +76,7 @@ from typing import Callable
 import psutil
 from rich.markup import escape
 from textual._compositor import ChopsUpdate, CompositorUpdate, LayoutUpdate
+from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.geometry import Region
@@ -163,6 +167,7 @@ class Frames:
         self.app = app
         self.widget: Widget | None = None
         self.log: list[tuple[float, bool, float]] = []  # (wall clock, touched the widget, this thread's CPU time)
+        self.touched = asyncio.Event()  # set by a frame that repainted the widget
         display = app._display
 
         def timed_display(screen, renderable) -> None:
@@ -172,7 +177,10 @@ class Frames:
             if isinstance(renderable, CompositorUpdate):
                 renderable.render_segments(app.console)  # what the terminal would be sent
             done, cpu = time.perf_counter(), time.thread_time()
-            self.log.append((done, self.widget is not None and touches(renderable, self.widget.region), cpu))
+            hit = self.widget is not None and touches(renderable, self.widget.region)
+            self.log.append((done, hit, cpu))
+            if hit:
+                self.touched.set()
 
         app._display = timed_display  # the screen calls it once per frame
 
@@ -229,6 +237,13 @@ def key_plan(presses: int) -> list[tuple[str, str]]:
     return plan
 
 
+def send_key(app: App, key: str) -> None:
+    """Hand the app a key as the terminal driver does (from its input thread, through the loop)."""
+    event = events.Key(key, key if len(key) == 1 else None)
+    event.set_sender(app)
+    app._driver.send_message(event)
+
+
 async def press_all(result: Result, pilot, frames: Frames, widget: Widget, cursor: Callable[[], int],
                     presses: int) -> None:
     frames.widget = widget
@@ -246,16 +261,16 @@ async def press_all(result: Result, pilot, frames: Frames, widget: Widget, curso
         for group, key in key_plan(presses):
             before = cursor()
             frames.log.clear()
+            frames.touched.clear()
             began, began_cpu = time.perf_counter(), time.thread_time()
-            await pilot.press(key)
+            send_key(pilot.app, key)
+            try:
+                await asyncio.wait_for(frames.touched.wait(), 2.0)
+            except asyncio.TimeoutError:
+                raise SystemExit(f"{result.label}: no repaint after {key!r}") from None
+            await pilot.pause()  # the press's other work (messages, a second frame) runs out, untimed
             await asyncio.sleep(0.03)  # a frame the limiter held back comes within 17 ms
             hits = frames.touching(began)
-            waited = time.perf_counter() + 2.0
-            while not hits and time.perf_counter() < waited:
-                await asyncio.sleep(0.005)
-                hits = frames.touching(began)
-            if not hits:
-                raise SystemExit(f"{result.label}: no repaint after {key!r}")
             if cursor() == before:
                 raise SystemExit(f"{result.label}: {key!r} did not move the cursor (at {before})")
             if group != "warm-up":
@@ -271,23 +286,23 @@ async def press_all(result: Result, pilot, frames: Frames, widget: Widget, curso
 async def run_inbox_app(loaded: Loaded, base_url: str, token: str, presses: int) -> Result:
     result = Result("ours: InboxApp (#list, half width)")
     session = InboxSession(CanvasClient(base_url, token))
-    began = time.perf_counter()
-    session.view.replace(loaded.rows)  # what the session's background load does with its answer
-    result.notes.append(f"session view.replace (sorting {len(loaded.rows):,} rows, before the app starts): "
-                        f"{time.perf_counter() - began:.2f} s")
+    session.view.replace([])  # marked loaded, so that signing in does not load the scope a second time
     app = InboxApp(session)
     frames = Frames(app)
     async with app.run_test(size=SIZE) as pilot:
         await app.workers.wait_for_complete()  # signing in: me, courses, groups, unread count
+        await session.wait_loaded()  # and the Activity mailbox's background read
         await pilot.pause()
         if session.me is None:
             raise SystemExit(f"the app did not sign in: {session.last_error}")
         lst = app.list
-        assert not lst.rows and app.focused is lst
-        await fill(result, frames, lst, lambda: session.emit("view"))
+        assert app.focused is lst
+        # What the session's background load does with its answer: sort the rows into the
+        # view, keep them out of the collector's full passes, tell the app (which calls set_rows).
+        await fill(result, frames, lst, lambda: session.fill(session.view, loaded.rows))
         assert len(lst.rows) == len(loaded.rows)
-        result.notes.append(f"list region {lst.region.width}x{lst.region.height}; "
-                            f"emit('view') -> paint_list -> set_rows returned in {result.fill_call_s * 1000:.1f} ms")
+        result.notes.append(f"list region {lst.region.width}x{lst.region.height}; session.fill (sort, gc.freeze, "
+                            f"emit('view') -> set_rows) returned in {result.fill_call_s:.2f} s")
         await press_all(result, pilot, frames, lst, lambda: lst.cursor, presses)
     return result
 

@@ -100,7 +100,8 @@ def make_inbox_app(fixed_sandbox, tmp_path, utc):
         stores.append(store)
         session = InboxSession(client, drafts=store, clock=lambda: FIXED_NOW)
         kwargs.setdefault("downloads", Path("/downloads"))
-        return InboxApp(session, keymap=keymap, clock=lambda: FIXED_NOW, **kwargs)
+        kwargs.setdefault("clock", lambda: FIXED_NOW)
+        return InboxApp(session, keymap=keymap, **kwargs)
 
     yield make
     for store in stores:

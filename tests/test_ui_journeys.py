@@ -73,11 +73,11 @@ def title_unread(app) -> int:
 
 
 def list_line(app, conversation_id: int) -> str:
-    """The text of the conversation's row as the list paints it."""
-    rows = app.list.rows
-    index = next(i for i, r in enumerate(rows) if r.id == conversation_id)
-    width = app.list.scrollable_content_region.width
-    return "".join(segment.text for segment in app.list.row_segments(rows[index], width, index == app.list.cursor))
+    """The text of the conversation's row as the list paints it on screen (through its line cache)."""
+    index = next(i for i, r in enumerate(app.list.rows) if r.id == conversation_id)
+    y = index - app.list.top
+    assert 0 <= y < app.list.size.height, f"row {index} is not on screen (top {app.list.top})"
+    return app.list.render_line(y).text
 
 
 def in_list(app, conversation_id: int) -> bool:

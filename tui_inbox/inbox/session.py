@@ -165,8 +165,12 @@ class InboxSession:
         except CanvasError as error:
             self.fail(error)
             return
-        view.replace(everything)
-        if len(everything) >= LARGE_LOAD:
+        self.fill(view, everything)
+
+    def fill(self, view: ConversationView, rows: list[Conversation]) -> None:
+        """Put a whole mailbox's rows in its view and tell the app."""
+        view.replace(rows)
+        if len(rows) >= LARGE_LOAD:
             # Tens of thousands of rows live as long as the view: leave them out of the
             # collector's full passes, which otherwise pause the app for half a second.
             gc.collect()

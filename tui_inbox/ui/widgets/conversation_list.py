@@ -1,51 +1,39 @@
 """The conversation list: a Line-API widget that renders only the rows on screen.
 
-One line per conversation: unread mark, star, participants, subject and a preview of
-the last message, course, date, message count, attachment mark. With 100,000 rows a key
-press still paints about forty lines, so scrolling costs the same as with 100
-(ARCHITECTURE.md: Toolong's ``log_lines.py`` is the model; ``ListView`` is not).
-Server text reaches the screen as plain segments: nothing in it is parsed as markup.
+One line per conversation (``conversation_row.py``). With 100,000 rows a key press still
+paints at most a screenful, so scrolling costs the same as with 100 (ARCHITECTURE.md:
+Toolong's ``log_lines.py`` is the model; ``ListView`` is not). To answer a key within a
+frame on a slow machine the list also:
+  - scrolls itself (``top``) rather than through Textual's scrolling, which re-arranges
+    the whole screen on every step, and draws its own one-column scrollbar;
+  - keeps finished lines, so a scroll by one row builds one line, and builds the pages
+    above and below while the keys pause;
+  - hands Textual its lines ready, past the per-line styling pass it has no use for.
 """
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime
-from typing import Callable
+from typing import Callable, Iterator
 
-from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
-from textual.geometry import Region, Size
+from textual import events
+from textual.cache import LRUCache
+from textual.geometry import Region
 from textual.message import Message
 from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.timer import Timer
+from textual.widget import Widget
 
 from ...canvas.models import Conversation
-from ...inbox.formatting import participants_label, relative_date
-from ...inbox.text import one_line
+from .conversation_row import RowStyles, fit, foreground, row_segments
+from .scroll_thumb import thumb_lines
 
 
-def fit(text: str, width: int) -> str:
-    """Exactly ``width`` cells: padded, or cut with an ellipsis (wide CJK and emoji counted right)."""
-    if width <= 0:
-        return ""
-    if cell_len(text) <= width:
-        return set_cell_size(text, width)
-    return set_cell_size(text, width - 1) + "…"
-
-
-def fit_right(text: str, width: int) -> str:
-    gap = width - cell_len(text)
-    return " " * gap + text if gap >= 0 else fit(text, width)
-
-
-def foreground(style: Style) -> Style:
-    """``style`` without its background: colour and attributes only."""
-    return style.without_color + Style(color=style.color)
-
-
-class ConversationList(ScrollView, can_focus=True):
+class ConversationList(Widget, can_focus=True):
     COMPONENT_CLASSES = {
         "conversation-list--cursor",
         "conversation-list--unread",
@@ -55,9 +43,10 @@ class ConversationList(ScrollView, can_focus=True):
         "conversation-list--selected",
     }
     DEFAULT_CSS = """
-    /* Rows are cut to the width: the list never scrolls sideways (a horizontal scrollbar
-       would take a row whenever the vertical one narrows the content by its width). */
-    ConversationList { background: $surface; overflow-x: hidden; }
+    /* The list scrolls itself (see ``top``) and draws its own one-column scrollbar: Textual's
+       scrolling re-arranges the whole screen and repaints a scrollbar widget on every step,
+       which took more than half of a key press. Rows are cut to the width. */
+    ConversationList { background: $surface; overflow: hidden hidden; }
     ConversationList > .conversation-list--cursor { background: $accent 40%; }
     ConversationList:focus > .conversation-list--cursor { background: $accent 70%; }
     ConversationList > .conversation-list--unread { text-style: bold; }
@@ -70,6 +59,12 @@ class ConversationList(ScrollView, can_focus=True):
     # repaint=False: the watcher repaints the two rows that changed (and scrolling repaints
     # what scrolled); a repaint of the whole widget on every move would paint ~40 rows per key.
     cursor = reactive(0, always_update=True, repaint=False)
+
+    # Finished lines, so that scrolling by a row builds one line rather than the whole screen.
+    # The screen and the pages above and below it; more would cost more in the garbage
+    # collector's passes (each Strip carries its own caches) than it saves.
+    LINE_CACHE_PAGES = 4
+    PREFETCH_AFTER = 0.04  # seconds
 
     class Highlighted(Message):
         def __init__(self, conversation: Conversation | None) -> None:
@@ -92,8 +87,11 @@ class ConversationList(ScrollView, can_focus=True):
         name: str | None = None,
         id: str | None = None,
     ) -> None:
+        # Before super().__init__, which may already ask for a repaint (see refresh()).
+        self._lines: LRUCache[tuple, tuple[Conversation, Strip]] = LRUCache(self.LINE_CACHE_PAGES * 50)
         super().__init__(name=name, id=id)
         self.rows: list[Conversation] = []
+        self.top = 0  # the row on the first line
         self._me = me
         self._clock = clock
         self._course_label = course_label
@@ -102,34 +100,66 @@ class ConversationList(ScrollView, can_focus=True):
         self.empty_text = "Nothing here."
         self.sent_dates = False
         self._pass_style: Style | None = None
-        self._pass_styles: dict[tuple[bool, bool], tuple[Style, ...]] | None = None
+        self._pass_styles: dict[tuple[bool, bool], RowStyles] | None = None
+        self._pass_minute = 0
+        self._pass_bar: tuple[range, Style, Style] | None = None
+        self._pass_width = 0
+        self._prefetch_timer: Timer | None = None
 
     # -- data -----------------------------------------------------------------------
     def set_rows(self, rows: list[Conversation], keep: int | None = None) -> None:
         """Show new rows, keeping the cursor on conversation ``keep`` (or its old place)."""
         self.rows = rows
-        self.virtual_size = Size(self.size.width, len(rows))
         if keep is not None:
             index = next((i for i, r in enumerate(rows) if r.id == keep), None)
             if index is not None:
                 self.cursor = index
         self.cursor = min(self.cursor, max(0, len(rows) - 1))
         self.refresh()
+        self.prefetch_soon()
 
     @property
     def current(self) -> Conversation | None:
         return self.rows[self.cursor] if 0 <= self.cursor < len(self.rows) else None
 
     def watch_cursor(self, old: int, new: int) -> None:
-        self.refresh_line(old)
-        self.refresh_line(new)
-        self.scroll_to_region(Region(0, new, 1, 1), animate=False, immediate=True)
+        if not self.scroll_to_show(new):
+            self.refresh_line(old)
+            self.refresh_line(new)
         self.post_message(self.Highlighted(self.current))
 
     def refresh_line(self, index: int) -> None:
-        y = index - self.scroll_offset.y
+        y = index - self.top
         if 0 <= y < self.size.height:
             self.refresh(Region(0, y, self.size.width, 1))
+
+    # -- scrolling ------------------------------------------------------------------------
+    def scroll_to_top_row(self, top: int) -> bool:
+        """Show rows from ``top`` (kept in range); True if the view moved."""
+        top = max(0, min(top, len(self.rows) - self.size.height))
+        if top == self.top:
+            return False
+        self.top = top
+        self.refresh(self.size.region)  # a region: the finished lines stay cached
+        self.prefetch_soon()
+        return True
+
+    def scroll_to_show(self, index: int) -> bool:
+        """Scroll as little as shows row ``index``; True if the view moved."""
+        height = self.size.height
+        if index < self.top:
+            return self.scroll_to_top_row(index)
+        if height and index >= self.top + height:
+            return self.scroll_to_top_row(index - height + 1)
+        return self.scroll_to_top_row(self.top)  # the rows may have shrunk under the view
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        event.stop()
+        self.scroll_to_top_row(self.top + 3)
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        event.stop()
+        self.scroll_to_top_row(self.top - 3)
 
     # -- moving ---------------------------------------------------------------------------
     def move(self, delta: int) -> None:
@@ -159,20 +189,91 @@ class ConversationList(ScrollView, can_focus=True):
             self.post_message(self.Opened(self.current))
 
     def on_resize(self) -> None:
-        self.virtual_size = Size(self.size.width, len(self.rows))
+        self._lines.maxsize = self.LINE_CACHE_PAGES * max(50, self.size.height)
+        self.scroll_to_show(self.cursor)
+
+    def on_mount(self) -> None:
+        # Relative dates ("now", "5m") age without a key press: repaint them once a minute.
+        self.set_interval(60, self.refresh, name="relative dates")
+
+    def on_click(self, event: events.Click) -> None:
+        """A click on a row puts the cursor there; on the bar, jumps to that place in the list."""
+        if not self.rows:
+            return
+        if self.has_bar and event.x == self.size.width - 1:
+            share = event.y / max(1, self.size.height - 1)
+            self.cursor = round(share * (len(self.rows) - 1))
+        else:
+            self.cursor = min(len(self.rows) - 1, self.top + event.y)
+
+    # -- the line cache -------------------------------------------------------------------
+    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False,
+                recompose: bool = False) -> ConversationList:
+        # A repaint of the whole widget is asked for when the rows, their look or the clock
+        # changed, so the finished lines go; scrolling asks for a region and keeps them.
+        if repaint and not regions:
+            self._lines.clear()
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._lines.clear()  # focus, theme: the cursor's and the rows' colours change
 
     # -- painting -------------------------------------------------------------------------
-    def render_lines(self, crop: Region) -> list[Strip]:
+    @contextmanager
+    def paint_pass(self) -> Iterator[None]:
         # The widget's style walks every ancestor, and the row styles add to it: work them out
         # once per paint, not once per row.
         self._pass_style = self.rich_style
         self._pass_styles = {}
+        self._pass_minute = int(self._clock().timestamp() // 60)  # dates in cached lines age by the minute
+        self._pass_width = self.size.width  # Textual works the size out from the screen each time
+        self._pass_bar = self.bar_styles() if self.has_bar else None
         try:
-            return super().render_lines(crop)
+            yield
         finally:
-            self._pass_style = self._pass_styles = None
+            self._pass_style = self._pass_styles = self._pass_bar = None
+            self._pass_width = 0
 
-    def row_styles(self, selected: bool, is_cursor: bool) -> tuple[Style, Style, Style, Style, Style]:
+    def render_lines(self, crop: Region) -> list[Strip]:
+        with self.paint_pass():
+            if self.plainly_styled():
+                return self.finished_lines(crop)
+            return super().render_lines(crop)
+
+    def plainly_styled(self) -> bool:
+        """No border, padding, tint or transparency: nothing for Textual to add to a row's line."""
+        styles = self.styles
+        return (not any(edge for edge, _ in styles.border) and not any(edge for edge, _ in styles.outline)
+                and styles.padding == (0, 0, 0, 0) and not styles.tint.a and styles.text_opacity == 1
+                and self.opacity == 1 and styles.hatch in (None, "none"))
+
+    def finished_lines(self, crop: Region) -> list[Strip]:
+        """The rows as the screen shows them, without Textual's per-line styling pass.
+
+        That pass (borders, padding, tint, opacity) costs more than the row itself, and a
+        scroll sends every line through it again; a plainly styled list needs only the app's
+        line filters, whose results each cached line keeps.
+        """
+        finish = self.line_finisher()
+        strips = [finish(self.render_line(y)) for y in crop.line_range]
+        if crop.column_span != (0, self._pass_width):
+            x1, x2 = crop.column_span
+            strips = [strip.crop(x1, x2) for strip in strips]
+        return strips
+
+    def line_finisher(self) -> Callable[[Strip], Strip]:
+        """The app's line filters (colour conversion, dimming), applied as Textual would apply them."""
+        background = self.background_colors[1]
+        filters = self.get_line_filters()
+
+        def finish(strip: Strip) -> Strip:
+            for line_filter in filters:  # each strip keeps what a filter made of it
+                strip = strip.apply_filter(line_filter, background)
+            return strip
+        return finish
+
+    def row_styles(self, selected: bool, is_cursor: bool) -> RowStyles:
         """Base, dim, unread, mark and star styles of a row: the same for every row of a paint."""
         styles = self._pass_styles.get((selected, is_cursor)) if self._pass_styles is not None else None
         if styles is None:
@@ -184,57 +285,90 @@ class ConversationList(ScrollView, can_focus=True):
                 base = base + get("conversation-list--cursor")
             # A component's full style carries the widget's own background: laid over the cursor's or
             # the selection's background it would paint that away, so only its foreground is added.
-            styles = (base, base + foreground(get("conversation-list--dim")),
-                      base + foreground(get("conversation-list--unread")),
-                      base + foreground(get("conversation-list--mark")), base + foreground(get("conversation-list--star")))
+            styles = RowStyles(base, base + foreground(get("conversation-list--dim")),
+                               base + foreground(get("conversation-list--unread")),
+                               base + foreground(get("conversation-list--mark")),
+                               base + foreground(get("conversation-list--star")))
             if self._pass_styles is not None:
                 self._pass_styles[(selected, is_cursor)] = styles
         return styles
 
+    @property
+    def has_bar(self) -> bool:
+        return len(self.rows) > self.size.height > 0
+
+    def bar_styles(self) -> tuple[range, Style, Style]:
+        """The lines the thumb covers, and the thumb's and the track's styles."""
+        # Blended as Textual's own scrollbar blends them, so the bar looks like every other one.
+        track = self.styles.scrollbar_background
+        if track.a < 1:
+            track = self.background_colors[0] + track
+        thumb = track + self.styles.scrollbar_color
+        return (thumb_lines(self.top, self.size.height, len(self.rows)),
+                Style(bgcolor=thumb.rich_color), Style(bgcolor=track.rich_color))
+
+    def bar_style(self, y: int) -> Style:
+        lines, thumb_style, track_style = self._pass_bar
+        return thumb_style if y in lines else track_style
+
     def render_line(self, y: int) -> Strip:
-        index = self.scroll_offset.y + y
-        width = self.scrollable_content_region.width
-        base = self._pass_style or self.rich_style
+        if not self._pass_width:  # asked for one line, outside a paint
+            with self.paint_pass():
+                return self.render_line(y)
+        index, width, base = self.top + y, self._pass_width, self._pass_style
         if not self.rows and y == 0:
             return Strip([Segment(fit(f"  {self.empty_text}", width), base + self.get_component_rich_style("conversation-list--dim"))])
+        bar = self.bar_style(y) if self._pass_bar else None
         if index >= len(self.rows):
-            return Strip.blank(width, base)
-        return Strip(self.row_segments(self.rows[index], width, index == self.cursor), width)
+            blank = Strip.blank(width - 1 if bar else width, base)
+            return Strip.join([blank, Strip([Segment(" ", bar)], 1)]) if bar else blank
+        return self.row_line(index, width, bar)
+
+    def row_line(self, index: int, width: int, bar: Style | None) -> Strip:
+        """Row ``index`` as a finished line, ``width`` cells with the bar's cell at the end."""
+        row, is_cursor = self.rows[index], index == self.cursor
+        key = (index, is_cursor, self.is_selected(row.id), width, bar, self._pass_minute)
+        cached = self._lines.get(key)
+        if cached is not None and cached[0] is row:
+            return cached[1]
+        segments = self.row_segments(row, width - 1 if bar else width, is_cursor)
+        if bar:
+            segments.append(Segment(" ", bar))
+        strip = Strip(segments, width)
+        self._lines[key] = (row, strip)
+        return strip
+
+    # -- the next page, ready before it is asked for --------------------------------------------
+    def prefetch_soon(self) -> None:
+        # Once the keys pause: after the frame (at most 17 ms away), and not between the
+        # presses of a held key, where it would only delay the next one.
+        if self._prefetch_timer is not None:
+            self._prefetch_timer.stop()
+        if self.is_mounted:
+            self._prefetch_timer = self.set_timer(self.PREFETCH_AFTER, self.prefetch, name="prefetch")
+
+    def prefetch(self) -> None:
+        """Build the page below and the page above while the app is idle.
+
+        A page key shows about forty rows never painted before; built here, after the frame,
+        they are cache hits when the key comes (all but the cursor's row and the thumb's).
+        """
+        self._prefetch_timer = None
+        height = self.size.height
+        if not self.rows or not height or not self.is_mounted:
+            return
+        with self.paint_pass():
+            if not self.plainly_styled():
+                return
+            finish = self.line_finisher()
+            track = self._pass_bar[2] if self._pass_bar else None  # the thumb is rarely where they will show
+            below = range(self.top + height, min(len(self.rows), self.top + 2 * height))
+            above = range(max(0, self.top - height), self.top)
+            for index in (*below, *above):
+                finish(self.row_line(index, self._pass_width, track))
 
     def row_segments(self, row: Conversation, width: int, is_cursor: bool) -> list[Segment]:
-        base, dim, bold, mark_style, star_style = self.row_styles(self.is_selected(row.id), is_cursor)
-        unread = row.workflow_state == "unread"
-        strong = bold if unread else base
-
-        course = one_line(self._course_label(row) or "")
-        # Sent is ordered by what I wrote last, so its date column shows that.
-        stamp = (row.last_authored_message_at if self.sent_dates else None) or row.last_message_at or row.last_authored_message_at
-        date = relative_date(stamp, self._clock(), self.date_style)
-        count = f"{row.message_count}" if row.message_count > 1 else ""
-        right_widths = (min(12, max(8, width // 8)), 7 if self.date_style == "relative" else 17, 4, 2)
-        names_width = max(10, min(26, width // 5))
-        middle = width - 4 - names_width - 1 - sum(right_widths) - 3
-        segments = [
-            Segment(("✓" if self.is_selected(row.id) else " ") + ("●" if unread else " "), mark_style),
-            Segment("★ " if row.starred else "  ", star_style),
-            Segment(fit(participants_label(row, self._me()), names_width) + " ", strong),
-        ]
-        subject = one_line(row.subject) or "(no subject)"
-        preview = one_line(row.last_message or row.last_authored_message or "")
-        if middle > 0:
-            head = fit(subject, middle) if cell_len(subject) >= middle - 3 or not preview else subject
-            segments.append(Segment(head, strong))
-            rest = middle - cell_len(head)
-            if rest > 3 and preview:
-                # The dash apart: " — " is not ASCII, and a preview joined to it is measured and cut
-                # character by character (rich's slow path) instead of with len() and slicing.
-                segments += [Segment(" — ", dim), Segment(fit(preview, rest - 3), dim)]
-            elif rest > 0:
-                segments.append(Segment(fit(f" — {preview}" if preview else "", rest), dim))
-        segments += [
-            Segment(" " + fit(course, right_widths[0]), dim),
-            Segment(" " + fit_right(date, right_widths[1] - 1), strong if unread else dim),
-            Segment(" " + fit_right(count, right_widths[2] - 1), dim),
-            Segment(" " + ("📎" if "attachments" in row.properties else "  "), dim),
-        ]
-        return list(Segment.adjust_line_length(segments, width, style=base))
+        selected = self.is_selected(row.id)
+        return row_segments(row, width, self.row_styles(selected, is_cursor), selected=selected,
+                            me_id=self._me(), course=self._course_label(row), now=self._clock(),
+                            date_style=self.date_style, sent_dates=self.sent_dates)
