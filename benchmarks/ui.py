@@ -75,8 +75,8 @@ from typing import Callable
 
 import psutil
 from rich.markup import escape
-from textual._compositor import ChopsUpdate, CompositorUpdate, LayoutUpdate
 from textual import events
+from textual._compositor import ChopsUpdate, CompositorUpdate, LayoutUpdate
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.geometry import Region

@@ -88,7 +88,7 @@ class ConversationList(Widget, can_focus=True):
         id: str | None = None,
     ) -> None:
         # Before super().__init__, which may already ask for a repaint (see refresh()).
-        self._lines: LRUCache[tuple, tuple[Conversation, Strip]] = LRUCache(self.LINE_CACHE_PAGES * 50)
+        self._lines: LRUCache[tuple, tuple[Conversation, Strip]] = LRUCache(self.line_cache_size(0))
         super().__init__(name=name, id=id)
         self.rows: list[Conversation] = []
         self.top = 0  # the row on the first line
@@ -189,8 +189,12 @@ class ConversationList(Widget, can_focus=True):
             self.post_message(self.Opened(self.current))
 
     def on_resize(self) -> None:
-        self._lines.maxsize = self.LINE_CACHE_PAGES * max(50, self.size.height)
+        self._lines.maxsize = self.line_cache_size(self.size.height)
         self.scroll_to_show(self.cursor)
+
+    @classmethod
+    def line_cache_size(cls, height: int) -> int:
+        return cls.LINE_CACHE_PAGES * max(50, height)
 
     def on_mount(self) -> None:
         # Relative dates ("now", "5m") age without a key press: repaint them once a minute.
