@@ -279,10 +279,10 @@ class ConversationList(Widget, can_focus=True):
 
     def row_styles(self, selected: bool, is_cursor: bool) -> RowStyles:
         """Base, dim, unread, mark and star styles of a row: the same for every row of a paint."""
-        styles = self._pass_styles.get((selected, is_cursor)) if self._pass_styles is not None else None
+        styles = self._pass_styles.get((selected, is_cursor))
         if styles is None:
             get = self.get_component_rich_style
-            base = self._pass_style or self.rich_style
+            base = self._pass_style
             if selected:
                 base = base + get("conversation-list--selected")
             if is_cursor:
@@ -293,8 +293,7 @@ class ConversationList(Widget, can_focus=True):
                                base + foreground(get("conversation-list--unread")),
                                base + foreground(get("conversation-list--mark")),
                                base + foreground(get("conversation-list--star")))
-            if self._pass_styles is not None:
-                self._pass_styles[(selected, is_cursor)] = styles
+            self._pass_styles[(selected, is_cursor)] = styles
         return styles
 
     @property
@@ -372,6 +371,7 @@ class ConversationList(Widget, can_focus=True):
                 finish(self.row_line(index, self._pass_width, track))
 
     def row_segments(self, row: Conversation, width: int, is_cursor: bool) -> list[Segment]:
+        """Within a paint pass (``render_line`` or ``prefetch``), which works the styles out."""
         selected = self.is_selected(row.id)
         return row_segments(row, width, self.row_styles(selected, is_cursor), selected=selected,
                             me_id=self._me(), course=self._course_label(row), now=self._clock(),
