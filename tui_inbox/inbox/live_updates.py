@@ -23,28 +23,6 @@ if TYPE_CHECKING:
     from .session import InboxSession
 
 
-def belongs(view, conversation: Conversation) -> bool:
-    """Whether a fetched conversation is part of a loaded view (mailbox and course filter)."""
-    mailbox = view.mailbox
-    if conversation.message_count == 0:
-        return False
-    if mailbox.id == "sent":
-        in_mailbox = conversation.last_authored_message_at is not None
-    else:
-        in_mailbox = conversation.last_message_at is not None and mailbox.contains(
-            conversation.workflow_state, conversation.starred)
-    if not in_mailbox:
-        return False
-    code = view.filter_code
-    if not code:
-        return True
-    kind, _, number = code.partition("_")
-    if conversation.context_code == code:
-        return True
-    contexts = conversation.audience_contexts.get("courses" if kind == "course" else "groups") or {}
-    return number in {str(k) for k in contexts}
-
-
 class LiveUpdates:
     def __init__(self, session: "InboxSession") -> None:
         self.session = session
@@ -75,18 +53,10 @@ class LiveUpdates:
         except CanvasError as error:
             session.fail(error)
             return None
-        row = dataclasses.replace(fresh, messages=None)
-        for view in session.views.values():
-            if not view.loaded:
-                continue
-            if belongs(view, row):
-                view.upsert(row)
-            else:
-                view.remove([cid])
+        session.place([dataclasses.replace(fresh, messages=None)])
         if session.current is not None and session.current.id == cid:
             session.current = fresh
             session.emit("thread_update", fresh)
-        session.emit("view")
         await session.refresh_unread()
         return fresh
 

@@ -71,6 +71,9 @@ class InboxSession:
         self.live = LiveUpdates(self)
         self.activity = Activity(self)
         self._loads: dict[tuple[str, str | None], asyncio.Task] = {}
+        # Rows the user opened that no longer belong to the view they are looking at (read, in
+        # Unread): they stay under the cursor until the user moves on, as in neomutt.
+        self.lingering: set[int] = set()
 
     # -- listening ---------------------------------------------------------------------
     def on_change(self, listener: Listener) -> Callable[[], None]:
@@ -131,6 +134,7 @@ class InboxSession:
     # -- mailboxes -----------------------------------------------------------------------
     async def switch(self, mailbox_id: str, filter_code: str | None = ...) -> ConversationView:  # type: ignore[assignment]
         self.triage.clear()  # a selection belongs to the view it was made in
+        self.lingering = set()  # a row kept because it was open leaves when the user goes elsewhere
         self.mailbox = BY_ID.get(mailbox_id, INBOX)
         if filter_code is not ...:
             self.filter_code = filter_code
@@ -150,6 +154,7 @@ class InboxSession:
         filters = [view.filter_code] if view.filter_code else None
         first = await self.client.get_conversations_page(view.mailbox.scope, filters, per_page=self.first_page)
         if not view.loaded or force:
+            self.lingering = set()
             view.replace(first)
             self.emit("view")
         if len(first) >= self.first_page:
@@ -208,6 +213,7 @@ class InboxSession:
             self.fail(error)
             return None
         self.current = conversation
+        self.lingering = {conversation_id}
         self.update_many([conversation_id], workflow_state=conversation.workflow_state)
         self.emit("thread", conversation)
         if mark_read:
@@ -227,46 +233,55 @@ class InboxSession:
                 found.append((view, row))
         return found
 
-    def update_many(self, ids: Iterable[int], **changes: Any) -> None:
-        """Apply a change to every loaded copy of these rows, one pass per view; rows that leave
-        a mailbox leave its view."""
+    def update_many(self, ids: Iterable[int], *, known: dict[int, Conversation] | None = None,
+                    **changes: Any) -> list[Conversation]:
+        """Apply a change to these conversations on screen: every loaded view gets the changed rows
+        where they now belong (a row leaves a mailbox it no longer belongs to and enters one it now
+        belongs to). ``known`` holds copies for rows no view holds any more (an undo of an
+        archive). Returns the changed rows."""
         wanted = set(ids)
-        changed: dict[int, Conversation] = {}
+        latest: dict[int, Conversation] = {}
         for view in self.views.values():
-            updates: dict[int, Conversation | None] = {}
-            for row in view.all():
-                if row.id in wanted:
-                    updated = dataclasses.replace(row, **changes)
-                    changed[row.id] = updated
-                    keep = view.mailbox.id == "sent" or view.mailbox.contains(updated.workflow_state, updated.starred)
-                    updates[row.id] = updated if keep else None
-            if updates:
-                view.patch(updates)
-        # A row that now belongs in another loaded mailbox (unarchived: the Inbox; starred: Starred)
-        # is not in it: that view is loaded again when shown, so it has the row where Canvas puts it.
-        for view in self.views.values():
-            if view is self.view or view.mailbox.id in ("sent", "activity") or not view.loaded:
-                continue
-            entering = [row for row in changed.values() if view.mailbox.contains(row.workflow_state, row.starred)]
-            if entering and not {row.id for row in entering} <= {row.id for row in view.all()}:
-                view.loaded = False
+            for row in view.find_many(wanted - latest.keys()):
+                latest[row.id] = row
+        for cid, row in (known or {}).items():
+            if cid in wanted:
+                latest.setdefault(cid, row)
+        changed = [dataclasses.replace(row, **changes) for row in latest.values()]
+        self.place(changed)
         if self.current is not None and self.current.id in wanted:
             self.current = dataclasses.replace(self.current, **changes)
+        return changed
+
+    def place(self, rows: Iterable[Conversation]) -> None:
+        """Put these rows, as they now are, in every loaded view that admits them (and out of the
+        others): at once, at their place in Canvas's order. A row the user opened stays in the
+        view they are looking at until they move on (``let_go``)."""
+        rows = list(rows)
+        arrived: set[int] = set()
+        for view in self.views.values():
+            if view.loaded and view.mailbox.scope is not None:
+                arrived |= view.place(rows, keep=self.lingering if view is self.view else frozenset())
+        if arrived:
+            self.emit("arrived", arrived)  # before the repaint: a visual range must not take them in
         self.emit("view")
+
+    def let_go(self, except_id: int | None = None) -> None:
+        """The user moved on: rows kept only because they were open leave the view now."""
+        leaving = self.lingering - {except_id}
+        if not leaving:
+            return
+        self.lingering = self.lingering & {except_id}
+        view = self.view
+        drop = {row.id for row in view.find_many(leaving) if not view.admits(row)}
+        if drop:
+            view.remove(drop)
+            self.emit("view")
 
     def remove_everywhere(self, ids: Iterable[int]) -> None:
         drop = set(ids)
         for view in self.views.values():
             view.remove(drop)
-        self.emit("view")
-
-    def restore_many(self, saved: Iterable[tuple[ConversationView, Conversation]]) -> None:
-        """Put rows back as they were, grouped per view so each view is re-sorted once."""
-        per_view: dict[int, tuple[ConversationView, list[Conversation]]] = {}
-        for view, row in saved:
-            per_view.setdefault(id(view), (view, []))[1].append(row)
-        for view, rows in per_view.values():
-            view.merge(rows)
         self.emit("view")
 
     def row(self, conversation_id: int) -> Conversation | None:

@@ -9,6 +9,8 @@ remembers each conversation's state before it, so ``u`` puts back exactly those.
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
@@ -34,7 +36,7 @@ ACTIONS = {
 TOGGLES = {"archive": ("archive", "unarchive"), "star": ("star", "unstar"), "read": ("read", "unread")}
 
 
-@dataclass
+@dataclass(frozen=True)
 class Before:
     workflow_state: str
     starred: bool
@@ -42,12 +44,19 @@ class Before:
 
 @dataclass
 class Done:
-    """A finished action, remembered for ``u`` (undo) and ``.`` (repeat)."""
+    """A finished action, remembered for ``u`` (undo) and ``.`` (repeat).
+
+    ``ids`` is every conversation the action sent to Canvas, whether Canvas said it worked or
+    not (a refusal may have landed all the same: an answer lost after the change was made), and
+    ``before`` holds each one's earlier state, so an undo sends every one of them back. ``rows``
+    are copies of the rows as they were, to put back on screen in views that no longer hold them.
+    """
 
     toggle: str  # archive, star, read, delete
     verb: str
     ids: list[int]
     before: dict[int, Before] = field(default_factory=dict)
+    rows: dict[int, Conversation] = field(default_factory=dict)
 
     @property
     def reversible(self) -> bool:
@@ -107,13 +116,18 @@ class Triage:
             self.selected = {}
             self.session.emit("selection")
 
-    def select_range(self, base: dict[int, None], rows: list[Conversation], anchor: int, cursor: int) -> None:
-        """A visual range: what was selected before, plus the rows between anchor and cursor."""
+    def select_range(self, base: dict[int, None], rows: list[Conversation], anchor: int, cursor: int,
+                     outside: set[int] = frozenset()) -> None:
+        """A visual range: what was selected before, plus the rows between anchor and cursor
+        (but for ``outside``: rows that arrived while the range was being made)."""
         low, high = sorted((anchor, cursor))
-        self.selected = dict(base)
+        selected = dict(base)
         for row in rows[low : high + 1]:
-            self.selected[row.id] = None
-        self.session.emit("selection")
+            if row.id not in outside:
+                selected[row.id] = None
+        if selected != self.selected:
+            self.selected = selected
+            self.session.emit("selection")
 
     async def select_all(self) -> int:
         """Everything in the current view: all of it, not only the loaded rows."""
@@ -151,22 +165,63 @@ class Triage:
         if not ids:
             return "Nothing to act on."
         verb = verb or self.choose_verb(toggle, ids)
-        event, past = ACTIONS[verb]
-        before = {}
-        for cid in ids:
-            row = session.row(cid)
-            if row is not None:
-                before[cid] = Before(row.workflow_state, row.starred)
-        wanted = set(ids)
-        saved = [(view, row) for view in session.views.values() for row in view.all() if row.id in wanted]
+        _, past = ACTIONS[verb]
+        try:
+            before, rows = await self.remember(ids)
+        except CanvasError as error:  # nothing was sent: the states to undo to are unknown
+            self.last_failed = True
+            return f"Nothing changed: {error}"
+        if verb in ("archive", "unarchive", "delete"):
+            session.lingering -= set(ids)  # the user sends it away on purpose: it leaves now
         self._apply_locally(verb, ids)
+        failed = await self._send(verb, ids, on_progress)
+        if failed:
+            session.place(rows[cid] for cid in failed if cid in rows)  # shown as they were
+        succeeded = [cid for cid in ids if cid not in failed]
+        if remember and verb != "delete":
+            self.last = Done(toggle, verb, list(ids), before, rows)
+        elif remember:
+            self.last = Done(toggle, verb, succeeded)
+        if verb == "delete" and session.current is not None and session.current.id in succeeded:
+            session.close_thread()
+        self.selected = {cid: None for cid in self.selected if cid in failed}
+        session.emit("selection")
+        await session.refresh_unread()  # so that the badge never lies
+        self.last_failed = bool(failed)
+        return outcome_line(past, len(succeeded), failed)
+
+    async def remember(self, ids: list[int]) -> tuple[dict[int, Before], dict[int, Conversation]]:
+        """Each conversation's state before an action: from its row when one is loaded, from
+        Canvas's id lists (unread, archived, starred: three requests) for the others."""
+        before: dict[int, Before] = {}
+        rows: dict[int, Conversation] = {}
+        for cid in ids:
+            row = self.session.row(cid)
+            if row is not None:
+                rows[cid] = row
+                before[cid] = Before(row.workflow_state, row.starred)
+        unknown = [cid for cid in ids if cid not in before]
+        if unknown:
+            client = self.session.client
+            unread, archived, starred = (set(found) for found in await asyncio.gather(
+                client.conversation_ids("unread"), client.conversation_ids("archived"),
+                client.conversation_ids("starred")))
+            for cid in unknown:
+                state = "archived" if cid in archived else "unread" if cid in unread else "read"
+                before[cid] = Before(state, cid in starred)
+        return before, rows
+
+    async def _send(self, verb: str, ids: list[int],
+                    on_progress: Callable[[Progress], None] | None = None) -> dict[int, str]:
+        """Ask Canvas; returns the ids it did not apply, with its reasons."""
+        event, _ = ACTIONS[verb]
         self.progress = Progress(0, len(ids), time.monotonic())
         failed: dict[int, str] = {}
         try:
             if len(ids) == 1 and verb != "delete":
                 await self._one(verb, ids[0])
             elif len(ids) == 1:
-                await session.client.delete_conversation(ids[0])
+                await self.session.client.delete_conversation(ids[0])
             else:
                 def report(p: BulkProgress) -> None:
                     self.progress = Progress(p.done, p.total, self.progress.started if self.progress else time.monotonic())
@@ -175,24 +230,13 @@ class Triage:
 
                 # As many chunks at once as the client allows requests at once (8 by default):
                 # with the client's default of 3, 2,000 ids (4 chunks) took two rounds.
-                result = await session.client.batch_update(ids, event, concurrency=session.client.http.concurrency,
-                                                           on_progress=report)
+                client = self.session.client
+                result = await client.batch_update(ids, event, concurrency=client.http.concurrency, on_progress=report)
                 failed = result.failed
         except CanvasError as error:
             failed = {cid: str(error) for cid in ids}
         self.progress = None
-        if failed:
-            session.restore_many((view, row) for view, row in saved if row.id in failed)
-        succeeded = [cid for cid in ids if cid not in failed]
-        if remember and succeeded:
-            self.last = Done(toggle, verb, succeeded, {c: before[c] for c in succeeded if c in before})
-        if verb == "delete" and session.current is not None and session.current.id in succeeded:
-            session.close_thread()
-        self.selected = {cid: None for cid in self.selected if cid in failed}
-        session.emit("selection")
-        await session.refresh_unread()  # so that the badge never lies
-        self.last_failed = bool(failed)
-        return outcome_line(past, len(succeeded), failed)
+        return failed
 
     async def _one(self, verb: str, cid: int) -> None:
         client = self.session.client
@@ -217,7 +261,8 @@ class Triage:
         self.session.update_many(ids, **changes)
 
     async def undo(self, on_progress=None) -> str:
-        """Put back exactly the conversations the last reversible action changed."""
+        """Put back every conversation the last reversible action sent to Canvas, on the server
+        and on screen. What Canvas would not put back stays to undo, so ``u`` tries again."""
         self.last_failed = False
         done = self.last
         if done is None:
@@ -226,21 +271,39 @@ class Triage:
             return "Delete cannot be undone."
         groups: dict[str, list[int]] = {}
         for cid in done.ids:
-            was = done.before.get(cid)
-            if was is None:
-                continue
-            if done.toggle == "star":
-                verb = "star" if was.starred else "unstar"
-            else:
-                verb = {"unread": "unread", "read": "read", "archived": "archive"}[was.workflow_state]
-                if verb == "read" and done.toggle == "archive":
-                    verb = "unarchive"
-            groups.setdefault(verb, []).append(cid)
-        lines = []
+            groups.setdefault(self.undo_verb(done.toggle, done.before[cid]), []).append(cid)
+        failed: dict[int, str] = {}
         for verb, ids in groups.items():
-            lines.append(await self.act(done.toggle, ids, verb=verb, on_progress=on_progress, remember=False))
+            failed.update(await self._send(verb, ids, on_progress))
+        session = self.session
+        restored = []
+        for cid in done.ids:
+            row = session.row(cid) or done.rows.get(cid)
+            if row is not None and cid not in failed:
+                was = done.before[cid]
+                restored.append(dataclasses.replace(row, starred=was.starred) if done.toggle == "star"
+                                else dataclasses.replace(row, workflow_state=was.workflow_state))
+        session.place(restored)
+        if any(cid not in done.rows for cid in done.ids) and session.view.loaded:
+            # Conversations that were not loaded when the action ran: the view is read again to show them.
+            await session.load(force=True)
+        await session.refresh_unread()
+        put_back = len(done.ids) - len(failed)
+        line = f"Undone: {plural(put_back)} back as they were"
+        if failed:
+            self.last = Done(done.toggle, done.verb, [c for c in done.ids if c in failed], done.before, done.rows)
+            self.last_failed = True
+            return line + f"; {len(failed):,} not yet: {next(iter(failed.values()))}. Press u to try again."
         self.last = None
-        return "Undone: " + "; ".join(lines) if lines else "Nothing to undo."
+        return line
+
+    @staticmethod
+    def undo_verb(toggle: str, was: Before) -> str:
+        """The verb that puts one conversation back as it was before an action of this toggle."""
+        if toggle == "star":
+            return "star" if was.starred else "unstar"
+        verb = {"unread": "unread", "read": "read", "archived": "archive"}[was.workflow_state]
+        return "unarchive" if verb == "read" and toggle == "archive" else verb
 
     async def repeat(self, cursor_id: int | None, on_progress=None) -> str:
         self.last_failed = False
@@ -250,18 +313,22 @@ class Triage:
         return await self.act(self.last.toggle, self.targets(cursor_id), verb=self.last.verb, on_progress=on_progress)
 
     async def mark_all_read(self) -> str:
+        """Canvas's mark-all-read, remembered for undo: the unread ids are read first (one request)."""
         session = self.session
         self.last_failed = False
         try:
+            unread = await session.client.conversation_ids("unread")
             await session.client.mark_all_as_read()
         except CanvasError as error:
             session.fail(error)
             self.last_failed = True
             return str(error)
-        unread = {row.id for view in session.views.values() for row in view.all() if row.workflow_state == "unread"}
+        rows = {cid: row for cid in unread if (row := session.row(cid)) is not None}
+        self.last = Done("read", "read", unread, {cid: Before("unread", rows[cid].starred if cid in rows else False)
+                                                  for cid in unread}, rows)
         session.update_many(unread, workflow_state="read")
         await session.refresh_unread()
-        return "Marked everything read"
+        return f"Marked everything read ({plural(len(unread))}); u puts them back unread"
 
     def preview(self, ids: list[int], limit: int = 5) -> list[str]:
         """The first few subjects, for a confirmation."""

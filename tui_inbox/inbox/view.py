@@ -73,6 +73,59 @@ class ConversationView:
     def position(self, conversation_id: int) -> int | None:
         return self._positions.get(conversation_id)
 
+    def admits(self, conversation: Conversation) -> bool:
+        """Whether a conversation in this state is part of this view (its mailbox and course filter)."""
+        if conversation.message_count == 0:
+            return False
+        if self.mailbox.id == "sent":
+            in_mailbox = conversation.last_authored_message_at is not None
+        else:
+            in_mailbox = conversation.last_message_at is not None and self.mailbox.contains(
+                conversation.workflow_state, conversation.starred)
+        if not in_mailbox:
+            return False
+        code = self.filter_code
+        if not code or conversation.context_code == code:
+            return True
+        kind, _, number = code.partition("_")
+        contexts = conversation.audience_contexts.get("courses" if kind == "course" else "groups") or {}
+        return number in {str(k) for k in contexts}
+
+    def place(self, rows: Iterable[Conversation], keep: frozenset[int] | set[int] = frozenset()) -> set[int]:
+        """Bring these rows up to date here in one pass: each is in, at the place Canvas's order
+        gives it, when the view admits it (or its id is in ``keep``), and out when not. Returns
+        the ids that entered or moved (new to where they now stand)."""
+        incoming = {r.id: r for r in rows}
+        if not incoming:
+            return set()
+        wanted = {cid: r for cid, r in incoming.items() if cid in keep or self.admits(r)}
+        kept_keys, kept, placed = [], [], set()
+        for key, row in zip(self._keys, self._all):
+            if row.id in incoming:
+                fresh = wanted.get(row.id)
+                if fresh is None or sort_key(self.mailbox, fresh) != key:
+                    continue  # out, or moving: inserted below at its new place
+                row = fresh
+                placed.add(row.id)
+            kept_keys.append(key)
+            kept.append(row)
+        entering = [(sort_key(self.mailbox, r), r) for cid, r in wanted.items() if cid not in placed]
+        if len(entering) > 64:  # many at once (an undo of thousands): one merge, not an insert each
+            pairs = sorted([*zip(kept_keys, kept), *entering], key=lambda p: p[0])
+            kept_keys, kept = [k for k, _ in pairs], [r for _, r in pairs]
+        else:
+            for key, row in entering:
+                index = bisect_left(kept_keys, key)
+                kept_keys.insert(index, key)
+                kept.insert(index, row)
+        self._keys, self._all = kept_keys, kept
+        self._refilter()
+        return {row.id for _, row in entering}
+
+    def find_many(self, ids: set[int]) -> Iterable[Conversation]:
+        """The loaded rows with these ids (without copying the view)."""
+        return (row for row in self._all if row.id in ids)
+
     def upsert(self, conversation: Conversation) -> None:
         """Insert or replace a row, at the place Canvas's order gives it."""
         self._drop(conversation.id)

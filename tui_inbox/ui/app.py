@@ -77,8 +77,9 @@ class InboxApp(App):
         self._painted_title: tuple | None = None
         self._painted_rail: tuple | None = None
         self._unsubscribe_feed: Callable[[], None] | None = None
-        self.visual_anchor: int | None = None
+        self.visual_anchor: int | None = None  # the conversation id the V range started on
         self.visual_base: dict[int, None] = {}
+        self.visual_outside: set[int] = set()  # rows that arrived during the range: never in it
 
     # -- layout -----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -178,6 +179,9 @@ class InboxApp(App):
             self.paint_discussion()
         elif kind == "thread_update":
             self.paint_thread(keep_scroll=True)  # a new message must not move what is being read
+        elif kind == "arrived":
+            if self.visual_anchor is not None:
+                self.visual_outside |= detail
         elif kind == "selection":
             self.status.selection = self.session.triage.count
             self.list.refresh()
@@ -402,20 +406,35 @@ class InboxApp(App):
         if self.visual_anchor is not None:
             self.stop_visual()
             return
-        self.visual_anchor = self.list.cursor
+        row = self.list.current
+        if row is None:
+            return
+        self.visual_anchor = row.id
         self.visual_base = dict(self.session.triage.selected)
+        self.visual_outside = set()
         self.extend_visual()
         self.status.show_message("Visual range: j/k extend, V ends, Esc cancels")
 
     def extend_visual(self) -> None:
-        if self.visual_anchor is not None:
-            self.session.triage.select_range(self.visual_base, self.list.rows, self.visual_anchor, self.list.cursor)
+        """The range runs from the row V started on to the cursor, by conversation, so rows that
+        arrive above it move it rather than stretch it; rows that arrived meanwhile stay out."""
+        if self.visual_anchor is None:
+            return
+        anchor = self.session.view.position(self.visual_anchor)
+        if anchor is None:  # the row the range started on has gone (archived elsewhere, deleted)
+            self.stop_visual()
+            return
+        self.session.triage.select_range(self.visual_base, self.list.rows, anchor, self.list.cursor,
+                                         outside=self.visual_outside)
 
     def stop_visual(self) -> None:
         self.visual_anchor = None
+        self.visual_outside = set()
 
     @on(ConversationList.Highlighted)
-    def highlighted(self) -> None:
+    def highlighted(self, event: ConversationList.Highlighted) -> None:
+        # A row kept in the view only because it was open leaves once the cursor moves on.
+        self.session.let_go(event.conversation.id if event.conversation else None)
         self.extend_visual()
 
     def action_select_all(self) -> None:
