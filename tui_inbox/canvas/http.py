@@ -8,6 +8,10 @@ Everything the client sends goes through ``CanvasHTTP.request``:
   with capped exponential backoff and full jitter; a POST only when it surely did not
   reach Canvas (the connection was never made, or Canvas refused it as throttled);
 - the pace slows as ``X-Rate-Limit-Remaining`` falls, before Canvas starts refusing;
+- a server cannot exhaust the app: every body is read streamed and capped (``max_body``,
+  whatever ``Content-Length`` says or does not say), and every exchange has an overall
+  ``deadline`` on top of httpx's per-read timeout, so a server dripping a byte every few
+  seconds ends in an error instead of "loading" for ever;
 - every failure becomes one ``CanvasError`` with a message fit for a user.
 """
 
@@ -23,12 +27,19 @@ from typing import Any, Awaitable, Callable
 
 import httpx
 
-from .errors import (AuthError, CanvasError, ConfigurationError, ForeignOriginError, NetworkError, NotFoundError,
-                     PermissionDenied, ServerError, ThrottledError, ValidationError)
+from .errors import (AuthError, CanvasError, ConfigurationError, DeadlineExceeded, ForeignOriginError, NetworkError,
+                     NotFoundError, PermissionDenied, ResponseTooLarge, ServerError, ThrottledError, ValidationError)
 
 log = logging.getLogger("tui_inbox.canvas")
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 MAX_REDIRECTS = 5
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+WEB_SCHEMES = frozenset({"http", "https"})
+MB = 1024 * 1024
+# Generous: Canvas's largest answers (a page of 100 conversations with their participants)
+# are a few hundred kB; anything near this is a broken or hostile server, not data.
+MAX_BODY = 32 * MB
+MAX_DOWNLOAD = 2048 * MB
 
 
 class Token:
@@ -61,6 +72,41 @@ def is_loopback(host: str) -> bool:
 def origin_of(url: httpx.URL) -> tuple[str, str, int]:
     default = 443 if url.scheme in ("https", "wss") else 80
     return (url.scheme, url.host.lower(), url.port or default)
+
+
+def where(url: httpx.URL) -> str:
+    """``host`` with ``:port`` when it is not the scheme's default: how a message names a server."""
+    scheme, host, port = origin_of(url)
+    default = 443 if scheme in ("https", "wss") else 80
+    return host if port == default else f"{host}:{port}"
+
+
+def origins_apart(url: httpx.URL, home: httpx.URL) -> tuple[str, str]:
+    """Two origins written so that they read differently: the host alone, unless only port or scheme differ."""
+    (scheme, host, port), (home_scheme, home_host, home_port) = origin_of(url), origin_of(home)
+    if scheme != home_scheme:
+        return f"{scheme}://{where(url)}", f"{home_scheme}://{where(home)}"
+    if host != home_host:
+        return host or "(no host)", home_host
+    return f"{host}:{port}", f"{home_host}:{home_port}"
+
+
+def size_text(size: int) -> str:
+    if size >= 1024 * MB and size % (1024 * MB) == 0:
+        return f"{size // (1024 * MB)} GB"
+    if size >= MB and size % MB == 0:
+        return f"{size // MB} MB"
+    return f"{size:,} bytes"
+
+
+def declared_length(response: httpx.Response) -> int | None:
+    raw = response.headers.get("content-length", "").strip()
+    return int(raw) if raw.isdigit() else None
+
+
+def too_large(url: httpx.URL, limit: int, what: str = "an answer") -> ResponseTooLarge:
+    return ResponseTooLarge(f"{where(url)} sent more than {size_text(limit)} for {what}: refused, "
+                            "a broken server or proxy may be in the way.")
 
 
 def checked_base_url(base_url: str) -> httpx.URL:
@@ -198,12 +244,22 @@ class CanvasHTTP:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: float = 30.0,
+        deadline: float = 60.0,
+        max_body: int = MAX_BODY,
+        download_deadline: float = 1800.0,
+        max_download: int = MAX_DOWNLOAD,
         concurrency: int = 8,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         user_agent: str = "tui-inbox/0.1",
     ) -> None:
+        """``timeout`` bounds each read and connect; ``deadline`` one whole exchange (headers and body, redirects
+        included, waits in the pacer not); ``max_body`` an API answer. A download has its own, larger bounds."""
         self.base_url = checked_base_url(base_url)
+        self.deadline = deadline
+        self.max_body = max_body
+        self.download_deadline = download_deadline
+        self.max_download = max_download
         self.origin = origin_of(self.base_url)
         self._token = Token(token)
         self.retry = retry or RetryPolicy()
@@ -277,9 +333,8 @@ class CanvasHTTP:
         url = self.url(path_or_url)
         data = form_fields(data)
         if auth and not self.same_origin(url):
-            raise ForeignOriginError(
-                f"Refusing to send the Canvas token to {url.host}: it is not {self.base_url.host}."
-            )
+            there, home = origins_apart(url, self.base_url)
+            raise ForeignOriginError(f"Refusing to send the Canvas token to {there}: it is not {home}.")
         may_retry = method in IDEMPOTENT if retry is None else retry
         attempts = self.retry.attempts
         last_error: CanvasError | None = None
@@ -287,6 +342,11 @@ class CanvasHTTP:
             try:
                 response = await self._send_following(method, url, params, data, json, files, auth,
                                                       follow_foreign, stream)
+            except DeadlineExceeded:
+                # Not retried: a server that used the whole deadline would use it again, and five
+                # attempts would keep the user waiting five times as long for the same error.
+                # (ResponseTooLarge is not caught at all: the same request gets the same answer.)
+                raise
             except NetworkError as exc:
                 last_error = exc
                 if exc.sent and not may_retry:
@@ -294,9 +354,7 @@ class CanvasHTTP:
             else:
                 if response.is_success:
                     return response
-                error = error_from(response)
-                if stream:
-                    await response.aclose()
+                error = error_from(response)  # its body was read (capped) in _send_following
                 last_error = error
                 if isinstance(error, ThrottledError):
                     pass  # Canvas refused before acting: safe to send again, even a POST
@@ -311,6 +369,8 @@ class CanvasHTTP:
         raise last_error
 
     async def _send_following(self, method, url, params, data, json_body, files, auth, follow_foreign, stream):
+        loop = asyncio.get_running_loop()
+        budget = self.deadline  # for this attempt, spent only while talking to a server
         for _ in range(MAX_REDIRECTS + 1):
             request = self._http.build_request(
                 method, url, params=params, data=data, json=json_body, files=files, headers=self._headers(url, auth)
@@ -322,30 +382,89 @@ class CanvasHTTP:
                     pause = self.pacer.pause()
                     if pause:
                         await self._sleep(pause)
-                    response = await self._http.send(request, stream=stream)
+                    started = loop.time()
+                    try:
+                        async with asyncio.timeout(budget) as scope:
+                            response = await self._exchange(request, stream)
+                    except TimeoutError:
+                        if not scope.expired():
+                            raise
+                        raise DeadlineExceeded(
+                            f"{where(url)} did not finish answering within {self.deadline:g} s: gave up; "
+                            "the server or the connection is too slow right now.") from None
+                    budget -= loop.time() - started
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-                raise NetworkError(f"Cannot reach Canvas at {url.host}: {_network_reason(exc)}. "
+                raise NetworkError(f"Cannot reach Canvas at {url.host}: {network_reason(exc)}. "
                                    "Check the URL and your connection.", sent=False) from None
             except httpx.TransportError as exc:
-                raise NetworkError(f"The connection to {url.host} failed mid-request ({_network_reason(exc)}).",
+                raise NetworkError(f"The connection to {url.host} failed mid-request ({network_reason(exc)}).",
                                    sent=True) from None
             self.pacer.observe(response)
             log.debug("%s %s -> %s", method, url.path, response.status_code)
-            if response.status_code not in (301, 302, 303, 307, 308) or "location" not in response.headers:
+            if not _follows(response):
                 return response
-            if stream:
-                await response.aclose()
             target = url.join(response.headers["location"])
-            if not self.same_origin(target) and not follow_foreign:
-                raise ForeignOriginError(f"Canvas redirected to {target.host}, which is not {self.base_url.host}: refused.")
+            if target.scheme not in WEB_SCHEMES or (not self.same_origin(target) and not follow_foreign):
+                there, home = origins_apart(target, self.base_url)
+                raise ForeignOriginError(f"Canvas redirected to {there}, which is not {home}: refused.")
             if response.status_code == 303 or (response.status_code in (301, 302) and method == "POST"):
                 method, data, json_body, files = "GET", None, None, None
             url, params = target, None
         raise ServerError("Canvas redirected too many times.")
 
+    async def _exchange(self, request: httpx.Request, stream: bool) -> httpx.Response:
+        """Send, and read the body unless the caller streams a success or it is a redirect to follow."""
+        response = await self._http.send(request, stream=True)  # never let httpx read an unbounded body
+        try:
+            if _follows(response):
+                await response.aclose()  # its body is never used
+            elif not (stream and response.is_success):
+                await read_capped(response, self.max_body)
+        except BaseException:
+            await response.aclose()
+            raise
+        return response
+
     async def json(self, method: str, path_or_url: str | httpx.URL, **kwargs: Any) -> Any:
         response = await self.request(method, path_or_url, **kwargs)
         return parse_json(response)
+
+    async def json_list(self, method: str, path_or_url: str | httpx.URL, **kwargs: Any) -> list:
+        """An endpoint that answers a list: anything else (a string, an object) is an error, not rows."""
+        response = await self.request(method, path_or_url, **kwargs)
+        return expect_list(parse_json(response), response)
+
+
+def _follows(response: httpx.Response) -> bool:
+    return response.status_code in REDIRECTS and "location" in response.headers
+
+
+async def read_capped(response: httpx.Response, limit: int) -> None:
+    """Read a streamed body into the response, refusing it once it passes ``limit`` bytes.
+
+    Counted as decoded (so a gzip bomb is caught too) and as it arrives, so the cap holds
+    whether ``Content-Length`` is missing or lying; an honest one over the limit is refused
+    before a byte of the body is read.
+    """
+    declared = declared_length(response)
+    if declared is not None and declared > limit:
+        raise too_large(response.url, limit)
+    body = bytearray()
+    async for chunk in response.aiter_bytes():
+        body += chunk
+        if len(body) > limit:
+            raise too_large(response.url, limit)
+    # What httpx's own ``aread`` stores: from here .content, .text and .json() work as usual.
+    response._content = bytes(body)
+    await response.aclose()
+
+
+def expect_list(body: Any, response: httpx.Response) -> list:
+    if isinstance(body, list):
+        return body
+    kind = {str: "a string", dict: "an object", type(None): "nothing"}.get(type(body), type(body).__name__)
+    raise ServerError(f"Canvas sent {kind} where a list was expected ({where(response.url)}{response.url.path}); "
+                      "a proxy or a broken server may be in the way.", status=response.status_code)
 
 
 def form_fields(data: Any) -> Any:
@@ -380,7 +499,7 @@ def parse_json(response: httpx.Response) -> Any:
         ) from None
 
 
-def _network_reason(exc: Exception) -> str:
+def network_reason(exc: Exception) -> str:
     if isinstance(exc, httpx.TimeoutException):
         return "timed out"
     text = str(exc) or type(exc).__name__
