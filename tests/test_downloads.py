@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import open_row, ready, settle
 from tests.waiting import async_wait_until
-from tui_inbox.canvas import CanvasClient, DownloadError, NetworkError, RetryPolicy
+from tui_inbox.canvas import CanvasClient, DownloadError, ForeignOriginError, NetworkError, RetryPolicy
 from tui_inbox.canvas.uploads import safe_filename
 
 FAST = RetryPolicy(attempts=3, base=0.001, cap=0.01, throttle_floor=0.001)
@@ -154,6 +154,18 @@ class _Stream(httpx.AsyncByteStream):
     async def __aiter__(self):
         async for chunk in self.chunks:
             yield chunk
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://canvas.example.edu/x.pdf", "javascript:alert(1)"])
+async def test_a_download_link_that_is_not_http_is_refused_in_one_line(url, tmp_path):
+    def never(request):
+        raise AssertionError("nothing may be sent")
+
+    async with CanvasClient("https://canvas.example.edu", "t", transport=httpx.MockTransport(never),
+                            retry=FAST) as client:
+        with pytest.raises(ForeignOriginError) as caught:
+            await client.download(url, tmp_path / "Downloads")
+    assert "only http(s)" in str(caught.value) and "\n" not in str(caught.value)
 
 
 # -- in the app --------------------------------------------------------------------------------------

@@ -9,11 +9,14 @@ get the same answer, later.
 
 from __future__ import annotations
 
+import gzip
+import json
 import time
+import zlib
 
 import pytest
 
-from tests.hostile_server import HostileServer, drip, flood, gzip_bomb, json_answer, redirect_to
+from tests.hostile_server import HostileServer, drip, flood, gzip_bomb, head, json_answer, redirect_to
 from tui_inbox.canvas import (CanvasClient, DeadlineExceeded, ForeignOriginError, ResponseTooLarge, RetryPolicy,
                               ServerError)
 
@@ -80,6 +83,31 @@ async def test_a_huge_error_body_is_capped_too():
         assert len(server.requests) == 1
 
 
+def encoded(body: bytes, coding: str):
+    async def answer(writer, target):
+        writer.write(head(Content_Type="application/json", Content_Encoding=coding, Content_Length=len(body)) + body)
+        await writer.drain()
+        return True
+    return answer
+
+
+async def test_compressed_answers_are_decoded_and_an_encoding_not_asked_for_is_refused():
+    data = json.dumps({"unread_count": 42}).encode()
+    raw_deflate = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    routes = {"/gzip": encoded(gzip.compress(data), "gzip"), "/deflate": encoded(zlib.compress(data), "deflate"),
+              "/raw-deflate": encoded(raw_deflate.compress(data) + raw_deflate.flush(), "deflate"),
+              "/damaged": encoded(gzip.compress(data)[:-12] + b"garbage!", "gzip"), "/br": encoded(data, "br")}
+    async with HostileServer(routes) as server:
+        async with client_of(server) as client:
+            for path in ("/gzip", "/deflate", "/raw-deflate"):
+                assert await client.http.json("GET", path) == {"unread_count": 42}, path
+            with pytest.raises(ServerError, match="damaged gzip"):
+                await client.http.json("GET", "/damaged")
+            with pytest.raises(ServerError, match="encoded as 'br', which was not asked for"):
+                await client.http.json("GET", "/br")
+        assert all("accept-encoding" not in r for r in server.requests)
+
+
 # -- the deadline --------------------------------------------------------------------------------------
 async def test_a_dripping_server_ends_in_one_error_at_the_deadline_not_loading_for_ever():
     body = b'{"unread_count": 3}' + b" " * 200  # a byte every 50 ms: ten seconds for the whole answer
@@ -117,7 +145,7 @@ async def test_a_download_bigger_than_its_limit_leaves_nothing_behind(tmp_path):
             with pytest.raises(ResponseTooLarge) as declared:
                 await client.download(f"{server.base_url}/files/2/download", tmp_path)
         assert len(server.requests) == 2
-    assert "1 MB" in one_line(streamed.value) and "big.bin" in str(streamed.value)
+    assert "more than 1 MB for the file big.bin" in one_line(streamed.value)
     assert f"127.0.0.1:{server.port}" in one_line(declared.value)
     assert list(tmp_path.iterdir()) == []
 

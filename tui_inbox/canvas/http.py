@@ -27,19 +27,15 @@ from typing import Any, Awaitable, Callable
 
 import httpx
 
+from .bodies import ACCEPTED_ENCODINGS, MAX_BODY, MAX_DOWNLOAD, read_capped
 from .errors import (AuthError, CanvasError, ConfigurationError, DeadlineExceeded, ForeignOriginError, NetworkError,
-                     NotFoundError, PermissionDenied, ResponseTooLarge, ServerError, ThrottledError, ValidationError)
+                     NotFoundError, PermissionDenied, ServerError, ThrottledError, ValidationError)
+from .origins import WEB_SCHEMES, is_loopback, origin_of, origins_apart, where
 
 log = logging.getLogger("tui_inbox.canvas")
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 MAX_REDIRECTS = 5
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
-WEB_SCHEMES = frozenset({"http", "https"})
-MB = 1024 * 1024
-# Generous: Canvas's largest answers (a page of 100 conversations with their participants)
-# are a few hundred kB; anything near this is a broken or hostile server, not data.
-MAX_BODY = 32 * MB
-MAX_DOWNLOAD = 2048 * MB
 
 
 class Token:
@@ -57,56 +53,6 @@ class Token:
         return "Token(***)"
 
     __str__ = __repr__
-
-
-def is_loopback(host: str) -> bool:
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def origin_of(url: httpx.URL) -> tuple[str, str, int]:
-    default = 443 if url.scheme in ("https", "wss") else 80
-    return (url.scheme, url.host.lower(), url.port or default)
-
-
-def where(url: httpx.URL) -> str:
-    """``host`` with ``:port`` when it is not the scheme's default: how a message names a server."""
-    scheme, host, port = origin_of(url)
-    default = 443 if scheme in ("https", "wss") else 80
-    return host if port == default else f"{host}:{port}"
-
-
-def origins_apart(url: httpx.URL, home: httpx.URL) -> tuple[str, str]:
-    """Two origins written so that they read differently: the host alone, unless only port or scheme differ."""
-    (scheme, host, port), (home_scheme, home_host, home_port) = origin_of(url), origin_of(home)
-    if scheme != home_scheme:
-        return f"{scheme}://{where(url)}", f"{home_scheme}://{where(home)}"
-    if host != home_host:
-        return host or "(no host)", home_host
-    return f"{host}:{port}", f"{home_host}:{home_port}"
-
-
-def size_text(size: int) -> str:
-    if size >= 1024 * MB and size % (1024 * MB) == 0:
-        return f"{size // (1024 * MB)} GB"
-    if size >= MB and size % MB == 0:
-        return f"{size // MB} MB"
-    return f"{size:,} bytes"
-
-
-def declared_length(response: httpx.Response) -> int | None:
-    raw = response.headers.get("content-length", "").strip()
-    return int(raw) if raw.isdigit() else None
-
-
-def too_large(url: httpx.URL, limit: int, what: str = "an answer") -> ResponseTooLarge:
-    return ResponseTooLarge(f"{where(url)} sent more than {size_text(limit)} for {what}: refused, "
-                            "a broken server or proxy may be in the way.")
 
 
 def checked_base_url(base_url: str) -> httpx.URL:
@@ -270,7 +216,8 @@ class CanvasHTTP:
             transport=transport,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             follow_redirects=False,
-            headers={"User-Agent": user_agent, "Accept": "application/json"},
+            # Only what bodies.py decodes in bounded pieces (httpx would inflate a whole chunk at once).
+            headers={"User-Agent": user_agent, "Accept": "application/json", "Accept-Encoding": ACCEPTED_ENCODINGS},
             limits=httpx.Limits(max_connections=max(concurrency * 2, 10), max_keepalive_connections=concurrency * 2),
             # A proxy from the environment must never see a loopback (plain http) request and its token.
             trust_env=not is_loopback(self.base_url.host),
@@ -294,7 +241,7 @@ class CanvasHTTP:
     # -- URLs ------------------------------------------------------------------------
     def url(self, path_or_url: str | httpx.URL) -> httpx.URL:
         url = httpx.URL(str(path_or_url))
-        if url.is_relative_url:
+        if url.is_relative_url and not url.scheme:  # httpx calls file:///x "relative" (it has no host)
             path = str(path_or_url)
             if not path.startswith("/"):
                 path = "/api/v1/" + path
@@ -332,6 +279,9 @@ class CanvasHTTP:
         method = method.upper()
         url = self.url(path_or_url)
         data = form_fields(data)
+        if url.scheme not in WEB_SCHEMES:
+            raise ForeignOriginError(f"Refusing to fetch {url.scheme or 'a'}: URL {str(url)[:80]!r}: only http(s) is "
+                                     "followed.")
         if auth and not self.same_origin(url):
             there, home = origins_apart(url, self.base_url)
             raise ForeignOriginError(f"Refusing to send the Canvas token to {there}: it is not {home}.")
@@ -437,26 +387,6 @@ class CanvasHTTP:
 
 def _follows(response: httpx.Response) -> bool:
     return response.status_code in REDIRECTS and "location" in response.headers
-
-
-async def read_capped(response: httpx.Response, limit: int) -> None:
-    """Read a streamed body into the response, refusing it once it passes ``limit`` bytes.
-
-    Counted as decoded (so a gzip bomb is caught too) and as it arrives, so the cap holds
-    whether ``Content-Length`` is missing or lying; an honest one over the limit is refused
-    before a byte of the body is read.
-    """
-    declared = declared_length(response)
-    if declared is not None and declared > limit:
-        raise too_large(response.url, limit)
-    body = bytearray()
-    async for chunk in response.aiter_bytes():
-        body += chunk
-        if len(body) > limit:
-            raise too_large(response.url, limit)
-    # What httpx's own ``aread`` stores: from here .content, .text and .json() work as usual.
-    response._content = bytes(body)
-    await response.aclose()
 
 
 def expect_list(body: Any, response: httpx.Response) -> list:

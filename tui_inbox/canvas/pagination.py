@@ -16,7 +16,8 @@ from typing import Any, AsyncIterator, Callable
 import httpx
 
 from .errors import ForeignOriginError
-from .http import WEB_SCHEMES, CanvasHTTP, expect_list, origins_apart, parse_json
+from .http import CanvasHTTP, expect_list, parse_json
+from .origins import WEB_SCHEMES, origins_apart
 
 LINK_RE = re.compile(r'<([^>]*)>\s*;\s*rel="?([^";,]+)"?')
 

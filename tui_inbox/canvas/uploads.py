@@ -21,7 +21,9 @@ from urllib.parse import unquote
 import httpx
 
 from .errors import CanvasError, DeadlineExceeded, DownloadError, NetworkError, ServerError
-from .http import CanvasHTTP, declared_length, network_reason, parse_json, too_large, where
+from .bodies import pieces
+from .http import CanvasHTTP, network_reason, parse_json
+from .origins import where
 from .models import FileInfo
 
 ATTACHMENTS_FOLDER = "conversation attachments"
@@ -113,31 +115,27 @@ def _ready_folder(folder: Path) -> Path:
 
 
 async def _save(response: httpx.Response, folder: Path, filename: str, limit: int) -> Path:
-    declared = declared_length(response)
-    if declared is not None and declared > limit:
-        raise too_large(response.url, limit, filename)
+    body = pieces(response, limit, f"the file {filename}")  # counted as it arrives: Content-Length may be missing or lying
+    temporary: Path | None = None
     try:
-        descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=".tui-inbox-", suffix=".part")  # 0600
-    except OSError as exc:
-        raise DownloadError(f"Cannot save {filename} in {folder}: {exc.strerror or exc}.") from None
-    try:
+        first = await anext(body, b"")  # an honest Content-Length over the limit is refused before any file is made
+        descriptor, name = tempfile.mkstemp(dir=folder, prefix=".tui-inbox-", suffix=".part")  # 0600
+        temporary = Path(name)
         with os.fdopen(descriptor, "wb") as out:
-            size = 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > limit:  # counted as it arrives: Content-Length may be missing or lying
-                    raise too_large(response.url, limit, filename)
-                out.write(chunk)
+            out.write(first)
+            async for piece in body:
+                out.write(piece)
             out.flush()
             await asyncio.to_thread(os.fsync, out.fileno())  # on disk before it has a name
-        return _claim(Path(temporary), folder, filename)
+        return _claim(temporary, folder, filename)
     except httpx.TransportError as exc:
         raise NetworkError(f"The download from {where(response.url)} broke off ({network_reason(exc)}): "
                            "nothing was saved, try again.", sent=True) from None
     except OSError as exc:
         raise DownloadError(f"Cannot save {filename} in {folder}: {exc.strerror or exc}.") from None
     finally:
-        Path(temporary).unlink(missing_ok=True)  # linked under its name by now, or given up
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)  # linked under its name by now, or given up
 
 
 def _claim(temporary: Path, folder: Path, filename: str) -> Path:
