@@ -18,7 +18,6 @@ Everything the client sends goes through ``CanvasHTTP.request``:
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
 import logging
 import random
