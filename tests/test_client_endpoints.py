@@ -451,8 +451,9 @@ async def test_upload_then_download_the_same_bytes(sandbox, tmp_path):
         saved = await teacher.download(info.url, folder)
         assert saved == folder / "Résumé 測試.bin"  # the server's name for it
         assert saved.read_bytes() == data
-        chosen = await teacher.download(info.url, tmp_path / "mine.bin")
-        assert chosen.read_bytes() == data and not list(tmp_path.glob("*.part"))
+        chosen = await teacher.download(info.url, tmp_path, name="mine.bin")
+        assert chosen == tmp_path / "mine.bin" and chosen.read_bytes() == data
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["downloads", "in", "mine.bin"]  # no partial file
 
 
 async def test_seeded_attachment_downloads_under_its_own_name(client, tmp_path):

@@ -15,7 +15,7 @@ from typing import Any, AsyncIterator, Callable, Iterable, Sequence
 import httpx
 
 from . import pagination
-from .http import CanvasHTTP, RetryPolicy, parse_json
+from .http import MAX_BODY, MAX_DOWNLOAD, CanvasHTTP, RetryPolicy, expect_list, parse_json
 from .models import (Batch, Conversation, Course, DiscussionEntry, DiscussionTopic, DiscussionView, FileInfo, Group,
                      Progress, Recipient, User)
 from .parsing import as_int
@@ -59,10 +59,16 @@ class CanvasClient:
         concurrency: int = 8,
         retry: RetryPolicy | None = None,
         sleep=None,
+        deadline: float = 60.0,
+        max_body: int = MAX_BODY,
+        download_deadline: float = 1800.0,
+        max_download: int = MAX_DOWNLOAD,
     ) -> None:
+        """``timeout`` bounds each read, ``deadline`` each whole exchange; see CanvasHTTP for the limits."""
         kwargs = {"sleep": sleep} if sleep is not None else {}
         self.http = CanvasHTTP(base_url, token, transport=transport, timeout=timeout, concurrency=concurrency,
-                               retry=retry, **kwargs)
+                               retry=retry, deadline=deadline, max_body=max_body, download_deadline=download_deadline,
+                               max_download=max_download, **kwargs)
 
     def __repr__(self) -> str:
         return f"CanvasClient(base_url={str(self.http.base_url)!r}, token=***)"
@@ -112,7 +118,7 @@ class CanvasClient:
         *, page: int = 1, per_page: int = 50,
     ) -> list[Conversation]:
         params = self._index_params(scope, filters, filter_mode, False, per_page) + [("page", str(page))]
-        return [Conversation.from_json(c) for c in await self.http.json("GET", "/api/v1/conversations", params=params) or []]
+        return [Conversation.from_json(c) for c in await self.http.json_list("GET", "/api/v1/conversations", params=params)]
 
     async def load_conversations(
         self,
@@ -133,9 +139,10 @@ class CanvasClient:
     ) -> list[int]:
         """Ids of every conversation in a scope in one request (``include_all_conversation_ids``)."""
         params = _view_params(scope, filters, filter_mode) + [("include_all_conversation_ids", "true"), ("per_page", "1")]
-        body = await self.http.json("GET", "/api/v1/conversations", params=params)
-        ids = body.get("conversation_ids") if isinstance(body, dict) else None
-        return [i for i in (as_int(v) for v in ids or []) if i is not None]
+        response = await self.http.request("GET", "/api/v1/conversations", params=params)
+        body = parse_json(response)
+        ids = expect_list(body.get("conversation_ids") if isinstance(body, dict) else body, response)
+        return [i for i in (as_int(v) for v in ids) if i is not None]
 
     async def get_conversation(
         self, conversation_id: int, *, auto_mark_as_read: bool = True, scope: str | None = None,
@@ -150,7 +157,7 @@ class CanvasClient:
         return as_int(body.get("unread_count") if isinstance(body, dict) else None, 0) or 0
 
     async def get_running_batches(self) -> list[Batch]:
-        return [Batch.from_json(b) for b in await self.http.json("GET", "/api/v1/conversations/batches") or []]
+        return [Batch.from_json(b) for b in await self.http.json_list("GET", "/api/v1/conversations/batches")]
 
     # -- conversations: writing ---------------------------------------------------------
     async def create_conversation(
@@ -195,7 +202,8 @@ class CanvasClient:
         response = await self.http.request("POST", "/api/v1/conversations", data=data)
         batch = response.headers.get("X-Conversation-Batch-Id")
         made = parse_json(response)
-        return Created([Conversation.from_json(c) for c in made or []], as_int(batch))
+        made = [] if made is None else expect_list(made, response)  # an async send may answer nothing
+        return Created([Conversation.from_json(c) for c in made], as_int(batch))
 
     async def add_message(
         self,
@@ -328,15 +336,15 @@ class CanvasClient:
             params.append(("synthetic_contexts", "true"))
         if per_page:
             params.append(("per_page", str(per_page)))
-        body = await self.http.json("GET", "/api/v1/search/recipients", params=params)
-        return [Recipient.from_json(r) for r in body or []]
+        body = await self.http.json_list("GET", "/api/v1/search/recipients", params=params)
+        return [Recipient.from_json(r) for r in body]
 
     async def find_recipients(self, search: str | None = None, **kwargs) -> list[Recipient]:
         """The deprecated ``/conversations/find_recipients``; same answer as search_recipients."""
         params: Params = [("search", search)] if search is not None else []
         params += [(k, str(v)) for k, v in kwargs.items() if v is not None]
-        body = await self.http.json("GET", "/api/v1/conversations/find_recipients", params=params)
-        return [Recipient.from_json(r) for r in body or []]
+        body = await self.http.json_list("GET", "/api/v1/conversations/find_recipients", params=params)
+        return [Recipient.from_json(r) for r in body]
 
     async def get_self(self) -> User:
         return User.from_json(await self.http.json("GET", "/api/v1/users/self"))
@@ -356,10 +364,12 @@ class CanvasClient:
 
         return await upload_file(self.http, Path(path), name=name, content_type=content_type)
 
-    async def download(self, url: str, destination: str | Path) -> Path:
+    async def download(self, url: str, folder: str | Path, *, name: str | None = None) -> Path:
+        """Save a file into ``folder`` (made if missing) under the server's name (or ``name``), never
+        overwriting: a taken name becomes ``report (1).pdf``. Returns where it was saved."""
         from .uploads import download_file
 
-        return await download_file(self.http, url, Path(destination))
+        return await download_file(self.http, url, Path(folder), name=name)
 
     # -- discussions ----------------------------------------------------------------------
     @staticmethod
@@ -374,8 +384,8 @@ class CanvasClient:
         params: Params = [("per_page", str(per_page))]
         if only_announcements:
             params.append(("only_announcements", "true"))
-        body = await self.http.json("GET", f"{self._context_path(context_code)}/discussion_topics", params=params)
-        return [DiscussionTopic.from_json(t) for t in body or []]
+        body = await self.http.json_list("GET", f"{self._context_path(context_code)}/discussion_topics", params=params)
+        return [DiscussionTopic.from_json(t) for t in body]
 
     async def get_discussion_topic(self, context_code: str, topic_id: int) -> DiscussionTopic:
         return DiscussionTopic.from_json(
@@ -412,5 +422,5 @@ class CanvasClient:
 
     async def get_announcements(self, context_codes: Iterable[str], *, per_page: int = 50) -> list[DiscussionTopic]:
         params: Params = [("context_codes[]", c) for c in context_codes] + [("per_page", str(per_page))]
-        body = await self.http.json("GET", "/api/v1/announcements", params=params)
-        return [DiscussionTopic.from_json(t) for t in body or []]
+        body = await self.http.json_list("GET", "/api/v1/announcements", params=params)
+        return [DiscussionTopic.from_json(t) for t in body]

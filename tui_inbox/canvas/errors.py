@@ -82,5 +82,21 @@ class NetworkError(CanvasError):
         self.sent = sent
 
 
+class ResponseTooLarge(ServerError):
+    """An answer bigger than the client accepts (a broken or hostile server): refused before it fills memory or disk."""
+
+
+class DeadlineExceeded(NetworkError):
+    """An answer that did not finish within the request's deadline (a stalled or dripping server)."""
+
+    def __init__(self, message: str) -> None:
+        # The request left: a POST may have arrived, so it must be checked, not resent blindly.
+        super().__init__(message, sent=True)
+
+
+class DownloadError(CanvasError):
+    """A file that arrived but could not be saved (the folder is a file, the disk is full...)."""
+
+
 class UncertainDelivery(CanvasError):
     """A write whose outcome could not be established even after checking: the user decides."""

@@ -8,13 +8,16 @@ Everything the client sends goes through ``CanvasHTTP.request``:
   with capped exponential backoff and full jitter; a POST only when it surely did not
   reach Canvas (the connection was never made, or Canvas refused it as throttled);
 - the pace slows as ``X-Rate-Limit-Remaining`` falls, before Canvas starts refusing;
+- a server cannot exhaust the app: every body is read streamed and capped (``max_body``,
+  whatever ``Content-Length`` says or does not say), and every exchange has an overall
+  ``deadline`` on top of httpx's per-read timeout, so a server dripping a byte every few
+  seconds ends in an error instead of "loading" for ever;
 - every failure becomes one ``CanvasError`` with a message fit for a user.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
 import logging
 import random
@@ -23,12 +26,15 @@ from typing import Any, Awaitable, Callable
 
 import httpx
 
-from .errors import (AuthError, CanvasError, ConfigurationError, ForeignOriginError, NetworkError, NotFoundError,
-                     PermissionDenied, ServerError, ThrottledError, ValidationError)
+from .bodies import ACCEPTED_ENCODINGS, MAX_BODY, MAX_DOWNLOAD, read_capped
+from .errors import (AuthError, CanvasError, ConfigurationError, DeadlineExceeded, ForeignOriginError, NetworkError,
+                     NotFoundError, PermissionDenied, ServerError, ThrottledError, ValidationError)
+from .origins import WEB_SCHEMES, is_loopback, origin_of, origins_apart, where
 
 log = logging.getLogger("tui_inbox.canvas")
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 MAX_REDIRECTS = 5
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
 class Token:
@@ -46,21 +52,6 @@ class Token:
         return "Token(***)"
 
     __str__ = __repr__
-
-
-def is_loopback(host: str) -> bool:
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def origin_of(url: httpx.URL) -> tuple[str, str, int]:
-    default = 443 if url.scheme in ("https", "wss") else 80
-    return (url.scheme, url.host.lower(), url.port or default)
 
 
 def checked_base_url(base_url: str) -> httpx.URL:
@@ -198,12 +189,22 @@ class CanvasHTTP:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: float = 30.0,
+        deadline: float = 60.0,
+        max_body: int = MAX_BODY,
+        download_deadline: float = 1800.0,
+        max_download: int = MAX_DOWNLOAD,
         concurrency: int = 8,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         user_agent: str = "tui-inbox/0.1",
     ) -> None:
+        """``timeout`` bounds each read and connect; ``deadline`` one whole exchange (headers and body, redirects
+        included, waits in the pacer not); ``max_body`` an API answer. A download has its own, larger bounds."""
         self.base_url = checked_base_url(base_url)
+        self.deadline = deadline
+        self.max_body = max_body
+        self.download_deadline = download_deadline
+        self.max_download = max_download
         self.origin = origin_of(self.base_url)
         self._token = Token(token)
         self.retry = retry or RetryPolicy()
@@ -214,7 +215,8 @@ class CanvasHTTP:
             transport=transport,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             follow_redirects=False,
-            headers={"User-Agent": user_agent, "Accept": "application/json"},
+            # Only what bodies.py decodes in bounded pieces (httpx would inflate a whole chunk at once).
+            headers={"User-Agent": user_agent, "Accept": "application/json", "Accept-Encoding": ACCEPTED_ENCODINGS},
             limits=httpx.Limits(max_connections=max(concurrency * 2, 10), max_keepalive_connections=concurrency * 2),
             # A proxy from the environment must never see a loopback (plain http) request and its token.
             trust_env=not is_loopback(self.base_url.host),
@@ -238,7 +240,7 @@ class CanvasHTTP:
     # -- URLs ------------------------------------------------------------------------
     def url(self, path_or_url: str | httpx.URL) -> httpx.URL:
         url = httpx.URL(str(path_or_url))
-        if url.is_relative_url:
+        if url.is_relative_url and not url.scheme:  # httpx calls file:///x "relative" (it has no host)
             path = str(path_or_url)
             if not path.startswith("/"):
                 path = "/api/v1/" + path
@@ -276,10 +278,12 @@ class CanvasHTTP:
         method = method.upper()
         url = self.url(path_or_url)
         data = form_fields(data)
+        if url.scheme not in WEB_SCHEMES:
+            raise ForeignOriginError(f"Refusing to fetch {url.scheme or 'a'}: URL {str(url)[:80]!r}: only http(s) is "
+                                     "followed.")
         if auth and not self.same_origin(url):
-            raise ForeignOriginError(
-                f"Refusing to send the Canvas token to {url.host}: it is not {self.base_url.host}."
-            )
+            there, home = origins_apart(url, self.base_url)
+            raise ForeignOriginError(f"Refusing to send the Canvas token to {there}: it is not {home}.")
         may_retry = method in IDEMPOTENT if retry is None else retry
         attempts = self.retry.attempts
         last_error: CanvasError | None = None
@@ -287,6 +291,11 @@ class CanvasHTTP:
             try:
                 response = await self._send_following(method, url, params, data, json, files, auth,
                                                       follow_foreign, stream)
+            except DeadlineExceeded:
+                # Not retried: a server that used the whole deadline would use it again, and five
+                # attempts would keep the user waiting five times as long for the same error.
+                # (ResponseTooLarge is not caught at all: the same request gets the same answer.)
+                raise
             except NetworkError as exc:
                 last_error = exc
                 if exc.sent and not may_retry:
@@ -294,9 +303,7 @@ class CanvasHTTP:
             else:
                 if response.is_success:
                     return response
-                error = error_from(response)
-                if stream:
-                    await response.aclose()
+                error = error_from(response)  # its body was read (capped) in _send_following
                 last_error = error
                 if isinstance(error, ThrottledError):
                     pass  # Canvas refused before acting: safe to send again, even a POST
@@ -311,6 +318,8 @@ class CanvasHTTP:
         raise last_error
 
     async def _send_following(self, method, url, params, data, json_body, files, auth, follow_foreign, stream):
+        loop = asyncio.get_running_loop()
+        budget = self.deadline  # for this attempt, spent only while talking to a server
         for _ in range(MAX_REDIRECTS + 1):
             request = self._http.build_request(
                 method, url, params=params, data=data, json=json_body, files=files, headers=self._headers(url, auth)
@@ -322,30 +331,69 @@ class CanvasHTTP:
                     pause = self.pacer.pause()
                     if pause:
                         await self._sleep(pause)
-                    response = await self._http.send(request, stream=stream)
+                    started = loop.time()
+                    try:
+                        async with asyncio.timeout(budget) as scope:
+                            response = await self._exchange(request, stream)
+                    except TimeoutError:
+                        if not scope.expired():
+                            raise
+                        raise DeadlineExceeded(
+                            f"{where(url)} did not finish answering within {self.deadline:g} s: gave up; "
+                            "the server or the connection is too slow right now.") from None
+                    budget -= loop.time() - started
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-                raise NetworkError(f"Cannot reach Canvas at {url.host}: {_network_reason(exc)}. "
+                raise NetworkError(f"Cannot reach Canvas at {url.host}: {network_reason(exc)}. "
                                    "Check the URL and your connection.", sent=False) from None
             except httpx.TransportError as exc:
-                raise NetworkError(f"The connection to {url.host} failed mid-request ({_network_reason(exc)}).",
+                raise NetworkError(f"The connection to {url.host} failed mid-request ({network_reason(exc)}).",
                                    sent=True) from None
             self.pacer.observe(response)
             log.debug("%s %s -> %s", method, url.path, response.status_code)
-            if response.status_code not in (301, 302, 303, 307, 308) or "location" not in response.headers:
+            if not _follows(response):
                 return response
-            if stream:
-                await response.aclose()
             target = url.join(response.headers["location"])
-            if not self.same_origin(target) and not follow_foreign:
-                raise ForeignOriginError(f"Canvas redirected to {target.host}, which is not {self.base_url.host}: refused.")
+            if target.scheme not in WEB_SCHEMES or (not self.same_origin(target) and not follow_foreign):
+                there, home = origins_apart(target, self.base_url)
+                raise ForeignOriginError(f"Canvas redirected to {there}, which is not {home}: refused.")
             if response.status_code == 303 or (response.status_code in (301, 302) and method == "POST"):
                 method, data, json_body, files = "GET", None, None, None
             url, params = target, None
         raise ServerError("Canvas redirected too many times.")
 
+    async def _exchange(self, request: httpx.Request, stream: bool) -> httpx.Response:
+        """Send, and read the body unless the caller streams a success or it is a redirect to follow."""
+        response = await self._http.send(request, stream=True)  # never let httpx read an unbounded body
+        try:
+            if _follows(response):
+                await response.aclose()  # its body is never used
+            elif not (stream and response.is_success):
+                await read_capped(response, self.max_body)
+        except BaseException:
+            await response.aclose()
+            raise
+        return response
+
     async def json(self, method: str, path_or_url: str | httpx.URL, **kwargs: Any) -> Any:
         response = await self.request(method, path_or_url, **kwargs)
         return parse_json(response)
+
+    async def json_list(self, method: str, path_or_url: str | httpx.URL, **kwargs: Any) -> list:
+        """An endpoint that answers a list: anything else (a string, an object) is an error, not rows."""
+        response = await self.request(method, path_or_url, **kwargs)
+        return expect_list(parse_json(response), response)
+
+
+def _follows(response: httpx.Response) -> bool:
+    return response.status_code in REDIRECTS and "location" in response.headers
+
+
+def expect_list(body: Any, response: httpx.Response) -> list:
+    if isinstance(body, list):
+        return body
+    kind = {str: "a string", dict: "an object", type(None): "nothing"}.get(type(body), type(body).__name__)
+    raise ServerError(f"Canvas sent {kind} where a list was expected ({where(response.url)}{response.url.path}); "
+                      "a proxy or a broken server may be in the way.", status=response.status_code)
 
 
 def form_fields(data: Any) -> Any:
@@ -380,7 +428,7 @@ def parse_json(response: httpx.Response) -> Any:
         ) from None
 
 
-def _network_reason(exc: Exception) -> str:
+def network_reason(exc: Exception) -> str:
     if isinstance(exc, httpx.TimeoutException):
         return "timed out"
     text = str(exc) or type(exc).__name__

@@ -16,7 +16,8 @@ from typing import Any, AsyncIterator, Callable
 import httpx
 
 from .errors import ForeignOriginError
-from .http import CanvasHTTP, parse_json
+from .http import CanvasHTTP, expect_list, parse_json
+from .origins import WEB_SCHEMES, origins_apart
 
 LINK_RE = re.compile(r'<([^>]*)>\s*;\s*rel="?([^";,]+)"?')
 
@@ -40,17 +41,24 @@ def with_page(url: str, page: int) -> httpx.URL:
     return httpx.URL(url).copy_set_param("page", str(page))
 
 
-def _items(body: Any, key: str | None) -> list:
+def _items(response: httpx.Response, key: str | None) -> list:
+    """The page's rows. A page that is not a list (a string, an object) is an error: iterating it
+    would make rows out of its characters or keys."""
+    body = parse_json(response)
     if key is not None and isinstance(body, dict):
         body = body.get(key)
-    return body if isinstance(body, list) else []
+    return expect_list(body, response)
 
 
 def _checked(http: CanvasHTTP, link: str) -> httpx.URL:
-    url = http.url(link)
-    if not http.same_origin(url):
+    try:
+        url = http.url(link)
+    except Exception:  # httpx refuses some strings outright (bad port, bad characters)
+        raise ForeignOriginError(f"Canvas's next-page link {link[:80]!r} is not a URL: refused.") from None
+    if url.scheme not in WEB_SCHEMES or not http.same_origin(url):
+        there, home = origins_apart(url, http.base_url)
         raise ForeignOriginError(
-            f"Canvas's next-page link points to {url.host}, not {http.base_url.host}: refused, the token stays here."
+            f"Canvas's next-page link points to {there}, not {home}: refused, the token stays here."
         )
     return url
 
@@ -59,7 +67,7 @@ async def iterate(http: CanvasHTTP, path: str, params: Any = None, *, key: str |
     """Every item of every page, one page at a time, following ``rel="next"``."""
     response = await http.request("GET", path, params=params)
     while True:
-        for item in _items(parse_json(response), key):
+        for item in _items(response, key):
             yield item
         link = parse_link_header(response.headers.get("link")).get("next")
         if not link:
@@ -77,7 +85,7 @@ async def fetch_all(
 ) -> list[Any]:
     """All items in Canvas's order, the remaining pages fetched concurrently when possible."""
     first = await http.request("GET", path, params=params)
-    items = _items(parse_json(first), key)
+    items = _items(first, key)
     links = parse_link_header(first.headers.get("link"))
     last_link, next_link = links.get("last"), links.get("next")
     if not next_link:
@@ -99,7 +107,7 @@ async def fetch_all(
         done += 1
         if on_page:
             on_page(done + 1, last)
-        return _items(parse_json(response), key)
+        return _items(response, key)
 
     results = await asyncio.gather(*(one(p) for p in pages))
     for chunk in results:
@@ -110,6 +118,6 @@ async def fetch_all(
 async def _follow(http: CanvasHTTP, link: str, key: str | None) -> AsyncIterator[Any]:
     while link:
         response = await http.request("GET", _checked(http, link))
-        for item in _items(parse_json(response), key):
+        for item in _items(response, key):
             yield item
         link = parse_link_header(response.headers.get("link")).get("next")

@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
+import platformdirs
 from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -66,7 +67,8 @@ class InboxApp(App):
         self.feed = feed
         self.keymap_overrides = dict(keymap or {})
         self.date_style = date_style
-        self.downloads = downloads or Path.home() / "Downloads"
+        # The user's own downloads folder (XDG_DOWNLOAD_DIR on Linux), made on the first download if missing.
+        self.downloads = downloads or Path(platformdirs.user_downloads_dir())
         self.notify_mode = notify_mode
         self.clock = clock
         self.account_label = account_label
