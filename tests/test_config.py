@@ -94,7 +94,7 @@ def test_cli_reports_config_errors_in_one_line_without_a_traceback(tmp_path):
     path.write_text("[canvas]\nbase_url = 'http://canvas.example.edu'\ntoken = 'abc'\n")
     done = subprocess.run([sys.executable, "-m", "tui_inbox.cli", "--config", str(path)],
                           capture_output=True, text=True, timeout=60)
-    assert done.returncode == 1
+    assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
     assert "Refusing plain http" in done.stderr and "abc" not in done.stderr
 
@@ -104,7 +104,7 @@ def test_init_checks_the_token_with_canvas_and_writes_mode_0600(sandbox, tmp_pat
     token = sandbox.info.token_of("teacher")
     args = [sys.executable, "-m", "tui_inbox.cli", "--config", str(path), "init", "--url", sandbox.base_url]
     wrong = subprocess.run(args, input="7~wrong\n", capture_output=True, text=True, timeout=60)
-    assert wrong.returncode == 1 and "access token" in wrong.stderr and not path.exists()
+    assert wrong.returncode == 2 and "access token" in wrong.stderr and not path.exists()
     done = subprocess.run(args, input=token + "\n", capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert token not in done.stdout + done.stderr

@@ -3,21 +3,61 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from datetime import datetime
 
+MAX_CONVERSATIONS = 1_000_000  # ten times the benchmark's inbox; the sandbox holds them all in memory
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a mistake is one line on stderr (still exit 2), not the usage block."""
+
+    def error(self, message: str) -> None:
+        self.exit(2, f"{self.prog}: {message}; see `{self.prog} --help`.\n")
+
+
+def _number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, not {text!r}")
+    return value
+
 
 def _fraction(text: str) -> float:
-    value = float(text)
+    value = _number(text)
     if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError("must be between 0 and 1")
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, not {text!r}")
     return value
 
 
 def _non_negative(text: str) -> float:
-    value = float(text)
+    value = _number(text)
     if value < 0:
-        raise argparse.ArgumentTypeError("must not be negative")
+        raise argparse.ArgumentTypeError(f"must not be negative, not {text!r}")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value <= MAX_CONVERSATIONS:
+        raise argparse.ArgumentTypeError(f"must be between 0 and {MAX_CONVERSATIONS:,}, not {text!r}")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 65535 (0 picks a free port), not {text!r}")
     return value
 
 
@@ -30,7 +70,7 @@ def _instant(text: str) -> datetime:
 
 def add_sandbox_knobs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=1, help="seed of the generated data (default 1)")
-    parser.add_argument("--conversations", type=int, default=0, metavar="N",
+    parser.add_argument("--conversations", type=_count, default=0, metavar="N",
                         help="add N conversations to the teacher's inbox (load tests)")
     parser.add_argument("--latency-ms", type=_non_negative, default=0.0, help="delay added to every response")
     parser.add_argument("--fail-rate", type=_fraction, default=0.0,
@@ -49,17 +89,17 @@ def knobs_from(args: argparse.Namespace):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="tui-inbox",
         description="A keyboard-driven terminal inbox for Canvas LMS. Without a command, opens the configured account.",
     )
     parser.add_argument("--config", metavar="PATH", help="the config file (default: $TUI_INBOX_CONFIG, then the user config folder)")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     demo = sub.add_parser("demo", help="open the app on a built-in sandbox school (no Canvas account needed)")
     demo.add_argument("--activity", type=_non_negative, default=5.0, metavar="SECONDS",
                       help="other people write about every SECONDS seconds (default 5; 0: quiet)")
     demo.add_argument("--seed", type=int, default=1, help="seed of the sandbox's data")
-    demo.add_argument("--conversations", type=int, default=0, metavar="N", help="N more conversations in the inbox")
+    demo.add_argument("--conversations", type=_count, default=0, metavar="N", help="N more conversations in the inbox")
     init = sub.add_parser("init", help="connect a Canvas account: ask for the URL and a token, check them, write the config")
     init.add_argument("--url", help="the Canvas URL (asked for if missing)")
     sub.add_parser("keys", help="list the key binding ids that [keys] in the config can remap")
@@ -67,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
                              description="Serve a Canvas-compatible sandbox. The first line on standard output is "
                                          "a JSON object with base_url, live_url and the users with their tokens.")
     sandbox.add_argument("--host", default="127.0.0.1")
-    sandbox.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    sandbox.add_argument("--port", type=_port, default=0, help="0 picks a free port")
     add_sandbox_knobs(sandbox)
     return parser
 
@@ -80,8 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return run(args, parser)
     except ConfigError as error:
-        print(f"tui-inbox: {error}", file=sys.stderr)
-        return 1
+        # One line whatever the message holds (an OS error or a command's output can carry newlines).
+        print(f"tui-inbox: {' '.join(str(error).split())}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 
@@ -103,9 +144,10 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         return 0
     if args.command is None:
         from . import config as config_module
-        from .launch import account_from, run_app
+        from .launch import account_from, check_settings, run_app
 
         config = config_module.load(args.config)
+        check_settings(config)  # before the token command runs and before the network
         return run_app(config, account_from(config))
     if args.command == "sandbox":
         from .sandbox.server import serve_forever

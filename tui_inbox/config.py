@@ -9,6 +9,7 @@ hold the token. The token itself comes from ``[canvas] token``, else
 
 from __future__ import annotations
 
+import math
 import os
 import shlex
 import subprocess
@@ -24,6 +25,7 @@ APP_NAME = "tui-inbox"
 THREAD_ORDERS = ("oldest", "newest")
 DATE_STYLES = ("relative", "absolute")
 NOTIFY = ("none", "bell", "desktop")
+POLL_SECONDS = (1, 86400)  # at least a second between polls, at most a day
 
 
 class ConfigError(Exception):
@@ -113,7 +115,7 @@ KNOWN = {
 }
 
 
-def _close_match(word: str, options) -> str:
+def close_match(word: str, options) -> str:
     import difflib
 
     match = difflib.get_close_matches(word, list(options), n=1)
@@ -125,23 +127,33 @@ def parse(data: dict[str, Any], path: Path | None = None) -> Config:
     config = Config(path=path)
     for section, value in data.items():
         if section == "keys":
-            if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            if not isinstance(value, dict):
                 raise ConfigError(f'{where}: [keys] maps action names to keys, e.g. archive = "e"')
+            for name, keys in value.items():
+                if not isinstance(keys, str):
+                    raise ConfigError(f'{where}: [keys] maps action names to keys in quotes, e.g. {name} = "e" '
+                                      f"(it is {_toml_kind(keys)})")
             config.keys = dict(value)
             continue
+        if not isinstance(value, dict) and section not in KNOWN:
+            home = next((name for name, keys in KNOWN.items() if section in keys), None)
+            hint = f"; put it under [{home}]" if home else close_match(section, list(KNOWN) + ["keys"])
+            raise ConfigError(f"{where}: {section} is not inside a section{hint}")
         if section not in KNOWN:
-            raise ConfigError(f"{where}: unknown section [{section}]{_close_match(section, list(KNOWN) + ['keys'])}")
+            raise ConfigError(f"{where}: unknown section [{section}]{close_match(section, list(KNOWN) + ['keys'])}")
         if not isinstance(value, dict):
             raise ConfigError(f"{where}: [{section}] must be a table")
         target = getattr(config, section)
         for key, item in value.items():
             expected = KNOWN[section].get(key)
             if expected is None:
-                raise ConfigError(f"{where}: unknown key {section}.{key}{_close_match(key, KNOWN[section])}")
+                raise ConfigError(f"{where}: unknown key {section}.{key}{close_match(key, KNOWN[section])}")
             if not isinstance(item, expected) or isinstance(item, bool):
-                kind = "a number" if expected == (int, float) else "a string"
-                raise ConfigError(f"{where}: {section}.{key} must be {kind}")
-            setattr(target, key, float(item) if expected == (int, float) else item)
+                kind = "a number" if expected == (int, float) else "a string, in quotes"
+                raise ConfigError(f"{where}: {section}.{key} must be {kind} (it is {_toml_kind(item)})")
+            if expected == (int, float):
+                item = _finite(item, f"{where}: {section}.{key}")
+            setattr(target, key, item)
     _check_choices(config, where)
     return config
 
@@ -154,8 +166,32 @@ def _check_choices(config: Config, where: str) -> None:
     ]:
         if value not in choices:
             raise ConfigError(f"{where}: {name} must be one of {', '.join(choices)} (it is {value!r})")
-    if config.live.poll_seconds < 1:
-        raise ConfigError(f"{where}: live.poll_seconds must be at least 1")
+    low, high = POLL_SECONDS
+    if not low <= config.live.poll_seconds <= high:
+        raise ConfigError(f"{where}: live.poll_seconds must be between {low} and {high} seconds "
+                          f"(it is {config.live.poll_seconds:g})")
+
+
+def _finite(number: int | float, name: str) -> float:
+    """TOML allows nan, inf and integers past a float's range: none is a count or an interval."""
+    try:
+        value = float(number)
+    except OverflowError:
+        value = math.inf
+    if not math.isfinite(value):
+        shown = number if isinstance(number, float) else "beyond a float's range"
+        raise ConfigError(f"{name} must be a finite number (it is {shown})")
+    return value
+
+
+def _toml_kind(item: Any) -> str:
+    if isinstance(item, bool):
+        return "true/false"
+    if isinstance(item, (int, float)):
+        return "a number"
+    if isinstance(item, str):
+        return "a string"
+    return "a table" if isinstance(item, dict) else "a list" if isinstance(item, list) else "a date or time"
 
 
 def load(cli_path: str | None = None, *, required: bool = True) -> Config:
@@ -166,8 +202,13 @@ def load(cli_path: str | None = None, *, required: bool = True) -> Config:
         return Config(path=path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start}); "
+                          "save it as UTF-8.") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc}); fix that line.") from None
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts
+        raise ConfigError(f"{path}: not valid TOML ({exc}); fix that value.") from None
     except OSError as exc:
         raise ConfigError(f"Cannot read {path}: {exc.strerror or exc}.") from None
     return parse(data, path)

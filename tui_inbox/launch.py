@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .canvas import CanvasClient, CanvasError
-from .config import Config, ConfigError, data_dir
+from .config import Config, ConfigError, close_match, data_dir
 from .inbox.session import InboxSession
 from .live.feed import LiveFeed
 from .store.drafts import DraftStore
@@ -50,11 +50,8 @@ async def check_account(account: Account, timeout: float = 15.0) -> int:
 def build_app(config: Config, account: Account, *, user_id: int, drafts_path: Path | None = None,
               drafts_account: str | None = None, clock=None):
     from .ui.app import InboxApp
-    from .ui.keys import unknown_ids
 
-    bad = unknown_ids(config.keys)
-    if bad:
-        raise ConfigError(f"[keys] has unknown action {bad[0]!r}; `tui-inbox keys` lists the action ids.")
+    check_settings(config)
     client = CanvasClient(account.base_url, account.token)
     drafts = DraftStore(drafts_path or data_dir() / "drafts.sqlite3",
                         drafts_account or account_key(account.base_url, user_id))
@@ -70,6 +67,60 @@ def build_app(config: Config, account: Account, *, user_id: int, drafts_path: Pa
     host = client.http.base_url.host
     return InboxApp(session, feed=feed, keymap=config.keys, theme=config.ui.theme, date_style=config.ui.date_style,
                     notify_mode=config.live.notify, account_label=host, **kwargs)
+
+
+def check_settings(config: Config) -> None:
+    """The checks config.py cannot make without Textual: the theme and the [keys] table.
+
+    Run before the token or the network are touched, so a typo is named first.
+    """
+    from textual.theme import BUILTIN_THEMES
+
+    from .ui.keys import KEY_IDS, keymap_clash, keys_problem, unknown_ids
+
+    where = str(config.path) if config.path else "the config"
+    if config.ui.theme not in BUILTIN_THEMES:
+        raise ConfigError(f"{where}: ui.theme {config.ui.theme!r} is not a theme{close_match(config.ui.theme, BUILTIN_THEMES)}; "
+                          f"use one of {', '.join(BUILTIN_THEMES)}")
+    bad = unknown_ids(config.keys)
+    if bad:
+        raise ConfigError(f"{where}: [keys] has unknown action {bad[0]!r}{close_match(bad[0], sorted(KEY_IDS))}; "
+                          "`tui-inbox keys` lists the action ids")
+    for binding_id, keys in config.keys.items():
+        problem = keys_problem(binding_id, keys)
+        if problem:
+            raise ConfigError(f"{where}: {problem}")
+    clash = keymap_clash(config.keys, key_scopes())
+    if clash:
+        raise ConfigError(f"{where}: {clash}")
+
+
+def key_scopes() -> dict:
+    """Every binding that listens in each place a key is pressed, read from the classes themselves.
+
+    Focus in the list or the thread: that widget, the screen and the app; in the composer: its
+    screen and the app (its fields take the printable keys first anyway). Modal screens (help,
+    confirm, attachments) stop the app's keys, so nothing there can clash with a remapped one.
+    """
+    from textual.app import App
+    from textual.binding import Binding
+    from textual.screen import Screen
+
+    from .ui.app import InboxApp, InboxList, InboxThread
+    from .ui.screens.compose import ComposeScreen
+
+    app = class_bindings(InboxApp)
+    if InboxApp.ENABLE_COMMAND_PALETTE:
+        app.append(Binding(App.COMMAND_PALETTE_BINDING, "command_palette", "palette", priority=True))
+    main = class_bindings(Screen) + app
+    return {"the list": class_bindings(InboxList) + main, "the thread": class_bindings(InboxThread) + main,
+            "the composer": class_bindings(ComposeScreen) + app}
+
+
+def class_bindings(cls) -> list:
+    """The bindings a widget class listens with: its own and its bases', as Textual merged them
+    when the class was made (a class's key replaces its base's binding for that key)."""
+    return [binding for bindings in cls._merged_bindings.key_to_bindings.values() for binding in bindings]
 
 
 def account_from(config: Config) -> Account:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from textual.binding import Binding
+from textual.keys import KEY_ALIASES, REPLACED_KEYS, Keys, _character_to_key, _normalize_key_list, key_to_character
 
 
 @dataclass(frozen=True)
@@ -91,3 +92,88 @@ def display_key(keys: str) -> str:
 
 def unknown_ids(keymap: dict[str, str]) -> list[str]:
     return [name for name in keymap if name not in KEY_IDS]
+
+
+# -- checking a [keys] table before the app starts ----------------------------------------
+# Textual accepts any string as a key and any two bindings on one key, so a typo ("dd") or a
+# key another action already holds would silently never fire. These say which, and why.
+
+MODIFIERS = ("alt", "ctrl", "hyper", "meta", "shift", "super")  # Textual names them in this order
+NAMED_KEYS = frozenset(k.value for k in Keys if "+" not in k.value and k.value.isidentifier())
+
+
+def _is_printable_key_name(name: str) -> bool:
+    """``full_stop``, ``question_mark``, ``plus``: the names Textual gives printable characters."""
+    character = key_to_character(REPLACED_KEYS.get(name, name))
+    return bool(character) and character.isprintable() and _character_to_key(character) == name
+
+
+def key_problem(key: str) -> str | None:
+    """Why one key (``ctrl+x``, ``f5``, ``a``, ``escape``) can never fire, or None when it can."""
+    *modifiers, base = key.split("+")
+    if not base:
+        return "has an empty key name (a + key is written plus)"
+    if len(set(modifiers)) != len(modifiers) or any(m not in MODIFIERS for m in modifiers):
+        return f"has an unknown modifier (use {', '.join(MODIFIERS)})"
+    if modifiers != sorted(modifiers):
+        return f"names its modifiers out of order: Textual writes it {'+'.join(sorted(modifiers) + [base])}"
+    if len(base) == 1:
+        return None if base.isprintable() and not base.isspace() else "is not a printable character"
+    if base in NAMED_KEYS or _is_printable_key_name(base):
+        return None
+    return "is not a key name (a single key like a, ctrl+x, f5, escape, pagedown or question_mark)"
+
+
+def normal_keys(keys: str) -> list[str]:
+    """The key names as Textual matches them: ``?`` is ``question_mark``, ``ctrl+i`` is ``tab``."""
+    aliases = {alias: key for key, names in KEY_ALIASES.items() for alias in names}
+    out = []
+    for key in _normalize_key_list(keys).split(","):
+        out.append(aliases.get(key, key))
+    return out
+
+
+def keys_problem(binding_id: str, keys: str) -> str | None:
+    """Why ``[keys] binding_id = keys`` could never fire, as the end of a sentence, or None."""
+    if not keys.strip():
+        return f'[keys] {binding_id} is empty; give it a key, e.g. {binding_id} = "x", or leave it out'
+    for key in (part.strip() for part in keys.split(",")):
+        if not key:
+            return f'[keys] {binding_id} = "{keys}" has an empty entry; separate keys with single commas'
+        problem = key_problem(key)
+        if problem:
+            return f'[keys] {binding_id} = "{keys}": {key!r} {problem}'
+    return None
+
+
+def keymap_clash(keymap: dict[str, str], scopes: dict[str, list[Binding]]) -> str | None:
+    """The first key two actions would share once ``keymap`` applies, in a scope where both listen.
+
+    ``scopes`` names each place (the list, the thread, the composer) with every binding active
+    there (a binding is known by its id, so "j,down" split in two is still one). Keys the defaults already share on purpose (the
+    composer's own Tab over the app's) are not clashes, so a clash always has a remapped side.
+    """
+    for scope, scope_bindings in scopes.items():
+        defaults = _holders(scope_bindings, {})
+        for key, holders in _holders(scope_bindings, keymap).items():
+            new = [name for name in holders if name not in defaults.get(key, {})]
+            if len(holders) < 2 or not new:
+                continue
+            mine = new[0]  # a binding holds a key it did not hold by default only when remapped
+            others = [name for name in holders if name != mine]
+            other = next((name for name in others if not name.startswith("'")), others[0])  # an id first
+            return (f'[keys] {mine} = "{keymap[mine]}": {key} already does {other}{holders[other]} in {scope}; '
+                    "choose another key (`tui-inbox keys` lists those in use)")
+    return None
+
+
+def _holders(scope_bindings: list[Binding], keymap: dict[str, str]) -> dict[str, dict[str, str]]:
+    """key -> {name: " (what it does)"} of each binding listening for it."""
+    holders: dict[str, dict[str, str]] = {}
+    for binding in scope_bindings:
+        keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
+        name = binding.id or repr(binding.description or binding.action)
+        what = f" ({binding.description})" if binding.id and binding.description else ""
+        for key in normal_keys(keys):
+            holders.setdefault(key, {})[name] = what
+    return holders
