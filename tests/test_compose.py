@@ -223,7 +223,7 @@ async def test_the_draft_is_saved_while_typing_without_closing(sandbox, tmp_path
         screen.query_one("#body").focus()
         await type_text(pilot, "half a thought")
         # Saved as it is typed, with the composer still open (a crash loses nothing).
-        await async_wait_until(lambda: (app.session.load_draft("new") or Draft()).body == "half a thought", timeout=2)
+        await async_wait_until(lambda: (app.session.load_draft("new") or Draft()).body == "half a thought")
         assert isinstance(app.screen, ComposeScreen)
 
 
