@@ -5,12 +5,21 @@ Canvas origin and user id, so two accounts never see each other's drafts) and by
 it answers: ``new``, ``reply:<conversation id>``, ``forward:<conversation id>``... Each
 save is one committed transaction, so a crash loses at most the keystrokes since the
 last save.
+
+Drafts are private messages, and SQLite writes their text into three files (the
+database, its write-ahead log ``-wal`` and the log's index ``-shm``). The folder is 0700
+and every file 0600 from the moment it exists, whatever the umask: the database file is
+made 0600 before SQLite opens it, and SQLite gives the log and index files the
+database's permissions when it creates them. Files an older version left readable are
+tightened on open.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import stat
 import time
 from pathlib import Path
 from typing import Any
@@ -26,18 +35,51 @@ CREATE TABLE IF NOT EXISTS drafts (
 """
 
 
+# The files SQLite keeps beside the database; each holds draft text at some moment.
+COMPANIONS = ("-wal", "-shm", "-journal")
+
+
+def private_folder(folder: Path) -> None:
+    """Make ``folder`` (and its missing parents) and leave it 0700 if it is ours."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tighten(folder, 0o700)
+
+
+def tighten(path: Path, wanted: int) -> None:
+    """Set ``path`` to mode ``wanted`` if it is ours; a folder or file of another user is left alone."""
+    try:
+        info = path.stat()
+        if info.st_uid == os.getuid() and stat.S_IMODE(info.st_mode) != wanted:
+            path.chmod(wanted)
+    except OSError:
+        pass  # missing, or a file system without permissions (FAT): nothing to tighten
+
+
+def private_file(path: Path) -> None:
+    """Create ``path`` as 0600 if it is missing (never readable by others, even for a moment)."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)  # the umask can only take bits away from 0600
+    try:
+        info = os.fstat(fd)
+        if info.st_uid == os.getuid() and stat.S_IMODE(info.st_mode) != 0o600:
+            try:
+                os.fchmod(fd, 0o600)  # an old file was 0644; a umask such as 0o277 left it unwritable
+            except OSError:
+                pass  # a file system without permissions (FAT)
+    finally:
+        os.close(fd)
+
+
 class DraftStore:
     def __init__(self, path: Path, account: str) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)
+        private_file(path)
+        for suffix in COMPANIONS:  # left by a crash, maybe by a version that made them 0644
+            tighten(path.with_name(path.name + suffix), 0o600)
         self.path = path
         self.account = account
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(SCHEMA)
-        try:
-            path.chmod(0o600)  # drafts are private messages
-        except OSError:
-            pass
 
     def save(self, key: str, content: dict[str, Any]) -> None:
         self._db.execute(

@@ -74,12 +74,18 @@ PANE_KEYS = [
     Key("previous_pane", "shift+tab", "focus_previous", "Previous pane", show=False, group="Move"),
 ]
 
+# In the composer, where every printable key and most ctrl keys edit text: ctrl+g is
+# free in Input and TextArea (ctrl+d there deletes forward).
+COMPOSE_KEYS = [
+    Key("discard_draft", "ctrl+g", "discard_draft", "Discard the draft (asks first; in the composer)", group="Write"),
+]
+
 
 def bindings(keys: list[Key], priority: bool = False) -> list[Binding]:
     return [Binding(k.keys, k.action, k.description, show=k.show, id=k.id, priority=priority) for k in keys]
 
 
-ALL_KEYS = APP_KEYS + LIST_KEYS + THREAD_KEYS + PANE_KEYS
+ALL_KEYS = APP_KEYS + LIST_KEYS + THREAD_KEYS + PANE_KEYS + COMPOSE_KEYS
 KEY_IDS = {k.id for k in ALL_KEYS}
 
 

@@ -1,7 +1,9 @@
 """The composer: a new message, a reply, a forward, or people to add, as a full screen.
 
-Everything typed is kept in a ``Draft`` (inbox/compose.py) and saved as you type
-(debounced) and on close, so a crash, a failed send or ``escape`` loses nothing. The
+Everything typed is kept in a ``Draft`` (inbox/compose.py) and saved as you type (at
+most half a second behind, however steady the typing) and on close, so a crash, a
+failed send or ``escape`` loses nothing. A reply or forward closed as it was opened
+leaves no draft; ``ctrl+g`` throws a draft away after asking. The
 screen never calls HTTP: recipient search and sending run ``InboxSession`` coroutines
 in workers. Every string that came from a server (names, course names, subjects) is
 shown as ``rich.text.Text``, never parsed as markup.
@@ -14,6 +16,7 @@ import shlex
 import subprocess
 import tempfile
 from contextlib import AbstractContextManager
+from copy import deepcopy
 from pathlib import Path
 from typing import Any, Callable
 
@@ -33,9 +36,14 @@ from ...inbox.formatting import human_size
 from ...inbox.compose import Draft, RecipientRef
 from ...inbox.session import InboxSession, Outcome
 from ...inbox.text import one_line
+from ..keys import COMPOSE_KEYS, bindings, display_key
+from .confirm import ConfirmScreen
 
 SEARCH_DELAY = 0.25  # seconds of quiet typing before recipients are searched
-SAVE_DELAY = 0.3  # seconds of quiet before the draft is written
+# The most the stored draft lags behind the typing: saved this long after the first unsaved
+# change, whatever the rhythm (waiting for a pause instead lost everything to a crash
+# during steady typing, which never pauses).
+SAVE_INTERVAL = 0.5
 GROUP_LABEL = "Group conversation (everyone sees every reply)"
 INDIVIDUAL_LABEL = "Send individual messages (one private conversation per recipient)"
 ROLES = {
@@ -144,7 +152,7 @@ class ComposeScreen(Screen[Outcome | None]):
         Binding("up", "suggestion(-1)", "Previous suggestion", show=False),
         Binding("tab", "tab", "Pick or next field", show=False),
         Binding("shift+tab", "app.focus_previous", "Previous field", show=False),
-    ]
+    ] + bindings(COMPOSE_KEYS, priority=True)
 
     def __init__(self, session: InboxSession, draft: Draft) -> None:
         super().__init__()
@@ -156,6 +164,11 @@ class ComposeScreen(Screen[Outcome | None]):
         self._sending = False
         self._sent = False
         self._leaving = False
+        self._discarded = False
+        # The draft as it opened, unless it is one the user kept before: a reply comes with
+        # its subject and people filled in, and closing it unchanged must leave nothing stored.
+        self._pristine = None if session.load_draft(draft.key) is not None else deepcopy(draft)
+        self._discard_shown = False
         self._errors = 0  # session errors heard while this screen is open
         self._unsubscribe = None
         self.status_text = ""  # what the status line says, as plain text
@@ -167,6 +180,11 @@ class ComposeScreen(Screen[Outcome | None]):
         return True
 
     # -- what is shown for which kind of draft --------------------------------------------------
+    @property
+    def untouched(self) -> bool:
+        """Nothing of the user's is in this draft: it is as it opened, and was not kept before."""
+        return self._pristine is not None and self.draft == self._pristine
+
     @property
     def edits_to(self) -> bool:
         return self.draft.kind in ("new", "forward", "add_people")
@@ -258,6 +276,9 @@ class ComposeScreen(Screen[Outcome | None]):
             shown.append(("ctrl+l", "clear To"))
         if self.draft.needs_body and self.draft.attachments:
             shown.append(("ctrl+t", "drop last attachment"))
+        self._discard_shown = not self.untouched
+        if self._discard_shown:
+            shown.append((self.discard_key(), "discard"))
         text = Text(no_wrap=True, overflow="ellipsis")
         for index, (key, what) in enumerate(shown):
             if index:
@@ -265,6 +286,12 @@ class ComposeScreen(Screen[Outcome | None]):
             text.append(key, style="bold")
             text.append(f" {what}")
         return text
+
+    def discard_key(self) -> str:
+        """The discard key in force: the config's [keys] may have moved it."""
+        current = getattr(self.app, "current_keys", None)
+        keys = current()["discard_draft"] if current else COMPOSE_KEYS[0].keys
+        return display_key(keys.split(",")[0])
 
     def paint_keys(self) -> None:
         self.query_one("#compose-keys", Static).update(self.keys_text())
@@ -595,25 +622,63 @@ class ComposeScreen(Screen[Outcome | None]):
 
     # -- saving -----------------------------------------------------------------------------------------
     def changed(self) -> None:
-        """Something in the draft changed: save it when the typing pauses."""
-        if self._sent:
+        """Something in the draft changed: save it within ``SAVE_INTERVAL``, typing or not."""
+        if self._sent or self._discarded:
             return
+        if self._discard_shown == self.untouched:
+            self.paint_keys()  # discarding became possible, or there is nothing left to discard
         if self._sending:
             return  # saved when the send started; saved again if it fails
-        if self._save_timer is not None:
-            self._save_timer.stop()
-        self._save_timer = self.set_timer(SAVE_DELAY, self.save_now)
+        # A throttle, not a debounce: later changes ride on the save already due, which
+        # writes the draft as it is then; the next change after it starts the next one.
+        if self._save_timer is None:
+            self._save_timer = self.set_timer(SAVE_INTERVAL, self.save_now)
 
     def save_now(self) -> None:
         if self._save_timer is not None:
             self._save_timer.stop()
             self._save_timer = None
-        if self._sent:
+        if self._sent or self._discarded:
             return
         try:
-            self.session.save_draft(self.draft)
+            if self.untouched:  # back as it opened (or never changed): no draft of the user's to keep
+                self.session.discard_draft(self.draft)
+            else:
+                self.session.save_draft(self.draft)
         except Exception as error:  # a full disk must not lose the screen: say it
             self.show_error(f"Could not save the draft: {error}")
+
+    # -- discarding ---------------------------------------------------------------------------------------
+    def action_discard_draft(self) -> None:
+        if self._sending or self._leaving:
+            return
+        if self.untouched:  # nothing the user wrote would be lost: no question to ask
+            self.discard()
+            return
+        self.close_suggestions()
+        question = ConfirmScreen("Discard this draft?",
+                                 [f"{self.draft.title}: what you wrote here is deleted and cannot be brought back."],
+                                 confirm="Discard")
+        self.app.push_screen(question, self.discard_answered)
+
+    def discard_answered(self, yes: bool | None) -> None:
+        if yes:
+            self.discard()
+        else:
+            self.show_message("Draft kept.")
+
+    def discard(self) -> None:
+        if self._save_timer is not None:
+            self._save_timer.stop()
+            self._save_timer = None
+        try:
+            self.session.discard_draft(self.draft)
+        except Exception as error:  # the store failed: the draft is still there, say so
+            self.show_error(f"Could not discard the draft: {error}")
+            return
+        self._discarded = True
+        self._leaving = True
+        self.dismiss(Outcome(True, "Draft discarded."))
 
     def session_changed(self, kind: str, detail: Any) -> None:
         if kind == "error" and detail and not self._leaving:
