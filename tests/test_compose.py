@@ -121,7 +121,7 @@ async def test_new_message_to_a_student_is_sent_exactly_once(sandbox, tmp_path):
         await pilot.press("tab")  # Course -> Subject
         assert app.focused is screen.query_one("#subject")
         await type_text(pilot, "Lab report 7f3")
-        await pilot.press("tab", "tab", "tab")  # the two options, then the body
+        await pilot.press("tab", "tab", "tab", "tab")  # the three options, then the body
         assert app.focused is screen.query_one("#body")
         await type_text(pilot, "Please resend the lab report.")
         assert screen.draft.subject == "Lab report 7f3"
@@ -491,7 +491,8 @@ async def test_forward_an_open_conversation(sandbox, tmp_path):
         assert screen.draft.kind == "forward" and screen.draft.forward_message_ids
         subject = screen.query_one("#subject", Input).value
         assert subject.startswith("Fwd: ")
-        assert not screen.query("#group")  # the Canvas options are for new messages only
+        # A forward is a new message: it may go into an existing private conversation unless told not to.
+        assert screen.query("#force_new")
         assert app.focused is screen.query_one("#to")
         await type_text(pilot, "Jane")
         await wait_for_suggestion(screen, jane)

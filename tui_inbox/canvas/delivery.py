@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable, TypeVar
 
 from .errors import CanvasError, NetworkError, ServerError, UncertainDelivery
+from .http import retry_listener
 from .models import Conversation, Message
 
 if TYPE_CHECKING:
@@ -55,6 +56,10 @@ async def _deliver(client: "CanvasClient", send: Callable[[], Awaitable[T]],
             if not _unknown_outcome(error):
                 raise
             last_error = error
+        if attempt + 1 < ATTEMPTS:
+            listener = retry_listener.get()
+            if listener is not None:  # the user hears "retrying", not a failure, while it goes on
+                listener(attempt + 2, ATTEMPTS, last_error)
         await _pause(client, attempt)
         found = await look()
         if found is not None:

@@ -21,6 +21,7 @@ import asyncio
 import json
 import logging
 import random
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
@@ -32,6 +33,11 @@ from .errors import (AuthError, CanvasError, ConfigurationError, DeadlineExceede
 from .origins import WEB_SCHEMES, is_loopback, origin_of, origins_apart, where
 
 log = logging.getLogger("tui_inbox.canvas")
+# Who hears that a request is being tried again: (the attempt about to start, of how many, why).
+# Set for one task and what it awaits (a send), so the composer can say "retrying (2 of 5)"
+# for its own message while background loads retry silently.
+retry_listener: ContextVar[Callable[[int, int, "CanvasError"], None] | None] = ContextVar("retry_listener",
+                                                                                          default=None)
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 MAX_REDIRECTS = 5
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -313,6 +319,9 @@ class CanvasHTTP:
                     raise error
             if attempt + 1 < attempts:
                 log.info("retrying %s %s after: %s", method, url.path, last_error)
+                listener = retry_listener.get()
+                if listener is not None:
+                    listener(attempt + 2, attempts, last_error)
                 await self.backoff(attempt, throttled=isinstance(last_error, ThrottledError))
         assert last_error is not None
         raise last_error

@@ -33,6 +33,7 @@ class Draft:
     attachments: list[str] = field(default_factory=list)  # paths on this machine
     group_conversation: bool = False
     individual: bool = False  # "send individual messages": one private thread per recipient
+    force_new: bool = False  # "start a new conversation": never into an existing private one (Canvas's force_new)
     forward_message_ids: list[int] = field(default_factory=list)
     topic_id: int | None = None  # a discussion reply: the topic, and the entry answered (None: the topic)
     entry_id: int | None = None
@@ -94,6 +95,7 @@ class Draft:
             attachments=[str(p) for p in data.get("attachments", []) if isinstance(p, str)],
             group_conversation=bool(data.get("group_conversation")),
             individual=bool(data.get("individual")),
+            force_new=bool(data.get("force_new")),
             forward_message_ids=[i for i in data.get("forward_message_ids", []) if isinstance(i, int)],
             topic_id=data.get("topic_id") if isinstance(data.get("topic_id"), int) else None,
             entry_id=data.get("entry_id") if isinstance(data.get("entry_id"), int) else None,

@@ -21,7 +21,9 @@ from typing import Any, Callable, Iterable
 from ..canvas import CanvasClient, CanvasError
 from ..canvas.models import Attachment, Conversation, Course, Group, Recipient, User
 from ..store.drafts import DraftStore
+from ..canvas.http import retry_listener
 from .compose import Draft
+from .destination import forecast, landing
 from .formatting import utcnow
 from .mailboxes import BY_ID, INBOX, Mailbox
 from .activity import Activity
@@ -30,16 +32,19 @@ from .triage import Triage
 from .view import ConversationView
 
 Listener = Callable[[str, Any], None]
+RetryListener = Callable[[int, int, CanvasError], None]
 log = logging.getLogger("tui_inbox.inbox")
 LARGE_LOAD = 10_000
 
 
 @dataclass
 class Outcome:
-    """What an action ended with, in one line for the status bar."""
+    """What an action ended with, in one line for the status bar (and, for a sent message, the
+    conversation it went into, for the key that opens it)."""
 
     ok: bool
     message: str
+    conversation_id: int | None = None
 
 
 class InboxSession:
@@ -74,6 +79,8 @@ class InboxSession:
         # Rows the user opened that no longer belong to the view they are looking at (read, in
         # Unread): they stay under the cursor until the user moves on, as in neomutt.
         self.lingering: set[int] = set()
+        self.sending: set[str] = set()  # keys of drafts being sent right now
+        self.last_landing: int | None = None  # the conversation the last new message went into
 
     # -- listening ---------------------------------------------------------------------
     def on_change(self, listener: Listener) -> Callable[[], None]:
@@ -334,11 +341,27 @@ class InboxSession:
             ids.append(info.id)
         return ids
 
-    async def send(self, draft: Draft) -> Outcome:
-        """Send a draft; on success it is discarded, on failure kept with the reason."""
+    async def send(self, draft: Draft, on_retry: RetryListener | None = None) -> Outcome:
+        """Send a draft once; on success it is discarded, on failure kept with the reason.
+
+        ``on_retry`` hears each new attempt ("retrying (2 of 5)") of this send only. While the
+        send runs, its draft is in ``sending``: it must not be opened and sent a second time.
+        """
         problems = draft.problems()
         if problems:
             return self.fail(ValueError(problems[0]))
+        if draft.key in self.sending:
+            return Outcome(False, "This message is being sent already; its outcome follows.")
+        self.sending.add(draft.key)
+        listening = retry_listener.set(on_retry)
+        try:
+            return await self._send(draft)
+        finally:
+            retry_listener.reset(listening)
+            self.sending.discard(draft.key)
+
+    async def _send(self, draft: Draft) -> Outcome:
+        opened: int | None = None
         try:
             attachment_ids = await self._upload(draft)
             if draft.kind == "discussion_reply":
@@ -352,16 +375,18 @@ class InboxSession:
                 conversation = await self._reply(draft, attachment_ids)
                 message = "Reply sent"
             else:
+                known = {row.id for view in self.views.values() for row in view.all()}  # to tell reused from new
                 created = await self.client.send_new(
                     [r.id for r in draft.to], draft.body, author_id=self.me_id,
                     subject=draft.subject or None, context_code=draft.context_code,
                     group_conversation=draft.group_conversation or draft.individual,
-                    bulk_message=draft.individual, attachment_ids=attachment_ids,
+                    bulk_message=draft.individual, force_new=draft.force_new, attachment_ids=attachment_ids,
                     forwarded_message_ids=draft.forward_message_ids,
                 )
-                conversation = created.conversations[0] if created.conversations else None
-                count = len(created.conversations)
-                message = "Message sent" if count <= 1 else f"Sent as {count} separate conversations"
+                went = landing(created.conversations, known)
+                conversation = went.first
+                opened = conversation.id if conversation is not None else None
+                message = went.line
         except (CanvasError, OSError) as error:
             return self.fail(error)
         self.discard_draft(draft)
@@ -369,7 +394,14 @@ class InboxSession:
             await self._after_send(conversation)
         except CanvasError as error:  # sent all the same: only the refresh after it failed
             self.last_error = str(error)
-        return Outcome(True, message)
+        if opened is not None:
+            self.last_landing = opened
+        return Outcome(True, message, opened)
+
+    def forecast(self, draft: Draft) -> str | None:
+        """Before sending: the existing conversations a new message will go into, if the app can know."""
+        rows = {row.id: row for view in self.views.values() for row in view.all() if row.private}
+        return forecast(draft, list(rows.values()), self.me_id)
 
     async def _reply(self, draft: Draft, attachment_ids: list[int]) -> Conversation:
         recipients = None

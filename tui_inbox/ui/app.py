@@ -26,6 +26,7 @@ from ..inbox.mailboxes import MAILBOXES
 from ..inbox.session import InboxSession, Outcome
 from ..inbox.text import one_line
 from .keys import APP_KEYS, LIST_KEYS, PANE_KEYS, THREAD_KEYS, bindings
+from .screens.background_send import Sent
 from .widgets.activity_list import ActivityList
 from .widgets.bulk_progress import BulkProgress
 from .widgets.conversation_list import ConversationList
@@ -587,15 +588,44 @@ class InboxApp(App):
     def open_composer(self, draft: Draft) -> None:
         from .screens.compose import ComposeScreen
 
+        if draft.key in self.session.sending:  # opening it now could send the same text twice
+            self.status.show_message("That message is still being sent: its outcome follows here.")
+            return
         saved = self.session.load_draft(draft.key)
         if saved is not None:
             draft = saved
 
         def closed(outcome: Outcome | None) -> None:
             if outcome is not None and outcome.ok:
-                self.status.show_message(outcome.message)
+                self.say_sent(outcome)
 
         self.push_screen(ComposeScreen(self.session, draft), closed)
+
+    def say_sent(self, outcome: Outcome) -> None:
+        """A send's outcome on the status bar, with the key that opens where the message went."""
+        if not outcome.ok:
+            self.status.show_error(outcome.message)
+            return
+        line = outcome.message
+        if outcome.conversation_id is not None:
+            from .keys import display_key
+
+            line += f" ({display_key(self.current_keys()['open_sent'].split(',')[0])} opens it)"
+        self.status.show_message(line)
+
+    @on(Sent)
+    def sent_in_background(self, event: Sent) -> None:
+        self.say_sent(event.outcome)
+
+    def action_open_sent(self) -> None:
+        cid = self.session.last_landing
+        if cid is None:
+            self.status.show_message("No message sent yet in this session.")
+            return
+        position = self.session.view.position(cid)
+        if position is not None:
+            self.list.cursor = position
+        self.run_action_worker("opening", self.session.open(cid))
 
     def action_compose(self) -> None:
         filter_code = self.session.filter_code

@@ -28,6 +28,7 @@ APP_KEYS = [
     Key("reply_all", "R", "reply_all", "Reply all", group="Write"),
     Key("forward", "f", "forward", "Forward", group="Write"),
     Key("add_people", "plus", "add_people", "Add people to a group conversation", group="Write"),
+    Key("open_sent", "O", "open_sent", "Open the conversation the last message went into", group="Write"),
     Key("star", "s", "star", "Star or unstar"),
     Key("archive", "a", "archive", "Archive or unarchive"),
     Key("read", "m", "toggle_read", "Mark read or unread (keeps an opened one unread)"),

@@ -37,6 +37,7 @@ from ...inbox.compose import Draft, RecipientRef
 from ...inbox.session import InboxSession, Outcome
 from ...inbox.text import one_line
 from ..keys import COMPOSE_KEYS, bindings, display_key
+from .background_send import Sent
 from .confirm import ConfirmScreen
 
 SEARCH_DELAY = 0.25  # seconds of quiet typing before recipients are searched
@@ -46,6 +47,7 @@ SEARCH_DELAY = 0.25  # seconds of quiet typing before recipients are searched
 SAVE_INTERVAL = 0.5
 GROUP_LABEL = "Group conversation (everyone sees every reply)"
 INDIVIDUAL_LABEL = "Send individual messages (one private conversation per recipient)"
+FORCE_NEW_LABEL = "Start a new conversation (never into an existing one)"
 ROLES = {
     "StudentEnrollment": "student",
     "TeacherEnrollment": "teacher",
@@ -132,6 +134,7 @@ class ComposeScreen(Screen[Outcome | None]):
     ComposeScreen Select { width: 1fr; }
     ComposeScreen #suggestions { height: auto; max-height: 8; border: round $accent; background: $panel; padding: 0; }
     ComposeScreen #options { height: auto; margin: 0 1; padding-left: 9; }
+    ComposeScreen #compose-where { height: auto; margin: 0 1; padding-left: 9; color: $warning; }
     ComposeScreen Checkbox { width: 1fr; }
     ComposeScreen #body { width: 1fr; height: 1fr; min-height: 3; margin: 0 1; border: round $panel-lighten-2; padding: 0 1; }
     ComposeScreen #body:focus { border: round $accent; }
@@ -195,7 +198,7 @@ class ComposeScreen(Screen[Outcome | None]):
 
     @property
     def has_options(self) -> bool:
-        return self.draft.kind == "new"
+        return self.draft.kind in ("new", "forward")
 
     # -- layout ---------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -225,6 +228,8 @@ class ComposeScreen(Screen[Outcome | None]):
             with Vertical(id="options"):
                 yield Checkbox(GROUP_LABEL, draft.group_conversation, id="group", compact=True)
                 yield Checkbox(INDIVIDUAL_LABEL, draft.individual, id="individual", compact=True)
+                yield Checkbox(FORCE_NEW_LABEL, draft.force_new, id="force_new", compact=True)
+            yield Static(id="compose-where")
         if draft.needs_body:
             yield TextArea(draft.body, id="body", soft_wrap=True, tab_behavior="focus", show_line_numbers=False)
         if draft.allows_attachments:
@@ -241,6 +246,8 @@ class ComposeScreen(Screen[Outcome | None]):
         # The app's status bar is hidden behind this screen: the session's errors are said here.
         self._unsubscribe = self.session.on_change(self.session_changed)
         self.set_class(not self.draft.needs_body, "no-body")
+        if self.has_options:
+            self.query_one("#compose-where").display = False
         if self.edits_to:
             self.query_one("#suggestions").display = False
             self.paint_chips()
@@ -363,6 +370,16 @@ class ComposeScreen(Screen[Outcome | None]):
             text.append(f" {one_line(ref.label) or ref.id} ", style="reverse")
         self.query_one("#to-chips", Static).update(text)
         self.paint_keys()
+        self.paint_where()
+
+    def paint_where(self) -> None:
+        """Where the message will go, when Canvas will put it into a conversation that exists."""
+        if not self.has_options:
+            return
+        where = self.session.forecast(self.draft)
+        line = self.query_one("#compose-where", Static)
+        line.update(Text(where or ""))
+        line.display = bool(where)
 
     @property
     def suggestions_open(self) -> bool:
@@ -549,6 +566,9 @@ class ComposeScreen(Screen[Outcome | None]):
             self.draft.individual = event.value
             if event.value:
                 self.query_one("#group", Checkbox).value = False
+        elif event.checkbox.id == "force_new":
+            self.draft.force_new = event.value
+        self.paint_where()
         self.changed()
 
     # -- attachments ----------------------------------------------------------------------------------
@@ -701,6 +721,11 @@ class ComposeScreen(Screen[Outcome | None]):
         if self._leaving:
             return
         self._leaving = True
+        if self._sending:
+            # The send goes on without the composer; its outcome is said on the status bar,
+            # and the draft (saved when the send began) goes exactly when delivery is confirmed.
+            self.dismiss(Outcome(True, "Sending in the background: the outcome follows here."))
+            return
         self.save_now()
         self.dismiss(None)
 
@@ -715,16 +740,28 @@ class ComposeScreen(Screen[Outcome | None]):
         self.save_now()  # if the app dies while sending, the text is on disk
         self._sending = True
         self.show_message("Sending…")
-        self.send(Draft.from_dict(self.draft.to_dict()))
+        # The app runs the send, not this screen: closing the composer must not cancel it.
+        self.app.run_worker(self.send(Draft.from_dict(self.draft.to_dict())), group="send")
 
-    @work(exclusive=True, group="send")
+    def retrying(self, attempt: int, attempts: int, error: Exception) -> None:
+        line = f"Sending… retrying ({attempt} of {attempts}): {error}"
+        if self._leaving:
+            self.app.status.show_message(line)
+        else:
+            self.show_message(line)
+
     async def send(self, draft: Draft) -> None:
         try:
-            outcome = await self.session.send(draft)
+            outcome = await self.session.send(draft, on_retry=self.retrying)
         except Exception as error:  # a bug must not lose the text: say it and keep everything
             # It may have failed after Canvas took the message: say so rather than invite a resend.
             outcome = Outcome(False, f"Something went wrong while sending ({error}); check Sent before "
                                      "sending again. Your text is kept.")
+        if self._leaving:  # closed while sending: the app's status bar tells the outcome
+            self._sending = False
+            self._sent = outcome.ok
+            self.app.post_message(Sent(outcome))
+            return
         if outcome.ok:
             self._sent = True
             self._leaving = True
