@@ -220,6 +220,7 @@ class InboxSession:
             self.fail(error)
             return None
         self.current = conversation
+        self.let_go(conversation_id)  # the row open before (if any) leaves now, if it no longer belongs
         self.lingering = {conversation_id}
         self.update_many([conversation_id], workflow_state=conversation.workflow_state)
         self.emit("thread", conversation)
