@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import httpx
+
 from tests.test_live_app import client_for, live_app
 from tests.test_triage import api, scope_ids, states
 from tests.waiting import async_wait_until
@@ -204,3 +206,38 @@ async def test_a_row_arriving_live_never_joins_a_visual_range(sandbox):
         await pilot.press("j")  # extending goes on from where the range really is
         assert outside.id not in app.session.triage.selected
         assert len(app.session.triage.selected) == 4
+
+
+class LostAnswer(httpx.AsyncBaseTransport):
+    """Loopback HTTP to the sandbox, but the answer to mark-all-read is lost after Canvas acted."""
+
+    def __init__(self) -> None:
+        self.real = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.real.handle_async_request(request)
+        if request.method == "POST" and request.url.path.endswith("/mark_all_as_read"):
+            await response.aread()
+            return httpx.Response(500, json={"errors": [{"message": "An error occurred."}]}, request=request)
+        return response
+
+    async def aclose(self) -> None:
+        await self.real.aclose()
+
+
+async def test_mark_everything_read_is_undoable_even_when_its_answer_is_lost(sandbox):
+    with api(sandbox) as client:
+        unread = scope_ids(client, "unread")
+        app = make_app(sandbox, transport=LostAnswer(), retry=RetryPolicy(attempts=1))
+        async with app.run_test(size=(120, 30)) as pilot:
+            await settle(pilot)
+            await pilot.press("M")
+            await async_wait_until(lambda: app.screen.__class__.__name__ == "ConfirmScreen")
+            await pilot.press("y")
+            await settle(pilot)
+            assert scope_ids(client, "unread") == set()  # Canvas did it, though it answered 500
+            assert "u puts them back" in app.status.error
+            assert not any(r.workflow_state == "unread" for r in app.session.view.rows)  # the screen says so too
+            await pilot.press("u")
+            await settle(pilot)
+            assert scope_ids(client, "unread") == unread

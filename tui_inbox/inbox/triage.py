@@ -313,19 +313,30 @@ class Triage:
         return await self.act(self.last.toggle, self.targets(cursor_id), verb=self.last.verb, on_progress=on_progress)
 
     async def mark_all_read(self) -> str:
-        """Canvas's mark-all-read, remembered for undo: the unread ids are read first (one request)."""
+        """Canvas's mark-all-read, remembered for undo: the unread ids are read first (one request).
+
+        It is remembered before it is sent: a failed answer may come after Canvas marked them all,
+        so ``u`` must be able to put them back whatever the answer said."""
         session = self.session
         self.last_failed = False
         try:
             unread = await session.client.conversation_ids("unread")
-            await session.client.mark_all_as_read()
         except CanvasError as error:
             session.fail(error)
             self.last_failed = True
-            return str(error)
+            return f"Nothing marked: {error}"
         rows = {cid: row for cid in unread if (row := session.row(cid)) is not None}
         self.last = Done("read", "read", unread, {cid: Before("unread", rows[cid].starred if cid in rows else False)
                                                   for cid in unread}, rows)
+        try:
+            await session.client.mark_all_as_read()
+        except CanvasError as error:
+            self.last_failed = True
+            try:
+                await session.refresh()  # what Canvas has now, whichever way it went
+            except CanvasError:
+                pass  # the line below already says Canvas is in trouble
+            return f"{error} Some may have been marked read: u puts them back unread."
         session.update_many(unread, workflow_state="read")
         await session.refresh_unread()
         return f"Marked everything read ({plural(len(unread))}); u puts them back unread"
