@@ -118,7 +118,8 @@ def test_fresh_message_in_the_open_thread(snap_compare, make_inbox_app, fixed_sa
         await settle(pilot)
         assert app.thread.scroll_y == app.thread.max_scroll_y
 
-    assert snap_compare(make_inbox_app(), terminal_size=LARGE, run_before=run_before)
+    # notify = "none" (the default) announces nothing: a mode that does, to see the notice.
+    assert snap_compare(make_inbox_app(notify_mode="bell"), terminal_size=LARGE, run_before=run_before)
 
 
 async def show_activity(pilot) -> ActivityList:

@@ -61,9 +61,17 @@ class LiveUpdates:
         return fresh
 
     def notice(self, event: LiveEvent, conversation: Conversation) -> str | None:
-        """ "New message from Jane: Lab report" for a message someone else wrote, else None."""
-        if event.name != "conversation_message_created" or event.author_id == self.session.me_id:
+        """ "New message from Jane: Lab report" for a message someone else wrote, else None.
+
+        The event's ids and author are only claims (a stream may repeat, lag or lie): the
+        notice is shown only if the fetched conversation holds that message, and its author,
+        as Canvas reports it, is someone other than me.
+        """
+        if event.name != "conversation_message_created" or event.message_id is None:
             return None
-        author = conversation.participant(event.author_id)
+        message = next((m for m in conversation.messages or () if m.id == event.message_id), None)
+        if message is None or message.author_id is None or message.author_id == self.session.me_id:
+            return None
+        author = conversation.participant(message.author_id)
         name = one_line(author.full_name or author.name) if author else "someone"
         return f"New message from {name}: {one_line(conversation.subject) or '(no subject)'}"

@@ -720,8 +720,10 @@ class InboxApp(App):
                 self.announce(f"{item.author} posted in {item.topic_title}")
 
     def announce(self, notice: str) -> None:
-        """A short notice of who wrote; a bell or a desktop notification if the config asks."""
-        self.notify(notice, timeout=4)
+        """A short notice of who wrote, with a bell or a desktop notification; nothing for "none"."""
+        if self.notify_mode not in ("bell", "desktop"):
+            return  # "none" (the default) asks for silence: the list still updates, nothing pops up
+        self.notify(notice, timeout=4, markup=False)  # names and subjects are server text, not markup
         if self.notify_mode == "bell":
             self.bell()
         elif self.notify_mode == "desktop":

@@ -18,13 +18,29 @@ from ...inbox.text import clean, html_to_text, one_line
 from ...inbox.thread import ThreadItem, thread_items
 
 
+def members(conversation: Conversation, me: int) -> list[str]:
+    """Who can read the thread: the audience and me, named from ``participants``.
+
+    ``participants`` also lists the authors of forwarded messages, who are not in the
+    conversation and cannot read it; naming them here would tell the reader otherwise.
+    """
+    inside = set(conversation.audience) | {me}
+    named = [p for p in conversation.participants if p.id in inside]
+    people = [one_line(p.full_name or p.name) + (" (me)" if p.id == me else "") for p in named]
+    known = {p.id for p in named}
+    # An audience id without a participant entry is still someone who reads the thread.
+    people += [f"user {uid}" for uid in dict.fromkeys(conversation.audience) if uid not in known and uid != me]
+    if me not in known:
+        people.append("me")
+    return people
+
+
 def header_text(conversation: Conversation, me: int, course: str | None) -> Text:
     text = Text()
     text.append(one_line(conversation.subject) or "(no subject)", style="bold")
     text.append("\n")
-    people = [one_line(p.full_name or p.name) + (" (me)" if p.id == me else "") for p in conversation.participants]
     text.append("With: ", style="dim")
-    text.append(", ".join(people) or "just me")
+    text.append(", ".join(members(conversation, me)))
     if course:
         text.append("\nCourse: ", style="dim")
         text.append(one_line(course))

@@ -1,0 +1,132 @@
+"""Live notices only for what exists: a message the fetched conversation holds, written by someone else.
+
+Events are claims (live-stream.md: ids only, may repeat, a hostile stream may invent them), so
+each test sends what the stream could send (forged events go out through the sandbox's own
+/live hub, to the teacher's connection) and looks at what the app announced. A forged event
+is followed by a real message from a student: events are applied in order, so once that real
+message's notice is there, the forged one has been handled too.
+
+Bobby (a seeded student) already writes to the teacher in private, under a subject that is
+markup and an escape sequence: a new message from him goes into that thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual.notifications import Notify
+from textual.widgets._toast import Toast
+
+from tests.test_live_app import client_for
+from tests.waiting import async_wait_until
+from tui_inbox.canvas import CanvasClient
+from tui_inbox.inbox.session import InboxSession
+from tui_inbox.live import LiveFeed
+from tui_inbox.sandbox.events import global_id
+from tui_inbox.ui.app import InboxApp
+
+TEACHER, JANE, BOBBY = 1, 10, 42  # 42: "[bold]Bobby[/bold] Tables", a student of the teacher's BIO 101
+LAB = "Lab report extension"  # the teacher and Jane
+BOBBY_NOTICE = "New message from [bold]Bobby[/bold] Tables: [@click=app.quit]Click me[/] and [bold red]URGENT[/] red"
+
+
+def teacher_app(sandbox, notify_mode: str) -> InboxApp:
+    client = CanvasClient(sandbox.base_url, sandbox.info.token_of("teacher"))
+    return InboxApp(InboxSession(client), feed=LiveFeed(client, sandbox.live_url), notify_mode=notify_mode)
+
+
+def run(app: InboxApp, notices: list[str]):
+    """Run the app headless, every notice it raises recorded (a toast times out; the record does not)."""
+    def hook(message) -> None:
+        if isinstance(message, Notify):
+            notices.append(message.notification.message)
+
+    return app.run_test(size=(120, 32), notifications=True, message_hook=hook)
+
+
+async def started(app: InboxApp) -> int:
+    """The feed is live and the inbox loaded; returns the id of the Lab report conversation."""
+    await async_wait_until(lambda: app.status.feed == "live" and app.session.view.loaded)
+    return next(r.id for r in app.session.view.rows if r.subject == LAB)
+
+
+async def forge(sandbox, conversation_id: int, message_id: int, author_id: int) -> None:
+    """A conversation_message_created event that claims ``author_id`` wrote ``message_id``."""
+    raw = {"metadata": {"event_name": "conversation_message_created", "user_id": global_id(author_id)},
+           "body": {"conversation_id": str(conversation_id), "message_id": str(message_id),
+                    "author_id": str(author_id)}}
+    await asyncio.to_thread(sandbox.call, sandbox.state.hub.publish, raw, [TEACHER])
+
+
+def bobby_writes(sandbox, body: str) -> int:
+    """Bobby writes to the teacher (into his private thread with her); returns its id."""
+    with client_for(sandbox, BOBBY) as bobby:
+        answer = bobby.post("/api/v1/conversations", data={"recipients[]": [str(TEACHER)], "body": body})
+    assert answer.status_code == 201
+    return answer.json()[0]["id"]
+
+
+def post(sandbox, user_id: int, conversation_id: int, body: str) -> int:
+    with client_for(sandbox, user_id) as person:
+        answer = person.post(f"/api/v1/conversations/{conversation_id}/add_message", data={"body": body})
+    assert answer.status_code == 200
+    return answer.json()["messages"][0]["id"]
+
+
+async def test_an_event_naming_a_message_the_conversation_does_not_hold_shows_no_notice(sandbox):
+    app, notices = teacher_app(sandbox, "bell"), []
+    async with run(app, notices):
+        lab = await started(app)
+        await forge(sandbox, lab, 987654, JANE)  # Jane is in it, but wrote no such message
+        await asyncio.to_thread(bobby_writes, sandbox, "A real question")
+        await async_wait_until(lambda: BOBBY_NOTICE in notices)
+        assert notices == [BOBBY_NOTICE]
+
+
+async def test_an_event_claiming_someone_else_wrote_my_message_shows_no_notice(sandbox):
+    app, notices = teacher_app(sandbox, "bell"), []
+    async with run(app, notices):
+        lab = await started(app)
+        mine = await asyncio.to_thread(post, sandbox, TEACHER, lab, "Sure, take two more days.")
+        await forge(sandbox, lab, mine, JANE)  # the message exists, but Canvas says the teacher wrote it
+        await asyncio.to_thread(bobby_writes, sandbox, "A real question")
+        await async_wait_until(lambda: BOBBY_NOTICE in notices)
+        assert notices == [BOBBY_NOTICE]
+
+
+async def test_a_real_message_from_a_student_shows_one_notice_as_plain_text(sandbox):
+    app, notices = teacher_app(sandbox, "bell"), []
+    async with run(app, notices) as pilot:
+        lab = await started(app)
+        await asyncio.to_thread(post, sandbox, JANE, lab, "One more question")
+        jane = f"New message from Jane Doe: {LAB}"
+        await async_wait_until(lambda: notices)
+        assert notices == [jane]
+        # Bobby's name and subject are markup: the toast shows them as written.
+        await asyncio.to_thread(bobby_writes, sandbox, "May I retake the quiz?")
+        await async_wait_until(lambda: len(notices) == 2)
+        assert notices == [jane, BOBBY_NOTICE]
+        await async_wait_until(lambda: len(app.screen.query(Toast)) == 2)
+        assert [toast.render().plain for toast in app.screen.query(Toast)] == [jane, BOBBY_NOTICE]
+        await pilot.pause()
+        assert len(notices) == 2
+
+
+async def test_notify_none_shows_nothing_even_for_a_real_message(sandbox):
+    app, notices = teacher_app(sandbox, "none"), []
+    handled: list[int] = []  # message ids of the events the app has finished with
+    apply = app.on_feed_change
+
+    async def recording(change) -> None:
+        await apply(change)
+        if change.event is not None and change.event.message_id is not None:
+            handled.append(change.event.message_id)
+
+    app.on_feed_change = recording
+    async with run(app, notices) as pilot:
+        lab = await started(app)
+        message = await asyncio.to_thread(post, sandbox, JANE, lab, "Are you there?")
+        await async_wait_until(lambda: message in handled)
+        assert any(m.id == message for m in (await app.session.client.get_conversation(lab, auto_mark_as_read=False)).messages)
+        await pilot.pause()
+        assert notices == [] and not app.screen.query(Toast)
