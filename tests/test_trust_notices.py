@@ -95,7 +95,7 @@ async def test_an_event_claiming_someone_else_wrote_my_message_shows_no_notice(s
 
 
 async def test_a_real_message_from_a_student_shows_one_notice_as_plain_text(sandbox):
-    app, notices = teacher_app(sandbox, "bell"), []
+    app, notices = teacher_app(sandbox, "notice"), []
     async with run(app, notices) as pilot:
         lab = await started(app)
         await asyncio.to_thread(post, sandbox, JANE, lab, "One more question")

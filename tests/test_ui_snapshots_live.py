@@ -119,7 +119,7 @@ def test_fresh_message_in_the_open_thread(snap_compare, make_inbox_app, fixed_sa
         assert app.thread.scroll_y == app.thread.max_scroll_y
 
     # notify = "none" (the default) announces nothing: a mode that does, to see the notice.
-    assert snap_compare(make_inbox_app(notify_mode="bell"), terminal_size=LARGE, run_before=run_before)
+    assert snap_compare(make_inbox_app(), terminal_size=LARGE, run_before=run_before)
 
 
 async def show_activity(pilot) -> ActivityList:

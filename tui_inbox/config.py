@@ -24,7 +24,7 @@ import tomli_w
 APP_NAME = "tui-inbox"
 THREAD_ORDERS = ("oldest", "newest")
 DATE_STYLES = ("relative", "absolute")
-NOTIFY = ("none", "bell", "desktop")
+NOTIFY = ("notice", "none", "bell", "desktop")
 POLL_SECONDS = (1, 86400)  # at least a second between polls, at most a day
 
 
@@ -61,7 +61,7 @@ class CanvasSettings:
 class LiveSettings:
     url: str = ""
     poll_seconds: float = 30.0
-    notify: str = "none"  # none, bell or desktop: how a new message announces itself
+    notify: str = "notice"  # notice, none, bell or desktop: how a new message announces itself
 
 
 @dataclass

@@ -59,7 +59,7 @@ class InboxApp(App):
         theme: str | None = None,
         date_style: str = "relative",
         downloads: Path | None = None,
-        notify_mode: str = "none",
+        notify_mode: str = "notice",
         clock: Callable[[], datetime] = utcnow,
         account_label: str = "",
     ) -> None:
@@ -720,9 +720,9 @@ class InboxApp(App):
                 self.announce(f"{item.author} posted in {item.topic_title}")
 
     def announce(self, notice: str) -> None:
-        """A short notice of who wrote, with a bell or a desktop notification; nothing for "none"."""
-        if self.notify_mode not in ("bell", "desktop"):
-            return  # "none" (the default) asks for silence: the list still updates, nothing pops up
+        """A short notice of who wrote, with a bell or a desktop notification if asked; nothing for "none"."""
+        if self.notify_mode == "none":
+            return  # silence asked for: the list still updates, nothing pops up
         self.notify(notice, timeout=4, markup=False)  # names and subjects are server text, not markup
         if self.notify_mode == "bell":
             self.bell()
