@@ -168,3 +168,21 @@ async def test_start_a_new_conversation_keeps_it_apart(sandbox, tmp_path):
         assert landed is not None and landed != old.id
     assert copies(sandbox, old.id, "A new thread") == 0
     assert copies(sandbox, landed, "A new thread") == 1
+
+
+async def test_the_text_cannot_change_while_it_is_being_sent(make_sandbox, tmp_path):
+    sandbox = make_sandbox(seed=1)
+    app = make_app(sandbox, tmp_path / "d.sqlite3")
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        cid = await open_first(pilot)
+        screen = await open_composer(pilot, "r")
+        await type_text(pilot, "As sent")
+        sandbox.state.knobs = dataclasses.replace(sandbox.state.knobs, latency_ms=800)
+        await pilot.press("ctrl+s")
+        await async_wait_until(lambda: screen.status_text.startswith("Sending"))
+        await type_text(pilot, " and more")  # typed while it goes: it would be lost with the composer
+        assert screen.query_one("#body").text == "As sent"
+        await closed(pilot)
+        sandbox.state.knobs = dataclasses.replace(sandbox.state.knobs, latency_ms=0)
+    assert copies(sandbox, cid, "As sent") == 1

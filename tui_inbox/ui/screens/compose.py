@@ -739,6 +739,7 @@ class ComposeScreen(Screen[Outcome | None]):
         self.close_suggestions()
         self.save_now()  # if the app dies while sending, the text is on disk
         self._sending = True
+        self.hold_text(True)
         self.show_message("Sending…")
         # The app runs the send, not this screen: closing the composer must not cancel it.
         self.app.run_worker(self.send(Draft.from_dict(self.draft.to_dict())), group="send")
@@ -768,5 +769,13 @@ class ComposeScreen(Screen[Outcome | None]):
             self.dismiss(outcome)
             return
         self._sending = False
+        self.hold_text(False)
         self.save_now()
         self.show_error(outcome.message or "Could not send; your text is kept.")
+
+    def hold_text(self, held: bool) -> None:
+        """While a send is on its way the text is what was sent: typing into it then would be lost."""
+        for area in self.query(TextArea):
+            area.read_only = held
+        for field in self.query(Input):
+            field.disabled = held
