@@ -40,22 +40,34 @@ async def open_first(pilot) -> int:
     return row.id
 
 
+def set_knobs(sandbox, **knobs) -> None:
+    """Slow the sandbox down (or make it fail) while it runs: the app signed in without it."""
+    sandbox.state.knobs = dataclasses.replace(sandbox.state.knobs, **knobs)
+
+
+async def send_slowly(pilot, sandbox, body: str) -> tuple[int, ComposeScreen]:
+    """Open the first conversation, reply with ``body`` and press ctrl+s on a slow Canvas;
+    returns once the composer says "Sending…"."""
+    await started(pilot)
+    cid = await open_first(pilot)
+    screen = await open_composer(pilot, "r")
+    await type_text(pilot, body)
+    set_knobs(sandbox, latency_ms=800)
+    await pilot.press("ctrl+s")
+    await async_wait_until(lambda: screen.status_text.startswith("Sending"))
+    return cid, screen
+
+
 async def test_escape_during_a_slow_send_sends_once_and_leaves_no_draft(make_sandbox, tmp_path):
     sandbox = make_sandbox(seed=1)
     app = make_app(sandbox, tmp_path / "d.sqlite3")
     async with app.run_test(size=SIZE) as pilot:
-        await started(pilot)
-        cid = await open_first(pilot)
-        screen = await open_composer(pilot, "r")
-        await type_text(pilot, "Sent once")
-        sandbox.state.knobs = dataclasses.replace(sandbox.state.knobs, latency_ms=800)
-        await pilot.press("ctrl+s")
-        await async_wait_until(lambda: screen.status_text.startswith("Sending"))
+        cid, screen = await send_slowly(pilot, sandbox, "Sent once")
         await pilot.press("escape")  # while "Sending…" shows
         await async_wait_until(lambda: not isinstance(app.screen, ComposeScreen))
         assert "background" in app.status.message
         await async_wait_until(lambda: app.status.message == "Reply sent", timeout=20)
-        sandbox.state.knobs = dataclasses.replace(sandbox.state.knobs, latency_ms=0)
+        set_knobs(sandbox, latency_ms=0)
         assert app.session.load_draft(f"reply:{cid}") is None  # discarded once delivery was confirmed
         again = await open_composer(pilot, "r")  # the draft does not come back to be sent again
         assert again.draft.body == ""
@@ -68,13 +80,7 @@ async def test_a_send_in_flight_cannot_be_opened_and_sent_again(make_sandbox, tm
     sandbox = make_sandbox(seed=1)
     app = make_app(sandbox, tmp_path / "d.sqlite3")
     async with app.run_test(size=SIZE) as pilot:
-        await started(pilot)
-        cid = await open_first(pilot)
-        screen = await open_composer(pilot, "r")
-        await type_text(pilot, "Only one")
-        sandbox.state.knobs = dataclasses.replace(sandbox.state.knobs, latency_ms=800)
-        await pilot.press("ctrl+s")
-        await async_wait_until(lambda: screen.status_text.startswith("Sending"))
+        cid, screen = await send_slowly(pilot, sandbox, "Only one")
         await pilot.press("escape")
         await async_wait_until(lambda: not isinstance(app.screen, ComposeScreen))
         await pilot.press("r")  # the same reply, while it is still on its way
@@ -93,11 +99,11 @@ async def test_while_the_client_retries_the_composer_says_retrying(make_sandbox,
         cid = await open_first(pilot)
         screen = await open_composer(pilot, "r")
         await type_text(pilot, "Through the storm")
-        sandbox.state.knobs = dataclasses.replace(sandbox.state.knobs, fail_rate=1.0)
+        set_knobs(sandbox, fail_rate=1.0)
         await pilot.press("ctrl+s")
         await async_wait_until(lambda: "retrying (2 of" in screen.status_text)
         assert "Cannot reach" not in screen.status_text
-        sandbox.state.knobs = dataclasses.replace(sandbox.state.knobs, fail_rate=0.0)
+        set_knobs(sandbox, fail_rate=0.0)
         await closed(pilot)
         assert app.status.message == "Reply sent"
     assert copies(sandbox, cid, "Through the storm") == 1
@@ -174,15 +180,9 @@ async def test_the_text_cannot_change_while_it_is_being_sent(make_sandbox, tmp_p
     sandbox = make_sandbox(seed=1)
     app = make_app(sandbox, tmp_path / "d.sqlite3")
     async with app.run_test(size=SIZE) as pilot:
-        await started(pilot)
-        cid = await open_first(pilot)
-        screen = await open_composer(pilot, "r")
-        await type_text(pilot, "As sent")
-        sandbox.state.knobs = dataclasses.replace(sandbox.state.knobs, latency_ms=800)
-        await pilot.press("ctrl+s")
-        await async_wait_until(lambda: screen.status_text.startswith("Sending"))
+        cid, screen = await send_slowly(pilot, sandbox, "As sent")
         await type_text(pilot, " and more")  # typed while it goes: it would be lost with the composer
         assert screen.query_one("#body").text == "As sent"
         await closed(pilot)
-        sandbox.state.knobs = dataclasses.replace(sandbox.state.knobs, latency_ms=0)
+        set_knobs(sandbox, latency_ms=0)
     assert copies(sandbox, cid, "As sent") == 1
