@@ -188,4 +188,8 @@ async def test_websocket_and_lifespan_pass_straight_through():
 
 
 def test_faults_wrap_the_throttle():
-    assert [m.cls for m in middleware(SandboxState(Knobs()))] == [FaultsMiddleware, ThrottleMiddleware]
+    # The format suffix comes off first, so faults and the throttle see the same path either way.
+    from tui_inbox.sandbox.format_suffix import FormatSuffixMiddleware
+
+    assert [m.cls for m in middleware(SandboxState(Knobs()))] == [FormatSuffixMiddleware, FaultsMiddleware,
+                                                                   ThrottleMiddleware]

@@ -63,12 +63,14 @@ class CanvasClient:
         max_body: int = MAX_BODY,
         download_deadline: float = 1800.0,
         max_download: int = MAX_DOWNLOAD,
+        string_ids: bool = False,
     ) -> None:
-        """``timeout`` bounds each read, ``deadline`` each whole exchange; see CanvasHTTP for the limits."""
+        """``timeout`` bounds each read, ``deadline`` each whole exchange; see CanvasHTTP for the limits.
+        ``string_ids`` asks Canvas for every id as a string (as its JavaScript clients do); the models read both."""
         kwargs = {"sleep": sleep} if sleep is not None else {}
         self.http = CanvasHTTP(base_url, token, transport=transport, timeout=timeout, concurrency=concurrency,
                                retry=retry, deadline=deadline, max_body=max_body, download_deadline=download_deadline,
-                               max_download=max_download, **kwargs)
+                               max_download=max_download, string_ids=string_ids, **kwargs)
 
     def __repr__(self) -> str:
         return f"CanvasClient(base_url={str(self.http.base_url)!r}, token=***)"

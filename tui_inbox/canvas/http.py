@@ -41,6 +41,8 @@ retry_listener: ContextVar[Callable[[int, int, "CanvasError"], None] | None] = C
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 MAX_REDIRECTS = 5
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
+# Canvas answers every id as a string when asked with this media type (JavaScript loses precision past 2**53).
+STRING_IDS = "application/json+canvas-string-ids"
 
 
 class Token:
@@ -203,6 +205,7 @@ class CanvasHTTP:
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         user_agent: str = "tui-inbox/0.1",
+        string_ids: bool = False,
     ) -> None:
         """``timeout`` bounds each read and connect; ``deadline`` one whole exchange (headers and body, redirects
         included, waits in the pacer not); ``max_body`` an API answer. A download has its own, larger bounds."""
@@ -222,7 +225,8 @@ class CanvasHTTP:
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             follow_redirects=False,
             # Only what bodies.py decodes in bounded pieces (httpx would inflate a whole chunk at once).
-            headers={"User-Agent": user_agent, "Accept": "application/json", "Accept-Encoding": ACCEPTED_ENCODINGS},
+            headers={"User-Agent": user_agent, "Accept": STRING_IDS if string_ids else "application/json",
+                     "Accept-Encoding": ACCEPTED_ENCODINGS},
             limits=httpx.Limits(max_connections=max(concurrency * 2, 10), max_keepalive_connections=concurrency * 2),
             # A proxy from the environment must never see a loopback (plain http) request and its token.
             trust_env=not is_loopback(self.base_url.host),

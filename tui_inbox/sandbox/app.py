@@ -55,12 +55,15 @@ def lifespan(state: SandboxState):
 
 
 def middleware(state: SandboxState) -> list[Middleware]:
-    # The first wraps the rest: faults (latency, failures) outside the throttle, so the
-    # throttle's 403s are delayed too and a 503 "from the load balancer" costs nothing.
+    # The first wraps the rest: the format suffix comes off before anything looks at the
+    # path; then faults (latency, failures) outside the throttle, so the throttle's 403s
+    # are delayed too and a 503 "from the load balancer" costs nothing.
     from .faults import FaultsMiddleware
+    from .format_suffix import FormatSuffixMiddleware
     from .throttle import ThrottleMiddleware
 
-    return [Middleware(FaultsMiddleware, state=state), Middleware(ThrottleMiddleware, state=state)]
+    return [Middleware(FormatSuffixMiddleware), Middleware(FaultsMiddleware, state=state),
+            Middleware(ThrottleMiddleware, state=state)]
 
 
 def create_app(knobs: Knobs | None = None) -> Starlette:

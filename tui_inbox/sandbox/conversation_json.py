@@ -25,12 +25,13 @@ class Shape:
     contexts: bool = True  # audience_contexts and avatars (dropped for batch results)
 
 
+# Only the index and show ask for include_context_name (CC); every other answer lacks the key.
 INDEX = Shape()
 SHOW = Shape(long_participants=True, messages="all")
-CREATED = Shape(long_participants=True, messages="latest")
+CREATED = Shape(long_participants=True, messages="latest", context_name=False)
 BATCH_CREATED = Shape(context_name=False, contexts=False)
 ADDED = Shape(long_participants=True, messages="latest", context_name=False)
-UPDATED = Shape(long_participants=True)
+UPDATED = Shape(long_participants=True, context_name=False)
 
 
 def preview(body: str) -> str:
@@ -139,11 +140,8 @@ def conversation_json(
         out["audience_contexts"] = _audience_contexts(state, me, others)
         out["avatar_url"] = GROUP_AVATAR if len(others) != 1 else world.users[others[0]].avatar_url(base_url)
     if shape.context_name:
-        name = world.context_name(conversation.context_code)
-        if name is None and len(conversation.tags) == 1:
-            name = world.context_name(next(iter(conversation.tags)))
-        if name is not None:
-            out["context_name"] = name
+        # Rails sets the key whenever it was asked for: null for a conversation with no context.
+        out["context_name"] = context_name(state, conversation)
     if shape.messages == "all":
         out["messages"] = [
             message_json(state, m, base_url, _participating(participant, m)) for m in reversed(participant.messages)
@@ -153,6 +151,22 @@ def conversation_json(
         m = participant.messages[-1]
         out["messages"] = [message_json(state, m, base_url, _participating(participant, m))]
     return out
+
+
+def _tag_order(tag: str) -> tuple[int, int, str]:
+    kind, _, number = tag.partition("_")
+    return (0 if kind == "course" else 1, int(number) if number.isdigit() else 0, tag)
+
+
+def context_name(state: SandboxState, conversation) -> str | None:
+    """The name of the conversation's context, else of its first course or group tag."""
+    world = state.world
+    name = world.context_name(conversation.context_code)
+    for tag in sorted(conversation.tags, key=_tag_order):
+        if name is not None:
+            break
+        name = world.context_name(tag)
+    return name
 
 
 def _participating(participant: Participant, message: Message) -> list[int]:

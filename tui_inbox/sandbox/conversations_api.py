@@ -101,6 +101,13 @@ async def destroy(call: Call):
 
 
 @api
+async def delete_for_all(call: Call):
+    # Canvas checks the site admin's "become user" right before it looks the conversation
+    # up, so any id answers the same; no sandbox user is a site admin.
+    return errors.unauthorized()
+
+
+@api
 async def unread_count(call: Call):
     # A string, for backwards compatibility (canvas-api.md section 4).
     return JSONResponse({"unread_count": str(call.state.conversations.unread_count(call.user.id))})
@@ -119,4 +126,5 @@ routes = [
     Route("/api/v1/conversations/{id:int}", show, methods=["GET"]),
     Route("/api/v1/conversations/{id:int}", update, methods=["PUT", "PATCH"]),
     Route("/api/v1/conversations/{id:int}", destroy, methods=["DELETE"]),
+    Route("/api/v1/conversations/{id}/delete_for_all", delete_for_all, methods=["DELETE"]),
 ]

@@ -14,7 +14,7 @@ from typing import Awaitable, Callable
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import errors
+from . import errors, string_ids
 from .conversations import NotParticipating
 from .events import Origin
 from .params import BadJSON, Params
@@ -83,12 +83,13 @@ def api(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         except BadJSON:
             return errors.errors_message("The request body is not valid JSON.")
         try:
-            return await handler(Call(request, state, user, params))
+            response = await handler(Call(request, state, user, params))
         except (NotFound, NotParticipating):
             return errors.not_found()
         except Exception:  # Canvas answers any other failure with its generic error body.
             log.exception("sandbox handler failed: %s %s", request.method, request.url.path)
-            return errors.internal_error()
+            response = errors.internal_error()
+        return string_ids.restyle(response) if string_ids.wanted(request) else response
 
     return endpoint
 

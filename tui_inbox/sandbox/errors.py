@@ -28,11 +28,12 @@ def unauthenticated() -> JSONResponse:
     )
 
 
-def unauthorized() -> JSONResponse:
+def unauthorized(*, signed_in: bool = True) -> JSONResponse:
+    """A known user without the rights; Canvas adds the challenge only when nobody signed in (AM)."""
     return JSONResponse(
         {"status": "unauthorized", "errors": [{"message": "user not authorized to perform that action"}]},
         status_code=401,
-        headers=WWW_AUTHENTICATE,
+        headers={} if signed_in else WWW_AUTHENTICATE,
     )
 
 
