@@ -233,7 +233,7 @@ async def test_context_code_attachment_and_media_comment(client, as_user, tmp_pa
 
 
 async def test_async_bulk_send_shows_as_a_running_batch_then_arrives(make_sandbox):
-    slow = make_sandbox(batch_item_seconds=0.05)  # five recipients: about a quarter second of sending
+    slow = make_sandbox(send_item_seconds=0.05)  # five recipients: about a quarter second of sending
     recipients = [JANE, BOB, ALICE, CARLOS, DANA]
     async with client_for(slow) as teacher:
         made = await teacher.create_conversation(recipients, "Quiz moved to Friday", mode="async")

@@ -8,6 +8,7 @@ import sys
 from datetime import datetime
 
 MAX_CONVERSATIONS = 1_000_000  # ten times the benchmark's inbox; the sandbox holds them all in memory
+MAX_COURSE_STUDENTS = 10_000  # every one is a user with a token in the sandbox's first line of output
 
 
 class Parser(argparse.ArgumentParser):
@@ -78,14 +79,32 @@ def add_sandbox_knobs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--throttle", action="store_true", help="turn on Canvas's leaky-bucket rate limit")
     parser.add_argument("--activity", type=_non_negative, default=0.0, metavar="SECONDS",
                         help="other people write about every SECONDS seconds (0: quiet)")
+    add_course_students(parser)
     parser.add_argument("--now", type=_instant, default=None, help="fix the clock's start (reproducible runs)")
+
+
+def _students(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value <= MAX_COURSE_STUDENTS:
+        raise argparse.ArgumentTypeError(f"must be between 0 and {MAX_COURSE_STUDENTS:,}, not {text!r}")
+    return value
+
+
+def add_course_students(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--course-students", type=_students, default=0, metavar="N",
+                        help="fill BIO 101 up to N students (e.g. 150: over 100, a message to all of them "
+                             "is a bulk message, sent in the background)")
 
 
 def knobs_from(args: argparse.Namespace):
     from .sandbox.state import Knobs
 
     return Knobs(seed=args.seed, conversations=args.conversations, latency_ms=args.latency_ms,
-                 fail_rate=args.fail_rate, throttle=args.throttle, activity=args.activity, now=args.now)
+                 fail_rate=args.fail_rate, throttle=args.throttle, activity=args.activity, now=args.now,
+                 course_students=args.course_students)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -100,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="other people write about every SECONDS seconds (default 5; 0: quiet)")
     demo.add_argument("--seed", type=int, default=1, help="seed of the sandbox's data")
     demo.add_argument("--conversations", type=_count, default=0, metavar="N", help="N more conversations in the inbox")
+    add_course_students(demo)
     init = sub.add_parser("init", help="connect a Canvas account: ask for the URL and a token, check them, write the config")
     init.add_argument("--url", help="the Canvas URL (asked for if missing)")
     sub.add_parser("keys", help="list the key binding ids that [keys] in the config can remap")

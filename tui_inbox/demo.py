@@ -18,7 +18,8 @@ def run_demo(args: argparse.Namespace) -> int:
     from .sandbox.server import RunningSandbox
     from .sandbox.state import Knobs
 
-    sandbox = RunningSandbox(Knobs(seed=args.seed, activity=args.activity, conversations=args.conversations)).start()
+    sandbox = RunningSandbox(Knobs(seed=args.seed, activity=args.activity, conversations=args.conversations,
+                                   course_students=args.course_students)).start()
     try:
         teacher = sandbox.info.users[0]
         account = Account(sandbox.base_url, teacher["token"], sandbox.live_url, trusted_live_url=True)

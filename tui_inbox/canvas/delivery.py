@@ -128,8 +128,22 @@ async def send_new(
 
     recipients = list(recipients)
     since = datetime.now(timezone.utc) - CLOCK_SLACK
+    # An async send lands as a batch that makes its conversations one by one, so right after
+    # a lost answer Sent may hold none of them yet: the running batches are asked first. Those
+    # running before this send are known, so an earlier send of the same text is not taken for it.
+    is_async = options.get("mode") == "async"
+    before: set[int] = set()
+    if is_async:
+        before = {b.id for b in await client.get_running_batches()}  # nothing is sent yet if this fails
 
     async def look() -> Created | None:
+        if is_async:
+            running = await _ask(client, client.get_running_batches, "Sent")
+            for batch in running:
+                message = batch.message
+                if (batch.id not in before and message is not None and message.body == body
+                        and message.author_id in (author_id, None)):
+                    return Created([], batch.id)
         recent = await _ask(
             client, lambda: client.get_conversations_page("sent", per_page=max(20, len(recipients) * 2)), "Sent")
         mine = [

@@ -220,6 +220,7 @@ class Batch:
     recipient_count: int | None
     message: Message | None
     tags: list[str]
+    subject: str | None = None
 
     @classmethod
     def from_json(cls, data: Any) -> "Batch":
@@ -232,6 +233,7 @@ class Batch:
             recipient_count=as_int(data.get("recipient_count")),
             message=Message.from_json(message) if isinstance(message, dict) else None,
             tags=[as_text(t) for t in as_list(data.get("tags"))],
+            subject=as_str(data.get("subject")),
         )
 
 

@@ -20,6 +20,7 @@ TITLES = {
 class RecipientRef:
     id: str  # a user id ("12") or a context ("course_3_students")
     label: str
+    count: int | None = None  # a context's members, as recipient search said (None: a person, or not known)
 
 
 @dataclass
@@ -84,7 +85,9 @@ class Draft:
 
     @classmethod
     def from_dict(cls, data: dict) -> "Draft":
-        to = [RecipientRef(str(r.get("id", "")), str(r.get("label", ""))) for r in data.get("to", []) if isinstance(r, dict)]
+        to = [RecipientRef(str(r.get("id", "")), str(r.get("label", "")),
+                           r.get("count") if isinstance(r.get("count"), int) and r.get("count") >= 0 else None)
+              for r in data.get("to", []) if isinstance(r, dict)]
         draft = cls(
             kind=data.get("kind") if data.get("kind") in KINDS else "new",
             conversation_id=data.get("conversation_id") if isinstance(data.get("conversation_id"), int) else None,

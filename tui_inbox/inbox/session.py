@@ -27,6 +27,7 @@ from .destination import forecast, landing
 from .formatting import utcnow
 from .mailboxes import BY_ID, INBOX, Mailbox
 from .activity import Activity
+from .bulk_sends import BulkSends, SendProgress, audience, label_of, must_be_bulk, sends_async
 from .live_updates import LiveUpdates
 from .triage import Triage
 from .view import ConversationView
@@ -81,6 +82,10 @@ class InboxSession:
         self.lingering: set[int] = set()
         self.sending: set[str] = set()  # keys of drafts being sent right now
         self.last_landing: int | None = None  # the conversation the last new message went into
+        self.bulk = BulkSends(client, self.emit, self._bulk_finished)
+        # A course's members by role, asked once per course ({"course_1_students": 150}): the
+        # composer says how many a "Students in BIO 101" reaches, and Canvas's rules depend on it.
+        self._role_counts: dict[str, dict[str, int]] = {}
 
     # -- listening ---------------------------------------------------------------------
     def on_change(self, listener: Listener) -> Callable[[], None]:
@@ -120,6 +125,8 @@ class InboxSession:
         await asyncio.gather(self.refresh_unread(), self.load())
         # Activity while the app was closed is not in any event: read it from the Discussions API.
         self._loads[("activity", None)] = asyncio.ensure_future(self.activity.fill())
+        # Bulk sends Canvas is still delivering (sent before this start) are followed like new ones.
+        self._loads[("bulk", None)] = asyncio.ensure_future(self.bulk.resume())
 
     def context_name(self, code: str | None) -> str | None:
         for course in self.courses:
@@ -307,16 +314,32 @@ class InboxSession:
         except CanvasError as error:
             self.fail(error)
             return []
-        # Whole courses by role ("Students in BIO 101") are offered as contexts too.
+        # Whole courses by role ("Students in BIO 101") are offered as contexts too, with their size.
         if text and not context:
             lowered = text.lower()
-            for course in self.courses:
-                if lowered in course.name.lower() or lowered in course.course_code.lower():
-                    for suffix, label in (("students", "Students"), ("teachers", "Teachers"), ("tas", "TAs")):
-                        found.append(Recipient(id=f"{course.context_code}_{suffix}", name=f"{label} in {course.course_code or course.name}",
-                                               full_name=None, type="context", user_count=None, context_name=course.name,
-                                               common_courses={}, avatar_url=None))
+            courses = [c for c in self.courses if lowered in c.name.lower() or lowered in c.course_code.lower()]
+            counts = await asyncio.gather(*(self.role_counts(c.context_code) for c in courses))
+            for course, by_role in zip(courses, counts):
+                for suffix, label in (("students", "Students"), ("teachers", "Teachers"), ("tas", "TAs")):
+                    code = f"{course.context_code}_{suffix}"
+                    found.append(Recipient(id=code, name=f"{label} in {course.course_code or course.name}",
+                                           full_name=None, type="context",
+                                           user_count=None if by_role is None else by_role.get(code, 0),
+                                           context_name=course.name, common_courses={}, avatar_url=None))
         return found
+
+    async def role_counts(self, course_code: str) -> dict[str, int] | None:
+        """A course's members by role, from search's synthetic contexts (``course_1_students`` and
+        its ``user_count``); a role Canvas leaves out has nobody. None if Canvas could not be asked."""
+        if course_code not in self._role_counts:
+            try:
+                found = await self.client.search_recipients(None, context=course_code, synthetic_contexts=True,
+                                                            per_page=20)
+            except CanvasError as error:
+                log.warning("could not count the members of %s: %s", course_code, error)
+                return None
+            self._role_counts[course_code] = {r.id: r.user_count for r in found if r.user_count is not None}
+        return self._role_counts[course_code]
 
     def save_draft(self, draft: Draft) -> None:
         if self.drafts is not None:
@@ -377,13 +400,22 @@ class InboxSession:
                 message = "Reply sent"
             else:
                 known = {row.id for view in self.views.values() for row in view.all()}  # to tell reused from new
+                if must_be_bulk(draft):  # Canvas refuses more than 100 people otherwise
+                    draft.individual, draft.group_conversation = True, False
                 created = await self.client.send_new(
                     [r.id for r in draft.to], draft.body, author_id=self.me_id,
                     subject=draft.subject or None, context_code=draft.context_code,
                     group_conversation=draft.group_conversation or draft.individual,
                     bulk_message=draft.individual, force_new=draft.force_new, attachment_ids=attachment_ids,
                     forwarded_message_ids=draft.forward_message_ids,
+                    mode="async" if sends_async(draft) else None,
                 )
+                if created.batch_id is not None and not created.conversations:
+                    size = audience(draft)
+                    self.bulk.follow(created.batch_id, size, label_of(draft.subject, draft.body))
+                    self.discard_draft(draft)
+                    return Outcome(True, f"Sending to {size} people in the background, one conversation each: "
+                                         "the bar below follows it.")
                 went = landing(created.conversations, known)
                 conversation = went.first
                 opened = conversation.id if conversation is not None else None
@@ -398,6 +430,20 @@ class InboxSession:
         if opened is not None:
             self.last_landing = opened
         return Outcome(True, message, opened)
+
+    def _bulk_finished(self, done: SendProgress) -> None:
+        """A bulk send is delivered: Sent holds new conversations, read it again when shown."""
+        sent = self.views.get(("sent", None))
+        if sent is not None:
+            sent.loaded = False
+        if self.mailbox.id == "sent":
+            self._loads[("sent-after-bulk", None)] = asyncio.ensure_future(self._reload_quietly())
+
+    async def _reload_quietly(self) -> None:
+        try:
+            await self.load(force=True)
+        except CanvasError as error:
+            self.fail(error)
 
     def forecast(self, draft: Draft) -> str | None:
         """Before sending: the existing conversations a new message will go into, if the app can know."""
@@ -437,6 +483,7 @@ class InboxSession:
             return None
 
     async def aclose(self) -> None:
+        await self.bulk.aclose()
         for task in self._loads.values():
             task.cancel()
         await asyncio.gather(*self._loads.values(), return_exceptions=True)

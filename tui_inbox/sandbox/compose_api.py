@@ -38,12 +38,13 @@ class Batch:
     tags: list[str]
     workflow_state: str = "created"  # created, sending, sent
     done: int = 0
+    subject: str | None = None
     conversation_ids: list[int] = field(default_factory=list)
 
     def as_json(self, call: Call) -> dict:
         return {
             "id": self.id,
-            "subject": None,
+            "subject": self.subject,
             "workflow_state": self.workflow_state,
             "completion": self.done / max(1, len(self.recipient_ids)),  # 0 to 1, unlike Progress
             "recipient_count": len(self.recipient_ids),
@@ -150,7 +151,7 @@ async def create(call: Call):
     if params.get("mode") == "async":
         template = Message(id=0, conversation_id=0, author_id=me, created_at=state.now(), body=body,
                            attachment_ids=attachments, media_comment=media, forwarded=forwarded)
-        batch = Batch(next(_batch_ids), me, list(recipients), template, sorted(resolved.contexts))
+        batch = Batch(next(_batch_ids), me, list(recipients), template, sorted(resolved.contexts), subject=subject)
         state.batches[batch.id] = batch
 
         async def deliver() -> None:
@@ -159,7 +160,7 @@ async def create(call: Call):
                 conversation, _ = send_one([uid], private, reuse=private)
                 batch.conversation_ids.append(conversation.id)
                 batch.done += 1
-                await asyncio.sleep(state.knobs.batch_item_seconds)
+                await asyncio.sleep(state.knobs.send_item_seconds)  # visible time per recipient
             batch.workflow_state = "sent"
 
         state.spawn(deliver())

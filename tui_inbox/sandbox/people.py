@@ -38,6 +38,12 @@ STUDENT_NAMES = [
 ]
 
 OBSERVER = (60, "Linda Doe", "Linda Doe", "observer")
+# Students made up to fill a course to a chosen size (``Knobs.course_students``): ids from here on,
+# clear of the seeded people, names from these lists in turn.
+FILLER_FIRST_ID = 1000
+FILLER_FIRST = ["Ada", "Bilal", "Chloé", "Dmitri", "Esi", "Farid", "Gita", "Hugo", "Ines", "Jun", "Kofi", "Lena"]
+FILLER_LAST = ["Abara", "Berg", "Castillo", "Dubois", "Eriksen", "Fujita", "Garcia", "Holm", "Ivanova", "Jensen",
+               "Kowalski", "Lund", "Moreau"]
 
 
 def token_for(seed: int, user_id: int) -> str:
@@ -97,3 +103,19 @@ def seed_people(world: World, seed: int) -> int:
     lab = [1, 3] + [uid for uid in students if 1 in world.course_ids_of(uid)][:5]
     world.add_group(Group(1, "Lab Group A", 1, member_ids=lab))
     return 1
+
+
+def fill_course(world: World, course_id: int, students: int, seed: int) -> list[int]:
+    """Enroll made-up students until the course has ``students`` of them (a large course for bulk
+    sends: over 100 members Canvas wants ``bulk_message``). Returns the ids added."""
+    have = sum(1 for uid in world.course_members(course_id) if "StudentEnrollment" in world.enrollment_types(uid, course_id))
+    added = []
+    for index in range(max(0, students - have)):
+        uid = FILLER_FIRST_ID + index
+        full = f"{FILLER_FIRST[index % len(FILLER_FIRST)]} {FILLER_LAST[(index // len(FILLER_FIRST)) % len(FILLER_LAST)]}"
+        if index >= len(FILLER_FIRST) * len(FILLER_LAST):
+            full += f" {index // (len(FILLER_FIRST) * len(FILLER_LAST)) + 1}"
+        world.add_user(User(uid, full, _short(full), _sortable(full), _login(full, uid), "student", token_for(seed, uid)))
+        world.enroll(uid, course_id, "student", section_id=course_id * 10 + 1 + index % 2)
+        added.append(uid)
+    return added

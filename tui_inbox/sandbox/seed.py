@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .files import FileStore
-from .people import seed_people
+from .people import fill_course, seed_people
 from .state import SandboxState
 
 
@@ -14,3 +14,6 @@ def seed_state(state: SandboxState) -> None:
 
     seed_conversations(state)
     from .discussion_seed import seed_discussions; seed_discussions(state)  # noqa: E702 (one-line hook)
+    # Last, so the seeded conversations and discussions are the same with or without it.
+    if state.knobs.course_students:
+        fill_course(state.world, 1, state.knobs.course_students, state.knobs.seed)

@@ -31,6 +31,12 @@ class Knobs:
     throttle_upfront: float = 50.0
     # How long a batch update takes per conversation, so Progress visibly advances.
     batch_item_seconds: float = 0.0002
+    # How long an async bulk send (a ConversationBatch) takes per recipient: 150 students take
+    # about a second and a half, long enough to watch its progress in /conversations/batches.
+    send_item_seconds: float = 0.01
+    # BIO 101 filled up to this many students (0: the seed's own); 150 is a course Canvas
+    # wants messaged with bulk_message (over 100 members).
+    course_students: int = 0
 
 
 class SandboxState:

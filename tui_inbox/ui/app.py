@@ -20,6 +20,7 @@ from textual.css.query import NoMatches
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Static
 
+from ..inbox.bulk_sends import overall
 from ..inbox.compose import Draft, RecipientRef
 from ..inbox.formatting import utcnow
 from ..inbox.mailboxes import MAILBOXES
@@ -106,6 +107,7 @@ class InboxApp(App):
                     yield ActivityList(clock=self.clock, course_label=self.session.activity.course_label, id="activity")
                     yield InboxThread(id="thread")
         yield BulkProgress(id="bulk")
+        yield BulkProgress(id="send-progress")  # bulk sends (Canvas batches), apart from triage's bar
         yield StatusBar(id="status")
 
     @property
@@ -185,9 +187,22 @@ class InboxApp(App):
         elif kind == "arrived":
             if self.visual_anchor is not None:
                 self.visual_outside |= detail
+        elif kind == "bulk":
+            self.paint_sends()
+        elif kind == "bulk_done":
+            people = f" to {detail.total} people" if detail.total else ""
+            self.status.show_message(f"Sent “{detail.label}”{people}, one conversation each.")
         elif kind == "selection":
             self.status.selection = self.session.triage.count
             self.list.refresh()
+
+    def paint_sends(self) -> None:
+        bar = self.query_one("#send-progress", BulkProgress)
+        shown = overall(self.session.bulk.progress())
+        if shown is None:
+            bar.finish()
+        else:
+            bar.show_progress(shown)
 
     def paint_title(self) -> None:
         unread = self.session.unread_count
@@ -318,7 +333,7 @@ class InboxApp(App):
     # -- acting on the selection (or the row under the cursor) ---------------------------------
     def run_triage(self, label: str, coro) -> None:
         """Run a triage action with the progress bar, ending with its outcome line."""
-        bar = self.query_one(BulkProgress)
+        bar = self.query_one("#bulk", BulkProgress)
 
         async def triaged() -> Outcome:
             try:
@@ -330,7 +345,7 @@ class InboxApp(App):
         self.run_action_worker(label, triaged())
 
     def progress_reporter(self):
-        bar = self.query_one(BulkProgress)
+        bar = self.query_one("#bulk", BulkProgress)
         return lambda progress: self.call_later(bar.show_progress, progress)
 
     def triage_targets(self) -> list[int]:

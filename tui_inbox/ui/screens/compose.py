@@ -33,6 +33,7 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from ...inbox.formatting import human_size
+from ...inbox.bulk_sends import MAX_GROUP, bulk_notice, must_be_bulk
 from ...inbox.compose import Draft, RecipientRef
 from ...inbox.session import InboxSession, Outcome
 from ...inbox.text import one_line
@@ -368,18 +369,23 @@ class ComposeScreen(Screen[Outcome | None]):
             if index:
                 text.append(" ")
             text.append(f" {one_line(ref.label) or ref.id} ", style="reverse")
+            if ref.count is not None:
+                text.append(f" {ref.count}", style="dim")
         self.query_one("#to-chips", Static).update(text)
         self.paint_keys()
         self.paint_where()
 
     def paint_where(self) -> None:
-        """Where the message will go, when Canvas will put it into a conversation that exists."""
+        """Where the message will go, when Canvas will put it into a conversation that exists, and
+        how a large audience is sent (over 100 people Canvas takes only individual messages)."""
         if not self.has_options:
             return
-        where = self.session.forecast(self.draft)
+        if must_be_bulk(self.draft) and not self.draft.individual:
+            self.query_one("#individual", Checkbox).value = True  # its Changed unticks group and repaints
+        lines = [line for line in (bulk_notice(self.draft), self.session.forecast(self.draft)) if line]
         line = self.query_one("#compose-where", Static)
-        line.update(Text(where or ""))
-        line.display = bool(where)
+        line.update(Text("\n".join(lines)))
+        line.display = bool(lines)
 
     @property
     def suggestions_open(self) -> bool:
@@ -472,7 +478,8 @@ class ComposeScreen(Screen[Outcome | None]):
         recipient = self.found.get(option.id or "")
         if recipient is None:
             return False
-        self.add_recipient(RecipientRef(recipient.id, self.label_for(recipient)))
+        count = recipient.user_count if recipient.is_context else None
+        self.add_recipient(RecipientRef(recipient.id, self.label_for(recipient), count))
         return True
 
     def add_recipient(self, ref: RecipientRef) -> None:
@@ -558,6 +565,12 @@ class ComposeScreen(Screen[Outcome | None]):
 
     @on(Checkbox.Changed)
     def option_toggled(self, event: Checkbox.Changed) -> None:
+        large = must_be_bulk(self.draft)
+        if large and ((event.checkbox.id == "group" and event.value)
+                      or (event.checkbox.id == "individual" and not event.value)):
+            event.checkbox.value = not event.value  # Canvas would refuse it: put it back, say why
+            self.show_message(f"Over {MAX_GROUP} people Canvas takes only individual messages (a bulk message).")
+            return
         if event.checkbox.id == "group":
             self.draft.group_conversation = event.value
             if event.value:

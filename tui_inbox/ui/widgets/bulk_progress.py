@@ -25,7 +25,8 @@ class BulkProgress(Horizontal):
     def show_progress(self, progress) -> None:
         self.add_class("running")
         self.query_one(ProgressBar).update(total=max(1, progress.total), progress=progress.done)
-        label = f" {progress.done:,} of {progress.total:,}"
+        what = getattr(progress, "label", "")  # what is running, when the bar is not the triage one
+        label = f" {what}: {progress.done:,} of {progress.total:,}" if what else f" {progress.done:,} of {progress.total:,}"
         eta = progress.eta_seconds
         if eta is not None:
             label += f", about {int(eta) + 1} s left"
