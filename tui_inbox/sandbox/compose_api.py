@@ -195,15 +195,6 @@ async def add_message(call: Call):
     if kind == "course" and state.world.courses[cid].concluded and not state.world.can_send_all(me, cid):
         return errors.attribute_errors(("base", "Course concluded"), status=401)
 
-    recipient_ids = None
-    if params.has("recipients"):
-        requested = resolve(state.world, me, params.list("recipients") or []).user_ids
-        if not conversation.private:
-            newcomers = [u for u in requested if u not in conversation.participants]
-            if newcomers:
-                add_people(state, call.origin(), conversation, me, newcomers)
-        recipient_ids = [u for u in requested if u in conversation.participants] + [me]
-
     included_ids = _ints(params.list("included_messages"))
     included: list[Message] = []
     for mid in included_ids:
@@ -213,6 +204,17 @@ async def add_message(call: Call):
         if message not in participant.messages:
             return errors.attribute_errors(("included_messages", "not a participant"))
         included.append(message)
+
+    # recipients[] narrows who gets this message; in a group conversation it may also name
+    # people not in it yet, who join seeing only this message and the included ones.
+    recipient_ids = None
+    if params.has("recipients"):
+        requested = resolve(state.world, me, params.list("recipients") or []).user_ids
+        if not conversation.private:
+            newcomers = [u for u in requested if u not in conversation.participants]
+            if newcomers:
+                add_people(state, call.origin(), conversation, me, newcomers, with_history=False)
+        recipient_ids = [u for u in requested if u in conversation.participants] + [me]
 
     forwarded = _forwarded(call) or ()
     message = post_message(

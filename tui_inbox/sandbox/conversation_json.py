@@ -22,14 +22,13 @@ class Shape:
     long_participants: bool = False  # common_courses, common_groups, avatar_url, forwarded authors
     messages: str = "none"  # none | all | latest
     context_name: bool = True
-    contexts: bool = True  # audience_contexts and avatars (dropped for batch results)
 
 
 # Only the index and show ask for include_context_name (CC); every other answer lacks the key.
 INDEX = Shape()
 SHOW = Shape(long_participants=True, messages="all")
 CREATED = Shape(long_participants=True, messages="latest", context_name=False)
-BATCH_CREATED = Shape(context_name=False, contexts=False)
+BATCH_CREATED = Shape(context_name=False)
 ADDED = Shape(long_participants=True, messages="latest", context_name=False)
 UPDATED = Shape(long_participants=True, context_name=False)
 
@@ -136,9 +135,8 @@ def conversation_json(
         "visible": visible,
         "context_code": conversation.context_code,
     }
-    if shape.contexts:
-        out["audience_contexts"] = _audience_contexts(state, me, others)
-        out["avatar_url"] = GROUP_AVATAR if len(others) != 1 else world.users[others[0]].avatar_url(base_url)
+    out["audience_contexts"] = _audience_contexts(state, me, others)
+    out["avatar_url"] = GROUP_AVATAR if len(others) != 1 else world.users[others[0]].avatar_url(base_url)
     if shape.context_name:
         # Rails sets the key whenever it was asked for: null for a conversation with no context.
         out["context_name"] = context_name(state, conversation)

@@ -48,7 +48,8 @@ class Participant:
 
     @property
     def message_count(self) -> int:
-        return len(self.messages)
+        """The messages this user sees, not counting generated ones ("X was added ..."), as in Canvas."""
+        return sum(1 for m in self.messages if not m.generated)
 
     def last_human_message(self) -> Message | None:
         for message in reversed(self.messages):
@@ -293,18 +294,28 @@ class ConversationStore:
                 participant.messages.sort(key=lambda m: (m.created_at, m.id))
                 self.touch(uid)
 
-    def add_participants(self, conversation: Conversation, actor_id: int, user_ids: list[int], names: str) -> Message | None:
-        """Add people to a group conversation, unread, with the history the person adding them sees."""
+    def add_participants(self, conversation: Conversation, actor_id: int, user_ids: list[int], names: str,
+                         *, with_history: bool = True) -> Message | None:
+        """Add people to a group conversation, unread.
+
+        With history (``add_recipients``) they get the messages the person adding them
+        sees and a generated "X was added" message. Without (``add_message`` naming them
+        in ``recipients[]``, Canvas's ``no_messages``) they get nothing yet: only the
+        message that follows, and any ``included_messages[]``.
+        """
         new = [uid for uid in user_ids if uid not in conversation.participants]
         if not new:
             return None
         actor = conversation.participants.get(actor_id)
-        history = list(actor.messages if actor is not None else conversation.messages)
+        history = list(actor.messages if actor is not None else conversation.messages) if with_history else []
         for uid in new:
             participant = self._join(conversation, uid)
             participant.messages = list(history)
             participant.workflow_state = "unread"
-            participant.last_message_at = history[-1].created_at if history else self.now()
+            if with_history:
+                participant.last_message_at = history[-1].created_at if history else self.now()
+        if not with_history:
+            return None
         return self.add_message(conversation, actor_id, names, generated=True)
 
     # -- changing one user's view -----------------------------------------------

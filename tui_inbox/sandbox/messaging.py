@@ -32,7 +32,7 @@ def conversation_tags(state: SandboxState, sender_id: int, recipient_ids: list[i
 def added_text(state: SandboxState, user_ids: list[int], actor_id: int) -> str:
     """ "X was added to the conversation by Y" / "X, Y, and Z were added ..." (short names)."""
     names = [state.world.users[u].short_name for u in user_ids]
-    actor = state.world.users[actor_id].name
+    actor = state.world.users[actor_id].short_name
     if len(names) == 1:
         return f"{names[0]} was added to the conversation by {actor}"
     listed = ", ".join(names[:-1]) + (", and " if len(names) > 2 else " and ") + names[-1]
@@ -111,14 +111,16 @@ def start_conversation(
 
 
 def add_people(
-    state: SandboxState, origin: Origin, conversation: Conversation, actor_id: int, user_ids: list[int]
+    state: SandboxState, origin: Origin, conversation: Conversation, actor_id: int, user_ids: list[int],
+    *, with_history: bool = True,
 ) -> Message | None:
-    """Add participants to a group conversation: a generated message and ``conversation_forwarded``."""
+    """Add participants to a group conversation: ``conversation_forwarded``, and with the
+    history (``add_recipients``) a generated "X was added" message."""
     new = [uid for uid in dict.fromkeys(user_ids) if uid not in conversation.participants]
     if not new:
         return None
     text = added_text(state, new, actor_id)
-    message = state.conversations.add_participants(conversation, actor_id, new, text)
+    message = state.conversations.add_participants(conversation, actor_id, new, text, with_history=with_history)
     event = conversation_forwarded(origin, state.now(), conversation.id, conversation.updated_at)
     state.hub.publish(event, list(conversation.participants))
     if message is not None:

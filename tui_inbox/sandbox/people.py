@@ -44,6 +44,7 @@ FILLER_FIRST_ID = 1000
 FILLER_FIRST = ["Ada", "Bilal", "Chloé", "Dmitri", "Esi", "Farid", "Gita", "Hugo", "Ines", "Jun", "Kofi", "Lena"]
 FILLER_LAST = ["Abara", "Berg", "Castillo", "Dubois", "Eriksen", "Fujita", "Garcia", "Holm", "Ivanova", "Jensen",
                "Kowalski", "Lund", "Moreau"]
+JANE = 10
 
 
 def token_for(seed: int, user_id: int) -> str:
@@ -65,6 +66,17 @@ def _login(full: str, user_id: int) -> str:
     ascii_name = "".join(ch for ch in full.lower() if ch.isascii() and (ch.isalnum() or ch == " "))
     slug = ".".join(ascii_name.split()) or f"user{user_id}"
     return f"{slug}@example.edu"
+
+
+def _observed(world: World, students: list[int]) -> list[tuple[int, int]]:
+    """The observer's enrollments, (course, linked student): Jane in BIO 101, and in HIST 150
+    the first other student who takes both. That student shares BIO 101 with the observer
+    without being observed there, so there the two do not see each other, as in Canvas."""
+    links = [(1, JANE)]
+    second = next((u for u in students if u != JANE and {1, 3} <= set(world.course_ids_of(u))), None)
+    if second is not None:
+        links.append((3, second))
+    return links
 
 
 def seed_people(world: World, seed: int) -> int:
@@ -96,9 +108,11 @@ def seed_people(world: World, seed: int) -> int:
             world.enroll(uid, 4, "student")
 
     oid, full, short, role = OBSERVER
+    observed = _observed(world, students)
     world.add_user(User(oid, full, short, _sortable(full), _login(full, oid), role, token_for(seed, oid),
-                        observee_ids=(10,)))
-    world.enroll(oid, 1, "observer")
+                        observee_ids=tuple(dict.fromkeys(student for _, student in observed))))
+    for cid, student in observed:
+        world.enroll(oid, cid, "observer", observee_id=student)
 
     lab = [1, 3] + [uid for uid in students if 1 in world.course_ids_of(uid)][:5]
     world.add_group(Group(1, "Lab Group A", 1, member_ids=lab))

@@ -40,7 +40,9 @@ def resolve(world: World, sender_id: int, raw: list[str]) -> Resolved:
         if match.group(1) in ("course", "group"):
             out.contexts.append(f"{match.group(1)}_{match.group(2)}")
         for uid in users:
-            if uid not in seen:
+            # A context reaches only the members the sender could write to one by one
+            # (a student's section_N does not reach other students' observers).
+            if uid not in seen and world.messageable(sender_id, uid):
                 seen.add(uid)
                 out.user_ids.append(uid)
     # The sender is not a recipient, unless writing only to themself (a monologue).

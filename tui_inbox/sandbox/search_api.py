@@ -110,7 +110,8 @@ class Search:
                                                       or suffix in ("groups", "sections")):
             if cid not in w.course_ids_of(self.me):
                 return []
-            members = w.course_members(cid)
+            # Only those the searcher sees in this course (an observer: not every student).
+            members = [u for u in w.course_members(cid) if u == self.me or w.sees_in_course(self.me, u, cid)]
             if suffix in SUFFIX_TYPES:
                 members = [u for u in members if SUFFIX_TYPES[suffix] in w.enrollment_types(u, cid)]
             return members
@@ -118,7 +119,8 @@ class Search:
             section = w.sections[cid]
             if section.course_id not in w.course_ids_of(self.me):
                 return []
-            members = w.section_members(cid)
+            members = [u for u in w.section_members(cid)
+                       if u == self.me or w.sees_in_course(self.me, u, section.course_id)]
             if suffix in SUFFIX_TYPES:
                 members = [u for u in members if SUFFIX_TYPES[suffix] in w.enrollment_types(u, section.course_id)]
             return members

@@ -96,6 +96,8 @@ class World:
         self._course_members: dict[int, list[int]] = {}
         self._user_courses: dict[int, list[int]] = {}
         self._user_groups: dict[int, list[int]] = {}
+        # (observer, course) -> the students that observer enrollment is linked to
+        self._observing: dict[tuple[int, int], set[int]] = {}
 
     # -- building -------------------------------------------------------
     def add_user(self, user: User) -> User:
@@ -117,8 +119,12 @@ class World:
             self._user_groups.setdefault(uid, []).append(group.id)
         return group
 
-    def enroll(self, user_id: int, course_id: int, role: str, section_id: int | None = None) -> None:
+    def enroll(self, user_id: int, course_id: int, role: str, section_id: int | None = None,
+               observee_id: int | None = None) -> None:
+        """Enroll a user; an observer enrollment names the student it observes (``observee_id``)."""
         etype = ENROLLMENT_TYPES[role]
+        if observee_id is not None:
+            self._observing.setdefault((user_id, course_id), set()).add(observee_id)
         if section_id is None:
             section_id = next(s.id for s in self.sections.values() if s.course_id == course_id)
         self.enrollments.append(Enrollment(user_id, course_id, section_id, etype))
@@ -149,13 +155,33 @@ class World:
     def section_ids_of(self, user_id: int) -> list[int]:
         return sorted({e.section_id for e in self.enrollments if e.user_id == user_id})
 
+    def observes(self, observer_id: int, student_id: int, course_id: int) -> bool:
+        return student_id in self._observing.get((observer_id, course_id), ())
+
+    def sees_in_course(self, viewer: int, target: int, course_id: int) -> bool:
+        """Whether viewer finds target among the course's people (Canvas's messageable calculator).
+
+        Someone who is only an observer in the course has restricted visibility: the
+        course's teachers and TAs, and the students that enrollment observes. Students
+        do not see other students' observers, only their own.
+        """
+        mine = set(self._types.get((viewer, course_id), ()))
+        theirs = set(self._types.get((target, course_id), ()))
+        if not mine or not theirs:
+            return False
+        if mine == {"ObserverEnrollment"}:
+            return bool(theirs & SEND_ALL_TYPES) or (
+                "StudentEnrollment" in theirs and self.observes(viewer, target, course_id))
+        if theirs == {"ObserverEnrollment"} and not mine & SEND_ALL_TYPES:
+            return self.observes(target, viewer, course_id)
+        return True
+
     def common_courses(self, a: int, b: int) -> dict[str, list[str]]:
-        """Courses both share, with b's enrollment types there (Canvas's common_courses)."""
-        mine = set(self._user_courses.get(a, ()))
+        """Courses where a finds b, with b's enrollment types there (Canvas's common_courses)."""
         return {
             str(cid): self.enrollment_types(b, cid)
             for cid in self._user_courses.get(b, ())
-            if cid in mine
+            if self.sees_in_course(a, b, cid)
         }
 
     def common_groups(self, a: int, b: int) -> dict[str, list[str]]:
@@ -166,17 +192,13 @@ class World:
         return any(t in SEND_ALL_TYPES for t in self.enrollment_types(user_id, course_id))
 
     def messageable(self, sender_id: int, target_id: int) -> bool:
-        """Whether target is in sender's address book: they share a live course or a group."""
+        """Whether target is in sender's address book: seen in a live shared course, or a shared group."""
         if sender_id == target_id:
             return True
-        target = self.users.get(target_id)
-        if target is None:
+        if target_id not in self.users:
             return False
-        sender = self.users.get(sender_id)
-        if sender is not None and target_id in sender.observee_ids:
-            return True
         for cid in self._user_courses.get(sender_id, ()):
-            if cid in self._user_courses.get(target_id, ()) and not self.courses[cid].concluded:
+            if not self.courses[cid].concluded and self.sees_in_course(sender_id, target_id, cid):
                 return True
         return bool(set(self._user_groups.get(sender_id, ())) & set(self._user_groups.get(target_id, ())))
 
@@ -200,7 +222,8 @@ class World:
         """Users a context recipient such as ``course_3_students`` stands for.
 
         Returns (user ids, error) where error is Canvas's "restricted by role" when the
-        sender may not message a whole course. Unknown contexts expand to nobody.
+        sender may not message a whole course. Unknown contexts expand to nobody, and a
+        course or section only to the members the sender sees there.
         """
         m = CONTEXT_RE.match(code)
         if not m:
@@ -209,7 +232,7 @@ class World:
         if kind == "course":
             if cid not in self.courses or cid not in self._user_courses.get(sender_id, ()):
                 return [], None
-            members = self.course_members(cid)
+            members = [u for u in self.course_members(cid) if u == sender_id or self.sees_in_course(sender_id, u, cid)]
             if suffix is None or suffix in ("students", "observers"):
                 if not self.can_send_all(sender_id, cid):
                     return [], "restricted by role"
@@ -223,7 +246,8 @@ class World:
             section = self.sections.get(cid)
             if section is None or section.course_id not in self._user_courses.get(sender_id, ()):
                 return [], None
-            return self.section_members(cid), None
+            return [u for u in self.section_members(cid)
+                    if u == sender_id or self.sees_in_course(sender_id, u, section.course_id)], None
         if kind == "group":
             group = self.groups.get(cid)
             if group is None or sender_id not in group.member_ids and not (
