@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from ..canvas import CanvasClient, CanvasError
-from ..canvas.models import Attachment, Conversation, Course, Group, Recipient, User
+from ..canvas.models import Attachment, Conversation, Course, Group, MediaComment, Recipient, User
 from ..store.drafts import DraftStore
 from ..canvas.http import retry_listener
 from .compose import Draft
@@ -472,12 +472,26 @@ class InboxSession:
         if self.mailbox.id == "sent":
             await self.load(force=True)
 
-    async def download(self, attachment: Attachment, folder: Path) -> Path | None:
-        if not attachment.url:
-            self.fail(ValueError(f"{attachment.display_name} has no download link."))
-            return None
+    async def download(self, item: Attachment | MediaComment, folder: Path) -> Path | None:
+        """Save an attachment (under the server's name) or a media comment (under its own) in
+        ``folder``; None, with the reason on the status bar, when it cannot be."""
+        if isinstance(item, MediaComment):
+            from .media import kind_of, media_file_name
+            from .text import one_line
+
+            if not item.url:
+                name = one_line(item.display_name or "")
+                self.fail(ValueError(f"Canvas gave no download link for the {kind_of(item)} comment"
+                                     + (f" “{name}”" if name else "") + ": play it in Canvas in a browser."))
+                return None
+            url, name = item.url, media_file_name(item)
+        else:
+            if not item.url:
+                self.fail(ValueError(f"{item.display_name} has no download link."))
+                return None
+            url, name = item.url, None
         try:
-            return await self.client.download(attachment.url, folder)
+            return await self.client.download(url, folder, name=name)
         except (CanvasError, OSError) as error:
             self.fail(error)
             return None

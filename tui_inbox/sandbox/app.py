@@ -17,9 +17,10 @@ def route_modules():
     # Imported here so that building a state for a script does not load every handler.
     from . import batch_update, compose_api, conversations_api
     from . import files_api, search_api, users_api
-    from . import discussions_api, stream
+    from . import discussions_api, media_api, stream
 
-    return [conversations_api, compose_api, batch_update, files_api, search_api, users_api, stream, discussions_api]
+    return [conversations_api, compose_api, batch_update, files_api, search_api, users_api, stream, discussions_api,
+            media_api]
 
 
 def build_app(state: SandboxState) -> Starlette:

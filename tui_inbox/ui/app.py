@@ -576,24 +576,40 @@ class InboxApp(App):
 
     def action_attachments(self) -> None:
         conversation = self.session.current
-        found = [a for m in (conversation.messages or []) for a in m.attachments] if conversation else []
-        if not found:
-            self.status.show_message("No attachments in the open conversation.")
+        messages = (conversation.messages or []) if conversation else []
+        found = [a for m in messages for a in m.attachments]
+        media = [m.media_comment for m in messages if m.media_comment is not None]
+        if not found and not media:
+            self.status.show_message("No attachments or media comments in the open conversation.")
             return
         from .screens.attachments import AttachmentsScreen
 
-        def chosen(attachment) -> None:
-            if attachment is not None:
-                self.download_and_open(attachment)
+        def chosen(choice) -> None:
+            if choice is not None:
+                self.download_and_open(choice)
 
-        self.push_screen(AttachmentsScreen(found, self.downloads), chosen)
+        self.push_screen(AttachmentsScreen(found, self.downloads, media), chosen)
 
     @work(group="downloads")
-    async def download_and_open(self, attachment) -> None:
-        from ..inbox.opener import open_with_system
+    async def download_and_open(self, choice) -> None:
+        """Download an attachment or a media comment and open it, or open a media comment's link."""
+        from ..canvas.models import MediaComment
+        from ..inbox.media import media_title
+        from ..inbox.opener import UnsafeLink, open_url, open_with_system
+        from .screens.attachments import OpenLink
 
-        self.status.running = f"downloading {one_line(attachment.display_name)}"
-        path = await self.session.download(attachment, self.downloads)
+        if isinstance(choice, OpenLink):
+            try:
+                opened = await asyncio.to_thread(open_url, choice.media.url or "")
+            except UnsafeLink as refused:
+                self.status.show_error(str(refused))
+                return
+            self.status.show_message(f"Opened the {media_title(choice.media)} in the browser" if opened else
+                                     f"No browser found: its link is {one_line(choice.media.url or '')}")
+            return
+        name = media_title(choice) if isinstance(choice, MediaComment) else one_line(choice.display_name)
+        self.status.running = f"downloading {name}"
+        path = await self.session.download(choice, self.downloads)
         self.status.running = ""
         if path is not None:
             opened = await asyncio.to_thread(open_with_system, path)
