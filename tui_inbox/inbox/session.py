@@ -248,25 +248,18 @@ class InboxSession:
                 found.append((view, row))
         return found
 
-    def update_many(self, ids: Iterable[int], *, known: dict[int, Conversation] | None = None,
-                    **changes: Any) -> list[Conversation]:
+    def update_many(self, ids: Iterable[int], **changes: Any) -> None:
         """Apply a change to these conversations on screen: every loaded view gets the changed rows
         where they now belong (a row leaves a mailbox it no longer belongs to and enters one it now
-        belongs to). ``known`` holds copies for rows no view holds any more (an undo of an
-        archive). Returns the changed rows."""
+        belongs to)."""
         wanted = set(ids)
         latest: dict[int, Conversation] = {}
         for view in self.views.values():
             for row in view.find_many(wanted - latest.keys()):
                 latest[row.id] = row
-        for cid, row in (known or {}).items():
-            if cid in wanted:
-                latest.setdefault(cid, row)
-        changed = [dataclasses.replace(row, **changes) for row in latest.values()]
-        self.place(changed)
+        self.place(dataclasses.replace(row, **changes) for row in latest.values())
         if self.current is not None and self.current.id in wanted:
             self.current = dataclasses.replace(self.current, **changes)
-        return changed
 
     def place(self, rows: Iterable[Conversation]) -> None:
         """Put these rows, as they now are, in every loaded view that admits them (and out of the

@@ -126,36 +126,6 @@ class ConversationView:
         """The loaded rows with these ids (without copying the view)."""
         return (row for row in self._all if row.id in ids)
 
-    def upsert(self, conversation: Conversation) -> None:
-        """Insert or replace a row, at the place Canvas's order gives it."""
-        self._drop(conversation.id)
-        key = sort_key(self.mailbox, conversation)
-        index = bisect_left(self._keys, key)
-        self._keys.insert(index, key)
-        self._all.insert(index, conversation)
-        self._refilter()
-
-    def patch(self, updates: dict[int, Conversation | None]) -> None:
-        """Replace (or, for None, drop) many rows in one pass; their order keys are unchanged."""
-        kept_keys, kept = [], []
-        for key, row in zip(self._keys, self._all):
-            if row.id in updates:
-                row = updates[row.id]
-                if row is None:
-                    continue
-            kept_keys.append(key)
-            kept.append(row)
-        self._keys, self._all = kept_keys, kept
-        self._refilter()
-
-    def merge(self, rows: Iterable[Conversation]) -> None:
-        """Put rows back (replacing any copy), all at once, in Canvas's order."""
-        incoming = {r.id: r for r in rows}
-        if not incoming:
-            return
-        current = [c for c in self._all if c.id not in incoming]
-        self.replace(current + list(incoming.values()))
-
     def remove(self, conversation_ids: Iterable[int]) -> None:
         drop = set(conversation_ids)
         if not drop:
@@ -164,11 +134,3 @@ class ConversationView:
         self._keys = [k for k, _ in kept]
         self._all = [c for _, c in kept]
         self._refilter()
-
-    def _drop(self, conversation_id: int) -> None:
-        for i, c in enumerate(self._all):
-            if c.id == conversation_id:
-                del self._all[i]
-                del self._keys[i]
-                return
-
