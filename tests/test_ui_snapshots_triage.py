@@ -133,3 +133,24 @@ def test_outcome_after_archiving_three_selected(snap_compare, make_inbox_app):
         assert not app.query_one(BulkProgress).display
 
     assert snap_compare(make_inbox_app(), terminal_size=SMALL, run_before=run_before)
+
+
+def test_muted_thread_with_the_message_cursor(snap_compare, make_inbox_app):
+    """Lab Group A muted with z: 🔕 in its row (only there), "muted: ..." in the thread's header;
+    Tab into the thread and K K: past the generated "Dana was added" to Jane Doe's message, highlighted,
+    the one d would delete."""
+
+    async def run_before(pilot):
+        from tests.conftest import open_row
+
+        app = pilot.app
+        await ready(pilot)
+        cid = await open_row(pilot, "Lab Group A: safety briefing")
+        await pilot.press("z")
+        await settle(pilot)
+        assert app.session.row(cid).subscribed is False
+        await pilot.press("tab", "K", "K")
+        await settle(pilot)
+        assert app.focused is app.thread and app.thread.cursor == len(app.thread.units) - 3
+
+    assert snap_compare(make_inbox_app(), terminal_size=LARGE, run_before=run_before)

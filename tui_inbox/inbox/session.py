@@ -296,6 +296,34 @@ class InboxSession:
         rows = self.rows_of(conversation_id)
         return rows[0][1] if rows else (self.current if self.current and self.current.id == conversation_id else None)
 
+    async def remove_message(self, conversation_id: int, message_id: int) -> Outcome:
+        """Delete one message for me (Canvas's ``remove_messages``). When no message of a person
+        is left, Canvas removes the generated ones too and the conversation is gone: its row
+        leaves every view and its thread closes."""
+        try:
+            answer = await self.client.remove_messages(conversation_id, [message_id])
+        except CanvasError as error:
+            return self.fail(error)
+        current = self.current if self.current is not None and self.current.id == conversation_id else None
+        left = [m for m in (current.messages or []) if m.id != message_id] if current is not None else []
+        if answer.message_count == 0 or (current is not None and all(m.generated for m in left)):
+            self.lingering.discard(conversation_id)
+            self.remove_everywhere([conversation_id])
+            if current is not None:
+                self.close_thread()
+            await self.refresh_unread()
+            return Outcome(True, "Message deleted; it was the last one, so the conversation is gone for you too.")
+        # The row's preview, count and dates as Canvas has them now (its answer has no context_name).
+        self.update_many([conversation_id], last_message=answer.last_message, last_message_at=answer.last_message_at,
+                         last_authored_message=answer.last_authored_message,
+                         last_authored_message_at=answer.last_authored_message_at,
+                         message_count=answer.message_count, properties=answer.properties)
+        if self.current is not None and self.current.id == conversation_id:
+            self.current = dataclasses.replace(self.current, messages=left)
+            self.emit("thread_update", self.current)
+        await self.refresh_unread()
+        return Outcome(True, f"Message deleted for you; {answer.message_count} left in the conversation.")
+
     # -- writing ---------------------------------------------------------------------------
     async def search_recipients(self, text: str, context: str | None = None) -> list[Recipient]:
         text = text.strip()

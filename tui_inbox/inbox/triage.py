@@ -32,14 +32,21 @@ ACTIONS = {
     "read": ("mark_as_read", "Marked read"),
     "unread": ("mark_as_unread", "Marked unread"),
     "delete": ("destroy", "Deleted"),
+    # Canvas's batch update has no (un)subscribe event: these go one PUT per conversation.
+    "mute": ("", "Muted"),
+    "unmute": ("", "Unmuted"),
 }
-TOGGLES = {"archive": ("archive", "unarchive"), "star": ("star", "unstar"), "read": ("read", "unread")}
+TOGGLES = {"archive": ("archive", "unarchive"), "star": ("star", "unstar"), "read": ("read", "unread"),
+           "mute": ("mute", "unmute")}
+MUTE_VERBS = ("mute", "unmute")
+PRIVATE_REFUSED = "Canvas does not mute private (one-to-one) conversations: only group conversations can be muted"
 
 
 @dataclass(frozen=True)
 class Before:
     workflow_state: str
     starred: bool
+    subscribed: bool = True  # Canvas has no id list of muted conversations: unloaded rows count as subscribed
 
 
 @dataclass
@@ -52,7 +59,7 @@ class Done:
     are copies of the rows as they were, to put back on screen in views that no longer hold them.
     """
 
-    toggle: str  # archive, star, read, delete
+    toggle: str  # archive, star, read, mute, delete
     verb: str
     ids: list[int]
     before: dict[int, Before] = field(default_factory=dict)
@@ -156,6 +163,8 @@ class Triage:
             return off if rows and all(r.workflow_state == "archived" for r in rows) else on
         if toggle == "star":
             return off if rows and all(r.starred for r in rows) else on
+        if toggle == "mute":
+            return off if rows and all(not r.subscribed for r in rows) else on
         return on if any(r.workflow_state == "unread" for r in rows) else off
 
     async def act(self, toggle: str, ids: list[int], *, verb: str | None = None,
@@ -166,6 +175,14 @@ class Triage:
             return "Nothing to act on."
         verb = verb or self.choose_verb(toggle, ids)
         _, past = ACTIONS[verb]
+        private: list[int] = []
+        if verb in MUTE_VERBS:
+            # Canvas ignores ``subscribed`` on private conversations: they are left out, unsent.
+            private = [cid for cid in ids if (row := session.row(cid)) is not None and row.private]
+            ids = [cid for cid in ids if cid not in private]
+            if not ids:
+                self.last_failed = True
+                return PRIVATE_REFUSED + "; nothing was sent."
         try:
             before, rows = await self.remember(ids)
         except CanvasError as error:  # nothing was sent: the states to undo to are unknown
@@ -184,11 +201,16 @@ class Triage:
             self.last = Done(toggle, verb, succeeded)
         if verb == "delete" and session.current is not None and session.current.id in succeeded:
             session.close_thread()
+        if verb in MUTE_VERBS and session.current is not None and session.current.id in ids:
+            session.emit("thread_update", session.current)  # the header says whether it is muted
         self.selected = {cid: None for cid in self.selected if cid in failed}
         session.emit("selection")
         await session.refresh_unread()  # so that the badge never lies
         self.last_failed = bool(failed)
-        return outcome_line(past, len(succeeded), failed)
+        line = outcome_line(past, len(succeeded), failed)
+        if private:
+            line += f"; {plural(len(private))} left alone: {PRIVATE_REFUSED[0].lower()}{PRIVATE_REFUSED[1:]}"
+        return line
 
     async def remember(self, ids: list[int]) -> tuple[dict[int, Before], dict[int, Conversation]]:
         """Each conversation's state before an action: from its row when one is loaded, from
@@ -199,7 +221,7 @@ class Triage:
             row = self.session.row(cid)
             if row is not None:
                 rows[cid] = row
-                before[cid] = Before(row.workflow_state, row.starred)
+                before[cid] = Before(row.workflow_state, row.starred, row.subscribed)
         unknown = [cid for cid in ids if cid not in before]
         if unknown:
             client = self.session.client
@@ -218,7 +240,9 @@ class Triage:
         self.progress = Progress(0, len(ids), time.monotonic())
         failed: dict[int, str] = {}
         try:
-            if len(ids) == 1 and verb != "delete":
+            if verb in MUTE_VERBS:
+                failed = await self._subscribe(ids, verb == "unmute")
+            elif len(ids) == 1 and verb != "delete":
                 await self._one(verb, ids[0])
             elif len(ids) == 1:
                 await self.session.client.delete_conversation(ids[0])
@@ -238,6 +262,26 @@ class Triage:
         self.progress = None
         return failed
 
+    async def _subscribe(self, ids: list[int], subscribed: bool,
+                         states: dict[int, str] | None = None) -> dict[int, str]:
+        """One PUT per conversation (the client bounds how many run at once); ``states`` puts
+        a workflow state back in the same PUT (an undo of a mute, which Canvas marked read)."""
+        client = self.session.client
+
+        async def one(cid: int) -> None:
+            await client.update_conversation(cid, subscribed=subscribed, workflow_state=(states or {}).get(cid))
+
+        answers = await asyncio.gather(*(one(cid) for cid in ids), return_exceptions=True)
+        failed: dict[int, str] = {}
+        for cid, answer in zip(ids, answers):
+            if isinstance(answer, CanvasError):
+                failed[cid] = str(answer)
+            elif isinstance(answer, BaseException):
+                raise answer
+        if self.progress is not None:
+            self.progress.done = len(ids)
+        return failed
+
     async def _one(self, verb: str, cid: int) -> None:
         client = self.session.client
         if verb in ("star", "unstar"):
@@ -250,6 +294,13 @@ class Triage:
         if verb == "delete":
             self.session.remove_everywhere(ids)
             return
+        if verb == "mute":
+            # Canvas marks a conversation read when it is unsubscribed from (ConversationParticipant).
+            unread = [cid for cid in ids if (row := self.session.row(cid)) is not None and row.unread]
+            self.session.update_many(ids, subscribed=False)
+            if unread:
+                self.session.update_many(unread, workflow_state="read")
+            return
         changes = {
             "archive": {"workflow_state": "archived"},
             "unarchive": {"workflow_state": "read"},
@@ -257,6 +308,7 @@ class Triage:
             "unread": {"workflow_state": "unread"},
             "star": {"starred": True},
             "unstar": {"starred": False},
+            "unmute": {"subscribed": True},
         }[verb]
         self.session.update_many(ids, **changes)
 
@@ -274,16 +326,30 @@ class Triage:
             groups.setdefault(self.undo_verb(done.toggle, done.before[cid]), []).append(cid)
         failed: dict[int, str] = {}
         for verb, ids in groups.items():
-            failed.update(await self._send(verb, ids, on_progress))
+            if done.toggle == "mute":
+                # Subscribed again, and unread again if the mute had marked it read: one PUT each.
+                states = {cid: "unread" for cid in ids if done.before[cid].workflow_state == "unread"}
+                failed.update(await self._subscribe(ids, verb == "unmute", states))
+            else:
+                failed.update(await self._send(verb, ids, on_progress))
         session = self.session
         restored = []
         for cid in done.ids:
             row = session.row(cid) or done.rows.get(cid)
             if row is not None and cid not in failed:
                 was = done.before[cid]
-                restored.append(dataclasses.replace(row, starred=was.starred) if done.toggle == "star"
-                                else dataclasses.replace(row, workflow_state=was.workflow_state))
+                if done.toggle == "star":
+                    restored.append(dataclasses.replace(row, starred=was.starred))
+                elif done.toggle == "mute":
+                    restored.append(dataclasses.replace(row, subscribed=was.subscribed, workflow_state=was.workflow_state))
+                else:
+                    restored.append(dataclasses.replace(row, workflow_state=was.workflow_state))
         session.place(restored)
+        current = session.current
+        back = next((row for row in restored if current is not None and row.id == current.id), None)
+        if done.toggle == "mute" and back is not None:
+            session.current = dataclasses.replace(current, subscribed=back.subscribed, workflow_state=back.workflow_state)
+            session.emit("thread_update", session.current)  # the header stops saying muted
         if any(cid not in done.rows for cid in done.ids) and session.view.loaded:
             # Conversations that were not loaded when the action ran: the view is read again to show them.
             await session.load(force=True)
@@ -302,6 +368,8 @@ class Triage:
         """The verb that puts one conversation back as it was before an action of this toggle."""
         if toggle == "star":
             return "star" if was.starred else "unstar"
+        if toggle == "mute":
+            return "unmute" if was.subscribed else "mute"
         verb = {"unread": "unread", "read": "read", "archived": "archive"}[was.workflow_state]
         return "unarchive" if verb == "read" and toggle == "archive" else verb
 

@@ -280,6 +280,8 @@ class InboxApp(App):
             course = current.context_name or self.session.context_name(current.context_code)
         self.thread.show(current, me=self.session.me_id, course=course, order=self.session.thread_order,
                          keep_scroll=keep_scroll)
+        if current is None and self.focused is self.thread:
+            self.list.focus()  # the thread closed (its conversation deleted): back to the list
 
     # -- running actions ---------------------------------------------------------------------
     def run_action_worker(self, label: str, coro) -> None:
@@ -390,6 +392,40 @@ class InboxApp(App):
                 self.run_triage("deleting", triage.act("delete", ids, on_progress=self.progress_reporter()))
 
         self.push_screen(ConfirmScreen(f"Delete {plural(len(ids))}?", lines, confirm="Delete"), answered)
+
+    def action_mute(self) -> None:
+        # Private rows are left out by the triage (Canvas ignores subscribed on them), unsent.
+        self.act("mute", "muting")
+
+    def action_delete_message(self) -> None:
+        """``d`` in the thread pane: the message under the message cursor, for me, after asking."""
+        conversation = self.thread.conversation
+        message = self.thread.cursor_message
+        if conversation is None or message is None:
+            self.status.show_message("No message under the cursor: open a conversation (Enter), then J/K.")
+            return
+        from .screens.confirm import ConfirmScreen
+        from ..inbox.formatting import full_date
+        from ..inbox.thread import author_names
+        from .widgets.thread_view import first_line
+
+        author = "" if message.generated else author_names(conversation).get(message.author_id or -1, "")
+        author = author or (f"user {message.author_id}" if message.author_id and not message.generated else "Canvas")
+        others = [m for m in conversation.messages or [] if m.id != message.id and not m.generated]
+        lines = [f"{author}, {full_date(message.created_at)}:", f"  {first_line(message)}", ""]
+        if others:
+            lines.append("Canvas removes it from your view only; the others still have it. It cannot be undone.")
+        else:
+            lines.append("It is the last message: the conversation goes from your inbox too, as in Canvas. "
+                         "It cannot be undone.")
+        cid, mid = conversation.id, message.id
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.run_action_worker("deleting the message", self.session.remove_message(cid, mid))
+
+        self.push_screen(ConfirmScreen(f"Delete this message from “{one_line(conversation.subject) or '(no subject)'}”?",
+                                       lines, confirm="Delete message"), answered)
 
     def action_mark_all_read(self) -> None:
         from .screens.confirm import ConfirmScreen

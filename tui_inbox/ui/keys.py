@@ -33,6 +33,7 @@ APP_KEYS = [
     Key("archive", "a", "archive", "Archive or unarchive"),
     Key("read", "m", "toggle_read", "Mark read or unread (keeps an opened one unread)"),
     Key("delete", "d", "delete", "Delete (asks first)"),
+    Key("mute", "z", "mute", "Mute or unmute a group conversation"),
     Key("search", "slash", "search", "Narrow this view by a pattern (words, is:unread, from:jane, ...)"),
     Key("select", "x,space", "select", "Select or unselect the row", group="Select"),
     Key("visual", "V", "visual", "Select a range: start here, extend with j/k, V again to stop", group="Select"),
@@ -40,7 +41,7 @@ APP_KEYS = [
     Key("select_pattern", "T", "select_pattern", "Select by pattern", group="Select"),
     Key("mark_all_read", "M", "mark_all_read", "Mark everything read (asks first)"),
     Key("repeat", "full_stop", "repeat", "Repeat the last action on the selection"),
-    Key("undo", "u", "undo", "Undo the last archive, star or read change"),
+    Key("undo", "u", "undo", "Undo an archive, star, read or mute change"),
     Key("mailbox_1", "1", "mailbox('inbox')", "Inbox", show=False, group="Mailboxes"),
     Key("mailbox_2", "2", "mailbox('unread')", "Unread", show=False, group="Mailboxes"),
     Key("mailbox_3", "3", "mailbox('starred')", "Starred", show=False, group="Mailboxes"),
@@ -68,6 +69,11 @@ LIST_KEYS = [
 THREAD_KEYS = [
     Key("thread_down", "j,down", "scroll_down", "Scroll the thread down", show=False, group="Read"),
     Key("thread_up", "k,up", "scroll_up", "Scroll the thread up", show=False, group="Read"),
+    Key("next_message", "J", "next_message", "Next message in the thread", group="Read"),
+    Key("previous_message", "K", "previous_message", "Previous message in the thread", group="Read"),
+    # In the thread pane d deletes the message under the cursor; in the list it deletes the conversation.
+    Key("delete_message", "d", "app.delete_message", "Delete the message under the cursor",
+        group="Read"),
 ]
 
 PANE_KEYS = [

@@ -1,7 +1,7 @@
 """One conversation as one line of the list: the columns, cut to fit, in the row's styles.
 
-Unread mark, star, participants, subject and a preview of the last message, course, date,
-message count, attachment mark. Server text becomes plain segments: nothing in it is
+Unread mark, star, participants (with a muted mark at the end of their column), subject and a
+preview of the last message, course, date, message count, attachment mark. Server text becomes plain segments: nothing in it is
 parsed as markup.
 """
 
@@ -20,6 +20,7 @@ from ...inbox.text import one_line
 
 
 PREVIEW_MIN = 4  # cells: a preview cut shorter shows little more than its ellipsis
+MUTED_MARK = "🔕"  # two cells, taken from the names column of muted rows only: the columns stay put
 
 
 class RowStyles(NamedTuple):
@@ -68,8 +69,12 @@ def row_segments(row: Conversation, width: int, styles: RowStyles, *, selected: 
     segments = [
         Segment(("✓" if selected else " ") + ("●" if unread else " "), mark_style),
         Segment("★ " if row.starred else "  ", star_style),
-        Segment(fit(participants_label(row, me_id), names_width) + " ", strong),
     ]
+    if row.subscribed:
+        segments.append(Segment(fit(participants_label(row, me_id), names_width) + " ", strong))
+    else:
+        segments += [Segment(fit(participants_label(row, me_id), names_width - cell_len(MUTED_MARK)), strong),
+                     Segment(MUTED_MARK + " ", dim)]
     subject = one_line(row.subject) or "(no subject)"
     preview = one_line(row.last_message or row.last_authored_message or "")
     if middle > 0:

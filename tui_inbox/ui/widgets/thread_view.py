@@ -2,7 +2,9 @@
 
 Oldest first by default (a key toggles), forwarded messages nested and indented under
 the message that carries them, generated messages ("X was added ...") set apart,
-attachments with name and size, media comments as links. Every string from the
+attachments with name and size, media comments as links. A message cursor (J/K) picks one
+of the conversation's own messages (with what it forwards), highlighted while the pane has
+focus: the one ``d`` deletes. Every string from the
 server goes into a ``rich.text.Text`` as plain text: markup in it is shown, not run.
 """
 
@@ -12,7 +14,7 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from ...canvas.models import Conversation
+from ...canvas.models import Conversation, Message
 from ...inbox.formatting import full_date, human_size
 from ...inbox.text import clean, html_to_text, one_line
 from ...inbox.thread import ThreadItem, thread_items
@@ -51,6 +53,8 @@ def header_text(conversation: Conversation, me: int, course: str | None) -> Text
         state.append("archived")
     if conversation.starred:
         state.append("★ starred")
+    if not conversation.subscribed:
+        state.append("muted: new messages will not mark it unread")
     if state:
         text.append("\n" + " · ".join(state), style="dim")
     return text
@@ -92,6 +96,14 @@ class MessageBlock(Static):
     """
 
 
+def first_line(message: Message, limit: int = 60) -> str:
+    """The start of a message's text on one line, for a confirmation that names it."""
+    text = one_line(clean(message.body))
+    if not text:
+        return "(no text)"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def discussion_header(open_discussion, course: str | None) -> Text:
     topic = open_discussion.topic
     text = Text()
@@ -125,12 +137,42 @@ class ThreadView(VerticalScroll, can_focus=True):
     ThreadView { padding: 0 1; }
     ThreadView > .thread-header { padding: 0 1; margin-bottom: 1; background: $boost; }
     ThreadView > .thread-empty { color: $text-muted; padding: 1 2; }
+    ThreadView:focus > MessageBlock.cursor { background: $accent 30%; }
     """
 
     def __init__(self, *, name: str | None = None, id: str | None = None) -> None:
         super().__init__(name=name, id=id)
         self.conversation: Conversation | None = None
         self.order = "oldest"
+        # The conversation's own messages in screen order, each with its blocks (itself and
+        # the messages it forwards), and the index of the one under the message cursor.
+        self.units: list[tuple[Message, list[MessageBlock]]] = []
+        self.cursor = 0
+
+    @property
+    def cursor_message(self) -> Message | None:
+        return self.units[self.cursor][0] if self.units else None
+
+    def action_next_message(self) -> None:
+        self.move_cursor(1)
+
+    def action_previous_message(self) -> None:
+        self.move_cursor(-1)
+
+    def move_cursor(self, step: int) -> None:
+        if not self.units:
+            return
+        self.set_cursor(max(0, min(len(self.units) - 1, self.cursor + step)))
+        self.scroll_to_widget(self.units[self.cursor][1][0], animate=False)
+
+    def set_cursor(self, index: int) -> None:
+        for _, unit_blocks in self.units:
+            for block in unit_blocks:
+                block.remove_class("cursor")
+        self.cursor = index
+        if self.units:
+            for block in self.units[index][1]:
+                block.add_class("cursor")
 
     def compose(self):
         yield Static("Open a conversation with Enter.", classes="thread-empty")
@@ -138,16 +180,25 @@ class ThreadView(VerticalScroll, can_focus=True):
     def show(self, conversation: Conversation | None, *, me: int, course: str | None, order: str,
              keep_scroll: bool = False) -> None:
         """Render a conversation; ``keep_scroll`` keeps what the reader is looking at in place."""
+        previous = self.conversation
+        was = self.cursor_message
+        was_index = self.cursor
         self.conversation = conversation
         self.order = order
         scroll_y = self.scroll_y
         self.remove_children()
+        self.units = []
+        self.cursor = 0
         if conversation is None:
             self.mount(Static("Open a conversation with Enter.", classes="thread-empty"))
             return
         blocks = [Static(header_text(conversation, me, course), classes="thread-header")]
         for item in thread_items(conversation, order):
             block = MessageBlock(message_text(item))
+            if item.forwarded:
+                self.units[-1][1].append(block)
+            else:
+                self.units.append((item.message, [block]))
             if item.generated:
                 block.add_class("generated")
             if item.forwarded:
@@ -157,6 +208,14 @@ class ThreadView(VerticalScroll, can_focus=True):
                 block.add_class("mine")
             blocks.append(block)
         self.mount_all(blocks)
+        ids = [message.id for message, _ in self.units]
+        if previous is not None and previous.id == conversation.id and was is not None:
+            # The same conversation again (a new message, a deletion): the cursor stays on its
+            # message, or where that message was.
+            index = ids.index(was.id) if was.id in ids else min(was_index, len(ids) - 1)
+        else:
+            index = len(ids) - 1 if order == "oldest" else 0  # the newest, which is in view
+        self.set_cursor(max(0, index))
         if keep_scroll:
             self.call_after_refresh(self.scroll_to, y=scroll_y, animate=False)
         elif order == "oldest":
@@ -167,6 +226,8 @@ class ThreadView(VerticalScroll, can_focus=True):
     def show_discussion(self, open_discussion, *, course: str | None) -> None:
         """A discussion opened from Activity: the topic, then its entries threaded, the named one in view."""
         self.conversation = None
+        self.units = []
+        self.cursor = 0
         self.remove_children()
         blocks = [Static(discussion_header(open_discussion, course), classes="thread-header")]
         focus_block = None
