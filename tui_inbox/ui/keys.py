@@ -49,7 +49,7 @@ APP_KEYS = [
     Key("mailbox_5", "5", "mailbox('archived')", "Archived", show=False, group="Mailboxes"),
     Key("mailbox_6", "6", "mailbox('activity')", "Activity: discussions and announcements", show=False,
         group="Mailboxes"),
-    Key("attachments", "o", "attachments", "Download and open an attachment", group="Read"),
+    Key("attachments", "o", "attachments", "Open an attachment or media comment", group="Read"),
     Key("thread_order", "t", "thread_order", "Thread order: oldest or newest first", group="Read"),
     Key("refresh", "ctrl+r", "refresh", "Refresh", group="App"),
     Key("help", "question_mark", "help", "Help: every key", group="App"),
