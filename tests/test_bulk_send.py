@@ -8,9 +8,10 @@ a sandbox seeded with a 150-student BIO 101; what arrived is checked through the
 
 from __future__ import annotations
 
-from textual.widgets import Checkbox, ProgressBar, Static
+from textual.widgets import ProgressBar, RadioButton, Static
 
 from tests.conftest import open_composer, ready, user_client
+from tests.test_compose import choose
 from tests.test_client_delivery import FAST, Flaky
 from tests.waiting import async_wait_until
 from tui_inbox.canvas import CanvasClient
@@ -117,11 +118,10 @@ async def test_a_message_to_the_150_students_of_bio_101_goes_out_in_the_backgrou
 
         # The composer says what Canvas requires, and sets it.
         notice = screen.query_one("#compose-where", Static)
-        await async_wait_until(lambda: screen.query_one("#individual", Checkbox).value)
+        await async_wait_until(lambda: screen.query_one("#delivery-new_separate", RadioButton).value)
         assert notice.display and "150 people: Canvas takes more than 100 only as individual messages" in str(notice.content)
-        group = screen.query_one("#group", Checkbox)
-        group.focus()
-        await pilot.press("space")  # a group conversation of 150: Canvas would refuse it
+        group = screen.query_one("#delivery-group", RadioButton)
+        await choose(pilot, screen, "group")  # a group conversation of 150: Canvas would refuse it
         await async_wait_until(lambda: not group.value and screen.draft.individual)
         assert "Over 100 people Canvas takes only individual messages" in screen.status_text
 

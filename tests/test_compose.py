@@ -13,7 +13,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from textual.widgets import Checkbox, Input, Static, TextArea
+from textual.widgets import Input, RadioButton, RadioSet, Static, TextArea
 
 from tests.conftest import user_client
 from tests.waiting import async_wait_until
@@ -92,6 +92,19 @@ def recipient_id(sandbox, name: str) -> str:
     return str(found[0]["id"])
 
 
+async def choose(pilot, screen: ComposeScreen, choice: str) -> None:
+    """Choose a delivery with the keys: focus the choice, move its cursor (the highlighted line)
+    there, press space."""
+    radio = screen.query_one("#delivery", RadioSet)
+    radio.focus()
+    for _ in range(len(radio.children)):
+        if radio.query_one(f"#delivery-{choice}").has_class("-selected"):
+            break
+        await pilot.press("down")
+    await pilot.press("space")
+    await pilot.pause()
+
+
 def body_of(screen: ComposeScreen) -> str:
     return screen.query_one("#body", TextArea).text
 
@@ -121,7 +134,7 @@ async def test_new_message_to_a_student_is_sent_exactly_once(sandbox, tmp_path):
         await pilot.press("tab")  # Course -> Subject
         assert app.focused is screen.query_one("#subject")
         await type_text(pilot, "Lab report 7f3")
-        await pilot.press("tab", "tab", "tab", "tab")  # the three options, then the body
+        await pilot.press("tab", "tab")  # the delivery choice, then the body
         assert app.focused is screen.query_one("#body")
         await type_text(pilot, "Please resend the lab report.")
         assert screen.draft.subject == "Lab report 7f3"
@@ -162,9 +175,7 @@ async def test_message_to_the_students_of_a_course(sandbox, tmp_path):
         assert [(r.id, r.label) for r in screen.draft.to] == [("course_1_students", "Students in BIO 101")]
 
         # One conversation everyone sees, rather than one private thread per student.
-        group = screen.query_one("#group", Checkbox)
-        group.focus()
-        await pilot.press("space")
+        await choose(pilot, screen, "group")
         assert screen.draft.group_conversation and not screen.draft.individual
         screen.query_one("#subject").focus()
         await type_text(pilot, "Quiz moved 4b1")
@@ -331,14 +342,11 @@ async def test_suggestions_keys_chips_options_and_attachments(sandbox, tmp_path)
         await pilot.press("ctrl+l")
         assert screen.draft.to == []
 
-        # The two Canvas options exclude each other.
-        group, individual = screen.query_one("#group", Checkbox), screen.query_one("#individual", Checkbox)
-        group.focus()
-        await pilot.press("space")
+        # The Canvas options are one choice: choosing one unchooses the other.
+        group, individual = screen.query_one("#delivery-group", RadioButton), screen.query_one("#delivery-new_separate", RadioButton)
+        await choose(pilot, screen, "group")
         assert (screen.draft.group_conversation, screen.draft.individual) == (True, False)
-        individual.focus()
-        await pilot.press("space")
-        await pilot.pause()
+        await choose(pilot, screen, "new_separate")
         assert (group.value, individual.value) == (False, True)
         assert (screen.draft.group_conversation, screen.draft.individual) == (False, True)
 
@@ -452,7 +460,7 @@ async def test_every_field_fits_the_screen(sandbox, tmp_path, size):
         await started(pilot)
         screen = await open_composer(pilot)
         width, height = size
-        for selector in ("#compose-title", "#to", "#course", "#subject", "#group", "#individual", "#body",
+        for selector in ("#compose-title", "#to", "#course", "#subject", "#delivery-group", "#delivery-new_separate", "#body",
                          "#attach", "#compose-status", "#compose-keys"):
             region = screen.query_one(selector).region
             assert region.height >= 1 and region.bottom <= height and region.right <= width, (selector, region)
@@ -492,7 +500,7 @@ async def test_forward_an_open_conversation(sandbox, tmp_path):
         subject = screen.query_one("#subject", Input).value
         assert subject.startswith("Fwd: ")
         # A forward is a new message: it may go into an existing private conversation unless told not to.
-        assert screen.query("#force_new")
+        assert screen.query("#delivery-new_separate")
         assert app.focused is screen.query_one("#to")
         await type_text(pilot, "Jane")
         await wait_for_suggestion(screen, jane)

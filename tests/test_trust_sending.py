@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 
 from tests.conftest import user_client
-from tests.test_compose import closed, open_composer, settle, started, type_text, wait_for_suggestion
+from tests.test_compose import choose, closed, open_composer, settle, started, type_text, wait_for_suggestion
 from tests.waiting import async_wait_until
 from tui_inbox.canvas import CanvasClient
 from tui_inbox.canvas.http import RetryPolicy
@@ -162,8 +162,7 @@ async def test_start_a_new_conversation_keeps_it_apart(sandbox, tmp_path):
         screen = await forward_another_of_that_course(pilot, old)
         await pick(pilot, screen, "Jane", "10")
         assert screen.query_one("#compose-where").display
-        screen.query_one("#force_new").value = True
-        await pilot.pause()
+        await choose(pilot, screen, "new_separate")
         assert not screen.query_one("#compose-where").display  # nothing existing to warn of now
         screen.draft.subject = "Field trip"
         screen.draft.body = "A new thread"

@@ -14,6 +14,11 @@ TITLES = {
     "add_people": "Add people",
     "discussion_reply": "Reply in discussion",
 }
+# How a new message or a forward is delivered, the one choice the composer offers. Each maps
+# onto the Canvas parameters kept in the draft (``Draft.delivery``): "separate" sends none of
+# them, which is Canvas's default.
+GROUP, SEPARATE, NEW_SEPARATE = "group", "separate", "new_separate"
+DELIVERIES = (GROUP, SEPARATE, NEW_SEPARATE)
 
 
 @dataclass
@@ -38,6 +43,23 @@ class Draft:
     forward_message_ids: list[int] = field(default_factory=list)
     topic_id: int | None = None  # a discussion reply: the topic, and the entry answered (None: the topic)
     entry_id: int | None = None
+
+    @property
+    def delivery(self) -> str:
+        """The delivery chosen, read from the Canvas parameters: ``force_new`` or ``bulk_message``
+        make new conversations even with ``group_conversation`` (as Canvas does)."""
+        if self.individual or self.force_new:
+            return NEW_SEPARATE
+        return GROUP if self.group_conversation else SEPARATE
+
+    @delivery.setter
+    def delivery(self, choice: str) -> None:
+        if choice not in DELIVERIES:
+            raise ValueError(f"unknown delivery {choice!r}")
+        # A new conversation each is a bulk message: the only way Canvas takes more than 100 people.
+        self.group_conversation = choice == GROUP
+        self.individual = choice == NEW_SEPARATE
+        self.force_new = False
 
     @property
     def key(self) -> str:

@@ -3,7 +3,8 @@
 Canvas puts a message to someone you already have a private conversation with into that
 old conversation and ignores the subject (canvas-api.md section 3): without "group
 conversation", each person gets the private conversation the sender already has with them,
-when there is one. ``force_new`` ("start a new conversation") always makes new ones. So
+when there is one (the composer's default, "a separate conversation with each person"); "a
+new separate conversation with each person" (a bulk message, or ``force_new``) always makes new ones. So
 before sending, the composer says which loaded private conversations the message will join,
 and after sending, the outcome names the conversation(s) it went into.
 """
@@ -14,13 +15,13 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from ..canvas.models import Conversation
-from .compose import Draft
+from .compose import SEPARATE, Draft
 from .text import one_line
 
 
 def goes_private(draft: Draft) -> bool:
     """Whether Canvas may reuse existing private conversations for this draft."""
-    return draft.kind in ("new", "forward") and not (draft.force_new or draft.group_conversation or draft.individual)
+    return draft.kind in ("new", "forward") and draft.delivery == SEPARATE
 
 
 def private_with(rows: Iterable[Conversation], me: int, user_id: int, context_code: str | None) -> Conversation | None:
@@ -49,10 +50,10 @@ def forecast(draft: Draft, rows: list[Conversation], me: int) -> str | None:
         return None
     if len(people) == 1 and len(draft.to) == 1:
         return (f"Goes into your existing conversation {quoted(joined[0][1])} with {one_line(joined[0][0].label)} "
-                "(Canvas ignores the subject); tick “start a new conversation” to keep it apart.")
+                "(Canvas ignores the subject); choose “a new separate conversation” to keep it apart.")
     return (f"{len(joined)} of {len(draft.to)} go into existing conversations "
             f"({', '.join(quoted(row) for _, row in joined[:3])}{'…' if len(joined) > 3 else ''}); "
-            "tick “start a new conversation” to keep them apart.")
+            "choose “a new separate conversation” to keep them apart.")
 
 
 @dataclass

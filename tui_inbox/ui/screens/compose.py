@@ -28,13 +28,13 @@ from textual.message import Message
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Checkbox, Input, OptionList, Select, Static, TextArea
+from textual.widgets import Input, OptionList, RadioButton, RadioSet, Select, Static, TextArea
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from ...inbox.formatting import human_size
 from ...inbox.bulk_sends import MAX_GROUP, bulk_notice, must_be_bulk
-from ...inbox.compose import Draft, RecipientRef
+from ...inbox.compose import DELIVERIES, GROUP, NEW_SEPARATE, SEPARATE, Draft, RecipientRef
 from ...inbox.session import InboxSession, Outcome
 from ...inbox.text import one_line
 from ..keys import COMPOSE_KEYS, bindings, display_key
@@ -46,9 +46,17 @@ SEARCH_DELAY = 0.25  # seconds of quiet typing before recipients are searched
 # change, whatever the rhythm (waiting for a pause instead lost everything to a crash
 # during steady typing, which never pauses).
 SAVE_INTERVAL = 0.5
-GROUP_LABEL = "Group conversation (everyone sees every reply)"
-INDIVIDUAL_LABEL = "Send individual messages (one private conversation per recipient)"
-FORCE_NEW_LABEL = "Start a new conversation (never into an existing one)"
+# The one delivery choice, named by what it does (Draft.delivery maps it onto Canvas's parameters).
+DELIVERY_LABELS = {
+    GROUP: "One group conversation",
+    SEPARATE: "A separate conversation with each person (Canvas reuses existing private ones)",
+    NEW_SEPARATE: "A new separate conversation with each person",
+}
+DELIVERY_HELP = {  # one line at 80 columns
+    GROUP: "Everyone is in one new conversation and sees every reply.",
+    SEPARATE: "The default: into your existing private conversation with each, if any.",
+    NEW_SEPARATE: "Never into an existing conversation (Canvas calls it a bulk message).",
+}
 ROLES = {
     "StudentEnrollment": "student",
     "TeacherEnrollment": "teacher",
@@ -122,6 +130,23 @@ class Suggestions(OptionList, can_focus=False):
     """Recipients matching what is typed in To; driven from the To field's keys, never focused."""
 
 
+class DeliveryChoice(RadioSet):
+    """The delivery choice; its cursor starts on the choice in force, not on the first one."""
+
+    def _on_mount(self, event) -> None:
+        self._selected = max(0, self.pressed_index)  # after RadioSet's own _on_mount (Textual calls both)
+
+    def press(self, button: RadioButton) -> None:
+        """Press ``button`` from code, quietly: the screen has already acted on the choice. Done
+        here rather than by setting its value, whose Changed is swallowed when this runs while
+        RadioSet handles a press (its ``prevent``), leaving two buttons on."""
+        with self.prevent(RadioButton.Changed):
+            for other in self.query(RadioButton):
+                other.value = other is button
+        self._pressed_button = button
+        self._selected = self._nodes.index(button)
+
+
 class ComposeScreen(Screen[Outcome | None]):
     DEFAULT_CSS = """
     ComposeScreen { layout: vertical; background: $surface; }
@@ -134,9 +159,9 @@ class ComposeScreen(Screen[Outcome | None]):
     ComposeScreen Input { width: 1fr; height: 1; }
     ComposeScreen Select { width: 1fr; }
     ComposeScreen #suggestions { height: auto; max-height: 8; border: round $accent; background: $panel; padding: 0; }
-    ComposeScreen #options { height: auto; margin: 0 1; padding-left: 9; }
+    ComposeScreen #delivery { height: auto; margin: 0 1; padding-left: 9; }
+    ComposeScreen #delivery-help { height: auto; margin: 0 1; padding-left: 9; color: $text-muted; }
     ComposeScreen #compose-where { height: auto; margin: 0 1; padding-left: 9; color: $warning; }
-    ComposeScreen Checkbox { width: 1fr; }
     ComposeScreen #body { width: 1fr; height: 1fr; min-height: 3; margin: 0 1; border: round $panel-lighten-2; padding: 0 1; }
     ComposeScreen #body:focus { border: round $accent; }
     ComposeScreen #attached { height: auto; color: $text-muted; }
@@ -226,10 +251,11 @@ class ComposeScreen(Screen[Outcome | None]):
                 yield Static(Text("Subject"), classes="label")
                 yield Input(value=draft.subject, placeholder="Subject", id="subject", compact=True)
         if self.has_options:
-            with Vertical(id="options"):
-                yield Checkbox(GROUP_LABEL, draft.group_conversation, id="group", compact=True)
-                yield Checkbox(INDIVIDUAL_LABEL, draft.individual, id="individual", compact=True)
-                yield Checkbox(FORCE_NEW_LABEL, draft.force_new, id="force_new", compact=True)
+            chosen = draft.delivery
+            with DeliveryChoice(id="delivery", compact=True):
+                for choice in DELIVERIES:
+                    yield RadioButton(DELIVERY_LABELS[choice], choice == chosen, id=f"delivery-{choice}")
+            yield Static(Text(DELIVERY_HELP[chosen]), id="delivery-help")
             yield Static(id="compose-where")
         if draft.needs_body:
             yield TextArea(draft.body, id="body", soft_wrap=True, tab_behavior="focus", show_line_numbers=False)
@@ -380,8 +406,8 @@ class ComposeScreen(Screen[Outcome | None]):
         how a large audience is sent (over 100 people Canvas takes only individual messages)."""
         if not self.has_options:
             return
-        if must_be_bulk(self.draft) and not self.draft.individual:
-            self.query_one("#individual", Checkbox).value = True  # its Changed unticks group and repaints
+        if must_be_bulk(self.draft) and self.draft.delivery != NEW_SEPARATE:
+            self.choose_delivery(NEW_SEPARATE)
         lines = [line for line in (bulk_notice(self.draft), self.session.forecast(self.draft)) if line]
         line = self.query_one("#compose-where", Static)
         line.update(Text("\n".join(lines)))
@@ -563,26 +589,26 @@ class ComposeScreen(Screen[Outcome | None]):
         self.draft.body = event.text_area.text
         self.changed()
 
-    @on(Checkbox.Changed)
-    def option_toggled(self, event: Checkbox.Changed) -> None:
-        large = must_be_bulk(self.draft)
-        if large and ((event.checkbox.id == "group" and event.value)
-                      or (event.checkbox.id == "individual" and not event.value)):
-            event.checkbox.value = not event.value  # Canvas would refuse it: put it back, say why
-            self.show_message(f"Over {MAX_GROUP} people Canvas takes only individual messages (a bulk message).")
+    @on(RadioSet.Changed, "#delivery")
+    def delivery_chosen(self, event: RadioSet.Changed) -> None:
+        choice = (event.pressed.id or "").removeprefix("delivery-")
+        if choice not in DELIVERIES or choice == self.draft.delivery:
             return
-        if event.checkbox.id == "group":
-            self.draft.group_conversation = event.value
-            if event.value:
-                self.query_one("#individual", Checkbox).value = False
-        elif event.checkbox.id == "individual":
-            self.draft.individual = event.value
-            if event.value:
-                self.query_one("#group", Checkbox).value = False
-        elif event.checkbox.id == "force_new":
-            self.draft.force_new = event.value
-        self.paint_where()
+        if must_be_bulk(self.draft) and choice != NEW_SEPARATE:
+            self.choose_delivery(NEW_SEPARATE)  # Canvas would refuse it: put it back, say why
+            self.show_message(f"Over {MAX_GROUP} people Canvas takes only individual messages: a new "
+                              "separate conversation with each person (a bulk message).")
+            return
+        self.choose_delivery(choice)
         self.changed()
+
+    def choose_delivery(self, choice: str) -> None:
+        """Put the draft, the radio buttons and the line explaining the choice on ``choice``."""
+        self.draft.delivery = choice
+        button = self.query_one(f"#delivery-{choice}", RadioButton)
+        self.query_one(DeliveryChoice).press(button)
+        self.query_one("#delivery-help", Static).update(Text(DELIVERY_HELP[choice]))
+        self.paint_where()
 
     # -- attachments ----------------------------------------------------------------------------------
     def paint_attachments(self) -> None:
