@@ -29,6 +29,7 @@ from .mailboxes import BY_ID, INBOX, Mailbox
 from .activity import Activity
 from .bulk_sends import BulkSends, SendProgress, audience, label_of, must_be_bulk, sends_async
 from .live_updates import LiveUpdates
+from .matching import matches, words_of
 from .triage import Triage
 from .view import ConversationView
 
@@ -36,6 +37,7 @@ Listener = Callable[[str, Any], None]
 RetryListener = Callable[[int, int, CanvasError], None]
 log = logging.getLogger("tui_inbox.inbox")
 LARGE_LOAD = 10_000
+KNOWN_PEOPLE_OFFERED = 10  # at most this many people found by the app's own matching, per search
 
 
 @dataclass
@@ -335,18 +337,54 @@ class InboxSession:
         except CanvasError as error:
             self.fail(error)
             return []
-        # Whole courses by role ("Students in BIO 101") are offered as contexts too, with their size.
         if text and not context:
-            lowered = text.lower()
-            courses = [c for c in self.courses if lowered in c.name.lower() or lowered in c.course_code.lower()]
-            counts = await asyncio.gather(*(self.role_counts(c.context_code) for c in courses))
-            for course, by_role in zip(courses, counts):
-                for suffix, label in (("students", "Students"), ("teachers", "Teachers"), ("tas", "TAs")):
-                    code = f"{course.context_code}_{suffix}"
-                    found.append(Recipient(id=code, name=f"{label} in {course.course_code or course.name}",
-                                           full_name=None, type="context",
-                                           user_count=None if by_role is None else by_role.get(code, 0),
-                                           context_name=course.name, common_courses={}, avatar_url=None))
+            words = words_of(text)
+            found += self._known_people_canvas_missed(text, words, {r.id for r in found})
+            found += await self._course_roles(words)
+        return found
+
+    def _known_people_canvas_missed(self, text: str, words: list[str], found: set[str]) -> list[Recipient]:
+        """People of the loaded conversations whose name matches only without its accents
+        ("zoe" for Zoë): Canvas matches the letters as typed and cannot have found them."""
+        typed = text.casefold().split()
+        seen: set[int] = {self.me_id}
+        people = []
+        for view in self.views.values():
+            for row in view.all():
+                for person in row.participants:
+                    if person.id in seen:
+                        continue
+                    seen.add(person.id)
+                    names = (person.full_name, person.name)
+                    if (str(person.id) not in found and matches(words, *names)
+                            and not all(any(w in n.casefold() for n in names) for w in typed)):
+                        people.append(Recipient(id=str(person.id), name=person.name, full_name=person.full_name,
+                                                type="user", user_count=None, context_name=None,
+                                                common_courses=dict(person.common_courses), avatar_url=None))
+                        if len(people) >= KNOWN_PEOPLE_OFFERED:
+                            return people
+        return people
+
+    async def _course_roles(self, words: list[str]) -> list[Recipient]:
+        """Whole courses by role ("Students in BIO 101"), with how many each reaches: matched by
+        the course's name or code, or by the role ("Students" finds every course's students)."""
+        wanted = []
+        for course in self.courses:
+            short = course.course_code or course.name
+            roles = [(f"{course.context_code}_{suffix}", f"{label} in {short}")
+                     for suffix, label in (("students", "Students"), ("teachers", "Teachers"), ("tas", "TAs"))]
+            roles = [(code, label) for code, label in roles if matches(words, label, course.name)]
+            if roles:
+                wanted.append((course, roles))
+        counts = await asyncio.gather(*(self.role_counts(course.context_code) for course, _ in wanted))
+        found = []
+        for (course, roles), by_role in zip(wanted, counts):
+            for code, label in roles:
+                count = None if by_role is None else by_role.get(code, 0)
+                if count == 0:
+                    continue  # nobody has that role there: nothing to send to
+                found.append(Recipient(id=code, name=label, full_name=None, type="context", user_count=count,
+                                       context_name=course.name, common_courses={}, avatar_url=None))
         return found
 
     async def role_counts(self, course_code: str) -> dict[str, int] | None:
