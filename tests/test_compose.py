@@ -418,7 +418,9 @@ def no_suspend(monkeypatch):
 
 async def test_ctrl_e_edits_the_body_in_the_editor(sandbox, tmp_path, monkeypatch, no_suspend):
     editor = tmp_path / "editor.sh"
-    editor.write_text('#!/bin/sh\nprintf "%s\\n" " and from the editor" >> "$1"\n')
+    seen = tmp_path / "seen.txt"
+    # As an editor does: the user adds a line; the file is saved with a newline at its end.
+    editor.write_text(f'#!/bin/sh\ncp "$1" "{seen}"\nprintf "%s\\n\\n" "and from the editor" >> "$1"\n')
     editor.chmod(editor.stat().st_mode | stat.S_IXUSR)
     monkeypatch.delenv("VISUAL", raising=False)
     monkeypatch.setenv("EDITOR", str(editor))
@@ -430,8 +432,9 @@ async def test_ctrl_e_edits_the_body_in_the_editor(sandbox, tmp_path, monkeypatc
         await type_text(pilot, "typed")
         await pilot.press("ctrl+e")
         await pilot.pause()
-        assert body_of(screen) == "typed and from the editor"
-        assert screen.draft.body == "typed and from the editor"
+        assert seen.read_text() == "typed\n"  # the editor gets a text file that ends with a newline
+        assert body_of(screen) == "typed\nand from the editor"  # the file's trailing newlines are not the message's
+        assert screen.draft.body == "typed\nand from the editor"
         assert not list(Path(os.environ.get("TMPDIR", "/tmp")).glob("tui-inbox-*.txt"))
 
 

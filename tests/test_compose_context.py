@@ -78,3 +78,35 @@ async def test_a_name_is_found_without_its_accents(make_inbox_app, fixed_sandbox
         index = await wait_for_suggestion(screen, str(zoe["id"]))
         await pilot.press(*["down"] * index, "enter")
         assert [(r.id, r.label) for r in screen.draft.to] == [(str(zoe["id"]), "Zoë 🌟 Müller")]
+
+
+# -- Attach completes paths with Tab -------------------------------------------------------------------------
+
+async def test_tab_completes_the_attach_path_and_stays_while_it_offers_one(make_inbox_app, tmp_path):
+    folder = tmp_path / "files"
+    (folder / "lab").mkdir(parents=True)
+    (folder / "report-final.pdf").write_bytes(b"%PDF final")
+    (folder / "report-draft.pdf").write_bytes(b"%PDF draft")
+    (folder / "lab" / "notes.txt").write_text("notes\n")
+    app = make_inbox_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = await open_composer(pilot, "c")
+        attach = screen.query_one("#attach", Input)
+        attach.focus()
+        await pilot.press(*f"{folder}/rep")
+        await pilot.press("tab")  # the common start of the two reports
+        assert app.focused is attach and attach.value == f"{folder}/report-"
+        assert "2 match: report-draft.pdf, report-final.pdf" in screen.status_text
+        await pilot.press("f", "tab")  # one left: completed whole
+        assert app.focused is attach and attach.value == f"{folder}/report-final.pdf"
+        await pilot.press("enter")
+        assert screen.draft.attachments == [str(folder / "report-final.pdf")]
+
+        await pilot.press(*f"{folder}/l", "tab")  # a folder, ready for the next part
+        assert attach.value == f"{folder}/lab/"
+        await pilot.press("n", "tab", "enter")
+        assert screen.draft.attachments == [str(folder / "report-final.pdf"), str(folder / "lab" / "notes.txt")]
+
+        await pilot.press(*f"{folder}/nothing-here", "tab")  # nothing to complete: Tab moves on as before
+        assert app.focused is not attach

@@ -37,6 +37,7 @@ from ...inbox.bulk_sends import MAX_GROUP, bulk_notice, must_be_bulk
 from ...inbox.compose import DELIVERIES, GROUP, NEW_SEPARATE, SEPARATE, Draft, RecipientRef
 from ...inbox.session import InboxSession, Outcome
 from ...inbox.text import one_line
+from ..path_completion import PathSuggester, complete
 from ..keys import COMPOSE_KEYS, bindings, display_key
 from .background_send import Sent
 from .confirm import ConfirmScreen
@@ -86,7 +87,8 @@ def edit_externally(text: str, command: str, suspend: Callable[[], AbstractConte
     path = Path(name)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+            # A text file ends with a newline: editors otherwise warn, or add one themselves.
+            handle.write(text if text.endswith("\n") else text + "\n")
         try:
             with suspend():
                 result = subprocess.run([*argv, str(path)])
@@ -102,10 +104,8 @@ def edit_externally(text: str, command: str, suspend: Callable[[], AbstractConte
             path.unlink()
         except OSError:
             pass
-    # Editors end the file with a newline the user did not type.
-    if edited.endswith("\n") and not text.endswith("\n"):
-        edited = edited[:-1]
-    return edited
+    # The file's last newline is the file's, not the message's: a body does not end with one.
+    return edited.rstrip("\r\n")
 
 
 class BackspaceOnEmpty(Message):
@@ -189,6 +189,7 @@ class ComposeScreen(Screen[Outcome | None]):
         self.draft = draft
         self.found: dict[str, Any] = {}  # option id -> Recipient, for the suggestions shown
         self._search_timer: Timer | None = None
+        self._listed: str | None = None  # the Attach text whose completions were last listed
         self._save_timer: Timer | None = None
         self._sending = False
         self._sent = False
@@ -263,7 +264,8 @@ class ComposeScreen(Screen[Outcome | None]):
             with Horizontal(classes="row"):
                 yield Static(Text("Attach"), classes="label")
                 with Vertical(classes="field"):
-                    yield ListInput(placeholder="Path to a file, then Enter", id="attach", compact=True)
+                    yield ListInput(placeholder="Path to a file (Tab completes), then Enter", id="attach",
+                                    compact=True, suggester=PathSuggester())
                     yield Static(id="attached")
         yield Static(id="spacer")
         yield Static(id="compose-status")
@@ -570,7 +572,31 @@ class ComposeScreen(Screen[Outcome | None]):
     def action_tab(self) -> None:
         if self.suggestions_open and self.focused is self.query_one("#to") and self.pick_highlighted():
             return
+        if self.draft.allows_attachments and self.focused is self.query_one("#attach") and self.complete_path():
+            return
         self.focus_next()
+
+    def complete_path(self) -> bool:
+        """Tab in Attach: complete the path typed. True while there was something to complete or
+        to choose from (Tab stays in the field); a second Tab on the same choices moves on."""
+        field = self.query_one("#attach", Input)
+        completion = complete(field.value)
+        if not completion.offered:
+            return False
+        if completion.text != field.value:
+            field.value = completion.text
+            field.cursor_position = len(field.value)
+            if len(completion.names) == 1:
+                self.show_message("Enter attaches it." if not completion.text.endswith("/") else
+                                  "A folder: type on, Tab completes.")
+                self._listed = None
+                return True
+        elif len(completion.names) == 1 or self._listed == field.value:
+            return False  # complete already, or the choices were shown: Tab moves on
+        shown = ", ".join(completion.names[:8]) + ("…" if len(completion.names) > 8 else "")
+        self.show_message(f"{len(completion.names)} match: {shown}")
+        self._listed = field.value
+        return True
 
     # -- the other fields ----------------------------------------------------------------------------
     @on(Select.Changed, "#course")
