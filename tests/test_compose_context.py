@@ -110,3 +110,41 @@ async def test_tab_completes_the_attach_path_and_stays_while_it_offers_one(make_
 
         await pilot.press(*f"{folder}/nothing-here", "tab")  # nothing to complete: Tab moves on as before
         assert app.focused is not attach
+
+
+# -- what a reply answers and a forward carries ---------------------------------------------------------------
+
+async def test_a_reply_shows_the_thread_it_answers_and_quotes_it_on_request(make_inbox_app):
+    app = make_inbox_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await open_row(pilot, "Lab report extension")
+        conversation = app.session.current
+        newest = next(m for m in conversation.messages if m.author_id != app.session.me_id and not m.generated)
+        author = next(p.full_name for p in conversation.participants if p.id == newest.author_id)
+        screen = await open_composer(pilot, "r")
+        context = str(screen.query_one("#context-text", Static).content)
+        assert newest.body.strip().splitlines()[0] in context and author in context
+        assert app.focused is screen.query_one("#body")  # writing starts at once, the thread in view
+        assert "ctrl+o quote" in str(screen.query_one("#compose-keys", Static).content)
+
+        await pilot.press("ctrl+o")
+        body = screen.query_one("#body", TextArea).text
+        assert body.startswith(f"On ") and f"{author} wrote:\n> {newest.body.strip().splitlines()[0]}" in body
+        await pilot.press(*"Agreed.")
+        assert screen.draft.body.endswith("\n\nAgreed.")  # the answer goes below the quote
+
+
+async def test_a_forward_names_the_messages_it_carries(make_inbox_app):
+    app = make_inbox_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await open_row(pilot, "Lab report extension")
+        messages = [m for m in app.session.current.messages]
+        screen = await open_composer(pilot, "f")
+        context = str(screen.query_one("#context-text", Static).content)
+        assert f"Forwarding {len(screen.draft.forward_message_ids)} messages" in context
+        for message in messages:
+            assert message.body.strip().splitlines()[0][:40] in context
+        await pilot.press("ctrl+o")
+        assert "Only a reply quotes" in screen.status_text and screen.draft.body == ""

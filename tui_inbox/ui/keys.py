@@ -85,6 +85,7 @@ PANE_KEYS = [
 # free in Input and TextArea (ctrl+d there deletes forward).
 COMPOSE_KEYS = [
     Key("discard_draft", "ctrl+g", "discard_draft", "Discard the draft (asks first; in the composer)", group="Write"),
+    Key("quote", "ctrl+o", "quote", "Quote the message answered into the reply (in the composer)", group="Write"),
 ]
 
 

@@ -37,7 +37,9 @@ from ...inbox.bulk_sends import MAX_GROUP, bulk_notice, must_be_bulk
 from ...inbox.compose import DELIVERIES, GROUP, NEW_SEPARATE, SEPARATE, Draft, RecipientRef
 from ...inbox.session import InboxSession, Outcome
 from ...inbox.text import one_line
+from ...inbox.quoting import answered, quote
 from ..path_completion import PathSuggester, complete
+from ..widgets.compose_context import ComposeContext, forward_context, reply_context
 from ..keys import COMPOSE_KEYS, bindings, display_key
 from .background_send import Sent
 from .confirm import ConfirmScreen
@@ -50,12 +52,13 @@ SAVE_INTERVAL = 0.5
 # The one delivery choice, named by what it does (Draft.delivery maps it onto Canvas's parameters).
 DELIVERY_LABELS = {
     GROUP: "One group conversation",
-    SEPARATE: "A separate conversation with each person (Canvas reuses existing private ones)",
+    SEPARATE: "A separate conversation with each person (the default)",
     NEW_SEPARATE: "A new separate conversation with each person",
 }
-DELIVERY_HELP = {  # one line at 80 columns
+# What the choice in force does, under it (one line at 80 columns: a radio label does not wrap).
+DELIVERY_HELP = {
     GROUP: "Everyone is in one new conversation and sees every reply.",
-    SEPARATE: "The default: into your existing private conversation with each, if any.",
+    SEPARATE: "Canvas reuses existing private ones: into the one you have with each.",
     NEW_SEPARATE: "Never into an existing conversation (Canvas calls it a bulk message).",
 }
 ROLES = {
@@ -258,6 +261,9 @@ class ComposeScreen(Screen[Outcome | None]):
                     yield RadioButton(DELIVERY_LABELS[choice], choice == chosen, id=f"delivery-{choice}")
             yield Static(Text(DELIVERY_HELP[chosen]), id="delivery-help")
             yield Static(id="compose-where")
+        context = self.context_widget()
+        if context is not None:
+            yield context
         if draft.needs_body:
             yield TextArea(draft.body, id="body", soft_wrap=True, tab_behavior="focus", show_line_numbers=False)
         if draft.allows_attachments:
@@ -294,6 +300,34 @@ class ComposeScreen(Screen[Outcome | None]):
         elif self.edits_to:
             self.query_one("#to").focus()
 
+    @property
+    def answering(self):
+        """The conversation this reply or forward answers, when its messages are loaded."""
+        current = self.session.current
+        if self.draft.kind in ("reply", "reply_all", "forward") and current is not None \
+                and current.id == self.draft.conversation_id and current.messages:
+            return current
+        return None
+
+    def context_widget(self) -> ComposeContext | None:
+        """What is answered or forwarded, shown above the body: the thread, or the messages carried."""
+        kind = self.draft.kind
+        if kind not in ("reply", "reply_all", "forward"):
+            return None
+        conversation = self.answering
+        if conversation is not None and kind == "forward":
+            return ComposeContext(forward_context(conversation, self.draft.forward_message_ids),
+                                  "What the forward carries", id="context")
+        if conversation is not None:
+            return ComposeContext(reply_context(conversation), "The conversation, newest last", id="context")
+        row = self.session.row(self.draft.conversation_id) if self.draft.conversation_id is not None else None
+        if row is None or not row.last_message:
+            return None
+        text = Text()
+        text.append(one_line(row.last_message))
+        text.append("\n(the latest message; open the conversation to see all of it here)", style="dim")
+        return ComposeContext(text, "The conversation", id="context")
+
     def title_text(self) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(self.draft.title, style="bold")
@@ -308,6 +342,8 @@ class ComposeScreen(Screen[Outcome | None]):
         shown = [("ctrl+s", "add them" if self.draft.kind == "add_people" else "send"), ("esc", "close (draft kept)")]
         if self.draft.needs_body:
             shown.append(("ctrl+e", "$EDITOR"))
+        if self.draft.kind in ("reply", "reply_all") and self.answering is not None:
+            shown.append((self.key_of("quote"), "quote"))
         if self.edits_to and self.draft.to:
             shown.append(("ctrl+l", "clear To"))
         if self.draft.needs_body and self.draft.attachments:
@@ -324,9 +360,12 @@ class ComposeScreen(Screen[Outcome | None]):
         return text
 
     def discard_key(self) -> str:
-        """The discard key in force: the config's [keys] may have moved it."""
+        return self.key_of("discard_draft")
+
+    def key_of(self, key_id: str) -> str:
+        """A composer key in force: the config's [keys] may have moved it."""
         current = getattr(self.app, "current_keys", None)
-        keys = current()["discard_draft"] if current else COMPOSE_KEYS[0].keys
+        keys = current()[key_id] if current else next(k.keys for k in COMPOSE_KEYS if k.id == key_id)
         return display_key(keys.split(",")[0])
 
     def paint_keys(self) -> None:
@@ -704,6 +743,21 @@ class ComposeScreen(Screen[Outcome | None]):
             self.changed()
         area.focus()
         self.show_message("Text from the editor.")
+
+    # -- quoting ----------------------------------------------------------------------------------------
+    def action_quote(self) -> None:
+        if self.draft.kind not in ("reply", "reply_all"):
+            self.show_message("Only a reply quotes a message (a forward carries them whole).")
+            return
+        conversation = self.answering
+        item = answered(conversation, self.session.me_id) if conversation is not None else None
+        if item is None:
+            self.show_message("Open the conversation first (Enter) to quote from it.")
+            return
+        area = self.query_one("#body", TextArea)
+        area.insert(quote(item), area.cursor_location)
+        area.focus()
+        self.show_message(f"Quoted {item.author}.")
 
     # -- saving -----------------------------------------------------------------------------------------
     def changed(self) -> None:
