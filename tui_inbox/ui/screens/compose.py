@@ -317,7 +317,7 @@ class ComposeScreen(Screen[Outcome | None]):
         conversation = self.answering
         if conversation is not None and kind == "forward":
             return ComposeContext(forward_context(conversation, self.draft.forward_message_ids),
-                                  "What the forward carries", id="context")
+                                  "What the forward carries", id="context", classes="one-line-each")
         if conversation is not None:
             return ComposeContext(reply_context(conversation), "The conversation, newest last", id="context")
         row = self.session.row(self.draft.conversation_id) if self.draft.conversation_id is not None else None

@@ -33,7 +33,7 @@ def forward_context(conversation: Conversation, message_ids: list[int]) -> Text:
     """Each forwarded message by its author, date and first words: what the recipients will get."""
     wanted = set(message_ids)
     carried = [i for i in thread_items(conversation, "oldest") if not i.forwarded and i.message.id in wanted]
-    text = Text()
+    text = Text()  # one line each, however long the message (the widget's class one-line-each)
     text.append(f"Forwarding {len(carried)} message{'s' if len(carried) != 1 else ''} of this conversation:",
                 style="bold")
     for item in carried:
@@ -51,6 +51,7 @@ class ComposeContext(VerticalScroll, can_focus=False):
     ComposeContext { height: auto; max-height: 40%; margin: 0 1; padding: 0 1;
                      border: round $panel-lighten-1; border-title-color: $text-muted; }
     ComposeContext > Static { height: auto; }
+    ComposeContext.one-line-each > Static { text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     def __init__(self, content: Text, title: str, **kwargs) -> None:
