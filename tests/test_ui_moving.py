@@ -243,6 +243,21 @@ async def test_activity_marks_what_is_new_since_the_last_look(sandbox):
         assert app.status.message == "Nothing new in Activity since you last looked."
 
 
+async def test_the_activity_list_never_starts_mid_item(make_inbox_app):
+    """Two lines an item in a 9-line list: after any move, the top line is an item's first."""
+    app = make_inbox_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        activity = await show_activity(pilot)
+        assert activity.scrollable_content_region.height % 2  # an odd height: where it went wrong
+        for keys in [("j",) * 12, ("pagedown",), ("pagedown",), ("k",) * 3, ("pageup",), ("G",), ("k",) * 7]:
+            await pilot.press(*keys)
+            await settle(pilot)
+            assert activity.scroll_y % 2 == 0, (keys[0], activity.scroll_y)
+            top = int(activity.scroll_y)
+            assert top <= 2 * activity.highlighted <= top + activity.scrollable_content_region.height - 1
+
+
 async def test_enter_on_an_activity_item_shows_that_entry_from_its_author_line(make_inbox_app):
     """In a short terminal, the entry named by the item is in view with its header, not mid-text."""
     app = make_inbox_app()
@@ -265,3 +280,54 @@ async def test_enter_on_an_activity_item_shows_that_entry_from_its_author_line(m
             assert 0 <= top < thread.scrollable_content_region.height, (index, top)
             if thread.scroll_y < thread.max_scroll_y:  # room to put it first: its author line on top
                 assert top == 0, (index, top)
+
+
+class Counted:
+    """The pilot's key presses, counted: the figures of the journey below."""
+
+    def __init__(self, pilot) -> None:
+        self.pilot, self.keys = pilot, 0
+
+    async def press(self, *keys: str) -> None:
+        self.keys += len(keys)
+        await self.pilot.press(*keys)
+
+
+async def reply_to_next_unread(pilot, new_way: bool) -> tuple[int, int]:
+    """From inside a thread: open the next unread, reply in it, and be back reading its thread.
+
+    The reply's text is not counted (it is the same either way). Returns (keys, distance in rows)."""
+    app = pilot.app
+    first = await open_row(pilot, app.list.rows[0].subject[:20])
+    await pilot.press("tab")
+    assert app.focused is app.thread and app.session.current.id == first
+    index = next(i for i, r in enumerate(app.list.rows) if i > 0 and r.workflow_state == "unread")
+    wanted = app.list.rows[index].id
+    counted = Counted(pilot)
+    if new_way:
+        await counted.press("N")
+    else:  # back to the list, down to it, open it, into its thread
+        await counted.press("escape", *["j"] * (index - app.list.cursor), "enter")
+        await async_wait_until(lambda: app.session.current is not None and app.session.current.id == wanted)
+        await counted.press("tab")
+    await async_wait_until(lambda: app.thread.conversation is not None and app.thread.conversation.id == wanted)
+    await idle(pilot)
+    counted.keys += 1
+    await open_composer(pilot, "r")
+    await pilot.press(*"On my way.")
+    await counted.press("ctrl+s")
+    await async_wait_until(lambda: not isinstance(app.screen, ComposeScreen))
+    await idle(pilot)
+    assert app.status.message == "Reply sent" and app.focused is app.thread
+    assert app.session.current.id == wanted
+    return counted.keys, index
+
+
+@pytest.mark.parametrize("new_way", [False, True], ids=["esc-j-enter-tab", "N"])
+async def test_keys_to_reply_to_the_next_unread_from_inside_a_thread(make_inbox_app, new_way):
+    app = make_inbox_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        keys, distance = await reply_to_next_unread(pilot, new_way)
+        print(f"\njourney keys ({'N' if new_way else 'esc j.. enter tab'}): {keys}, next unread {distance} rows down")
+        assert keys == (3 if new_way else 5 + distance)

@@ -47,6 +47,15 @@ class ActivityList(OptionList):
         index = next((i for i, item in enumerate(self.items) if item.key == keep), 0)
         self.highlighted = index
 
+    def validate_scroll_y(self, value: float) -> float:
+        """Every item is two lines: the top line is always an item's first, never a preview
+        without the line that says what and who (down a line if the view allows, else up)."""
+        value = super().validate_scroll_y(value)
+        line = round(value)
+        if self.items and line % 2:
+            return float(line + 1 if line + 1 <= self.max_scroll_y else line - 1)
+        return value
+
     @property
     def current(self) -> ActivityItem | None:
         index = self.highlighted
