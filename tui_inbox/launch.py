@@ -106,7 +106,7 @@ def key_scopes() -> dict:
     from textual.binding import Binding
     from textual.screen import Screen
 
-    from .ui.app import InboxApp, InboxList, InboxThread
+    from .ui.app import InboxActivity, InboxApp, InboxList, InboxRail, InboxThread
     from .ui.screens.compose import ComposeScreen
 
     app = class_bindings(InboxApp)
@@ -114,7 +114,8 @@ def key_scopes() -> dict:
         app.append(Binding(App.COMMAND_PALETTE_BINDING, "command_palette", "palette", priority=True))
     main = class_bindings(Screen) + app
     return {"the list": class_bindings(InboxList) + main, "the thread": class_bindings(InboxThread) + main,
-            "the composer": class_bindings(ComposeScreen) + app}
+            "the composer": class_bindings(ComposeScreen) + app,
+            "Activity": class_bindings(InboxActivity) + main, "the rail": class_bindings(InboxRail) + main}
 
 
 def class_bindings(cls) -> list:

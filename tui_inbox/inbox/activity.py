@@ -60,6 +60,34 @@ class Activity:
         self.loaded = False
         self.current: OpenDiscussion | None = None
         self._titles: dict[tuple[str, int], str] = {}
+        # "New since you last looked", kept in memory for this account's session: on Canvas's
+        # own clock (the newest item's time at the last look), so the machine's clock never
+        # matters. Before the first look, only what arrives while the app runs counts as new.
+        self.looked_until: datetime | None = None
+        self.filled_until: datetime | None = None
+        self.opened: set[str] = set()
+
+    def look(self) -> int:
+        """The user is looking at Activity now; returns how many items are new to them."""
+        if self.looked_until is None:
+            self.looked_until = self.filled_until
+        new = sum(1 for item in self.items if self.is_new(item))
+        if new:
+            self.session.emit("activity")
+        return new
+
+    def looked_away(self) -> None:
+        """Leaving Activity: everything shown there now counts as seen next time."""
+        newest = max((item.when for item in self.items if item.when), default=None)
+        if newest is not None and (self.looked_until is None or newest > self.looked_until):
+            self.looked_until = newest
+        self.opened.clear()
+
+    def is_new(self, item: ActivityItem) -> bool:
+        if item.key in self.opened or item.when is None:
+            return False
+        threshold = self.looked_until if self.looked_until is not None else self.filled_until
+        return threshold is None or item.when > threshold
 
     def _add(self, item: ActivityItem) -> bool:
         if any(existing.key == item.key for existing in self.items):
@@ -80,6 +108,7 @@ class Activity:
         for result in results:
             if isinstance(result, CanvasError):
                 self.session.fail(result)
+        self.filled_until = max((item.when for item in self.items if item.when), default=None)
         self.loaded = True
         self.session.emit("activity")
 
@@ -147,6 +176,7 @@ class Activity:
             self.session.fail(error)
             return None
         self.current = OpenDiscussion(item.context_code, topic, view, item.entry_id)
+        self.opened.add(item.key)
         self.session.emit("discussion", self.current)
         return self.current
 

@@ -26,7 +26,7 @@ from ..inbox.formatting import utcnow
 from ..inbox.mailboxes import MAILBOXES
 from ..inbox.session import InboxSession, Outcome
 from ..inbox.text import one_line
-from .keys import APP_KEYS, LIST_KEYS, PANE_KEYS, THREAD_KEYS, bindings
+from .keys import APP_KEYS, LIST_KEYS, MOVE_KEYS, PANE_KEYS, THREAD_KEYS, bindings
 from .screens.background_send import Sent
 from .widgets.activity_list import ActivityList
 from .widgets.bulk_progress import BulkProgress
@@ -42,6 +42,14 @@ class InboxList(ConversationList):
 
 class InboxThread(ThreadView):
     BINDINGS = bindings(THREAD_KEYS)
+
+
+class InboxActivity(ActivityList):
+    BINDINGS = bindings(MOVE_KEYS)
+
+
+class InboxRail(MailboxRail):
+    BINDINGS = bindings(MOVE_KEYS)
 
 
 class InboxApp(App):
@@ -89,7 +97,7 @@ class InboxApp(App):
     def compose(self) -> ComposeResult:
         yield Static(id="title-bar")
         with Horizontal(id="body"):
-            yield MailboxRail(id="rail")
+            yield InboxRail(id="rail")
             with Vertical(id="main"):
                 yield Input(placeholder="Pattern: words, is:unread, from:jane, course:bio, has:attachment, older:30d, -term",
                             id="search")
@@ -104,7 +112,8 @@ class InboxApp(App):
                         is_selected=self.is_selected,
                         id="list",
                     )
-                    yield ActivityList(clock=self.clock, course_label=self.session.activity.course_label, id="activity")
+                    yield InboxActivity(clock=self.clock, course_label=self.session.activity.course_label,
+                                        is_new=self.session.activity.is_new, id="activity")
                     yield InboxThread(id="thread")
         yield BulkProgress(id="bulk")
         yield BulkProgress(id="send-progress")  # bulk sends (Canvas batches), apart from triage's bar
@@ -263,9 +272,16 @@ class InboxApp(App):
 
     def show_mailbox_widgets(self, activity: bool) -> None:
         """Activity replaces the conversation list; everything else is a conversation list."""
+        was_activity = self.query_one("#activity").display
         self.query_one("#activity").display = activity
         self.list.display = not activity
         (self.query_one("#activity") if activity else self.list).focus()
+        if activity and not was_activity:
+            new = self.session.activity.look()
+            if new:
+                self.status.show_message(f"{new:,} new in Activity since you last looked (marked ●)")
+        elif was_activity and not activity:
+            self.session.activity.looked_away()
         if activity:
             self.paint_activity()
 
@@ -650,6 +666,115 @@ class InboxApp(App):
         if path is not None:
             opened = await asyncio.to_thread(open_with_system, path)
             self.status.show_message(f"Saved to {path}" + ("" if opened else " (no opener found)"))
+
+    # -- moving between conversations from inside a thread ------------------------------------
+    def action_next_conversation(self) -> None:
+        self.step_open(1)
+
+    def action_previous_conversation(self) -> None:
+        self.step_open(-1)
+
+    def open_position(self) -> int:
+        """Where n/p/N count from: the open conversation's row, else the row under the cursor."""
+        current = self.session.current
+        position = self.session.view.position(current.id) if current is not None else None
+        return self.list.cursor if position is None else position
+
+    def step_open(self, step: int) -> None:
+        """Open the conversation after (or before) the open one; the focus stays in its pane."""
+        if self.in_activity:
+            self.step_activity(step)
+            return
+        rows = self.list.rows
+        index = self.open_position() + step
+        if not 0 <= index < len(rows):
+            self.status.show_message("No more conversations in this view." if step > 0 else
+                                     "This is the first conversation in this view.")
+            return
+        self.open_at(index)
+
+    def open_at(self, index: int) -> None:
+        self.list.cursor = index  # the cursor follows, so Esc back to the list lands on it
+        self.run_action_worker("opening", self.session.open(self.list.rows[index].id))
+
+    def action_next_unread(self) -> None:
+        """neomutt's next-new: the next unread conversation in this view, opened; from the top
+        again after the last."""
+        if self.in_activity:
+            self.next_new_activity()
+            return
+        rows = self.list.rows
+        start = self.open_position()
+        order = list(range(start + 1, len(rows))) + list(range(0, min(start + 1, len(rows))))
+        current = self.session.current
+        for index in order:
+            row = rows[index]
+            if row.workflow_state == "unread" and not (current is not None and row.id == current.id):
+                self.open_at(index)
+                if index <= start:
+                    self.status.show_message("Back at the top of the view: the next unread is above.")
+                return
+        self.status.show_message(f"No unread conversations in {self.session.view.mailbox.label}.")
+
+    def step_activity(self, step: int) -> None:
+        activity = self.query_one(ActivityList)
+        index = (activity.highlighted if activity.highlighted is not None else -1 if step > 0 else 0) + step
+        if not 0 <= index < len(activity.items):
+            self.status.show_message("No more items in Activity." if step > 0 else "This is the first item in Activity.")
+            return
+        self.open_activity_at(index)
+
+    def open_activity_at(self, index: int) -> None:
+        activity = self.query_one(ActivityList)
+        activity.highlighted = index
+        self.run_action_worker("opening", self.session.activity.open(activity.items[index]))
+
+    def next_new_activity(self) -> None:
+        activity = self.query_one(ActivityList)
+        start = activity.highlighted if activity.highlighted is not None else -1
+        count = len(activity.items)
+        for index in [*range(start + 1, count), *range(0, max(0, start) + 1)]:
+            if self.session.activity.is_new(activity.items[index]):
+                self.open_activity_at(index)
+                return
+        self.status.show_message("Nothing new in Activity since you last looked.")
+
+    def action_open_web(self) -> None:
+        """The conversation (or the discussion, at its entry) in Canvas's web interface."""
+        from ..inbox.web_links import conversation_url, discussion_url
+
+        base = self.session.client.base_url
+        if self.in_activity:
+            current = self.session.activity.current
+            item = self.query_one(ActivityList).current
+            if current is not None and (self.focused is self.thread or item is None):
+                url = discussion_url(base, current.context_code, current.topic.id, html_url=current.topic.html_url,
+                                     entry_id=current.focus_entry_id)
+            elif item is not None:
+                url = discussion_url(base, item.context_code, item.topic_id, entry_id=item.entry_id)
+            else:
+                url = None
+            what = "discussion"
+        else:
+            cid = self.target()
+            url = conversation_url(base, cid) if cid is not None else None
+            what = "conversation"
+        if url is None:
+            self.status.show_message(f"Choose a {what} first.")
+            return
+        self.open_link(url, what)
+
+    @work(group="downloads")
+    async def open_link(self, url: str, what: str) -> None:
+        from ..inbox.opener import UnsafeLink, open_url
+
+        try:
+            opened = await asyncio.to_thread(open_url, url)
+        except UnsafeLink as refused:
+            self.status.show_error(str(refused))
+            return
+        self.status.show_message(f"Opened the {what} in Canvas in the browser" if opened else
+                                 f"No browser found: the {what} is at {one_line(url)}")
 
     # -- writing ---------------------------------------------------------------------------
     def open_composer(self, draft: Draft) -> None:

@@ -51,6 +51,12 @@ APP_KEYS = [
         group="Mailboxes"),
     Key("attachments", "o", "attachments", "Open an attachment or media comment", group="Read"),
     Key("thread_order", "t", "thread_order", "Thread order: oldest or newest first", group="Read"),
+    # From the list or from inside a thread: the focus stays where it is, the thread follows.
+    Key("next_conversation", "n", "next_conversation", "Open the next conversation (or Activity item)", group="Read"),
+    Key("previous_conversation", "p", "previous_conversation", "Open the previous conversation (or Activity item)",
+        group="Read"),
+    Key("next_unread", "N", "next_unread", "Open the next unread conversation (or new Activity item)", group="Read"),
+    Key("open_web", "w", "open_web", "Open the conversation or discussion in Canvas in the browser", group="Read"),
     Key("refresh", "ctrl+r", "refresh", "Refresh", group="App"),
     Key("help", "question_mark", "help", "Help: every key", group="App"),
     Key("quit", "q", "quit", "Quit", group="App"),
@@ -74,7 +80,16 @@ THREAD_KEYS = [
     # In the thread pane d deletes the message under the cursor; in the list it deletes the conversation.
     Key("delete_message", "d", "app.delete_message", "Delete the message under the cursor",
         group="Read"),
+    Key("thread_top", "g,home", "first", "Top of the thread (first message)", show=False, group="Read"),
+    Key("thread_bottom", "G,end", "last", "End of the thread (last message)", show=False, group="Read"),
+    Key("thread_page_down", "pagedown,ctrl+f", "page_down", "Scroll the thread a page down", show=False,
+        group="Read"),
+    Key("thread_page_up", "pageup,ctrl+b", "page_up", "Scroll the thread a page up", show=False, group="Read"),
 ]
+
+# The Activity list and the rail move as the conversation list does: the same ids, so one
+# [keys] entry (down = "ctrl+n") remaps moving in every list.
+MOVE_KEYS = [k for k in LIST_KEYS if k.group == "Move"]
 
 PANE_KEYS = [
     Key("next_pane", "tab", "focus_next", "Next pane", show=False, group="Move"),

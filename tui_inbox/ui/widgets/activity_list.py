@@ -1,4 +1,4 @@
-"""The Activity mailbox: discussion topics, announcements and replies, newest first."""
+"""The Activity mailbox: discussion topics, announcements and replies, newest first; ● marks the new."""
 
 from __future__ import annotations
 
@@ -28,11 +28,13 @@ class ActivityList(OptionList):
             super().__init__()
             self.item = item
 
-    def __init__(self, *, clock: Callable[[], datetime], course_label: Callable[[str], str], id: str | None = None) -> None:
+    def __init__(self, *, clock: Callable[[], datetime], course_label: Callable[[str], str],
+                 is_new: Callable[[ActivityItem], bool] | None = None, id: str | None = None) -> None:
         super().__init__(id=id)
         self.items: list[ActivityItem] = []
         self._clock = clock
         self._course_label = course_label
+        self._is_new = is_new or (lambda _item: False)
 
     def show_items(self, items: list[ActivityItem], loaded: bool) -> None:
         keep = self.current.key if self.current else None
@@ -45,6 +47,15 @@ class ActivityList(OptionList):
         index = next((i for i, item in enumerate(self.items) if item.key == keep), 0)
         self.highlighted = index
 
+    def validate_scroll_y(self, value: float) -> float:
+        """Every item is two lines: the top line is always an item's first, never a preview
+        without the line that says what and who (down a line if the view allows, else up)."""
+        value = super().validate_scroll_y(value)
+        line = round(value)
+        if self.items and line % 2:
+            return float(line + 1 if line + 1 <= self.max_scroll_y else line - 1)
+        return value
+
     @property
     def current(self) -> ActivityItem | None:
         index = self.highlighted
@@ -53,6 +64,7 @@ class ActivityList(OptionList):
     def prompt(self, item: ActivityItem) -> Text:
         """Two lines: what, where and who; then a preview. Every part is plain text."""
         text = Text(no_wrap=True, overflow="ellipsis")
+        text.append("● " if self._is_new(item) else "  ", style="bold")  # new since the last look, as unread rows
         kind = LABELS.get(item.kind, item.kind) + (" (graded)" if item.graded else "")
         text.append(f"{kind:<14}", style="bold" if item.kind == "announcement" else "")
         text.append(f"{one_line(self._course_label(item.context_code))[:12]:<13}", style="dim")
@@ -60,7 +72,7 @@ class ActivityList(OptionList):
         text.append(" · ")
         text.append(one_line(item.topic_title) or "(untitled)")
         text.append(f"  {relative_date(item.when, self._clock())}", style="dim")
-        text.append("\n   ")
+        text.append("\n     ")
         text.append(one_line(item.text)[:200] or "(no text)", style="dim")
         return text
 

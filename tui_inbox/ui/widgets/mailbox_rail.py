@@ -26,6 +26,13 @@ class MailboxRail(OptionList):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.contexts: list[tuple[str, str]] = []  # (context code, label)
+        self.active_index = 0  # the option of the mailbox on screen
+
+    def on_focus(self) -> None:
+        # An OptionList shows no highlight until the first key: the rail shows its cursor at
+        # once, on the mailbox on screen, so j/k/Enter start from where the user is.
+        if self.highlighted is None and self.option_count:
+            self.highlighted = self.active_index
 
     def update_counts(self, counts: dict[str, int | None], active: str, filter_code: str | None,
                       contexts: list[tuple[str, str]]) -> None:
@@ -40,6 +47,8 @@ class MailboxRail(OptionList):
             count = counts.get(mailbox.id)
             if count is not None:
                 label.append(f" {count:,}", style="dim")
+            if mailbox.id == active:
+                self.active_index = len(options)
             options.append(Option(label, id=f"mailbox:{mailbox.id}"))
         options.append(None)
         everything = Text("  All courses", style="bold" if filter_code is None else "")

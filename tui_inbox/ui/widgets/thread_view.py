@@ -159,6 +159,18 @@ class ThreadView(VerticalScroll, can_focus=True):
     def action_previous_message(self) -> None:
         self.move_cursor(-1)
 
+    def action_first(self) -> None:
+        """g: the top of the thread, the message cursor on the first message shown."""
+        if self.units:
+            self.set_cursor(0)
+        self.scroll_home(animate=False)
+
+    def action_last(self) -> None:
+        """G: the end of the thread, the message cursor on the last message shown."""
+        if self.units:
+            self.set_cursor(len(self.units) - 1)
+        self.scroll_end(animate=False)
+
     def move_cursor(self, step: int) -> None:
         if not self.units:
             return
