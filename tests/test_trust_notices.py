@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 
-from textual.notifications import Notify
 from textual.widgets._toast import Toast
 
 from tests.test_live_app import client_for
@@ -35,13 +34,13 @@ def teacher_app(sandbox, notify_mode: str) -> InboxApp:
     return InboxApp(InboxSession(client), feed=LiveFeed(client, sandbox.live_url), notify_mode=notify_mode)
 
 
-def run(app: InboxApp, notices: list[str]):
-    """Run the app headless, every notice it raises recorded (a toast times out; the record does not)."""
-    def hook(message) -> None:
-        if isinstance(message, Notify):
-            notices.append(message.notification.message)
+def said(app: InboxApp) -> list[str]:
+    """Every notice the app raised, whole, as the messages log lists them (the bar's line fades)."""
+    return [entry.text for entry in app.status.history if entry.kind == "notice"]
 
-    return app.run_test(size=(120, 32), notifications=True, message_hook=hook)
+
+def run(app: InboxApp):
+    return app.run_test(size=(120, 32), notifications=True)
 
 
 async def started(app: InboxApp) -> int:
@@ -74,46 +73,47 @@ def post(sandbox, user_id: int, conversation_id: int, body: str) -> int:
 
 
 async def test_an_event_naming_a_message_the_conversation_does_not_hold_shows_no_notice(sandbox):
-    app, notices = teacher_app(sandbox, "bell"), []
-    async with run(app, notices):
+    app = teacher_app(sandbox, "bell")
+    async with run(app):
         lab = await started(app)
         await forge(sandbox, lab, 987654, JANE)  # Jane is in it, but wrote no such message
         await asyncio.to_thread(bobby_writes, sandbox, "A real question")
-        await async_wait_until(lambda: BOBBY_NOTICE in notices)
-        assert notices == [BOBBY_NOTICE]
+        await async_wait_until(lambda: BOBBY_NOTICE in said(app))
+        assert said(app) == [BOBBY_NOTICE]
 
 
 async def test_an_event_claiming_someone_else_wrote_my_message_shows_no_notice(sandbox):
-    app, notices = teacher_app(sandbox, "bell"), []
-    async with run(app, notices):
+    app = teacher_app(sandbox, "bell")
+    async with run(app):
         lab = await started(app)
         mine = await asyncio.to_thread(post, sandbox, TEACHER, lab, "Sure, take two more days.")
         await forge(sandbox, lab, mine, JANE)  # the message exists, but Canvas says the teacher wrote it
         await asyncio.to_thread(bobby_writes, sandbox, "A real question")
-        await async_wait_until(lambda: BOBBY_NOTICE in notices)
-        assert notices == [BOBBY_NOTICE]
+        await async_wait_until(lambda: BOBBY_NOTICE in said(app))
+        assert said(app) == [BOBBY_NOTICE]
 
 
 async def test_a_real_message_from_a_student_shows_one_notice_as_plain_text(sandbox):
-    app, notices = teacher_app(sandbox, "notice"), []
-    async with run(app, notices) as pilot:
+    app = teacher_app(sandbox, "notice")
+    async with run(app) as pilot:
         lab = await started(app)
         await asyncio.to_thread(post, sandbox, JANE, lab, "One more question")
         jane = f"New message from Jane Doe: {LAB}"
-        await async_wait_until(lambda: notices)
-        assert notices == [jane]
-        # Bobby's name and subject are markup: the toast shows them as written.
+        await async_wait_until(lambda: said(app))
+        assert said(app) == [jane]
+        assert f"✉ {jane}" in app.status.render().plain
+        # Bobby's name and subject are markup: the log keeps them as written, and the bar,
+        # which says both in one line, names him as written too.
         await asyncio.to_thread(bobby_writes, sandbox, "May I retake the quiz?")
-        await async_wait_until(lambda: len(notices) == 2)
-        assert notices == [jane, BOBBY_NOTICE]
-        await async_wait_until(lambda: len(app.screen.query(Toast)) == 2)
-        assert [toast.render().plain for toast in app.screen.query(Toast)] == [jane, BOBBY_NOTICE]
+        await async_wait_until(lambda: len(said(app)) == 2)
+        assert said(app) == [jane, BOBBY_NOTICE]
+        assert app.status.notice == "2 new messages: Jane Doe, [bold]Bobby[/bold] Tables"
         await pilot.pause()
-        assert len(notices) == 2
+        assert len(said(app)) == 2 and not app.screen.query(Toast)  # nothing pops up over the screen
 
 
 async def test_notify_none_shows_nothing_even_for_a_real_message(sandbox):
-    app, notices = teacher_app(sandbox, "none"), []
+    app = teacher_app(sandbox, "none")
     handled: list[int] = []  # message ids of the events the app has finished with
     apply = app.on_feed_change
 
@@ -123,10 +123,10 @@ async def test_notify_none_shows_nothing_even_for_a_real_message(sandbox):
             handled.append(change.event.message_id)
 
     app.on_feed_change = recording
-    async with run(app, notices) as pilot:
+    async with run(app) as pilot:
         lab = await started(app)
         message = await asyncio.to_thread(post, sandbox, JANE, lab, "Are you there?")
         await async_wait_until(lambda: message in handled)
         assert any(m.id == message for m in (await app.session.client.get_conversation(lab, auto_mark_as_read=False)).messages)
         await pilot.pause()
-        assert notices == [] and not app.screen.query(Toast)
+        assert said(app) == [] and not app.status.notice and not app.screen.query(Toast)

@@ -103,11 +103,10 @@ def test_fresh_message_in_the_open_thread(snap_compare, make_inbox_app, fixed_sa
         created = [e for e in events if e.name == "conversation_message_created" and e.conversation_id == lab]
         assert len(created) == 1 and created[0].author_id == JANE
 
-        notices: list[str] = []
-        app.notify = lambda message, **_: notices.append(message)  # a toast times out: checked, not pictured
         await app.on_feed_change(Change("event", event=created[0]))
         await async_wait_until(lambda: any(FRESH in str(block.content) for block in app.thread.query(MessageBlock)))
-        assert notices == ["New message from Jane Doe: Lab report extension"]
+        # On the status bar (the app's clock is fixed: it does not fade before the picture).
+        assert app.status.notice == "New message from Jane Doe: Lab report extension"
         fresh = next(m for m in app.session.current.messages if m.body == FRESH)
         assert full_date(fresh.created_at) == "Tue Nov 24, 2026 12:00", "the sandbox clock ran on past the minute"
         assert app.list.rows[0].id == lab and app.list.rows[0].workflow_state == "unread"
@@ -118,7 +117,6 @@ def test_fresh_message_in_the_open_thread(snap_compare, make_inbox_app, fixed_sa
         await settle(pilot)
         assert app.thread.scroll_y == app.thread.max_scroll_y
 
-    # notify = "none" (the default) announces nothing: a mode that does, to see the notice.
     assert snap_compare(make_inbox_app(), terminal_size=LARGE, run_before=run_before)
 
 

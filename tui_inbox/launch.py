@@ -62,8 +62,7 @@ def build_app(config: Config, account: Account, *, user_id: int, drafts_path: Pa
                         trusted_live_url=account.trusted_live_url)
     except CanvasError as error:
         # The token may not go to that stream: poll instead, and say why on the status bar.
-        feed = LiveFeed(client, None, poll_seconds=config.live.poll_seconds)
-        feed.state.set(feed.state.state, error=str(error))
+        feed = LiveFeed(client, None, poll_seconds=config.live.poll_seconds, not_live_reason=str(error))
     host = client.http.base_url.host
     return InboxApp(session, feed=feed, keymap=config.keys, theme=config.ui.theme, date_style=config.ui.date_style,
                     notify_mode=config.live.notify, account_label=host, **kwargs)

@@ -71,6 +71,10 @@ class ServerError(CanvasError):
     status = 500
 
 
+# How an unanswered request starts its message: the app takes such a line away once Canvas answers again.
+UNREACHABLE = "Cannot reach Canvas"
+
+
 class NetworkError(CanvasError):
     """No answer: connection refused, reset, timed out, or DNS failure."""
 

@@ -29,7 +29,7 @@ import httpx
 
 from .bodies import ACCEPTED_ENCODINGS, MAX_BODY, MAX_DOWNLOAD, read_capped
 from .errors import (AuthError, CanvasError, ConfigurationError, DeadlineExceeded, ForeignOriginError, NetworkError,
-                     NotFoundError, PermissionDenied, ServerError, ThrottledError, ValidationError)
+                     NotFoundError, PermissionDenied, ServerError, ThrottledError, UNREACHABLE, ValidationError)
 from .origins import WEB_SCHEMES, is_loopback, origin_of, origins_apart, where
 
 log = logging.getLogger("tui_inbox.canvas")
@@ -356,7 +356,7 @@ class CanvasHTTP:
                             "the server or the connection is too slow right now.") from None
                     budget -= loop.time() - started
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-                raise NetworkError(f"Cannot reach Canvas at {url.host}: {network_reason(exc)}. "
+                raise NetworkError(f"{UNREACHABLE} at {url.host}: {network_reason(exc)}. "
                                    "Check the URL and your connection.", sent=False) from None
             except httpx.TransportError as exc:
                 raise NetworkError(f"The connection to {url.host} failed mid-request ({network_reason(exc)}).",

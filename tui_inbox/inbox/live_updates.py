@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from ..canvas import CanvasError, NotFoundError
 from ..canvas.live_events import LiveEvent
 from ..canvas.models import Conversation
+from .notices import Notice
 from .text import one_line
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ class LiveUpdates:
         await session.refresh_unread()
         return fresh
 
-    def notice(self, event: LiveEvent, conversation: Conversation) -> str | None:
+    def notice(self, event: LiveEvent, conversation: Conversation) -> Notice | None:
         """ "New message from Jane: Lab report" for a message someone else wrote, else None.
 
         The event's ids and author are only claims (a stream may repeat, lag or lie): the
@@ -74,4 +75,4 @@ class LiveUpdates:
             return None
         author = conversation.participant(message.author_id)
         name = one_line(author.full_name or author.name) if author else "someone"
-        return f"New message from {name}: {one_line(conversation.subject) or '(no subject)'}"
+        return Notice("message", name, f"New message from {name}: {one_line(conversation.subject) or '(no subject)'}")

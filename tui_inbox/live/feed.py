@@ -41,7 +41,8 @@ class LiveFeed:
     """``async with LiveFeed(client, url) as feed: async for change in feed: ...``
 
     Raises ``ConfigurationError`` at once if the token may not be sent to ``live_url``
-    (see ``checked_live_url``): nothing is ever sent there.
+    (see ``checked_live_url``): nothing is ever sent there. A feed made to poll instead
+    takes the reason as ``not_live_reason``, and its state keeps giving it while it polls.
     """
 
     def __init__(
@@ -55,6 +56,7 @@ class LiveFeed:
         poll_backoff: Backoff | None = None,
         max_pending: int = 1000,
         now: Callable[[], datetime] = utc_now,
+        not_live_reason: str | None = None,
     ) -> None:
         self.client = client
         self.state = FeedStatus(now)
@@ -71,7 +73,11 @@ class LiveFeed:
         self._started = self._closed = False
         # What the state is composed from (see _publish).
         self._stream_up = False
-        self._stream_error: str | None = None
+        # Why it is not live, for as long as it polls: a live URL refused before the start says so
+        # here, and no stream ever comes up to take it back.
+        self._stream_error: str | None = not_live_reason
+        if not_live_reason:
+            self.state.set(FeedState.CONNECTING, not_live_reason)
         self._stream_auth = False
         self._poll_ok: bool | None = None  # None: no poll has answered since polling (re)started
         self._poll_error: str | None = None

@@ -24,6 +24,7 @@ from ..inbox.bulk_sends import overall
 from ..inbox.compose import Draft, RecipientRef
 from ..inbox.formatting import utcnow
 from ..inbox.mailboxes import MAILBOXES
+from ..inbox.notices import Notice
 from ..inbox.session import InboxSession, Outcome
 from ..inbox.text import one_line
 from .keys import APP_KEYS, LIST_KEYS, MOVE_KEYS, PANE_KEYS, THREAD_KEYS, bindings
@@ -117,7 +118,7 @@ class InboxApp(App):
                     yield InboxThread(id="thread")
         yield BulkProgress(id="bulk")
         yield BulkProgress(id="send-progress")  # bulk sends (Canvas batches), apart from triage's bar
-        yield StatusBar(id="status")
+        yield StatusBar(clock=self.clock, id="status")
 
     @property
     def list(self) -> InboxList:
@@ -143,6 +144,9 @@ class InboxApp(App):
         self.list.focus()
         self.layout_for(self.size.width)
         self.paint_title()
+        from .keys import display_key
+
+        self.status.log_key = display_key(self.current_keys()["messages"].split(",")[0])
         self.status.running = "loading"
         self.start_session()
 
@@ -215,7 +219,7 @@ class InboxApp(App):
 
     def paint_title(self) -> None:
         unread = self.session.unread_count
-        signature = (self.session.mailbox.id, self.session.filter_code, unread)
+        signature = (self.session.mailbox.id, self.session.filter_code, unread, self.account_label)
         if signature == self._painted_title:
             return  # a repaint of the whole screen costs more than this check
         self._painted_title = signature
@@ -227,7 +231,10 @@ class InboxApp(App):
         if self.session.filter_code:
             text.append(f" · {one_line(self.session.context_name(self.session.filter_code) or self.session.filter_code)}")
         if unread is not None:
-            text.append(f"  ({unread:,} unread)", style="bold")
+            # Canvas counts unread conversations across the whole inbox, never by course: under a
+            # course filter the count says so rather than pass for that course's.
+            where = " in the whole inbox" if self.session.filter_code else ""
+            text.append(f"  ({unread:,} unread{where})", style="bold")
         self.query_one("#title-bar", Static).update(text)
 
     def counts(self) -> dict[str, int | None]:
@@ -483,7 +490,7 @@ class InboxApp(App):
         self.visual_base = dict(self.session.triage.selected)
         self.visual_outside = set()
         self.extend_visual()
-        self.status.show_message("Visual range: j/k extend, V ends, Esc cancels")
+        self.status.show_message("Visual range: j/k extend, V ends, Esc cancels", topic="visual")
 
     def extend_visual(self) -> None:
         """The range runs from the row V started on to the cursor, by conversation, so rows that
@@ -500,6 +507,7 @@ class InboxApp(App):
     def stop_visual(self) -> None:
         self.visual_anchor = None
         self.visual_outside = set()
+        self.status.withdraw("visual")  # its "j/k extend" no longer holds
 
     @on(ConversationList.Highlighted)
     def highlighted(self, event: ConversationList.Highlighted) -> None:
@@ -617,6 +625,11 @@ class InboxApp(App):
         from .screens.help import HelpScreen
 
         self.push_screen(HelpScreen(self.current_keys()))
+
+    def action_messages(self) -> None:
+        from .screens.messages import MessagesScreen
+
+        self.push_screen(MessagesScreen(self.status.history))
 
     def current_keys(self) -> dict[str, str]:
         """Binding id -> keys in force (defaults with the config's [keys] applied)."""
@@ -909,22 +922,27 @@ class InboxApp(App):
         elif event.is_discussion:
             item = await self.session.activity.apply(event)
             if item is not None and item.author:
-                self.announce(f"{item.author} posted in {item.topic_title}")
+                self.announce(Notice("post", one_line(item.author), f"{one_line(item.author)} posted in {one_line(item.topic_title)}"))
 
-    def announce(self, notice: str) -> None:
-        """A short notice of who wrote, with a bell or a desktop notification if asked; nothing for "none"."""
+    def announce(self, notice: Notice) -> None:
+        """Who wrote, on the status bar (never over the thread, the composer or a dialog), with a bell
+        or a desktop notification if asked; nothing at all for "none" ([live] notify)."""
         if self.notify_mode == "none":
-            return  # silence asked for: the list still updates, nothing pops up
-        self.notify(notice, timeout=4, markup=False)  # names and subjects are server text, not markup
+            return  # silence asked for: the list still updates, nothing is said
+        self.status.show_notice(notice)  # names and subjects are server text: the bar shows them as text
         if self.notify_mode == "bell":
             self.bell()
         elif self.notify_mode == "desktop":
             from ..inbox.opener import desktop_notification
 
-            desktop_notification("tui-inbox", notice)
+            desktop_notification("tui-inbox", notice.text)
 
     def paint_feed(self) -> None:
         status = self.feed.state.current
+        if status.state.value in ("live", "polling"):
+            self.status.withdraw("network")  # Canvas answers again: "Cannot reach Canvas" no longer holds
+        if status.error and status.error != self.status.feed_detail:
+            self.status.remember("feed", f"{status.state.value}: {status.error}")
         self.status.feed = status.state.value
         if status.error:
             self.status.feed_detail = status.error

@@ -60,7 +60,9 @@ APP_KEYS = [
     Key("refresh", "ctrl+r", "refresh", "Refresh", group="App"),
     Key("help", "question_mark", "help", "Help: every key", group="App"),
     Key("quit", "q", "quit", "Quit", group="App"),
+    Key("messages", "L", "messages", "Messages log: every status line and notice, whole", group="App"),
 ]
+MESSAGES_KEY = next(k for k in APP_KEYS if k.id == "messages")  # its screen closes with it too
 
 LIST_KEYS = [
     Key("down", "j,down", "cursor_down", "Next conversation", show=False, group="Move"),

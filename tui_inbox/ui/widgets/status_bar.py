@@ -1,16 +1,46 @@
-"""The status bar: the feed's state, what is running, the selection, and the last error."""
+"""The status bar: the feed's state, what is running, the selection, live notices, the last message or error.
+
+It is the one place notices go (it holds no content, so nothing is covered). A message, an
+error and a notice each fade after a while, or are withdrawn when they no longer hold (a
+``topic`` names what they are about). Everything shown is also kept, whole, in ``history``,
+which the messages log (``L``) lists: the bar cuts a long line, the log does not.
+
+Fading reads ``clock`` on a short interval rather than sleeping on a timer per line, so a
+test with a clock of its own moves time on and waits for the line to go.
+"""
 
 from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Callable
 
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from ...canvas.errors import UNREACHABLE
+from ...inbox.formatting import utcnow
+from ...inbox.notices import Notice, NoticeGroup
+
+# How long each kind of line stays: a done action's line is read at once, a notice of someone
+# writing may come while one looks elsewhere, an error is worth a longer look (and the log keeps it).
+FADE = {"message": timedelta(seconds=10), "notice": timedelta(seconds=20), "error": timedelta(seconds=30)}
+HISTORY = 500  # lines the messages log keeps: enough for a day, bounded whatever the server sends
+LONGEST = 10_000  # characters kept of one line (an error may quote a server's answer)
+
+
+@dataclass(frozen=True)
+class Entry:
+    at: datetime
+    kind: str  # "message", "error", "notice" or "feed"
+    text: str
+
 
 class StatusBar(Static):
     DEFAULT_CSS = """
-    /* One line, cut with an ellipsis: Textual wraps a Text by words whatever its no_wrap, and the
-       second line, hidden, would take the rest of a long error without a sign that it is cut. */
+    /* One line: Textual wraps a Text by words whatever its no_wrap, so render() cuts it itself. */
     StatusBar { dock: bottom; height: 1; background: $panel; color: $text; padding: 0 1;
                 text-wrap: nowrap; text-overflow: ellipsis; }
     """
@@ -20,7 +50,19 @@ class StatusBar(Static):
     running = reactive("")
     message = reactive("")
     error = reactive("")
+    notice = reactive("")
     selection = reactive(0)
+    log_key = reactive("L")  # the key that opens the messages log, named when a line is cut
+
+    def __init__(self, *, clock: Callable[[], datetime] = utcnow, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.clock = clock
+        self.history: deque[Entry] = deque(maxlen=HISTORY)
+        self.notices = NoticeGroup()
+        self._shown: dict[str, tuple[datetime, str | None]] = {}  # kind -> (when shown, topic)
+
+    def on_mount(self) -> None:
+        self.set_interval(0.25, self.fade)
 
     def render(self) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -32,17 +74,70 @@ class StatusBar(Static):
             text.append(f"  {self.selection:,} selected", style="bold")
         if self.running:
             text.append(f"  ⟳ {self.running}")
+        if self.notice:
+            text.append(f"  ✉ {self.notice}", style="bold")
         if self.error:
             text.append("  ✖ ", style="bold red")
             text.append(self.error, style="red")
         elif self.message:
             text.append(f"  {self.message}", style="dim")
-        text.append("   ? help", style="dim")
+        hint = Text("   ? help", style="dim")
+        width = self.size.width
+        if width and text.cell_len + hint.cell_len > width:
+            # Cut here, keeping the end: it says where the whole line is.
+            hint = Text(f"  {self.log_key} messages", style="dim")
+            text.truncate(max(1, width - hint.cell_len), overflow="ellipsis")
+        text.append_text(hint)
         return text
 
-    def show_error(self, message: str) -> None:
-        self.error = " ".join(message.split())
+    # -- showing ---------------------------------------------------------------------------
+    def show_error(self, message: str, topic: str | None = None) -> None:
+        line = " ".join(message.split())
+        if topic is None and UNREACHABLE in line:
+            topic = "network"  # it holds until Canvas answers again (the app withdraws it then)
+        self.error = line
+        self._mark("error", topic)
+        self.remember("error", line)
 
-    def show_message(self, message: str) -> None:
+    def show_message(self, message: str, topic: str | None = None) -> None:
         self.error = ""
+        self._shown.pop("error", None)
         self.message = " ".join(message.split())
+        self._mark("message", topic)
+        self.remember("message", self.message)
+
+    def show_notice(self, notice: Notice) -> None:
+        """A live notice, said together with those still shown ("3 new messages: ...")."""
+        self.notice = " ".join(self.notices.add(notice).split())
+        self._mark("notice", None)
+        self.remember("notice", notice.text)
+
+    def remember(self, kind: str, text: str) -> None:
+        if not text:
+            return
+        line = text if len(text) <= LONGEST else text[:LONGEST] + f"… ({len(text) - LONGEST:,} more characters)"
+        if self.history and self.history[-1].kind == kind and self.history[-1].text == line:
+            return  # an outcome said twice (by the session, then by the action) is one entry
+        self.history.append(Entry(self.clock(), kind, line))
+
+    # -- going away --------------------------------------------------------------------------
+    def withdraw(self, topic: str) -> None:
+        """Take away the line about ``topic``: what it said no longer holds."""
+        for kind, (_, shown_topic) in list(self._shown.items()):
+            if shown_topic == topic:
+                self._clear(kind)
+
+    def fade(self) -> None:
+        now = self.clock()
+        for kind, (since, _) in list(self._shown.items()):
+            if now - since >= FADE[kind]:
+                self._clear(kind)
+
+    def _mark(self, kind: str, topic: str | None) -> None:
+        self._shown[kind] = (self.clock(), topic)
+
+    def _clear(self, kind: str) -> None:
+        self._shown.pop(kind, None)
+        if kind == "notice":
+            self.notices.clear()
+        setattr(self, kind, "")
