@@ -104,7 +104,7 @@ def test_init_checks_the_token_with_canvas_and_writes_mode_0600(sandbox, tmp_pat
     token = sandbox.info.token_of("teacher")
     args = [sys.executable, "-m", "tui_inbox.cli", "--config", str(path), "init", "--url", sandbox.base_url]
     wrong = subprocess.run(args, input="7~wrong\n", capture_output=True, text=True, timeout=60)
-    assert wrong.returncode == 2 and "access token" in wrong.stderr and not path.exists()
+    assert wrong.returncode == 2 and "refused that token" in wrong.stderr and not path.exists()
     done = subprocess.run(args, input=token + "\n", capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert token not in done.stdout + done.stderr

@@ -2,7 +2,8 @@
 
 No Canvas account and no network: the sandbox serves on a free loopback port, the
 app signs in as its seeded teacher, and with ``--activity`` other people write, so a
-newcomer sees a living inbox at once.
+newcomer sees a living inbox at once. ``--config`` lends its ``[ui]`` and ``[keys]``, so a
+person can try a theme or a keymap before having an account; its account is never used.
 """
 
 from __future__ import annotations
@@ -10,11 +11,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 
+from . import config as config_module
 from .config import Config, data_dir
-from .launch import Account, build_app, check_account
+from .launch import Account, build_app, check_account, check_settings
+
+
+def demo_settings(cli_path: str | None) -> Config:
+    """The ``[ui]`` and ``[keys]`` of ``--config`` (checked, before the sandbox starts); nothing else of it."""
+    if not cli_path:
+        return Config()
+    loaded = config_module.load(cli_path)
+    check_settings(loaded)
+    return Config(path=loaded.path, ui=loaded.ui, keys=loaded.keys)
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    config = demo_settings(args.config)
     from .sandbox.server import RunningSandbox
     from .sandbox.state import Knobs
 
@@ -24,7 +36,6 @@ def run_demo(args: argparse.Namespace) -> int:
         teacher = sandbox.info.users[0]
         account = Account(sandbox.base_url, teacher["token"], sandbox.live_url, trusted_live_url=True)
         user_id = asyncio.run(check_account(account))
-        config = Config()
         app = build_app(config, account, user_id=user_id, drafts_path=data_dir() / "demo-drafts.sqlite3",
                         drafts_account="demo")
         app.run()

@@ -1,4 +1,8 @@
-"""``tui-inbox init``: ask for the Canvas URL and a token, check them, write the config (mode 0600)."""
+"""``tui-inbox init``: ask for the Canvas URL and a token, check them, write the config (mode 0600).
+
+A mistake is said on stderr and that one question is asked again, keeping the answers that
+were right: a refused token asks for the token only, an unreachable server for the URL only.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +10,28 @@ import asyncio
 import getpass
 import sys
 
+import httpx
+
 from . import config as config_module
+from .canvas import CanvasClient
+from .canvas.errors import AuthError, CanvasError, NetworkError
 from .canvas.http import checked_base_url
-from .canvas.errors import CanvasError
+from .canvas.origins import origin_of
 from .config import CanvasSettings, Config, ConfigError
-from .launch import Account, check_account
 
 TOKEN_HELP = (
     "Make a token in Canvas: Account > Settings > Approved Integrations > + New Access Token.\n"
     "It is stored in the config file, readable only by you (mode 0600)."
 )
+MAX_TRIES = 5  # per question: enough for typos, and a script feeding wrong answers still ends
 
 
 def ask(prompt: str) -> str:
     try:
         return input(prompt).strip()
     except EOFError:
-        raise ConfigError("init needs answers on standard input (or pass --url and set CANVAS_TOKEN).") from None
+        print(file=sys.stderr)  # the prompt had no newline; the message starts on its own line
+        raise ConfigError("init stopped: no more answers on standard input; nothing was written.") from None
 
 
 def ask_secret(prompt: str) -> str:
@@ -31,20 +40,111 @@ def ask_secret(prompt: str) -> str:
     return getpass.getpass(prompt).strip()
 
 
+def say(problem: str) -> None:
+    print(f"  {problem}", file=sys.stderr, flush=True)
+
+
+def canvas_origin(text: str) -> str:
+    """The Canvas root a person meant: ``https://`` added to a bare host, and only the origin of a
+    pasted page (``https://canvas.school.edu/courses/12/discussion_topics`` -> ``https://canvas.school.edu``)."""
+    text = text.strip()
+    if "://" not in text:
+        text = "https://" + text
+    try:
+        url = httpx.URL(text)
+    except Exception:
+        raise ConfigError(f"{text!r} is not a web address; type it as e.g. canvas.school.edu") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ConfigError(f"{text!r} is not a web address; type it as e.g. canvas.school.edu")
+    scheme, host, port = origin_of(url)
+    shown_host = f"[{host}]" if ":" in host else host
+    default = 443 if scheme == "https" else 80
+    origin = f"{scheme}://{shown_host}" if port == default else f"{scheme}://{shown_host}:{port}"
+    try:
+        return str(checked_base_url(origin))
+    except CanvasError as error:
+        raise ConfigError(str(error)) from None
+
+
+def ask_url(default: str) -> str:
+    for _ in range(MAX_TRIES):
+        # A default is shown only when pressing Enter would use it.
+        prompt = f"Canvas URL [{default}]: " if default else "Canvas URL (e.g. canvas.school.edu): "
+        answer = ask(prompt) or default
+        if not answer:
+            say("Type the address you open Canvas at in the browser.")
+            continue
+        try:
+            return canvas_origin(answer)
+        except ConfigError as error:
+            say(str(error))
+    raise ConfigError(f"No usable Canvas URL after {MAX_TRIES} tries; nothing was written.")
+
+
+def ask_token() -> str:
+    for _ in range(MAX_TRIES):
+        token = ask_secret("Access token (input hidden): ")
+        if token:
+            return token
+        say("No token given: paste the token Canvas showed when you made it.")
+    raise ConfigError(f"No token after {MAX_TRIES} tries; nothing was written.")
+
+
+def where(base: str) -> str:
+    _, host, port = origin_of(httpx.URL(base))
+    return f"{host}:{port}"
+
+
+def check(base: str, token: str) -> CanvasError | None:
+    """None if Canvas at ``base`` accepts ``token``, else what went wrong."""
+
+    async def ask_canvas() -> None:
+        client = CanvasClient(base, token, timeout=15.0)
+        try:
+            await client.get_self()
+        finally:
+            await client.aclose()
+
+    try:
+        asyncio.run(ask_canvas())
+    except CanvasError as error:
+        return error
+    return None
+
+
 def run_init(cli_path: str | None, url: str | None) -> int:
     path = config_module.resolve_path(cli_path)
     existing = config_module.load(cli_path, required=False) if path.exists() else Config(path=path)
-    base_url = url or ask(f"Canvas URL [{existing.canvas.base_url or 'https://canvas.example.edu'}]: ") or existing.canvas.base_url
-    try:
-        base = str(checked_base_url(base_url))
-    except CanvasError as error:
-        raise ConfigError(str(error)) from None
-    print(TOKEN_HELP)
-    token = ask_secret("Access token (input hidden): ")
-    if not token:
-        raise ConfigError("No token given; nothing was written.")
-    print("Checking the token with Canvas…")
-    asyncio.run(check_account(Account(base, token, None, False)))
+    base: str | None = None
+    if url:
+        try:
+            base = canvas_origin(url)
+        except ConfigError as error:
+            say(f"--url: {error}")
+    default = existing.canvas.base_url
+    token: str | None = None
+    for _ in range(MAX_TRIES):
+        if base is None:
+            base = ask_url(default)
+        if token is None:
+            print(TOKEN_HELP)
+            token = ask_token()
+        print(f"Checking the token with Canvas at {base}…", flush=True)
+        problem = check(base, token)
+        if problem is None:
+            break
+        if isinstance(problem, AuthError):
+            say(f"Canvas at {where(base)} refused that token: check that you copied all of it, "
+                "or make a new one, and paste it again.")
+            token = None
+        elif isinstance(problem, NetworkError):
+            say(f"{problem} Type the URL again (Enter keeps it, to retry).")
+            default, base = base, None
+        else:
+            say(f"{where(base)} answered, but not as Canvas does ({problem}). Check the URL.")
+            default, base = base, None
+    else:
+        raise ConfigError(f"Still no working URL and token after {MAX_TRIES} tries; nothing was written.")
     config = existing
     config.canvas = CanvasSettings(base_url=base, token=token)
     written = config_module.save(config, path)

@@ -356,7 +356,9 @@ class CanvasHTTP:
                             "the server or the connection is too slow right now.") from None
                     budget -= loop.time() - started
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-                raise NetworkError(f"{UNREACHABLE} at {url.host}: {network_reason(exc)}. "
+                # host and port: a typo'd or missing port is as common as a wrong host.
+                _, host, port = origin_of(url)
+                raise NetworkError(f"{UNREACHABLE} at {host}:{port}: {network_reason(exc)}. "
                                    "Check the URL and your connection.", sent=False) from None
             except httpx.TransportError as exc:
                 raise NetworkError(f"The connection to {url.host} failed mid-request ({network_reason(exc)}).",

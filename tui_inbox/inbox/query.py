@@ -30,6 +30,8 @@ STATES = ("unread", "read", "starred", "archived")
 KEYS = ("is", "from", "to", "course", "subject", "has", "older", "newer")
 EXAMPLES = {"is": "unread", "from": "jane", "to": "jane", "course": "bio", "subject": "exam", "has": "attachment",
             "older": "30d", "newer": "2w"}
+# "Re:exam" and "https://..." are text a person searches for, not keys.
+REPLY_PREFIXES = ("re", "fw", "fwd", "aw", "sv", "http", "https")
 HELP = "\n".join(line[4:] for line in __doc__.splitlines() if line.startswith("    "))
 
 
@@ -57,6 +59,15 @@ def _tokens(text: str) -> list[tuple[str, int]]:
     return [(m.group(0).replace('"', "").replace("'", ""), m.start()) for m in TOKEN.finditer(text)]
 
 
+def _suggestion(key: str) -> str:
+    """``star:`` most likely meant ``is:starred``; ``sujbect:`` meant ``subject:``."""
+    state = difflib.get_close_matches(key, STATES, n=1, cutoff=0.6)
+    if state:
+        return f" (did you mean is:{state[0]}?)."
+    close = difflib.get_close_matches(key, KEYS, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]}:?)." if close else "."
+
+
 def parse(text: str) -> list[Term]:
     terms: list[Term] = []
     for token, position in _tokens(text):
@@ -64,6 +75,9 @@ def parse(text: str) -> list[Term]:
         body = token[1:] if negate else token
         key, sep, value = body.partition(":")
         if not sep or key.lower() not in KEYS:
+            if sep and value and key.isalpha() and not value.startswith("//") and key.lower() not in REPLY_PREFIXES:
+                raise QueryError(f"Unknown key {key}:{_suggestion(key.lower())} Keys: {', '.join(k + ':' for k in KEYS)}",
+                                 position)
             close = difflib.get_close_matches(key.lower(), KEYS, n=1, cutoff=0.6) if sep else []
             if close:
                 raise QueryError(f"Unknown key {key}: (did you mean {close[0]}:?). Keys: {', '.join(k + ':' for k in KEYS)}",

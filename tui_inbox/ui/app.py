@@ -586,10 +586,15 @@ class InboxApp(App):
             self.session.view.narrow("", None)
         else:
             matcher = self.compile_pattern(event.value)
-            if matcher is None:
-                return  # keep the last good narrowing while the pattern is being typed
-            self.session.view.narrow(event.value, matcher)
+            # A pattern with a mistake narrows nothing: half of it ("/from" on the way to
+            # "/from:jane") would hide rows behind an error that says the pattern means nothing.
+            self.session.view.narrow(event.value if matcher else "", matcher)
         self.paint_list()
+        self.paint_match_count(event.input, bool(event.value.strip()))
+
+    def paint_match_count(self, search: Input, narrowing: bool) -> None:
+        view = self.session.view
+        search.border_subtitle = f"{len(view.rows):,} of {view.total:,} match" if narrowing else ""
 
     @on(Input.Submitted, "#search")
     def search_done(self, event: Input.Submitted) -> None:
