@@ -149,7 +149,7 @@ def test_a_bad_flag_is_one_line_and_exit_2(cli, args, expected):
         {"archive": "s", "star": "a"},  # a swap: each takes the key the other gives up
         {"help": "?"},  # the default key under its character's name
         {"compose": "ctrl+n", "refresh": "f5", "quit": "Q", "search": "ctrl+shift+f"},
-        {"thread_down": "n", "thread_up": "p"},
+        {"thread_down": "e", "thread_up": "y"},  # n and p open the next and previous conversation
         {"next_pane": "tab"},  # the composer's own Tab already shares it by design
     ],
 )
