@@ -138,7 +138,10 @@ def run_init(cli_path: str | None, url: str | None) -> int:
                 "or make a new one, and paste it again.")
             token = None
         elif isinstance(problem, NetworkError):
-            say(f"{problem} Type the URL again (Enter keeps it, to retry).")
+            # Host and port: a wrong or missing port is as common as a wrong host. (The app's
+            # status bar names the host only; init is where the address is being typed.)
+            say(f"Cannot reach Canvas at {where(base)}: {problem.reason or problem}. "
+                "Type the URL again (Enter keeps it, to retry).")
             default, base = base, None
         else:
             say(f"{where(base)} answered, but not as Canvas does ({problem}). Check the URL.")

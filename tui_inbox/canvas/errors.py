@@ -80,8 +80,9 @@ class NetworkError(CanvasError):
 
     status = None
 
-    def __init__(self, message: str, *, sent: bool) -> None:
+    def __init__(self, message: str, *, sent: bool, reason: str = "") -> None:
         super().__init__(message)
+        self.reason = reason  # "connection refused", "unknown host"...: for a message worded elsewhere (init)
         # Whether the request may have reached the server: if so, a POST must not be resent blindly.
         self.sent = sent
 

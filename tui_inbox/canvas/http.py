@@ -358,8 +358,9 @@ class CanvasHTTP:
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
                 # host and port: a typo'd or missing port is as common as a wrong host.
                 _, host, port = origin_of(url)
-                raise NetworkError(f"{UNREACHABLE} at {host}:{port}: {network_reason(exc)}. "
-                                   "Check the URL and your connection.", sent=False) from None
+                reason = network_reason(exc)
+                raise NetworkError(f"{UNREACHABLE} at {host}:{port}: {reason}. "
+                                   "Check the URL and your connection.", sent=False, reason=reason) from None
             except httpx.TransportError as exc:
                 raise NetworkError(f"The connection to {url.host} failed mid-request ({network_reason(exc)}).",
                                    sent=True) from None
