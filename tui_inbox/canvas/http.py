@@ -356,10 +356,8 @@ class CanvasHTTP:
                             "the server or the connection is too slow right now.") from None
                     budget -= loop.time() - started
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-                # host and port: a typo'd or missing port is as common as a wrong host.
-                _, host, port = origin_of(url)
-                reason = network_reason(exc)
-                raise NetworkError(f"{UNREACHABLE} at {host}:{port}: {reason}. "
+                reason = network_reason(exc)  # kept apart: `tui-inbox init` names host and port with it
+                raise NetworkError(f"{UNREACHABLE} at {url.host}: {reason}. "
                                    "Check the URL and your connection.", sent=False, reason=reason) from None
             except httpx.TransportError as exc:
                 raise NetworkError(f"The connection to {url.host} failed mid-request ({network_reason(exc)}).",
