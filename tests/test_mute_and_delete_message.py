@@ -8,10 +8,10 @@ sending; deleting a conversation's last message removes the conversation for the
 from __future__ import annotations
 
 import httpx
-import pytest
 
-from tests.conftest import move_to, open_row, ready, row_index, settle, user_client
+from tests.conftest import move_to, open_row, ready, row_index, settle
 from tests.test_live_app import client_for
+from tests.test_ui_journeys import api, state_of  # noqa: F401 (api is a fixture: the teacher, through the API)
 from tests.waiting import async_wait_until
 from tui_inbox.canvas import CanvasClient
 from tui_inbox.canvas.parsing import as_datetime
@@ -26,18 +26,6 @@ SIZE = (120, 36)
 GROUP = "Lab Group A: safety briefing"  # a group conversation, unread in the seed
 PRIVATE = "Lab report extension"  # a private one
 TWO_MESSAGES = "Question on stereochemistry"  # a group conversation of two messages, both human
-
-
-@pytest.fixture
-def api(fixed_sandbox):
-    with user_client(fixed_sandbox, "teacher") as client:
-        yield client
-
-
-def state_of(api, conversation_id: int) -> dict:
-    response = api.get(f"/api/v1/conversations/{conversation_id}", params={"auto_mark_as_read": "false"})
-    response.raise_for_status()
-    return response.json()
 
 
 def inbox_ids(api) -> set[int]:
