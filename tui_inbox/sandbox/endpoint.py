@@ -16,7 +16,7 @@ from starlette.responses import Response
 
 from . import errors, string_ids
 from .conversations import NotParticipating
-from .events import Origin
+from .events import SHARD, Origin
 from .params import BadJSON, Params
 from .state import SandboxState
 from .world import User
@@ -58,14 +58,47 @@ def bearer_token(request: Request) -> str | None:
     return request.query_params.get("access_token")
 
 
-def authenticate(request: Request, state: SandboxState) -> User | Response:
+_FROM_QUERY = object()
+GLOBAL_ID_BASE = 10**13
+
+
+def authenticate(request: Request, state: SandboxState, as_user_id: str | None | object = _FROM_QUERY) -> User | Response:
+    """The user a request is answered as: the token's owner, or whom an admin acts as.
+
+    ``as_user_id`` defaults to the query string's (all a websocket handshake has); the API
+    passes the parameter it read from the query or the form, as Rails' ``params`` does.
+    """
     token = bearer_token(request)
     if token is None:
         return errors.unauthenticated()
     user = state.world.by_token.get(token)
     if user is None:
         return errors.invalid_token()
-    return user
+    if as_user_id is _FROM_QUERY:
+        as_user_id = request.query_params.get("as_user_id")
+    return masquerade(state, user, as_user_id)  # type: ignore[arg-type]
+
+
+def masquerade(state: SandboxState, user: User, as_user_id: str | None) -> User | Response:
+    """Canvas's ``load_user``: an admin becomes the named user; anyone else naming someone
+    else, or anyone naming nobody, gets 401 "Invalid as_user_id" (Canvas answers an unknown
+    user with 401 too, not 404: "this should maybe be 404, but we can't change it now")."""
+    if as_user_id is None or not str(as_user_id).strip():
+        return user  # Rails' .presence: an empty value means no masquerade
+    target = state.world.users.get(_local_user_id(str(as_user_id).strip()))
+    if target is not None and (target.id == user.id or user.may_masquerade):
+        return target
+    return errors.invalid_as_user_id()
+
+
+def _local_user_id(raw: str) -> int | None:
+    """A local id, or a global one of this shard (shard * 10**13 + local), as Canvas's api_find accepts."""
+    if not raw.isdigit():
+        return None  # sis_user_id:..., login_id:...: the seeded users have none the sandbox resolves
+    number = int(raw)
+    if number >= GLOBAL_ID_BASE:
+        return number % GLOBAL_ID_BASE if number // GLOBAL_ID_BASE == SHARD else None
+    return number
 
 
 Handler = Callable[[Call], Awaitable[Response]]
@@ -75,13 +108,18 @@ def api(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
     @functools.wraps(handler)
     async def endpoint(request: Request) -> Response:
         state: SandboxState = request.app.state.sandbox
-        user = authenticate(request, state)
+        # The token first (a bad one is refused before the body is read), then whom it acts as,
+        # which may also come in the form or JSON body.
+        user = authenticate(request, state, as_user_id=None)
         if isinstance(user, Response):
             return user
         try:
             params = await Params.read(request)
         except BadJSON:
             return errors.errors_message("The request body is not valid JSON.")
+        user = masquerade(state, user, params.get("as_user_id"))
+        if isinstance(user, Response):
+            return user
         try:
             response = await handler(Call(request, state, user, params))
         except (NotFound, NotParticipating):

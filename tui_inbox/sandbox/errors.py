@@ -28,6 +28,11 @@ def unauthenticated() -> JSONResponse:
     )
 
 
+def invalid_as_user_id() -> JSONResponse:
+    """Masquerading refused (not an admin, or no such user): ``errors`` is a bare string here."""
+    return JSONResponse({"errors": "Invalid as_user_id"}, status_code=401)
+
+
 def unauthorized(*, signed_in: bool = True) -> JSONResponse:
     """A known user without the rights; Canvas adds the challenge only when nobody signed in (AM)."""
     return JSONResponse(

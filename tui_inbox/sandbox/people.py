@@ -38,6 +38,9 @@ STUDENT_NAMES = [
 ]
 
 OBSERVER = (60, "Linda Doe", "Linda Doe", "observer")
+# The account admin: enrolled nowhere, with the "act as users" permission (``as_user_id``), as a
+# school's relay needs to learn who is in a conversation.
+ADMIN = (90, "Rhea Castellanos", "Rhea", "admin")
 # Students made up to fill a course to a chosen size (``Knobs.course_students``): ids from here on,
 # clear of the seeded people, names from these lists in turn.
 FILLER_FIRST_ID = 1000
@@ -113,6 +116,9 @@ def seed_people(world: World, seed: int) -> int:
                         observee_ids=tuple(dict.fromkeys(student for _, student in observed))))
     for cid, student in observed:
         world.enroll(oid, cid, "observer", observee_id=student)
+
+    aid, full, short, role = ADMIN
+    world.add_user(User(aid, full, short, _sortable(full), _login(full, aid), role, token_for(seed, aid)))
 
     lab = [1, 3] + [uid for uid in students if 1 in world.course_ids_of(uid)][:5]
     world.add_group(Group(1, "Lab Group A", 1, member_ids=lab))

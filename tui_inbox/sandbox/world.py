@@ -37,10 +37,15 @@ class User:
     short_name: str
     sortable_name: str
     login: str
-    role: str  # teacher, ta, student, observer: the role the sandbox lists it under
+    role: str  # teacher, ta, student, observer, admin: the role the sandbox lists it under
     token: str
     time_zone: str = "America/Denver"
     observee_ids: tuple[int, ...] = ()
+
+    @property
+    def may_masquerade(self) -> bool:
+        """An account admin may act as any user (Canvas's "act as users" permission)."""
+        return self.role == "admin"
 
     def avatar_url(self, base_url: str) -> str:
         return f"{base_url}/images/thumbnails/{self.id}/avatar-50.png"
