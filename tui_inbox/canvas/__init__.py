@@ -5,12 +5,12 @@ Never imports Textual, the UI or the sandbox (see the import contract test).
 
 from .client import CanvasClient, Created
 from .errors import (AuthError, CanvasError, ConfigurationError, DeadlineExceeded, DownloadError, ForeignOriginError,
-                     NetworkError, NotFoundError, PermissionDenied, ResponseTooLarge, ServerError, ThrottledError,
+                     MasqueradeRefused, NetworkError, NotFoundError, PermissionDenied, ResponseTooLarge, ServerError, ThrottledError,
                      UncertainDelivery, ValidationError)
 from .http import RetryPolicy
 
 __all__ = [
     "AuthError", "CanvasClient", "CanvasError", "ConfigurationError", "Created", "DeadlineExceeded", "DownloadError",
-    "ForeignOriginError", "NetworkError", "NotFoundError", "PermissionDenied", "ResponseTooLarge", "RetryPolicy",
+    "ForeignOriginError", "MasqueradeRefused", "NetworkError", "NotFoundError", "PermissionDenied", "ResponseTooLarge", "RetryPolicy",
     "ServerError", "ThrottledError", "UncertainDelivery", "ValidationError",
 ]

@@ -64,13 +64,15 @@ class CanvasClient:
         download_deadline: float = 1800.0,
         max_download: int = MAX_DOWNLOAD,
         string_ids: bool = False,
+        client: httpx.AsyncClient | None = None,
     ) -> None:
         """``timeout`` bounds each read, ``deadline`` each whole exchange; see CanvasHTTP for the limits.
-        ``string_ids`` asks Canvas for every id as a string (as its JavaScript clients do); the models read both."""
+        ``string_ids`` asks Canvas for every id as a string (as its JavaScript clients do); the models read both.
+        ``client`` is a shared httpx client (its owner closes it), see CanvasHTTP."""
         kwargs = {"sleep": sleep} if sleep is not None else {}
         self.http = CanvasHTTP(base_url, token, transport=transport, timeout=timeout, concurrency=concurrency,
                                retry=retry, deadline=deadline, max_body=max_body, download_deadline=download_deadline,
-                               max_download=max_download, string_ids=string_ids, **kwargs)
+                               max_download=max_download, string_ids=string_ids, client=client, **kwargs)
 
     def __repr__(self) -> str:
         return f"CanvasClient(base_url={str(self.http.base_url)!r}, token=***)"
@@ -148,10 +150,14 @@ class CanvasClient:
 
     async def get_conversation(
         self, conversation_id: int, *, auto_mark_as_read: bool = True, scope: str | None = None,
-        filters: Sequence[str] | None = None, filter_mode: str | None = None,
+        filters: Sequence[str] | None = None, filter_mode: str | None = None, as_user_id: int | str | None = None,
     ) -> Conversation:
+        """``as_user_id``: answered as that user (an admin token's masquerade); pass ``auto_mark_as_read=False``
+        with it, or reading the conversation marks it read for them."""
         # Sent explicitly both ways: Canvas says the default will change (seed 002).
         params = _view_params(scope, filters, filter_mode) + [("auto_mark_as_read", _bool(auto_mark_as_read))]
+        if as_user_id is not None:
+            params.append(("as_user_id", str(as_user_id)))
         return Conversation.from_json(await self.http.json("GET", f"/api/v1/conversations/{int(conversation_id)}", params=params))
 
     async def unread_count(self) -> int:
@@ -351,8 +357,12 @@ class CanvasClient:
     async def get_self(self) -> User:
         return User.from_json(await self.http.json("GET", "/api/v1/users/self"))
 
-    async def get_courses(self) -> list[Course]:
-        items = await pagination.fetch_all(self.http, "/api/v1/courses", [("per_page", "100")])
+    async def get_courses(self, *, enrollment_state: str | None = None) -> list[Course]:
+        """The user's courses; ``enrollment_state="active"`` leaves out concluded and invited ones."""
+        params: Params = [("per_page", "100")]
+        if enrollment_state:
+            params.append(("enrollment_state", enrollment_state))
+        items = await pagination.fetch_all(self.http, "/api/v1/courses", params)
         return [Course.from_json(c) for c in items]
 
     async def get_groups(self) -> list[Group]:

@@ -43,6 +43,10 @@ class PermissionDenied(CanvasError):
     status = 401
 
 
+class MasqueradeRefused(PermissionDenied):
+    """401 "Invalid as_user_id": the user named does not exist, or the token may not act as users."""
+
+
 class NotFoundError(CanvasError):
     status = 404
 

@@ -28,8 +28,9 @@ from typing import Any, Awaitable, Callable
 import httpx
 
 from .bodies import ACCEPTED_ENCODINGS, MAX_BODY, MAX_DOWNLOAD, read_capped
-from .errors import (AuthError, CanvasError, ConfigurationError, DeadlineExceeded, ForeignOriginError, NetworkError,
-                     NotFoundError, PermissionDenied, ServerError, ThrottledError, UNREACHABLE, ValidationError)
+from .errors import (AuthError, CanvasError, ConfigurationError, DeadlineExceeded, ForeignOriginError,
+                     MasqueradeRefused, NetworkError, NotFoundError, PermissionDenied, ServerError, ThrottledError,
+                     UNREACHABLE, ValidationError)
 from .origins import WEB_SCHEMES, is_loopback, origin_of, origins_apart, where
 
 log = logging.getLogger("tui_inbox.canvas")
@@ -164,6 +165,10 @@ def error_from(response: httpx.Response) -> CanvasError:
     if is_throttled(response):
         return ThrottledError("Canvas is rate-limiting requests; slowing down and trying again.", status=status)
     if status == 401:
+        if isinstance(body, dict) and body.get("errors") == "Invalid as_user_id":
+            # Canvas's answer to a masquerade it refuses, also when the user does not exist.
+            return MasqueradeRefused("Canvas refused to act as that user: the user does not exist, or this token "
+                                    "may not act as users (an admin's \"act as users\" permission).", status=401)
         if isinstance(body, dict) and body.get("status") == "unauthorized":
             return PermissionDenied("Canvas says you are not allowed to do that.", status=401)
         if isinstance(body, dict) and body.get("status") == "unauthenticated":
@@ -206,9 +211,13 @@ class CanvasHTTP:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         user_agent: str = "tui-inbox/0.1",
         string_ids: bool = False,
+        client: httpx.AsyncClient | None = None,
     ) -> None:
         """``timeout`` bounds each read and connect; ``deadline`` one whole exchange (headers and body, redirects
-        included, waits in the pacer not); ``max_body`` an API answer. A download has its own, larger bounds."""
+        included, waits in the pacer not); ``max_body`` an API answer. A download has its own, larger bounds.
+
+        ``client`` shares one connection pool among many CanvasHTTPs (a relay asks Canvas with a
+        different token per user): its owner closes it, and this one's headers go on each request."""
         self.base_url = checked_base_url(base_url)
         self.deadline = deadline
         self.max_body = max_body
@@ -220,13 +229,15 @@ class CanvasHTTP:
         self.pacer = Pacer(concurrency)
         self.concurrency = concurrency
         self._sleep = sleep
-        self._http = httpx.AsyncClient(
+        # Only what bodies.py decodes in bounded pieces (httpx would inflate a whole chunk at once).
+        self._base_headers = {"User-Agent": user_agent, "Accept": STRING_IDS if string_ids else "application/json",
+                              "Accept-Encoding": ACCEPTED_ENCODINGS}
+        self._owns_client = client is None
+        self._http = client or httpx.AsyncClient(
             transport=transport,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             follow_redirects=False,
-            # Only what bodies.py decodes in bounded pieces (httpx would inflate a whole chunk at once).
-            headers={"User-Agent": user_agent, "Accept": STRING_IDS if string_ids else "application/json",
-                     "Accept-Encoding": ACCEPTED_ENCODINGS},
+            headers=self._base_headers,
             limits=httpx.Limits(max_connections=max(concurrency * 2, 10), max_keepalive_connections=concurrency * 2),
             # A proxy from the environment must never see a loopback (plain http) request and its token.
             trust_env=not is_loopback(self.base_url.host),
@@ -241,7 +252,8 @@ class CanvasHTTP:
         return self._token
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        if self._owns_client:
+            await self._http.aclose()
 
     async def backoff(self, attempt: int, throttled: bool = False) -> None:
         """Wait as the retry policy says before attempt ``attempt + 1``."""
@@ -261,9 +273,10 @@ class CanvasHTTP:
         return origin_of(url) == self.origin
 
     def _headers(self, url: httpx.URL, auth: bool) -> dict[str, str]:
+        headers = {} if self._owns_client else dict(self._base_headers)
         if auth and self.same_origin(url):
-            return {"Authorization": f"Bearer {self._token.reveal()}"}
-        return {}
+            headers["Authorization"] = f"Bearer {self._token.reveal()}"
+        return headers
 
     # -- requests --------------------------------------------------------------------
     async def request(
@@ -377,7 +390,8 @@ class CanvasHTTP:
 
     async def _exchange(self, request: httpx.Request, stream: bool) -> httpx.Response:
         """Send, and read the body unless the caller streams a success or it is a redirect to follow."""
-        response = await self._http.send(request, stream=True)  # never let httpx read an unbounded body
+        # Never let httpx read an unbounded body, nor follow a redirect itself (a shared client might).
+        response = await self._http.send(request, stream=True, follow_redirects=False)
         try:
             if _follows(response):
                 await response.aclose()  # its body is never used
