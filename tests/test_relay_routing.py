@@ -1,0 +1,340 @@
+"""Who may see an event, and the stream out: the relay's routing, identities, fanout and /live.
+
+Canvas is the real sandbox over HTTP, the broker a real nats-server; events are the
+sandbox's own, taken from its /live as a user sees them. A request counter wraps a real
+HTTP transport where a test must know whether Canvas was asked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import json
+import logging
+
+import httpx
+import nats
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
+
+from tests.relay_live_server import RunningLive
+from tests.waiting import async_wait_until
+from tui_inbox.relay.fanout import Fanout
+from tui_inbox.relay.identity import Identities
+from tui_inbox.relay.routing import Router, local_id
+from tui_inbox.relay.subjects import DIGEST_HEADER, course_subject, group_subject, user_subject
+from tui_inbox.sandbox.events import global_id
+
+TEACHER = 1
+WAIT = 5.0
+
+
+class Counting(httpx.AsyncBaseTransport):
+    """A real HTTP transport that remembers each request's path and query."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.requests: list[httpx.Request] = []
+
+    def paths(self, start: str = "") -> list[str]:
+        return [r.url.path for r in self.requests if r.url.path.startswith(start)]
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def token(sandbox, user_id: int) -> str:
+    return next(u["token"] for u in sandbox.info.users if u["id"] == user_id)
+
+
+def api(sandbox, user_id: int) -> httpx.AsyncClient:
+    return httpx.AsyncClient(base_url=sandbox.base_url, headers={"Authorization": f"Bearer {token(sandbox, user_id)}"},
+                             timeout=10)
+
+
+def live(url: str, bearer: str | None):
+    headers = {"Authorization": f"Bearer {bearer}"} if bearer is not None else {}
+    return connect(url, additional_headers=headers, open_timeout=WAIT)
+
+
+async def next_event(ws) -> dict:
+    return json.loads(await asyncio.wait_for(ws.recv(), WAIT))
+
+
+async def event_named(ws, name: str) -> dict:
+    while True:
+        event = await next_event(ws)
+        if event["metadata"]["event_name"] == name:
+            return event
+
+
+def student_ids(sandbox) -> list[int]:
+    return [u["id"] for u in sandbox.info.users if u["role"] == "student"]
+
+
+@pytest.fixture
+async def router(sandbox):
+    counting = Counting()
+    http = httpx.AsyncClient(transport=counting)
+    made = Router(sandbox.base_url, sandbox.info.token_of("admin"), http=http)
+    made.counting = counting
+    yield made
+    await made.aclose()
+    await http.aclose()
+
+
+# -- routing: conversations ------------------------------------------------------------------------
+async def test_a_message_goes_to_its_participants_and_not_to_a_third_user(sandbox, router):
+    writer, third = student_ids(sandbox)[:2]
+    async with api(sandbox, writer) as student, api(sandbox, TEACHER) as teacher, \
+            live(sandbox.live_url, token(sandbox, TEACHER)) as ws:
+        made = await student.post("/api/v1/conversations", data={
+            "recipients[]": [str(TEACHER)], "body": "A question about the lab", "force_new": "true"})
+        assert made.status_code == 201
+        event = await event_named(ws, "conversation_message_created")
+        assert event["body"]["conversation_id"] == str(made.json()[0]["id"])
+
+        subjects = await router.subjects_for(event)
+        assert sorted(subjects) == sorted([user_subject(TEACHER), user_subject(writer)])
+        assert user_subject(third) not in subjects
+        # Asked as the actor, without marking the conversation read for anyone.
+        (asked,) = router.counting.requests
+        assert asked.url.params["as_user_id"] == str(writer) and asked.url.params["auto_mark_as_read"] == "false"
+        shown = await teacher.get(f"/api/v1/conversations/{event['body']['conversation_id']}",
+                                  params={"auto_mark_as_read": "0"})
+        assert shown.json()["workflow_state"] == "unread"
+
+
+async def test_participants_are_cached_and_dropped_when_people_are_added(sandbox, router):
+    first, second, added = student_ids(sandbox)[:3]
+    async with api(sandbox, TEACHER) as teacher, live(sandbox.live_url, token(sandbox, TEACHER)) as ws:
+        group = await teacher.post("/api/v1/conversations", data={
+            "recipients[]": [str(first), str(second)], "body": "Project team", "group_conversation": "true"})
+        conversation_id = group.json()[0]["id"]
+        created = await event_named(ws, "conversation_message_created")
+        before = {user_subject(u) for u in (TEACHER, first, second)}
+        assert set(await router.subjects_for(created)) == before
+        asked = len(router.counting.requests)
+
+        again = await teacher.post(f"/api/v1/conversations/{conversation_id}/add_message", data={"body": "Agenda"})
+        assert again.status_code in (200, 201)
+        second_message = await event_named(ws, "conversation_message_created")
+        assert set(await router.subjects_for(second_message)) == before
+        assert len(router.counting.requests) == asked  # from the cache: Canvas was not asked
+
+        adding = await teacher.post(f"/api/v1/conversations/{conversation_id}/add_recipients",
+                                    data={"recipients[]": [str(added)]})
+        assert adding.status_code == 200
+        forwarded = await event_named(ws, "conversation_forwarded")
+        assert set(await router.subjects_for(forwarded)) == before | {user_subject(added)}
+        assert len(router.counting.requests) == asked + 1
+
+
+async def test_a_conversation_the_actor_cannot_see_has_no_audience_and_logs_no_text(sandbox, router, caplog):
+    event = {"metadata": {"event_name": "conversation_message_created", "user_id": global_id(TEACHER)},
+             "body": {"conversation_id": "987654", "author_id": "1", "message_id": "5", "created_at": "x"}}
+    stranger = {"metadata": {"event_name": "conversation_created", "user_id": global_id(99999)},
+                "body": {"conversation_id": "1", "updated_at": "x"}}
+    with caplog.at_level(logging.WARNING, logger="tui_inbox.relay.routing"):
+        assert await router.subjects_for(event) == []
+        assert await router.subjects_for(stranger) == []  # Canvas's 401 "Invalid as_user_id" for an unknown actor
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 2 and "987654" in lines[0] and "HTTP 404" in lines[0] and "HTTP 401" in lines[1]
+
+
+async def test_unknown_and_malformed_events_go_nowhere(router):
+    assert await router.subjects_for({"metadata": {"event_name": "grade_change"}, "body": {}}) == []
+    assert await router.subjects_for({"metadata": "nope"}) == []
+    assert await router.subjects_for({"metadata": {"event_name": "conversation_created"}, "body": {}}) == []
+    assert router.counting.requests == []
+
+
+# -- routing: discussions ---------------------------------------------------------------------------
+async def test_a_discussion_entry_goes_to_its_course_by_local_id(sandbox, router):
+    async with api(sandbox, TEACHER) as teacher, live(sandbox.live_url, token(sandbox, TEACHER)) as ws:
+        topics = (await teacher.get("/api/v1/courses/1/discussion_topics")).json()
+        topic = next(t for t in topics if not t.get("locked"))
+        posted = await teacher.post(f"/api/v1/courses/1/discussion_topics/{topic['id']}/entries",
+                                    data={"message": "<p>Reminder</p>"})
+        assert posted.status_code in (200, 201)
+        event = await event_named(ws, "discussion_entry_created")
+    assert event["metadata"]["context_id"] == global_id(1)
+    assert await router.subjects_for(event) == [course_subject(1)] == ["deliver.course.1"]
+    assert router.counting.requests == []  # a discussion's audience needs no request
+
+
+async def test_group_topics_go_to_the_group_and_drafts_to_nobody(router):
+    group_event = {"metadata": {"event_name": "discussion_topic_created", "context_type": "Group",
+                                "context_id": global_id(1)},
+                   "body": {"workflow_state": "active", "context_id": "1", "context_type": "Group"}}
+    assert await router.subjects_for(group_event) == [group_subject(1)]
+    draft = {**group_event, "body": {**group_event["body"], "workflow_state": "unpublished"}}
+    assert await router.subjects_for(draft) == []
+    assert local_id("21070000000000042") == 42 and local_id("42") == 42 and local_id("x") is None
+
+
+# -- identities --------------------------------------------------------------------------------------
+def _strings_in(value, seen=None):
+    """Every str and bytes reachable from an object's attributes and containers (``seen``: ids not to enter)."""
+    seen = seen if seen is not None else set()
+    if id(value) in seen:
+        return
+    seen.add(id(value))
+    if isinstance(value, (str, bytes)):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _strings_in(k, seen)
+            yield from _strings_in(v, seen)
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for v in value:
+            yield from _strings_in(v, seen)
+    elif dataclasses.is_dataclass(value):
+        for f in dataclasses.fields(value):
+            yield from _strings_in(getattr(value, f.name), seen)
+    elif hasattr(value, "__dict__") and not isinstance(value, type):
+        yield from _strings_in(vars(value), seen)
+
+
+async def test_identities_ask_canvas_once_per_ttl_and_keep_no_token(sandbox):
+    jane = student_ids(sandbox)[0]
+    world = sandbox.state.world
+    now = [1000.0]
+    counting = Counting()
+    async with httpx.AsyncClient(transport=counting) as http:
+        identities = Identities(sandbox.base_url, ttl_seconds=300, http=http, clock=lambda: now[0])
+        assert await identities.resolve("7~not-a-token") is None
+
+        secret = token(sandbox, jane)
+        identity = await identities.resolve(secret)
+        active = sorted(c for c in world.course_ids_of(jane) if not world.courses[c].concluded)
+        assert identity.user_id == jane
+        assert list(identity.course_ids) == active and 4 not in identity.course_ids  # STAT 200 is concluded
+        assert list(identity.group_ids) == world.group_ids_of(jane) == [1]
+        assert set(identity.subjects()) == ({user_subject(jane), group_subject(1)}
+                                            | {course_subject(c) for c in active})
+        asked = len(counting.requests)
+        assert asked == 1 + 3  # the bad token's /users/self, then self, courses, groups
+
+        now[0] += 299
+        assert await identities.resolve(secret) == identity
+        assert len(counting.requests) == asked  # within the TTL: no request
+
+        # What Identities holds, not the test's own client (its counter keeps every request, headers too).
+        held = list(_strings_in(identities, {id(http)}))
+        fingerprints = {secret, hashlib.sha256(secret.encode()).hexdigest()}
+        assert not any(s in text for text in held if isinstance(text, str) for s in fingerprints)
+        assert not any(secret.encode() in b or hashlib.sha256(secret.encode()).digest() == b
+                       for b in held if isinstance(b, bytes))
+        assert secret not in repr(identities)
+
+        now[0] += 2  # past the TTL: asked again
+        assert await identities.resolve(secret) == identity
+        assert len(counting.requests) == asked + 3
+        # The token went to the configured Canvas only, in the Authorization header only.
+        assert {r.url.host for r in counting.requests} == {"127.0.0.1"}
+        assert not any(secret in str(r.url) for r in counting.requests)
+
+
+# -- fanout on a real NATS -------------------------------------------------------------------------
+async def test_fanout_subscribes_while_needed_and_drops_for_a_full_queue(nats_server):
+    nc = await nats.connect(nats_server.url)
+    try:
+        fanout = Fanout(nc)
+        fast, slow = asyncio.Queue(), asyncio.Queue(maxsize=1)
+        await fanout.attach(fast, [user_subject(5), course_subject(2)])
+        await fanout.attach(slow, [course_subject(2)])
+        assert fanout.subjects == [course_subject(2), user_subject(5)]
+        for n in range(3):
+            await nc.publish(course_subject(2), f'{{"n":{n}}}'.encode(), headers={DIGEST_HEADER: f"d{n}"})
+        await async_wait_until(lambda: fast.qsize() == 3 and fanout.dropped == 2)
+        assert [fast.get_nowait() for _ in range(3)] == ['{"n":0}', '{"n":1}', '{"n":2}']
+        assert slow.qsize() == 1 and slow.get_nowait() == '{"n":0}'  # kept the first, dropped the rest
+
+        await fanout.detach(slow)
+        assert fanout.subjects == [course_subject(2), user_subject(5)]  # still needed by the other
+        await fanout.detach(fast)
+        assert fanout.subjects == []
+    finally:
+        await nc.close()
+
+
+# -- the stream: /live over uvicorn, NATS, and the sandbox as Canvas ------------------------------
+@pytest.fixture
+def relay_live(sandbox, nats_server):
+    with RunningLive(sandbox.base_url, nats_server.url) as running:
+        yield running
+
+
+async def publish(nc, subject: str, event: dict, digest: str | None = None) -> bytes:
+    data = json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode()
+    await nc.publish(subject, data, headers={DIGEST_HEADER: digest or hashlib.sha256(data).hexdigest()})
+    await nc.flush()
+    return data
+
+
+def frame(name: str, n: int) -> dict:
+    return {"metadata": {"event_name": name, "user_id": global_id(TEACHER)},
+            "body": {"conversation_id": str(n), "note": "é"}}
+
+
+async def test_each_connection_gets_only_what_its_user_may_see(sandbox, nats_server, relay_live):
+    jane = student_ids(sandbox)[0]
+    world = sandbox.state.world
+    teacher_only = next(c for c in world.course_ids_of(TEACHER)
+                        if c not in world.course_ids_of(jane) and not world.courses[c].concluded)
+    nc = await nats.connect(nats_server.url)
+    try:
+        async with live(relay_live.url, token(sandbox, TEACHER)) as teacher_ws, \
+                live(relay_live.url, token(sandbox, jane)) as jane_ws:
+            assert relay_live.metrics.value("relay_connections") == 2
+            for_jane = await publish(nc, user_subject(jane), frame("conversation_message_created", 1))
+            assert (await asyncio.wait_for(jane_ws.recv(), WAIT)).encode() == for_jane  # the bytes, exactly
+            # Jane's copy was handed out; were it also queued for the teacher it would come
+            # before the teacher's own next event (one queue, in order).
+            course_event = await publish(nc, course_subject(teacher_only), frame("discussion_entry_created", 2))
+            assert (await asyncio.wait_for(teacher_ws.recv(), WAIT)).encode() == course_event
+            shared = await publish(nc, course_subject(1), frame("discussion_entry_created", 3))
+            assert (await asyncio.wait_for(jane_ws.recv(), WAIT)).encode() == shared  # not the teacher-only one
+            assert (await asyncio.wait_for(teacher_ws.recv(), WAIT)).encode() == shared
+            # Counted once sent, which the client may see first.
+            await async_wait_until(lambda: relay_live.metrics.value("relay_delivered_total") == 4)
+        await async_wait_until(lambda: relay_live.metrics.value("relay_connections") == 0)
+        await async_wait_until(lambda: relay_live.call(lambda: relay_live.fanout.subjects) == [])
+    finally:
+        await nc.close()
+
+
+async def test_a_redelivered_event_reaches_a_connection_once(sandbox, nats_server, relay_live):
+    jane = student_ids(sandbox)[0]
+    nc = await nats.connect(nats_server.url)
+    try:
+        async with live(relay_live.url, token(sandbox, jane)) as ws:
+            event = frame("conversation_message_created", 7)
+            first = await publish(nc, user_subject(jane), event, digest="same")
+            await publish(nc, user_subject(jane), event, digest="same")  # the router's second try
+            marker = await publish(nc, user_subject(jane), frame("conversation_message_created", 8))
+            assert (await asyncio.wait_for(ws.recv(), WAIT)).encode() == first
+            assert (await asyncio.wait_for(ws.recv(), WAIT)).encode() == marker
+    finally:
+        await nc.close()
+
+
+async def test_a_bad_or_missing_token_is_refused_with_401_before_the_upgrade(sandbox, relay_live, caplog):
+    for bearer, body in (("7~not-a-token", {"errors": [{"message": "Invalid access token."}]}),
+                         (None, {"status": "unauthenticated", "errors": [{"message": "user authorization required"}]})):
+        with caplog.at_level(logging.INFO):
+            with pytest.raises(InvalidStatus) as refused:
+                async with live(relay_live.url, bearer):
+                    pass
+        assert refused.value.response.status_code == 401
+        assert json.loads(refused.value.response.body) == body
+    assert relay_live.metrics.value("relay_connections") == 0
+    assert not any("handshake" in r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR)
+    assert not any("7~not-a-token" in r.getMessage() for r in caplog.records)

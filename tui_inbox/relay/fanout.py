@@ -1,0 +1,97 @@
+"""The connections of this instance, and the NATS subjects they need.
+
+Each websocket connection has a queue and a list of delivery subjects (its user's own,
+its courses', its groups'). A subject is subscribed on NATS while at least one local
+connection needs it and unsubscribed when the last one leaves, so an instance hears
+only what its own users may see, however big the school.
+
+The router may publish an event twice (it crashed after publishing, before its ack);
+a bounded memory of the (subject, digest) pairs recently handed out drops the second
+copy. The pair, not the digest alone: one conversation event goes to the subject of
+each participant, and two of them may be connected here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+
+from .subjects import DIGEST_HEADER
+
+log = logging.getLogger("tui_inbox.relay.fanout")
+
+RECENT_DIGESTS = 10_000
+
+
+class Fanout:
+    def __init__(self, nc, *, recent: int = RECENT_DIGESTS) -> None:
+        self.nc = nc
+        self._queues: dict[str, set[asyncio.Queue]] = {}
+        self._subscriptions: dict[str, object] = {}
+        self._subjects_of: dict[asyncio.Queue, list[str]] = {}
+        self._recent: OrderedDict[tuple[str, str], None] = OrderedDict()
+        self._recent_max = recent
+        self._lock = asyncio.Lock()  # subscribe and unsubscribe one at a time: no subject subscribed twice
+        self.dropped = 0  # events a full queue (a client not reading) did not take
+
+    @property
+    def subjects(self) -> list[str]:
+        """The subjects this instance listens on now."""
+        return sorted(self._subscriptions)
+
+    async def attach(self, connection_queue: asyncio.Queue, subjects: list[str]) -> None:
+        """Deliver the subjects' events to the queue; once this returns, NATS knows of every subscription."""
+        async with self._lock:
+            wanted = list(dict.fromkeys(subjects))
+            self._subjects_of[connection_queue] = wanted
+            for subject in wanted:
+                self._queues.setdefault(subject, set()).add(connection_queue)
+                if subject not in self._subscriptions:
+                    self._subscriptions[subject] = await self.nc.subscribe(subject, cb=self._deliver)
+            await self.nc.flush()  # the server has the subscriptions before the client is told it is connected
+
+    async def detach(self, connection_queue: asyncio.Queue) -> None:
+        async with self._lock:
+            for subject in self._subjects_of.pop(connection_queue, ()):
+                queues = self._queues.get(subject)
+                if queues is None:
+                    continue
+                queues.discard(connection_queue)
+                if not queues:
+                    del self._queues[subject]
+                    subscription = self._subscriptions.pop(subject, None)
+                    if subscription is not None:
+                        try:
+                            await subscription.unsubscribe()
+                        except Exception as exc:  # the connection to NATS is gone: nothing to undo there
+                            log.info("unsubscribing %s failed: %s", subject, type(exc).__name__)
+
+    def _seen(self, subject: str, digest: str | None) -> bool:
+        if not digest:
+            return False
+        key = (subject, digest)
+        if key in self._recent:
+            self._recent.move_to_end(key)
+            return True
+        self._recent[key] = None
+        while len(self._recent) > self._recent_max:
+            self._recent.popitem(last=False)
+        return False
+
+    async def _deliver(self, msg) -> None:
+        digest = (msg.headers or {}).get(DIGEST_HEADER)
+        if self._seen(msg.subject, digest):
+            return
+        try:
+            frame = msg.data.decode("utf-8")
+        except UnicodeDecodeError:
+            log.warning("an event on %s is not UTF-8: dropped", msg.subject)
+            return
+        for queue in tuple(self._queues.get(msg.subject, ())):
+            try:
+                queue.put_nowait(frame)
+            except asyncio.QueueFull:
+                # A client that stopped reading loses events rather than growing the relay's memory:
+                # delivery is at most once, and the app resynchronises over REST (live-stream.md).
+                self.dropped += 1

@@ -1,0 +1,104 @@
+"""Who may see an event: the delivery subjects it is published to (live-stream.md, "Who receives what").
+
+- ``conversation_*``: Canvas names the conversation and the actor, never the participants.
+  The relay's admin token fetches the conversation *as the actor* (``as_user_id``, which
+  needs the "act as users" permission) with ``auto_mark_as_read=0`` (reading it would
+  mark it read for them), and the event goes to each participant's own subject. The
+  participants are remembered, and forgotten on ``conversation_forwarded`` (people were
+  added: those after the event receive it, the added ones too).
+- ``discussion_*``: the subject of the course or group of ``metadata.context_id``, a
+  global id reduced to the local one Canvas's API (and so the subjects) use.
+- anything else: nobody.
+
+A conversation Canvas will not show the actor (deleted, or the actor removed) has no
+audience: logged with its ids, never with any text. Any other failure (Canvas down, the
+admin token refused) raises, so the broker tries the event again later.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+
+from ..canvas import CanvasClient, MasqueradeRefused, NotFoundError
+from .participants import ParticipantCache
+from .subjects import course_subject, group_subject, user_subject
+
+log = logging.getLogger("tui_inbox.relay.routing")
+
+GLOBAL_ID_BASE = 10**13
+FORWARDED = "conversation_forwarded"
+
+
+def local_id(value: object) -> int | None:
+    """A local id from a local or global one (shard * 10**13 + local), as Canvas's own clients reduce it."""
+    text = str(value).strip() if value is not None else ""
+    if not text.isdigit():
+        return None
+    return int(text) % GLOBAL_ID_BASE
+
+
+class Router:
+    def __init__(self, canvas_url: str, admin_token: str, *, http: httpx.AsyncClient | None = None,
+                 participants: ParticipantCache | None = None) -> None:
+        self._canvas = CanvasClient(canvas_url, admin_token, client=http)
+        self.participants = participants or ParticipantCache()
+
+    def __repr__(self) -> str:
+        return f"Router(canvas_url={self._canvas.base_url!r}, admin_token=***)"
+
+    async def aclose(self) -> None:
+        await self._canvas.aclose()
+
+    async def subjects_for(self, event: dict) -> list[str]:
+        metadata = event.get("metadata") if isinstance(event, dict) else None
+        body = event.get("body") if isinstance(event, dict) else None
+        if not isinstance(metadata, dict) or not isinstance(body, dict):
+            return []
+        name = str(metadata.get("event_name") or "")
+        if name.startswith("conversation_"):
+            return [user_subject(u) for u in await self._conversation_audience(name, metadata, body)]
+        if name.startswith("discussion_"):
+            return self._discussion_subjects(name, metadata, body)
+        return []
+
+    async def _conversation_audience(self, name: str, metadata: dict, body: dict) -> tuple[int, ...]:
+        conversation_id = local_id(body.get("conversation_id"))  # local already; reduced in case it is not
+        actor = local_id(metadata.get("user_id"))
+        if conversation_id is None or actor is None:
+            log.warning("%s without a conversation or actor id: not delivered", name)
+            return ()
+        if name == FORWARDED:
+            self.participants.drop(conversation_id)  # someone was added: ask again
+        known = self.participants.get(conversation_id)
+        if known is not None:
+            return known
+        try:
+            conversation = await self._canvas.get_conversation(conversation_id, as_user_id=actor,
+                                                               auto_mark_as_read=False)
+        except (NotFoundError, MasqueradeRefused) as exc:
+            log.warning("%s of conversation %d: Canvas will not show it to its actor %d (HTTP %s): not delivered",
+                        name, conversation_id, actor, exc.status)
+            return ()
+        participants = tuple(sorted({p.id for p in conversation.participants if p.id}))
+        self.participants.put(conversation_id, participants)
+        return participants
+
+    @staticmethod
+    def _discussion_subjects(name: str, metadata: dict, body: dict) -> list[str]:
+        if name.startswith("discussion_topic_") and body.get("workflow_state") == "unpublished":
+            # A draft is for its course's teachers only, and the event carries its title and
+            # text; the relay does not know who teaches, so nobody gets it live.
+            return []
+        context_type = metadata.get("context_type") or body.get("context_type")
+        context_id = local_id(metadata.get("context_id") or body.get("context_id"))
+        if context_id is None:
+            log.warning("%s without a context id: not delivered", name)
+            return []
+        if context_type == "Course":
+            return [course_subject(context_id)]
+        if context_type == "Group":
+            return [group_subject(context_id)]
+        log.warning("%s in a context of type %r: not delivered", name, str(context_type)[:20])
+        return []

@@ -1,0 +1,137 @@
+"""The relay's ``/live``: the websocket stream of live-stream.md, unchanged, for a whole school.
+
+The handshake's ``Authorization: Bearer <the user's Canvas token>`` is resolved against
+the configured Canvas (identity.py) before the upgrade: a missing or bad token is
+refused with HTTP 401 and Canvas's body, so a client never mistakes a refused stream
+for a quiet one; Canvas unreachable is a 503 (the client retries, and keeps its token).
+The token is read from the header only (never a query string, which proxies log), and
+goes nowhere but Canvas.
+
+Then the connection's queue is attached to the fanout with the user's subjects, and
+every event queued is one text frame, its bytes exactly as the router published them.
+Keepalive is the server's websocket ping/pong (uvicorn's ``ws_ping_interval``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+
+from starlette.responses import JSONResponse, Response
+from starlette.routing import WebSocketRoute
+from starlette.websockets import WebSocket
+
+from ..canvas import CanvasError
+from .fanout import Fanout
+from .identity import Identities
+
+log = logging.getLogger("tui_inbox.relay.stream")
+
+# Events waiting for one slow client; past this the fanout drops its events (at most once).
+QUEUE_SIZE = 1000
+WWW_AUTHENTICATE = {"WWW-Authenticate": 'Bearer realm="canvas-lms"'}
+
+# uvicorn's websockets-sansio protocol sends a denial response correctly, then logs
+# "ASGI callable returned without completing handshake." at ERROR for each one (uvicorn
+# PR #3138, open): a client retrying with a stale token would flood the relay's log. The
+# app runs inside uvicorn's per-connection task, so a context variable set here is still
+# set when uvicorn logs; the filter drops that one message for connections refused here.
+_refused: contextvars.ContextVar[bool] = contextvars.ContextVar("relay_live_refused", default=False)
+SPURIOUS = "ASGI callable returned without completing handshake."
+
+
+class _RefusedHandshakeFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (_refused.get() and record.msg == SPURIOUS)
+
+
+logging.getLogger("uvicorn.error").addFilter(_RefusedHandshakeFilter())
+
+
+def _bearer(websocket: WebSocket) -> str | None:
+    header = websocket.headers.get("authorization", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip() or None
+    return None
+
+
+def _unauthenticated() -> Response:
+    return JSONResponse({"status": "unauthenticated", "errors": [{"message": "user authorization required"}]},
+                        status_code=401, headers=WWW_AUTHENTICATE)
+
+
+def _invalid_token() -> Response:
+    return JSONResponse({"errors": [{"message": "Invalid access token."}]}, status_code=401,
+                        headers=WWW_AUTHENTICATE)
+
+
+def _canvas_unavailable() -> Response:
+    return JSONResponse({"errors": [{"message": "Canvas could not be asked who you are; try again shortly."}]},
+                        status_code=503)
+
+
+async def _refuse(websocket: WebSocket, response: Response) -> None:
+    """Answer the handshake with an HTTP error instead of upgrading."""
+    if "websocket.http.response" in websocket.scope.get("extensions", {}):
+        _refused.set(True)
+        await websocket.send_denial_response(response)
+    else:
+        await websocket.close()  # a server without the denial-response extension can only say 403
+
+
+def live_route(identities: Identities, fanout: Fanout, metrics) -> WebSocketRoute:
+    """``metrics`` has a prometheus Gauge ``connections`` and a Counter ``delivered``."""
+
+    async def live(websocket: WebSocket) -> None:
+        token = _bearer(websocket)
+        if token is None:
+            await _refuse(websocket, _unauthenticated())
+            return
+        try:
+            identity = await identities.resolve(token)
+        except CanvasError as exc:
+            log.warning("a handshake waits on Canvas, which did not answer: %s", type(exc).__name__)
+            await _refuse(websocket, _canvas_unavailable())
+            return
+        if identity is None:
+            await _refuse(websocket, _invalid_token())
+            return
+        queue: asyncio.Queue[str] = asyncio.Queue(maxsize=QUEUE_SIZE)
+        # Subscribed before accepting: once the client sees the handshake complete, every
+        # later event for this user is already on its way to the queue.
+        await fanout.attach(queue, identity.subjects())
+        metrics.connections.inc()
+        try:
+            await websocket.accept()
+            forward = asyncio.ensure_future(_forward(websocket, queue, metrics))
+            drain = asyncio.ensure_future(_drain(websocket))
+            # Whichever ends first (the client left, or a send failed) ends the connection.
+            _, pending = await asyncio.wait({forward, drain}, return_when=asyncio.FIRST_COMPLETED)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        finally:
+            metrics.connections.dec()
+            await fanout.detach(queue)
+
+    return WebSocketRoute("/live", live)
+
+
+async def _forward(websocket: WebSocket, queue: asyncio.Queue, metrics) -> None:
+    """One event, one text frame, in arrival order."""
+    while True:
+        frame = await queue.get()
+        try:
+            await websocket.send_text(frame)
+        except Exception:  # the peer is gone (ClientDisconnected, closed transport)
+            return
+        metrics.delivered.inc()
+
+
+async def _drain(websocket: WebSocket) -> None:
+    """Read and ignore client frames; returning means the client disconnected."""
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
