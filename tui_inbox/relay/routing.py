@@ -43,7 +43,7 @@ class Router:
     def __init__(self, canvas_url: str, admin_token: str, *, http: httpx.AsyncClient | None = None,
                  participants: ParticipantCache | None = None) -> None:
         self._canvas = CanvasClient(canvas_url, admin_token, client=http)
-        self.participants = participants or ParticipantCache()
+        self.participants = participants if participants is not None else ParticipantCache()
 
     def __repr__(self) -> str:
         return f"Router(canvas_url={self._canvas.base_url!r}, admin_token=***)"
