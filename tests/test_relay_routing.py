@@ -382,3 +382,28 @@ async def test_a_real_message_routed_through_nats_reaches_its_participants_and_n
             assert (await asyncio.wait_for(third_ws.recv(), WAIT)).encode() == marker != sent
     finally:
         await nc.close()
+
+
+def test_the_participants_cache_is_bounded_in_size_and_age():
+    from tui_inbox.relay.participants import ParticipantCache
+
+    now = [0.0]
+    cache = ParticipantCache(max_entries=2, max_age=60, clock=lambda: now[0])
+    cache.put(1, [1, 2])
+    cache.put(2, [2, 3])
+    assert cache.get(1) == (1, 2)  # 1 is now the most recent
+    cache.put(3, [3, 4])
+    assert (len(cache), cache.get(2), cache.get(1)) == (2, None, (1, 2))  # the least recently used went
+    now[0] = 61
+    assert cache.get(1) is None and cache.get(3) is None  # too old: asked again
+
+
+async def test_a_router_uses_the_cache_it_is_given_even_an_empty_one(sandbox):
+    from tui_inbox.relay.participants import ParticipantCache
+
+    keeps_nothing = ParticipantCache(max_entries=0)
+    router = Router(sandbox.base_url, sandbox.info.token_of("admin"), participants=keeps_nothing)
+    try:
+        assert router.participants is keeps_nothing
+    finally:
+        await router.aclose()
