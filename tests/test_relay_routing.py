@@ -407,3 +407,27 @@ async def test_a_router_uses_the_cache_it_is_given_even_an_empty_one(sandbox):
         assert router.participants is keeps_nothing
     finally:
         await router.aclose()
+
+
+async def test_a_token_that_cannot_be_one_is_refused_without_asking_canvas(sandbox, relay_live):
+    # Clients will not send such a header, so the handshake is written by hand.
+    host, port = relay_live.url.removeprefix("ws://").split("/")[0].split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(b"GET /live HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                 b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                 b"Authorization: Bearer 7~\xe9t\xe9\r\n\r\n")
+    await writer.drain()
+    status = await asyncio.wait_for(reader.readline(), WAIT)
+    writer.close()
+    assert status.split()[1] == b"401"
+
+
+async def test_without_nats_a_handshake_is_told_to_come_back(sandbox, nats_server, relay_live):
+    nats_server.stop(remove_store=False)
+    await async_wait_until(lambda: relay_live.call(lambda: not relay_live.fanout.nc.is_connected))
+    with pytest.raises(InvalidStatus) as refused:
+        async with live(relay_live.url, token(sandbox, TEACHER)):
+            pass
+    assert refused.value.response.status_code == 503
+    assert relay_live.metrics.value("relay_connections") == 0
+    assert relay_live.call(lambda: relay_live.fanout.subjects) == []

@@ -22,6 +22,11 @@ from .subjects import DIGEST_HEADER
 log = logging.getLogger("tui_inbox.relay.fanout")
 
 RECENT_DIGESTS = 10_000
+FLUSH_TIMEOUT = 5.0  # a handshake waits this long at most for NATS to confirm the subscriptions
+
+
+class BrokerDown(Exception):
+    """NATS is not connected (it is down, or the client is reconnecting): nothing could be delivered."""
 
 
 class Fanout:
@@ -42,6 +47,10 @@ class Fanout:
 
     async def attach(self, connection_queue: asyncio.Queue, subjects: list[str]) -> None:
         """Deliver the subjects' events to the queue; once this returns, NATS knows of every subscription."""
+        if not self.nc.is_connected:
+            # A subscription made now would wait in the client's buffer, and the user would get
+            # a stream that stays silent: better to refuse, so the app polls and retries.
+            raise BrokerDown("NATS is not connected")
         async with self._lock:
             wanted = list(dict.fromkeys(subjects))
             self._subjects_of[connection_queue] = wanted
@@ -49,7 +58,8 @@ class Fanout:
                 self._queues.setdefault(subject, set()).add(connection_queue)
                 if subject not in self._subscriptions:
                     self._subscriptions[subject] = await self.nc.subscribe(subject, cb=self._deliver)
-            await self.nc.flush()  # the server has the subscriptions before the client is told it is connected
+            # The server has the subscriptions before the client is told it is connected.
+            await self.nc.flush(timeout=FLUSH_TIMEOUT)
 
     async def detach(self, connection_queue: asyncio.Queue) -> None:
         async with self._lock:

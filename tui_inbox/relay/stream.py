@@ -56,6 +56,11 @@ def _bearer(websocket: WebSocket) -> str | None:
     return None
 
 
+def _plausible(token: str) -> bool:
+    """Canvas tokens are printable ASCII; anything else cannot be one (nor be put in a header to ask)."""
+    return token.isascii() and token.isprintable() and " " not in token
+
+
 def _unauthenticated() -> Response:
     return JSONResponse({"status": "unauthenticated", "errors": [{"message": "user authorization required"}]},
                         status_code=401, headers=WWW_AUTHENTICATE)
@@ -68,6 +73,11 @@ def _invalid_token() -> Response:
 
 def _canvas_unavailable() -> Response:
     return JSONResponse({"errors": [{"message": "Canvas could not be asked who you are; try again shortly."}]},
+                        status_code=503)
+
+
+def _broker_unavailable() -> Response:
+    return JSONResponse({"errors": [{"message": "The relay cannot deliver events right now; try again shortly."}]},
                         status_code=503)
 
 
@@ -88,6 +98,9 @@ def live_route(identities: Identities, fanout: Fanout, metrics) -> WebSocketRout
         if token is None:
             await _refuse(websocket, _unauthenticated())
             return
+        if not _plausible(token):
+            await _refuse(websocket, _invalid_token())
+            return
         try:
             identity = await identities.resolve(token)
         except CanvasError as exc:
@@ -100,7 +113,13 @@ def live_route(identities: Identities, fanout: Fanout, metrics) -> WebSocketRout
         queue: asyncio.Queue[str] = asyncio.Queue(maxsize=QUEUE_SIZE)
         # Subscribed before accepting: once the client sees the handshake complete, every
         # later event for this user is already on its way to the queue.
-        await fanout.attach(queue, identity.subjects())
+        try:
+            await fanout.attach(queue, identity.subjects())
+        except Exception as exc:  # NATS is down or reconnecting: this instance cannot deliver now
+            log.warning("a connection waits on NATS, which did not answer: %s", type(exc).__name__)
+            await fanout.detach(queue)
+            await _refuse(websocket, _broker_unavailable())
+            return
         metrics.connections.inc()
         try:
             await websocket.accept()
