@@ -40,10 +40,11 @@ def share(width: int, date_width: int) -> Columns:
 
     The date always gets ``date_width``. Of the rest (``free``), the names get about three
     tenths (8 to 28 cells) and the course a quarter (7 to 12 cells, so "Lab Group A" is whole
-    from a 66-cell row on); the subject and preview get everything else, which is the most at
-    every width from 60 cells up. When even the minimums leave the subject under 12 cells, the
-    names and course shrink instead, half each. The columns with the fixed parts add up to
-    ``width`` whenever ``width`` holds the fixed parts and the date at all.
+    from a 63-cell row on with relative dates: the list beside the thread at 160 columns is 67);
+    the subject and preview get everything else, the widest column at every width from 60 cells
+    up. When even the minimums would leave the subject under 12 cells, the names and the course
+    shrink instead, half each. With the fixed parts the columns add up to ``width`` whenever
+    ``width`` holds the fixed parts and the date at all.
     """
     free = max(0, width - FIXED - date_width)
     names = max(8, min(NAMES_MAX, free * 3 // 10))
