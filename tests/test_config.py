@@ -42,6 +42,8 @@ def test_search_path_prefers_the_flag_then_the_environment(monkeypatch, tmp_path
         ("[canvas]\nbase_ulr = 'x'\n", "unknown key canvas.base_ulr (did you mean 'base_url'?)"),
         ("[live]\npoll_seconds = 'often'\n", "live.poll_seconds must be a number"),
         ("[ui]\nthread_order = 'sideways'\n", "ui.thread_order must be one of oldest, newest"),
+        ("[ui]\nrail = 'left'\n", "ui.rail must be one of shown, hidden, auto (it is 'left')"),
+        ("[ui]\nrail = false\n", "ui.rail must be a string, in quotes (it is true/false)"),
         ("[canvas\n", "not valid TOML"),
         ("[keys]\narchive = 5\n", "[keys] maps action names to keys"),
     ],

@@ -24,6 +24,7 @@ import tomli_w
 APP_NAME = "tui-inbox"
 THREAD_ORDERS = ("oldest", "newest")
 DATE_STYLES = ("relative", "absolute")
+RAIL_MODES = ("shown", "hidden", "auto")  # auto: hidden below 100 columns, where the subject needs the room
 NOTIFY = ("notice", "none", "bell", "desktop")
 POLL_SECONDS = (1, 86400)  # at least a second between polls, at most a day
 
@@ -69,6 +70,7 @@ class UISettings:
     theme: str = "textual-dark"
     thread_order: str = "oldest"
     date_style: str = "relative"
+    rail: str = "shown"  # the mailbox rail at start; `b` hides or shows it in the app
 
 
 @dataclass
@@ -111,7 +113,7 @@ def run_token_command(command: str) -> str:
 KNOWN = {
     "canvas": {"base_url": str, "token": str, "token_command": str},
     "live": {"url": str, "poll_seconds": (int, float), "notify": str},
-    "ui": {"theme": str, "thread_order": str, "date_style": str},
+    "ui": {"theme": str, "thread_order": str, "date_style": str, "rail": str},
 }
 
 
@@ -162,6 +164,7 @@ def _check_choices(config: Config, where: str) -> None:
     for name, value, choices in [
         ("ui.thread_order", config.ui.thread_order, THREAD_ORDERS),
         ("ui.date_style", config.ui.date_style, DATE_STYLES),
+        ("ui.rail", config.ui.rail, RAIL_MODES),
         ("live.notify", config.live.notify, NOTIFY),
     ]:
         if value not in choices:
@@ -223,7 +226,8 @@ def to_toml(config: Config) -> dict[str, Any]:
     data: dict[str, Any] = {
         "canvas": canvas,
         "live": {"url": config.live.url, "poll_seconds": config.live.poll_seconds, "notify": config.live.notify},
-        "ui": {"theme": config.ui.theme, "thread_order": config.ui.thread_order, "date_style": config.ui.date_style},
+        "ui": {"theme": config.ui.theme, "thread_order": config.ui.thread_order, "date_style": config.ui.date_style,
+               "rail": config.ui.rail},
     }
     if config.keys:
         data["keys"] = dict(config.keys)

@@ -65,7 +65,7 @@ def build_app(config: Config, account: Account, *, user_id: int, drafts_path: Pa
         feed = LiveFeed(client, None, poll_seconds=config.live.poll_seconds, not_live_reason=str(error))
     host = client.http.base_url.host
     return InboxApp(session, feed=feed, keymap=config.keys, theme=config.ui.theme, date_style=config.ui.date_style,
-                    notify_mode=config.live.notify, account_label=host, **kwargs)
+                    rail=config.ui.rail, notify_mode=config.live.notify, account_label=host, **kwargs)
 
 
 def check_settings(config: Config) -> None:

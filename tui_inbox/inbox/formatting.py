@@ -9,7 +9,12 @@ from .text import one_line
 
 
 def relative_date(when: datetime | None, now: datetime, style: str = "relative") -> str:
-    """``now``, ``5m``, ``3h``, ``Tue``, ``Nov 3``, ``2024-11-03``: short enough for a list column."""
+    """``now``, ``5m``, ``3h``, ``Tue``, ``Nov 3``, ``Nov 2024``: short enough for a list column.
+
+    A date of another year keeps its month and its whole year ("Nov 2024", never "Nov '24",
+    which reads as the 24th): eight cells, where "2024-11-03" took ten and was cut to "2024-…"
+    in the column. The thread shows the day.
+    """
     if when is None:
         return ""
     local_now = now.astimezone()
@@ -27,7 +32,7 @@ def relative_date(when: datetime | None, now: datetime, style: str = "relative")
         return local.strftime("%a")
     if local.year == local_now.year:
         return f"{local.strftime('%b')} {local.day}"
-    return local.strftime("%Y-%m-%d")
+    return f"{local.strftime('%b')} {local.year}"
 
 
 def full_date(when: datetime | None) -> str:

@@ -68,6 +68,7 @@ class InboxApp(App):
         keymap: dict[str, str] | None = None,
         theme: str | None = None,
         date_style: str = "relative",
+        rail: str = "shown",
         downloads: Path | None = None,
         notify_mode: str = "notice",
         clock: Callable[[], datetime] = utcnow,
@@ -78,6 +79,8 @@ class InboxApp(App):
         self.feed = feed
         self.keymap_overrides = dict(keymap or {})
         self.date_style = date_style
+        self.rail_mode = rail  # [ui] rail: shown, hidden or auto
+        self.rail_choice: bool | None = None  # the rail key's choice this session, over the mode
         # The user's own downloads folder (XDG_DOWNLOAD_DIR on Linux), made on the first download if missing.
         self.downloads = downloads or Path(platformdirs.user_downloads_dir())
         self.notify_mode = notify_mode
@@ -156,7 +159,28 @@ class InboxApp(App):
     def layout_for(self, width: int) -> None:
         """Side by side when there is room (160 columns), list above thread when narrow (80)."""
         self.query_one("#main").set_class(width >= 140, "wide")
-        self.query_one("#rail").display = width >= 70
+        self.show_rail(self.rail_wanted(width))
+
+    def rail_wanted(self, width: int) -> bool:
+        """Once the rail key is pressed its choice holds at every width, until pressed again."""
+        if self.rail_choice is not None:
+            return self.rail_choice
+        if self.rail_mode == "hidden":
+            return False
+        return width >= (100 if self.rail_mode == "auto" else 70)
+
+    def show_rail(self, shown: bool) -> None:
+        rail = self.query_one("#rail")
+        if rail.display == shown:
+            return
+        if not shown and self.focused is rail:
+            (self.query_one("#activity") if self.in_activity else self.list).focus()
+        rail.display = shown
+        self.paint_title()  # the title says how to bring a hidden rail back
+
+    def action_toggle_rail(self) -> None:
+        self.rail_choice = not self.query_one("#rail").display
+        self.show_rail(self.rail_choice)
 
     @work(exclusive=True, group="start")
     async def start_session(self) -> None:
@@ -219,7 +243,8 @@ class InboxApp(App):
 
     def paint_title(self) -> None:
         unread = self.session.unread_count
-        signature = (self.session.mailbox.id, self.session.filter_code, unread, self.account_label)
+        rail_hidden = not self.query_one("#rail").display
+        signature = (self.session.mailbox.id, self.session.filter_code, unread, self.account_label, rail_hidden)
         if signature == self._painted_title:
             return  # a repaint of the whole screen costs more than this check
         self._painted_title = signature
@@ -235,6 +260,11 @@ class InboxApp(App):
             # course filter the count says so rather than pass for that course's.
             where = " in the whole inbox" if self.session.filter_code else ""
             text.append(f"  ({unread:,} unread{where})", style="bold")
+        if rail_hidden:
+            from .keys import display_key
+
+            key = display_key(self.current_keys()["rail"].split(",")[0])
+            text.append(f"  {key} shows the mailboxes", style="dim")
         self.query_one("#title-bar", Static).update(text)
 
     def counts(self) -> dict[str, int | None]:

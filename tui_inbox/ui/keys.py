@@ -49,6 +49,10 @@ APP_KEYS = [
     Key("mailbox_5", "5", "mailbox('archived')", "Archived", show=False, group="Mailboxes"),
     Key("mailbox_6", "6", "mailbox('activity')", "Activity: discussions and announcements", show=False,
         group="Mailboxes"),
+    # b: free in the list, the thread, Activity and the rail (ctrl+b there is page up); the
+    # composer's fields take printable keys first, so it never fires while typing.
+    Key("rail", "b", "toggle_rail", "Hide or show the mailbox rail (1-6 switch mailboxes either way)",
+        group="Mailboxes"),
     Key("attachments", "o", "attachments", "Open an attachment or media comment", group="Read"),
     Key("thread_order", "t", "thread_order", "Thread order: oldest or newest first", group="Read"),
     # From the list or from inside a thread: the focus stays where it is, the thread follows.

@@ -1,8 +1,8 @@
 """One conversation as one line of the list: the columns, cut to fit, in the row's styles.
 
 Unread mark, star, participants (with a muted mark at the end of their column), subject and a
-preview of the last message, course, date, message count, attachment mark. Server text becomes plain segments: nothing in it is
-parsed as markup.
+preview of the last message, course, date, message count, attachment mark; ``row_columns.py``
+says how wide each is. Server text becomes plain segments: nothing in it is parsed as markup.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from rich.style import Style
 from ...canvas.models import Conversation
 from ...inbox.formatting import participants_label, relative_date
 from ...inbox.text import one_line
+from .row_columns import COUNT, date_width, share
 
 
 PREVIEW_MIN = 4  # cells: a preview cut shorter shows little more than its ellipsis
@@ -63,9 +64,7 @@ def row_segments(row: Conversation, width: int, styles: RowStyles, *, selected: 
     stamp = (row.last_authored_message_at if sent_dates else None) or row.last_message_at or row.last_authored_message_at
     date = relative_date(stamp, now, date_style)
     count = f"{row.message_count}" if row.message_count > 1 else ""
-    right_widths = (min(12, max(8, width // 8)), 7 if date_style == "relative" else 17, 4, 2)
-    names_width = max(10, min(26, width // 5))
-    middle = width - 4 - names_width - 1 - sum(right_widths) - 3
+    names_width, middle, course_width, date_cells = share(width, date_width(date_style))
     segments = [
         Segment(("✓" if selected else " ") + ("●" if unread else " "), mark_style),
         Segment("★ " if row.starred else "  ", star_style),
@@ -88,9 +87,9 @@ def row_segments(row: Conversation, width: int, styles: RowStyles, *, selected: 
         elif rest > 0:
             segments.append(Segment(" " * rest, dim))
     segments += [
-        Segment(" " + fit(course, right_widths[0]), dim),
-        Segment(" " + fit_right(date, right_widths[1] - 1), strong if unread else dim),
-        Segment(" " + fit_right(count, right_widths[2] - 1), dim),
+        Segment(" " + fit(course, course_width), dim),
+        Segment(" " + fit_right(date, date_cells), strong if unread else dim),
+        Segment(" " + fit_right(count, COUNT - 1), dim),
         Segment(" " + ("📎" if "attachments" in row.properties else "  "), dim),
     ]
     return list(Segment.adjust_line_length(segments, width, style=base))
