@@ -963,6 +963,8 @@ class InboxApp(App):
         yield from commands(self, screen, super().get_system_commands(screen))
 
     async def on_unmount(self) -> None:
+        if self.session.mailbox.id == "activity":
+            self.session.activity.looked_away()  # quitting from Activity is leaving it: what it showed was seen
         self._unsubscribe()
         if self._unsubscribe_feed is not None:
             self._unsubscribe_feed()
