@@ -196,3 +196,20 @@ async def test_a_corrupt_file_starts_activity_afresh_with_one_line_saying_so(san
         await pilot.press("1")
         await async_wait_until(lambda: app.focused is app.list)
     assert json.loads((data / "activity_seen.json").read_text())["accounts"]["teacher-account"]  # rewritten
+
+
+async def test_a_data_folder_that_cannot_be_written_is_said_in_one_line_and_the_session_goes_on(sandbox, tmp_path):
+    blocked = tmp_path / "data"
+    blocked.write_text("a file where the data folder should be")
+    app = inbox_app(sandbox, blocked)
+    async with app.run_test(size=SIZE) as pilot:
+        await look_at_activity(pilot)
+        await pilot.press("1")
+        await async_wait_until(lambda: app.focused is app.list)
+        errors = [entry.text for entry in app.status.history if entry.kind == "error"]
+        assert any(line.startswith("Could not keep what you have seen in Activity") and str(blocked) in line
+                   for line in errors)
+        assert all("\n" not in line and "Traceback" not in line for line in errors)
+        await pilot.press("6")  # still usable: Activity shows again, nothing new
+        await async_wait_until(lambda: app.query_one(ActivityList).display)
+        assert marked_new(app.query_one(ActivityList)) == []

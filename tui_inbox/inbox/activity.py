@@ -17,9 +17,8 @@ from typing import TYPE_CHECKING
 from ..canvas import CanvasError
 from ..canvas.live_events import LiveEvent
 from ..canvas.models import DiscussionEntry, DiscussionTopic, DiscussionView
-from .text import html_to_text, one_line
-
 from ..store.activity_seen import LastLook
+from .text import html_to_text, one_line
 
 if TYPE_CHECKING:
     from ..store.activity_seen import ActivitySeen
