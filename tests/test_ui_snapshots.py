@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 
+from textual.containers import VerticalScroll
 from textual.widgets import Input
 
 from tests.conftest import open_composer, open_row, ready, settle
@@ -210,6 +211,18 @@ def test_help_screen(snap_compare, make_inbox_app):
         await settle(pilot)
 
     assert snap_compare(make_inbox_app(), terminal_size=LARGE, run_before=run_before)
+
+
+def test_help_screen_patterns_at_80x24(snap_compare, make_inbox_app):
+    """The end of the help at the smallest size: the pattern table, each wrapped line in its column."""
+    async def run_before(pilot):
+        await ready(pilot)
+        await pilot.press("question_mark")
+        screen = await async_wait_until(lambda: pilot.app.screen if isinstance(pilot.app.screen, HelpScreen) else None)
+        screen.query_one(VerticalScroll).scroll_end(animate=False)
+        await settle(pilot)
+
+    assert snap_compare(make_inbox_app(), terminal_size=SMALL, run_before=run_before)
 
 
 def test_error_in_the_status_bar(snap_compare, make_inbox_app, fixed_sandbox):

@@ -1,4 +1,4 @@
-"""Putting the pieces together: config -> client, drafts, session, live feed -> app.
+"""Putting the pieces together: config -> client, drafts and Activity's last look, session, live feed -> app.
 
 Before the full-screen app starts, the token and the server are checked with
 ``/api/v1/users/self``, so a bad token or an unreachable server is a one-line message
@@ -16,6 +16,7 @@ from .canvas import CanvasClient, CanvasError
 from .config import Config, ConfigError, close_match, data_dir
 from .inbox.session import InboxSession
 from .live.feed import LiveFeed
+from .store.activity_seen import ActivitySeen
 from .store.drafts import DraftStore
 
 
@@ -28,7 +29,7 @@ class Account:
 
 
 def account_key(base_url: str, user_id: int) -> str:
-    """Drafts are kept per account, without writing the URL in clear into the key."""
+    """Drafts and Activity's last look are kept per account, without writing the URL in clear into the key."""
     return hashlib.sha256(f"{base_url.rstrip('/')}|{user_id}".encode()).hexdigest()[:16]
 
 
@@ -53,10 +54,12 @@ def build_app(config: Config, account: Account, *, user_id: int, drafts_path: Pa
 
     check_settings(config)
     client = CanvasClient(account.base_url, account.token)
-    drafts = DraftStore(drafts_path or data_dir() / "drafts.sqlite3",
-                        drafts_account or account_key(account.base_url, user_id))
+    key = drafts_account or account_key(account.base_url, user_id)
+    drafts = DraftStore(drafts_path or data_dir() / "drafts.sqlite3", key)
+    # Beside the drafts: a test that moves the drafts to its own folder moves this too.
+    seen = ActivitySeen((drafts_path.parent if drafts_path else data_dir()) / "activity_seen.json", key)
     kwargs = {"clock": clock} if clock is not None else {}
-    session = InboxSession(client, drafts=drafts, thread_order=config.ui.thread_order, **kwargs)
+    session = InboxSession(client, drafts=drafts, activity_seen=seen, thread_order=config.ui.thread_order, **kwargs)
     try:
         feed = LiveFeed(client, account.live_url or None, poll_seconds=config.live.poll_seconds,
                         trusted_live_url=account.trusted_live_url)

@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING
 from ..canvas import CanvasError
 from ..canvas.live_events import LiveEvent
 from ..canvas.models import DiscussionEntry, DiscussionTopic, DiscussionView
+from ..store.activity_seen import LastLook
 from .text import html_to_text, one_line
 
 if TYPE_CHECKING:
+    from ..store.activity_seen import ActivitySeen
     from .session import InboxSession
 
 RECENT_TOPICS = 4  # per course, on start
@@ -54,23 +56,26 @@ class OpenDiscussion:
 
 
 class Activity:
-    def __init__(self, session: "InboxSession") -> None:
+    def __init__(self, session: "InboxSession", seen: "ActivitySeen | None" = None) -> None:
         self.session = session
+        self._seen = seen
         self.items: list[ActivityItem] = []
         self.loaded = False
         self.current: OpenDiscussion | None = None
         self._titles: dict[tuple[str, int], str] = {}
-        # "New since you last looked", kept in memory for this account's session: on Canvas's
-        # own clock (the newest item's time at the last look), so the machine's clock never
-        # matters. Before the first look, only what arrives while the app runs counts as new.
-        self.looked_until: datetime | None = None
-        self.filled_until: datetime | None = None
+        # "New since you last looked", on Canvas's own clock (the newest item's time at the last
+        # look, and the items of that second), so the machine's clock never matters; kept on disk
+        # per account when ``seen`` is given. Before the first look ever, only what arrives while
+        # the app runs counts as new.
+        self.last_look: LastLook | None = seen.load() if seen is not None else None
+        self._seen_problem = seen.problem if seen is not None else None  # said once Activity is there
+        self.filled: LastLook | None = None  # the newest of what the start's fill found
         self.opened: set[str] = set()
 
     def look(self) -> int:
         """The user is looking at Activity now; returns how many items are new to them."""
-        if self.looked_until is None:
-            self.looked_until = self.filled_until
+        if self.last_look is None:
+            self._remember(self.filled)
         new = sum(1 for item in self.items if self.is_new(item))
         if new:
             self.session.emit("activity")
@@ -78,16 +83,37 @@ class Activity:
 
     def looked_away(self) -> None:
         """Leaving Activity: everything shown there now counts as seen next time."""
-        newest = max((item.when for item in self.items if item.when), default=None)
-        if newest is not None and (self.looked_until is None or newest > self.looked_until):
-            self.looked_until = newest
+        edge, last = self._newest(), self.last_look
+        if edge is not None:
+            if last is None or edge.until > last.until:
+                self._remember(edge)
+            elif edge.until == last.until and not edge.keys <= last.keys:
+                self._remember(LastLook(last.until, last.keys | edge.keys))
         self.opened.clear()
+
+    def _newest(self) -> LastLook | None:
+        """The newest time among the items, with every item of that second."""
+        newest = max((item.when for item in self.items if item.when), default=None)
+        if newest is None:
+            return None
+        return LastLook(newest, frozenset(item.key for item in self.items if item.when == newest))
+
+    def _remember(self, look: LastLook | None) -> None:
+        self.last_look = look
+        if self._seen is None or look is None:
+            return
+        try:
+            self._seen.save(look)
+        except OSError as error:  # a full disk or a read-only folder: this session still knows
+            self.session.emit("error", f"Could not keep what you have seen in Activity ({self._seen.path}: "
+                                       f"{error.strerror or error}); it is kept until you quit")
 
     def is_new(self, item: ActivityItem) -> bool:
         if item.key in self.opened or item.when is None:
             return False
-        threshold = self.looked_until if self.looked_until is not None else self.filled_until
-        return threshold is None or item.when > threshold
+        threshold = self.last_look or self.filled
+        return (threshold is None or item.when > threshold.until
+                or (item.when == threshold.until and item.key not in threshold.keys))
 
     def _add(self, item: ActivityItem) -> bool:
         if any(existing.key == item.key for existing in self.items):
@@ -108,9 +134,12 @@ class Activity:
         for result in results:
             if isinstance(result, CanvasError):
                 self.session.fail(result)
-        self.filled_until = max((item.when for item in self.items if item.when), default=None)
+        self.filled = self._newest()
         self.loaded = True
         self.session.emit("activity")
+        if self._seen_problem:
+            self.session.emit("error", self._seen_problem)
+            self._seen_problem = None
 
     async def _fill_context(self, code: str) -> None:
         client = self.session.client

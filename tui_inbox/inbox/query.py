@@ -1,14 +1,7 @@
 """The pattern language of ``/`` (narrow the view) and ``T`` (select by pattern).
 
-    is:unread  is:read  is:starred  is:archived     state
-    from:NAME  to:NAME                              people (from: someone other than me; to: anyone in it)
-    course:CODE-or-name                             e.g. course:BIO or course:"World History"
-    subject:WORD                                    a word of the subject
-    has:attachment                                  a file is attached
-    older:30d  newer:2w                             age of the last message (h, d, w, m = 30 days, y)
-    words                                           in the people, the subject or the last message's preview
-    -term                                           not that; "quoted words" stay together
-
+``PATTERNS`` lists every kind of term with what it matches (the help screen shows it as a
+table): state, people, course, subject, attachment, age, words, and ``-`` for "not".
 Terms combine with AND. A mistake raises ``QueryError`` with the position to show
 where the pattern is typed.
 """
@@ -32,7 +25,17 @@ EXAMPLES = {"is": "unread", "from": "jane", "to": "jane", "course": "bio", "subj
             "older": "30d", "newer": "2w"}
 # "Re:exam" and "https://..." are text a person searches for, not keys.
 REPLY_PREFIXES = ("re", "fw", "fwd", "aw", "sv", "http", "https")
-HELP = "\n".join(line[4:] for line in __doc__.splitlines() if line.startswith("    "))
+# (what to type, what it matches): one row of the help's pattern table each.
+PATTERNS = (
+    ("is:unread  is:read  is:starred  is:archived", "state"),
+    ("from:NAME  to:NAME", "people (from: someone other than me; to: anyone in it)"),
+    ("course:CODE-or-name", 'e.g. course:BIO or course:"World History"'),
+    ("subject:WORD", "a word of the subject"),
+    ("has:attachment", "a file is attached"),
+    ("older:30d  newer:2w", "age of the last message (h, d, w, m = 30 days, y)"),
+    ("words", "in the people, the subject or the last message's preview"),
+    ("-term", 'not that; "quoted words" stay together'),
+)
 
 
 class QueryError(ValueError):

@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterable
 
 from ..canvas import CanvasClient, CanvasError
 from ..canvas.models import Attachment, Conversation, Course, Group, MediaComment, Recipient, User
+from ..store.activity_seen import ActivitySeen
 from ..store.drafts import DraftStore
 from ..canvas.http import retry_listener
 from .compose import Draft
@@ -56,6 +57,7 @@ class InboxSession:
         client: CanvasClient,
         *,
         drafts: DraftStore | None = None,
+        activity_seen: ActivitySeen | None = None,
         thread_order: str = "oldest",
         clock: Callable[[], datetime] = utcnow,
         first_page: int = 100,
@@ -77,7 +79,7 @@ class InboxSession:
         self._listeners: list[Listener] = []
         self.triage = Triage(self)
         self.live = LiveUpdates(self)
-        self.activity = Activity(self)
+        self.activity = Activity(self, activity_seen)
         self._loads: dict[tuple[str, str | None], asyncio.Task] = {}
         # Rows the user opened that no longer belong to the view they are looking at (read, in
         # Unread): they stay under the cursor until the user moves on, as in neomutt.

@@ -14,7 +14,7 @@ from typing import Any, Callable
 import platformdirs
 from rich.text import Text
 from textual import on, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.containers import Horizontal, Vertical
@@ -988,20 +988,13 @@ class InboxApp(App):
 
     # -- command palette ------------------------------------------------------------------------
     def get_system_commands(self, screen):
-        yield from super().get_system_commands(screen)
-        keys = self.current_keys()
-        from .keys import display_key
+        from .palette import commands
 
-        for key in APP_KEYS:
-            if key.action.startswith("mailbox("):
-                name = key.action[len("mailbox('"):-2]
-                callback = (lambda n=name: self.action_mailbox(n))
-            else:
-                callback = getattr(self, f"action_{key.action}", None)
-            if callback is not None and key.id not in ("help", "quit"):
-                yield SystemCommand(f"{key.description} ({display_key(keys[key.id])})", key.description, callback)
+        yield from commands(self, screen, super().get_system_commands(screen))
 
     async def on_unmount(self) -> None:
+        if self.session.mailbox.id == "activity":
+            self.session.activity.looked_away()  # quitting from Activity is leaving it: what it showed was seen
         self._unsubscribe()
         if self._unsubscribe_feed is not None:
             self._unsubscribe_feed()

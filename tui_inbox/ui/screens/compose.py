@@ -176,9 +176,9 @@ class ComposeScreen(Screen[Outcome | None]):
     """
     BINDINGS = [
         Binding("ctrl+s", "send", "Send", priority=True),
-        Binding("ctrl+e", "editor", "$EDITOR", priority=True),
-        Binding("escape", "close", "Close (keeps the draft)"),
-        Binding("ctrl+l", "clear_to", "Clear To"),
+        Binding("ctrl+e", "editor", "Edit the body in $EDITOR", priority=True),
+        Binding("escape", "close", "Close the composer, keeping the draft"),
+        Binding("ctrl+l", "clear_to", "Clear the To field"),
         Binding("ctrl+t", "drop_attachment", "Drop the last attachment"),
         Binding("down", "suggestion(1)", "Next suggestion", show=False),
         Binding("up", "suggestion(-1)", "Previous suggestion", show=False),

@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from ...inbox.query import HELP as QUERY_HELP
+from ...inbox.query import PATTERNS
 from ..keys import ALL_KEYS, display_key
 
 EXTRA = [
@@ -20,7 +20,7 @@ EXTRA = [
     ("App", "ctrl+p", "Command palette"),
     ("Select", "escape", "Clear the selection"),
 ]
-PATTERNS = QUERY_HELP
+PATTERN_WIDTH = 24
 GROUPS = ["Move", "Read", "Inbox", "Select", "Write", "Mailboxes", "App"]
 
 
@@ -40,7 +40,19 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Text("tui-inbox keys  (Esc closes; remap any of them in the config's [keys] by id)", style="bold"))
             yield Static(self.table())
             yield Static(Text("\nPatterns for / and T (terms combine with AND):", style="bold"))
-            yield Static(Text(PATTERNS))
+            yield Static(self.patterns(), id="patterns")
+
+    @staticmethod
+    def patterns() -> Table:
+        """What to type and what it matches, in two columns: a long line wraps inside its own column,
+        so a description never runs on under the next pattern (as plain text would at 80 columns)."""
+        table = Table(box=None, expand=True, show_header=False, padding=(0, 1, 0, 0))
+        # Wide enough for the longest single term (course:CODE-or-name); longer rows wrap at spaces.
+        table.add_column("Pattern", width=PATTERN_WIDTH, overflow="fold")
+        table.add_column("Matches", ratio=1)
+        for pattern, meaning in PATTERNS:
+            table.add_row(Text(pattern), Text(meaning))
+        return table
 
     def table(self) -> Table:
         table = Table(box=None, expand=True, show_header=True, header_style="bold")
