@@ -132,6 +132,10 @@ class DataServices:
         """Queue one published event, if a subscriber is configured. Never blocks, never raises."""
         if not self.knobs.data_services_url or self._stopped:
             return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # a script publishing outside any server: nothing could send it
+            return
         if self._ready is None:
             self._start()
         if self.pending >= self.knobs.ds_queue_limit:
@@ -139,7 +143,7 @@ class DataServices:
             return
         rate = self.knobs.ds_duplicate_rate
         twice = rate > 0 and self.rng.random() < rate
-        due = asyncio.get_running_loop().time() + self.knobs.ds_delay_ms / 1000.0
+        due = loop.time() + self.knobs.ds_delay_ms / 1000.0
         self.pending += 1
         self.stats.accepted += 1
         self._ready.put_nowait(Delivery(event, due, twice=twice))
