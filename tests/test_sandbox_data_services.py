@@ -238,13 +238,18 @@ def test_two_503s_then_200_delivers_on_the_third_try_after_growing_waits(make_sa
         assert times[1] - times[0] >= 0.75 * base and times[2] - times[1] >= 1.5 * base
 
 
-def test_four_failures_drop_the_event_and_count_it(make_sandbox, subscriber):
+def test_four_failures_drop_the_event_and_count_it(make_sandbox, subscriber, caplog):
+    caplog.set_level("WARNING", logger="tui_inbox.sandbox.data_services")
     receiver = subscriber(fail_first=99)
     sandbox = make_sandbox(data_services_url=receiver.url, **FAST)
     student_writes_to_teacher(sandbox)
     stats = wait_until(lambda: (s := sandbox.data_services_stats())["dropped"] == 2 and s)
     assert list(receiver.tries.values()) == [4, 4]  # the first try and three retries, no more
     assert (stats["delivered"], stats["failed"], stats["retried"]) == (0, 8, 6)
+    assert stats["last_failure"] == "HTTP 503"
+    # One line for the pair, not one per event (a subscriber down at 100 events a second).
+    lines = [r.getMessage() for r in caplog.records if r.name == "tui_inbox.sandbox.data_services"]
+    assert len(lines) == 1 and "dropped after 4 failed tries" in lines[0] and "HTTP 503" in lines[0]
 
 
 def test_a_refused_connection_is_retried_like_an_error_answer(make_sandbox):
@@ -254,7 +259,7 @@ def test_a_refused_connection_is_retried_like_an_error_answer(make_sandbox):
     sandbox = make_sandbox(data_services_url=closed, **FAST)
     student_writes_to_teacher(sandbox)
     stats = wait_until(lambda: (s := sandbox.data_services_stats())["dropped"] == 2 and s)
-    assert (stats["failed"], stats["retried"]) == (8, 6)
+    assert (stats["failed"], stats["retried"], stats["last_failure"]) == (8, 6, "ConnectError")
 
 
 def test_no_answer_within_the_timeout_fails_the_try_and_the_retry_delivers(make_sandbox, subscriber):
@@ -263,6 +268,7 @@ def test_no_answer_within_the_timeout_fails_the_try_and_the_retry_delivers(make_
     student_writes_to_teacher(sandbox)
     stats = wait_until(lambda: (s := sandbox.data_services_stats())["delivered"] == 2 and s)
     assert all(tries == 2 for tries in receiver.tries.values()) and (stats["failed"], stats["dropped"]) == (2, 0)
+    assert stats["last_failure"] == "timeout"
 
 
 # -- duplicates, rotation, delay, overflow -----------------------------------------------------------

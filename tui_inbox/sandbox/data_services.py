@@ -54,6 +54,7 @@ log = logging.getLogger("tui_inbox.sandbox.data_services")
 
 TRIES = 4  # the first and Canvas's three retries
 JITTER = (0.75, 1.25)
+DROP_LOG_SECONDS = 10.0  # a subscriber down at 100 events a second: one line per 10 s, not 100 a second
 USER_AGENT = "tui-inbox-sandbox (Canvas Data Services)"
 
 
@@ -69,11 +70,13 @@ class DeliveryStats:
     overflowed: int = 0  # events refused because ds_queue_limit were already pending
     duplicated: int = 0  # events sent a second time on purpose (ds_duplicate_rate)
     waits: deque = field(default_factory=lambda: deque(maxlen=1000))  # the latest retry waits, seconds
+    last_failure: str = ""  # why the latest failed try failed: "HTTP 503", "timeout", "ConnectError"
 
     def snapshot(self) -> dict:
         figures = {name: getattr(self, name) for name in
                    ("accepted", "delivered", "failed", "retried", "dropped", "overflowed", "duplicated")}
         figures["waits"] = list(self.waits)
+        figures["last_failure"] = self.last_failure
         return figures
 
 
@@ -101,6 +104,7 @@ class DataServices:
         self._waiting: set[Delivery] = set()  # on a retry timer
         self._http: httpx.AsyncClient | None = None
         self._stopped = False
+        self._drop_logged_at: float | None = None
 
     # -- life ----------------------------------------------------------------------------------------
     def _start(self) -> None:
@@ -170,13 +174,19 @@ class DataServices:
             if delivery.tries >= TRIES:
                 self.stats.dropped += 1
                 self.pending -= 1
-                log.warning("data services: dropped a %s event after %d failed tries",
-                            delivery.event["metadata"].get("event_name"), TRIES)
+                self._log_drop(loop.time())
                 continue
             wait = self.knobs.ds_retry_base_seconds * 2 ** (delivery.tries - 1) * self.rng.uniform(*JITTER)
             self.stats.waits.append(wait)
             self._waiting.add(delivery)
             delivery.timer = loop.call_later(wait, self._retry, delivery)
+
+    def _log_drop(self, now: float) -> None:
+        if self._drop_logged_at is not None and now - self._drop_logged_at < DROP_LOG_SECONDS:
+            return
+        self._drop_logged_at = now
+        log.warning("data services: %d event(s) dropped after %d failed tries so far (latest failure: %s)",
+                    self.stats.dropped, TRIES, self.stats.last_failure)
 
     def _retry(self, delivery: Delivery) -> None:
         self._waiting.discard(delivery)
@@ -189,7 +199,8 @@ class DataServices:
         knobs = self.knobs
         url = knobs.data_services_url
         if not url:
-            return False  # unset while the event waited: nowhere to send it
+            self.stats.last_failure = "no subscriber URL"  # unset while the event waited
+            return False
         quoted = knobs.ds_quoted_rate > 0 and self.rng.random() < knobs.ds_quoted_rate
         content_type, body = payload(delivery.event, self.keys, sign=knobs.ds_sign, quoted=quoted, now=time.time())
         limit = knobs.ds_timeout_seconds
@@ -197,6 +208,13 @@ class DataServices:
             async with asyncio.timeout(limit):  # the whole answer, not each read
                 answer = await self._http.post(url, content=body, headers={"Content-Type": content_type},
                                                timeout=limit)
-        except (httpx.HTTPError, httpx.InvalidURL, TimeoutError, OSError):
+        except TimeoutError:
+            self.stats.last_failure = "timeout"
             return False
-        return 200 <= answer.status_code < 300
+        except (httpx.HTTPError, httpx.InvalidURL, OSError) as error:
+            self.stats.last_failure = type(error).__name__
+            return False
+        if 200 <= answer.status_code < 300:
+            return True
+        self.stats.last_failure = f"HTTP {answer.status_code}"
+        return False
