@@ -188,6 +188,36 @@ def test_events_are_delivered_whoever_their_audience_and_with_no_one_connected(m
     assert actors == {str(2107 * 10**13 + TEACHER_ID)}
 
 
+def test_a_discussion_entry_is_delivered_with_its_course(make_sandbox, subscriber):
+    receiver = subscriber()
+    sandbox = make_sandbox(data_services_url=receiver.url, ds_sign=False)
+    with httpx.Client(base_url=sandbox.base_url, timeout=10,
+                      headers={"Authorization": f"Bearer {sandbox.info.token_of('student')}"}) as client:
+        topic = client.get("/api/v1/courses/1/discussion_topics").json()[0]
+        entry = client.post(f"/api/v1/courses/1/discussion_topics/{topic['id']}/entries",
+                            data={"message": "<p>caf\u00e9 \u2713</p>"})
+        assert entry.status_code == 201
+    # A graded topic also sends discussion_entry_submitted; the entry's own event is the one looked at.
+    event = wait_until(lambda: by_name([json.loads(b) for b in receiver.bodies()]).get("discussion_entry_created"))
+    assert event["metadata"]["context_id"] == str(2107 * 10**13 + 1)  # BIO 101 as a global id
+    assert event["body"]["discussion_entry_id"] == str(entry.json()["id"])
+    assert "caf\u00e9 \u2713" in event["body"]["text"]  # UTF-8 text arrives as it was written
+
+
+def test_a_slow_subscriber_has_eight_posts_in_flight_at_once(make_sandbox, subscriber):
+    """The pool: with every first answer held back, eight events are being delivered at the same
+    time (one sender at a time would have one); once answers come, all of them get through."""
+    receiver = subscriber(hold_first=1)
+    sandbox = make_sandbox(data_services_url=receiver.url, **FAST)
+    for n in range(5):  # ten events
+        student_writes_to_teacher(sandbox, f"question {n}")
+    wait_until(lambda: len(receiver.bodies()) == 8)
+    assert sandbox.data_services_stats()["delivered"] == 0  # all eight are still waiting for an answer
+    receiver.release.set()  # the held tries end without an answer: each is retried and delivered
+    stats = wait_until(lambda: (s := sandbox.data_services_stats())["delivered"] == 10 and s)
+    assert stats["dropped"] == 0 and len(receiver.tries) == 10
+
+
 def test_unsigned_mode_posts_the_plain_event(make_sandbox, subscriber):
     receiver = subscriber()
     sandbox = make_sandbox(data_services_url=receiver.url, ds_sign=False)
