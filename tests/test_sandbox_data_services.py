@@ -47,8 +47,9 @@ def event_key(body: bytes) -> str:
 class Subscriber:
     """Records each POST (arrival time, content type, body); answers as told, per event."""
 
-    def __init__(self, *, fail_first: int = 0, hold_first: int = 0) -> None:
+    def __init__(self, *, fail_first: int = 0, hold_first: int = 0, endless: bool = False) -> None:
         self.fail_first = fail_first  # the first N tries of each event get 503
+        self.endless = endless  # answer 200 with a body that never ends (until the sender hangs up)
         self.hold_first = hold_first  # the first N tries of each event get no answer until release
         self.posts: list[tuple[float, str, bytes]] = []
         self.tries: dict[str, int] = {}
@@ -68,6 +69,19 @@ class Subscriber:
                     outer.tries[key] = earlier + 1
                 if earlier < outer.hold_first:
                     outer.release.wait(30)  # the sender gives up long before
+                    self.close_connection = True
+                    return
+                if outer.endless:
+                    self.send_response(200)
+                    self.send_header("Transfer-Encoding", "chunked")
+                    self.end_headers()
+                    chunk = b"%x\r\n%s\r\n" % (65536, b"x" * 65536)
+                    deadline = time.monotonic() + 20
+                    try:
+                        while time.monotonic() < deadline:  # about 1 GB a second on loopback, for ever
+                            self.wfile.write(chunk)
+                    except OSError:
+                        pass  # the sender hung up: what it should do
                     self.close_connection = True
                     return
                 self.send_response(503 if earlier < outer.fail_first else 200)
@@ -299,6 +313,15 @@ def test_no_answer_within_the_timeout_fails_the_try_and_the_retry_delivers(make_
     stats = wait_until(lambda: (s := sandbox.data_services_stats())["delivered"] == 2 and s)
     assert all(tries == 2 for tries in receiver.tries.values()) and (stats["failed"], stats["dropped"]) == (2, 0)
     assert stats["last_failure"] == "timeout"
+
+
+def test_a_200_with_an_endless_body_counts_as_delivered_without_reading_it_all(make_sandbox, subscriber):
+    """Only the status matters: the sender stops reading a huge answer (bounded memory) and does not time out."""
+    receiver = subscriber(endless=True)
+    sandbox = make_sandbox(data_services_url=receiver.url, ds_timeout_seconds=2.0, **FAST)
+    student_writes_to_teacher(sandbox)
+    stats = wait_until(lambda: (s := sandbox.data_services_stats())["delivered"] == 2 and s)
+    assert stats["failed"] == 0 and list(receiver.tries.values()) == [1, 1]
 
 
 # -- duplicates, rotation, delay, overflow -----------------------------------------------------------

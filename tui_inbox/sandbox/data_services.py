@@ -54,6 +54,7 @@ log = logging.getLogger("tui_inbox.sandbox.data_services")
 
 TRIES = 4  # the first and Canvas's three retries
 JITTER = (0.75, 1.25)
+ANSWER_READ_LIMIT = 64 * 1024  # bytes of a subscriber's answer worth reading
 DROP_LOG_SECONDS = 10.0  # a subscriber down at 100 events a second: one line per 10 s, not 100 a second
 USER_AGENT = "tui-inbox-sandbox (Canvas Data Services)"
 
@@ -206,8 +207,15 @@ class DataServices:
         limit = knobs.ds_timeout_seconds
         try:
             async with asyncio.timeout(limit):  # the whole answer, not each read
-                answer = await self._http.post(url, content=body, headers={"Content-Type": content_type},
-                                               timeout=limit)
+                async with self._http.stream("POST", url, content=body, headers={"Content-Type": content_type},
+                                             timeout=limit) as answer:
+                    # Only the status matters. A short body is read so the connection can be reused;
+                    # a huge one is not (closing the stream drops the connection): memory stays bounded.
+                    read = 0
+                    async for chunk in answer.aiter_raw():
+                        read += len(chunk)
+                        if read > ANSWER_READ_LIMIT:
+                            break
         except TimeoutError:
             self.stats.last_failure = "timeout"
             return False
