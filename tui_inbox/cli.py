@@ -9,6 +9,7 @@ from datetime import datetime
 
 MAX_CONVERSATIONS = 1_000_000  # ten times the benchmark's inbox; the sandbox holds them all in memory
 MAX_COURSE_STUDENTS = 10_000  # every one is a user with a token in the sandbox's first line of output
+MAX_DS_DELAY_MS = 3_600_000.0  # an event held longer than an hour is a lost event, not a late one
 
 
 class Parser(argparse.ArgumentParser):
@@ -81,6 +82,66 @@ def add_sandbox_knobs(parser: argparse.ArgumentParser) -> None:
                         help="other people write about every SECONDS seconds (0: quiet)")
     add_course_students(parser)
     parser.add_argument("--now", type=_instant, default=None, help="fix the clock's start (reproducible runs)")
+    add_data_services(parser)
+
+
+def _subscriber_url(text: str) -> str:
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(text)
+        port_ok = parts.port is None or parts.port > 0  # reading .port checks it is a number in range
+    except ValueError:
+        parts, port_ok = None, False
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
+        raise argparse.ArgumentTypeError(f"must be an http:// or https:// URL such as "
+                                         f"http://127.0.0.1:8600/canvas/live-events, not {text!r}")
+    return text
+
+
+def _delay_ms(text: str) -> float:
+    value = _non_negative(text)
+    if value > MAX_DS_DELAY_MS:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_DS_DELAY_MS:,.0f} (an hour), not {text!r}")
+    return value
+
+
+def _retry_base(text: str) -> float:
+    value = _non_negative(text)
+    if not 0.001 <= value <= 3600:
+        raise argparse.ArgumentTypeError(f"must be between 0.001 and 3600 seconds, not {text!r}")
+    return value
+
+
+DS_FLAGS = {"ds_duplicate_rate": "--ds-duplicate-rate", "ds_delay_ms": "--ds-delay-ms",
+            "ds_unsigned": "--ds-unsigned", "ds_quoted_rate": "--ds-quoted-rate",
+            "ds_retry_base": "--ds-retry-base"}
+
+
+def add_data_services(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-services", type=_subscriber_url, default=None, metavar="URL",
+                        help="also POST every event to URL as Canvas Data Services does (a JWT signed RS256; "
+                             "the keys are at jwks_url)")
+    parser.add_argument("--ds-duplicate-rate", type=_fraction, default=None, metavar="R",
+                        help="deliver a fraction R of the events twice, as Canvas's retries do (default 0)")
+    parser.add_argument("--ds-delay-ms", type=_delay_ms, default=None, metavar="MS",
+                        help="hold each event MS milliseconds before delivering it (default 0)")
+    parser.add_argument("--ds-unsigned", action="store_true", default=None,
+                        help="send the plain event JSON (Sign Payload off)")
+    parser.add_argument("--ds-quoted-rate", type=_fraction, default=None, metavar="R",
+                        help="send a fraction R of the signed events as a JSON string, the JWT in quotes (default 0)")
+    parser.add_argument("--ds-retry-base", type=_retry_base, default=None, metavar="SECONDS",
+                        help="wait before the first of Canvas's 3 retries; each later one doubles (default 120)")
+
+
+def data_services_problem(args: argparse.Namespace) -> str | None:
+    """A Data Services knob without a subscriber would silently do nothing: say so instead."""
+    if args.data_services:
+        return None
+    for name, flag in DS_FLAGS.items():
+        if getattr(args, name) is not None:
+            return f"{flag} needs --data-services URL (where the events go)"
+    return None
 
 
 def _students(text: str) -> int:
@@ -102,9 +163,17 @@ def add_course_students(parser: argparse.ArgumentParser) -> None:
 def knobs_from(args: argparse.Namespace):
     from .sandbox.state import Knobs
 
-    return Knobs(seed=args.seed, conversations=args.conversations, latency_ms=args.latency_ms,
-                 fail_rate=args.fail_rate, throttle=args.throttle, activity=args.activity, now=args.now,
-                 course_students=args.course_students)
+    knobs = Knobs(seed=args.seed, conversations=args.conversations, latency_ms=args.latency_ms,
+                  fail_rate=args.fail_rate, throttle=args.throttle, activity=args.activity, now=args.now,
+                  course_students=args.course_students)
+    if getattr(args, "data_services", None):
+        knobs.data_services_url = args.data_services
+        knobs.ds_sign = not args.ds_unsigned
+        for flag, knob in (("ds_duplicate_rate", "ds_duplicate_rate"), ("ds_delay_ms", "ds_delay_ms"),
+                           ("ds_quoted_rate", "ds_quoted_rate"), ("ds_retry_base", "ds_retry_base_seconds")):
+            if getattr(args, flag) is not None:
+                setattr(knobs, knob, getattr(args, flag))
+    return knobs
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -125,7 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("keys", help="list the key binding ids that [keys] in the config can remap")
     sandbox = sub.add_parser("sandbox", help="serve a Canvas-compatible sandbox with seeded data",
                              description="Serve a Canvas-compatible sandbox. The first line on standard output is "
-                                         "a JSON object with base_url, live_url and the users with their tokens.")
+                                         "a JSON object with base_url, live_url, jwks_url (and data_services_url "
+                                         "with --data-services) and the users with their tokens.")
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=_port, default=0, help="0 picks a free port")
     add_sandbox_knobs(sandbox)
@@ -172,6 +242,9 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if args.command == "sandbox":
         from .sandbox.server import serve_forever
 
+        problem = data_services_problem(args)
+        if problem:
+            parser.exit(2, f"tui-inbox sandbox: {problem}; see `tui-inbox sandbox --help`.\n")
         try:
             return serve_forever(knobs_from(args), args.host, args.port)
         except OSError as exc:

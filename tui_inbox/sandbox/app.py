@@ -17,10 +17,10 @@ def route_modules():
     # Imported here so that building a state for a script does not load every handler.
     from . import batch_update, compose_api, conversations_api
     from . import files_api, search_api, users_api
-    from . import discussions_api, media_api, stream
+    from . import discussions_api, jwks, media_api, stream
 
     return [conversations_api, compose_api, batch_update, files_api, search_api, users_api, stream, discussions_api,
-            media_api]
+            media_api, jwks]
 
 
 def build_app(state: SandboxState) -> Starlette:
@@ -38,7 +38,7 @@ def build_app(state: SandboxState) -> Starlette:
 
 
 def lifespan(state: SandboxState):
-    """Background work that lives exactly as long as the server (the simulated activity)."""
+    """Background work that lives exactly as long as the server (the simulated activity, Data Services)."""
 
     @asynccontextmanager
     async def run(app):
@@ -51,6 +51,7 @@ def lifespan(state: SandboxState):
             if task is not None:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
+            await state.data_services.stop()
 
     return run
 

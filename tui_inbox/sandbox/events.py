@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -119,6 +120,8 @@ class EventHub:
     def __init__(self) -> None:
         self._queues: dict[int, set[asyncio.Queue]] = {}
         self.published = 0
+        # Called with every published event whoever its audience (Data Services is account-wide).
+        self.taps: list[Callable[[dict], None]] = []
 
     def subscribe(self, user_id: int) -> asyncio.Queue:
         queue: asyncio.Queue = asyncio.Queue(maxsize=10_000)
@@ -138,6 +141,8 @@ class EventHub:
     def publish(self, event: dict, audience: set[int] | list[int] | tuple[int, ...]) -> None:
         """Queue the event for every connection of each user in the audience, and no one else."""
         self.published += 1
+        for tap in self.taps:
+            tap(event)
         for uid in set(audience):
             for queue in self._queues.get(uid, ()):
                 try:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import uvicorn
 
 from .app import build_app
+from .jwks import JWKS_PATH
 from .seed import seed_state
 from .state import Knobs, SandboxState
 
@@ -23,9 +24,15 @@ class SandboxInfo:
     base_url: str
     live_url: str
     users: list[dict]
+    jwks_url: str = ""  # the keys that sign Data Services deliveries
+    data_services_url: str | None = None  # where every event is POSTed, if anywhere
 
     def as_json(self) -> dict:
-        return {"base_url": self.base_url, "live_url": self.live_url, "users": self.users}
+        line = {"base_url": self.base_url, "live_url": self.live_url, "jwks_url": self.jwks_url}
+        if self.data_services_url:
+            line["data_services_url"] = self.data_services_url
+        line["users"] = self.users  # last: the long part
+        return line
 
     def token_of(self, role: str, index: int = 0) -> str:
         return [u for u in self.users if u["role"] == role][index]["token"]
@@ -65,7 +72,8 @@ class RunningSandbox:
         bound_port = self._sock.getsockname()[1]
         base = f"http://{_url_host(host)}:{bound_port}"
         self.state.hostname = f"{_url_host(host)}:{bound_port}"
-        self.info = SandboxInfo(base, f"ws://{_url_host(host)}:{bound_port}/live", listed_users(self.state))
+        self.info = SandboxInfo(base, f"ws://{_url_host(host)}:{bound_port}/live", listed_users(self.state),
+                                jwks_url=base + JWKS_PATH, data_services_url=self.state.knobs.data_services_url)
         config = uvicorn.Config(
             self.app, log_level="warning", access_log=False, lifespan="on", ws="websockets-sansio",
             timeout_graceful_shutdown=2, ws_ping_interval=20, ws_ping_timeout=20,  # /live keepalive
@@ -108,6 +116,14 @@ class RunningSandbox:
             return result
 
         return asyncio.run_coroutine_threadsafe(run(), self.loop).result(10)
+
+    def data_services_stats(self) -> dict:
+        """The Data Services sender's counters (delivered, retried, dropped, ...), read on the server's loop."""
+        return self.call(self.state.data_services.stats.snapshot)
+
+    def rotate_keys(self) -> str:
+        """Data Services' monthly key rotation, now; returns the new current kid."""
+        return self.call(self.state.keys.rotate)
 
     def stop(self) -> None:
         self._server.should_exit = True

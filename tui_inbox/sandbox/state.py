@@ -8,7 +8,9 @@ from datetime import datetime
 
 from .clock import Clock
 from .conversations import ConversationStore
+from .data_services import DataServices
 from .events import EventHub
+from .jwks import KeyRing
 from .progress import ProgressStore
 from .world import World
 
@@ -37,6 +39,16 @@ class Knobs:
     # BIO 101 filled up to this many students (0: the seed's own); 150 is a course Canvas
     # wants messaged with bulk_message (over 100 members).
     course_students: int = 0
+    # Canvas Data Services (data_services.py): POST every event to this URL, None: off.
+    data_services_url: str | None = None
+    ds_sign: bool = True  # "Sign Payload": a JWT signed RS256; off: the plain event JSON
+    ds_quoted_rate: float = 0.0  # fraction of signed bodies sent as a JSON string (the JWT in quotes)
+    ds_duplicate_rate: float = 0.0  # fraction of events delivered twice, as Canvas's retries do
+    ds_delay_ms: float = 0.0  # each event waits this long before its first try
+    ds_retry_base_seconds: float = 120.0  # the first retry's wait; each later one doubles (tests: 0.05)
+    ds_timeout_seconds: float = 15.0  # no complete answer within this: the try failed (Canvas's 15 s)
+    ds_concurrency: int = 8  # POSTs in flight at once
+    ds_queue_limit: int = 100_000  # events pending at once; beyond it they are dropped and counted
 
 
 class SandboxState:
@@ -47,6 +59,9 @@ class SandboxState:
         self.conversations = ConversationStore(self.clock.now)
         self.progress = ProgressStore(self.clock.now)
         self.hub = EventHub()
+        self.keys = KeyRing()  # Data Services' signing keys, served at /data_services/jwks
+        self.data_services = DataServices(knobs, self.keys)
+        self.hub.taps.append(self.data_services.offer)  # every event, whatever its audience
         # Filled in by their own modules when the app is built (files.py, discussions.py).
         self.files = None
         self.discussions = None
