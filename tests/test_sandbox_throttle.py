@@ -81,7 +81,8 @@ async def test_concurrency_past_a_small_hwm_is_refused_with_canvas_403(make_sand
             client_of(sandbox, None) as anonymous:
         idle = await teacher.get(UNREAD)
         assert idle.status_code == 200
-        assert 99 < assert_counted(idle)[1] < 100  # hwm minus one small cost
+        # hwm minus one small cost: the cost is the request's own seconds, which a loaded machine stretches
+        assert 90 < assert_counted(idle)[1] < 100
 
         release = asyncio.Event()
         holders = hold(teacher, release, 3)
@@ -95,9 +96,9 @@ async def test_concurrency_past_a_small_hwm_is_refused_with_canvas_403(make_sand
                     assert_counted(answer)
             # Buckets are per client: the student's token and a tokenless client are not throttled.
             other = await student.get(UNREAD)
-            assert other.status_code == 200 and remaining(other) > 99
+            assert other.status_code == 200 and remaining(other) > 90
             nobody = await anonymous.get(UNREAD)
-            assert nobody.status_code == 401 and remaining(nobody) > 99
+            assert nobody.status_code == 401 and remaining(nobody) > 90
         finally:
             release.set()
             held = await asyncio.gather(*holders)
