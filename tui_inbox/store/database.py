@@ -1,0 +1,135 @@
+"""Opening the store's SQLite files: private, versioned, and set aside when broken.
+
+Two kinds of database live in the user's data folder, one per account:
+
+- a **cache** (``cache.sqlite3``): what Canvas said, always rebuildable from Canvas. When it
+  cannot be read (corrupt, not a database, from a newer version we cannot migrate) it is
+  renamed aside and a new one is made, with one line saying so;
+- the **user's own data** (drafts, outbox): never thrown away. A broken one is also renamed
+  aside (kept, for the user to recover) and a new one started, with a line naming the file.
+
+Each component of the store owns its tables and migrates them itself with ``migrate``:
+its version is kept in the ``schema_versions`` table, so the cache, the search index and
+the outbox can each change their tables without a global schema number. Every file is
+0600 in a 0700 folder from the moment it exists (store/drafts.py explains why that covers
+SQLite's ``-wal`` and ``-shm`` files too).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+from typing import Callable, Sequence
+
+from .drafts import COMPANIONS, private_file, private_folder, tighten
+
+Notice = Callable[[str], None]
+
+
+class StoreError(Exception):
+    """A database that cannot be used even after setting it aside (a folder we cannot write)."""
+
+
+class NewerSchema(sqlite3.DatabaseError):
+    """The file was written by a newer version of tui-inbox: it cannot be read safely."""
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection to a private database file (created 0600 in a 0700 folder), in WAL mode."""
+    private_folder(path.parent)
+    private_file(path)
+    for suffix in COMPANIONS:
+        tighten(path.with_name(path.name + suffix), 0o600)
+    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")  # WAL keeps it safe on a crash; FULL costs an fsync per commit
+    db.execute("PRAGMA foreign_keys=ON")
+    db.execute("CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL)")
+    return db
+
+
+def migrate(db: sqlite3.Connection, component: str, migrations: Sequence[str]) -> None:
+    """Bring ``component``'s tables to ``len(migrations)``: each step is SQL run once, in order,
+    each in its own transaction. A version above what this code knows raises ``NewerSchema``."""
+    row = db.execute("SELECT version FROM schema_versions WHERE component = ?", (component,)).fetchone()
+    version = row[0] if row else 0
+    if version > len(migrations):
+        raise NewerSchema(f"{component} tables are version {version}; this tui-inbox knows {len(migrations)}")
+    for number in range(version, len(migrations)):
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _statements(migrations[number]):
+                db.execute(statement)
+            db.execute("INSERT INTO schema_versions (component, version) VALUES (?, ?) "
+                       "ON CONFLICT (component) DO UPDATE SET version = excluded.version", (component, number + 1))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements (``executescript`` would commit the open transaction)."""
+    statements, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    if current.strip():
+        statements.append(current.strip())
+    return statements
+
+
+def set_aside(path: Path) -> Path:
+    """Rename a broken database (and its companions) out of the way; return the new name."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    aside = path.with_name(f"{path.name}.broken-{stamp}")
+    n = 1
+    while aside.exists():
+        n += 1
+        aside = path.with_name(f"{path.name}.broken-{stamp}-{n}")
+    path.rename(aside)
+    for suffix in COMPANIONS:
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            companion.rename(aside.with_name(aside.name + suffix))
+    return aside
+
+
+def open_database(path: Path, setup: Callable[[sqlite3.Connection], None], *, rebuildable: bool,
+                  notice: Notice | None = None) -> sqlite3.Connection:
+    """Open ``path`` and run ``setup`` (its components' ``migrate`` calls) on it.
+
+    A file that SQLite cannot read, or whose tables are from a newer version, is set aside
+    and a new one is made; ``notice`` hears one line saying so (the cache "will be rebuilt
+    from Canvas"; the user's data "was kept as ..."). Anything else (a folder we may not
+    write) raises ``StoreError`` with one line.
+    """
+    for attempt in (1, 2):
+        db = None
+        try:
+            db = connect(path)
+            db.execute("PRAGMA quick_check").fetchall()
+            setup(db)
+            return db
+        except sqlite3.DatabaseError as error:
+            if db is not None:
+                db.close()
+            if attempt == 2:
+                raise StoreError(f"{path}: {error}") from None
+            try:
+                aside = set_aside(path)
+            except OSError as rename_error:
+                raise StoreError(f"{path} cannot be read ({error}) nor set aside ({rename_error.strerror})") from None
+            if notice is not None:
+                if rebuildable:
+                    notice(f"The local cache could not be read ({error}); it is rebuilt from Canvas.")
+                else:
+                    notice(f"{path.name} could not be read ({error}); it was kept as {aside.name} and a new one started.")
+        except OSError as error:
+            if db is not None:
+                db.close()
+            raise StoreError(f"{path}: {error.strerror or error}") from None
+    raise AssertionError("unreachable")
