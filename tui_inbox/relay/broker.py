@@ -63,15 +63,18 @@ class Broker:
             log_event("broker_reconnected")
 
         async def error(exc: Exception) -> None:
-            if not self._closing:
+            # Each failed reconnect attempt (every 0.5 s of an outage) is an error here: one
+            # "broker_disconnected" line says it all, so only errors on a live connection are logged.
+            if not self._closing and self.connected:
                 log_event("broker_error", logging.WARNING, error=type(exc).__name__)
 
         try:
-            self.nc = await nats.connect(
+            # Reconnecting forever would also retry the first connection forever: bound that one.
+            self.nc = await asyncio.wait_for(nats.connect(
                 self.url, connect_timeout=min(timeout, 2.0), max_reconnect_attempts=-1, reconnect_time_wait=0.5,
                 allow_reconnect=True, disconnected_cb=disconnected, reconnected_cb=reconnected, error_cb=error,
                 name="tui-inbox-relay",
-            )
+            ), timeout)
         except (NatsError, OSError, asyncio.TimeoutError) as exc:
             raise BrokerUnavailable(f"cannot reach NATS at {self.url} ({type(exc).__name__})") from None
         self.js = self.nc.jetstream(timeout=self.publish_timeout)
