@@ -248,3 +248,26 @@ async def test_healthz_and_metrics_answer(nats_server, keys, relays):
     for name in ("relay_events_received_total", "relay_events_rejected", "relay_events_duplicates_total",
                  "relay_events_routed_total", "relay_events_delivered_total", "relay_connections", "relay_broker_lag"):
         assert name in page.text
+
+
+async def test_each_answer_is_one_json_log_line_without_the_events_text_or_a_token(
+        nats_server, keys, current_key, relays, caplog):
+    import logging
+
+    from tui_inbox.relay.logs import JsonLineFormatter
+
+    caplog.set_level(logging.INFO, logger="tui_inbox.relay")
+    relay = relays(relay_settings(nats_server.url, keys.url), StaticRoute(user_subject(1)))
+    entry = {"metadata": {"event_name": "discussion_entry_created", "user_id": "10000000000002"},
+             "body": {"discussion_entry_id": "5", "discussion_topic_id": "3", "text": "my private answer"}}
+    answers = [await post(relay.info.events_url, sign(entry, current_key)),
+               await post(relay.info.events_url, sign(entry, current_key, exp_in=-60)),
+               await post(relay.info.events_url, b"my private answer")]
+    assert [a.status_code for a in answers] == [202, 401, 400]
+
+    lines = [json.loads(JsonLineFormatter().format(r)) for r in caplog.records if r.name == "tui_inbox.relay"]
+    assert [(line["event"], line.get("reason")) for line in lines if line["event"].startswith("event_")
+            and line["event"] != "event_routed"] == [
+        ("event_stored", None), ("event_rejected", "expired"), ("event_rejected", "malformed")]
+    text = json.dumps(lines)
+    assert "my private answer" not in text and "admin-secret-token" not in text
