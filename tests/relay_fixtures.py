@@ -6,6 +6,7 @@ import json
 
 import httpx
 import nats
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tui_inbox.relay.server import RunningRelay
@@ -86,6 +87,21 @@ class StaticRoute:
 
 def start_relay(settings: RelaySettings, route: StaticRoute | None = None) -> RunningRelay:
     return RunningRelay(settings, router_factory=(lambda s: route) if route is not None else None).start()
+
+
+@pytest.fixture
+def relays():
+    """Start relays (``relays(settings, route)``); all are stopped after the test."""
+    started = []
+
+    def make(settings, route=None):
+        relay = start_relay(settings, route)
+        started.append(relay)
+        return relay
+
+    yield make
+    for relay in started:
+        relay.stop()
 
 
 async def post(url: str, content, **kwargs) -> httpx.Response:

@@ -11,8 +11,8 @@ import logging
 import httpx
 import pytest
 
-from tests.relay_fixtures import (StaticRoute, Subscriber, metric, post, relay_settings, start_relay, stored_count,
-                                  wait_for)
+from tests.relay_fixtures import StaticRoute, Subscriber, metric, post, relay_settings, stored_count, wait_for
+from tests.relay_fixtures import relays  # noqa: F401  (a fixture)
 from tests.relay_signing import KeyServer, SigningKey, sign
 from tests.test_relay_ingest import conversation_event
 from tui_inbox.relay.broker import Broker, BrokerUnavailable
@@ -29,20 +29,6 @@ def key():
 def keys(key):
     with KeyServer([key]) as server:
         yield server
-
-
-@pytest.fixture
-def relays():
-    started = []
-
-    def make(settings, route=None):
-        relay = start_relay(settings, route)
-        started.append(relay)
-        return relay
-
-    yield make
-    for relay in started:
-        relay.stop()
 
 
 def health(relay) -> int:
@@ -160,3 +146,20 @@ async def test_connecting_to_no_nats_is_one_clear_error():
 
     with pytest.raises(BrokerUnavailable, match="cannot reach NATS"):
         await Broker(f"nats://127.0.0.1:{free_port()}").connect(timeout=0.5)
+
+
+async def test_a_nats_that_comes_back_without_its_store_gets_the_stream_again(nats_server, keys, key, relays):
+    relay = relays(relay_settings(nats_server.url, keys.url), StaticRoute(user_subject(1)))
+    assert (await post(relay.info.events_url, sign(conversation_event("1"), key))).status_code == 202
+    nats_server.stop(remove_store=True)
+    await wait_for(lambda: health(relay) == 503)
+    nats_server.start()
+    subscriber = await Subscriber().start(nats_server.url, user_subject(1))
+
+    async def stored() -> bool:
+        return (await post(relay.info.events_url, sign(conversation_event("2"), key))).status_code == 202
+
+    await wait_for(stored)
+    await wait_for(lambda: subscriber.names() == ["2"])
+    assert await stored_count(nats_server.url) == 1
+    await subscriber.close()

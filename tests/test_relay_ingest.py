@@ -13,8 +13,8 @@ import json
 import httpx
 import pytest
 
-from tests.relay_fixtures import (StaticRoute, Subscriber, metric, post, relay_settings, start_relay, stored_count,
-                                  wait_for)
+from tests.relay_fixtures import StaticRoute, Subscriber, metric, post, relay_settings, stored_count, wait_for
+from tests.relay_fixtures import relays  # noqa: F401  (a fixture)
 from tests.relay_signing import KeyServer, SigningKey, handmade_jwt, claims_of, sign
 from tui_inbox.relay.digest import event_digest
 from tui_inbox.relay.subjects import user_subject
@@ -47,20 +47,6 @@ def stranger():
 def keys(current_key):
     with KeyServer([current_key]) as server:
         yield server
-
-
-@pytest.fixture
-def relays():
-    started = []
-
-    def make(settings, route=None):
-        relay = start_relay(settings, route)
-        started.append(relay)
-        return relay
-
-    yield make
-    for relay in started:
-        relay.stop()
 
 
 async def test_a_signed_event_is_stored_once_and_reaches_the_routes_subject_with_its_digest(

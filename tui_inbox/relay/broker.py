@@ -48,6 +48,7 @@ class Broker:
         self.nc: nats.aio.client.Client | None = None
         self.js = None
         self._closing = False
+        self._redeclare: asyncio.Future | None = None
 
     @property
     def connected(self) -> bool:
@@ -61,6 +62,8 @@ class Broker:
 
         async def reconnected() -> None:
             log_event("broker_reconnected")
+            # A NATS that came back without its store has lost the stream and the consumer.
+            self._redeclare = asyncio.ensure_future(self._declare_logged())
 
         async def error(exc: Exception) -> None:
             # Each failed reconnect attempt (every 0.5 s of an outage) is an error here: one
@@ -103,6 +106,12 @@ class Broker:
                 durable_name=ROUTER, ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL,
                 ack_wait=self.ack_wait, max_deliver=self.max_deliver, filter_subject=INGEST_SUBJECT,
             ))
+
+    async def _declare_logged(self) -> None:
+        try:
+            await self._declare()
+        except (NatsError, asyncio.TimeoutError) as exc:
+            log_event("broker_declare_failed", logging.WARNING, error=type(exc).__name__)
 
     async def publish_event(self, event: dict, digest: str) -> bool:
         """Store the event; True if new, False if JetStream already had this digest."""
