@@ -152,6 +152,8 @@ class RunningRelay:
         while not self._server.started:
             await asyncio.sleep(0.005)
         log_event("relay_started", **self.info.as_json(), routing=self.router_factory is not None)
+        if self.settings.allow_unsigned:
+            log_event("unsigned_events_allowed", logging.WARNING)  # anyone who can reach the URL can POST one
         self._started.set()
 
     async def _sample_lag(self, broker: Broker) -> None:
