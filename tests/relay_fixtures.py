@@ -17,6 +17,14 @@ from tui_inbox.relay.subjects import DIGEST_HEADER, STREAM
 UNUSED_CANVAS = "http://127.0.0.1:9"
 
 
+def conversation_event(conversation_id: str = "11", name: str = "conversation_created") -> dict:
+    return {
+        "metadata": {"event_name": name, "event_time": "2026-11-24T12:00:00.000Z", "user_id": "10000000000001",
+                     "root_account_id": "10000000000001", "producer": "canvas", "request_id": "r-1"},
+        "body": {"conversation_id": conversation_id, "updated_at": "2026-11-24T12:00:00Z"},
+    }
+
+
 def relay_settings(nats_url: str, jwks_url: str, **overrides) -> RelaySettings:
     values = dict(canvas_url=UNUSED_CANVAS, admin_token="admin-secret-token", nats_url=nats_url, jwks_url=jwks_url,
                   lag_sample_seconds=0.05, route_retry_seconds=0.05)

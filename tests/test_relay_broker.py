@@ -11,10 +11,10 @@ import logging
 import httpx
 import pytest
 
-from tests.relay_fixtures import StaticRoute, Subscriber, metric, post, relay_settings, stored_count, wait_for
+from tests.relay_fixtures import (StaticRoute, Subscriber, conversation_event, metric, post, relay_settings,
+                                  stored_count, wait_for)
 from tests.relay_fixtures import relays  # noqa: F401  (a fixture)
 from tests.relay_signing import KeyServer, SigningKey, sign
-from tests.test_relay_ingest import conversation_event
 from tui_inbox.relay.broker import Broker, BrokerUnavailable
 from tui_inbox.relay.digest import event_digest
 from tui_inbox.relay.subjects import user_subject

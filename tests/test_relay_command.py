@@ -16,8 +16,8 @@ import httpx
 import psutil
 import pytest
 
+from tests.relay_fixtures import conversation_event
 from tests.relay_signing import KeyServer, SigningKey, sign
-from tests.test_relay_ingest import conversation_event
 
 ADMIN_TOKEN = "7~admin-token-that-must-never-show"
 

@@ -13,19 +13,14 @@ import json
 import httpx
 import pytest
 
-from tests.relay_fixtures import StaticRoute, Subscriber, metric, post, relay_settings, stored_count, wait_for
+from tests.relay_fixtures import (StaticRoute, Subscriber, conversation_event, metric, post, relay_settings,
+                                  stored_count, wait_for)
 from tests.relay_fixtures import relays  # noqa: F401  (a fixture)
 from tests.relay_signing import KeyServer, SigningKey, handmade_jwt, claims_of, sign
 from tui_inbox.relay.digest import event_digest
 from tui_inbox.relay.subjects import user_subject
 
 
-def conversation_event(conversation_id: str = "11", name: str = "conversation_created") -> dict:
-    return {
-        "metadata": {"event_name": name, "event_time": "2026-11-24T12:00:00.000Z", "user_id": "10000000000001",
-                     "root_account_id": "10000000000001", "producer": "canvas", "request_id": "r-1"},
-        "body": {"conversation_id": conversation_id, "updated_at": "2026-11-24T12:00:00Z"},
-    }
 
 
 @pytest.fixture(scope="module")
