@@ -252,3 +252,17 @@ async def test_each_answer_is_one_json_log_line_without_the_events_text_or_a_tok
         ("event_stored", None), ("event_rejected", "expired"), ("event_rejected", "malformed")]
     text = json.dumps(lines)
     assert "my private answer" not in text and "admin-secret-token" not in text
+
+
+def test_the_digest_is_of_metadata_and_body_only_in_one_canonical_spelling():
+    import hashlib
+
+    event = {"metadata": {"user_id": "1", "event_name": "discussion_entry_created"},
+             "body": {"text": "Grüße, 先生", "discussion_entry_id": "5"}}
+    spelled = ('{"body":{"discussion_entry_id":"5","text":"Grüße, 先生"},'
+               '"metadata":{"event_name":"discussion_entry_created","user_id":"1"}}')
+    assert event_digest(event) == hashlib.sha256(spelled.encode("utf-8")).hexdigest()
+    # A retry is signed anew: other claims, other key order, same event.
+    retry = {"exp": 2, "iss": "x", "body": dict(reversed(event["body"].items())), "metadata": event["metadata"]}
+    assert event_digest(retry) == event_digest(event)
+    assert event_digest({**event, "body": {**event["body"], "text": "changed"}}) != event_digest(event)
