@@ -163,3 +163,16 @@ async def test_a_nats_that_comes_back_without_its_store_gets_the_stream_again(na
     await wait_for(lambda: subscriber.names() == ["2"])
     assert await stored_count(nats_server.url) == 1
     await subscriber.close()
+
+
+async def test_the_relays_own_broker_keeps_its_stream_in_a_private_folder_across_restarts(tmp_path, keys, key, relays):
+    store = tmp_path / "store"
+    store.mkdir(mode=0o755)
+    first = relays(relay_settings(None, keys.url, nats_store=str(store)))
+    assert (await post(first.info.events_url, sign(conversation_event("1"), key))).status_code == 202
+    first.stop()
+    assert first.nats_child is None and (store.stat().st_mode & 0o777) == 0o700
+
+    again = relays(relay_settings(None, keys.url, nats_store=str(store)))
+    assert await stored_count(again.nats_child.url) == 1
+    assert (await post(again.info.events_url, sign(conversation_event("1"), key))).status_code == 200

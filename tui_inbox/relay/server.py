@@ -11,11 +11,13 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import signal
 import socket
 import sys
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import uvicorn
@@ -94,9 +96,14 @@ class RunningRelay:
         try:
             nats_url = self.settings.nats_url
             if nats_url is None:
-                self.nats_child = NatsChild(store_dir=self.settings.nats_store).start()
+                store = self.settings.nats_store
+                if store is not None:
+                    # The stream holds what people wrote (a discussion entry's text): ours alone.
+                    Path(store).mkdir(mode=0o700, parents=True, exist_ok=True)
+                    os.chmod(store, 0o700)
+                self.nats_child = NatsChild(store_dir=store).start()
                 nats_url = self.nats_child.url
-        except NatsServerError as error:
+        except (NatsServerError, OSError) as error:
             self._sock.close()
             raise RelayStartError(str(error)) from None
         self._thread = threading.Thread(target=self._serve, args=(nats_url,), name="relay", daemon=True)
