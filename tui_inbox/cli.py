@@ -199,7 +199,31 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=_port, default=0, help="0 picks a free port")
     add_sandbox_knobs(sandbox)
+    add_relay_command(sub)
     return parser
+
+
+def add_relay_command(sub) -> None:
+    from .relay.settings import DEFAULT_ISSUER, DEFAULT_JWKS_URL
+
+    relay = sub.add_parser(
+        "relay", help="serve a school's Canvas Live Events to each user (Data Services in, a websocket out)",
+        description="Receive Canvas Live Events from Data Services (signed HTTPS POSTs), store them in NATS "
+                    "JetStream and stream each user what they may see. The first line on standard output is a "
+                    "JSON object with events_url, live_url and metrics_url. The admin token comes from "
+                    "--admin-token-command or TUI_INBOX_RELAY_ADMIN_TOKEN.")
+    relay.add_argument("--canvas-url", metavar="URL", help="the school's Canvas (required)")
+    relay.add_argument("--admin-token-command", metavar="CMD",
+                       help="a command that prints the admin token (run once at start)")
+    relay.add_argument("--host", default="127.0.0.1")
+    relay.add_argument("--port", type=_port, default=0, help="0 picks a free port")
+    relay.add_argument("--nats", metavar="URL", help="a shared NATS with JetStream (default: start our own)")
+    relay.add_argument("--nats-store", metavar="DIR", help="the folder of our own NATS's stream (default: temporary)")
+    relay.add_argument("--jwks-url", default=DEFAULT_JWKS_URL, metavar="URL",
+                       help="where Canvas's signing keys are published")
+    relay.add_argument("--issuer", default=DEFAULT_ISSUER, help="the iss every event's JWT must carry")
+    relay.add_argument("--allow-unsigned", action="store_true",
+                       help="also accept events that are plain JSON (Sign Payload off): anyone could POST one")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -249,6 +273,20 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             return serve_forever(knobs_from(args), args.host, args.port)
         except OSError as exc:
             print(f"tui-inbox: cannot serve on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+            return 1
+    if args.command == "relay":
+        from .relay.server import serve_forever as serve_relay
+        from .relay.settings import SettingsError, settings_from_args
+
+        try:
+            settings = settings_from_args(args)
+        except SettingsError as error:
+            print(f"tui-inbox relay: {' '.join(str(error).split())}", file=sys.stderr)
+            return 2
+        try:
+            return serve_relay(settings)
+        except OSError as exc:
+            print(f"tui-inbox relay: cannot serve on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
             return 1
     parser.print_help()
     return 2

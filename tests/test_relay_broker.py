@@ -1,0 +1,178 @@
+"""The relay's broker: JetStream keeps events through an outage, and instances share the routing.
+
+The broker is the real nats-server of the ``nats_server`` fixture, stopped and started
+again on the same port and store folder; relays run in threads of this process.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+import pytest
+
+from tests.relay_fixtures import (StaticRoute, Subscriber, conversation_event, metric, post, relay_settings,
+                                  stored_count, wait_for)
+from tests.relay_fixtures import relays  # noqa: F401  (a fixture)
+from tests.relay_signing import KeyServer, SigningKey, sign
+from tui_inbox.relay.broker import Broker, BrokerUnavailable
+from tui_inbox.relay.digest import event_digest
+from tui_inbox.relay.subjects import user_subject
+
+
+@pytest.fixture(scope="module")
+def key():
+    return SigningKey("2026-11")
+
+
+@pytest.fixture
+def keys(key):
+    with KeyServer([key]) as server:
+        yield server
+
+
+def health(relay) -> int:
+    return httpx.get(relay.base_url + "/healthz", timeout=5).status_code
+
+
+async def test_while_the_broker_is_down_canvas_gets_503_and_after_it_is_back_events_flow_again(
+        nats_server, keys, key, relays):
+    relay = relays(relay_settings(nats_server.url, keys.url), StaticRoute(user_subject(1)))
+    before = await Subscriber().start(nats_server.url, user_subject(1))
+    assert (await post(relay.info.events_url, sign(conversation_event("1"), key))).status_code == 202
+    await wait_for(lambda: before.names() == ["1"])
+    await before.close()
+
+    nats_server.stop(remove_store=False)
+    await wait_for(lambda: health(relay) == 503)
+    refused = await post(relay.info.events_url, sign(conversation_event("2"), key))
+    assert refused.status_code == 503 and refused.json()["reason"] == "broker_unavailable"
+    assert metric(relay.base_url, "relay_events_rejected_total", reason="broker_unavailable") == 1
+
+    nats_server.start()
+    await wait_for(lambda: health(relay) == 200)
+    after = await Subscriber().start(nats_server.url, user_subject(1))
+    # Canvas retries the refused event; then one more.
+    assert (await post(relay.info.events_url, sign(conversation_event("2"), key))).status_code == 202
+    assert (await post(relay.info.events_url, sign(conversation_event("3"), key))).status_code == 202
+    await wait_for(lambda: "3" in after.names())
+    assert after.names() == ["2", "3"]  # and event 1, acknowledged before the outage, not again
+    assert await stored_count(nats_server.url) == 3
+    await after.close()
+
+
+async def test_events_stored_before_a_broker_restart_are_routed_once_after_it(nats_server, keys, key, relays):
+    intake = relays(relay_settings(nats_server.url, keys.url))  # takes events in; nobody routes yet
+    for conversation in ("1", "2"):
+        assert (await post(intake.info.events_url, sign(conversation_event(conversation), key))).status_code == 202
+    await wait_for(lambda: metric(intake.base_url, "relay_broker_lag") == 2)
+    intake.stop()
+    nats_server.stop(remove_store=False)
+    nats_server.start()
+
+    subscriber = await Subscriber().start(nats_server.url, user_subject(7))
+    router = relays(relay_settings(nats_server.url, keys.url), StaticRoute(user_subject(7)))
+    await wait_for(lambda: len(subscriber.received) == 2)
+    assert (await post(router.info.events_url, sign(conversation_event("3"), key))).status_code == 202
+    await wait_for(lambda: "3" in subscriber.names())
+    assert sorted(subscriber.names()) == ["1", "2", "3"]
+    await wait_for(lambda: metric(router.base_url, "relay_broker_lag") == 0)
+    await subscriber.close()
+
+
+async def test_instances_sharing_one_nats_route_each_event_once(nats_server, keys, key, relays):
+    routes = [StaticRoute(user_subject(1)), StaticRoute(user_subject(1))]
+    instances = [relays(relay_settings(nats_server.url, keys.url), route) for route in routes]
+    subscriber = await Subscriber().start(nats_server.url, user_subject(1))
+
+    async with httpx.AsyncClient(timeout=10) as client:
+        for n in range(20):
+            answer = await client.post(instances[n % 2].info.events_url, content=sign(conversation_event(str(n)), key))
+            assert answer.status_code == 202
+        # Canvas retried some of them, to the other instance.
+        for n in range(0, 20, 5):
+            answer = await client.post(instances[(n + 1) % 2].info.events_url,
+                                       content=sign(conversation_event(str(n)), key))
+            assert answer.status_code == 200
+
+    await wait_for(lambda: len(subscriber.received) >= 20)
+    assert sorted(subscriber.names(), key=int) == [str(n) for n in range(20)]
+    assert len(routes[0].calls) + len(routes[1].calls) == 20
+    routed = [metric(relay.base_url, "relay_events_routed_total") for relay in instances]
+    assert sum(routed) == 20
+    await subscriber.close()
+
+
+async def test_a_route_that_fails_is_retried_and_one_that_keeps_failing_is_dropped_with_a_log_line(
+        nats_server, keys, key, relays, caplog):
+    caplog.set_level(logging.INFO, logger="tui_inbox.relay")
+    route = StaticRoute(user_subject(1), fail_for={"flaky", "broken"}, fail_times=1)
+    route.fail_times = None
+    flaky_once = StaticRoute(user_subject(1), fail_for={"flaky"}, fail_times=1)
+
+    async def subjects_for(event):
+        if event["body"]["conversation_id"] == "broken":
+            return await route.subjects_for(event)
+        return await flaky_once.subjects_for(event)
+
+    relay = relays(relay_settings(nats_server.url, keys.url, max_deliver=3), subjects_for)
+    subscriber = await Subscriber().start(nats_server.url, user_subject(1))
+    for conversation in ("broken", "flaky", "fine"):
+        assert (await post(relay.info.events_url, sign(conversation_event(conversation), key))).status_code == 202
+
+    await wait_for(lambda: sorted(subscriber.names()) == ["fine", "flaky"])
+    await wait_for(lambda: any(r.getMessage() == "route_dropped" for r in caplog.records))
+    assert route.calls == ["broken"] * 3  # max_deliver tries, then no more
+    assert flaky_once.calls.count("flaky") == 2
+    dropped = [r for r in caplog.records if r.getMessage() == "route_dropped"]
+    assert [r.relay_fields["digest"] for r in dropped] == [event_digest(conversation_event("broken"))]
+
+
+async def test_publish_raises_broker_unavailable_when_nats_is_gone(nats_server):
+    broker = Broker(nats_server.url, publish_timeout=1.0)
+    await broker.connect()
+    event = conversation_event()
+    assert await broker.publish_event(event, event_digest(event)) is True
+    assert await broker.publish_event(event, event_digest(event)) is False
+    nats_server.stop(remove_store=False)
+    await wait_for(lambda: not broker.connected)
+    with pytest.raises(BrokerUnavailable):
+        await broker.publish_event(conversation_event("2"), event_digest(conversation_event("2")))
+    await broker.close()
+
+
+async def test_connecting_to_no_nats_is_one_clear_error():
+    from tui_inbox.relay.nats_child import free_port
+
+    with pytest.raises(BrokerUnavailable, match="cannot reach NATS"):
+        await Broker(f"nats://127.0.0.1:{free_port()}").connect(timeout=0.5)
+
+
+async def test_a_nats_that_comes_back_without_its_store_gets_the_stream_again(nats_server, keys, key, relays):
+    relay = relays(relay_settings(nats_server.url, keys.url), StaticRoute(user_subject(1)))
+    assert (await post(relay.info.events_url, sign(conversation_event("1"), key))).status_code == 202
+    nats_server.stop(remove_store=True)
+    await wait_for(lambda: health(relay) == 503)
+    nats_server.start()
+    subscriber = await Subscriber().start(nats_server.url, user_subject(1))
+
+    async def stored() -> bool:
+        return (await post(relay.info.events_url, sign(conversation_event("2"), key))).status_code == 202
+
+    await wait_for(stored)
+    await wait_for(lambda: subscriber.names() == ["2"])
+    assert await stored_count(nats_server.url) == 1
+    await subscriber.close()
+
+
+async def test_the_relays_own_broker_keeps_its_stream_in_a_private_folder_across_restarts(tmp_path, keys, key, relays):
+    store = tmp_path / "store"
+    store.mkdir(mode=0o755)
+    first = relays(relay_settings(None, keys.url, nats_store=str(store)))
+    assert (await post(first.info.events_url, sign(conversation_event("1"), key))).status_code == 202
+    first.stop()
+    assert first.nats_child is None and (store.stat().st_mode & 0o777) == 0o700
+
+    again = relays(relay_settings(None, keys.url, nats_store=str(store)))
+    assert await stored_count(again.nats_child.url) == 1
+    assert (await post(again.info.events_url, sign(conversation_event("1"), key))).status_code == 200

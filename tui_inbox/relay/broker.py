@@ -1,0 +1,190 @@
+"""NATS JetStream between the relay's instances: events stored once, each routed once.
+
+``publish_event`` stores a verified event in the stream ``STREAM`` with its digest as
+``Nats-Msg-Id``: a Canvas retry inside the duplicate window is stored once. Every
+instance runs ``run_router``: they pull from one durable consumer, ``ROUTER``, so each
+stored event is resolved by one instance, which publishes it (core NATS) on the
+delivery subjects and only then acknowledges it. A crash before the ack means a
+redelivery, which the instances' per-digest memory drops (DIGEST_HEADER).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Awaitable, Callable
+
+import nats
+from nats.errors import Error as NatsError
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
+from nats.js.errors import NotFoundError
+
+from .logs import log_event
+from .subjects import DIGEST_HEADER, DUPLICATE_WINDOW_SECONDS, INGEST_SUBJECT, ROUTER, STREAM
+
+Route = Callable[[dict], Awaitable[list[str]]]
+
+
+class BrokerUnavailable(Exception):
+    """The event could not be stored now (NATS unreachable or too slow): answer 503, Canvas retries."""
+
+
+def event_bytes(event: dict) -> bytes:
+    """The event as its subscribers receive it: exactly ``{"metadata", "body"}``, UTF-8."""
+    return json.dumps({"metadata": event["metadata"], "body": event["body"]}, ensure_ascii=False,
+                      separators=(",", ":")).encode("utf-8")
+
+
+class Broker:
+    def __init__(self, url: str, *, publish_timeout: float = 2.0, ack_wait: float = 30.0, max_deliver: int = 5,
+                 route_retry_seconds: float = 2.0, metrics=None) -> None:
+        self.url = url
+        self.publish_timeout = publish_timeout
+        self.ack_wait = ack_wait
+        self.max_deliver = max_deliver
+        self.route_retry_seconds = route_retry_seconds
+        self.metrics = metrics
+        self.nc: nats.aio.client.Client | None = None
+        self.js = None
+        self._closing = False
+        self._redeclare: asyncio.Future | None = None
+
+    @property
+    def connected(self) -> bool:
+        return self.nc is not None and self.nc.is_connected
+
+    async def connect(self, timeout: float = 5.0) -> None:
+        """Connect (raises ``BrokerUnavailable`` if NATS cannot be reached now), then keep reconnecting forever."""
+        async def disconnected() -> None:
+            if not self._closing:
+                log_event("broker_disconnected", logging.WARNING)
+
+        async def reconnected() -> None:
+            log_event("broker_reconnected")
+            # A NATS that came back without its store has lost the stream and the consumer.
+            self._redeclare = asyncio.ensure_future(self._declare_logged())
+
+        async def error(exc: Exception) -> None:
+            # Each failed reconnect attempt (every 0.5 s of an outage) is an error here: one
+            # "broker_disconnected" line says it all, so only errors on a live connection are logged.
+            if not self._closing and self.connected:
+                log_event("broker_error", logging.WARNING, error=type(exc).__name__)
+
+        try:
+            # Reconnecting forever would also retry the first connection forever: bound that one.
+            self.nc = await asyncio.wait_for(nats.connect(
+                self.url, connect_timeout=min(timeout, 2.0), max_reconnect_attempts=-1, reconnect_time_wait=0.5,
+                allow_reconnect=True, disconnected_cb=disconnected, reconnected_cb=reconnected, error_cb=error,
+                name="tui-inbox-relay",
+            ), timeout)
+        except (NatsError, OSError, asyncio.TimeoutError) as exc:
+            raise BrokerUnavailable(f"cannot reach NATS at {self.url} ({type(exc).__name__})") from None
+        self.js = self.nc.jetstream(timeout=self.publish_timeout)
+        try:
+            await self._declare()
+        except (NatsError, asyncio.TimeoutError) as exc:
+            await self.nc.close()
+            raise BrokerUnavailable(f"NATS at {self.url} has no JetStream ({type(exc).__name__}); "
+                                    "run nats-server with -js") from None
+
+    async def _declare(self) -> None:
+        """The stream and the router's durable consumer, created by whichever instance comes first."""
+        try:
+            await self.js.stream_info(STREAM)
+        except NotFoundError:
+            await self.js.add_stream(StreamConfig(
+                name=STREAM, subjects=[INGEST_SUBJECT], storage=StorageType.FILE,
+                duplicate_window=DUPLICATE_WINDOW_SECONDS,
+                # Events only say that something changed; a day of them is plenty to catch up on.
+                max_age=24 * 3600,
+            ))
+        try:
+            await self.js.consumer_info(STREAM, ROUTER)
+        except NotFoundError:
+            await self.js.add_consumer(STREAM, ConsumerConfig(
+                durable_name=ROUTER, ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL,
+                ack_wait=self.ack_wait, max_deliver=self.max_deliver, filter_subject=INGEST_SUBJECT,
+            ))
+
+    async def _declare_logged(self) -> None:
+        try:
+            await self._declare()
+        except (NatsError, asyncio.TimeoutError) as exc:
+            log_event("broker_declare_failed", logging.WARNING, error=type(exc).__name__)
+
+    async def publish_event(self, event: dict, digest: str) -> bool:
+        """Store the event; True if new, False if JetStream already had this digest."""
+        if not self.connected:
+            raise BrokerUnavailable("not connected to NATS")
+        try:
+            ack = await self.js.publish(INGEST_SUBJECT, event_bytes(event), timeout=self.publish_timeout,
+                                        headers={"Nats-Msg-Id": digest})
+        except (NatsError, asyncio.TimeoutError) as exc:
+            raise BrokerUnavailable(f"JetStream did not store the event ({type(exc).__name__})") from None
+        return not ack.duplicate
+
+    async def pending(self) -> int:
+        """Stored events the router consumer has not handed out yet."""
+        info = await self.js.consumer_info(STREAM, ROUTER, timeout=self.publish_timeout)
+        return int(info.num_pending or 0)
+
+    async def run_router(self, route: Route, batch: int = 32) -> None:
+        """Route stored events until cancelled; any instance may run this at the same time as others."""
+        subscription = None
+        while True:
+            try:
+                if subscription is None:
+                    subscription = await self.js.pull_subscribe(INGEST_SUBJECT, durable=ROUTER, stream=STREAM)
+                try:
+                    messages = await subscription.fetch(batch, timeout=1.0)
+                except (nats.errors.TimeoutError, asyncio.TimeoutError):
+                    continue
+                for message in messages:
+                    await self._route_one(message, route)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the broker went away mid-fetch, or a reply could not be sent
+                if not self._closing:
+                    log_event("router_waiting", logging.WARNING, error=type(exc).__name__)
+                await asyncio.sleep(0.5)
+
+    async def _route_one(self, message, route: Route) -> None:
+        digest = (message.headers or {}).get("Nats-Msg-Id", "")
+        try:
+            event = json.loads(message.data)
+        except ValueError:
+            # Only the relay writes the stream; something else put this here.
+            log_event("route_dropped", logging.ERROR, digest=digest, reason="not JSON")
+            await message.term()
+            return
+        name = event.get("metadata", {}).get("event_name")
+        try:
+            subjects = await route(event)
+        except Exception as exc:
+            tries = message.metadata.num_delivered
+            if tries >= self.max_deliver:
+                log_event("route_dropped", logging.ERROR, digest=digest, event_name=name, tries=tries,
+                          error=type(exc).__name__)
+                await message.term()
+            else:
+                log_event("route_failed", logging.WARNING, digest=digest, event_name=name, tries=tries,
+                          error=type(exc).__name__)
+                await message.nak(delay=self.route_retry_seconds * tries)
+            return
+        data = event_bytes(event)
+        for subject in dict.fromkeys(subjects):
+            await self.nc.publish(subject, data, headers={DIGEST_HEADER: digest})
+        await self.nc.flush(timeout=self.publish_timeout)
+        await message.ack()
+        if self.metrics is not None:
+            self.metrics.routed.inc()
+        log_event("event_routed", digest=digest, event_name=name, subjects=len(subjects))
+
+    async def close(self) -> None:
+        self._closing = True
+        if self.nc is not None and not self.nc.is_closed:
+            try:
+                await self.nc.close()
+            except Exception:  # closing a connection that is already gone
+                pass

@@ -1,0 +1,30 @@
+"""What the relay counts, in the Prometheus text format (``GET /metrics``).
+
+Each relay has its own ``CollectorRegistry``: the global one would mix the figures of
+the several relays a test runs in one process (and refuse the second's names).
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+
+class RelayMetrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.received = Counter("relay_events_received", "POSTs to /canvas/live-events", registry=r)
+        self.rejected = Counter("relay_events_rejected", "Events not stored, by reason", ["reason"], registry=r)
+        self.duplicates = Counter("relay_events_duplicates", "Events already stored (a Canvas retry)", registry=r)
+        self.routed = Counter("relay_events_routed", "Stored events whose audience was resolved and published",
+                              registry=r)
+        self.delivered = Counter("relay_events_delivered", "Events sent to a websocket connection", registry=r)
+        self.connections = Gauge("relay_connections", "Open /live connections on this instance", registry=r)
+        self.broker_lag = Gauge("relay_broker_lag", "Stored events the router has not taken yet (num_pending)",
+                                registry=r)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

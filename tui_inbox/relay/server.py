@@ -1,0 +1,234 @@
+"""Running the relay: in a background thread (tests), or as the ``tui-inbox relay`` command.
+
+One instance: the HTTP app (intake, health, metrics, and the /live stream once wired),
+a connection to NATS, the router loop and the lag sampler, all on one event loop.
+Without a NATS URL it starts a nats-server child of its own and stops it on the way out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import uvicorn
+
+from .app import EVENTS_PATH, build_relay_app
+from .broker import Broker
+from .logs import configure as configure_logs, log_event
+from .metrics import RelayMetrics
+from .nats_child import NatsChild, NatsServerError
+from .settings import RelaySettings
+
+
+class RelayStartError(RuntimeError):
+    """The relay could not start; the message is one line."""
+
+
+@dataclass
+class RelayInfo:
+    events_url: str
+    live_url: str
+    metrics_url: str
+
+    def as_json(self) -> dict:
+        return {"events_url": self.events_url, "live_url": self.live_url, "metrics_url": self.metrics_url}
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.setblocking(False)
+    return sock
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def route_of(router) -> Callable:
+    """A Router (``subjects_for``) or a plain ``async (event) -> subjects`` callable, as a route."""
+    return getattr(router, "subjects_for", router)
+
+
+class RunningRelay:
+    """A relay served from a daemon thread; ``stop()`` (or leaving ``with``) shuts it down.
+
+    ``router_factory(settings)`` is called on the relay's loop and returns the router
+    (an object with ``async subjects_for(event)`` and optionally ``async aclose()``, or a
+    route callable). Without one, this instance only takes events in; another routes them.
+    ``extra_routes(broker, metrics)`` returns more Starlette routes (the /live stream).
+    """
+
+    def __init__(self, settings: RelaySettings, router_factory: Callable | None = None,
+                 extra_routes: Callable | None = None) -> None:
+        self.settings = settings
+        self.router_factory = router_factory
+        self.extra_routes = extra_routes
+        self.metrics = RelayMetrics()
+        self.nats_child: NatsChild | None = None
+        self.broker: Broker | None = None
+        self._sock = _bind(settings.host, settings.port)
+        port = self._sock.getsockname()[1]
+        host = _url_host(settings.host)
+        self.base_url = f"http://{host}:{port}"
+        self.info = RelayInfo(self.base_url + EVENTS_PATH, f"ws://{host}:{port}/live", self.base_url + "/metrics")
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._started = threading.Event()
+        self._error: BaseException | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def start(self, timeout: float = 30.0) -> "RunningRelay":
+        try:
+            nats_url = self.settings.nats_url
+            if nats_url is None:
+                store = self.settings.nats_store
+                if store is not None:
+                    # The stream holds what people wrote (a discussion entry's text): ours alone.
+                    Path(store).mkdir(mode=0o700, parents=True, exist_ok=True)
+                    os.chmod(store, 0o700)
+                self.nats_child = NatsChild(store_dir=store).start()
+                nats_url = self.nats_child.url
+        except (NatsServerError, OSError) as error:
+            self._sock.close()
+            raise RelayStartError(str(error)) from None
+        self._thread = threading.Thread(target=self._serve, args=(nats_url,), name="relay", daemon=True)
+        self._thread.start()
+        if not self._started.wait(timeout) or self._error is not None:
+            error = self._error
+            self.stop()
+            raise RelayStartError(str(error) if error else "the relay did not start in time")
+        return self
+
+    def _serve(self, nats_url: str) -> None:
+        self.loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(self.loop)
+        try:
+            self.loop.run_until_complete(self._main(nats_url))
+        except BaseException as error:  # reported to start(); the thread ends either way
+            self._error = error
+        finally:
+            if not self._started.is_set():
+                self._error = self._error or RuntimeError("the relay stopped while starting")
+                self._started.set()
+            self.loop.close()
+
+    async def _main(self, nats_url: str) -> None:
+        s = self.settings
+        self.broker = broker = Broker(nats_url, publish_timeout=s.publish_timeout_seconds, ack_wait=s.ack_wait_seconds,
+                                      max_deliver=s.max_deliver, route_retry_seconds=s.route_retry_seconds,
+                                      metrics=self.metrics)
+        await broker.connect()
+        router = self.router_factory(s) if self.router_factory is not None else None
+        extra = tuple(self.extra_routes(broker, self.metrics)) if self.extra_routes else ()
+        app = build_relay_app(s, broker, self.metrics, extra)
+        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", ws="websockets-sansio",
+                                timeout_graceful_shutdown=2, ws_ping_interval=20, ws_ping_timeout=20)
+        self._server = uvicorn.Server(config)
+        self._server.install_signal_handlers = lambda: None  # the owner of the process decides
+        tasks = [asyncio.create_task(self._sample_lag(broker))]
+        if router is not None:
+            tasks.append(asyncio.create_task(broker.run_router(route_of(router))))
+        watcher = asyncio.create_task(self._announce_started())
+        try:
+            await self._server.serve(sockets=[self._sock])
+        finally:
+            watcher.cancel()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, watcher, return_exceptions=True)
+            if router is not None and hasattr(router, "aclose"):
+                await router.aclose()
+            await broker.close()
+
+    async def _announce_started(self) -> None:
+        while not self._server.started:
+            await asyncio.sleep(0.005)
+        log_event("relay_started", **self.info.as_json(), routing=self.router_factory is not None)
+        if self.settings.allow_unsigned:
+            log_event("unsigned_events_allowed", logging.WARNING)  # anyone who can reach the URL can POST one
+        self._started.set()
+
+    async def _sample_lag(self, broker: Broker) -> None:
+        while True:
+            try:
+                self.metrics.broker_lag.set(await broker.pending())
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the broker is down: /healthz says so; the last figure stays
+                pass
+            await asyncio.sleep(self.settings.lag_sample_seconds)
+
+    def call(self, fn, *args):
+        """Run ``fn(*args)`` on the relay's loop and return its result (tests)."""
+        async def run():
+            result = fn(*args)
+            if asyncio.iscoroutine(result):
+                result = await result
+            return result
+
+        return asyncio.run_coroutine_threadsafe(run(), self.loop).result(10)
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(15)
+        with contextlib.suppress(OSError):
+            self._sock.close()
+        if self.nats_child is not None:
+            self.nats_child.stop()
+            self.nats_child = None
+        log_event("relay_stopped")
+
+    def __enter__(self) -> "RunningRelay":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def serve_forever(settings: RelaySettings) -> int:
+    """The ``tui-inbox relay`` command: print the JSON line, serve until SIGINT or SIGTERM."""
+    configure_logs()
+    try:
+        from .routing import Router
+    except ModuleNotFoundError as missing:
+        # Routing is built on another branch; until it is merged this instance only takes events in.
+        if missing.name != f"{__package__}.routing":
+            raise
+        Router = None
+    router_factory = (lambda s: Router(s.canvas_url, s.admin_token)) if Router is not None else None
+    if router_factory is None:
+        log_event("routing_unavailable", logging.WARNING)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    relay = RunningRelay(settings, router_factory=router_factory)
+    try:
+        relay.start()
+    except RelayStartError as error:
+        print(f"tui-inbox relay: {' '.join(str(error).split())}", file=sys.stderr)
+        return 1
+    sys.stdout.write(json.dumps(relay.info.as_json(), ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        relay.stop()
+    return 0

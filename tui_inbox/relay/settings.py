@@ -1,0 +1,103 @@
+"""What one relay instance is told: where Canvas and the broker are, whom to trust, its limits.
+
+``settings_from_args`` turns the command's flags and environment into ``RelaySettings``
+or raises ``SettingsError`` with one line naming the mistake and the way out. The admin
+token is never part of a repr, a log line or an error message.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+DEFAULT_JWKS_URL = "https://8axpcl50e4.execute-api.us-east-1.amazonaws.com/main/jwks"
+DEFAULT_ISSUER = "https://live-events.canvas.instructure.com"
+ADMIN_TOKEN_ENV = "TUI_INBOX_RELAY_ADMIN_TOKEN"
+
+
+class SettingsError(ValueError):
+    """A setting is wrong; the message is one line that says how to fix it."""
+
+
+@dataclass
+class RelaySettings:
+    canvas_url: str
+    admin_token: str = field(default="", repr=False)
+    host: str = "127.0.0.1"
+    port: int = 0
+    nats_url: str | None = None  # None: start a nats-server child of our own
+    nats_store: str | None = None  # the child's JetStream folder (None: a temporary one)
+    jwks_url: str = DEFAULT_JWKS_URL
+    issuer: str = DEFAULT_ISSUER
+    allow_unsigned: bool = False
+    # Canvas events are a few kB (a discussion entry's text is cut at 8192 characters).
+    max_body_bytes: int = 1_000_000
+    # Seconds allowed for a clock difference with Canvas on exp/iat/nbf.
+    leeway_seconds: float = 30.0
+    # An unknown kid fetches the JWKS again at most this often: forged kids cannot flood it.
+    jwks_refetch_seconds: float = 30.0
+    jwks_timeout_seconds: float = 5.0
+    jwks_max_bytes: int = 256_000
+    # Canvas waits 15 s for an answer: a broker that is slow this long is treated as down.
+    publish_timeout_seconds: float = 2.0
+    # The router: an event whose route does not come back within ack_wait is redelivered.
+    ack_wait_seconds: float = 30.0
+    max_deliver: int = 5
+    route_retry_seconds: float = 2.0
+    lag_sample_seconds: float = 5.0
+
+
+def check_http_url(text: str, what: str) -> str:
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SettingsError(f"{what} must be an http(s) URL with a host, not {text!r}")
+    return text.rstrip("/")
+
+
+def check_nats_url(text: str) -> str:
+    parts = urlsplit(text)
+    if parts.scheme not in ("nats", "tls") or not parts.hostname:
+        raise SettingsError(f"--nats must be a nats:// URL, e.g. nats://127.0.0.1:4222, not {text!r}")
+    return text
+
+
+def admin_token_from(command: str | None, environ: dict[str, str]) -> str:
+    """The admin token: the command's stdout (run once), else the environment variable."""
+    if command:
+        try:
+            done = subprocess.run(shlex.split(command), capture_output=True, text=True, timeout=30,
+                                  stdin=subprocess.DEVNULL)
+        except (OSError, ValueError) as exc:
+            # The error names the program, never what it might have printed.
+            raise SettingsError(f"--admin-token-command could not run ({type(exc).__name__}); check the command") from None
+        except subprocess.TimeoutExpired:
+            raise SettingsError("--admin-token-command took over 30 s; check the command") from None
+        token = done.stdout.strip()
+        if done.returncode != 0 or not token:
+            raise SettingsError(f"--admin-token-command exited {done.returncode} without printing a token; "
+                                "check the command")
+        return token.splitlines()[0].strip()
+    token = environ.get(ADMIN_TOKEN_ENV, "").strip()
+    if not token:
+        raise SettingsError(f"no admin token: pass --admin-token-command CMD or set {ADMIN_TOKEN_ENV} "
+                            "(a Canvas admin token that may act as users)")
+    return token
+
+
+def settings_from_args(args, environ: dict[str, str] | None = None) -> RelaySettings:
+    environ = dict(os.environ if environ is None else environ)
+    if not args.canvas_url:
+        raise SettingsError("--canvas-url is required: the school's Canvas, e.g. https://school.instructure.com")
+    canvas_url = check_http_url(args.canvas_url, "--canvas-url")
+    jwks_url = check_http_url(args.jwks_url, "--jwks-url")
+    nats_url = check_nats_url(args.nats) if args.nats else None
+    if nats_url and args.nats_store:
+        raise SettingsError("--nats-store is the folder of the relay's own broker: drop it when --nats is given")
+    return RelaySettings(
+        canvas_url=canvas_url, admin_token=admin_token_from(args.admin_token_command, environ),
+        host=args.host, port=args.port, nats_url=nats_url, nats_store=args.nats_store, jwks_url=jwks_url,
+        issuer=args.issuer, allow_unsigned=args.allow_unsigned,
+    )
