@@ -9,6 +9,8 @@ fetched from the sandbox over HTTP, the key picked by the header's kid.
 
 from __future__ import annotations
 
+import dataclasses
+
 import asyncio
 import json
 import socket
@@ -200,6 +202,19 @@ def test_events_are_delivered_whoever_their_audience_and_with_no_one_connected(m
     wait_until(lambda: len(receiver.bodies()) == 2)
     actors = {jwt.decode(body, options={"verify_signature": False})["metadata"]["user_id"] for body in receiver.bodies()}
     assert actors == {str(2107 * 10**13 + TEACHER_ID)}
+
+
+def test_a_subscriber_set_on_a_running_sandbox_receives_what_follows(make_sandbox, subscriber):
+    """Knobs change on a running sandbox (tests and benchmarks do it): Data Services follows them."""
+    receiver = subscriber()
+    sandbox = make_sandbox()
+    student_writes_to_teacher(sandbox, "before any subscriber")
+    sandbox.state.knobs = dataclasses.replace(sandbox.state.knobs, data_services_url=receiver.url)
+    student_writes_to_teacher(sandbox, "after")
+    wait_until(lambda: len(receiver.bodies()) >= 2)
+    names = sorted(jwt.decode(body, options={"verify_signature": False})["metadata"]["event_name"]
+                   for body in receiver.bodies())
+    assert names == ["conversation_created", "conversation_message_created"]  # the second write's only
 
 
 def test_a_discussion_entry_is_delivered_with_its_course(make_sandbox, subscriber):

@@ -24,10 +24,14 @@ import uvicorn
 
 from .app import EVENTS_PATH, build_relay_app
 from .broker import Broker
+from .fanout import Fanout
+from .identity import Identities
 from .logs import configure as configure_logs, log_event
 from .metrics import RelayMetrics
 from .nats_child import NatsChild, NatsServerError
+from .routing import Router
 from .settings import RelaySettings
+from .stream import live_route
 
 
 class RelayStartError(RuntimeError):
@@ -202,23 +206,22 @@ class RunningRelay:
         self.stop()
 
 
+def school_relay(settings: RelaySettings) -> RunningRelay:
+    """One instance of the whole relay: it takes events in, routes its share of them (the
+    durable consumer is shared by every instance), and streams to the users connected to it."""
+    def stream(broker: Broker, metrics: RelayMetrics) -> list:
+        return [live_route(Identities(settings.canvas_url), Fanout(broker.nc), metrics)]
+
+    return RunningRelay(settings, router_factory=lambda s: Router(s.canvas_url, s.admin_token), extra_routes=stream)
+
+
 def serve_forever(settings: RelaySettings) -> int:
     """The ``tui-inbox relay`` command: print the JSON line, serve until SIGINT or SIGTERM."""
     configure_logs()
-    try:
-        from .routing import Router
-    except ModuleNotFoundError as missing:
-        # Routing is built on another branch; until it is merged this instance only takes events in.
-        if missing.name != f"{__package__}.routing":
-            raise
-        Router = None
-    router_factory = (lambda s: Router(s.canvas_url, s.admin_token)) if Router is not None else None
-    if router_factory is None:
-        log_event("routing_unavailable", logging.WARNING)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    relay = RunningRelay(settings, router_factory=router_factory)
+    relay = school_relay(settings)
     try:
         relay.start()
     except RelayStartError as error:

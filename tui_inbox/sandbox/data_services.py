@@ -40,7 +40,7 @@ import random
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import httpx
 
@@ -94,10 +94,12 @@ class Delivery:
 class DataServices:
     """The queue, the pool of senders and the retry timers of one sandbox."""
 
-    def __init__(self, knobs: Knobs, keys: KeyRing) -> None:
-        self.knobs = knobs
+    def __init__(self, knobs: Knobs | Callable[[], Knobs], keys: KeyRing) -> None:
+        # The sandbox's knobs are read at each use, so a test (or a benchmark) that changes
+        # them on a running sandbox changes Data Services too, as every other knob does.
+        self._knobs = knobs if callable(knobs) else (lambda: knobs)
         self.keys = keys
-        self.rng = random.Random(f"data-services-{knobs.seed}")
+        self.rng = random.Random(f"data-services-{self.knobs.seed}")
         self.stats = DeliveryStats()
         self.pending = 0  # accepted and not finished
         self._ready: asyncio.Queue[Delivery] | None = None
@@ -106,6 +108,10 @@ class DataServices:
         self._http: httpx.AsyncClient | None = None
         self._stopped = False
         self._drop_logged_at: float | None = None
+
+    @property
+    def knobs(self) -> Knobs:
+        return self._knobs()
 
     # -- life ----------------------------------------------------------------------------------------
     def _start(self) -> None:

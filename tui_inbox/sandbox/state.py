@@ -60,7 +60,7 @@ class SandboxState:
         self.progress = ProgressStore(self.clock.now)
         self.hub = EventHub()
         self.keys = KeyRing()  # Data Services' signing keys, served at /data_services/jwks
-        self.data_services = DataServices(knobs, self.keys)
+        self.data_services = DataServices(lambda: self.knobs, self.keys)
         self.hub.taps.append(self.data_services.offer)  # every event, whatever its audience
         # Filled in by their own modules when the app is built (files.py, discussions.py).
         self.files = None
