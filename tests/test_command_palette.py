@@ -8,6 +8,7 @@ inbox's (archive, star, delete would act on the conversation hidden behind the d
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from textual.command import CommandList, CommandPalette
@@ -46,6 +47,26 @@ async def palette_titles(pilot) -> list[str]:
 
 def twice(titles: list[str]) -> list[str]:
     return [title for title, count in Counter(titles).items() if count > 1]
+
+
+async def palette_lines(pilot) -> list[str]:
+    """Every line the palette shows (a command's title, and the help line under it), its key left out."""
+    palette = await open_palette(pilot)
+    commands = palette.query_one(CommandList)
+    lines = [re.sub(r" \([^()]*\)$", "", line.strip())
+             for i in range(commands.option_count)
+             for line in str(commands.get_option_at_index(i).prompt).split("\n") if line.strip()]
+    await pilot.press("escape")
+    await async_wait_until(lambda: not isinstance(pilot.app.screen, CommandPalette))
+    return lines
+
+
+async def test_no_line_of_the_palette_says_again_what_the_line_above_it_said(make_inbox_app):
+    """A help line that repeats its title reads as every command listed twice."""
+    app = make_inbox_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert twice(await palette_lines(pilot)) == []
 
 
 def helps_and_quits(titles: list[str]) -> list[str]:

@@ -41,9 +41,14 @@ def commands(app: "InboxApp", screen: Screen, textual: Iterable[SystemCommand]) 
         yield from _from_bindings(screen, ComposeScreen.BINDINGS, keys)
 
 
+def remap_help(key_id: str) -> str:
+    """The line under a command: what the title does not say (the title already names the key)."""
+    return f"its key is {key_id} in the config's [keys]"
+
+
 def _from_keys(target, table: list[Key], keys: dict[str, str]) -> Iterator[SystemCommand]:
     for key in table:
-        yield SystemCommand(f"{key.description} ({display_key(keys[key.id])})", key.description,
+        yield SystemCommand(f"{key.description} ({display_key(keys[key.id])})", remap_help(key.id),
                             partial(target.run_action, key.action))
 
 
@@ -52,5 +57,6 @@ def _from_bindings(screen: Screen, bindings: list[Binding], keys: dict[str, str]
     for binding in bindings:
         if binding.show:
             key = keys.get(binding.id, binding.key) if binding.id else binding.key
-            yield SystemCommand(f"{binding.description} ({display_key(key)})", binding.description,
+            help = remap_help(binding.id) if binding.id else "in the composer"
+            yield SystemCommand(f"{binding.description} ({display_key(key)})", help,
                                 partial(screen.run_action, binding.action))
