@@ -15,7 +15,6 @@ from textual.command import CommandList, CommandPalette
 
 from tests.conftest import open_composer, open_row, ready, settle
 from tests.waiting import async_wait_until
-from tui_inbox.ui.screens.compose import ComposeScreen
 from tui_inbox.ui.screens.help import HelpScreen
 
 SIZE = (120, 36)
