@@ -200,6 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--port", type=_port, default=0, help="0 picks a free port")
     add_sandbox_knobs(sandbox)
     add_relay_command(sub)
+    from .export_command import add_export_command
+
+    add_export_command(sub)
     return parser
 
 
@@ -274,6 +277,10 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         except OSError as exc:
             print(f"tui-inbox: cannot serve on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
             return 1
+    if args.command == "export":
+        from .export_command import run_export
+
+        return run_export(args)
     if args.command == "relay":
         from .relay.server import serve_forever as serve_relay
         from .relay.settings import SettingsError, settings_from_args
