@@ -13,7 +13,6 @@ import json
 import logging
 import os
 import signal
-import socket
 import sys
 import threading
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from typing import Callable
 
 import uvicorn
 
+from ..serving import bind, url_host
 from .app import EVENTS_PATH, build_relay_app
 from .broker import Broker
 from .fanout import Fanout
@@ -48,21 +48,6 @@ class RelayInfo:
         return {"events_url": self.events_url, "live_url": self.live_url, "metrics_url": self.metrics_url}
 
 
-def _bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind((host, port))
-    sock.listen(2048)
-    sock.setblocking(False)
-    return sock
-
-
-def _url_host(host: str) -> str:
-    return f"[{host}]" if ":" in host else host
-
-
 def route_of(router) -> Callable:
     """A Router (``subjects_for``) or a plain ``async (event) -> subjects`` callable, as a route."""
     return getattr(router, "subjects_for", router)
@@ -85,9 +70,9 @@ class RunningRelay:
         self.metrics = RelayMetrics()
         self.nats_child: NatsChild | None = None
         self.broker: Broker | None = None
-        self._sock = _bind(settings.host, settings.port)
+        self._sock = bind(settings.host, settings.port)
         port = self._sock.getsockname()[1]
-        host = _url_host(settings.host)
+        host = url_host(settings.host)
         self.base_url = f"http://{host}:{port}"
         self.info = RelayInfo(self.base_url + EVENTS_PATH, f"ws://{host}:{port}/live", self.base_url + "/metrics")
         self._server: uvicorn.Server | None = None

@@ -15,7 +15,6 @@ Keepalive is the server's websocket ping/pong (uvicorn's ``ws_ping_interval``).
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import logging
 
 from starlette.responses import JSONResponse, Response
@@ -23,6 +22,7 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
 from ..canvas import CanvasError
+from ..serving import refuse
 from .fanout import Fanout
 from .identity import Identities
 
@@ -31,23 +31,6 @@ log = logging.getLogger("tui_inbox.relay.stream")
 # Events waiting for one slow client; past this the fanout drops its events (at most once).
 QUEUE_SIZE = 1000
 WWW_AUTHENTICATE = {"WWW-Authenticate": 'Bearer realm="canvas-lms"'}
-
-# uvicorn's websockets-sansio protocol sends a denial response correctly, then logs
-# "ASGI callable returned without completing handshake." at ERROR for each one (uvicorn
-# PR #3138, open): a client retrying with a stale token would flood the relay's log. The
-# app runs inside uvicorn's per-connection task, so a context variable set here is still
-# set when uvicorn logs; the filter drops that one message for connections refused here.
-_refused: contextvars.ContextVar[bool] = contextvars.ContextVar("relay_live_refused", default=False)
-SPURIOUS = "ASGI callable returned without completing handshake."
-
-
-class _RefusedHandshakeFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not (_refused.get() and record.msg == SPURIOUS)
-
-
-logging.getLogger("uvicorn.error").addFilter(_RefusedHandshakeFilter())
-
 
 def _bearer(websocket: WebSocket) -> str | None:
     header = websocket.headers.get("authorization", "")
@@ -81,34 +64,25 @@ def _broker_unavailable() -> Response:
                         status_code=503)
 
 
-async def _refuse(websocket: WebSocket, response: Response) -> None:
-    """Answer the handshake with an HTTP error instead of upgrading."""
-    if "websocket.http.response" in websocket.scope.get("extensions", {}):
-        _refused.set(True)
-        await websocket.send_denial_response(response)
-    else:
-        await websocket.close()  # a server without the denial-response extension can only say 403
-
-
 def live_route(identities: Identities, fanout: Fanout, metrics) -> WebSocketRoute:
     """``metrics`` has a prometheus Gauge ``connections`` and a Counter ``delivered``."""
 
     async def live(websocket: WebSocket) -> None:
         token = _bearer(websocket)
         if token is None:
-            await _refuse(websocket, _unauthenticated())
+            await refuse(websocket, _unauthenticated())
             return
         if not _plausible(token):
-            await _refuse(websocket, _invalid_token())
+            await refuse(websocket, _invalid_token())
             return
         try:
             identity = await identities.resolve(token)
         except CanvasError as exc:
             log.warning("a handshake waits on Canvas, which did not answer: %s", type(exc).__name__)
-            await _refuse(websocket, _canvas_unavailable())
+            await refuse(websocket, _canvas_unavailable())
             return
         if identity is None:
-            await _refuse(websocket, _invalid_token())
+            await refuse(websocket, _invalid_token())
             return
         queue: asyncio.Queue[str] = asyncio.Queue(maxsize=QUEUE_SIZE)
         # Subscribed before accepting: once the client sees the handshake complete, every
@@ -118,7 +92,7 @@ def live_route(identities: Identities, fanout: Fanout, metrics) -> WebSocketRout
         except Exception as exc:  # NATS is down or reconnecting: this instance cannot deliver now
             log.warning("a connection waits on NATS, which did not answer: %s", type(exc).__name__)
             await fanout.detach(queue)
-            await _refuse(websocket, _broker_unavailable())
+            await refuse(websocket, _broker_unavailable())
             return
         metrics.connections.inc()
         try:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-import socket
 import sys
 import threading
 import time
@@ -13,6 +12,7 @@ from dataclasses import dataclass
 
 import uvicorn
 
+from ..serving import bind, url_host
 from .app import build_app
 from .jwks import JWKS_PATH
 from .seed import seed_state
@@ -44,23 +44,6 @@ def listed_users(state: SandboxState) -> list[dict]:
     return [{"id": u.id, "name": u.name, "role": u.role, "token": u.token} for u in users]
 
 
-def _bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    # Accepted connections inherit this: without it a response written in two parts waits
-    # for the client's delayed ACK, about 40 ms per request on Linux.
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind((host, port))
-    sock.listen(2048)
-    sock.setblocking(False)
-    return sock
-
-
-def _url_host(host: str) -> str:
-    return f"[{host}]" if ":" in host else host
-
-
 class RunningSandbox:
     """A sandbox served from a daemon thread; ``stop()`` (or leaving ``with``) shuts it down."""
 
@@ -68,11 +51,11 @@ class RunningSandbox:
         self.state = SandboxState(knobs or Knobs())
         seed_state(self.state)
         self.app = build_app(self.state)
-        self._sock = _bind(host, port)
+        self._sock = bind(host, port)
         bound_port = self._sock.getsockname()[1]
-        base = f"http://{_url_host(host)}:{bound_port}"
-        self.state.hostname = f"{_url_host(host)}:{bound_port}"
-        self.info = SandboxInfo(base, f"ws://{_url_host(host)}:{bound_port}/live", listed_users(self.state),
+        base = f"http://{url_host(host)}:{bound_port}"
+        self.state.hostname = f"{url_host(host)}:{bound_port}"
+        self.info = SandboxInfo(base, f"ws://{url_host(host)}:{bound_port}/live", listed_users(self.state),
                                 jwks_url=base + JWKS_PATH, data_services_url=self.state.knobs.data_services_url)
         config = uvicorn.Config(
             self.app, log_level="warning", access_log=False, lifespan="on", ws="websockets-sansio",

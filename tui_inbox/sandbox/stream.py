@@ -13,44 +13,15 @@ server.py), not an application-level heartbeat frame.
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import json
-import logging
 
 from starlette.responses import Response
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
+from ..serving import refuse
 from .endpoint import authenticate
 from .state import SandboxState
-
-# uvicorn's websockets-sansio protocol (0.54) sends a denial response correctly but then
-# logs "ASGI callable returned without completing handshake." at ERROR for every refused
-# token (uvicorn PR #3138, open). A client retrying with a stale token would flood the
-# sandbox's output. The app coroutine runs inside uvicorn's per-connection task, so a
-# context variable set here is still set when uvicorn logs; the filter drops that one
-# message only for connections this module refused, and nothing once uvicorn is fixed.
-_refused: contextvars.ContextVar[bool] = contextvars.ContextVar("live_refused", default=False)
-SPURIOUS = "ASGI callable returned without completing handshake."
-
-
-class _RefusedHandshakeFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not (_refused.get() and record.msg == SPURIOUS)
-
-
-logging.getLogger("uvicorn.error").addFilter(_RefusedHandshakeFilter())
-
-
-async def refuse(websocket: WebSocket, response: Response) -> None:
-    """Answer the handshake with an HTTP error instead of upgrading."""
-    if "websocket.http.response" in websocket.scope.get("extensions", {}):
-        _refused.set(True)
-        await websocket.send_denial_response(response)
-    else:
-        # A server without the ASGI denial-response extension can only reject with 403.
-        await websocket.close()
-
 
 async def live(websocket: WebSocket) -> None:
     state: SandboxState = websocket.app.state.sandbox

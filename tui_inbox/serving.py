@@ -1,0 +1,61 @@
+"""Plumbing shared by our two servers, the sandbox and the relay: neither may import the other.
+
+A listening socket made the same way for both, and a websocket handshake refused with an
+HTTP answer (401, 503) instead of an upgrade, without uvicorn logging an error for it.
+Nothing here knows Canvas: the sandbox and the client stay two independent readings of it.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import socket
+
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+
+# uvicorn's websockets-sansio protocol sends a denial response correctly, then logs
+# "ASGI callable returned without completing handshake." at ERROR for each one (uvicorn
+# PR #3138, open): a client retrying with a stale token would flood the server's log. The
+# app runs inside uvicorn's per-connection task, so a context variable set here is still
+# set when uvicorn logs; the filter drops that one message for connections refused here,
+# and nothing once uvicorn is fixed.
+_refused: contextvars.ContextVar[bool] = contextvars.ContextVar("handshake_refused", default=False)
+SPURIOUS = "ASGI callable returned without completing handshake."
+
+
+class _RefusedHandshakeFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (_refused.get() and record.msg == SPURIOUS)
+
+
+logging.getLogger("uvicorn.error").addFilter(_RefusedHandshakeFilter())
+
+
+async def refuse(websocket: WebSocket, response: Response) -> None:
+    """Answer the handshake with an HTTP error instead of upgrading."""
+    if "websocket.http.response" in websocket.scope.get("extensions", {}):
+        _refused.set(True)
+        await websocket.send_denial_response(response)
+    else:
+        # A server without the ASGI denial-response extension can only reject with 403.
+        await websocket.close()
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket for uvicorn (``serve(sockets=[...])``): bound before the server starts,
+    so the URL can be printed (and a port of 0 resolved) before anything is served."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Accepted connections inherit this: without it a response written in two parts waits
+    # for the client's delayed ACK, about 40 ms per request on Linux.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.setblocking(False)
+    return sock
+
+
+def url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
