@@ -124,6 +124,12 @@ class Message:
 
 @dataclass(slots=True)
 class Conversation:
+    """A row of a listing, or a whole thread (with ``messages``).
+
+    Parsed rows hold read-only lists and dicts (``participants``, ``properties``, ``audience``,
+    ``audience_contexts``), which rows with equal values share; change a row with
+    ``dataclasses.replace``, giving it new lists where they change."""
+
     id: int
     subject: str
     workflow_state: str
