@@ -49,7 +49,7 @@ async def test_rows_naming_the_same_person_hold_one_object_for_them(big_sandbox)
 
 
 async def test_a_listing_costs_a_fraction_of_its_json_in_memory(big_sandbox):
-    """The old rows held every field as parsed (about 3.8 KB a row here); shared ones, about 0.6 KB."""
+    """The old rows held every field as parsed (about 3.6 KB a row here); shared ones, about 0.4 KB."""
     async with teacher_client(big_sandbox) as client:
         await client.get_self()  # connections and imports settle outside what is measured
         gc.collect()
