@@ -19,6 +19,7 @@ from .http import MAX_BODY, MAX_DOWNLOAD, CanvasHTTP, RetryPolicy, expect_list, 
 from .models import (Batch, Conversation, Course, DiscussionEntry, DiscussionTopic, DiscussionView, FileInfo, Group,
                      Progress, Recipient, User)
 from .parsing import as_int
+from .sharing import Shared
 
 Params = list[tuple[str, Any]]
 BATCH_EVENTS = ("mark_as_read", "mark_as_unread", "star", "unstar", "archive", "destroy")
@@ -112,8 +113,9 @@ class CanvasClient:
         params = self._index_params(scope, filters, filter_mode, include_avatars, per_page)
 
         async def run() -> AsyncIterator[Conversation]:
+            shared = Shared()
             async for item in pagination.iterate(self.http, "/api/v1/conversations", params):
-                yield Conversation.from_json(item)
+                yield Conversation.from_json(item, shared)
 
         return run()
 
@@ -122,7 +124,8 @@ class CanvasClient:
         *, page: int = 1, per_page: int = 50,
     ) -> list[Conversation]:
         params = self._index_params(scope, filters, filter_mode, False, per_page) + [("page", str(page))]
-        return [Conversation.from_json(c) for c in await self.http.json_list("GET", "/api/v1/conversations", params=params)]
+        shared = Shared()
+        return [Conversation.from_json(c, shared) for c in await self.http.json_list("GET", "/api/v1/conversations", params=params)]
 
     async def load_conversations(
         self,
@@ -133,10 +136,13 @@ class CanvasClient:
         per_page: int = 100,
         on_page: Callable[[int, int | None], None] | None = None,
     ) -> list[Conversation]:
-        """A whole scope at once: the pages after the first are fetched concurrently, in order."""
+        """A whole scope at once: the pages after the first are fetched concurrently, in order.
+        The rows share one object per repeated value (people, audiences, states: see sharing.py),
+        and each page is parsed into rows as it arrives."""
         params = self._index_params(scope, filters, filter_mode, False, per_page)
-        items = await pagination.fetch_all(self.http, "/api/v1/conversations", params, on_page=on_page)
-        return [Conversation.from_json(c) for c in items]
+        shared = Shared()
+        return await pagination.fetch_all(self.http, "/api/v1/conversations", params, on_page=on_page,
+                                          convert=lambda item: Conversation.from_json(item, shared))
 
     async def conversation_ids(
         self, scope: str | None = None, filters: Sequence[str] | None = None, filter_mode: str | None = None

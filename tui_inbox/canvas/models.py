@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from .parsing import (as_bool, as_dict, as_datetime, as_float, as_int, as_list, as_str, as_text, int_list)
+from .sharing import Shared
 
 
 @dataclass(slots=True)
@@ -23,17 +24,28 @@ class Participant:
     common_groups: dict[int, list[str]] = field(default_factory=dict)
 
     @classmethod
-    def from_json(cls, data: Any) -> "Participant":
+    def from_json(cls, data: Any, shared: Shared | None = None) -> "Participant":
+        """``shared``: the listing's shared objects; the same person in many rows is one object."""
         data = as_dict(data)
         name = as_text(data.get("name"))
-        return cls(
-            id=as_int(data.get("id"), 0) or 0,
-            name=name,
-            full_name=as_str(data.get("full_name")) or name,
-            avatar_url=as_str(data.get("avatar_url")),
-            common_courses={as_int(k, 0): [as_text(t) for t in as_list(v)] for k, v in as_dict(data.get("common_courses")).items()},
-            common_groups={as_int(k, 0): [as_text(t) for t in as_list(v)] for k, v in as_dict(data.get("common_groups")).items()},
-        )
+        pid = as_int(data.get("id"), 0) or 0
+        full_name = as_str(data.get("full_name")) or name
+        avatar_url = as_str(data.get("avatar_url"))
+        courses, groups = data.get("common_courses"), data.get("common_groups")
+
+        def make() -> "Participant":
+            return cls(
+                id=pid,
+                name=name,
+                full_name=full_name,
+                avatar_url=avatar_url,
+                common_courses={as_int(k, 0): [as_text(t) for t in as_list(v)] for k, v in as_dict(courses).items()},
+                common_groups={as_int(k, 0): [as_text(t) for t in as_list(v)] for k, v in as_dict(groups).items()},
+            )
+
+        if shared is None or courses or groups:  # common courses are rare in listings: not worth a key
+            return make()
+        return shared.one(("p", pid, name, full_name, avatar_url), make)
 
 
 @dataclass(slots=True)
@@ -112,6 +124,12 @@ class Message:
 
 @dataclass(slots=True)
 class Conversation:
+    """A row of a listing, or a whole thread (with ``messages``).
+
+    Parsed rows hold read-only lists and dicts (``participants``, ``properties``, ``audience``,
+    ``audience_contexts``), which rows with equal values share; change a row with
+    ``dataclasses.replace``, giving it new lists where they change."""
+
     id: int
     subject: str
     workflow_state: str
@@ -154,29 +172,33 @@ class Conversation:
         return next((p for p in self.participants if p.id == user_id), None)
 
     @classmethod
-    def from_json(cls, data: Any) -> "Conversation":
+    def from_json(cls, data: Any, shared: Shared | None = None) -> "Conversation":
+        """``shared``: the objects shared by the rows of one listing (see sharing.py). Without it
+        the conversation still gets read-only lists and dicts, so every row is alike."""
         data = as_dict(data)
+        shared = shared if shared is not None else Shared()
+        text, when = shared.text, shared.when
         messages = data.get("messages")
         return cls(
             id=as_int(data.get("id"), 0) or 0,
-            subject=as_text(data.get("subject")),
-            workflow_state=as_text(data.get("workflow_state")) or "read",
-            last_message=as_str(data.get("last_message")),
-            last_message_at=as_datetime(data.get("last_message_at") or data.get("start_at")),
-            last_authored_message=as_str(data.get("last_authored_message")),
-            last_authored_message_at=as_datetime(data.get("last_authored_message_at")),
+            subject=text(as_text(data.get("subject"))),
+            workflow_state=text(as_text(data.get("workflow_state")) or "read"),
+            last_message=text(as_str(data.get("last_message"))),
+            last_message_at=when(data.get("last_message_at") or data.get("start_at")),
+            last_authored_message=text(as_str(data.get("last_authored_message"))),
+            last_authored_message_at=when(data.get("last_authored_message_at")),
             message_count=as_int(data.get("message_count"), 0) or 0,
             subscribed=as_bool(data.get("subscribed"), True),
             private=as_bool(data.get("private")),
             starred=as_bool(data.get("starred")),
-            properties=[as_text(p) for p in as_list(data.get("properties"))],
-            audience=int_list(data.get("audience")),
-            audience_contexts=as_dict(data.get("audience_contexts")),
-            avatar_url=as_str(data.get("avatar_url")),
-            participants=[Participant.from_json(p) for p in as_list(data.get("participants"))],
+            properties=shared.texts([as_text(p) for p in as_list(data.get("properties"))]),
+            audience=shared.ints(int_list(data.get("audience"))),
+            audience_contexts=shared.json(as_dict(data.get("audience_contexts"))),
+            avatar_url=text(as_str(data.get("avatar_url"))),
+            participants=shared.items([Participant.from_json(p, shared) for p in as_list(data.get("participants"))]),
             visible=as_bool(data.get("visible"), True),
-            context_code=as_str(data.get("context_code")),
-            context_name=as_str(data.get("context_name")),
+            context_code=text(as_str(data.get("context_code"))),
+            context_name=text(as_str(data.get("context_name"))),
             messages=[Message.from_json(m) for m in messages] if isinstance(messages, list) else None,
             cannot_reply=as_bool(data.get("cannot_reply")),
         )

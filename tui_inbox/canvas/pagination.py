@@ -82,10 +82,18 @@ async def fetch_all(
     *,
     key: str | None = None,
     on_page: Callable[[int, int | None], None] | None = None,
+    convert: Callable[[Any], Any] | None = None,
 ) -> list[Any]:
-    """All items in Canvas's order, the remaining pages fetched concurrently when possible."""
+    """All items in Canvas's order, the remaining pages fetched concurrently when possible.
+    ``convert`` turns each item into what is kept, page by page as the pages arrive, so a page's
+    text and parsed JSON are freed before the next ones come rather than all held to the end."""
+
+    def page_items(response: httpx.Response) -> list:
+        items = _items(response, key)
+        return items if convert is None else [convert(item) for item in items]
+
     first = await http.request("GET", path, params=params)
-    items = _items(first, key)
+    items = page_items(first)
     links = parse_link_header(first.headers.get("link"))
     last_link, next_link = links.get("last"), links.get("next")
     if not next_link:
@@ -95,7 +103,7 @@ async def fetch_all(
     if last is None or page_number(next_link) != current + 1:
         # Opaque (bookmark) links or no last page: only the sequential path is safe.
         async for item in _follow(http, next_link, key):
-            items.append(item)
+            items.append(item if convert is None else convert(item))
         return items
     template = str(_checked(http, last_link))
     pages = list(range(current + 1, last + 1))
@@ -107,7 +115,7 @@ async def fetch_all(
         done += 1
         if on_page:
             on_page(done + 1, last)
-        return _items(response, key)
+        return page_items(response)
 
     results = await asyncio.gather(*(one(p) for p in pages))
     for chunk in results:

@@ -3,6 +3,11 @@
 Canvas orders a scope by ``last_message_at`` (``sent`` by the user's last authored
 message), newest first, ties by id. Rows that change (an action, a live event) are moved
 to where that order puts them, so the list stays what a reload would give.
+
+A view holds the rows and nothing per row beside them but an id-to-place index: a row's
+place in the order is worked out from the row when needed (a search of the sorted rows
+asks for about 17 of them), not kept as a key per row, which would cost more than a
+shared-field row itself.
 """
 
 from __future__ import annotations
@@ -31,7 +36,6 @@ class ConversationView:
         self.filter_code = filter_code
         self.loaded = False
         self._all: list[Conversation] = []
-        self._keys: list[tuple] = []
         self.query = ""
         self._matcher: Matcher | None = None
         self.rows: list[Conversation] = []
@@ -45,10 +49,11 @@ class ConversationView:
     def total(self) -> int:
         return len(self._all)
 
+    def _key(self, conversation: Conversation) -> tuple:
+        return sort_key(self.mailbox, conversation)
+
     def replace(self, conversations: Iterable[Conversation]) -> None:
-        pairs = sorted(((sort_key(self.mailbox, c), c) for c in conversations), key=lambda p: p[0])
-        self._keys = [k for k, _ in pairs]
-        self._all = [c for _, c in pairs]
+        self._all = sorted(conversations, key=self._key)
         self.loaded = True
         self._refilter()
 
@@ -99,28 +104,25 @@ class ConversationView:
         if not incoming:
             return set()
         wanted = {cid: r for cid, r in incoming.items() if cid in keep or self.admits(r)}
-        kept_keys, kept, placed = [], [], set()
-        for key, row in zip(self._keys, self._all):
+        kept, placed = [], set()
+        for row in self._all:
             if row.id in incoming:
                 fresh = wanted.get(row.id)
-                if fresh is None or sort_key(self.mailbox, fresh) != key:
+                if fresh is None or self._key(fresh) != self._key(row):
                     continue  # out, or moving: inserted below at its new place
                 row = fresh
                 placed.add(row.id)
-            kept_keys.append(key)
             kept.append(row)
-        entering = [(sort_key(self.mailbox, r), r) for cid, r in wanted.items() if cid not in placed]
+        entering = [r for cid, r in wanted.items() if cid not in placed]
         if len(entering) > 64:  # many at once (an undo of thousands): one merge, not an insert each
-            pairs = sorted([*zip(kept_keys, kept), *entering], key=lambda p: p[0])
-            kept_keys, kept = [k for k, _ in pairs], [r for _, r in pairs]
+            kept.extend(entering)
+            kept.sort(key=self._key)
         else:
-            for key, row in entering:
-                index = bisect_left(kept_keys, key)
-                kept_keys.insert(index, key)
-                kept.insert(index, row)
-        self._keys, self._all = kept_keys, kept
+            for row in entering:
+                kept.insert(bisect_left(kept, self._key(row), key=self._key), row)
+        self._all = kept
         self._refilter()
-        return {row.id for _, row in entering}
+        return {row.id for row in entering}
 
     def find_many(self, ids: set[int]) -> Iterable[Conversation]:
         """The loaded rows with these ids (without copying the view)."""
@@ -130,7 +132,5 @@ class ConversationView:
         drop = set(conversation_ids)
         if not drop:
             return
-        kept = [(k, c) for k, c in zip(self._keys, self._all) if c.id not in drop]
-        self._keys = [k for k, _ in kept]
-        self._all = [c for _, c in kept]
+        self._all = [c for c in self._all if c.id not in drop]
         self._refilter()
