@@ -192,6 +192,8 @@ class InboxApp(App):
             return
         self.status.running = ""
         self.status.show_message(f"Signed in as {one_line(self.session.me.name) if self.session.me else '?'}")
+        for line in self.session.keeper.notices if self.session.keeper is not None else ():
+            self.status.show_message(line)  # the cache was set aside and is rebuilt: said once
         if self.feed is not None:
             self.follow_feed()
 
@@ -232,6 +234,12 @@ class InboxApp(App):
         elif kind == "selection":
             self.status.selection = self.session.triage.count
             self.list.refresh()
+        elif kind == "offline":
+            from ..inbox.offline import offline_line
+
+            self.status.stale = offline_line(detail)
+        elif kind == "online":
+            self.status.stale = ""
 
     def paint_sends(self) -> None:
         bar = self.query_one("#send-progress", BulkProgress)
@@ -929,6 +937,10 @@ class InboxApp(App):
         self._answer("add_people")
 
     # -- the live feed ------------------------------------------------------------------------
+    @work(exclusive=True, group="reconcile")
+    async def reconcile(self) -> None:
+        await self.session.refresh()
+
     @work(group="feed")
     async def follow_feed(self) -> None:
         """Keep the inbox current: refetch what changed when the feed says so."""
@@ -976,6 +988,8 @@ class InboxApp(App):
         status = self.feed.state.current
         if status.state.value in ("live", "polling"):
             self.status.withdraw("network")  # Canvas answers again: "Cannot reach Canvas" no longer holds
+            if self.session.keeper is not None and self.session.keeper.offline:
+                self.reconcile()  # started from the cache while offline: in step with Canvas now
         if status.error and status.error != self.status.feed_detail:
             self.status.remember("feed", f"{status.state.value}: {status.error}")
         self.status.feed = status.state.value
