@@ -28,7 +28,7 @@ class Reconciled:
     requests: int
     fetched: set[int] = field(default_factory=set)  # new or moved: their rows came fresh from Canvas
     gone: set[int] = field(default_factory=set)
-    restated: set[int] = field(default_factory=set)  # read or star state changed, row kept
+    restated: set[int] = field(default_factory=set)  # changed otherwise (read, starred): cached row restated
 
     @property
     def changed(self) -> int:
@@ -98,6 +98,8 @@ async def reconcile(client: CanvasClient, scope: str, filters: list[str] | None,
     rows, restated = [], set()
     for cid in ids:
         row = fresh.get(cid)
+        if row is not None and cid not in wanted and row != by_id.get(cid):
+            restated.add(cid)  # on a fetched page and changed (read elsewhere, say): taken as Canvas gave it
         if row is None:
             old = by_id.get(cid)
             if old is None:
