@@ -166,3 +166,32 @@ async def warm_cache_through(cable, token, data) -> None:
     async with app.run_test(size=(120, 32)):
         await async_wait_until(lambda: app.session.view.loaded and app.list.rows)
         await app.session.wait_loaded()
+
+
+async def test_a_live_message_and_an_archive_are_in_the_cache_the_next_start_paints(sandbox, tmp_path):
+    from tui_inbox.canvas.live_events import LiveEvent
+
+    before = await warm_cache(sandbox, tmp_path)
+    session = await session_on(sandbox, tmp_path)
+    await session.start()
+    await session.wait_loaded()
+    written, archived = before[-1].id, before[-2].id
+    await session.open(written, mark_read=False)
+    with api_for(sandbox) as teacher:  # from another device; the live event says so
+        assert teacher.post(f"/api/v1/conversations/{written}/add_message", data={"body": "Seen live"}).status_code == 200
+    event = LiveEvent.from_json({"metadata": {"event_name": "conversation_message_created", "user_id": "1"},
+                                 "body": {"conversation_id": str(written)}})
+    await session.live.apply(event)
+    assert session.view.rows[0].id == written
+    line = await session.triage.act("archive", [archived], verb="archive")
+    assert "rchived" in line, line
+    await session.aclose()
+    await session.client.aclose()
+    again = await session_on(sandbox, tmp_path)
+    assert again.keeper.warm_start(again)
+    rows = again.view.rows
+    assert rows[0].id == written and rows[0].last_message == "Seen live"
+    assert archived not in {r.id for r in rows}
+    assert any(m.body == "Seen live" for m in again.keeper.thread(written).messages)  # the open thread too
+    await again.aclose()
+    await again.client.aclose()

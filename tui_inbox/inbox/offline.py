@@ -87,6 +87,10 @@ class CacheKeeper:
     def opened(self, conversation: Conversation) -> None:
         self._submit(self.cache.save_thread, conversation)
 
+    def heard(self, kind: str, detail) -> None:
+        if kind == "thread_update" and isinstance(detail, Conversation) and detail.messages is not None:
+            self.opened(detail)
+
     def account(self, session: "InboxSession") -> None:
         self._submit(self.cache.save_account, session.me, list(session.courses), list(session.groups))
 

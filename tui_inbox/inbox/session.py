@@ -97,6 +97,8 @@ class InboxSession:
         self._role_counts: dict[str, dict[str, int]] = {}
         # The local cache (inbox/offline.py): written as the views change, read at start and offline.
         self.keeper = keeper
+        if keeper is not None:
+            self.on_change(keeper.heard)  # an open thread that changes (a live message) is kept as it now is
 
     # -- listening ---------------------------------------------------------------------
     def on_change(self, listener: Listener) -> Callable[[], None]:
