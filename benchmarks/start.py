@@ -27,6 +27,10 @@ made through the API as from another device (10 each: marked read, starred, arch
 written in); then `session.refresh()`, what a reconnect or poll triggers, is timed and its
 requests counted. Beside it, in the same run, a full reload of the Inbox (`load_conversations`).
 
+The cache itself (in this process): saving a view of N rows, reading its first 200 and all of
+it, writing a change of 50; beside json.dumps/json.loads of three fields per row, which says
+how fast this machine runs Python at that moment.
+
 Goals: a cached start within 1.5x of the bare Textual first frame and at most a tenth of the cold
 start (its whole Inbox: the first page alone is 3 requests at 50 ms plus the same start-up);
 at most 150 MB resident; reconcile in at most 5 requests plus one per 100 changed conversations.
@@ -58,6 +62,7 @@ import httpx  # noqa: E402
 
 from drafts_crash import Terminal  # noqa: E402  (the pty the app draws on)
 from tui_inbox.canvas import CanvasClient  # noqa: E402
+from tui_inbox.canvas.models import Conversation  # noqa: E402
 from tui_inbox.inbox.session import InboxSession  # noqa: E402
 from tui_inbox.launch import account_key, open_cache  # noqa: E402
 from tui_inbox.store.paths import cache_path  # noqa: E402
@@ -202,6 +207,38 @@ async def reconcile_figures(base_url: str, token: str, data: Path, key: str) -> 
     return figures
 
 
+def store_figures(rows, n: int, folder: Path) -> dict:
+    """The cache's own costs for ``n`` rows (the sandbox's rows, repeated under new ids), beside
+    the plainest write and read of the same count of JSON values, in the same run."""
+    import dataclasses
+
+    from tui_inbox.store.cache import Cache
+
+    many = [dataclasses.replace(rows[i % len(rows)], id=10_000_000 + i) for i in range(n)]
+    cache = Cache(folder / "store-bench" / "cache.sqlite3")
+    figures = {}
+    started = time.perf_counter()
+    cache.save_view("bench|", [(float(n - i), row) for i, row in enumerate(many)])
+    figures["save"] = time.perf_counter() - started
+    started = time.perf_counter()
+    cache.rows("bench|", limit=200)
+    figures["first"] = time.perf_counter() - started
+    started = time.perf_counter()
+    cache.rows("bench|")
+    figures["all"] = time.perf_counter() - started
+    started = time.perf_counter()
+    cache.change(many[:50], [("bench|", row.id, float(n + 1)) for row in many[:50]])
+    figures["change"] = time.perf_counter() - started
+    cache.close()
+    started = time.perf_counter()
+    texts = [json.dumps([row.id, row.subject, row.last_message]) for row in many]
+    figures["plain_dump"] = time.perf_counter() - started
+    started = time.perf_counter()
+    [json.loads(t) for t in texts]
+    figures["plain_load"] = time.perf_counter() - started
+    return figures
+
+
 def start_sandbox(conversations: int, latency_ms: float) -> tuple[subprocess.Popen, dict]:
     argv = [sys.executable, "-c", "import sys; from tui_inbox.cli import main; sys.exit(main(sys.argv[1:]))",
             "sandbox", "--conversations", str(conversations), "--latency-ms", f"{latency_ms:g}"]
@@ -253,6 +290,9 @@ def main() -> int:
             cached_whole.append(whole)
             memory.append(rss)
         figures = asyncio.run(reconcile_figures(base_url, token, warm, key))
+        with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=30) as api:
+            sample = [Conversation.from_json(c) for c in api.get("/api/v1/conversations", params={"per_page": 100}).json()]
+        store = store_figures(sample, args.conversations, work)
     finally:
         sandbox.terminate()
         sandbox.wait(30)
@@ -278,6 +318,10 @@ def main() -> int:
           f"{'met' if figures['requests'] <= allowed else 'NOT met'}")
     print(f"  full reload        {figures['reload_requests']:5} requests  {figures['reload_seconds']:6.2f} s   "
           f"({figures['reload_rows']:,} rows)")
+    print(f"\nthe cache itself, {n:,} rows (in this process):")
+    print(f"  save a whole view   {store['save']:6.2f} s    beside json.dumps of 3 fields per row  {store['plain_dump']:6.2f} s")
+    print(f"  read all rows       {store['all']:6.2f} s    beside json.loads of those             {store['plain_load']:6.2f} s")
+    print(f"  read the first 200  {store['first'] * 1000:6.1f} ms   write a change of 50 rows  {store['change'] * 1000:6.1f} ms")
     print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 
