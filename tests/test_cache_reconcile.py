@@ -195,3 +195,20 @@ async def test_a_live_message_and_an_archive_are_in_the_cache_the_next_start_pai
     assert any(m.body == "Seen live" for m in again.keeper.thread(written).messages)  # the open thread too
     await again.aclose()
     await again.client.aclose()
+
+
+async def test_a_resync_during_the_start_waits_for_the_cache_to_be_read_whole(make_sandbox, tmp_path):
+    sandbox = make_sandbox(seed=1, conversations=600)
+    await warm_cache(sandbox, tmp_path)
+    counting = Counting()
+    session = await session_on(sandbox, tmp_path, counting)
+    await session.start()  # the first screen painted; the rest of the cache is still being read
+    assert len(session.view.all()) < 600
+    await session.refresh()  # what the live feed's resync does the moment it connects
+    await session.wait_loaded()
+    pages = [p for p in counting.paths if "include_all_conversation_ids" not in p and "page=" in p
+             and p.startswith("GET /api/v1/conversations?")]
+    assert pages == []  # nothing changed: no row was taken for new and fetched again
+    assert [r.id for r in session.view.all()] == [r.id for r in await canvas_now(sandbox)]
+    await session.aclose()
+    await session.client.aclose()

@@ -54,6 +54,10 @@ class CacheKeeper:
         # Started from the cache: the account and what a start does after it are still to be
         # asked of Canvas, at the first reconcile that Canvas answers.
         self._warm = False
+        # One reconcile at a time: a reconnect's resync while the start's own reconcile runs waits
+        # for it, then asks Canvas only what changed since.
+        self._in_step = asyncio.Lock()
+        self._catching_up: asyncio.Future | None = None
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cache-writer")
 
     # -- writing, off the event loop ------------------------------------------------------------
@@ -119,7 +123,8 @@ class CacheKeeper:
         first = self.cache.rows(name, limit=FIRST_SCREEN)
         view.replace(first)
         session.emit("view")
-        session._loads[("cache", None)] = asyncio.ensure_future(self._catch_up(session, view, len(first)))
+        self._catching_up = session._loads[("cache", None)] = asyncio.ensure_future(
+            self._catch_up(session, view, len(first)))
         return True
 
     def restore(self, session: "InboxSession", view: ConversationView) -> bool:
@@ -139,9 +144,24 @@ class CacheKeeper:
             session.emit("view")
         await self.bring_in_step(session, view)
 
+    @property
+    def busy(self) -> bool:
+        return self._in_step.locked()
+
+    async def refresh(self, session: "InboxSession") -> bool:
+        """What a reconnect or ``ctrl+r`` does with a cache: the start's catch-up first, if it is still
+        reading the rest of the cache (reconciling a view holding only its first screen would take
+        every other row for new), then a reconcile of the current view."""
+        if self._catching_up is not None and not self._catching_up.done():
+            await asyncio.shield(self._catching_up)
+        return await self.bring_in_step(session)
+
     async def bring_in_step(self, session: "InboxSession", view: ConversationView | None = None) -> bool:
         """Reconcile a view (the current one) with Canvas; True if Canvas answered."""
-        view = view or session.view
+        async with self._in_step:
+            return await self._bring_in_step(session, view or session.view)
+
+    async def _bring_in_step(self, session: "InboxSession", view: ConversationView) -> bool:
         if view.mailbox.scope is None:
             return True
         filters = [view.filter_code] if view.filter_code else None

@@ -241,7 +241,7 @@ class InboxSession:
         """Reload the current view and the unread count (``ctrl+r``, and after a reconnect): with a
         cache, only what changed (inbox/reconcile.py)."""
         if self.keeper is not None and self.view.loaded:
-            await self.keeper.bring_in_step(self)
+            await self.keeper.refresh(self)
             return
         await asyncio.gather(self.load(force=True), self.refresh_unread())
 

@@ -937,7 +937,7 @@ class InboxApp(App):
         self._answer("add_people")
 
     # -- the live feed ------------------------------------------------------------------------
-    @work(exclusive=True, group="reconcile")
+    @work(group="reconcile")
     async def reconcile(self) -> None:
         await self.session.refresh()
 
@@ -988,7 +988,8 @@ class InboxApp(App):
         status = self.feed.state.current
         if status.state.value in ("live", "polling"):
             self.status.withdraw("network")  # Canvas answers again: "Cannot reach Canvas" no longer holds
-            if self.session.keeper is not None and self.session.keeper.offline:
+            keeper = self.session.keeper
+            if keeper is not None and keeper.offline and not keeper.busy:
                 self.reconcile()  # started from the cache while offline: in step with Canvas now
         if status.error and status.error != self.status.feed_detail:
             self.status.remember("feed", f"{status.state.value}: {status.error}")
