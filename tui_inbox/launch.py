@@ -2,7 +2,9 @@
 
 Before the full-screen app starts, the token and the server are checked with
 ``/api/v1/users/self``, so a bad token or an unreachable server is a one-line message
-on the terminal rather than a broken screen.
+on the terminal rather than a broken screen. Not when this token's account has a cache
+(store/known_users.py remembers whose token it is): the app then opens from the cache at
+once, offline too, and a refused token is said on the status bar by the first reconcile.
 """
 
 from __future__ import annotations
