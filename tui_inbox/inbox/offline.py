@@ -58,6 +58,9 @@ class CacheKeeper:
         # for it, then asks Canvas only what changed since.
         self._in_step = asyncio.Lock()
         self._catching_up: asyncio.Future | None = None
+        # Set by a UI that paints: the rest of the cache (100,000 rows to decode) and the reconcile
+        # wait until the first screen is on the terminal, rather than slow down its first frame.
+        self.first_paint: asyncio.Event | None = None
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cache-writer")
 
     # -- writing, off the event loop ------------------------------------------------------------
@@ -137,7 +140,16 @@ class CacheKeeper:
         session._loads[view.key] = asyncio.ensure_future(self._catch_up(session, view, len(view.all())))
         return True
 
+    def expect_paint(self) -> None:
+        self.first_paint = asyncio.Event()
+
+    def painted(self) -> None:
+        if self.first_paint is not None:
+            self.first_paint.set()
+
     async def _catch_up(self, session: "InboxSession", view: ConversationView, shown: int) -> None:
+        if self.first_paint is not None:
+            await self.first_paint.wait()
         if shown >= FIRST_SCREEN:
             everything = await asyncio.to_thread(self.cache.rows, view_name(*view.key))
             view.replace(everything)

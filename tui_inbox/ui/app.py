@@ -151,6 +151,8 @@ class InboxApp(App):
 
         self.status.log_key = display_key(self.current_keys()["messages"].split(",")[0])
         self.status.running = "loading"
+        if self.session.keeper is not None:
+            self.session.keeper.expect_paint()  # the cache's first screen is painted before anything else runs
         self.start_session()
 
     def on_resize(self, event) -> None:
@@ -300,6 +302,9 @@ class InboxApp(App):
             f"Nothing matches {view.query!r}." if view.query else f"No conversations in {view.mailbox.label}.")
         self.list.sent_dates = view.mailbox.id == "sent"
         self.list.set_rows(view.rows, keep=keep)
+        keeper = self.session.keeper
+        if keeper is not None and keeper.first_paint is not None and not keeper.first_paint.is_set() and view.rows:
+            self.call_after_refresh(keeper.painted)
         self.paint_rail()
 
     @property
