@@ -2,13 +2,16 @@
 
 Before the full-screen app starts, the token and the server are checked with
 ``/api/v1/users/self``, so a bad token or an unreachable server is a one-line message
-on the terminal rather than a broken screen.
+on the terminal rather than a broken screen. Not when this token's account has a cache
+(store/known_users.py remembers whose token it is): the app then opens from the cache at
+once, offline too, and a refused token is said on the status bar by the first reconcile.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +20,14 @@ from .config import Config, ConfigError, close_match, data_dir
 from .inbox.session import InboxSession
 from .live.feed import LiveFeed
 from .store.activity_seen import ActivitySeen
+from .store.database import StoreError
 from .store.drafts import DraftStore
+from .store.known_users import known_user, remember_user
+from .store.paths import cache_path
+
+
+log = logging.getLogger("tui_inbox.launch")
+KNOWN_USERS = "known_users.json"
 
 
 @dataclass
@@ -26,6 +36,15 @@ class Account:
     token: str
     live_url: str | None
     trusted_live_url: bool
+
+
+def cached_user(account: Account) -> int | None:
+    """The user id this token had, when this account has a cache: the app then opens from the
+    cache with no request at all (and works offline); else None, and Canvas is asked."""
+    user_id = known_user(data_dir() / KNOWN_USERS, account.base_url, account.token)
+    if user_id is None or not cache_path(data_dir(), account_key(account.base_url, user_id)).exists():
+        return None
+    return user_id
 
 
 def account_key(base_url: str, user_id: int) -> str:
@@ -59,7 +78,9 @@ def build_app(config: Config, account: Account, *, user_id: int, drafts_path: Pa
     # Beside the drafts: a test that moves the drafts to its own folder moves this too.
     seen = ActivitySeen((drafts_path.parent if drafts_path else data_dir()) / "activity_seen.json", key)
     kwargs = {"clock": clock} if clock is not None else {}
-    session = InboxSession(client, drafts=drafts, activity_seen=seen, thread_order=config.ui.thread_order, **kwargs)
+    keeper = open_cache(drafts_path.parent if drafts_path else data_dir(), key, clock)
+    session = InboxSession(client, drafts=drafts, activity_seen=seen, thread_order=config.ui.thread_order,
+                           keeper=keeper, **kwargs)
     try:
         feed = LiveFeed(client, account.live_url or None, poll_seconds=config.live.poll_seconds,
                         trusted_live_url=account.trusted_live_url)
@@ -69,6 +90,24 @@ def build_app(config: Config, account: Account, *, user_id: int, drafts_path: Pa
     host = client.http.base_url.host
     return InboxApp(session, feed=feed, keymap=config.keys, theme=config.ui.theme, date_style=config.ui.date_style,
                     rail=config.ui.rail, notify_mode=config.live.notify, account_label=host, **kwargs)
+
+
+def open_cache(folder: Path, key: str, clock=None):
+    """The account's cache and what keeps it (None if the data folder cannot hold one: the app
+    then works as without a cache, from Canvas alone)."""
+    from .inbox.formatting import utcnow
+    from .inbox.offline import CacheKeeper
+    from .store.cache import Cache
+
+    notices: list[str] = []
+    try:
+        cache = Cache(cache_path(folder, key), notice=notices.append)
+    except StoreError as error:
+        log.warning("no local cache: %s", error)
+        return None
+    keeper = CacheKeeper(cache, clock or utcnow)
+    keeper.notices = notices
+    return keeper
 
 
 def check_settings(config: Config) -> None:
@@ -133,7 +172,10 @@ def account_from(config: Config) -> Account:
 
 
 def run_app(config: Config, account: Account) -> int:
-    user_id = asyncio.run(check_account(account))
+    user_id = cached_user(account)
+    if user_id is None:
+        user_id = asyncio.run(check_account(account))
+        remember_user(data_dir() / KNOWN_USERS, account.base_url, account.token, user_id)
     app = build_app(config, account, user_id=user_id)
     app.run()
     return 0

@@ -16,12 +16,13 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from ..canvas import CanvasClient, CanvasError
 from ..canvas.models import Attachment, Conversation, Course, Group, MediaComment, Recipient, User
 from ..store.activity_seen import ActivitySeen
 from ..store.drafts import DraftStore
+from ..canvas.errors import NetworkError
 from ..canvas.http import retry_listener
 from .compose import Draft
 from .destination import forecast, landing
@@ -33,6 +34,9 @@ from .live_updates import LiveUpdates
 from .matching import matches, words_of
 from .triage import Triage
 from .view import ConversationView
+
+if TYPE_CHECKING:
+    from .offline import CacheKeeper
 
 Listener = Callable[[str, Any], None]
 RetryListener = Callable[[int, int, CanvasError], None]
@@ -61,6 +65,7 @@ class InboxSession:
         thread_order: str = "oldest",
         clock: Callable[[], datetime] = utcnow,
         first_page: int = 100,
+        keeper: "CacheKeeper | None" = None,
     ) -> None:
         self.client = client
         self.drafts = drafts
@@ -90,6 +95,10 @@ class InboxSession:
         # A course's members by role, asked once per course ({"course_1_students": 150}): the
         # composer says how many a "Students in BIO 101" reaches, and Canvas's rules depend on it.
         self._role_counts: dict[str, dict[str, int]] = {}
+        # The local cache (inbox/offline.py): written as the views change, read at start and offline.
+        self.keeper = keeper
+        if keeper is not None:
+            self.on_change(keeper.heard)  # an open thread that changes (a live message) is kept as it now is
 
     # -- listening ---------------------------------------------------------------------
     def on_change(self, listener: Listener) -> Callable[[], None]:
@@ -121,12 +130,23 @@ class InboxSession:
         return self.views[key]
 
     async def start(self) -> None:
-        """Who am I, my courses and groups, the unread count, and the inbox's first page."""
+        """Who am I, my courses and groups, the unread count, and the inbox's first page.
+
+        With a cache of this account's Inbox, that is painted first, without a request, and
+        brought in step with Canvas in the background (inbox/offline.py)."""
+        if self.keeper is not None and self.keeper.warm_start(self):
+            return
         self.me, self.courses, self.groups = await asyncio.gather(
             self.client.get_self(), self.client.get_courses(), self.client.get_groups()
         )
         self.emit("account")
+        if self.keeper is not None:
+            self.keeper.account(self)
         await asyncio.gather(self.refresh_unread(), self.load())
+        self.follow_up()
+
+    def follow_up(self) -> None:
+        """What a start does once Canvas has answered: Activity and the bulk sends still running."""
         # Activity while the app was closed is not in any event: read it from the Discussions API.
         self._loads[("activity", None)] = asyncio.ensure_future(self.activity.fill())
         # Bulk sends Canvas is still delivering (sent before this start) are followed like new ones.
@@ -169,11 +189,15 @@ class InboxSession:
         view = self.view
         if (view.loaded and not force) or view.mailbox.scope is None:
             return view
+        if not view.loaded and self.keeper is not None and self.keeper.restore(self, view):
+            return view
         filters = [view.filter_code] if view.filter_code else None
         first = await self.client.get_conversations_page(view.mailbox.scope, filters, per_page=self.first_page)
         if not view.loaded or force:
             self.lingering = set()
             view.replace(first)
+            if self.keeper is not None:
+                self.keeper.filled(view, complete=len(first) < self.first_page)
             self.emit("view")
         if len(first) >= self.first_page:
             previous = self._loads.pop(view.key, None)
@@ -193,6 +217,8 @@ class InboxSession:
     def fill(self, view: ConversationView, rows: list[Conversation]) -> None:
         """Put a whole mailbox's rows in its view and tell the app."""
         view.replace(rows)
+        if self.keeper is not None:
+            self.keeper.filled(view, complete=True)
         if len(rows) >= LARGE_LOAD:
             # Tens of thousands of rows live as long as the view: leave them out of the
             # collector's full passes, which otherwise pause the app for half a second.
@@ -212,7 +238,11 @@ class InboxSession:
                 del self._loads[key]
 
     async def refresh(self) -> None:
-        """Reload the current view and the unread count (``ctrl+r``, and after a reconnect)."""
+        """Reload the current view and the unread count (``ctrl+r``, and after a reconnect): with a
+        cache, only what changed (inbox/reconcile.py)."""
+        if self.keeper is not None and self.view.loaded:
+            await self.keeper.refresh(self)
+            return
         await asyncio.gather(self.load(force=True), self.refresh_unread())
 
     async def refresh_unread(self) -> None:
@@ -221,15 +251,28 @@ class InboxSession:
         except CanvasError as error:
             self.fail(error)
             return
+        if self.keeper is not None:
+            self.keeper.counted(self.unread_count)
         self.emit("counts")
 
     # -- reading ---------------------------------------------------------------------------
     async def open(self, conversation_id: int, *, mark_read: bool = True) -> Conversation | None:
         try:
             conversation = await self.client.get_conversation(conversation_id, auto_mark_as_read=mark_read)
+        except NetworkError as error:
+            if self.keeper is None:
+                self.fail(error)
+                return None
+            conversation = self.keeper.offline_thread(self, conversation_id)
+            if conversation is None:
+                return None
+            mark_read = False  # nothing was marked read: Canvas did not hear of it
         except CanvasError as error:
             self.fail(error)
             return None
+        else:
+            if self.keeper is not None:
+                self.keeper.opened(conversation)
         self.current = conversation
         self.let_go(conversation_id)  # the row open before (if any) leaves now, if it no longer belongs
         self.lingering = {conversation_id}
@@ -274,6 +317,8 @@ class InboxSession:
         for view in self.views.values():
             if view.loaded and view.mailbox.scope is not None:
                 arrived |= view.place(rows, keep=self.lingering if view is self.view else frozenset())
+        if self.keeper is not None:
+            self.keeper.placed(self.views.values(), rows)
         if arrived:
             self.emit("arrived", arrived)  # before the repaint: a visual range must not take them in
         self.emit("view")
@@ -294,6 +339,8 @@ class InboxSession:
         drop = set(ids)
         for view in self.views.values():
             view.remove(drop)
+        if self.keeper is not None:
+            self.keeper.removed(drop)
         self.emit("view")
 
     def row(self, conversation_id: int) -> Conversation | None:
@@ -563,4 +610,6 @@ class InboxSession:
             task.cancel()
         await asyncio.gather(*self._loads.values(), return_exceptions=True)
         self._loads.clear()
+        if self.keeper is not None:
+            self.keeper.close()
 

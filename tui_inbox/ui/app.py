@@ -151,6 +151,8 @@ class InboxApp(App):
 
         self.status.log_key = display_key(self.current_keys()["messages"].split(",")[0])
         self.status.running = "loading"
+        if self.session.keeper is not None:
+            self.session.keeper.expect_paint()  # the cache's first screen is painted before anything else runs
         self.start_session()
 
     def on_resize(self, event) -> None:
@@ -192,6 +194,8 @@ class InboxApp(App):
             return
         self.status.running = ""
         self.status.show_message(f"Signed in as {one_line(self.session.me.name) if self.session.me else '?'}")
+        for line in self.session.keeper.notices if self.session.keeper is not None else ():
+            self.status.show_message(line)  # the cache was set aside and is rebuilt: said once
         if self.feed is not None:
             self.follow_feed()
 
@@ -232,6 +236,12 @@ class InboxApp(App):
         elif kind == "selection":
             self.status.selection = self.session.triage.count
             self.list.refresh()
+        elif kind == "offline":
+            from ..inbox.offline import offline_line
+
+            self.status.stale = offline_line(detail)
+        elif kind == "online":
+            self.status.stale = ""
 
     def paint_sends(self) -> None:
         bar = self.query_one("#send-progress", BulkProgress)
@@ -292,6 +302,9 @@ class InboxApp(App):
             f"Nothing matches {view.query!r}." if view.query else f"No conversations in {view.mailbox.label}.")
         self.list.sent_dates = view.mailbox.id == "sent"
         self.list.set_rows(view.rows, keep=keep)
+        keeper = self.session.keeper
+        if keeper is not None and keeper.first_paint is not None and not keeper.first_paint.is_set() and view.rows:
+            self.call_after_refresh(keeper.painted)
         self.paint_rail()
 
     @property
@@ -929,6 +942,10 @@ class InboxApp(App):
         self._answer("add_people")
 
     # -- the live feed ------------------------------------------------------------------------
+    @work(group="reconcile")
+    async def reconcile(self) -> None:
+        await self.session.refresh()
+
     @work(group="feed")
     async def follow_feed(self) -> None:
         """Keep the inbox current: refetch what changed when the feed says so."""
@@ -976,6 +993,9 @@ class InboxApp(App):
         status = self.feed.state.current
         if status.state.value in ("live", "polling"):
             self.status.withdraw("network")  # Canvas answers again: "Cannot reach Canvas" no longer holds
+            keeper = self.session.keeper
+            if keeper is not None and keeper.offline and not keeper.busy:
+                self.reconcile()  # started from the cache while offline: in step with Canvas now
         if status.error and status.error != self.status.feed_detail:
             self.status.remember("feed", f"{status.state.value}: {status.error}")
         self.status.feed = status.state.value

@@ -47,6 +47,7 @@ class StatusBar(Static):
 
     feed = reactive("offline")
     feed_detail = reactive("")
+    stale = reactive("")  # "offline, as of 10:42": the list is the cache's, Canvas cannot be reached
     running = reactive("")
     message = reactive("")
     error = reactive("")
@@ -68,7 +69,9 @@ class StatusBar(Static):
         text = Text(no_wrap=True, overflow="ellipsis")
         colours = {"live": "green", "polling": "yellow", "offline": "red", "connecting": "yellow"}
         text.append(f"● {self.feed}", style=f"bold {colours.get(self.feed, 'white')}")
-        if self.feed_detail:
+        if self.stale:
+            text.append(f" {self.stale}", style="bold red")
+        elif self.feed_detail:
             text.append(f" {self.feed_detail}", style="dim")
         if self.selection:
             text.append(f"  {self.selection:,} selected", style="bold")

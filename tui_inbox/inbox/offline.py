@@ -1,0 +1,237 @@
+"""The session and its cache: what the views show is written down, and read back at start.
+
+``CacheKeeper`` sits beside the session (as Triage and LiveUpdates do). The session tells it
+what changed (a view filled, rows placed or removed, a thread opened, the account and unread
+count read) and it writes that to the cache on its own thread, one transaction per change
+set, in the order the changes happened: the event loop never waits on SQLite.
+
+At start, a cache that holds this account's Inbox is painted before any request is sent;
+then the view is reconciled with Canvas in the background (inbox/reconcile.py). When Canvas
+cannot be reached (no answer at all, not a refusal), the session stays on the cache and says
+it is offline, as of when the cache was last in step; every cached thread can still be read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import TYPE_CHECKING, Callable, Iterable
+
+from ..canvas import CanvasError
+from ..canvas.errors import NetworkError
+from ..canvas.models import Conversation
+from ..store.cache import Cache, view_name
+from .reconcile import Reconciled, reconcile
+from .view import ConversationView, sort_key
+
+if TYPE_CHECKING:
+    from .session import InboxSession
+
+log = logging.getLogger("tui_inbox.inbox.offline")
+FIRST_SCREEN = 200  # rows read from the cache before the first paint; the rest follow
+
+
+def stamp_of(view: ConversationView, row: Conversation) -> float:
+    """The number Canvas orders this view by (the cache orders by it, newest first)."""
+    return -sort_key(view.mailbox, row)[0]
+
+
+def offline_line(as_of: datetime | None) -> str:
+    when = as_of.astimezone().strftime("%H:%M") if as_of is not None else "an unknown time"
+    return f"offline, as of {when}"
+
+
+class CacheKeeper:
+    def __init__(self, cache: Cache, clock: Callable[[], datetime]) -> None:
+        self.cache = cache
+        self.clock = clock
+        self.offline = False
+        self.last: Reconciled | None = None  # the last reconcile's figures (tests and benchmarks read them)
+        self.notices: list[str] = []  # what opening the cache had to say (a broken file set aside)
+        # Started from the cache: the account and what a start does after it are still to be
+        # asked of Canvas, at the first reconcile that Canvas answers.
+        self._warm = False
+        # One reconcile at a time: a reconnect's resync while the start's own reconcile runs waits
+        # for it, then asks Canvas only what changed since.
+        self._in_step = asyncio.Lock()
+        self._catching_up: asyncio.Future | None = None
+        # Set by a UI that paints: the rest of the cache (100,000 rows to decode) and the reconcile
+        # wait until the first screen is on the terminal, rather than slow down its first frame.
+        self.first_paint: asyncio.Event | None = None
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cache-writer")
+
+    # -- writing, off the event loop ------------------------------------------------------------
+    def _submit(self, job: Callable, *args, **kwargs) -> None:
+        def run() -> None:
+            try:
+                job(*args, **kwargs)
+            except Exception:  # a cache that cannot be written must not break the inbox
+                log.exception("could not write the cache")
+
+        self._writer.submit(run)
+
+    def flush(self) -> None:
+        """Wait until every change handed over so far is written (tests, and before closing)."""
+        self._writer.submit(lambda: None).result()
+
+    def filled(self, view: ConversationView, *, complete: bool) -> None:
+        rows = [(stamp_of(view, row), row) for row in view.all()]
+        self._submit(self.cache.save_view, view_name(*view.key), rows, complete=complete)
+        if complete and view.key == ("inbox", None):
+            self.synced()
+
+    def placed(self, views: Iterable[ConversationView], rows: list[Conversation]) -> None:
+        memberships = [(view_name(*view.key), row.id, stamp_of(view, row) if view.admits(row) else None)
+                       for view in views if view.loaded and view.mailbox.scope is not None for row in rows]
+        self._submit(self.cache.change, rows, memberships)
+
+    def removed(self, ids: Iterable[int]) -> None:
+        self._submit(self.cache.forget, list(ids))
+
+    def opened(self, conversation: Conversation) -> None:
+        self._submit(self.cache.save_thread, conversation)
+
+    def heard(self, kind: str, detail) -> None:
+        if kind == "thread_update" and isinstance(detail, Conversation) and detail.messages is not None:
+            self.opened(detail)
+
+    def account(self, session: "InboxSession") -> None:
+        self._submit(self.cache.save_account, session.me, list(session.courses), list(session.groups))
+
+    def counted(self, unread: int | None) -> None:
+        self._submit(self.cache.save_value, "unread_count", unread)
+
+    def synced(self) -> None:
+        self._submit(self.cache.mark_synced, self.clock())
+
+    # -- reading ----------------------------------------------------------------------------------
+    def thread(self, conversation_id: int) -> Conversation | None:
+        return self.cache.thread(conversation_id)
+
+    def warm_start(self, session: "InboxSession") -> bool:
+        """Paint the last known account and Inbox from the cache, with no request; False if there is none."""
+        account = self.cache.account()
+        view = session.view
+        name = view_name(*view.key)
+        if account is None or not self.cache.has_view(name):
+            return False
+        self._warm = True
+        session.me, session.courses, session.groups = account
+        session.unread_count = self.cache.value("unread_count")
+        session.emit("account")
+        session.emit("counts")
+        first = self.cache.rows(name, limit=FIRST_SCREEN)
+        view.replace(first)
+        session.emit("view")
+        self._catching_up = session._loads[("cache", None)] = asyncio.ensure_future(
+            self._catch_up(session, view, len(first)))
+        return True
+
+    def restore(self, session: "InboxSession", view: ConversationView) -> bool:
+        """A view not loaded yet, from the cache if it holds it (reconciled after, in the background)."""
+        name = view_name(*view.key)
+        if not self.cache.has_view(name):
+            return False
+        view.replace(self.cache.rows(name, limit=FIRST_SCREEN))
+        session.emit("view")
+        session._loads[view.key] = asyncio.ensure_future(self._catch_up(session, view, len(view.all())))
+        return True
+
+    def expect_paint(self) -> None:
+        self.first_paint = asyncio.Event()
+
+    def painted(self) -> None:
+        if self.first_paint is not None:
+            self.first_paint.set()
+
+    async def _catch_up(self, session: "InboxSession", view: ConversationView, shown: int) -> None:
+        if self.first_paint is not None:
+            await self.first_paint.wait()
+        if shown >= FIRST_SCREEN:
+            everything = await asyncio.to_thread(self.cache.rows, view_name(*view.key))
+            view.replace(everything)
+            session.emit("view")
+        await self.bring_in_step(session, view)
+
+    @property
+    def busy(self) -> bool:
+        return self._in_step.locked()
+
+    async def refresh(self, session: "InboxSession") -> bool:
+        """What a reconnect or ``ctrl+r`` does with a cache: the start's catch-up first, if it is still
+        reading the rest of the cache (reconciling a view holding only its first screen would take
+        every other row for new), then a reconcile of the current view."""
+        if self._catching_up is not None and not self._catching_up.done():
+            await asyncio.shield(self._catching_up)
+        return await self.bring_in_step(session)
+
+    async def bring_in_step(self, session: "InboxSession", view: ConversationView | None = None) -> bool:
+        """Reconcile a view (the current one) with Canvas; True if Canvas answered."""
+        async with self._in_step:
+            return await self._bring_in_step(session, view or session.view)
+
+    async def _bring_in_step(self, session: "InboxSession", view: ConversationView) -> bool:
+        if view.mailbox.scope is None:
+            return True
+        filters = [view.filter_code] if view.filter_code else None
+        try:
+            if self._warm:
+                session.courses, session.groups = await asyncio.gather(
+                    session.client.get_courses(), session.client.get_groups())
+                self.account(session)
+                session.emit("account")
+            done, unread = await asyncio.gather(reconcile(session.client, view.mailbox.scope, filters, view.all()),
+                                                session.client.unread_count())
+        except NetworkError:
+            self.went_offline(session)
+            return False
+        except CanvasError as error:
+            session.fail(error)
+            return False
+        self.last = done
+        self.came_back(session)
+        session.unread_count = unread
+        self.counted(unread)
+        session.emit("counts")
+        view.replace(done.rows)
+        session.emit("view")
+        # Only what changed is written: a reconcile of 100,000 rows with 50 changes writes 50.
+        name = view_name(*view.key)
+        changed = [row for row in done.rows if row.id in done.fetched or row.id in done.restated]
+        self._submit(self.cache.change, changed, [(name, row.id, stamp_of(view, row)) for row in changed]
+                     + [(name, cid, None) for cid in done.gone])
+        if view.key == ("inbox", None):
+            self.synced()
+        if self._warm:
+            self._warm = False
+            session.follow_up()
+        return True
+
+    def offline_thread(self, session: "InboxSession", conversation_id: int) -> Conversation | None:
+        """The thread as last read, with its row's state as the list has it now; None (and one
+        line saying why) when it was never opened here."""
+        if not self.offline:
+            self.went_offline(session)
+        cached = self.cache.thread(conversation_id)
+        if cached is None:
+            session.fail(ValueError("Canvas cannot be reached and this conversation was never opened here, "
+                                    "so it is not in the local cache: it can be read once Canvas answers again."))
+            return None
+        row = session.row(conversation_id)
+        return dataclasses.replace(row, messages=cached.messages) if row is not None else cached
+
+    def went_offline(self, session: "InboxSession") -> None:
+        self.offline = True
+        session.emit("offline", self.cache.synced_at)
+
+    def came_back(self, session: "InboxSession") -> None:
+        if self.offline:
+            self.offline = False
+            session.emit("online")
+
+    def close(self) -> None:
+        self._writer.shutdown(wait=True)
+        self.cache.close()

@@ -1,0 +1,98 @@
+"""Conversations to JSON and back, for the cache: everything the list and the thread show.
+
+A row is a JSON array, not an object: a 100,000-row mailbox is written and read in
+well under a second that way, and the field names are not repeated 100,000 times. The
+order of the fields is part of the cache's schema (store/cache.py's migrations): change
+it and add a migration that empties the rows, which Canvas gives again.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from ..canvas.models import Attachment, Conversation, MediaComment, Message, Participant
+
+
+def _when(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _parse_when(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _participant(p: Participant) -> list:
+    return [p.id, p.name, p.full_name, p.avatar_url,
+            [[k, v] for k, v in p.common_courses.items()], [[k, v] for k, v in p.common_groups.items()]]
+
+
+def _participant_back(data: list) -> Participant:
+    pid, name, full_name, avatar, courses, groups = data
+    return Participant(id=pid, name=name, full_name=full_name, avatar_url=avatar,
+                       common_courses={k: v for k, v in courses}, common_groups={k: v for k, v in groups})
+
+
+def _attachment(a: Attachment) -> list:
+    return [a.id, a.display_name, a.filename, a.content_type, a.url, a.size]
+
+
+def _attachment_back(data: list) -> Attachment:
+    aid, display, filename, content_type, url, size = data
+    return Attachment(id=aid, display_name=display, filename=filename, content_type=content_type, url=url, size=size)
+
+
+def _media(m: MediaComment | None) -> list | None:
+    return None if m is None else [m.media_id, m.media_type, m.display_name, m.content_type, m.url]
+
+
+def _media_back(data: list | None) -> MediaComment | None:
+    if data is None:
+        return None
+    media_id, media_type, display, content_type, url = data
+    return MediaComment(media_id=media_id, media_type=media_type, display_name=display, content_type=content_type, url=url)
+
+
+def _message(m: Message) -> list:
+    return [m.id, _when(m.created_at), m.body, m.author_id, m.generated, _media(m.media_comment),
+            [_message(f) for f in m.forwarded_messages], [_attachment(a) for a in m.attachments],
+            list(m.participating_user_ids)]
+
+
+def _message_back(data: list) -> Message:
+    mid, created, body, author, generated, media, forwarded, attachments, participating = data
+    return Message(id=mid, created_at=_parse_when(created), body=body, author_id=author, generated=generated,
+                   media_comment=_media_back(media), forwarded_messages=[_message_back(f) for f in forwarded],
+                   attachments=[_attachment_back(a) for a in attachments], participating_user_ids=participating)
+
+
+def encode(c: Conversation, *, with_messages: bool = False) -> str:
+    """One conversation as a JSON array; its messages only when asked (a thread, not a row)."""
+    messages = [_message(m) for m in c.messages] if with_messages and c.messages is not None else None
+    return json.dumps([
+        c.id, c.subject, c.workflow_state, c.last_message, _when(c.last_message_at), c.last_authored_message,
+        _when(c.last_authored_message_at), c.message_count, c.subscribed, c.private, c.starred, c.properties,
+        c.audience, c.audience_contexts, c.avatar_url, [_participant(p) for p in c.participants], c.visible,
+        c.context_code, c.context_name, messages, c.cannot_reply,
+    ], ensure_ascii=False, separators=(",", ":"))
+
+
+def decode(text: str) -> Conversation:
+    (cid, subject, state, last, last_at, authored, authored_at, count, subscribed, private, starred, properties,
+     audience, contexts, avatar, participants, visible, context_code, context_name, messages, cannot_reply) = json.loads(text)
+    return Conversation(
+        id=cid, subject=subject, workflow_state=state, last_message=last, last_message_at=_parse_when(last_at),
+        last_authored_message=authored, last_authored_message_at=_parse_when(authored_at), message_count=count,
+        subscribed=subscribed, private=private, starred=starred, properties=properties, audience=audience,
+        audience_contexts=contexts, avatar_url=avatar, participants=[_participant_back(p) for p in participants],
+        visible=visible, context_code=context_code, context_name=context_name,
+        messages=[_message_back(m) for m in messages] if messages is not None else None, cannot_reply=cannot_reply,
+    )
+
+
+def as_plain(value: Any) -> Any:
+    """A flat model (User, Course, Group) as a dict, for the account's part of the cache."""
+    from dataclasses import asdict
+
+    return asdict(value)
