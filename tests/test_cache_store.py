@@ -34,6 +34,13 @@ async def test_rows_and_threads_come_back_as_canvas_gave_them(sandbox, tmp_path)
     assert cache.rows("inbox|", limit=5) == rows[:5]
     assert cache.thread(threads[3].id) == threads[3]
     assert cache.thread(-1) is None
+    # Read back together, rows share one object per person, as a listing parsed from Canvas does.
+    back = cache.rows("inbox|")
+    people = {}
+    for row in back:
+        for person in row.participants:
+            assert people.setdefault((person.id, person.name), person) is person
+    assert len(people) < sum(len(r.participants) for r in back)
     cache.close()
 
 

@@ -30,6 +30,7 @@ from typing import Iterable, Iterator
 
 from ..canvas.models import Conversation, Course, Group, User
 from .database import Notice, migrate, open_database
+from ..canvas.sharing import Shared
 from .row_codec import as_plain, decode, encode
 
 COMPONENT = "cache"
@@ -150,10 +151,11 @@ class Cache:
             params = (view, limit)
         with self._lock:
             texts = [t for (t,) in self.db.execute(sql, params)]
+        shared = Shared()  # rows read together share their repeated values, as a listing's do
         if len(texts) < 1000:
-            return (decode(t) for t in texts)
+            return (decode(t, shared) for t in texts)
         with collector_paused():
-            return iter([decode(t) for t in texts])
+            return iter([decode(t, shared) for t in texts])
 
     def ids(self, view: str) -> list[int]:
         with self._lock:

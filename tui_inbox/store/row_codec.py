@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from ..canvas.models import Attachment, Conversation, MediaComment, Message, Participant
+from ..canvas.sharing import Shared
 
 
 def _when(value: datetime | None) -> str | None:
@@ -28,10 +29,16 @@ def _participant(p: Participant) -> list:
             [[k, v] for k, v in p.common_courses.items()], [[k, v] for k, v in p.common_groups.items()]]
 
 
-def _participant_back(data: list) -> Participant:
+def _participant_back(data: list, shared: Shared | None = None) -> Participant:
     pid, name, full_name, avatar, courses, groups = data
-    return Participant(id=pid, name=name, full_name=full_name, avatar_url=avatar,
-                       common_courses={k: v for k, v in courses}, common_groups={k: v for k, v in groups})
+
+    def make() -> Participant:
+        return Participant(id=pid, name=name, full_name=full_name, avatar_url=avatar,
+                           common_courses={k: v for k, v in courses}, common_groups={k: v for k, v in groups})
+
+    if shared is None or courses or groups:
+        return make()
+    return shared.one(("p", pid, name, full_name, avatar), make)  # the key Participant.from_json uses
 
 
 def _attachment(a: Attachment) -> list:
@@ -78,14 +85,27 @@ def encode(c: Conversation, *, with_messages: bool = False) -> str:
     ], ensure_ascii=False, separators=(",", ":"))
 
 
-def decode(text: str) -> Conversation:
+def decode(text: str, shared: Shared | None = None) -> Conversation:
+    """One row back. ``shared`` (one per batch of rows read together): repeated people, audiences,
+    states and texts become one object each, as a listing parsed from Canvas shares them
+    (canvas/sharing.py), so a mailbox opened from the cache costs no more memory than one loaded."""
     (cid, subject, state, last, last_at, authored, authored_at, count, subscribed, private, starred, properties,
      audience, contexts, avatar, participants, visible, context_code, context_name, messages, cannot_reply) = json.loads(text)
+    if shared is not None:
+        text_of, when = shared.text, shared.when
+        subject, state, last, authored, avatar = map(text_of, (subject, state, last, authored, avatar))
+        context_code, context_name = text_of(context_code), text_of(context_name)
+        last_at_value, authored_at_value = when(last_at), when(authored_at)
+        properties, audience, contexts = shared.texts(properties), shared.ints(audience), shared.json(contexts)
+        people = shared.items([_participant_back(p, shared) for p in participants])
+    else:
+        last_at_value, authored_at_value = _parse_when(last_at), _parse_when(authored_at)
+        people = [_participant_back(p) for p in participants]
     return Conversation(
-        id=cid, subject=subject, workflow_state=state, last_message=last, last_message_at=_parse_when(last_at),
-        last_authored_message=authored, last_authored_message_at=_parse_when(authored_at), message_count=count,
+        id=cid, subject=subject, workflow_state=state, last_message=last, last_message_at=last_at_value,
+        last_authored_message=authored, last_authored_message_at=authored_at_value, message_count=count,
         subscribed=subscribed, private=private, starred=starred, properties=properties, audience=audience,
-        audience_contexts=contexts, avatar_url=avatar, participants=[_participant_back(p) for p in participants],
+        audience_contexts=contexts, avatar_url=avatar, participants=people,
         visible=visible, context_code=context_code, context_name=context_name,
         messages=[_message_back(m) for m in messages] if messages is not None else None, cannot_reply=cannot_reply,
     )
