@@ -15,19 +15,26 @@ the admin token from the sandbox's first line.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 
 import httpx
 import pytest
 import websockets
 
+from tests.relay_fixtures import metric
 from tests.relay_processes import Processes
 from tests.waiting import async_wait_until
 from tui_inbox.config import parse
 from tui_inbox.launch import account_from, build_app
 from tui_inbox.relay.nats_child import free_port
+from tui_inbox.relay.server import RunningRelay, school_relay
+from tui_inbox.relay.settings import RelaySettings
+from tui_inbox.sandbox.server import RunningSandbox
+from tui_inbox.sandbox.state import Knobs
 
 TEACHER, JANE, BOB, HIROSHI = 1, 10, 11, 2  # Hiroshi teaches World History only: no BIO 101, no shared thread
+LAB_REPORT = 1  # the seeded conversation "Lab report extension", between Jane and the teacher
 
 
 @pytest.fixture
@@ -127,3 +134,145 @@ async def test_a_students_message_and_reply_reach_the_teachers_open_app_through_
     await app.session.client.aclose()
     assert relay_process.stop() == 0
     assert admin not in relay_process.stderr() and "Via relay" not in relay_process.stderr()
+
+
+# -- several instances and one NATS --------------------------------------------------------------------------
+
+class School:
+    """The in-process sandbox as Data Services, delivering to relay A; relay B shares A's NATS."""
+
+    def __init__(self, nats_url: str, **knobs) -> None:
+        self.sandbox = RunningSandbox(Knobs(seed=1, **knobs))  # bound, not serving yet: its URL is known
+        self.users = self.sandbox.info.users
+        self.nats_url = nats_url
+        self.relays: list[RunningRelay] = []
+        self.a = self.start_relay()
+        self.b = self.start_relay()
+        self.sandbox.state.knobs = dataclasses.replace(self.sandbox.state.knobs,
+                                                       data_services_url=self.a.info.events_url)
+        self.sandbox.start()
+
+    def start_relay(self, port: int = 0) -> RunningRelay:
+        admin = next(u["token"] for u in self.users if u["role"] == "admin")
+        settings = RelaySettings(canvas_url=self.sandbox.base_url, admin_token=admin, nats_url=self.nats_url,
+                                 jwks_url=self.sandbox.info.jwks_url, port=port, lag_sample_seconds=0.05,
+                                 route_retry_seconds=0.05, ack_wait_seconds=2.0)
+        relay = school_relay(settings).start()
+        self.relays.append(relay)
+        return relay
+
+    def stop_b(self) -> int:
+        self.b.stop()
+        return int(self.b.base_url.rsplit(":", 1)[1])
+
+    def start_b(self, port: int) -> RunningRelay:
+        self.b = self.start_relay(port)
+        return self.b
+
+    def api(self, user_id: int) -> httpx.Client:
+        return api(self.sandbox.base_url, self.users, user_id)
+
+    def stop(self) -> None:
+        self.sandbox.stop()
+        for relay in self.relays:
+            relay.stop()
+
+
+@pytest.fixture
+def school(nats_server):
+    made: list[School] = []
+
+    def make(**knobs) -> School:
+        made.append(School(nats_server.url, **knobs))
+        return made[-1]
+
+    yield make
+    for one in made:
+        one.stop()
+
+
+def jane_writes(school: School, conversation_id: int, *bodies: str) -> None:
+    with school.api(JANE) as jane:
+        for body in bodies:
+            assert jane.post(f"/api/v1/conversations/{conversation_id}/add_message",
+                             data={"body": body}).status_code == 200
+
+
+def message_frames(listener: Listener, conversation_id: int) -> list[dict]:
+    return [f for f in listener.frames if f["metadata"]["event_name"] == "conversation_message_created"
+            and f["body"]["conversation_id"] == str(conversation_id)]
+
+
+async def test_an_event_canvas_delivers_twice_to_instance_a_reaches_a_user_on_b_once(school):
+    place = school(ds_duplicate_rate=1.0)  # every event is POSTed a second time, as a lost answer makes Canvas do
+    async with Listener(place.b.info.live_url, token(place.users, TEACHER)) as teacher:
+        jane_writes(place, LAB_REPORT, "first")
+        await async_wait_until(lambda: place.sandbox.data_services_stats()["duplicated"] >= 1
+                               and metric(place.a.base_url, "relay_events_duplicates_total") >= 1)
+        await async_wait_until(lambda: message_frames(teacher, LAB_REPORT))
+        # Then a second event, so everything routed before it has reached B's connection too.
+        jane_writes(place, LAB_REPORT, "second")
+        await async_wait_until(lambda: len(message_frames(teacher, LAB_REPORT)) == 2)
+        first, second = message_frames(teacher, LAB_REPORT)
+        assert first != second
+        assert metric(place.b.base_url, "relay_events_received_total") == 0  # B heard nothing from Canvas
+
+
+async def test_while_the_broker_is_down_canvas_is_answered_503_retries_and_each_event_arrives_once(
+        school, nats_server):
+    # Canvas's retry waits, shrunk: the three add up to 2.6 s at least, longer than this outage.
+    place = school(ds_retry_base_seconds=0.5)
+    async with Listener(place.b.info.live_url, token(place.users, TEACHER)) as teacher:
+        jane_writes(place, LAB_REPORT, "before")
+        await async_wait_until(lambda: len(message_frames(teacher, LAB_REPORT)) == 1)
+
+        nats_server.stop(remove_store=False)
+        await async_wait_until(lambda: httpx.get(place.a.base_url + "/healthz").status_code == 503)
+        jane_writes(place, LAB_REPORT, "during 1", "during 2", "during 3")
+        await async_wait_until(lambda: metric(place.a.base_url, "relay_events_rejected_total",
+                                              reason="broker_unavailable") >= 3)
+        assert len(message_frames(teacher, LAB_REPORT)) == 1
+
+        nats_server.start()
+        await async_wait_until(lambda: len(message_frames(teacher, LAB_REPORT)) == 4, timeout=15)
+        jane_writes(place, LAB_REPORT, "after")
+        await async_wait_until(lambda: len(message_frames(teacher, LAB_REPORT)) == 5)
+        stats = place.sandbox.data_services_stats()
+        frames = message_frames(teacher, LAB_REPORT)
+    assert stats["retried"] >= 3 and stats["dropped"] == 0 and stats["last_failure"] == "HTTP 503"
+    assert len({json.dumps(f, sort_keys=True) for f in frames}) == 5  # five events, each once
+
+
+async def test_an_instance_restarted_on_its_port_gets_its_apps_back_and_their_rows_right(school, utc):
+    from tui_inbox.canvas import CanvasClient
+    from tui_inbox.inbox.session import InboxSession
+    from tui_inbox.live import LiveFeed
+    from tui_inbox.live.backoff import Backoff
+    from tui_inbox.live.stream import StreamSettings
+    from tui_inbox.ui.app import InboxApp
+
+    place = school()
+    client = CanvasClient(place.sandbox.base_url, token(place.users, TEACHER))
+    feed = LiveFeed(client, place.b.info.live_url, trusted_live_url=True, poll_seconds=600,
+                    stream_settings=StreamSettings(backoff=Backoff(base=0.05, cap=0.2)))
+    app = InboxApp(InboxSession(client), feed=feed)
+    async with app.run_test(size=(120, 32)):
+        await async_wait_until(lambda: app.status.feed == "live" and app.session.view.loaded)
+        seen: list[str] = []
+        app.status.watch(app.status, "feed", lambda value: seen.append(value), init=True)
+        port = await asyncio.to_thread(place.stop_b)
+        await async_wait_until(lambda: app.status.feed != "live")  # Canvas still answers: it polls meanwhile
+        routed = metric(place.a.base_url, "relay_events_routed_total")
+        jane_writes(place, LAB_REPORT, "While B was away")  # routed by A to nobody: no instance has the teacher
+        await async_wait_until(lambda: metric(place.a.base_url, "relay_events_routed_total") > routed)
+
+        await asyncio.to_thread(place.start_b, port)
+        await async_wait_until(lambda: app.status.feed == "live")
+        # What B missed is on the list (the app refetches when its stream drops and again at the
+        # reconnection's resync); then events flow again through the new B.
+        await async_wait_until(lambda: app.list.rows[0].id == LAB_REPORT
+                               and app.list.rows[0].last_message == "While B was away")
+        jane_writes(place, LAB_REPORT, "B is back")
+        await async_wait_until(lambda: app.list.rows[0].last_message == "B is back")
+    await client.aclose()
+    assert seen[-1] == "live" and "polling" in seen
