@@ -156,7 +156,7 @@ class School:
         admin = next(u["token"] for u in self.users if u["role"] == "admin")
         settings = RelaySettings(canvas_url=self.sandbox.base_url, admin_token=admin, nats_url=self.nats_url,
                                  jwks_url=self.sandbox.info.jwks_url, port=port, lag_sample_seconds=0.05,
-                                 route_retry_seconds=0.05, ack_wait_seconds=2.0)
+                                 route_retry_seconds=0.05, ack_wait_seconds=2.0, jwks_refetch_seconds=0.1)
         relay = school_relay(settings).start()
         self.relays.append(relay)
         return relay
@@ -272,7 +272,82 @@ async def test_an_instance_restarted_on_its_port_gets_its_apps_back_and_their_ro
         # reconnection's resync); then events flow again through the new B.
         await async_wait_until(lambda: app.list.rows[0].id == LAB_REPORT
                                and app.list.rows[0].last_message == "While B was away")
+        notices = len([entry for entry in app.status.history if entry.kind == "notice"])
         jane_writes(place, LAB_REPORT, "B is back")
         await async_wait_until(lambda: app.list.rows[0].last_message == "B is back")
+        # Said on the status bar too (and the app is done with the event before it closes).
+        await async_wait_until(lambda: len([entry for entry in app.status.history if entry.kind == "notice"]) > notices)
     await client.aclose()
     assert seen[-1] == "live" and "polling" in seen
+
+
+# -- forged bodies, seen from a connected user ---------------------------------------------------------------
+
+def lab_event(marker: str) -> dict:
+    """A message event in the teacher's thread with Jane: routed to the teacher if the relay took it."""
+    from tui_inbox.sandbox.events import global_id
+
+    return {"metadata": {"event_name": "conversation_message_created", "user_id": global_id(JANE),
+                         "root_account_id": global_id(1), "event_time": "2026-11-24T12:00:00.000Z"},
+            "body": {"conversation_id": str(LAB_REPORT), "message_id": marker, "author_id": str(JANE)}}
+
+
+def canvas_signed(event: dict, sandbox: RunningSandbox, **claims) -> str:
+    """Signed with the sandbox's current Data Services key, as Canvas signs (a replayed or stale copy)."""
+    import jwt
+
+    from tests.relay_signing import claims_of
+
+    key = sandbox.state.keys.current
+    return jwt.encode(claims_of(event, **claims), key.private_key, algorithm="RS256", headers={"kid": key.kid})
+
+
+async def test_forged_bodies_are_refused_counted_and_never_reach_a_connected_user_while_canvas_keeps_working(
+        school):
+    from cryptography.hazmat.primitives import serialization
+
+    from tests.relay_signing import SigningKey, claims_of, handmade_jwt, sign
+
+    place = school(ds_retry_base_seconds=0.2)
+    a, sandbox = place.a, place.sandbox
+    post_to_a = lambda body: httpx.post(a.info.events_url, content=body, timeout=10)  # noqa: E731
+    async with Listener(place.b.info.live_url, token(place.users, TEACHER)) as teacher:
+        # The control: the same kind of event, signed with Canvas's key, reaches the teacher.
+        assert post_to_a(canvas_signed(lab_event("control"), sandbox)).status_code == 202
+        await async_wait_until(lambda: [f["body"]["message_id"] for f in teacher.frames] == ["control"])
+
+        first_kid = sandbox.state.keys.current.kid
+        sandbox.rotate_keys()
+        sandbox.rotate_keys()  # two months on: today's key is one the relay has never seen
+        current = sandbox.state.keys.current
+        public_pem = current.private_key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        header = {"typ": "JWT", "kid": current.kid}
+        stranger = SigningKey(current.kid)  # another key, claiming Canvas's kid
+        good = canvas_signed(lab_event("truncated"), sandbox)
+        forged = {
+            "wrong key": (sign(lab_event("wrong key"), stranger), 401, "signature"),
+            "alg none": (handmade_jwt({**header, "alg": "none"}, claims_of(lab_event("alg none"))), 401, "algorithm"),
+            "HS256 keyed with the public key": (
+                handmade_jwt({**header, "alg": "HS256"}, claims_of(lab_event("hs256")), hmac_key=public_pem),
+                401, "algorithm"),
+            "expired": (canvas_signed(lab_event("expired"), sandbox, exp_in=-3600), 401, "expired"),
+            "unknown kid after a rotation": (sign(lab_event("unknown kid"), SigningKey("2027-01")), 401, "unknown_kid"),
+            "truncated": (good[: len(good) // 2], 400, "malformed"),
+            "10 MB": (b"a" * 10_000_000, 413, "too_large"),
+        }
+        for case, (body, status, reason) in forged.items():
+            before = metric(a.base_url, "relay_events_rejected_total", reason=reason)
+            answer = post_to_a(body)
+            assert (answer.status_code, answer.json()["reason"]) == (status, reason), case
+            assert metric(a.base_url, "relay_events_rejected_total", reason=reason) == before + 1, case
+
+        # Canvas goes on signing with the rotated key: the relay fetches the JWKS once more and takes it.
+        assert current.kid != first_kid
+        jane_writes(place, LAB_REPORT, "after the rotation")
+        await async_wait_until(lambda: len(message_frames(teacher, LAB_REPORT)) == 2)
+        genuine = message_frames(teacher, LAB_REPORT)[1]
+        assert genuine["body"]["author_id"] == str(JANE) and genuine["body"]["message_id"] != "control"
+        # Everything sent before it has been routed: the forged ones never were.
+        assert [f["body"]["message_id"] for f in teacher.frames][0] == "control" and len(teacher.frames) == 2
+    assert metric(a.base_url, "relay_events_received_total") == 2 + len(forged)
