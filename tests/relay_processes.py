@@ -8,12 +8,15 @@ every process it started (SIGTERM, then SIGKILL) however the test ends.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
 from pathlib import Path
+
+import psutil
 
 from tests.waiting import wait_until
 
@@ -44,12 +47,17 @@ class Process:
 
     def stop(self, timeout: float = 15.0) -> int:
         if self.popen.poll() is None:
+            # Known now: a relay killed below could not stop the nats-server child it started.
+            children = psutil.Process(self.popen.pid).children(recursive=True)
             self.popen.send_signal(signal.SIGTERM)
             try:
                 self.popen.wait(timeout)
             except subprocess.TimeoutExpired:
                 self.popen.kill()
                 self.popen.wait(5)
+                for child in children:
+                    with contextlib.suppress(psutil.NoSuchProcess):
+                        child.kill()
         return self.popen.returncode
 
 

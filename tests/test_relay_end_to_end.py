@@ -146,11 +146,15 @@ class School:
         self.users = self.sandbox.info.users
         self.nats_url = nats_url
         self.relays: list[RunningRelay] = []
-        self.a = self.start_relay()
-        self.b = self.start_relay()
-        self.sandbox.state.knobs = dataclasses.replace(self.sandbox.state.knobs,
-                                                       data_services_url=self.a.info.events_url)
-        self.sandbox.start()
+        try:
+            self.a = self.start_relay()
+            self.b = self.start_relay()
+            self.sandbox.state.knobs = dataclasses.replace(self.sandbox.state.knobs,
+                                                           data_services_url=self.a.info.events_url)
+            self.sandbox.start()
+        except BaseException:
+            self.stop()
+            raise
 
     def start_relay(self, port: int = 0) -> RunningRelay:
         admin = next(u["token"] for u in self.users if u["role"] == "admin")
