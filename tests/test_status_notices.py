@@ -199,3 +199,14 @@ async def test_the_unread_count_says_it_counts_the_whole_inbox_under_a_course_fi
         await settle(pilot)
         assert "BIO 101" in title(app) or "Biology" in title(app)
         assert f"({unread:,} unread in the whole inbox)" in title(app)
+
+
+async def test_a_live_update_that_comes_as_the_app_closes_is_dropped_quietly(make_inbox_app):
+    """A notice or a feed change handled while the app quits has no status bar to paint: it must
+    not fail (a failed worker at quit shows a traceback where the user's shell was)."""
+    app = make_inbox_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+    app.announce(JANE)
+    app.paint_feed()
+    app.show_failed_update(RuntimeError("late"))
