@@ -59,7 +59,8 @@ def build_app(config: Config, account: Account, *, user_id: int, drafts_path: Pa
     # Beside the drafts: a test that moves the drafts to its own folder moves this too.
     seen = ActivitySeen((drafts_path.parent if drafts_path else data_dir()) / "activity_seen.json", key)
     kwargs = {"clock": clock} if clock is not None else {}
-    session = InboxSession(client, drafts=drafts, activity_seen=seen, thread_order=config.ui.thread_order, **kwargs)
+    session = InboxSession(client, drafts=drafts, activity_seen=seen, thread_order=config.ui.thread_order,
+                           send_delay=config.compose.send_delay_seconds, **kwargs)
     try:
         feed = LiveFeed(client, account.live_url or None, poll_seconds=config.live.poll_seconds,
                         trusted_live_url=account.trusted_live_url)

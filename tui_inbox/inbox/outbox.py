@@ -97,9 +97,10 @@ class Outbox:
         return len(self.store.items())
 
     def backlog(self) -> bool:
-        """Items due but not yet carried out: anything new goes behind them, to keep the order."""
+        """Items due but not yet carried out: anything new goes behind them, to keep the order.
+        An empty Outbox is no reason to wait, offline or not: the next request is the probe."""
         now = self.clock()
-        return self.offline or any(item.due_at <= now for item in self.store.items())
+        return any(item.due_at <= now for item in self.store.items())
 
     def delayed(self) -> Item | None:
         """The newest message still inside its undo delay, if any."""
@@ -143,14 +144,18 @@ class Outbox:
         item = self.delayed()
         if item is None:
             return None
-        taken = self.store.take(item.position)
+        # Back in Drafts in the same transaction: the composer opens it from there, as any draft.
+        taken = self.store.take(item.position, to_draft=Draft.from_dict(item.payload).key)
         self.last_delayed = None
         self.changed()
         return Draft.from_dict(taken.payload) if taken is not None else None
 
-    def take(self, position: int) -> Item | None:
-        """Take a waiting item out (Enter on a message, ``d``): None if it is on its way already."""
-        item = self.store.take(position)
+    def take(self, position: int, *, to_drafts: bool = False) -> Item | None:
+        """Take a waiting item out (Enter on a message, back to Drafts; ``d``, gone): None if it
+        is on its way already."""
+        found = self.store.get(position)
+        key = Draft.from_dict(found.payload).key if to_drafts and found is not None and found.is_message else None
+        item = self.store.take(position, to_draft=key)
         if item is not None:
             if self.last_delayed is not None and self.last_delayed.position == position:
                 self.last_delayed = None
