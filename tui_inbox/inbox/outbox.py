@@ -162,9 +162,12 @@ class Outbox:
             self.changed()
         return item
 
-    def drop_action(self, position: int) -> bool:
-        """An action undone (``u``) before it reached Canvas: it leaves the Outbox unsent."""
-        return self.take(position) is not None
+    async def drop_action(self, position: int) -> bool:
+        """An action undone (``u``) before it reached Canvas: it leaves the Outbox unsent. Waits
+        for a try in progress (offline, the oldest item is tried every few seconds): after it,
+        the item is either still waiting (taken out) or done (False: undo it on Canvas)."""
+        async with self._lock:
+            return self.take(position) is not None
 
     def changed(self) -> None:
         self.emit("outbox", None)

@@ -348,7 +348,7 @@ class Triage:
         if not done.reversible:
             return "Delete cannot be undone."
         outbox = self.session.outbox
-        if done.queued is not None and outbox is not None and outbox.drop_action(done.queued):
+        if done.queued is not None and outbox is not None and await outbox.drop_action(done.queued):
             return self._unqueue(done)  # it never reached Canvas: only the rows go back
         if done.verb == "delete":
             return "Delete cannot be undone."  # it left the Outbox: Canvas has deleted it

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import time
 
-from textual import on
-
 from ..inbox.compose import Draft
 from ..inbox.outbox import describe
 from ..inbox.text import one_line
@@ -37,15 +35,17 @@ class OutboxKeys:
         if left is not None:
             self._counting = True
             line = f"Sending in {left} s (u undoes)"
-            if self.status.message != line and not self.status.error:
+            # Counting down only the line that says it: another line since (an outcome) stays.
+            if self.status.message.startswith("Sending in ") and self.status.message != line:
                 self.status.message = line  # not a new log line each second: the first was logged
         elif self._counting:
             self._counting = False
 
     def paint_outbox(self) -> None:
         self.paint_rail()
-        if self.session.mailbox.id == "outbox" and self.outbox is not None:
-            self.query_one(OutboxList).show_items(self.outbox.items())
+        box = self.query_one(OutboxList)
+        if box.display and self.outbox is not None:
+            box.show_items(self.outbox.items())
 
     def outbox_said(self, detail) -> None:
         line, failed = detail
@@ -79,8 +79,8 @@ class OutboxKeys:
         self._triage_at = time.monotonic()
 
     # -- the Outbox mailbox -------------------------------------------------------------------------
-    @on(OutboxList.Opened)
-    def outbox_opened(self, event: OutboxList.Opened) -> None:
+    # Handlers by name, not @on: Textual collects @on handlers from a class's own body only, not a mixin's.
+    def on_outbox_list_opened(self, event: OutboxList.Opened) -> None:
         item = event.item
         if not item.is_message:
             self.status.show_message(f"{describe(item, self.subject_of)}: waits for Canvas; d drops it.")
@@ -91,8 +91,7 @@ class OutboxKeys:
             return
         self.open_composer(Draft.from_dict(taken.payload))
 
-    @on(OutboxList.Drop)
-    def outbox_drop(self, event: OutboxList.Drop) -> None:
+    def on_outbox_list_drop(self, event: OutboxList.Drop) -> None:
         from .screens.confirm import ConfirmScreen
 
         item = event.item
