@@ -73,7 +73,8 @@ def verb_label(kind: str) -> str:
 
 class Outbox:
     def __init__(self, store: OutboxStore, client: CanvasClient, emit: Emit, send_message: SendMessage, *,
-                 send_delay: float = 0.0, retry_seconds: float = 5.0, clock: Callable[[], float] = time.time) -> None:
+                 send_delay: float = 0.0, retry_seconds: float = 5.0, clock: Callable[[], float] = time.time,
+                 ready: Callable[[], bool] = lambda: True) -> None:
         self.store = store
         self.client = client
         self.emit = emit
@@ -81,6 +82,7 @@ class Outbox:
         self.send_delay = send_delay
         self.retry_seconds = retry_seconds
         self.clock = clock
+        self.ready = ready  # False until the user is known: a message's delivery check needs its author
         self.offline = False  # the last request to Canvas met no answer: new items wait behind
         self._lock = asyncio.Lock()  # one carrier at a time: an item is never carried out twice
         self._wake = asyncio.Event()
@@ -210,8 +212,8 @@ class Outbox:
 
     def _next_wait(self) -> float | None:
         items = self.store.items(("waiting",))
-        if not items:
-            return None
+        if not items or not self.ready():
+            return None  # nothing to do, or not yet: a nudge wakes it
         now = self.clock()
         soonest = min(item.due_at for item in items) - now
         if self.offline:
@@ -221,6 +223,8 @@ class Outbox:
     async def flush(self, *, everything: bool = False) -> int:
         """Carry out the due items in order (``everything``: the delayed messages too, for quitting).
         Stops at the first that meets no answer. Returns how many were carried out."""
+        if not self.ready():
+            return 0
         async with self._lock:
             done = 0
             for item in self.store.items(("waiting",)):

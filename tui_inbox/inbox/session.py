@@ -96,7 +96,8 @@ class InboxSession:
         self._role_counts: dict[str, dict[str, int]] = {}
         # Offline actions and messages, and sends waiting out the undo delay (inbox/outbox.py).
         self.outbox = Outbox(drafts.outbox, client, self.emit, self._deliver_queued, send_delay=send_delay,
-                             retry_seconds=outbox_retry_seconds) if drafts is not None else None
+                             retry_seconds=outbox_retry_seconds, ready=lambda: self.me is not None) \
+            if drafts is not None else None
 
     # -- listening ---------------------------------------------------------------------
     def on_change(self, listener: Listener) -> Callable[[], None]:
@@ -129,12 +130,14 @@ class InboxSession:
 
     async def start(self) -> None:
         """Who am I, my courses and groups, the unread count, and the inbox's first page."""
+        if self.outbox is not None:
+            self.outbox.start()  # before any request: it is shown even if Canvas does not answer
         self.me, self.courses, self.groups = await asyncio.gather(
             self.client.get_self(), self.client.get_courses(), self.client.get_groups()
         )
         self.emit("account")
         if self.outbox is not None:
-            self.outbox.start()  # what waits from an earlier run goes now, in order
+            self.outbox.nudge()  # who I am is known (the delivery check needs it): what waits goes now
         await asyncio.gather(self.refresh_unread(), self.load())
         # Activity while the app was closed is not in any event: read it from the Discussions API.
         self._loads[("activity", None)] = asyncio.ensure_future(self.activity.fill())
