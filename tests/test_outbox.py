@@ -124,3 +124,24 @@ async def test_undo_of_an_offline_action_takes_it_out_of_the_outbox_unsent(sandb
             await async_wait_until(lambda: app.status.message.startswith("Starred"))
             assert conversation(sandbox, cid)["workflow_state"] != "archived"
             await app.workers.wait_for_complete()
+
+
+async def test_a_message_a_crash_left_on_its_way_is_not_sent_blindly_again(sandbox, tmp_path):
+    """The app died after the request left and before the answer: it may have arrived. The next
+    start does not send it again: one line says to check Sent, and the text is back in Drafts."""
+    drafts_file = tmp_path / "drafts.sqlite3"
+    crashed = DraftStore(drafts_file, "acct")
+    draft = {"kind": "reply", "conversation_id": 2, "to": [{"id": "10", "label": "Jane Doe"}], "body": "Maybe sent"}
+    item = crashed.outbox.add("message", [2], draft)
+    crashed.outbox.mark(item.position, "sending")
+    crashed.close()
+    app = make_app(sandbox.base_url, sandbox, drafts_file)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        errors = [entry.text for entry in app.status.history if entry.kind == "error"]
+        assert errors == ["The message “Maybe sent” to Jane Doe was being sent when tui-inbox stopped: it may have gone, "
+                          "check Sent before sending again. Its text is back in Drafts."]
+        assert app.session.load_draft("reply:2").body == "Maybe sent"
+        assert app.session.outbox.count == 0
+        await app.workers.wait_for_complete()
+    assert copies(sandbox, 2, "Maybe sent") == 0

@@ -194,7 +194,8 @@ class Outbox:
                 continue
             draft = Draft.from_dict(item.payload)
             back = self.store.settle(item.position, "failed", "may have been sent", to_draft=draft.key)
-            self.say(f"A message to {describe(item).split(' to ', 1)[-1]} was being sent when tui-inbox stopped: "
+            who = ", ".join(one_line(r.label) for r in draft.to[:2]) or "the conversation"
+            self.say(f"The message “{first_words(draft.body)}” to {who} was being sent when tui-inbox stopped: "
                      f"it may have gone, check Sent before sending again. "
                      + ("Its text is back in Drafts." if back else "Its text is kept in the Outbox."), failed=True)
 
