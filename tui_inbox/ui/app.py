@@ -28,11 +28,11 @@ from ..inbox.notices import Notice
 from ..inbox.session import InboxSession, Outcome
 from ..inbox.text import one_line
 from .keys import APP_KEYS, LIST_KEYS, MOVE_KEYS, PANE_KEYS, THREAD_KEYS, bindings
+from .outbox_keys import OutboxKeys
 from .screens.background_send import Sent
 from .widgets.activity_list import ActivityList
 from .widgets.bulk_progress import BulkProgress
 from .widgets.conversation_list import ConversationList
-from .outbox_keys import OutboxKeys
 from .widgets.mailbox_rail import MailboxRail
 from .widgets.outbox_list import OutboxList
 from .widgets.status_bar import StatusBar
@@ -400,8 +400,7 @@ class InboxApp(OutboxKeys, App):
     def run_triage(self, label: str, coro) -> None:
         """Run a triage action with the progress bar, ending with its outcome line."""
         bar = self.query_one("#bulk", BulkProgress)
-
-        self.triage_started()
+        self.triage_started()  # u undoes the newer of this and a send waiting out its delay
 
         async def triaged() -> Outcome:
             try:
