@@ -125,7 +125,7 @@ async def test_cannot_reach_canvas_goes_once_canvas_answers_again(make_inbox_app
         app.session.client.http.retry = RetryPolicy(attempts=2, base=0.01)
         app.feed = StillFeed()  # its state is the real FeedStatus; the app paints it as the feed would
         await asyncio.to_thread(fixed_sandbox.stop)
-        await pilot.press("s")
+        await pilot.press("ctrl+r")  # a read: an action would wait in the Outbox, with no error to show
         await async_wait_until(lambda: "Cannot reach Canvas" in app.status.error and not app.status.running)
         app.feed.state.set(FeedState.OFFLINE, app.status.error)
         app.paint_feed()

@@ -27,6 +27,7 @@ DATE_STYLES = ("relative", "absolute")
 RAIL_MODES = ("shown", "hidden", "auto")  # auto: hidden below 100 columns, where the subject needs the room
 NOTIFY = ("notice", "none", "bell", "desktop")
 POLL_SECONDS = (1, 86400)  # at least a second between polls, at most a day
+SEND_DELAY_SECONDS = (0, 60)  # the undo-send window: none at all, up to a minute
 
 
 class ConfigError(Exception):
@@ -74,11 +75,17 @@ class UISettings:
 
 
 @dataclass
+class ComposeSettings:
+    send_delay_seconds: float = 5.0  # a sent message waits this long in the Outbox; u brings it back
+
+
+@dataclass
 class Config:
     path: Path | None = None
     canvas: CanvasSettings = field(default_factory=CanvasSettings)
     live: LiveSettings = field(default_factory=LiveSettings)
     ui: UISettings = field(default_factory=UISettings)
+    compose: ComposeSettings = field(default_factory=ComposeSettings)
     keys: dict[str, str] = field(default_factory=dict)  # binding id -> key(s), e.g. "archive" = "e"
 
     def token(self) -> str:
@@ -114,6 +121,7 @@ KNOWN = {
     "canvas": {"base_url": str, "token": str, "token_command": str},
     "live": {"url": str, "poll_seconds": (int, float), "notify": str},
     "ui": {"theme": str, "thread_order": str, "date_style": str, "rail": str},
+    "compose": {"send_delay_seconds": (int, float)},
 }
 
 
@@ -173,6 +181,10 @@ def _check_choices(config: Config, where: str) -> None:
     if not low <= config.live.poll_seconds <= high:
         raise ConfigError(f"{where}: live.poll_seconds must be between {low} and {high} seconds "
                           f"(it is {config.live.poll_seconds:g})")
+    low, high = SEND_DELAY_SECONDS
+    if not low <= config.compose.send_delay_seconds <= high:
+        raise ConfigError(f"{where}: compose.send_delay_seconds must be between {low} and {high} seconds, "
+                          f"0 to send at once (it is {config.compose.send_delay_seconds:g})")
 
 
 def _finite(number: int | float, name: str) -> float:
@@ -229,6 +241,8 @@ def to_toml(config: Config) -> dict[str, Any]:
         "ui": {"theme": config.ui.theme, "thread_order": config.ui.thread_order, "date_style": config.ui.date_style,
                "rail": config.ui.rail},
     }
+    if config.compose != ComposeSettings():
+        data["compose"] = {"send_delay_seconds": config.compose.send_delay_seconds}
     if config.keys:
         data["keys"] = dict(config.keys)
     return data

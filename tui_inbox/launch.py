@@ -80,7 +80,7 @@ def build_app(config: Config, account: Account, *, user_id: int, drafts_path: Pa
     kwargs = {"clock": clock} if clock is not None else {}
     keeper = open_cache(drafts_path.parent if drafts_path else data_dir(), key, clock)
     session = InboxSession(client, drafts=drafts, activity_seen=seen, thread_order=config.ui.thread_order,
-                           keeper=keeper, **kwargs)
+                           keeper=keeper, send_delay=config.compose.send_delay_seconds, **kwargs)
     try:
         feed = LiveFeed(client, account.live_url or None, poll_seconds=config.live.poll_seconds,
                         trusted_live_url=account.trusted_live_url)

@@ -31,4 +31,6 @@ SENT = Mailbox("sent", "Sent", "sent")
 ARCHIVED = Mailbox("archived", "Archived", "archived")
 ACTIVITY = Mailbox("activity", "Activity", None)  # discussions and announcements, not conversations
 MAILBOXES = (INBOX, UNREAD, STARRED, SENT, ARCHIVED, ACTIVITY)
-BY_ID = {m.id: m for m in MAILBOXES}
+# What waits for Canvas (inbox/outbox.py): on the rail only while it holds something.
+OUTBOX = Mailbox("outbox", "Outbox", None)
+BY_ID = {m.id: m for m in MAILBOXES + (OUTBOX,)}

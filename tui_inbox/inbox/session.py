@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from ..canvas import CanvasClient, CanvasError
+from ..canvas.errors import NetworkError
 from ..canvas.models import Attachment, Conversation, Course, Group, MediaComment, Recipient, User
 from ..store.activity_seen import ActivitySeen
 from ..store.drafts import DraftStore
-from ..canvas.errors import NetworkError
 from ..canvas.http import retry_listener
 from .compose import Draft
 from .destination import forecast, landing
@@ -32,6 +32,7 @@ from .activity import Activity
 from .bulk_sends import BulkSends, SendProgress, audience, label_of, must_be_bulk, sends_async
 from .live_updates import LiveUpdates
 from .matching import matches, words_of
+from .outbox import Outbox
 from .triage import Triage
 from .view import ConversationView
 
@@ -66,6 +67,8 @@ class InboxSession:
         clock: Callable[[], datetime] = utcnow,
         first_page: int = 100,
         keeper: "CacheKeeper | None" = None,
+        send_delay: float = 0.0,
+        outbox_retry_seconds: float = 5.0,
     ) -> None:
         self.client = client
         self.drafts = drafts
@@ -99,6 +102,10 @@ class InboxSession:
         self.keeper = keeper
         if keeper is not None:
             self.on_change(keeper.heard)  # an open thread that changes (a live message) is kept as it now is
+        # Offline actions and messages, and sends waiting out the undo delay (inbox/outbox.py).
+        self.outbox = Outbox(drafts.outbox, client, self.emit, self._deliver_queued, send_delay=send_delay,
+                             retry_seconds=outbox_retry_seconds, ready=lambda: self.me is not None) \
+            if drafts is not None else None
 
     # -- listening ---------------------------------------------------------------------
     def on_change(self, listener: Listener) -> Callable[[], None]:
@@ -134,6 +141,8 @@ class InboxSession:
 
         With a cache of this account's Inbox, that is painted first, without a request, and
         brought in step with Canvas in the background (inbox/offline.py)."""
+        if self.outbox is not None:
+            self.outbox.start()  # before any request: it is shown even if Canvas does not answer
         if self.keeper is not None and self.keeper.warm_start(self):
             return
         self.me, self.courses, self.groups = await asyncio.gather(
@@ -142,6 +151,8 @@ class InboxSession:
         self.emit("account")
         if self.keeper is not None:
             self.keeper.account(self)
+        if self.outbox is not None:
+            self.outbox.nudge()  # who I am is known (the delivery check needs it): what waits goes now
         await asyncio.gather(self.refresh_unread(), self.load())
         self.follow_up()
 
@@ -484,6 +495,10 @@ class InboxSession:
             return self.fail(ValueError(problems[0]))
         if draft.key in self.sending:
             return Outcome(False, "This message is being sent already; its outcome follows.")
+        outbox = self.outbox
+        if outbox is not None and outbox.takes(draft) and (outbox.send_delay > 0 or outbox.backlog()):
+            # It waits out the undo delay (or behind what is queued offline) in the Outbox, on disk.
+            return Outcome(True, outbox.hold_message(draft, delay=outbox.send_delay))
         self.sending.add(draft.key)
         listening = retry_listener.set(on_retry)
         try:
@@ -493,51 +508,73 @@ class InboxSession:
             self.sending.discard(draft.key)
 
     async def _send(self, draft: Draft) -> Outcome:
-        opened: int | None = None
         try:
-            attachment_ids = await self._upload(draft)
-            if draft.kind == "discussion_reply":
-                await self.activity.reply(draft.body, draft.context_code or "", draft.topic_id or 0, draft.entry_id)
-                self.discard_draft(draft)
-                return Outcome(True, "Reply posted")
-            if draft.kind == "add_people":
-                conversation = await self.client.add_recipients(draft.conversation_id, [r.id for r in draft.to])
-                message = "People added"
-            elif draft.kind in ("reply", "reply_all"):
-                conversation = await self._reply(draft, attachment_ids)
-                message = "Reply sent"
-            else:
-                known = {row.id for view in self.views.values() for row in view.all()}  # to tell reused from new
-                if must_be_bulk(draft):  # Canvas refuses more than 100 people otherwise
-                    draft.individual, draft.group_conversation = True, False
-                created = await self.client.send_new(
-                    [r.id for r in draft.to], draft.body, author_id=self.me_id,
-                    subject=draft.subject or None, context_code=draft.context_code,
-                    group_conversation=draft.group_conversation or draft.individual,
-                    bulk_message=draft.individual, force_new=draft.force_new, attachment_ids=attachment_ids,
-                    forwarded_message_ids=draft.forward_message_ids,
-                    mode="async" if sends_async(draft) else None,
-                )
-                if created.batch_id is not None and not created.conversations:
-                    size = audience(draft)
-                    self.bulk.follow(created.batch_id, size, label_of(draft.subject, draft.body))
-                    self.discard_draft(draft)
-                    return Outcome(True, f"Sending to {size} people in the background, one conversation each: "
-                                         "the bar below follows it.")
-                went = landing(created.conversations, known)
-                conversation = went.first
-                opened = conversation.id if conversation is not None else None
-                message = went.line
+            outcome, conversation, after = await self.deliver(draft)
+        except NetworkError as error:
+            if not error.sent and self.outbox is not None and self.outbox.takes(draft):
+                # Canvas cannot be reached and nothing left: the message waits in the Outbox.
+                self.outbox.offline = True
+                return Outcome(True, self.outbox.hold_message(draft, offline=True))
+            return self.fail(error)
         except (CanvasError, OSError) as error:
             return self.fail(error)
         self.discard_draft(draft)
+        await self._settle_after(outcome, conversation, after)
+        return outcome
+
+    async def _deliver_queued(self, draft: Draft) -> str:
+        """Send a message from the Outbox (it is not in Drafts: nothing to discard); raises CanvasError."""
+        outcome, conversation, after = await self.deliver(draft)
+        await self._settle_after(outcome, conversation, after)
+        who = ", ".join(r.label for r in draft.to[:2]) or "the conversation"
+        return f"Outbox: {outcome.message[0].lower()}{outcome.message[1:]} ({draft.title.lower()} to {who})"
+
+    async def _settle_after(self, outcome: Outcome, conversation: Conversation | None, after: bool) -> None:
+        if not after:
+            return
         try:
             await self._after_send(conversation)
         except CanvasError as error:  # sent all the same: only the refresh after it failed
             self.last_error = str(error)
-        if opened is not None:
-            self.last_landing = opened
-        return Outcome(True, message, opened)
+        if outcome.conversation_id is not None:
+            self.last_landing = outcome.conversation_id
+
+    async def deliver(self, draft: Draft) -> tuple[Outcome, Conversation | None, bool]:
+        """Send a draft; raises CanvasError or OSError. Returns the outcome, the conversation it
+        went into, and whether the views should be read again after it."""
+        opened: int | None = None
+        attachment_ids = await self._upload(draft)
+        if draft.kind == "discussion_reply":
+            await self.activity.reply(draft.body, draft.context_code or "", draft.topic_id or 0, draft.entry_id)
+            return Outcome(True, "Reply posted"), None, False
+        if draft.kind == "add_people":
+            conversation = await self.client.add_recipients(draft.conversation_id, [r.id for r in draft.to])
+            message = "People added"
+        elif draft.kind in ("reply", "reply_all"):
+            conversation = await self._reply(draft, attachment_ids)
+            message = "Reply sent"
+        else:
+            known = {row.id for view in self.views.values() for row in view.all()}  # to tell reused from new
+            if must_be_bulk(draft):  # Canvas refuses more than 100 people otherwise
+                draft.individual, draft.group_conversation = True, False
+            created = await self.client.send_new(
+                [r.id for r in draft.to], draft.body, author_id=self.me_id,
+                subject=draft.subject or None, context_code=draft.context_code,
+                group_conversation=draft.group_conversation or draft.individual,
+                bulk_message=draft.individual, force_new=draft.force_new, attachment_ids=attachment_ids,
+                forwarded_message_ids=draft.forward_message_ids,
+                mode="async" if sends_async(draft) else None,
+            )
+            if created.batch_id is not None and not created.conversations:
+                size = audience(draft)
+                self.bulk.follow(created.batch_id, size, label_of(draft.subject, draft.body))
+                return Outcome(True, f"Sending to {size} people in the background, one conversation each: "
+                                     "the bar below follows it."), None, False
+            went = landing(created.conversations, known)
+            conversation = went.first
+            opened = conversation.id if conversation is not None else None
+            message = went.line
+        return Outcome(True, message, opened), conversation, True
 
     def _bulk_finished(self, done: SendProgress) -> None:
         """A bulk send is delivered: Sent holds new conversations, read it again when shown."""
@@ -605,6 +642,8 @@ class InboxSession:
             return None
 
     async def aclose(self) -> None:
+        if self.outbox is not None:
+            await self.outbox.aclose()  # a message waiting out its undo delay is sent first
         await self.bulk.aclose()
         for task in self._loads.values():
             task.cancel()

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
 from ..canvas import CanvasError
+from ..canvas.errors import UNREACHABLE, NetworkError
 from ..canvas.bulk import BulkProgress
 from ..canvas.models import Conversation
 from .text import one_line
@@ -64,10 +65,11 @@ class Done:
     ids: list[int]
     before: dict[int, Before] = field(default_factory=dict)
     rows: dict[int, Conversation] = field(default_factory=dict)
+    queued: int | None = None  # its Outbox position, while it waits there for Canvas (offline)
 
     @property
     def reversible(self) -> bool:
-        return self.verb != "delete"
+        return self.verb != "delete" or self.queued is not None
 
 
 @dataclass
@@ -95,6 +97,7 @@ class Triage:
         self.last: Done | None = None
         self.progress: Progress | None = None
         self.last_failed = False  # whether the last outcome reported failures (the UI shows it as an error)
+        self.unreachable = False  # whether the last send met no answer at all (Canvas unreachable)
 
     # -- selecting -----------------------------------------------------------------------
     def is_selected(self, conversation_id: int) -> bool:
@@ -191,7 +194,15 @@ class Triage:
         if verb in ("archive", "unarchive", "delete"):
             session.lingering -= set(ids)  # the user sends it away on purpose: it leaves now
         self._apply_locally(verb, ids)
+        outbox = session.outbox if verb not in MUTE_VERBS else None
+        if outbox is not None and outbox.backlog():
+            return self._queue(outbox, toggle, verb, ids, before, rows, remember)  # behind what waits
+        self.unreachable = False
         failed = await self._send(verb, ids, on_progress)
+        if outbox is not None and failed and self.unreachable:
+            # No answer at all: the change waits in the Outbox, and the rows stay as the user made them.
+            outbox.offline = True
+            return self._queue(outbox, toggle, verb, ids, before, rows, remember)
         if failed:
             session.place(rows[cid] for cid in failed if cid in rows)  # shown as they were
         succeeded = [cid for cid in ids if cid not in failed]
@@ -210,6 +221,18 @@ class Triage:
         line = outcome_line(past, len(succeeded), failed)
         if private:
             line += f"; {plural(len(private))} left alone: {PRIVATE_REFUSED[0].lower()}{PRIVATE_REFUSED[1:]}"
+        return line
+
+    def _queue(self, outbox, toggle: str, verb: str, ids: list[int], before: dict[int, Before],
+               rows: dict[int, Conversation], remember: bool) -> str:
+        item, line = outbox.hold_action(verb, ids)
+        if remember:
+            self.last = Done(toggle, verb, list(ids), before, rows, queued=item.position)
+        if verb == "delete" and self.session.current is not None and self.session.current.id in ids:
+            self.session.close_thread()
+        self.selected = {}
+        self.session.emit("selection")
+        self.last_failed = False
         return line
 
     async def remember(self, ids: list[int]) -> tuple[dict[int, Before], dict[int, Conversation]]:
@@ -259,6 +282,9 @@ class Triage:
                 failed = result.failed
         except CanvasError as error:
             failed = {cid: str(error) for cid in ids}
+            self.unreachable = isinstance(error, NetworkError)
+        if failed and all(reason.startswith(UNREACHABLE) for reason in failed.values()):
+            self.unreachable = True  # a batch whose every chunk met no answer
         self.progress = None
         return failed
 
@@ -321,6 +347,11 @@ class Triage:
             return "Nothing to undo."
         if not done.reversible:
             return "Delete cannot be undone."
+        outbox = self.session.outbox
+        if done.queued is not None and outbox is not None and await outbox.drop_action(done.queued):
+            return self._unqueue(done)  # it never reached Canvas: only the rows go back
+        if done.verb == "delete":
+            return "Delete cannot be undone."  # it left the Outbox: Canvas has deleted it
         groups: dict[str, list[int]] = {}
         for cid in done.ids:
             groups.setdefault(self.undo_verb(done.toggle, done.before[cid]), []).append(cid)
@@ -362,6 +393,19 @@ class Triage:
             return line + f"; {len(failed):,} not yet: {next(iter(failed.values()))}. Press u to try again."
         self.last = None
         return line
+
+    def _unqueue(self, done: Done) -> str:
+        """Put the rows of an action that waited in the Outbox back as they were: no request."""
+        session = self.session
+        restored = []
+        for cid in done.ids:
+            row = session.row(cid) or done.rows.get(cid)
+            if row is not None:
+                was = done.before[cid]
+                restored.append(dataclasses.replace(row, starred=was.starred, workflow_state=was.workflow_state))
+        session.place(restored)
+        self.last = None
+        return f"Undone: {plural(len(done.ids))} back as they were (taken out of the Outbox, nothing was sent)"
 
     @staticmethod
     def undo_verb(toggle: str, was: Before) -> str:

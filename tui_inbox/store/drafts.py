@@ -22,9 +22,11 @@ import sqlite3
 import stat
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-SCHEMA = """
+# The "drafts" component's migrations (store/database.py). The first is IF NOT EXISTS: a file
+# made before schema versions existed already has the table, with the user's drafts in it.
+MIGRATIONS = ("""
 CREATE TABLE IF NOT EXISTS drafts (
     account TEXT NOT NULL,
     key TEXT NOT NULL,
@@ -32,7 +34,7 @@ CREATE TABLE IF NOT EXISTS drafts (
     saved_at REAL NOT NULL,
     PRIMARY KEY (account, key)
 )
-"""
+""",)
 
 
 # The files SQLite keeps beside the database; each holds draft text at some moment.
@@ -70,16 +72,21 @@ def private_file(path: Path) -> None:
 
 
 class DraftStore:
-    def __init__(self, path: Path, account: str) -> None:
-        private_folder(path.parent)
-        private_file(path)
-        for suffix in COMPANIONS:  # left by a crash, maybe by a version that made them 0644
-            tighten(path.with_name(path.name + suffix), 0o600)
+    """The user's data file: drafts, and the Outbox beside them (store/outbox.py) on one connection."""
+
+    def __init__(self, path: Path, account: str, notice: Callable[[str], None] | None = None) -> None:
+        from .database import migrate, open_database  # database.py imports this module's helpers
+        from .outbox import MIGRATIONS as OUTBOX_MIGRATIONS, OutboxStore
+
+        def setup(db: sqlite3.Connection) -> None:
+            migrate(db, "drafts", MIGRATIONS)
+            migrate(db, "outbox", OUTBOX_MIGRATIONS)
+
         self.path = path
         self.account = account
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(SCHEMA)
+        # Never rebuildable: a broken file is kept aside under another name and a new one started.
+        self._db = open_database(path, setup, rebuildable=False, notice=notice)
+        self.outbox = OutboxStore(self._db, account)
 
     def save(self, key: str, content: dict[str, Any]) -> None:
         self._db.execute(

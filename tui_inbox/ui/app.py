@@ -28,11 +28,13 @@ from ..inbox.notices import Notice
 from ..inbox.session import InboxSession, Outcome
 from ..inbox.text import one_line
 from .keys import APP_KEYS, LIST_KEYS, MOVE_KEYS, PANE_KEYS, THREAD_KEYS, bindings
+from .outbox_keys import OutboxKeys
 from .screens.background_send import Sent
 from .widgets.activity_list import ActivityList
 from .widgets.bulk_progress import BulkProgress
 from .widgets.conversation_list import ConversationList
 from .widgets.mailbox_rail import MailboxRail
+from .widgets.outbox_list import OutboxList
 from .widgets.status_bar import StatusBar
 from .widgets.thread_view import ThreadView
 
@@ -53,7 +55,7 @@ class InboxRail(MailboxRail):
     BINDINGS = bindings(MOVE_KEYS)
 
 
-class InboxApp(App):
+class InboxApp(OutboxKeys, App):
     CSS_PATH = "app.tcss"
     TITLE = "tui-inbox"
     BINDINGS = bindings(APP_KEYS) + bindings(PANE_KEYS) + [
@@ -118,6 +120,7 @@ class InboxApp(App):
                     )
                     yield InboxActivity(clock=self.clock, course_label=self.session.activity.course_label,
                                         is_new=self.session.activity.is_new, id="activity")
+                    yield OutboxList(subject_of=self.subject_of, id="outbox")
                     yield InboxThread(id="thread")
         yield BulkProgress(id="bulk")
         yield BulkProgress(id="send-progress")  # bulk sends (Canvas batches), apart from triage's bar
@@ -144,6 +147,8 @@ class InboxApp(App):
         self.query_one("#search").display = False
         self.query_one("#search-error").display = False
         self.query_one("#activity").display = False
+        self.query_one("#outbox").display = False
+        self.start_outbox_clock()
         self.list.focus()
         self.layout_for(self.size.width)
         self.paint_title()
@@ -233,6 +238,10 @@ class InboxApp(App):
         elif kind == "bulk_done":
             people = f" to {detail.total} people" if detail.total else ""
             self.status.show_message(f"Sent “{detail.label}”{people}, one conversation each.")
+        elif kind == "outbox":
+            self.paint_outbox()
+        elif kind == "outbox_outcome":
+            self.outbox_said(detail)
         elif kind == "selection":
             self.status.selection = self.session.triage.count
             self.list.refresh()
@@ -283,6 +292,7 @@ class InboxApp(App):
             if view.loaded and view.filter_code == self.session.filter_code:
                 counts[view.mailbox.id] = view.total
         counts["unread"] = self.session.unread_count if self.session.filter_code is None else counts["unread"]
+        counts["outbox"] = self.session.outbox.count if self.session.outbox is not None else None
         return counts
 
     def paint_rail(self) -> None:
@@ -390,6 +400,7 @@ class InboxApp(App):
         self.paint_title()
         self.list.cursor = 0
         self.show_mailbox_widgets(mailbox == "activity")
+        self.show_outbox(mailbox == "outbox")
 
     # -- actions --------------------------------------------------------------------------
     def action_mailbox(self, mailbox: str) -> None:
@@ -402,6 +413,7 @@ class InboxApp(App):
     def run_triage(self, label: str, coro) -> None:
         """Run a triage action with the progress bar, ending with its outcome line."""
         bar = self.query_one("#bulk", BulkProgress)
+        self.triage_started()  # u undoes the newer of this and a send waiting out its delay
 
         async def triaged() -> Outcome:
             try:
@@ -422,6 +434,9 @@ class InboxApp(App):
     def act(self, toggle: str, label: str) -> None:
         if self.in_activity:
             self.status.show_message("Activity holds discussions: Enter opens one, r replies.")
+            return
+        if self.session.mailbox.id == "outbox":
+            self.status.show_message("The Outbox holds what waits for Canvas: Enter edits a message, d drops an item.")
             return
         ids = self.triage_targets()
         if not ids:
@@ -508,9 +523,6 @@ class InboxApp(App):
                 self.run_triage("marking all read", self.session.triage.mark_all_read())
 
         self.push_screen(ConfirmScreen(f"Mark {plural(count)} read?", lines, confirm="Mark read"), answered)
-
-    def action_undo(self) -> None:
-        self.run_triage("undoing", self.session.triage.undo(on_progress=self.progress_reporter()))
 
     def action_repeat(self) -> None:
         self.stop_visual()
@@ -1006,6 +1018,8 @@ class InboxApp(App):
             keeper = self.session.keeper
             if keeper is not None and keeper.offline and not keeper.busy:
                 self.reconcile()  # started from the cache while offline: in step with Canvas now
+            if self.session.outbox is not None:
+                self.session.outbox.nudge()  # what waited in the Outbox goes now
         if status.error and status.error != self.status.feed_detail:
             self.status.remember("feed", f"{status.state.value}: {status.error}")
         self.status.feed = status.state.value

@@ -49,6 +49,8 @@ APP_KEYS = [
     Key("mailbox_5", "5", "mailbox('archived')", "Archived", show=False, group="Mailboxes"),
     Key("mailbox_6", "6", "mailbox('activity')", "Activity: discussions and announcements", show=False,
         group="Mailboxes"),
+    Key("mailbox_7", "7", "mailbox('outbox')", "Outbox: what waits for Canvas (Enter edits, d drops)", show=False,
+        group="Mailboxes"),
     # b: free in the list, the thread, Activity and the rail (ctrl+b there is page up); the
     # composer's fields take printable keys first, so it never fires while typing.
     Key("rail", "b", "toggle_rail", "Hide or show the mailbox rail (1-6 switch mailboxes either way)",

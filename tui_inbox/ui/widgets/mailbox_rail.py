@@ -7,7 +7,7 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from ...inbox.mailboxes import MAILBOXES
+from ...inbox.mailboxes import MAILBOXES, OUTBOX
 from ...inbox.text import one_line
 
 
@@ -40,7 +40,9 @@ class MailboxRail(OptionList):
         self.contexts = contexts
         highlighted = self.highlighted
         options: list[Option | None] = []
-        for number, mailbox in enumerate(MAILBOXES, start=1):
+        # The Outbox (7) shows only while something waits in it: an empty one is nothing to look at.
+        shown = MAILBOXES + ((OUTBOX,) if counts.get("outbox") or active == OUTBOX.id else ())
+        for number, mailbox in enumerate(shown, start=1):
             label = Text()
             label.append("▸ " if mailbox.id == active else "  ")
             label.append(f"{number} {mailbox.label}", style="bold" if mailbox.id == active else "")
