@@ -87,8 +87,15 @@ class NetworkCut:
         await asyncio.gather(copy(client_reader, server_writer), copy(server_reader, client_writer))
         self._pipes -= {client_writer, server_writer}
 
+    async def _end(self) -> None:
+        await self._close()
+        pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in pending:  # the pipes' copy loops: ended here, not left pending when the loop stops
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
     def stop(self) -> None:
-        self._call(self._close())
+        self._call(self._end())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
 

@@ -65,3 +65,27 @@ async def test_offline_start_shows_the_cached_inbox_and_threads_then_reconciles_
             await async_wait_until(lambda: not app.status.stale, timeout=20)
             await async_wait_until(lambda: app.session.view.find(ids[-1]).starred)
             assert app.status.feed == "polling"
+
+
+async def test_offline_from_the_cache_an_archive_waits_and_after_canvas_is_back_stays_archived(sandbox, tmp_path):
+    """The whole train journey: open from the cache with Canvas out of reach, archive, come back.
+    The archive is carried out once, and the reconcile that follows does not put the row back."""
+    token = sandbox.info.token_of("teacher")
+    with NetworkCut(port_of(sandbox)) as cable:
+        ids, _ = await warm_up(cable, token, tmp_path, "Lab report extension")
+        cable.cut()
+        app = cached_app(cable.base_url, token, tmp_path)
+        async with app.run_test(size=(120, 32)) as pilot:
+            await async_wait_until(lambda: app.status.stale and app.list.rows)
+            target = app.list.rows[0].id
+            app.list.cursor = 0
+            await pilot.press("a")
+            await async_wait_until(lambda: app.status.message.startswith("Offline: archived here"))
+            assert target not in {r.id for r in app.list.rows}
+            cable.restore()
+            await async_wait_until(lambda: not app.status.stale and app.session.outbox.count == 0, timeout=20)
+            await app.session.refresh()  # whatever reconcile comes last, Canvas now says archived
+            assert target not in {r.id for r in app.session.view.rows}
+        with httpx.Client(base_url=sandbox.base_url, headers={"Authorization": f"Bearer {token}"}) as api:
+            state = api.get(f"/api/v1/conversations/{target}", params={"auto_mark_as_read": "false"}).json()
+    assert state["workflow_state"] == "archived"
