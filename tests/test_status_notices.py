@@ -210,3 +210,15 @@ async def test_a_live_update_that_comes_as_the_app_closes_is_dropped_quietly(mak
     app.announce(JANE)
     app.paint_feed()
     app.show_failed_update(RuntimeError("late"))
+
+
+async def test_the_users_own_outcome_stays_whole_beside_a_long_notice(make_inbox_app):
+    app = make_inbox_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(pilot)
+        app.announce(Notice("message", "Søren Kierkegaard-Hansen",
+                            "2 new messages and posts: Søren Kierkegaard-Hansen, Uma Desai, Bobby Tables"))
+        app.status.show_message("Sending in 4 s (u undoes)")
+        await pilot.pause()
+        line = app.status.render().plain
+        assert "Sending in 4 s (u undoes)" in line and "✉" in line  # the notice is cut, not the countdown

@@ -61,6 +61,8 @@ class StatusBar(Static):
         self.history: deque[Entry] = deque(maxlen=HISTORY)
         self.notices = NoticeGroup()
         self._shown: dict[str, tuple[datetime, str | None]] = {}  # kind -> (when shown, topic)
+        self._order: dict[str, int] = {}  # kind -> when shown, as a count of lines shown
+        self._said = 0
 
     def on_mount(self) -> None:
         self.set_interval(0.25, self.fade)
@@ -77,13 +79,19 @@ class StatusBar(Static):
             text.append(f"  {self.selection:,} selected", style="bold")
         if self.running:
             text.append(f"  ⟳ {self.running}")
-        if self.notice:
-            text.append(f"  ✉ {self.notice}", style="bold")
+        # The newer of the two comes first, so that when the line is too long it is the older one
+        # that gets cut: a countdown ("Sending in 4 s (u undoes)") or an error just caused stays
+        # whole beside a notice, and a notice stays whole beside "Signed in as ...".
+        said = Text()
         if self.error:
-            text.append("  ✖ ", style="bold red")
-            text.append(self.error, style="red")
+            said.append("  ✖ ", style="bold red")
+            said.append(self.error, style="red")
         elif self.message:
-            text.append(f"  {self.message}", style="dim")
+            said.append(f"  {self.message}", style="dim")
+        heard = Text(f"  ✉ {self.notice}", style="bold") if self.notice else Text()
+        parts = [heard, said] if self._newer("notice", "error" if self.error else "message") else [said, heard]
+        for part in parts:
+            text.append_text(part)
         hint = Text("   ? help", style="dim")
         width = self.size.width
         if width and text.cell_len + hint.cell_len > width:
@@ -136,8 +144,14 @@ class StatusBar(Static):
             if now - since >= FADE[kind]:
                 self._clear(kind)
 
+    def _newer(self, kind: str, other: str) -> bool:
+        """Whether ``kind`` was shown after ``other`` (by the order of showing: a test's clock stands still)."""
+        return self._order.get(kind, -1) > self._order.get(other, -1)
+
     def _mark(self, kind: str, topic: str | None) -> None:
         self._shown[kind] = (self.clock(), topic)
+        self._said += 1
+        self._order[kind] = self._said
 
     def _clear(self, kind: str) -> None:
         self._shown.pop(kind, None)
