@@ -242,6 +242,23 @@ async def test_identities_ask_canvas_once_per_ttl_and_keep_no_token(sandbox):
         assert not any(secret in str(r.url) for r in counting.requests)
 
 
+async def test_many_connections_of_one_user_at_once_cost_canvas_one_round_trip(sandbox):
+    # A school's apps reconnect together after a relay restarts: 50 handshakes of one
+    # user must not become 150 requests to Canvas; a bad token shared by many is asked once too.
+    jane = student_ids(sandbox)[0]
+    counting = Counting()
+    async with httpx.AsyncClient(transport=counting) as http:
+        identities = Identities(sandbox.base_url, http=http)
+        secret = token(sandbox, jane)
+
+        resolved = await asyncio.gather(*(identities.resolve(secret) for _ in range(50)))
+        refused = await asyncio.gather(*(identities.resolve("7~not-a-token") for _ in range(20)))
+
+    assert {identity.user_id for identity in resolved} == {jane}
+    assert refused == [None] * 20
+    assert len(counting.requests) == 3 + 1  # self, courses, groups; the bad token's /users/self
+
+
 # -- fanout on a real NATS -------------------------------------------------------------------------
 async def test_fanout_subscribes_while_needed_and_drops_for_a_full_queue(nats_server):
     nc = await nats.connect(nats_server.url)
