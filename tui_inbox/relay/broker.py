@@ -36,6 +36,14 @@ def event_bytes(event: dict) -> bytes:
                       separators=(",", ":")).encode("utf-8")
 
 
+def _backlog(message) -> int:
+    """Stored events after this one that no instance has taken yet (JetStream says, per message)."""
+    try:
+        return int(message.metadata.num_pending or 0)
+    except Exception:  # not a JetStream message (no reply subject to read it from)
+        return 0
+
+
 class Broker:
     def __init__(self, url: str, *, publish_timeout: float = 2.0, ack_wait: float = 30.0, max_deliver: int = 5,
                  route_retry_seconds: float = 2.0, metrics=None) -> None:
@@ -132,16 +140,22 @@ class Broker:
     async def run_router(self, route: Route, batch: int = 32) -> None:
         """Route stored events until cancelled; any instance may run this at the same time as others."""
         subscription = None
+        # nats-py's fetch(n) returns at once what is already stored, but when nothing is, it
+        # waits for n messages or its timeout: with events trickling in, each would wait up
+        # to the timeout. So one at a time while idle, a batch only when a backlog is known.
+        size = 1
         while True:
             try:
                 if subscription is None:
                     subscription = await self.js.pull_subscribe(INGEST_SUBJECT, durable=ROUTER, stream=STREAM)
                 try:
-                    messages = await subscription.fetch(batch, timeout=1.0)
+                    messages = await subscription.fetch(size, timeout=1.0)
                 except (nats.errors.TimeoutError, asyncio.TimeoutError):
+                    size = 1
                     continue
                 for message in messages:
                     await self._route_one(message, route)
+                size = max(1, min(batch, _backlog(messages[-1]))) if messages else 1
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the broker went away mid-fetch, or a reply could not be sent
