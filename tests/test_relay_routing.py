@@ -448,3 +448,22 @@ async def test_without_nats_a_handshake_is_told_to_come_back(sandbox, nats_serve
     assert refused.value.response.status_code == 503
     assert relay_live.metrics.value("relay_connections") == 0
     assert relay_live.call(lambda: relay_live.fanout.subjects) == []
+
+
+async def test_the_relays_stream_sends_frames_uncompressed(sandbox, nats_server):
+    # permessage-deflate would compress each event once per connection and hold a zlib
+    # state per connection: at a thousand connections, most of the relay's CPU and memory.
+    from tui_inbox.relay.server import school_relay
+    from tui_inbox.relay.settings import RelaySettings
+
+    settings = RelaySettings(canvas_url=sandbox.base_url, admin_token=sandbox.info.token_of("admin"),
+                             nats_url=nats_server.url, jwks_url=sandbox.base_url + "/data_services/jwks")
+    relay = school_relay(settings).start()
+    try:
+        async with connect(relay.info.live_url,
+                           additional_headers={"Authorization": f"Bearer {sandbox.info.token_of('teacher')}"}) as ws:
+            # The client offered it (websockets does by default); the relay declined.
+            assert "permessage-deflate" in ws.request.headers.get("Sec-WebSocket-Extensions", "")
+            assert ws.response.headers.get("Sec-WebSocket-Extensions") is None
+    finally:
+        relay.stop()
