@@ -266,8 +266,10 @@ async def run(args) -> int:
         window_end = time.time()
         after = metrics_of(info_a["metrics_url"])
         # Late is not lost: wait until the relays have routed nothing new for --drain seconds
-        # (Data Services may still be catching up on its queue), at most two minutes.
-        routed, quiet_since, give_up = -1.0, time.monotonic(), time.monotonic() + 120
+        # (Data Services may still be catching up on its queue), at most --late seconds: the
+        # sandbox's people go on writing, so routing may never be quiet. An event later than
+        # that counts as lost.
+        routed, quiet_since, give_up = -1.0, time.monotonic(), time.monotonic() + args.late
         while time.monotonic() - quiet_since < args.drain and time.monotonic() < give_up:
             now_routed = total(metrics_of(info_a["metrics_url"]), "relay_events_routed_total") + \
                 total(metrics_of(info_b["metrics_url"]), "relay_events_routed_total")
@@ -408,6 +410,8 @@ def main() -> int:
                              "events, about 1.8 on average: 55 makes about 100 events a second")
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--drain", type=float, default=3.0, help="after the window, wait until nothing new was routed for this long")
+    parser.add_argument("--late", type=float, default=20.0, help="an event not delivered this long after the window "
+                        "is lost")
     parser.add_argument("--duplicate-rate", type=float, default=0.1)
     parser.add_argument("--course-students", type=int, default=0)
     parser.add_argument("--seed", type=int, default=1)
