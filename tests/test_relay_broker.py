@@ -176,3 +176,56 @@ async def test_the_relays_own_broker_keeps_its_stream_in_a_private_folder_across
     again = relays(relay_settings(None, keys.url, nats_store=str(store)))
     assert await stored_count(again.nats_child.url) == 1
     assert (await post(again.info.events_url, sign(conversation_event("1"), key))).status_code == 200
+
+
+async def test_an_event_arriving_alone_is_routed_at_once_not_when_a_batch_fills_or_times_out(
+        nats_server, keys, key, relays):
+    # A school's events trickle in: the router must not sit on one until its fetch of a
+    # batch fills up or gives up (a second), which made delivery wait up to a second.
+    import time
+
+    relay = relays(relay_settings(nats_server.url, keys.url), StaticRoute(user_subject(1)))
+    subscriber = await Subscriber().start(nats_server.url, user_subject(1))
+    waits = []
+    try:
+        for n in range(8):
+            body = sign(conversation_event(str(n)), key)
+            started = time.perf_counter()
+            assert (await post(relay.info.events_url, body)).status_code == 202
+            await wait_for(lambda: len(subscriber.received) == n + 1)
+            waits.append(time.perf_counter() - started)
+    finally:
+        await subscriber.close()
+    assert sorted(waits)[len(waits) // 2] < 0.25, waits  # the median: one slow moment on a busy machine may happen
+    assert max(waits) < 0.9, waits
+
+
+async def test_an_event_whose_audience_canvas_is_slow_to_tell_does_not_hold_up_the_others(
+        nats_server, keys, key, relays):
+    # A new conversation costs a Canvas request to learn its participants; the events
+    # behind it (other conversations, discussions) must not queue up behind that answer.
+    import asyncio
+    import threading
+
+    canvas_answers = threading.Event()
+
+    async def route(event: dict) -> list[str]:
+        if event["body"]["conversation_id"] == "slow":
+            while not canvas_answers.is_set():  # Canvas has not answered yet
+                await asyncio.sleep(0.01)
+        return [user_subject(1)]
+
+    relay = relays(relay_settings(nats_server.url, keys.url), route)
+    subscriber = await Subscriber().start(nats_server.url, user_subject(1))
+    try:
+        for name in ("slow", "1", "2", "3"):
+            assert (await post(relay.info.events_url, sign(conversation_event(name), key))).status_code == 202
+        await wait_for(lambda: len(subscriber.received) == 3)
+        assert subscriber.names() == ["1", "2", "3"]
+
+        canvas_answers.set()
+        await wait_for(lambda: len(subscriber.received) == 4)
+        assert subscriber.names()[-1] == "slow"
+    finally:
+        canvas_answers.set()
+        await subscriber.close()

@@ -266,3 +266,16 @@ def test_the_digest_is_of_metadata_and_body_only_in_one_canonical_spelling():
     retry = {"exp": 2, "iss": "x", "body": dict(reversed(event["body"].items())), "metadata": event["metadata"]}
     assert event_digest(retry) == event_digest(event)
     assert event_digest({**event, "body": {**event["body"], "text": "changed"}}) != event_digest(event)
+
+
+async def test_every_answer_is_timed_in_the_ingest_histogram(nats_server, keys, current_key, stranger, relays):
+    # Operators (and benchmarks/relay.py) read the answer time Canvas sees from /metrics.
+    relay = relays(relay_settings(nats_server.url, keys.url), StaticRoute(user_subject(1)))
+
+    stored = await post(relay.info.events_url, sign(conversation_event("7"), current_key))
+    forged = await post(relay.info.events_url, sign(conversation_event("8"), stranger))
+
+    assert (stored.status_code, forged.status_code) == (202, 401)
+    assert metric(relay.base_url, "relay_ingest_seconds_count") == 2
+    assert 0 < metric(relay.base_url, "relay_ingest_seconds_sum") < 15
+    assert metric(relay.base_url, "relay_ingest_seconds_bucket", le="15.0") == 2

@@ -242,6 +242,23 @@ async def test_identities_ask_canvas_once_per_ttl_and_keep_no_token(sandbox):
         assert not any(secret in str(r.url) for r in counting.requests)
 
 
+async def test_many_connections_of_one_user_at_once_cost_canvas_one_round_trip(sandbox):
+    # A school's apps reconnect together after a relay restarts: 50 handshakes of one
+    # user must not become 150 requests to Canvas; a bad token shared by many is asked once too.
+    jane = student_ids(sandbox)[0]
+    counting = Counting()
+    async with httpx.AsyncClient(transport=counting) as http:
+        identities = Identities(sandbox.base_url, http=http)
+        secret = token(sandbox, jane)
+
+        resolved = await asyncio.gather(*(identities.resolve(secret) for _ in range(50)))
+        refused = await asyncio.gather(*(identities.resolve("7~not-a-token") for _ in range(20)))
+
+    assert {identity.user_id for identity in resolved} == {jane}
+    assert refused == [None] * 20
+    assert len(counting.requests) == 3 + 1  # self, courses, groups; the bad token's /users/self
+
+
 # -- fanout on a real NATS -------------------------------------------------------------------------
 async def test_fanout_subscribes_while_needed_and_drops_for_a_full_queue(nats_server):
     nc = await nats.connect(nats_server.url)
@@ -431,3 +448,22 @@ async def test_without_nats_a_handshake_is_told_to_come_back(sandbox, nats_serve
     assert refused.value.response.status_code == 503
     assert relay_live.metrics.value("relay_connections") == 0
     assert relay_live.call(lambda: relay_live.fanout.subjects) == []
+
+
+async def test_the_relays_stream_sends_frames_uncompressed(sandbox, nats_server):
+    # permessage-deflate would compress each event once per connection and hold a zlib
+    # state per connection: at a thousand connections, most of the relay's CPU and memory.
+    from tui_inbox.relay.server import school_relay
+    from tui_inbox.relay.settings import RelaySettings
+
+    settings = RelaySettings(canvas_url=sandbox.base_url, admin_token=sandbox.info.token_of("admin"),
+                             nats_url=nats_server.url, jwks_url=sandbox.base_url + "/data_services/jwks")
+    relay = school_relay(settings).start()
+    try:
+        async with connect(relay.info.live_url,
+                           additional_headers={"Authorization": f"Bearer {sandbox.info.token_of('teacher')}"}) as ws:
+            # The client offered it (websockets does by default); the relay declined.
+            assert "permessage-deflate" in ws.request.headers.get("Sec-WebSocket-Extensions", "")
+            assert ws.response.headers.get("Sec-WebSocket-Extensions") is None
+    finally:
+        relay.stop()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
@@ -55,6 +56,13 @@ def build_relay_app(settings, broker, metrics, extra_routes=(), *, jwks: JwksCac
         return JSONResponse({"error": message, "reason": reason}, status_code=status)
 
     async def live_events(request: Request) -> Response:
+        started = time.perf_counter()
+        try:
+            return await take_event(request)
+        finally:
+            metrics.ingest_seconds.observe(time.perf_counter() - started)
+
+    async def take_event(request: Request) -> Response:
         metrics.received.inc()
         try:
             raw = await read_capped(request, settings.max_body_bytes)

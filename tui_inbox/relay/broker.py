@@ -36,6 +36,14 @@ def event_bytes(event: dict) -> bytes:
                       separators=(",", ":")).encode("utf-8")
 
 
+def _backlog(message) -> int:
+    """Stored events after this one that no instance has taken yet (JetStream says, per message)."""
+    try:
+        return int(message.metadata.num_pending or 0)
+    except Exception:  # not a JetStream message (no reply subject to read it from)
+        return 0
+
+
 class Broker:
     def __init__(self, url: str, *, publish_timeout: float = 2.0, ack_wait: float = 30.0, max_deliver: int = 5,
                  route_retry_seconds: float = 2.0, metrics=None) -> None:
@@ -129,19 +137,53 @@ class Broker:
         info = await self.js.consumer_info(STREAM, ROUTER, timeout=self.publish_timeout)
         return int(info.num_pending or 0)
 
-    async def run_router(self, route: Route, batch: int = 32) -> None:
-        """Route stored events until cancelled; any instance may run this at the same time as others."""
+    async def run_router(self, route: Route, batch: int = 32, concurrency: int = 32) -> None:
+        """Route stored events until cancelled; any instance may run this at the same time as others.
+
+        Up to ``concurrency`` events are routed at once: one whose audience takes a Canvas
+        request (a new conversation) must not hold up the events behind it. Each is acked
+        on its own, so a crash still redelivers only the unfinished ones.
+        """
+        slots = asyncio.Semaphore(concurrency)
+        routing: set[asyncio.Task] = set()
+
+        async def route_in_slot(message) -> None:
+            try:
+                await self._route_one(message, route)
+            except Exception as exc:  # the reply (ack/nak) could not be sent: JetStream redelivers
+                if not self._closing:
+                    log_event("router_waiting", logging.WARNING, error=type(exc).__name__)
+            finally:
+                slots.release()
+
+        try:
+            await self._fetch_and_route(route_in_slot, slots, routing, batch)
+        finally:
+            for task in routing:
+                task.cancel()
+            await asyncio.gather(*routing, return_exceptions=True)
+
+    async def _fetch_and_route(self, route_in_slot, slots: asyncio.Semaphore, routing: set, batch: int) -> None:
         subscription = None
+        # nats-py's fetch(n) returns at once what is already stored, but when nothing is, it
+        # waits for n messages or its timeout: with events trickling in, each would wait up
+        # to the timeout. So one at a time while idle, a batch only when a backlog is known.
+        size = 1
         while True:
             try:
                 if subscription is None:
                     subscription = await self.js.pull_subscribe(INGEST_SUBJECT, durable=ROUTER, stream=STREAM)
                 try:
-                    messages = await subscription.fetch(batch, timeout=1.0)
+                    messages = await subscription.fetch(size, timeout=1.0)
                 except (nats.errors.TimeoutError, asyncio.TimeoutError):
+                    size = 1
                     continue
                 for message in messages:
-                    await self._route_one(message, route)
+                    await slots.acquire()
+                    task = asyncio.create_task(route_in_slot(message))
+                    routing.add(task)
+                    task.add_done_callback(routing.discard)
+                size = max(1, min(batch, _backlog(messages[-1]))) if messages else 1
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the broker went away mid-fetch, or a reply could not be sent

@@ -54,12 +54,17 @@ class Fanout:
         async with self._lock:
             wanted = list(dict.fromkeys(subjects))
             self._subjects_of[connection_queue] = wanted
+            new = False
             for subject in wanted:
                 self._queues.setdefault(subject, set()).add(connection_queue)
                 if subject not in self._subscriptions:
                     self._subscriptions[subject] = await self.nc.subscribe(subject, cb=self._deliver)
-            # The server has the subscriptions before the client is told it is connected.
-            await self.nc.flush(timeout=FLUSH_TIMEOUT)
+                    new = True
+            # The server has the subscriptions before the client is told it is connected. A subject
+            # already held was confirmed by the attach that made it (under this lock): a crowd of
+            # one course's students costs one round trip to NATS, not one each.
+            if new:
+                await self.nc.flush(timeout=FLUSH_TIMEOUT)
 
     async def detach(self, connection_queue: asyncio.Queue) -> None:
         async with self._lock:

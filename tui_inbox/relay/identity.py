@@ -6,21 +6,29 @@ anywhere else. What Canvas answered is cached for a few minutes under an HMAC of
 token with a key made at start-up and never written down, so a reconnecting app costs
 Canvas nothing, and a memory dump of the relay holds no token and nothing to test a
 guessed token against without the key.
+
+Handshakes come in crowds (a relay restarts and every app reconnects; one person has a
+laptop and a phone): concurrent resolves of one token share one round trip to Canvas,
+and every request goes through one connection pool (a client per handshake would cost
+a TLS context, tens of kilobytes and a new connection each).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import secrets
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Callable
 
 import httpx
 
 from ..canvas import AuthError, CanvasClient, RetryPolicy
+from ..canvas.origins import is_loopback
 from .subjects import course_subject, group_subject, user_subject
 
 DEFAULT_TTL = 300.0
@@ -58,6 +66,7 @@ class Identities:
         self._max = max_entries
         self._key = secrets.token_bytes(32)
         self._cache: OrderedDict[bytes, tuple[float, Identity]] = OrderedDict()
+        self._asking: dict[bytes, asyncio.Future] = {}  # resolves in flight, by the token's HMAC
 
     def __repr__(self) -> str:
         return f"Identities(canvas_url={self.canvas_url!r}, cached={len(self._cache)})"
@@ -73,15 +82,34 @@ class Identities:
             self._cache.move_to_end(key)
             return cached[1]
         self._cache.pop(key, None)
+        asking = self._asking.get(key)
+        if asking is None:
+            asking = self._asking[key] = asyncio.ensure_future(self._ask_and_remember(key, token))
+            asking.add_done_callback(lambda _: self._asking.pop(key, None))
+        # shield: one impatient handshake (its client left) must not cancel the others' answer.
+        return await asyncio.shield(asking)
+
+    async def _ask_and_remember(self, key: bytes, token: str) -> Identity | None:
         identity = await self._ask_canvas(token)
         if identity is not None:
-            self._cache[key] = (now + self.ttl, identity)
+            self._cache[key] = (self._clock() + self.ttl, identity)
             while len(self._cache) > self._max:
                 self._cache.popitem(last=False)
         return identity
 
+    def _client(self) -> httpx.AsyncClient:
+        if self._http is None:
+            # No cookie is ever kept: a session cookie Canvas set for one user must not ride along
+            # with the next user's token.
+            self._http = httpx.AsyncClient(
+                timeout=httpx.Timeout(30.0, connect=10.0), follow_redirects=False,
+                cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
+                limits=httpx.Limits(max_connections=20, max_keepalive_connections=20),
+                trust_env=not is_loopback(httpx.URL(self.canvas_url).host))
+        return self._http
+
     async def _ask_canvas(self, token: str) -> Identity | None:
-        client = CanvasClient(self.canvas_url, token, client=self._http, deadline=15.0,
+        client = CanvasClient(self.canvas_url, token, client=self._client(), deadline=15.0,
                               retry=HANDSHAKE_RETRY)
         try:
             me = await client.get_self()

@@ -34,6 +34,9 @@ from .settings import RelaySettings
 from .stream import live_route
 
 
+CLIENT_FRAME_LIMIT = 64 * 1024  # bytes of one frame from a /live client (it has nothing to say)
+
+
 class RelayStartError(RuntimeError):
     """The relay could not start; the message is one line."""
 
@@ -125,8 +128,11 @@ class RunningRelay:
         router = self.router_factory(s) if self.router_factory is not None else None
         extra = tuple(self.extra_routes(broker, self.metrics)) if self.extra_routes else ()
         app = build_relay_app(s, broker, self.metrics, extra)
+        # No permessage-deflate: it would compress every event once per connection and keep a
+        # zlib state per connection. A client sends nothing but pongs: small frames only.
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", ws="websockets-sansio",
-                                timeout_graceful_shutdown=2, ws_ping_interval=20, ws_ping_timeout=20)
+                                timeout_graceful_shutdown=2, ws_ping_interval=20, ws_ping_timeout=20,
+                                ws_per_message_deflate=False, ws_max_size=CLIENT_FRAME_LIMIT)
         self._server = uvicorn.Server(config)
         self._server.install_signal_handlers = lambda: None  # the owner of the process decides
         tasks = [asyncio.create_task(self._sample_lag(broker))]

@@ -1,0 +1,428 @@
+"""The relay for a whole school (issue 13): 1,000 websocket clients over two instances.
+
+Real processes on loopback, as a school would run them:
+
+- one nats-server (``NatsChild``), shared by
+- two relay instances, ``tui-inbox relay --nats URL``, A and B;
+- one sandbox, ``tui-inbox sandbox --activity S --data-services <A's events URL>
+  --ds-duplicate-rate 0.1``: its simulated people write about every S seconds (0.01:
+  about 100 events a second; the mix of sandbox/activity.py: replies to and new
+  conversations with the teacher, people added to group conversations, discussion
+  replies and announcements), and Data Services POSTs each event, signed RS256, to A.
+  Only A takes events in (Data Services has one URL); the durable consumer that A and B
+  share spreads the routing over both, and each delivers to its own clients.
+- two client processes (this file with ``--worker``), each holding half of the
+  connections to one instance; the connections go round-robin over the sandbox's users
+  (every user has several, as people with a laptop and a phone do).
+- this process holds the baseline: one connection per user on the sandbox's own /live.
+
+Matching: an event is the same on both streams (its metadata and body). Latency via the
+relay = the frame's arrival at a relay client minus its arrival at the direct client of
+the same user, both timed with the same wall clock. Lost: an event the direct stream gave
+a user that some connection of that user did not get from the relay; extra: the other
+way round (a leak, or one Canvas would not deliver); duplicated: a frame a connection got
+twice. Only events that reached the direct stream inside the measured window count.
+
+Ingest answers are the relay's own histogram ``relay_ingest_seconds`` (read from A's
+/metrics, the figure of a bucket interpolated). Memory per idle connection: the growth of
+the two relays' RSS (psutil) across the connecting of every client, before any event
+flows to them, divided by the connections.
+
+    python benchmarks/relay.py [--connections 1000] [--rate 100] [--seconds 30] [--duplicate-rate 0.1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+import psutil  # noqa: E402
+import websockets  # noqa: E402
+
+from tui_inbox.relay.nats_child import NatsChild, free_port  # noqa: E402
+
+CLI = "import sys; from tui_inbox.cli import main; sys.exit(main())"
+CONNECT_AT_ONCE = 50  # handshakes in flight per client process
+
+
+def event_key(frame: str | bytes) -> str:
+    event = json.loads(frame)
+    return json.dumps([event["metadata"], event["body"]], sort_keys=True, ensure_ascii=False)
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+# -- the client processes ----------------------------------------------------------------
+async def hold_connections(live_url: str, tokens: list[tuple[int, str]], count: int) -> None:
+    """Open ``count`` connections, say "ready", record every frame until stdin says "stop"."""
+    frames: list[list] = [[] for _ in range(count)]  # per connection: (arrival, key)
+    gate = asyncio.Semaphore(CONNECT_AT_ONCE)
+    sockets = []
+
+    async def open_one(i: int):
+        user, token = tokens[i % len(tokens)]
+        async with gate:
+            for _ in range(5):
+                try:
+                    return await websockets.connect(live_url, additional_headers={"Authorization": f"Bearer {token}"},
+                                                    open_timeout=30, ping_interval=None, max_size=2**20)
+                except (OSError, websockets.InvalidStatus, asyncio.TimeoutError):
+                    await asyncio.sleep(0.5)
+            raise RuntimeError(f"connection {i} to {live_url} failed five times")
+
+    sockets = await asyncio.gather(*(open_one(i) for i in range(count)))
+
+    async def read(i: int, ws) -> None:
+        got = frames[i]
+        try:
+            async for frame in ws:
+                got.append((time.time(), frame))
+        except websockets.ConnectionClosed:
+            pass
+
+    readers = [asyncio.create_task(read(i, ws)) for i, ws in enumerate(sockets)]
+    print("ready", flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+    for task in readers:
+        task.cancel()
+    records = [{"user": tokens[i % len(tokens)][0], "frames": [(t, event_key(f)) for t, f in got]}
+               for i, got in enumerate(frames)]
+    print(json.dumps(records), flush=True)
+    for ws in sockets:
+        ws.transport.abort()
+
+
+def worker_main(args) -> int:
+    tokens = [tuple(pair) for pair in json.loads(Path(args.worker_tokens).read_text())]
+    asyncio.run(hold_connections(args.worker, tokens, args.worker_count))
+    return 0
+
+
+# -- the processes of the school ------------------------------------------------------------
+def env() -> dict:
+    return {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def first_line(process: subprocess.Popen, what: str) -> dict:
+    line = process.stdout.readline()
+    if not line:
+        raise SystemExit(f"{what} did not start: {process.stderr.read()[-2000:]}")
+    return json.loads(line)
+
+
+def start_relay(canvas_url: str, nats_url: str, admin_token: str, log) -> tuple[subprocess.Popen, dict]:
+    process = subprocess.Popen(
+        [sys.executable, "-c", CLI, "relay", "--canvas-url", canvas_url, "--nats", nats_url,
+         "--jwks-url", canvas_url + "/data_services/jwks"],
+        stdout=subprocess.PIPE, stderr=log, text=True,
+        env={**env(), "TUI_INBOX_RELAY_ADMIN_TOKEN": admin_token})
+    return process, first_line(process, "a relay")
+
+
+def metrics_of(url: str) -> dict[str, list]:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    samples: dict[str, list] = {}
+    for family in text_string_to_metric_families(httpx.get(url, timeout=10).text):
+        for sample in family.samples:
+            samples.setdefault(sample.name, []).append((sample.labels, sample.value))
+    return samples
+
+
+def total(samples: dict, name: str) -> float:
+    return sum(value for _, value in samples.get(name, []))
+
+
+def histogram_quantile(samples: dict, name: str, q: float) -> float:
+    """Prometheus's histogram_quantile: linear inside the bucket that holds the q-th answer."""
+    buckets = sorted((float(labels["le"]), value) for labels, value in samples.get(name + "_bucket", []))
+    if not buckets or buckets[-1][1] == 0:
+        return float("nan")
+    rank = q * buckets[-1][1]
+    lower_bound, lower_count = 0.0, 0.0
+    for bound, count in buckets:
+        if count >= rank:
+            if bound == float("inf"):
+                return lower_bound
+            return lower_bound + (bound - lower_bound) * (rank - lower_count) / max(count - lower_count, 1e-9)
+        lower_bound, lower_count = bound, count
+    return buckets[-1][0]
+
+
+def difference(after: dict, before: dict, name: str) -> dict:
+    """A histogram's samples over the window (after minus before), bucket by bucket."""
+    old = {tuple(sorted(labels.items())): value for labels, value in before.get(name, [])}
+    return {name: [(labels, value - old.get(tuple(sorted(labels.items())), 0.0)) for labels, value in
+                   after.get(name, [])]}
+
+
+async def direct_baseline(live_url: str, users: list[tuple[int, str]], stop: asyncio.Event) -> dict:
+    """One connection per user on the sandbox's own stream: user -> [(arrival, key)]."""
+    got: dict[int, list] = {user: [] for user, _ in users}
+    sockets = [await websockets.connect(live_url, additional_headers={"Authorization": f"Bearer {token}"},
+                                        open_timeout=60, ping_interval=None, max_size=2**20, compression=None) for _, token in users]
+
+    async def read(user: int, ws) -> None:
+        async for frame in ws:
+            got[user].append((time.time(), frame))
+
+    readers = [asyncio.create_task(read(user, ws)) for (user, _), ws in zip(users, sockets)]
+    await stop.wait()
+    for task in readers:
+        task.cancel()
+    for ws in sockets:
+        ws.transport.abort()
+    return got
+
+
+def rss(process: subprocess.Popen) -> int:
+    return psutil.Process(process.pid).memory_info().rss
+
+
+async def run(args) -> int:
+    work = Path(tempfile.mkdtemp(prefix="relay-bench-"))
+    log = open(work / "processes.log", "w")
+    nats = NatsChild(store_dir=str(work / "nats")).start()
+    sandbox_port = free_port()
+    canvas_url = f"http://127.0.0.1:{sandbox_port}"
+    processes: list[subprocess.Popen] = []
+    try:
+        # The users and the admin token are the seed's (stable), so the relays can start first.
+        from tui_inbox.sandbox.seed import seed_state
+        from tui_inbox.sandbox.server import listed_users
+        from tui_inbox.sandbox.state import Knobs, SandboxState
+
+        seeded = SandboxState(Knobs(seed=args.seed, course_students=args.course_students))
+        seed_state(seeded)
+        users = listed_users(seeded)
+        admin = next(u["token"] for u in users if u["role"] == "admin")
+        people = [(u["id"], u["token"]) for u in users if u["role"] != "admin"]
+
+        relay_a, info_a = start_relay(canvas_url, nats.url, admin, log)
+        relay_b, info_b = start_relay(canvas_url, nats.url, admin, log)
+        processes += [relay_a, relay_b]
+
+        sandbox = subprocess.Popen(
+            [sys.executable, "-c", CLI, "sandbox", "--port", str(sandbox_port), "--seed", str(args.seed),
+             "--course-students", str(args.course_students), "--activity", str(1 / args.rate),
+             "--data-services", info_a["events_url"], "--ds-duplicate-rate", str(args.duplicate_rate),
+             "--ds-retry-base", "0.5"],
+            stdout=subprocess.PIPE, stderr=log, text=True, env=env())
+        processes.append(sandbox)
+        sandbox_info = first_line(sandbox, "the sandbox")
+
+        # The first event makes A fetch the sandbox's JWKS; from then on events flow.
+        deadline = time.monotonic() + 60
+        while total(metrics_of(info_a["metrics_url"]), "relay_events_routed_total") + \
+                total(metrics_of(info_b["metrics_url"]), "relay_events_routed_total") == 0:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"no event was routed in 60 s; see {work / 'processes.log'}")
+            await asyncio.sleep(0.2)
+
+        # The baseline first, so every event a relay client gets was on the direct stream too.
+        stop = asyncio.Event()
+        baseline_task = asyncio.create_task(direct_baseline(sandbox_info["live_url"], people, stop))
+        await asyncio.sleep(1)
+
+        tokens_file = work / "tokens.json"
+        tokens_file.write_text(json.dumps(people))
+        half = args.connections // 2
+        workers = []
+        rss_before = rss(relay_a) + rss(relay_b)
+        connect_started = time.perf_counter()
+        for live_url, count in ((info_a["live_url"], half), (info_b["live_url"], args.connections - half)):
+            workers.append(subprocess.Popen(
+                [sys.executable, __file__, "--worker", live_url, "--worker-tokens", str(tokens_file),
+                 "--worker-count", str(count)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
+                text=True, env=env()))
+        processes += workers
+        for worker in workers:
+            if worker.stdout.readline().strip() != "ready":
+                raise SystemExit(f"a client process did not connect; see {work / 'processes.log'}")
+        connect_seconds = time.perf_counter() - connect_started
+        rss_after = rss(relay_a) + rss(relay_b)
+        connections = total(metrics_of(info_a["metrics_url"]), "relay_connections") + \
+            total(metrics_of(info_b["metrics_url"]), "relay_connections")
+        await asyncio.sleep(2)  # frames of events from before every client was connected are left out
+        before = metrics_of(info_a["metrics_url"])
+        window_start = time.time()
+        await asyncio.sleep(args.seconds)
+        window_end = time.time()
+        after = metrics_of(info_a["metrics_url"])
+        # Late is not lost: wait until the relays have routed nothing new for --drain seconds
+        # (Data Services may still be catching up on its queue), at most --late seconds: the
+        # sandbox's people go on writing, so routing may never be quiet. An event later than
+        # that counts as lost.
+        routed, quiet_since, give_up = -1.0, time.monotonic(), time.monotonic() + args.late
+        while time.monotonic() - quiet_since < args.drain and time.monotonic() < give_up:
+            now_routed = total(metrics_of(info_a["metrics_url"]), "relay_events_routed_total") + \
+                total(metrics_of(info_b["metrics_url"]), "relay_events_routed_total")
+            if now_routed != routed:
+                routed, quiet_since = now_routed, time.monotonic()
+            await asyncio.sleep(0.5)
+        stop.set()
+        direct = await baseline_task
+        records = []
+        for worker in workers:
+            worker.stdin.write("stop\n")
+            worker.stdin.flush()
+            records += json.loads(worker.stdout.readline())
+        metrics_a, metrics_b = metrics_of(info_a["metrics_url"]), metrics_of(info_b["metrics_url"])
+        cpu = {name: sum(psutil.Process(p.pid).cpu_times()[:2]) for name, p in
+               (("sandbox", sandbox), ("relay A", relay_a), ("relay B", relay_b), ("clients A", workers[0]),
+                ("clients B", workers[1]))}
+        cpu["nats"] = sum(psutil.Process(nats._process.pid).cpu_times()[:2])
+        cpu["baseline (this)"] = sum(psutil.Process().cpu_times()[:2])
+        # -- matching ---------------------------------------------------------------------
+        direct_at: dict[int, dict[str, float]] = {}
+        direct_lags: list[float] = []
+        in_window: set[str] = set()
+        for user, frames in direct.items():
+            seen = direct_at.setdefault(user, {})
+            for arrival, frame in frames:
+                key = event_key(frame)
+                seen.setdefault(key, arrival)
+                if window_start <= arrival <= window_end:
+                    in_window.add(key)
+                    event_time = json.loads(frame)["metadata"].get("event_time")
+                    if event_time:
+                        from datetime import datetime
+                        emitted = datetime.fromisoformat(event_time.replace("Z", "+00:00")).timestamp()
+                        direct_lags.append(arrival - emitted)
+        everyone = {key for seen in direct_at.values() for key in seen}
+        relay_lags: list[float] = []
+        lost = duplicated = delivered = expected = 0
+        extras: list[tuple[int, str]] = []
+        for record in records:
+            user = record["user"]
+            wanted = {k for k, t in direct_at.get(user, {}).items() if k in in_window}
+            got: dict[str, float] = {}
+            for arrival, key in record["frames"]:
+                if key in got:
+                    if key in in_window:
+                        duplicated += 1
+                    continue
+                got[key] = arrival
+            expected += len(wanted)
+            for key in wanted:
+                if key in got:
+                    delivered += 1
+                    relay_lags.append(got[key] - direct_at[user][key])
+                else:
+                    lost += 1
+            # An event the direct stream gave someone, but not this user: the relay leaked it.
+            mine = direct_at.get(user, {})
+            extras.extend((user, key) for key in got if key in everyone and key not in mine)
+
+
+        # The sandbox sends a message's event to its recipients; live-stream.md lets the relay send
+        # it to every participant of the conversation after the event. Beyond the direct stream is
+        # a leak only for someone who is not a participant (or for a discussion event).
+        participants: dict[str, set[int]] = {}
+        allowed = leaks = 0
+        with httpx.Client(base_url=canvas_url, headers={"Authorization": f"Bearer {admin}"}, timeout=30) as canvas:
+            for user, key in extras:
+                metadata, body = json.loads(key)
+                conversation = body.get("conversation_id")
+                if conversation is None:
+                    leaks += 1
+                    continue
+                if conversation not in participants:
+                    answer = canvas.get(f"/api/v1/conversations/{conversation}",
+                                        params={"as_user_id": str(int(metadata["user_id"]) % 10**13),
+                                                "auto_mark_as_read": "0"})
+                    participants[conversation] = {p["id"] for p in answer.json().get("participants", [])}
+                if user in participants[conversation]:
+                    allowed += 1
+                else:
+                    leaks += 1
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        nats.stop()
+        log.close()
+
+    window = difference(after, before, "relay_ingest_seconds_bucket")
+    answers = total(window, "relay_ingest_seconds_bucket") and max(v for _, v in window["relay_ingest_seconds_bucket"])
+    ingest_p50 = histogram_quantile({"relay_ingest_seconds_bucket": window["relay_ingest_seconds_bucket"]},
+                                    "relay_ingest_seconds", 0.5)
+    ingest_p99 = histogram_quantile({"relay_ingest_seconds_bucket": window["relay_ingest_seconds_bucket"]},
+                                    "relay_ingest_seconds", 0.99)
+    duplicates_posted = total(after, "relay_events_duplicates_total") - total(before, "relay_events_duplicates_total")
+    per_connection = (rss_after - rss_before) / max(args.connections, 1)
+    routed_a, routed_b = total(metrics_a, "relay_events_routed_total"), total(metrics_b, "relay_events_routed_total")
+
+    ms = 1000.0
+    print(f"relay benchmark: {args.connections} connections ({int(connections)} counted by the relays) over 2 "
+          f"instances, {len(people)} users, {args.seconds:.0f} s window")
+    print(f"  events in the window: {len(in_window)} ({len(in_window) / args.seconds:.0f}/s) on the direct stream; "
+          f"{answers:.0f} POSTs answered by A ({duplicates_posted:.0f} duplicates); routed by A {routed_a:.0f}, "
+          f"by B {routed_b:.0f} (whole run); {expected} (event, connection) deliveries expected")
+    print(f"  connecting took {connect_seconds:.1f} s; relays' RSS {rss_before / 2**20:.1f} -> {rss_after / 2**20:.1f} MiB")
+    print("  CPU seconds over the whole run: " + ", ".join(f"{k} {v:.1f}" for k, v in cpu.items()))
+    print(f"  beyond the direct stream, to participants of the conversation (allowed): {allowed}")
+    rows = [
+        ("ingest answer p50 (ms)", ingest_p50 * ms, None, None),
+        ("ingest answer p99 (ms)", ingest_p99 * ms, None, 50),
+        ("event to client p50 (ms)", percentile(relay_lags, 0.5) * ms, percentile(direct_lags, 0.5) * ms, 50),
+        ("event to client p99 (ms)", percentile(relay_lags, 0.99) * ms, percentile(direct_lags, 0.99) * ms, 250),
+        ("events lost", lost, 0, 0),
+        ("events leaked (not the user's)", leaks, 0, 0),
+        ("duplicates delivered", duplicated, 0, 0),
+        ("memory per idle connection (KB)", per_connection / 1024, None, 64),
+    ]
+    print(f"  {'figure':34} {'relay':>10} {'direct':>10} {'goal':>8}  met?")
+    for name, ours, baseline, goal in rows:
+        shown = "-" if baseline is None else f"{baseline:.1f}"
+        met = "-" if goal is None else ("yes" if (ours <= goal if goal else ours == 0) else "NO")
+        print(f"  {name:34} {ours:>10.1f} {shown:>10} {('<' if goal else '=') + str(goal) if goal is not None else '-':>8}  {met}")
+    print("  relay: arrival at a relay client minus the same event's arrival on the direct stream; direct: "
+          "arrival minus the event's event_time (ms, the sandbox's real-time clock)")
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--connections", type=int, default=1000)
+    parser.add_argument("--rate", type=float, default=55.0,
+                        help="simulated actions a second (the sandbox's --activity 1/rate); an action is 1 to 3 "
+                             "events, about 1.8 on average: 55 makes about 100 events a second")
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--drain", type=float, default=3.0, help="after the window, wait until nothing new was routed for this long")
+    parser.add_argument("--late", type=float, default=20.0, help="an event not delivered this long after the window "
+                        "is lost")
+    parser.add_argument("--duplicate-rate", type=float, default=0.1)
+    parser.add_argument("--course-students", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--worker", metavar="LIVE_URL", help=argparse.SUPPRESS)
+    parser.add_argument("--worker-tokens", help=argparse.SUPPRESS)
+    parser.add_argument("--worker-count", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        return worker_main(args)
+    return asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
