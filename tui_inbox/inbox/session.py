@@ -90,6 +90,8 @@ class InboxSession:
         # A course's members by role, asked once per course ({"course_1_students": 150}): the
         # composer says how many a "Students in BIO 101" reaches, and Canvas's rules depend on it.
         self._role_counts: dict[str, dict[str, int]] = {}
+        # The full-text index (store/search_index.py), when the app keeps one: an opened thread goes in at once.
+        self.search_index = None
 
     # -- listening ---------------------------------------------------------------------
     def on_change(self, listener: Listener) -> Callable[[], None]:
@@ -231,6 +233,8 @@ class InboxSession:
             self.fail(error)
             return None
         self.current = conversation
+        if self.search_index is not None:
+            self.search_index.put(conversation, "Sent" if self.mailbox.id == "sent" else "Inbox")
         self.let_go(conversation_id)  # the row open before (if any) leaves now, if it no longer belongs
         self.lingering = {conversation_id}
         self.update_many([conversation_id], workflow_state=conversation.workflow_state)
