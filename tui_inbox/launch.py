@@ -60,6 +60,7 @@ def build_app(config: Config, account: Account, *, user_id: int, drafts_path: Pa
     seen = ActivitySeen((drafts_path.parent if drafts_path else data_dir()) / "activity_seen.json", key)
     kwargs = {"clock": clock} if clock is not None else {}
     session = InboxSession(client, drafts=drafts, activity_seen=seen, thread_order=config.ui.thread_order, **kwargs)
+    session.search_index = open_search_index(key)
     try:
         feed = LiveFeed(client, account.live_url or None, poll_seconds=config.live.poll_seconds,
                         trusted_live_url=account.trusted_live_url)
@@ -69,6 +70,25 @@ def build_app(config: Config, account: Account, *, user_id: int, drafts_path: Pa
     host = client.http.base_url.host
     return InboxApp(session, feed=feed, keymap=config.keys, theme=config.ui.theme, date_style=config.ui.date_style,
                     rail=config.ui.rail, notify_mode=config.live.notify, account_label=host, **kwargs)
+
+
+def open_search_index(key: str):
+    """The account's search index (in its cache file), or None when the store cannot be used:
+    the app then runs without search everywhere, saying why on the terminal."""
+    import sys
+
+    from .store.database import StoreError
+    from .store.paths import cache_path
+    from .store.search_index import SearchIndex
+
+    def notice(line: str) -> None:
+        print(f"tui-inbox: {line}", file=sys.stderr)
+
+    try:
+        return SearchIndex.open(cache_path(data_dir(), key), notice=notice)
+    except StoreError as error:
+        notice(f"search is off: {error}")
+        return None
 
 
 def check_settings(config: Config) -> None:

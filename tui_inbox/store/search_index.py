@@ -17,7 +17,9 @@ The original text is kept beside the folded one, for showing the match in contex
 
 from __future__ import annotations
 
+import functools
 import sqlite3
+import threading
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
@@ -147,9 +149,21 @@ def _quoted(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
+def _locked(method):
+    @functools.wraps(method)
+    def run(self, *args, **kwargs):
+        with self.lock:
+            return method(self, *args, **kwargs)
+
+    return run
+
+
 class SearchIndex:
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
+        # The app searches in a thread while the indexer writes on the event loop: one
+        # connection, one user at a time (a search must not run inside a half-written put).
+        self.lock = threading.RLock()
 
     @classmethod
     def open(cls, path: Path, notice: Notice | None = None) -> "SearchIndex":
@@ -170,6 +184,10 @@ class SearchIndex:
         for message in conversation.messages or []:
             body = "\n".join([message.body] + [m.body for m in message.forwarded_messages])
             rows.append((message.id, _stamp(message.created_at), names.get(message.author_id, ""), body))
+        with self.lock:
+            self._put(conversation, mailbox, subject, people, rows)
+
+    def _put(self, conversation: Conversation, mailbox: str, subject: str, people: str, rows: list) -> None:
         self.db.execute("BEGIN IMMEDIATE")
         try:
             self._drop(conversation.id)
@@ -188,10 +206,11 @@ class SearchIndex:
             raise
 
     def forget(self, conversation_ids: Iterable[int]) -> None:
-        self.db.execute("BEGIN IMMEDIATE")
-        for conversation_id in conversation_ids:
-            self._drop(conversation_id)
-        self.db.execute("COMMIT")
+        with self.lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            for conversation_id in conversation_ids:
+                self._drop(conversation_id)
+            self.db.execute("COMMIT")
 
     def _drop(self, conversation_id: int) -> None:
         self.db.execute("DELETE FROM search_fts WHERE rowid IN "
@@ -200,15 +219,18 @@ class SearchIndex:
         self.db.execute("DELETE FROM search_conversations WHERE id = ?", (conversation_id,))
 
     # -- reading -------------------------------------------------------------------------
+    @_locked
     def indexed(self) -> dict[int, datetime | None]:
         """Every indexed conversation with the last_message_at it was indexed at."""
         return {cid: _when(at) for cid, at in self.db.execute("SELECT id, last_message_at FROM search_conversations")}
 
+    @_locked
     def is_current(self, conversation_id: int, last_message_at: datetime | None) -> bool:
         row = self.db.execute("SELECT last_message_at FROM search_conversations WHERE id = ?",
                               (conversation_id,)).fetchone()
         return row is not None and row[0] == _stamp(last_message_at)
 
+    @_locked
     def count(self) -> int:
         return self.db.execute("SELECT count(*) FROM search_conversations").fetchone()[0]
 
@@ -225,6 +247,7 @@ class SearchIndex:
             params += [term, term, term]
         return " AND ".join(clauses), params
 
+    @_locked
     def conversations_matching(self, text: str) -> set[int]:
         """Ids of the conversations one of whose messages (or subject, or people) holds every word."""
         terms = terms_of(text)
@@ -234,6 +257,7 @@ class SearchIndex:
         return {row[0] for row in self.db.execute(f"SELECT DISTINCT conversation_id FROM search_fts WHERE {where}",
                                                   params)}
 
+    @_locked
     def body_matching(self, word: str) -> set[int]:
         """Ids of the conversations one of whose message bodies holds ``word`` (folded)."""
         term = fold(word)
@@ -248,6 +272,10 @@ class SearchIndex:
 
     def search(self, text: str, limit: int = 200) -> Found:
         """Messages holding every word of ``text``, newest first, each with its words in context."""
+        with self.lock:
+            return self._search(text, limit)
+
+    def _search(self, text: str, limit: int) -> Found:
         terms = terms_of(text)
         if not terms:
             return Found([], 0)

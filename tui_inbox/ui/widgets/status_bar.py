@@ -48,6 +48,7 @@ class StatusBar(Static):
     feed = reactive("offline")
     feed_detail = reactive("")
     running = reactive("")
+    indexing = reactive("")  # the search indexer's progress ("Indexing 340 of 1,000"), empty when done
     message = reactive("")
     error = reactive("")
     notice = reactive("")
@@ -74,6 +75,8 @@ class StatusBar(Static):
             text.append(f"  {self.selection:,} selected", style="bold")
         if self.running:
             text.append(f"  ⟳ {self.running}")
+        if self.indexing:
+            text.append(f"  {self.indexing}", style="dim")
         if self.notice:
             text.append(f"  ✉ {self.notice}", style="bold")
         if self.error:
