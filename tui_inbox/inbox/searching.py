@@ -23,8 +23,12 @@ class Results:
 
     def line(self) -> str:
         total = self.found.total
+        plus = "+" if self.found.more else ""
         shown = f" (the newest {len(self.found.hits):,} shown)" if len(self.found.hits) < total else ""
-        return f"{total:,} found{shown} {self.coverage}"
+        line = f"{total:,}{plus} found{shown} {self.coverage}"
+        if self.found.scanned:
+            line += f"; words under 3 characters: the newest {self.found.scanned:,} messages (add a longer word for all)"
+        return line
 
 
 def coverage(index: SearchIndex, progress: IndexProgress | None) -> str:
@@ -35,7 +39,7 @@ def coverage(index: SearchIndex, progress: IndexProgress | None) -> str:
     return f"in {progress.done:,} of {progress.total:,} indexed conversations"
 
 
-async def find(index: SearchIndex, text: str, progress: IndexProgress | None, limit: int = 200) -> Results:
+async def find(index: SearchIndex, text: str, progress: IndexProgress | None, limit: int = 100) -> Results:
     found = await asyncio.to_thread(index.search, text, limit)
     return Results(found, coverage(index, progress))
 
