@@ -60,7 +60,7 @@ def build_app(config: Config, account: Account, *, user_id: int, drafts_path: Pa
     seen = ActivitySeen((drafts_path.parent if drafts_path else data_dir()) / "activity_seen.json", key)
     kwargs = {"clock": clock} if clock is not None else {}
     session = InboxSession(client, drafts=drafts, activity_seen=seen, thread_order=config.ui.thread_order, **kwargs)
-    session.search_index = open_search_index(key)
+    session.search_index = open_search_index(key, drafts_path.parent if drafts_path else None)
     try:
         feed = LiveFeed(client, account.live_url or None, poll_seconds=config.live.poll_seconds,
                         trusted_live_url=account.trusted_live_url)
@@ -72,9 +72,9 @@ def build_app(config: Config, account: Account, *, user_id: int, drafts_path: Pa
                     rail=config.ui.rail, notify_mode=config.live.notify, account_label=host, **kwargs)
 
 
-def open_search_index(key: str):
-    """The account's search index (in its cache file), or None when the store cannot be used:
-    the app then runs without search everywhere, saying why on the terminal."""
+def open_search_index(key: str, folder: Path | None = None):
+    """The account's search index (in its cache file, under ``folder``, else the data folder), or
+    None when the store cannot be used: the app then runs without search, saying why on the terminal."""
     import sys
 
     from .store.database import StoreError
@@ -85,7 +85,7 @@ def open_search_index(key: str):
         print(f"tui-inbox: {line}", file=sys.stderr)
 
     try:
-        return SearchIndex.open(cache_path(data_dir(), key), notice=notice)
+        return SearchIndex.open(cache_path(folder or data_dir(), key), notice=notice)
     except StoreError as error:
         notice(f"search is off: {error}")
         return None
