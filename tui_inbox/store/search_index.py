@@ -348,12 +348,11 @@ class SearchIndex:
                 f"SELECT id FROM search_fts_content WHERE {where} ORDER BY id DESC LIMIT ?", params + [COUNT_CAP + 1])]
             total, ids, scanned = len(found), found[:limit], SHORT_SCAN
         else:
+            # One pass, newest first: the first ``limit`` are shown, the rest up to the cap counted.
             where, params = self._where(terms)
-            total = self.db.execute(f"SELECT count(*) FROM (SELECT 1 FROM search_fts WHERE {where} LIMIT ?)",
-                                    params + [COUNT_CAP + 1]).fetchone()[0]
-            ids = [row[0] for row in self.db.execute(
-                f"SELECT rowid FROM search_fts WHERE {where} ORDER BY rowid DESC LIMIT ?", params + [limit])]
-            scanned = None
+            found = [row[0] for row in self.db.execute(
+                f"SELECT rowid FROM search_fts WHERE {where} ORDER BY rowid DESC LIMIT ?", params + [COUNT_CAP + 1])]
+            total, ids, scanned = len(found), found[:limit], None
         rows = {row[0]: row[1:] for row in self.db.execute(
             f"SELECT m.id, m.conversation_id, m.message_id, c.subject, m.author, m.created_at, c.mailbox, m.body "
             f"FROM search_messages AS m JOIN search_conversations AS c ON c.id = m.conversation_id "
