@@ -100,10 +100,10 @@ def test_a_restart_fetches_only_what_is_new_or_changed(sandbox, tmp_path):
 
 
 def test_the_indexer_stays_above_the_rate_limit_floor(make_sandbox, tmp_path):
-    # Refused once the bucket reaches 1.5 of 51.5 (50 reserved up front by each request),
-    # and leaking slowly: twenty requests back to back drive it there.
-    running = make_sandbox(seed=1, conversations=30, throttle=True, throttle_hwm=51.5, throttle_upfront=50.0,
-                           throttle_leak=0.5)
+    # Refused once the bucket's level reaches 0.5 of 50.5 (each request reserves 50 up front).
+    # A request costs about 0.01 and the bucket leaks only 0.05 a second, so sixty requests
+    # back to back are refused; the indexer keeps above 50.3 by waiting for the leak.
+    running = make_sandbox(seed=1, throttle=True, throttle_hwm=50.5, throttle_upfront=50.0, throttle_leak=0.05)
     index = SearchIndex.open(cache_path(tmp_path, "acct"))
 
     async def run():
@@ -111,7 +111,7 @@ def test_the_indexer_stays_above_the_rate_limit_floor(make_sandbox, tmp_path):
         client = client_for(running, recording)
         client.http.pacer.low_water = 0  # the client's own pacer would hide whether the indexer paces
         try:
-            indexer = Indexer(client, index, floor=50.9, slow_from=51.2, leak_per_second=0.5)
+            indexer = Indexer(client, index, limit=60, floor=50.3, slow_from=50.4, leak_per_second=0.05)
             await indexer.run()
             return indexer, recording
         finally:
@@ -119,6 +119,6 @@ def test_the_indexer_stays_above_the_rate_limit_floor(make_sandbox, tmp_path):
 
     indexer, recording = asyncio.run(run())
     assert [s for _, _, s in recording.seen if s != 200] == []  # never a 403 "Rate Limit Exceeded"
-    assert indexer.progress.finished and indexer.progress.total >= 30
+    assert indexer.progress.finished and indexer.progress.fetched == 60
     assert indexer.waited > 0  # it did have to wait for the bucket
     index.close()
