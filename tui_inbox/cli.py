@@ -192,6 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
     init = sub.add_parser("init", help="connect a Canvas account: ask for the URL and a token, check them, write the config")
     init.add_argument("--url", help="the Canvas URL (asked for if missing)")
     sub.add_parser("keys", help="list the key binding ids that [keys] in the config can remap")
+    index = sub.add_parser("index", help="fill the search index (the newest 1,000 conversations) without the UI")
+    index.add_argument("--all", action="store_true", help="every conversation, not only the newest 1,000")
     sandbox = sub.add_parser("sandbox", help="serve a Canvas-compatible sandbox with seeded data",
                              description="Serve a Canvas-compatible sandbox. The first line on standard output is "
                                          "a JSON object with base_url, live_url, jwks_url (and data_services_url "
@@ -266,6 +268,13 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         config = config_module.load(args.config)
         check_settings(config)  # before the token command runs and before the network
         return run_app(config, account_from(config))
+    if args.command == "index":
+        from . import config as config_module
+        from .index_command import run_index
+        from .launch import account_from
+
+        config = config_module.load(args.config)
+        return run_index(config, account_from(config), everything=args.all)
     if args.command == "sandbox":
         from .sandbox.server import serve_forever
 

@@ -81,6 +81,7 @@ def build_app(config: Config, account: Account, *, user_id: int, drafts_path: Pa
     keeper = open_cache(drafts_path.parent if drafts_path else data_dir(), key, clock)
     session = InboxSession(client, drafts=drafts, activity_seen=seen, thread_order=config.ui.thread_order,
                            keeper=keeper, send_delay=config.compose.send_delay_seconds, **kwargs)
+    session.search_index = open_search_index(key, drafts_path.parent if drafts_path else None)
     try:
         feed = LiveFeed(client, account.live_url or None, poll_seconds=config.live.poll_seconds,
                         trusted_live_url=account.trusted_live_url)
@@ -108,6 +109,25 @@ def open_cache(folder: Path, key: str, clock=None):
     keeper = CacheKeeper(cache, clock or utcnow)
     keeper.notices = notices
     return keeper
+
+
+def open_search_index(key: str, folder: Path | None = None):
+    """The account's search index (in its cache file, under ``folder``, else the data folder), or
+    None when the store cannot be used: the app then runs without search, saying why on the terminal."""
+    import sys
+
+    from .store.database import StoreError
+    from .store.paths import cache_path
+    from .store.search_index import SearchIndex
+
+    def notice(line: str) -> None:
+        print(f"tui-inbox: {line}", file=sys.stderr)
+
+    try:
+        return SearchIndex.open(cache_path(folder or data_dir(), key), notice=notice)
+    except StoreError as error:
+        notice(f"search is off: {error}")
+        return None
 
 
 def check_settings(config: Config) -> None:

@@ -20,9 +20,9 @@ from .text import one_line
 UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1), "m": timedelta(days=30),
          "y": timedelta(days=365)}
 STATES = ("unread", "read", "starred", "archived")
-KEYS = ("is", "from", "to", "course", "subject", "has", "older", "newer")
-EXAMPLES = {"is": "unread", "from": "jane", "to": "jane", "course": "bio", "subject": "exam", "has": "attachment",
-            "older": "30d", "newer": "2w"}
+KEYS = ("is", "from", "to", "course", "subject", "body", "has", "older", "newer")
+EXAMPLES = {"is": "unread", "from": "jane", "to": "jane", "course": "bio", "subject": "exam", "body": "extension",
+            "has": "attachment", "older": "30d", "newer": "2w"}
 # "Re:exam" and "https://..." are text a person searches for, not keys.
 REPLY_PREFIXES = ("re", "fw", "fwd", "aw", "sv", "http", "https")
 # (what to type, what it matches): one row of the help's pattern table each.
@@ -31,6 +31,7 @@ PATTERNS = (
     ("from:NAME  to:NAME", "people (from: someone other than me; to: anyone in it)"),
     ("course:CODE-or-name", 'e.g. course:BIO or course:"World History"'),
     ("subject:WORD", "a word of the subject"),
+    ("body:WORD", "a word of any message in it (conversations indexed for search only)"),
     ("has:attachment", "a file is attached"),
     ("older:30d  newer:2w", "age of the last message (h, d, w, m = 30 days, y)"),
     ("words", "in the people, the subject or the last message's preview"),
@@ -110,9 +111,21 @@ def compile_query(
     me: int,
     now: Callable[[], datetime],
     course_of: Callable[[Conversation], str | None],
+    body_matching: Callable[[str], set[int]] | None = None,
 ) -> Callable[[Conversation], bool]:
-    """A predicate over list rows; raises QueryError on a bad pattern."""
+    """A predicate over list rows; raises QueryError on a bad pattern.
+
+    ``body_matching`` gives the ids of the conversations whose indexed messages hold a word
+    (the search index's ``body_matching``): asked once per ``body:`` term, not per row. A
+    conversation not indexed yet has no body to match."""
     terms = parse(text)
+    bodies: dict[str, set[int]] = {}
+    for term in terms:
+        if term.key == "body":
+            if body_matching is None:
+                raise QueryError("body: needs the search index, which this session does not keep.",
+                                 text.casefold().find("body:"))
+            bodies[term.value] = body_matching(term.value)
 
     def people(c: Conversation, include_me: bool) -> str:
         return " ".join(f"{p.name} {p.full_name}" for p in c.participants if include_me or p.id != me).casefold()
@@ -132,6 +145,8 @@ def compile_query(
             return value in label
         if term.key == "subject":
             return value in one_line(c.subject).casefold()
+        if term.key == "body":
+            return c.id in bodies[value]
         if term.key == "has":
             return c.has_attachments
         if term.key in ("older", "newer"):
@@ -147,3 +162,11 @@ def compile_query(
         return all(holds(t, c) != t.negate for t in terms)
 
     return matches
+
+
+def searches_bodies(text: str) -> bool:
+    """Whether a pattern has a ``body:`` term (the list then says how many rows are not indexed yet)."""
+    try:
+        return any(term.key == "body" for term in parse(text))
+    except QueryError:
+        return False

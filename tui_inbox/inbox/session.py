@@ -106,6 +106,8 @@ class InboxSession:
         self.outbox = Outbox(drafts.outbox, client, self.emit, self._deliver_queued, send_delay=send_delay,
                              retry_seconds=outbox_retry_seconds, ready=lambda: self.me is not None) \
             if drafts is not None else None
+        # The full-text index (store/search_index.py), when the app keeps one: an opened thread goes in at once.
+        self.search_index = None
 
     # -- listening ---------------------------------------------------------------------
     def on_change(self, listener: Listener) -> Callable[[], None]:
@@ -285,6 +287,8 @@ class InboxSession:
             if self.keeper is not None:
                 self.keeper.opened(conversation)
         self.current = conversation
+        if self.search_index is not None:
+            self.search_index.put(conversation, "Sent" if self.mailbox.id == "sent" else "Inbox")
         self.let_go(conversation_id)  # the row open before (if any) leaves now, if it no longer belongs
         self.lingering = {conversation_id}
         self.update_many([conversation_id], workflow_state=conversation.workflow_state)

@@ -98,6 +98,7 @@ class InboxApp(OutboxKeys, App):
         self.visual_anchor: int | None = None  # the conversation id the V range started on
         self.visual_base: dict[int, None] = {}
         self.visual_outside: set[int] = set()  # rows that arrived during the range: never in it
+        self.search_indexer = None  # the background indexer (ui/indexing.py), when the session keeps an index
 
     # -- layout -----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -203,6 +204,10 @@ class InboxApp(OutboxKeys, App):
             self.status.show_message(line)  # the cache was set aside and is rebuilt: said once
         if self.feed is not None:
             self.follow_feed()
+        if self.session.search_index is not None:
+            from .indexing import run_indexer
+
+            run_indexer(self)
 
     # -- repainting from the session -----------------------------------------------------------
     def _session_changed(self, kind: str, detail: Any) -> None:
@@ -610,7 +615,9 @@ class InboxApp(OutboxKeys, App):
         from ..inbox.query import QueryError, compile_query
 
         try:
-            matcher = compile_query(text, me=self.session.me_id, now=self.clock, course_of=self.session.course_label)
+            index = self.session.search_index
+            matcher = compile_query(text, me=self.session.me_id, now=self.clock, course_of=self.session.course_label,
+                                    body_matching=index.body_matching if index is not None else None)
         except QueryError as error:
             # Under the character it names: the typed text starts after the input's border and
             # padding (3 cells), and a long pattern may be scrolled.
@@ -650,6 +657,14 @@ class InboxApp(OutboxKeys, App):
     def paint_match_count(self, search: Input, narrowing: bool) -> None:
         view = self.session.view
         search.border_subtitle = f"{len(view.rows):,} of {view.total:,} match" if narrowing else ""
+        if narrowing and self.session.search_index is not None:
+            from ..inbox.query import searches_bodies
+            from ..inbox.searching import unindexed
+
+            if searches_bodies(search.value):
+                missing = unindexed(view.all(), self.session.search_index)
+                if missing:
+                    search.border_subtitle += f" ({missing:,} not indexed yet)"
 
     @on(Input.Submitted, "#search")
     def search_done(self, event: Input.Submitted) -> None:
@@ -685,6 +700,11 @@ class InboxApp(OutboxKeys, App):
         from .screens.help import HelpScreen
 
         self.push_screen(HelpScreen(self.current_keys()))
+
+    def action_search_everywhere(self) -> None:
+        from .indexing import open_search_everywhere
+
+        open_search_everywhere(self)
 
     def action_messages(self) -> None:
         from .screens.messages import MessagesScreen

@@ -35,6 +35,9 @@ APP_KEYS = [
     Key("delete", "d", "delete", "Delete (asks first)"),
     Key("mute", "z", "mute", "Mute or unmute a group conversation"),
     Key("search", "slash", "search", "Narrow this view by a pattern (words, is:unread, from:jane, ...)"),
+    # S: free everywhere (s stars); ctrl+f is page down in the list and the thread.
+    Key("search_everywhere", "S", "search_everywhere",
+        "Search everywhere: every message's words, across all mailboxes"),
     Key("select", "x,space", "select", "Select or unselect the row", group="Select"),
     Key("visual", "V", "visual", "Select a range: start here, extend with j/k, V again to stop", group="Select"),
     Key("select_all", "asterisk", "select_all", "Select everything in this view", group="Select"),

@@ -49,6 +49,7 @@ class StatusBar(Static):
     feed_detail = reactive("")
     stale = reactive("")  # "offline, as of 10:42": the list is the cache's, Canvas cannot be reached
     running = reactive("")
+    indexing = reactive("")  # the search indexer's progress ("Indexing 340 of 1,000"), empty when done
     message = reactive("")
     error = reactive("")
     notice = reactive("")
@@ -79,6 +80,8 @@ class StatusBar(Static):
             text.append(f"  {self.selection:,} selected", style="bold")
         if self.running:
             text.append(f"  ⟳ {self.running}")
+        if self.indexing:
+            text.append(f"  {self.indexing}", style="dim")
         # The newer of the two comes first, so that when the line is too long it is the older one
         # that gets cut: a countdown ("Sending in 4 s (u undoes)") or an error just caused stays
         # whole beside a notice, and a notice stays whole beside "Signed in as ...".

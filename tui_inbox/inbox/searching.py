@@ -1,0 +1,50 @@
+"""Search everywhere, seen from the app: what was found and how much of the mailbox the index covers.
+
+The UI asks ``find`` in a worker (the query runs in a thread: SQLite would hold the event
+loop) and shows the hits and the coverage line; ``unindexed`` counts the rows a ``body:``
+pattern cannot judge yet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Iterable
+
+from ..canvas.models import Conversation
+from ..store.search_index import Found, SearchIndex
+from .indexer import IndexProgress
+
+
+@dataclass(frozen=True)
+class Results:
+    found: Found
+    coverage: str  # "in 812 of 1,000 indexed conversations"
+
+    def line(self) -> str:
+        total = self.found.total
+        plus = "+" if self.found.more else ""
+        shown = f" (the newest {len(self.found.hits):,} shown)" if len(self.found.hits) < total else ""
+        line = f"{total:,}{plus} found{shown} {self.coverage}"
+        if self.found.scanned:
+            line += f"; words under 3 characters: the newest {self.found.scanned:,} messages (add a longer word for all)"
+        return line
+
+
+def coverage(index: SearchIndex, progress: IndexProgress | None) -> str:
+    if progress is None or progress.total == 0:
+        return f"in {index.count():,} indexed conversations"
+    if progress.finished:
+        return f"in all {progress.total:,} indexed conversations"
+    return f"in {progress.done:,} of {progress.total:,} indexed conversations"
+
+
+async def find(index: SearchIndex, text: str, progress: IndexProgress | None, limit: int = 100) -> Results:
+    found = await asyncio.to_thread(index.search, text, limit)
+    return Results(found, coverage(index, progress))
+
+
+def unindexed(rows: Iterable[Conversation], index: SearchIndex) -> int:
+    """Rows of a view whose messages the index does not hold yet (a ``body:`` term cannot match them)."""
+    have = index.indexed()
+    return sum(1 for row in rows if row.id not in have)

@@ -1,0 +1,42 @@
+"""``tui-inbox index [--all]``: fill the search index without the UI, with a progress line.
+
+By default the newest 1,000 conversations (as the app's background indexer does); ``--all``
+every one. It paces itself as the app's indexer does, so it can run beside the app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from .canvas import CanvasClient, CanvasError
+from .config import Config, ConfigError
+from .inbox.indexer import DEFAULT_LIMIT, Indexer, IndexProgress
+from .launch import Account, account_key, check_account, open_search_index
+
+
+def run_index(config: Config, account: Account, *, everything: bool) -> int:
+    user_id = asyncio.run(check_account(account))
+    index = open_search_index(account_key(account.base_url, user_id))
+    if index is None:
+        return 1
+    try:
+        progress = asyncio.run(_index(account, index, None if everything else DEFAULT_LIMIT))
+    finally:
+        index.close()
+    print(f"\rIndexed {progress.done:,} of {progress.total:,} conversations "
+          f"({progress.fetched:,} fetched now).", file=sys.stderr)
+    return 0
+
+
+async def _index(account: Account, index, limit: int | None) -> IndexProgress:
+    def shown(progress: IndexProgress) -> None:
+        print(f"\r{progress.line()}", end="", file=sys.stderr, flush=True)
+
+    client = CanvasClient(account.base_url, account.token)
+    try:
+        return await Indexer(client, index, limit=limit, on_progress=shown).run()
+    except CanvasError as error:
+        raise ConfigError(f"indexing stopped: {error}; what is indexed is kept, run it again to go on") from None
+    finally:
+        await client.aclose()

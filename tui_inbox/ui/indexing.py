@@ -1,0 +1,67 @@
+"""The app's side of search: the background indexer's worker and its progress, and opening a hit.
+
+The indexer (inbox/indexer.py) runs in a Textual worker from the start, its progress on the
+status bar until it is done; search everywhere's chosen hit opens its thread with the message
+cursor on the message that matched.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..canvas import CanvasError
+from ..inbox.indexer import Indexer, IndexProgress
+from ..store.search_index import Hit
+
+if TYPE_CHECKING:
+    from .app import InboxApp
+
+
+def run_indexer(app: "InboxApp", limit: int | None = 1000) -> None:
+    index = app.session.search_index
+    if index is None:
+        return
+
+    def progressed(progress: IndexProgress) -> None:
+        app.status.indexing = "" if progress.finished else progress.line()
+
+    indexer = Indexer(app.session.client, index, limit=limit, on_progress=progressed)
+    app.search_indexer = indexer
+
+    async def run() -> None:
+        try:
+            await indexer.run()
+        except CanvasError as error:  # the next start carries on from what is indexed
+            app.status.indexing = ""
+            app.status.show_error(f"Indexing for search stopped: {error}")
+
+    app.run_worker(run(), group="indexer", exclusive=True)
+
+
+def open_search_everywhere(app: "InboxApp") -> None:
+    index = app.session.search_index
+    if index is None:
+        app.status.show_message("Search everywhere needs the local store, which this session does not keep.")
+        return
+    from .screens.search_everywhere import SearchEverywhere
+
+    def chosen(hit: Hit | None) -> None:
+        if hit is not None:
+            app.run_action_worker("opening", open_hit(app, hit))
+
+    progress = (lambda: app.search_indexer.progress) if app.search_indexer is not None else (lambda: None)
+    app.push_screen(SearchEverywhere(index, progress), chosen)
+
+
+async def open_hit(app: "InboxApp", hit: Hit) -> None:
+    conversation = await app.session.open(hit.conversation_id)
+    if conversation is None:
+        return
+    thread = app.thread
+    ids = [message.id for message, _ in thread.units]
+    if hit.message_id in ids:
+        index = ids.index(hit.message_id)
+        thread.set_cursor(index)
+        block = thread.units[index][1][0]
+        thread.call_after_refresh(thread.scroll_to_widget, block, animate=False)
+    thread.focus()
