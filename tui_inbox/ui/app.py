@@ -990,12 +990,12 @@ class InboxApp(OutboxKeys, App):
             except Exception as error:  # a bad update must not stop the feed
                 self.show_failed_update(error)
 
-    def _nothing_to_paint(self) -> bool:
+    def nothing_to_paint(self) -> bool:
         """The app is quitting or its widgets are gone: a late update has nothing to paint on."""
         return not self.is_running or not self.screen.query(StatusBar)
 
     def show_failed_update(self, error: Exception) -> None:
-        if not self._nothing_to_paint():
+        if not self.nothing_to_paint():
             self.status.show_error(f"Could not apply an update: {error}")
 
     async def on_feed_change(self, change) -> None:
@@ -1019,7 +1019,7 @@ class InboxApp(OutboxKeys, App):
     def announce(self, notice: Notice) -> None:
         """Who wrote, on the status bar (never over the thread, the composer or a dialog), with a bell
         or a desktop notification if asked; nothing at all for "none" ([live] notify)."""
-        if self.notify_mode == "none" or self._nothing_to_paint():
+        if self.notify_mode == "none" or self.nothing_to_paint():
             return  # silence asked for (the list still updates, nothing is said), or nothing to say it on
         self.status.show_notice(notice)  # names and subjects are server text: the bar shows them as text
         if self.notify_mode == "bell":
@@ -1030,7 +1030,7 @@ class InboxApp(OutboxKeys, App):
             desktop_notification("tui-inbox", notice.text)
 
     def paint_feed(self) -> None:
-        if self._nothing_to_paint():
+        if self.nothing_to_paint():
             return
         status = self.feed.state.current
         if status.state.value in ("live", "polling"):

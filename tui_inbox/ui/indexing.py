@@ -23,7 +23,8 @@ def run_indexer(app: "InboxApp", limit: int | None = 1000) -> None:
         return
 
     def progressed(progress: IndexProgress) -> None:
-        app.status.indexing = "" if progress.finished else progress.line()
+        if not app.nothing_to_paint():  # the indexer may report once more as the app closes
+            app.status.indexing = "" if progress.finished else progress.line()
 
     indexer = Indexer(app.session.client, index, limit=limit, on_progress=progressed)
     app.search_indexer = indexer
@@ -32,8 +33,9 @@ def run_indexer(app: "InboxApp", limit: int | None = 1000) -> None:
         try:
             await indexer.run()
         except CanvasError as error:  # the next start carries on from what is indexed
-            app.status.indexing = ""
-            app.status.show_error(f"Indexing for search stopped: {error}")
+            if not app.nothing_to_paint():
+                app.status.indexing = ""
+                app.status.show_error(f"Indexing for search stopped: {error}")
 
     app.run_worker(run(), group="indexer", exclusive=True)
 
