@@ -65,3 +65,15 @@ def test_a_folder_that_cannot_be_made_is_one_line(tmp_path):
     with pytest.raises(StoreError) as caught:
         open_database(tmp_path / "taken" / "c.sqlite3", lambda db: None, rebuildable=True)
     assert "\n" not in str(caught.value) and "taken" in str(caught.value)
+
+
+def test_every_folder_made_on_the_way_is_0700(tmp_path):
+    """The cache lives two folders down (accounts/<key>/): neither may be readable by others."""
+    old = os.umask(0o022)
+    try:
+        path = tmp_path / "data" / "accounts" / "abc" / "cache.sqlite3"
+        open_database(path, lambda db: None, rebuildable=True).close()
+    finally:
+        os.umask(old)
+    for folder in (tmp_path / "data", tmp_path / "data" / "accounts", path.parent):
+        assert mode(folder) == 0o700, folder

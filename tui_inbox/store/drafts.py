@@ -42,8 +42,16 @@ COMPANIONS = ("-wal", "-shm", "-journal")
 
 
 def private_folder(folder: Path) -> None:
-    """Make ``folder`` (and its missing parents) and leave it 0700 if it is ours."""
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    """Make ``folder`` and its missing parents, each 0700 (``mkdir(parents=True)`` would make the
+    parents with the umask's mode: ``accounts/`` readable by all), and leave ``folder`` 0700 if it is ours."""
+    missing = []
+    step = folder
+    while not step.exists() and step != step.parent:
+        missing.append(step)
+        step = step.parent
+    for step in reversed(missing):
+        step.mkdir(mode=0o700, exist_ok=True)
+        tighten(step, 0o700)
     tighten(folder, 0o700)
 
 
