@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import tempfile
+from pathlib import Path
 
 from . import config as config_module
 from .config import Config, data_dir
@@ -36,9 +38,12 @@ def run_demo(args: argparse.Namespace) -> int:
         teacher = sandbox.info.users[0]
         account = Account(sandbox.base_url, teacher["token"], sandbox.live_url, trusted_live_url=True)
         user_id = asyncio.run(check_account(account))
-        app = build_app(config, account, user_id=user_id, drafts_path=data_dir() / "demo-drafts.sqlite3",
-                        drafts_account="demo")
-        app.run()
+        # The demo's school is made anew on every run: a cache (and search index) from an earlier
+        # run would show that school's conversations under this one's ids. They live for this run only.
+        with tempfile.TemporaryDirectory(prefix="tui-inbox-demo-") as store:
+            app = build_app(config, account, user_id=user_id, drafts_path=data_dir() / "demo-drafts.sqlite3",
+                            drafts_account="demo", store_folder=Path(store))
+            app.run()
     finally:
         sandbox.stop()
     return 0

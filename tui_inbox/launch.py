@@ -68,7 +68,9 @@ async def check_account(account: Account, timeout: float = 15.0) -> int:
 
 
 def build_app(config: Config, account: Account, *, user_id: int, drafts_path: Path | None = None,
-              drafts_account: str | None = None, clock=None):
+              drafts_account: str | None = None, clock=None, store_folder: Path | None = None):
+    """The app for one account. ``store_folder``: where its cache and search index live (by default
+    beside the drafts, else the data folder); the demo gives a folder of its own run."""
     from .ui.app import InboxApp
 
     check_settings(config)
@@ -78,10 +80,11 @@ def build_app(config: Config, account: Account, *, user_id: int, drafts_path: Pa
     # Beside the drafts: a test that moves the drafts to its own folder moves this too.
     seen = ActivitySeen((drafts_path.parent if drafts_path else data_dir()) / "activity_seen.json", key)
     kwargs = {"clock": clock} if clock is not None else {}
-    keeper = open_cache(drafts_path.parent if drafts_path else data_dir(), key, clock)
+    store = store_folder or (drafts_path.parent if drafts_path else data_dir())
+    keeper = open_cache(store, key, clock)
     session = InboxSession(client, drafts=drafts, activity_seen=seen, thread_order=config.ui.thread_order,
                            keeper=keeper, send_delay=config.compose.send_delay_seconds, **kwargs)
-    session.search_index = open_search_index(key, drafts_path.parent if drafts_path else None)
+    session.search_index = open_search_index(key, store)
     try:
         feed = LiveFeed(client, account.live_url or None, poll_seconds=config.live.poll_seconds,
                         trusted_live_url=account.trusted_live_url)
