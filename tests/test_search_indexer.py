@@ -122,3 +122,21 @@ def test_the_indexer_stays_above_the_rate_limit_floor(make_sandbox, tmp_path):
     assert indexer.progress.finished and indexer.progress.fetched == 60
     assert indexer.waited > 0  # it did have to wait for the bucket
     index.close()
+
+
+def test_a_word_of_the_subject_lists_its_conversation_once_and_its_messages_that_say_it(sandbox, tmp_path):
+    """"extension" is in the subject of a 20-message thread: one hit stands for the conversation
+    (its newest message), not 20 alike, beside the messages whose own text says it."""
+    index = SearchIndex.open(cache_path(tmp_path, "acct"))
+    index_all(sandbox, index)
+    found = index.search("extension")
+    by_conversation: dict[int, list] = {}
+    for hit in found.hits:
+        by_conversation.setdefault(hit.conversation_id, []).append(hit)
+    thread = max(by_conversation.values(), key=len)
+    subject_only = [h for h in thread if "".join(text for text, _ in h.snippet).startswith(f"{h.subject} ·")]
+    assert len(subject_only) == 1 and len(thread) < 20
+    assert all(len([h for h in hits if "".join(t for t, _ in h.snippet).startswith(f"{h.subject} ·")]) <= 1
+               for hits in by_conversation.values())
+    assert found.total == len(found.hits)  # what is counted is what is listed
+    index.close()

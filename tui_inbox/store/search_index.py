@@ -358,10 +358,18 @@ class SearchIndex:
             f"FROM search_messages AS m JOIN search_conversations AS c ON c.id = m.conversation_id "
             f"WHERE m.id IN ({','.join('?' * len(ids))})", ids)}
         hits = []
+        named: set[int] = set()  # conversations already listed for a word of their subject or people
         for rowid in ids:
             cid, mid, subject, author, created, mailbox, body = rows[rowid]
-            # The words may be in the subject or the people rather than the body: show those then.
-            pieces = snippet(body, terms) or snippet(f"{subject} · {author}", terms) or [(one_line(body)[:60], False)]
+            pieces = snippet(body, terms)
+            if not pieces:
+                # The words are in the subject or the people, which every message of the thread
+                # shares: the newest message stands for the conversation, once, not one line each.
+                if cid in named:
+                    total -= 1
+                    continue
+                named.add(cid)
+                pieces = snippet(f"{subject} · {author}", terms) or [(one_line(body)[:60], False)]
             hits.append(Hit(cid, mid, subject, author, _when(created), mailbox, pieces))
         return Found(hits, min(total, COUNT_CAP), total > COUNT_CAP, scanned)
 
