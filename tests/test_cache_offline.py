@@ -47,7 +47,10 @@ async def test_offline_start_shows_the_cached_inbox_and_threads_then_reconciles_
             assert [r.id for r in app.list.rows] == ids  # the last known Inbox, in Canvas's order
             assert app.status.stale.startswith("offline, as of ")
             painted = app.status.render().plain
-            assert "offline, as of " in painted
+            assert painted.startswith("● offline, as of ")  # said once, not "offline offline, as of"
+            # The search indexer waits for Canvas without an error of its own: "offline" says it all.
+            await async_wait_until(lambda: app.indexer_waits)
+            assert "Indexing" not in app.status.error
             # The thread opened in the first run is read from the cache.
             app.list.cursor = app.list.rows.index(next(r for r in app.list.rows if r.id == opened))
             await pilot.press("enter")
@@ -65,6 +68,7 @@ async def test_offline_start_shows_the_cached_inbox_and_threads_then_reconciles_
             await async_wait_until(lambda: not app.status.stale, timeout=20)
             await async_wait_until(lambda: app.session.view.find(ids[-1]).starred)
             assert app.status.feed == "polling"
+            await async_wait_until(lambda: not app.indexer_waits)  # back at work, from where it stopped
 
 
 async def test_offline_from_the_cache_an_archive_waits_and_after_canvas_is_back_stays_archived(sandbox, tmp_path):

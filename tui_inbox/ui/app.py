@@ -99,6 +99,7 @@ class InboxApp(OutboxKeys, App):
         self.visual_base: dict[int, None] = {}
         self.visual_outside: set[int] = set()  # rows that arrived during the range: never in it
         self.search_indexer = None  # the background indexer (ui/indexing.py), when the session keeps an index
+        self.indexer_waits = False  # it stopped for want of the network: it starts again when Canvas answers
 
     # -- layout -----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -1040,6 +1041,10 @@ class InboxApp(OutboxKeys, App):
                 self.reconcile()  # started from the cache while offline: in step with Canvas now
             if self.session.outbox is not None:
                 self.session.outbox.nudge()  # what waited in the Outbox goes now
+            if self.indexer_waits:
+                from .indexing import run_indexer
+
+                run_indexer(self)  # carries on from what it had indexed
         if status.error and status.error != self.status.feed_detail:
             self.status.remember("feed", f"{status.state.value}: {status.error}")
         self.status.feed = status.state.value

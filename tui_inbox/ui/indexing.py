@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..canvas import CanvasError
+from ..canvas.errors import NetworkError
 from ..inbox.indexer import Indexer, IndexProgress
 from ..store.search_index import Hit
 
@@ -30,8 +31,15 @@ def run_indexer(app: "InboxApp", limit: int | None = 1000) -> None:
     app.search_indexer = indexer
 
     async def run() -> None:
+        app.indexer_waits = False
         try:
             await indexer.run()
+        except NetworkError:
+            # Offline (or the network dropped): nothing to say, the app says offline already.
+            # It starts again when the feed hears Canvas (paint_feed), from what it indexed.
+            app.indexer_waits = True
+            if not app.nothing_to_paint():
+                app.status.indexing = ""
         except CanvasError as error:  # the next start carries on from what is indexed
             if not app.nothing_to_paint():
                 app.status.indexing = ""

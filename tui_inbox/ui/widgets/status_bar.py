@@ -71,11 +71,12 @@ class StatusBar(Static):
     def render(self) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
         colours = {"live": "green", "polling": "yellow", "offline": "red", "connecting": "yellow"}
-        text.append(f"● {self.feed}", style=f"bold {colours.get(self.feed, 'white')}")
-        if self.stale:
-            text.append(f" {self.stale}", style="bold red")
-        elif self.feed_detail:
-            text.append(f" {self.feed_detail}", style="dim")
+        if self.stale:  # "offline, as of 10:42" says the state itself: not "offline offline, as of"
+            text.append(f"● {self.stale}", style="bold red")
+        else:
+            text.append(f"● {self.feed}", style=f"bold {colours.get(self.feed, 'white')}")
+            if self.feed_detail:
+                text.append(f" {self.feed_detail}", style="dim")
         if self.selection:
             text.append(f"  {self.selection:,} selected", style="bold")
         if self.running:
