@@ -7,6 +7,7 @@ Nothing here knows Canvas: the sandbox and the client stay two independent readi
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import logging
 import socket
@@ -59,3 +60,15 @@ def bind(host: str, port: int) -> socket.socket:
 
 def url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
+
+
+def call_on(loop: asyncio.AbstractEventLoop, fn, *args, timeout: float = 10.0):
+    """Run ``fn(*args)`` on a server's loop (its state is only touched there), from another
+    thread (a test's), and return its result, awaited if it is a coroutine."""
+    async def run():
+        result = fn(*args)
+        if asyncio.iscoroutine(result):
+            result = await result
+        return result
+
+    return asyncio.run_coroutine_threadsafe(run(), loop).result(timeout)

@@ -21,7 +21,7 @@ from typing import Callable
 
 import uvicorn
 
-from ..serving import bind, url_host
+from ..serving import bind, call_on, url_host
 from .app import EVENTS_PATH, build_relay_app
 from .broker import Broker
 from .fanout import Fanout
@@ -170,13 +170,7 @@ class RunningRelay:
 
     def call(self, fn, *args):
         """Run ``fn(*args)`` on the relay's loop and return its result (tests)."""
-        async def run():
-            result = fn(*args)
-            if asyncio.iscoroutine(result):
-                result = await result
-            return result
-
-        return asyncio.run_coroutine_threadsafe(run(), self.loop).result(10)
+        return call_on(self.loop, fn, *args)
 
     def stop(self) -> None:
         if self._server is not None:

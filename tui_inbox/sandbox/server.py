@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import uvicorn
 
-from ..serving import bind, url_host
+from ..serving import bind, call_on, url_host
 from .app import build_app
 from .jwks import JWKS_PATH
 from .seed import seed_state
@@ -92,13 +92,7 @@ class RunningSandbox:
 
     def call(self, fn, *args):
         """Run ``fn(*args)`` on the server's loop (state is only touched there) and return its result."""
-        async def run():
-            result = fn(*args)
-            if asyncio.iscoroutine(result):
-                result = await result
-            return result
-
-        return asyncio.run_coroutine_threadsafe(run(), self.loop).result(10)
+        return call_on(self.loop, fn, *args)
 
     def data_services_stats(self) -> dict:
         """The Data Services sender's counters (delivered, retried, dropped, ...), read on the server's loop."""
