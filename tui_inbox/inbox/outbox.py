@@ -300,25 +300,21 @@ class Outbox:
         return line
 
     def _conflict(self, item: Item, error: CanvasError) -> None:
-        if item.is_message:
-            draft = Draft.from_dict(item.payload)
-            back = self.store.settle(item.position, "conflict", str(error), to_draft=draft.key)
-            kept = "your text is back in Drafts" if back else "your text is kept in the Outbox"
-            self.say(f"Outbox: not sent, the conversation was deleted meanwhile; {kept}.", failed=True)
-        else:
-            self.store.mark(item.position, "conflict", str(error))
-            past = ACTIONS[item.kind][1].lower()
-            self.say(f"Outbox: not {past}, the conversation was deleted meanwhile.", failed=True)
+        self._give_up(item, "conflict", str(error), "the conversation was deleted meanwhile")
 
     def _failed(self, item: Item, error: Exception) -> None:
+        self._give_up(item, "failed", str(error), str(error))
+
+    def _give_up(self, item: Item, state: str, reason: str, why: str) -> None:
+        """An item Canvas refused for good: one line, and a message's text back in Drafts (never lost)."""
         if item.is_message:
             draft = Draft.from_dict(item.payload)
-            back = self.store.settle(item.position, "failed", str(error), to_draft=draft.key)
-            kept = "Your text is back in Drafts." if back else "Your text is kept in the Outbox."
-            self.say(f"Outbox: not sent: {error} {kept}", failed=True)
+            back = self.store.settle(item.position, state, reason, to_draft=draft.key)
+            kept = "your text is back in Drafts" if back else "your text is kept in the Outbox"
+            self.say(f"Outbox: not sent, {why}; {kept}.", failed=True)
         else:
-            self.store.mark(item.position, "failed", str(error))
-            self.say(f"Outbox: {verb_label(item.kind).lower()} failed: {error}", failed=True)
+            self.store.mark(item.position, state, reason)
+            self.say(f"Outbox: not {ACTIONS[item.kind][1].lower()}, {why}.", failed=True)
 
     def say(self, line: str, *, failed: bool = False) -> None:
         self.emit("outbox_outcome", (line, failed))
