@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual.css.query import NoMatches
+
 from ..canvas import CanvasError
 from ..inbox.indexer import Indexer, IndexProgress
 from ..store.search_index import Hit
@@ -23,7 +25,10 @@ def run_indexer(app: "InboxApp", limit: int | None = 1000) -> None:
         return
 
     def progressed(progress: IndexProgress) -> None:
-        app.status.indexing = "" if progress.finished else progress.line()
+        try:
+            app.status.indexing = "" if progress.finished else progress.line()
+        except NoMatches:
+            pass  # the app is closing and its status bar is gone: a traceback at quit otherwise
 
     indexer = Indexer(app.session.client, index, limit=limit, on_progress=progressed)
     app.search_indexer = indexer
