@@ -31,7 +31,7 @@ from typing import Iterable, Iterator
 from ..canvas.models import Conversation, Course, Group, User
 from .database import Notice, migrate, open_database
 from ..canvas.sharing import Shared
-from .row_codec import as_plain, decode, encode
+from .row_codec import as_plain, decode, encode, encode_rows
 
 COMPONENT = "cache"
 MIGRATIONS = [
@@ -106,7 +106,7 @@ class Cache:
         """The rows of a view with their order stamps; ``complete`` drops the rows it no longer holds."""
         rows = list(rows)
         with collector_paused():
-            encoded = [(c.id, encode(c)) for _, c in rows]
+            encoded = encode_rows(c for _, c in rows)
         with self._write() as db:
             if complete:
                 db.execute("DELETE FROM members WHERE view = ?", (view,))
@@ -116,7 +116,7 @@ class Cache:
 
     def change(self, rows: Iterable[Conversation], memberships: Iterable[tuple[str, int, float | None]]) -> None:
         """One change set: these rows as they now are, and (view, id, stamp) in or (view, id, None) out."""
-        encoded = [(c.id, encode(c)) for c in rows]
+        encoded = encode_rows(rows)
         inside, outside = [], []
         for view, cid, stamp in memberships:
             (outside if stamp is None else inside).append((view, cid) if stamp is None else (view, cid, stamp))
