@@ -30,7 +30,9 @@ requests counted. Beside it, in the same run, a full reload of the Inbox (`load_
 
 The cache itself (in this process): saving a view of N rows, reading its first 200 and all of
 it, writing a change of 50; beside json.dumps/json.loads of three fields per row, which says
-how fast this machine runs Python at that moment.
+how fast this machine runs Python at that moment. Then the save again on a thread, as the
+cache's writer does it, while the event loop ticks every 10 ms: how late the ticks run (what a
+key press would wait), beside two seconds of ticks with no save.
 
 Goals: a cached start within 1.5x of the bare Textual first frame and at most a tenth of the cold
 start (its whole Inbox: the first page alone is 3 requests at 50 ms plus the same start-up);
@@ -243,6 +245,7 @@ def store_figures(rows, n: int, folder: Path) -> dict:
     started = time.perf_counter()
     cache.change(many[:50], [("bench|", row.id, float(n + 1)) for row in many[:50]])
     figures["change"] = time.perf_counter() - started
+    figures["stall"], figures["calm"] = asyncio.run(stalls(cache, many))
     cache.close()
     started = time.perf_counter()
     texts = [json.dumps([row.id, row.subject, row.last_message]) for row in many]
@@ -251,6 +254,29 @@ def store_figures(rows, n: int, folder: Path) -> dict:
     [json.loads(t) for t in texts]
     figures["plain_load"] = time.perf_counter() - started
     return figures
+
+
+async def lateness(until) -> list[float]:
+    """How late a 10 ms tick of the event loop runs (seconds), until ``until()`` is true: what a
+    key press waits before the app's loop can look at it."""
+    late = []
+    while not until():
+        asked = time.perf_counter()
+        await asyncio.sleep(0.01)
+        late.append(time.perf_counter() - asked - 0.01)
+    return late
+
+
+async def stalls(cache, many) -> tuple[list[float], list[float]]:
+    """The event loop's lateness while the cache writer's thread saves the whole view (as
+    CacheKeeper does after a full load), beside the same ticks with nothing else running."""
+    saving = asyncio.get_running_loop().run_in_executor(
+        None, lambda: cache.save_view("bench-2|", [(float(-i), row) for i, row in enumerate(many)]))
+    during = await lateness(saving.done)
+    await saving
+    quiet_until = time.perf_counter() + 2.0
+    calm = await lateness(lambda: time.perf_counter() > quiet_until)
+    return during, calm
 
 
 def start_sandbox(conversations: int, latency_ms: float) -> tuple[subprocess.Popen, dict]:
@@ -337,6 +363,11 @@ def main() -> int:
     print(f"  save a whole view   {store['save']:6.2f} s    beside json.dumps of 3 fields per row  {store['plain_dump']:6.2f} s")
     print(f"  read all rows       {store['all']:6.2f} s    beside json.loads of those             {store['plain_load']:6.2f} s")
     print(f"  read the first 200  {store['first'] * 1000:6.1f} ms   write a change of 50 rows  {store['change'] * 1000:6.1f} ms")
+    during, calm = sorted(store["stall"]), sorted(store["calm"])
+    print(f"  the event loop during a save (a 10 ms tick, {len(during)} ticks): late by median "
+          f"{statistics.median(during) * 1000:.1f} ms, 99th {during[int(len(during) * 0.99)] * 1000:.1f} ms, "
+          f"worst {during[-1] * 1000:.1f} ms   beside no save: median {statistics.median(calm) * 1000:.1f} ms, "
+          f"worst {calm[-1] * 1000:.1f} ms")
     print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 
