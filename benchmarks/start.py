@@ -19,8 +19,8 @@ interpreter's start, the imports, reading the config and the cache, and Textual'
     Inbox: when the cache says it is in step, `synced_at`, read from the file);
   - cached start: the data folder of a cold run that loaded everything and quit: the Inbox is
     painted from the cache before any request, then reconciled in the background.
-Runs alternate (bare, cold, cached) `--runs` times. After each cached run has reconciled, its
-resident memory (VmRSS) is read, then `q` quits it.
+Runs: `--runs` cold starts, each followed by `--pairs` alternating bare and cached starts.
+After each cached run has reconciled, its resident memory (VmRSS) is read, then `q` quits it.
 
 Reconcile (in this process, through the real client with a transport that counts requests,
 on the warm data folder): the session starts from the cache and settles; then 50 changes are
@@ -38,7 +38,7 @@ Goals: a cached start within 1.5x of the bare Textual first frame and at most a 
 start (its whole Inbox: the first page alone is 3 requests at 50 ms plus the same start-up);
 at most 150 MB resident; reconcile in at most 5 requests plus one per 100 changed conversations.
 
-    python benchmarks/start.py [--conversations 100000] [--runs 3]
+    python benchmarks/start.py [--conversations 100000] [--runs 3] [--pairs 3]
 """
 
 from __future__ import annotations
@@ -299,7 +299,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--conversations", type=int, default=100_000)
     parser.add_argument("--latency-ms", type=float, default=50.0)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=3, help="cold starts")
+    parser.add_argument("--pairs", type=int, default=3, help="bare and cached starts after each cold one")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds a cold start may take to load everything")
     args = parser.parse_args()
     print(f"load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
@@ -319,17 +320,20 @@ def main() -> int:
         compile_once(token)
         bare, cold_first, cold_whole, cached_first, cached_whole, memory = [], [], [], [], [], []
         for run in range(args.runs):
-            bare.append(run_bare(token))
             cold = work / f"cold-{run}"
             first, whole, _, _ = run_app(config, cold, token, newest, key, args.timeout)
             cold_first.append(first)
             cold_whole.append(whole)
             if run == 0:
                 cold.rename(warm)
-            first, whole, rss, _ = run_app(config, warm, token, newest, key, args.timeout)
-            cached_first.append(first)
-            cached_whole.append(whole)
-            memory.append(rss)
+            # A cold run is long; a bare and a cached one are short, and noisy on a shared machine:
+            # several of those, alternating, for each cold one.
+            for _ in range(args.pairs):
+                bare.append(run_bare(token))
+                first, whole, rss, _ = run_app(config, warm, token, newest, key, args.timeout)
+                cached_first.append(first)
+                cached_whole.append(whole)
+                memory.append(rss)
         figures = asyncio.run(reconcile_figures(base_url, token, warm, key))
         with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=30) as api:
             sample = [Conversation.from_json(c) for c in api.get("/api/v1/conversations", params={"per_page": 100}).json()]
