@@ -343,7 +343,8 @@ def main() -> int:
         sandbox.wait(30)
         shutil.rmtree(work, ignore_errors=True)
     n = args.conversations
-    print(f"\n{n:,} conversations in the sandbox, every answer {args.latency_ms:g} ms late; {args.runs} runs each, "
+    print(f"\n{n:,} conversations in the sandbox, every answer {args.latency_ms:g} ms late; {args.runs} cold runs, "
+          f"{args.runs * args.pairs} bare and cached, "
           f"whole processes in a {SIZE[0]}x{SIZE[1]} pty; first painted = the newest row's text on the terminal")
     print(f"  bare Textual app, first frame       {summary(bare)}")
     print(f"  cold start, first rows painted      {summary(cold_first)}")
