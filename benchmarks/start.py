@@ -19,8 +19,8 @@ interpreter's start, the imports, reading the config and the cache, and Textual'
     Inbox: when the cache says it is in step, `synced_at`, read from the file);
   - cached start: the data folder of a cold run that loaded everything and quit: the Inbox is
     painted from the cache before any request, then reconciled in the background.
-Runs alternate (bare, cold, cached) `--runs` times. After each cached run has reconciled, its
-resident memory (VmRSS) is read, then `q` quits it.
+Runs: `--runs` cold starts, each followed by `--pairs` alternating bare and cached starts.
+After each cached run has reconciled, its resident memory (VmRSS) is read, then `q` quits it.
 
 Reconcile (in this process, through the real client with a transport that counts requests,
 on the warm data folder): the session starts from the cache and settles; then 50 changes are
@@ -30,13 +30,15 @@ requests counted. Beside it, in the same run, a full reload of the Inbox (`load_
 
 The cache itself (in this process): saving a view of N rows, reading its first 200 and all of
 it, writing a change of 50; beside json.dumps/json.loads of three fields per row, which says
-how fast this machine runs Python at that moment.
+how fast this machine runs Python at that moment. Then the save again on a thread, as the
+cache's writer does it, while the event loop ticks every 10 ms: how late the ticks run (what a
+key press would wait), beside two seconds of ticks with no save.
 
 Goals: a cached start within 1.5x of the bare Textual first frame and at most a tenth of the cold
 start (its whole Inbox: the first page alone is 3 requests at 50 ms plus the same start-up);
 at most 150 MB resident; reconcile in at most 5 requests plus one per 100 changed conversations.
 
-    python benchmarks/start.py [--conversations 100000] [--runs 3]
+    python benchmarks/start.py [--conversations 100000] [--runs 3] [--pairs 3]
 """
 
 from __future__ import annotations
@@ -243,6 +245,7 @@ def store_figures(rows, n: int, folder: Path) -> dict:
     started = time.perf_counter()
     cache.change(many[:50], [("bench|", row.id, float(n + 1)) for row in many[:50]])
     figures["change"] = time.perf_counter() - started
+    figures["stall"], figures["calm"] = asyncio.run(stalls(cache, many))
     cache.close()
     started = time.perf_counter()
     texts = [json.dumps([row.id, row.subject, row.last_message]) for row in many]
@@ -251,6 +254,29 @@ def store_figures(rows, n: int, folder: Path) -> dict:
     [json.loads(t) for t in texts]
     figures["plain_load"] = time.perf_counter() - started
     return figures
+
+
+async def lateness(until) -> list[float]:
+    """How late a 10 ms tick of the event loop runs (seconds), until ``until()`` is true: what a
+    key press waits before the app's loop can look at it."""
+    late = []
+    while not until():
+        asked = time.perf_counter()
+        await asyncio.sleep(0.01)
+        late.append(time.perf_counter() - asked - 0.01)
+    return late
+
+
+async def stalls(cache, many) -> tuple[list[float], list[float]]:
+    """The event loop's lateness while the cache writer's thread saves the whole view (as
+    CacheKeeper does after a full load), beside the same ticks with nothing else running."""
+    saving = asyncio.get_running_loop().run_in_executor(
+        None, lambda: cache.save_view("bench-2|", [(float(-i), row) for i, row in enumerate(many)]))
+    during = await lateness(saving.done)
+    await saving
+    quiet_until = time.perf_counter() + 2.0
+    calm = await lateness(lambda: time.perf_counter() > quiet_until)
+    return during, calm
 
 
 def start_sandbox(conversations: int, latency_ms: float) -> tuple[subprocess.Popen, dict]:
@@ -273,7 +299,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--conversations", type=int, default=100_000)
     parser.add_argument("--latency-ms", type=float, default=50.0)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=3, help="cold starts")
+    parser.add_argument("--pairs", type=int, default=3, help="bare and cached starts after each cold one")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds a cold start may take to load everything")
     args = parser.parse_args()
     print(f"load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
@@ -293,17 +320,20 @@ def main() -> int:
         compile_once(token)
         bare, cold_first, cold_whole, cached_first, cached_whole, memory = [], [], [], [], [], []
         for run in range(args.runs):
-            bare.append(run_bare(token))
             cold = work / f"cold-{run}"
             first, whole, _, _ = run_app(config, cold, token, newest, key, args.timeout)
             cold_first.append(first)
             cold_whole.append(whole)
             if run == 0:
                 cold.rename(warm)
-            first, whole, rss, _ = run_app(config, warm, token, newest, key, args.timeout)
-            cached_first.append(first)
-            cached_whole.append(whole)
-            memory.append(rss)
+            # A cold run is long; a bare and a cached one are short, and noisy on a shared machine:
+            # several of those, alternating, for each cold one.
+            for _ in range(args.pairs):
+                bare.append(run_bare(token))
+                first, whole, rss, _ = run_app(config, warm, token, newest, key, args.timeout)
+                cached_first.append(first)
+                cached_whole.append(whole)
+                memory.append(rss)
         figures = asyncio.run(reconcile_figures(base_url, token, warm, key))
         with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=30) as api:
             sample = [Conversation.from_json(c) for c in api.get("/api/v1/conversations", params={"per_page": 100}).json()]
@@ -313,7 +343,8 @@ def main() -> int:
         sandbox.wait(30)
         shutil.rmtree(work, ignore_errors=True)
     n = args.conversations
-    print(f"\n{n:,} conversations in the sandbox, every answer {args.latency_ms:g} ms late; {args.runs} runs each, "
+    print(f"\n{n:,} conversations in the sandbox, every answer {args.latency_ms:g} ms late; {args.runs} cold runs, "
+          f"{args.runs * args.pairs} bare and cached, "
           f"whole processes in a {SIZE[0]}x{SIZE[1]} pty; first painted = the newest row's text on the terminal")
     print(f"  bare Textual app, first frame       {summary(bare)}")
     print(f"  cold start, first rows painted      {summary(cold_first)}")
@@ -337,6 +368,11 @@ def main() -> int:
     print(f"  save a whole view   {store['save']:6.2f} s    beside json.dumps of 3 fields per row  {store['plain_dump']:6.2f} s")
     print(f"  read all rows       {store['all']:6.2f} s    beside json.loads of those             {store['plain_load']:6.2f} s")
     print(f"  read the first 200  {store['first'] * 1000:6.1f} ms   write a change of 50 rows  {store['change'] * 1000:6.1f} ms")
+    during, calm = sorted(store["stall"]), sorted(store["calm"])
+    print(f"  the event loop during a save (a 10 ms tick, {len(during)} ticks): late by median "
+          f"{statistics.median(during) * 1000:.1f} ms, 99th {during[int(len(during) * 0.99)] * 1000:.1f} ms, "
+          f"worst {during[-1] * 1000:.1f} ms   beside no save: median {statistics.median(calm) * 1000:.1f} ms, "
+          f"worst {calm[-1] * 1000:.1f} ms")
     print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 

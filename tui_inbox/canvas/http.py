@@ -233,15 +233,27 @@ class CanvasHTTP:
         self._base_headers = {"User-Agent": user_agent, "Accept": STRING_IDS if string_ids else "application/json",
                               "Accept-Encoding": ACCEPTED_ENCODINGS}
         self._owns_client = client is None
-        self._http = client or httpx.AsyncClient(
-            transport=transport,
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-            follow_redirects=False,
-            headers=self._base_headers,
-            limits=httpx.Limits(max_connections=max(concurrency * 2, 10), max_keepalive_connections=concurrency * 2),
-            # A proxy from the environment must never see a loopback (plain http) request and its token.
-            trust_env=not is_loopback(self.base_url.host),
-        )
+        self._client = client
+        self._client_settings = (transport, timeout)
+
+    @property
+    def _http(self) -> httpx.AsyncClient:
+        """The connection pool, made at the first request: making it loads the TLS certificates
+        (a fifth of a second on a busy machine), which a start from the cache would otherwise
+        pay before its first frame, for a request it sends only after."""
+        if self._client is None:
+            transport, timeout = self._client_settings
+            self._client = httpx.AsyncClient(
+                transport=transport,
+                timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+                follow_redirects=False,
+                headers=self._base_headers,
+                limits=httpx.Limits(max_connections=max(self.concurrency * 2, 10),
+                                    max_keepalive_connections=self.concurrency * 2),
+                # A proxy from the environment must never see a loopback (plain http) request and its token.
+                trust_env=not is_loopback(self.base_url.host),
+            )
+        return self._client
 
     def __repr__(self) -> str:
         return f"CanvasHTTP(base_url={str(self.base_url)!r}, token=***)"
@@ -252,8 +264,8 @@ class CanvasHTTP:
         return self._token
 
     async def aclose(self) -> None:
-        if self._owns_client:
-            await self._http.aclose()
+        if self._owns_client and self._client is not None:
+            await self._client.aclose()
 
     async def backoff(self, attempt: int, throttled: bool = False) -> None:
         """Wait as the retry policy says before attempt ``attempt + 1``."""

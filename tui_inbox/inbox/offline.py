@@ -147,6 +147,12 @@ class CacheKeeper:
         if self.first_paint is not None:
             self.first_paint.set()
 
+    async def first_frame(self) -> None:
+        """After a start from the cache, wait until its first screen is painted (at once otherwise):
+        what asks Canvas next (the live feed, the search indexer) would slow that frame down."""
+        if self._catching_up is not None and self.first_paint is not None:
+            await self.first_paint.wait()
+
     async def _catch_up(self, session: "InboxSession", view: ConversationView, shown: int) -> None:
         if self.first_paint is not None:
             await self.first_paint.wait()

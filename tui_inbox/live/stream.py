@@ -23,8 +23,6 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Protocol
 
 import httpx
-from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 
 from ..canvas.errors import ConfigurationError
 from ..canvas.http import CanvasHTTP, Token, is_loopback
@@ -148,6 +146,11 @@ class LiveStream:
         return f"LiveStream(url={self.url!r}, token=***)"
 
     async def run(self, listener: StreamListener) -> None:
+        # Imported here, once the stream starts: websockets is a tenth of a second of imports
+        # that a start from the cache would otherwise pay before its first frame.
+        from websockets.asyncio.client import connect
+        from websockets.exceptions import InvalidStatus
+
         failures = 0
         s = self.settings
         while True:
@@ -191,6 +194,8 @@ class LiveStream:
 
     def _why(self, exc: Exception) -> str:
         """One line for the user. Built from the exception's type, never its text or the headers."""
+        from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+
         where = self._where
         if isinstance(exc, ConnectionClosed):
             if exc.sent is not None and exc.sent.code == 1009:  # we closed it: the frame was over max_size

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable, Iterable
 
 from ..canvas.models import Attachment, Conversation, MediaComment, Message, Participant
 from ..canvas.sharing import Shared
@@ -83,6 +83,44 @@ def encode(c: Conversation, *, with_messages: bool = False) -> str:
         c.audience, c.audience_contexts, c.avatar_url, [_participant(p) for p in c.participants], c.visible,
         c.context_code, c.context_name, messages, c.cannot_reply,
     ], ensure_ascii=False, separators=(",", ":"))
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # made once, not per row
+
+
+def encode_rows(rows: Iterable[Conversation]) -> list[tuple[int, str]]:
+    """(id, text) of many rows at once (a whole view), each text the same as ``encode(row)``.
+
+    What the rows of a listing share (canvas/sharing.py: one object per person, per list of
+    people, per timestamp) is encoded once and its text reused, and the encoder is called twice
+    per row: encoding a 100,000-row view row by row took ten times a plain ``json.dumps`` of
+    three fields per row, over half of it in the people and the calls. The shared
+    objects are known by ``id()``, which is safe because the rows, held for the whole call, hold them."""
+    rows = list(rows)  # held until the end: an object freed midway could lend its id() to another
+    done: dict[int, str] = {}
+
+    def once(value: Any, make: Callable[[Any], str]) -> str:
+        text = done.get(id(value))
+        if text is None:
+            text = done[id(value)] = make(value)
+        return text
+
+    def people(participants: list[Participant]) -> str:
+        return "[" + ",".join(once(p, lambda p: _dumps(_participant(p))) for p in participants) + "]"
+
+    def when(value: datetime | None) -> str | None:
+        return None if value is None else once(value, datetime.isoformat)
+
+    encoded = []
+    for c in rows:
+        # Two calls into the encoder per row (each call costs more than the row's values): all that
+        # comes before the people, then all that comes after; the people's text is spliced between.
+        before = _dumps([c.id, c.subject, c.workflow_state, c.last_message, when(c.last_message_at),
+                         c.last_authored_message, when(c.last_authored_message_at), c.message_count, c.subscribed,
+                         c.private, c.starred, c.properties, c.audience, c.audience_contexts, c.avatar_url])
+        after = _dumps([c.visible, c.context_code, c.context_name, None, c.cannot_reply])
+        encoded.append((c.id, "".join((before[:-1], ",", once(c.participants, people), ",", after[1:]))))
+    return encoded
 
 
 def decode(text: str, shared: Shared | None = None) -> Conversation:

@@ -215,7 +215,8 @@ class SearchIndex:
         return cls(open_database(path, setup, rebuildable=True, notice=notice))
 
     def close(self) -> None:
-        self.db.close()
+        with self.lock:  # not under a search running in its thread
+            self.db.close()
 
     # -- writing -------------------------------------------------------------------------
     def put(self, conversation: Conversation, mailbox: str = "Inbox") -> None:

@@ -203,6 +203,8 @@ class InboxApp(OutboxKeys, App):
         self.status.show_message(f"Signed in as {one_line(self.session.me.name) if self.session.me else '?'}")
         for line in self.session.keeper.notices if self.session.keeper is not None else ():
             self.status.show_message(line)  # the cache was set aside and is rebuilt: said once
+        if self.session.keeper is not None:
+            await self.session.keeper.first_frame()
         if self.feed is not None:
             self.follow_feed()
         if self.session.search_index is not None:

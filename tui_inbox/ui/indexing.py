@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+
 from ..canvas import CanvasError
 from ..canvas.errors import NetworkError
 from ..inbox.indexer import Indexer, IndexProgress

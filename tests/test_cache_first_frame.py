@@ -1,0 +1,59 @@
+"""A start from the cache paints its first screen before it asks Canvas anything: the live feed
+and the search indexer start once that screen is on the terminal, not before (their requests,
+and making the connection pool, would otherwise delay the first frame)."""
+
+from __future__ import annotations
+
+from tests.cache_app import cached_app
+from tests.waiting import async_wait_until
+
+
+async def test_a_start_from_the_cache_asks_canvas_nothing_before_its_first_frame(sandbox, tmp_path):
+    token = sandbox.info.token_of("teacher")
+    first = cached_app(sandbox.base_url, token, tmp_path)
+    async with first.run_test(size=(120, 32)):
+        await async_wait_until(lambda: first.session.view.loaded and first.list.rows)
+        await first.session.wait_loaded()
+        first.session.keeper.flush()
+
+    app = cached_app(sandbox.base_url, token, tmp_path)
+    asked: list[str] = []
+
+    async def heard(request) -> None:
+        asked.append(request.url.path)
+
+    app.session.client.http._http.event_hooks["request"].append(heard)
+    asked_at_paint: list[list[str]] = []
+    keeper = app.session.keeper
+    painted = keeper.painted
+
+    def first_frame() -> None:
+        asked_at_paint.append(list(asked))
+        painted()
+
+    keeper.painted = first_frame
+    async with app.run_test(size=(120, 32)):
+        await async_wait_until(lambda: asked_at_paint)
+        # Then the reconcile, the feed and the indexer do ask, once the screen is there.
+        await async_wait_until(lambda: app.search_indexer is not None and app.search_indexer.progress.total > 0)
+        rows_on_screen = [row.subject for row in app.list.rows[:3]]
+    assert asked_at_paint == [[]]
+    assert rows_on_screen and all(rows_on_screen)
+
+
+async def test_quitting_leaves_no_write_ahead_log_for_the_next_start_to_replay(sandbox, tmp_path):
+    token = sandbox.info.token_of("teacher")
+    app = cached_app(sandbox.base_url, token, tmp_path)
+    async with app.run_test(size=(120, 32)):
+        await async_wait_until(lambda: app.session.view.loaded and app.list.rows)
+        await app.session.wait_loaded()
+        await async_wait_until(lambda: app.search_indexer is not None and app.search_indexer.progress.finished)
+        path = app.session.keeper.cache.path
+        assert path.with_name(path.name + "-wal").exists()  # while it runs, writes go to the log
+    assert path.exists()
+    assert not path.with_name(path.name + "-wal").exists()
+    # And what it wrote is in the file itself: the next start paints it with no request.
+    again = cached_app(sandbox.base_url, token, tmp_path)
+    assert again.session.keeper.cache.rows("inbox|", limit=3)
+    again.session.keeper.close()
+    again.session.search_index.close()
