@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-
 from ..canvas import CanvasError
 from ..canvas.errors import NetworkError
 from ..inbox.indexer import Indexer, IndexProgress
