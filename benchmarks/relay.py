@@ -53,6 +53,23 @@ import websockets  # noqa: E402
 from tui_inbox.relay.nats_child import NatsChild, free_port  # noqa: E402
 
 CLI = "import sys; from tui_inbox.cli import main; sys.exit(main())"
+# --profile: the relay's loop runs in a thread of its own, which a cProfile of the main
+# thread would not see; this wraps the thread's body and writes its figures on the way out.
+PROFILED_CLI = """import cProfile, os, sys
+from tui_inbox.relay import server
+serve = server.RunningRelay._serve
+def profiled(self, *args):
+    profile = cProfile.Profile()
+    profile.enable()
+    try:
+        serve(self, *args)
+    finally:
+        profile.disable()
+        profile.dump_stats(os.environ["RELAY_BENCH_PROFILE"])
+server.RunningRelay._serve = profiled
+from tui_inbox.cli import main
+sys.exit(main())
+"""
 CONNECT_AT_ONCE = 50  # handshakes in flight per client process
 
 
@@ -126,12 +143,14 @@ def first_line(process: subprocess.Popen, what: str) -> dict:
     return json.loads(line)
 
 
-def start_relay(canvas_url: str, nats_url: str, admin_token: str, log) -> tuple[subprocess.Popen, dict]:
+def start_relay(canvas_url: str, nats_url: str, admin_token: str, log, profile: Path | None = None
+                ) -> tuple[subprocess.Popen, dict]:
+    extra = {"RELAY_BENCH_PROFILE": str(profile)} if profile else {}
     process = subprocess.Popen(
-        [sys.executable, "-c", CLI, "relay", "--canvas-url", canvas_url, "--nats", nats_url,
+        [sys.executable, "-c", PROFILED_CLI if profile else CLI, "relay", "--canvas-url", canvas_url, "--nats", nats_url,
          "--jwks-url", canvas_url + "/data_services/jwks"],
         stdout=subprocess.PIPE, stderr=log, text=True,
-        env={**env(), "TUI_INBOX_RELAY_ADMIN_TOKEN": admin_token})
+        env={**env(), "TUI_INBOX_RELAY_ADMIN_TOKEN": admin_token, **extra})
     return process, first_line(process, "a relay")
 
 
@@ -214,8 +233,11 @@ async def run(args) -> int:
         admin = next(u["token"] for u in users if u["role"] == "admin")
         people = [(u["id"], u["token"]) for u in users if u["role"] != "admin"]
 
-        relay_a, info_a = start_relay(canvas_url, nats.url, admin, log)
-        relay_b, info_b = start_relay(canvas_url, nats.url, admin, log)
+        profiles = Path(args.profile) if args.profile else None
+        if profiles:
+            profiles.mkdir(parents=True, exist_ok=True)
+        relay_a, info_a = start_relay(canvas_url, nats.url, admin, log, profiles and profiles / "relay-a.prof")
+        relay_b, info_b = start_relay(canvas_url, nats.url, admin, log, profiles and profiles / "relay-b.prof")
         processes += [relay_a, relay_b]
 
         sandbox = subprocess.Popen(
@@ -415,6 +437,8 @@ def main() -> int:
     parser.add_argument("--duplicate-rate", type=float, default=0.1)
     parser.add_argument("--course-students", type=int, default=0)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--profile", metavar="DIR", help="run the relays under cProfile; their figures go to "
+                        "DIR/relay-a.prof and relay-b.prof (pstats), with the profiler's own cost in every figure")
     parser.add_argument("--worker", metavar="LIVE_URL", help=argparse.SUPPRESS)
     parser.add_argument("--worker-tokens", help=argparse.SUPPRESS)
     parser.add_argument("--worker-count", type=int, help=argparse.SUPPRESS)
