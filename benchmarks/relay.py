@@ -331,6 +331,7 @@ async def run(args) -> int:
         relay_lags: list[float] = []
         lost = duplicated = delivered = expected = 0
         extras: list[tuple[int, str]] = []
+        lost_pairs: list[str] = []
         for record in records:
             user = record["user"]
             wanted = {k for k, t in direct_at.get(user, {}).items() if k in in_window}
@@ -348,6 +349,7 @@ async def run(args) -> int:
                     relay_lags.append(got[key] - direct_at[user][key])
                 else:
                     lost += 1
+                    lost_pairs.append(key)
             # An event the direct stream gave someone, but not this user: the relay leaked it.
             mine = direct_at.get(user, {})
             extras.extend((user, key) for key in got if key in everyone and key not in mine)
@@ -395,6 +397,12 @@ async def run(args) -> int:
     per_connection = (rss_after - rss_before) / max(args.connections, 1)
     routed_a, routed_b = total(metrics_a, "relay_events_routed_total"), total(metrics_b, "relay_events_routed_total")
 
+    # Lost at a connection (other connections got the event: a full queue, a slow read) or
+    # lost upstream (no connection got it: Data Services, ingest or routing never passed it on).
+    reached = {key for record in records for _, key in record["frames"]}
+    lost_upstream = sum(1 for key in lost_pairs if key not in reached)
+    lost_events = len(set(lost_pairs))
+    dropped = total(metrics_a, "relay_frames_dropped_total") + total(metrics_b, "relay_frames_dropped_total")
     ms = 1000.0
     print(f"relay benchmark: {args.connections} connections ({int(connections)} counted by the relays) over 2 "
           f"instances, {len(people)} users, {args.seconds:.0f} s window")
@@ -403,6 +411,11 @@ async def run(args) -> int:
           f"by B {routed_b:.0f} (whole run); {expected} (event, connection) deliveries expected")
     print(f"  connecting took {connect_seconds:.1f} s; relays' RSS {rss_before / 2**20:.1f} -> {rss_after / 2**20:.1f} MiB")
     print("  CPU seconds over the whole run: " + ", ".join(f"{k} {v:.1f}" for k, v in cpu.items()))
+    if lost:
+        print(f"  lost: {lost} (event, connection) pairs of {lost_events} events; {lost_upstream} of the pairs are of "
+              f"events no relay connection got at all; frames the relays dropped for a full queue: {dropped:.0f}")
+    print(f"  latest delivery in the window: {max(relay_lags, default=float('nan')) * 1000:.0f} ms after the direct "
+          f"stream; deliveries later than 1 s: {sum(1 for lag in relay_lags if lag > 1)}")
     print(f"  beyond the direct stream, to participants of the conversation (allowed): {allowed}")
     rows = [
         ("ingest answer p50 (ms)", ingest_p50 * ms, None, None),
