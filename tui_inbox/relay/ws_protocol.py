@@ -5,10 +5,10 @@ frames waiting for most connections. uvicorn writes each frame with its own
 ``transport.write``, and on loopback or a LAN each write is a ``send`` system call that
 also pushes the segment through the network stack: measured under benchmarks/relay.py,
 that call was the largest single cost of a delivery. Here every write a connection makes
-during one turn of the loop goes into a list, and the list is sent with one ``write``
-at the start of the next turn. A connection with one frame to send pays one write, as
-before; one that is behind sends all it has in one go, so the relay catches up faster
-the further behind it is, instead of falling further behind.
+during one turn of the loop after its first goes into a list, and the list is sent with
+one ``write`` in the next turn. A connection with one frame to send writes it at once, as
+before; one that is behind sends the rest of what it has in one go, so the relay catches
+up faster the further behind it is, instead of falling further behind.
 
 Frames keep their order (every write of the connection, handshake, pings and close
 included, goes through the same list), and the list is bounded: a connection's writer
@@ -38,10 +38,14 @@ class CoalescingTransport:
     def write(self, data: bytes) -> None:
         if not data:
             return
-        self._pending.append(data)
-        if not self._scheduled:
-            self._scheduled = True
-            self._loop.call_soon(self.flush)
+        if self._scheduled:
+            self._pending.append(data)
+            return
+        # The first write of a turn goes out at once: a connection that is not behind (one
+        # frame per event) waits for nothing. Those after it in the same turn are the backlog.
+        self._transport.write(data)
+        self._scheduled = True
+        self._loop.call_soon(self.flush)
 
     def flush(self) -> None:
         self._scheduled = False
