@@ -21,7 +21,6 @@ from starlette.applications import Starlette
 from tui_inbox.relay.fanout import Fanout
 from tui_inbox.relay.identity import Identities
 from tui_inbox.relay.stream import live_route
-from tui_inbox.relay.ws_protocol import CoalescingWebSocketsProtocol
 
 
 class StreamMetrics:
@@ -62,7 +61,7 @@ class RunningLive:
                 pass
 
         config = uvicorn.Config(Starlette(lifespan=lifespan), log_level="warning", access_log=False, lifespan="on",
-                                ws=CoalescingWebSocketsProtocol, ws_ping_interval=20, ws_ping_timeout=20,
+                                ws="websockets-sansio", ws_ping_interval=20, ws_ping_timeout=20,
                                 timeout_graceful_shutdown=2)
         self._server = uvicorn.Server(config)
         self._server.install_signal_handlers = lambda: None

@@ -333,7 +333,7 @@ async def test_each_connection_gets_only_what_its_user_may_see(sandbox, nats_ser
 
 
 async def test_a_burst_reaches_each_connection_whole_in_order_and_counted(sandbox, nats_server, relay_live):
-    """Frames waiting for a connection go out together (ws_protocol.py): each is still one text frame, in order."""
+    """Frames waiting for a connection are taken and sent together: each is still one text frame, in order."""
     jane = student_ids(sandbox)[0]
     nc = await nats.connect(nats_server.url)
     try:

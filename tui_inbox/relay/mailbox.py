@@ -4,7 +4,7 @@ An event in a big course reaches hundreds of connections of an instance, so the 
 hands out hundreds of frames per event. ``asyncio.Queue`` pays for features a connection
 does not use (several getters, ``join``, a future per ``get``); here ``put_nowait`` is an
 append, and the one writer takes everything waiting at once (``take``), so a connection
-that is behind sends its backlog in one turn of the loop (see ws_protocol.py).
+that is behind sends its backlog in one go, without a wake-up per frame.
 
 The fanout sees the interface of a bounded ``asyncio.Queue``: ``put_nowait`` raises
 ``asyncio.QueueFull`` past ``maxsize``, and the frame is dropped (at most once).

@@ -32,7 +32,6 @@ from .nats_child import NatsChild, NatsServerError
 from .routing import Router
 from .settings import RelaySettings
 from .stream import live_route
-from .ws_protocol import CoalescingWebSocketsProtocol
 
 
 CLIENT_FRAME_LIMIT = 64 * 1024  # bytes of one frame from a /live client (it has nothing to say)
@@ -129,11 +128,9 @@ class RunningRelay:
         router = self.router_factory(s) if self.router_factory is not None else None
         extra = tuple(self.extra_routes(broker, self.metrics)) if self.extra_routes else ()
         app = build_relay_app(s, broker, self.metrics, extra)
-        # uvicorn's websockets-sansio protocol, each connection's writes of one loop turn sent as
-        # one (ws_protocol.py). No permessage-deflate: it would compress every event once per
-        # connection and keep a zlib state per connection. A client sends nothing but pongs.
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
-                                ws=CoalescingWebSocketsProtocol,
+        # No permessage-deflate: it would compress every event once per connection and keep a
+        # zlib state per connection. A client sends nothing but pongs: small frames only.
+        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", ws="websockets-sansio",
                                 timeout_graceful_shutdown=2, ws_ping_interval=20, ws_ping_timeout=20,
                                 ws_per_message_deflate=False, ws_max_size=CLIENT_FRAME_LIMIT)
         self._server = uvicorn.Server(config)

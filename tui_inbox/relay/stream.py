@@ -113,7 +113,7 @@ def live_route(identities: Identities, fanout: Fanout, metrics) -> WebSocketRout
 
 
 async def _forward(websocket: WebSocket, queue: Mailbox, metrics) -> None:
-    """One event, one text frame, in arrival order; whatever is waiting goes out in one turn of the loop."""
+    """One event, one text frame, in arrival order; whatever is waiting is sent in one go."""
     while True:
         frames = await queue.take()
         sent = 0
