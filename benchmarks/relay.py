@@ -53,6 +53,23 @@ import websockets  # noqa: E402
 from tui_inbox.relay.nats_child import NatsChild, free_port  # noqa: E402
 
 CLI = "import sys; from tui_inbox.cli import main; sys.exit(main())"
+# --profile: the relay's loop runs in a thread of its own, which a cProfile of the main
+# thread would not see; this wraps the thread's body and writes its figures on the way out.
+PROFILED_CLI = """import cProfile, os, sys
+from tui_inbox.relay import server
+serve = server.RunningRelay._serve
+def profiled(self, *args):
+    profile = cProfile.Profile()
+    profile.enable()
+    try:
+        serve(self, *args)
+    finally:
+        profile.disable()
+        profile.dump_stats(os.environ["RELAY_BENCH_PROFILE"])
+server.RunningRelay._serve = profiled
+from tui_inbox.cli import main
+sys.exit(main())
+"""
 CONNECT_AT_ONCE = 50  # handshakes in flight per client process
 
 
@@ -126,12 +143,14 @@ def first_line(process: subprocess.Popen, what: str) -> dict:
     return json.loads(line)
 
 
-def start_relay(canvas_url: str, nats_url: str, admin_token: str, log) -> tuple[subprocess.Popen, dict]:
+def start_relay(canvas_url: str, nats_url: str, admin_token: str, log, profile: Path | None = None
+                ) -> tuple[subprocess.Popen, dict]:
+    extra = {"RELAY_BENCH_PROFILE": str(profile)} if profile else {}
     process = subprocess.Popen(
-        [sys.executable, "-c", CLI, "relay", "--canvas-url", canvas_url, "--nats", nats_url,
+        [sys.executable, "-c", PROFILED_CLI if profile else CLI, "relay", "--canvas-url", canvas_url, "--nats", nats_url,
          "--jwks-url", canvas_url + "/data_services/jwks"],
         stdout=subprocess.PIPE, stderr=log, text=True,
-        env={**env(), "TUI_INBOX_RELAY_ADMIN_TOKEN": admin_token})
+        env={**env(), "TUI_INBOX_RELAY_ADMIN_TOKEN": admin_token, **extra})
     return process, first_line(process, "a relay")
 
 
@@ -214,8 +233,11 @@ async def run(args) -> int:
         admin = next(u["token"] for u in users if u["role"] == "admin")
         people = [(u["id"], u["token"]) for u in users if u["role"] != "admin"]
 
-        relay_a, info_a = start_relay(canvas_url, nats.url, admin, log)
-        relay_b, info_b = start_relay(canvas_url, nats.url, admin, log)
+        profiles = Path(args.profile) if args.profile else None
+        if profiles:
+            profiles.mkdir(parents=True, exist_ok=True)
+        relay_a, info_a = start_relay(canvas_url, nats.url, admin, log, profiles and profiles / "relay-a.prof")
+        relay_b, info_b = start_relay(canvas_url, nats.url, admin, log, profiles and profiles / "relay-b.prof")
         processes += [relay_a, relay_b]
 
         sandbox = subprocess.Popen(
@@ -309,6 +331,7 @@ async def run(args) -> int:
         relay_lags: list[float] = []
         lost = duplicated = delivered = expected = 0
         extras: list[tuple[int, str]] = []
+        lost_pairs: list[str] = []
         for record in records:
             user = record["user"]
             wanted = {k for k, t in direct_at.get(user, {}).items() if k in in_window}
@@ -326,6 +349,7 @@ async def run(args) -> int:
                     relay_lags.append(got[key] - direct_at[user][key])
                 else:
                     lost += 1
+                    lost_pairs.append(key)
             # An event the direct stream gave someone, but not this user: the relay leaked it.
             mine = direct_at.get(user, {})
             extras.extend((user, key) for key in got if key in everyone and key not in mine)
@@ -373,6 +397,12 @@ async def run(args) -> int:
     per_connection = (rss_after - rss_before) / max(args.connections, 1)
     routed_a, routed_b = total(metrics_a, "relay_events_routed_total"), total(metrics_b, "relay_events_routed_total")
 
+    # Lost at a connection (other connections got the event: a full queue, a slow read) or
+    # lost upstream (no connection got it: Data Services, ingest or routing never passed it on).
+    reached = {key for record in records for _, key in record["frames"]}
+    lost_upstream = sum(1 for key in lost_pairs if key not in reached)
+    lost_events = len(set(lost_pairs))
+    dropped = total(metrics_a, "relay_frames_dropped_total") + total(metrics_b, "relay_frames_dropped_total")
     ms = 1000.0
     print(f"relay benchmark: {args.connections} connections ({int(connections)} counted by the relays) over 2 "
           f"instances, {len(people)} users, {args.seconds:.0f} s window")
@@ -381,6 +411,11 @@ async def run(args) -> int:
           f"by B {routed_b:.0f} (whole run); {expected} (event, connection) deliveries expected")
     print(f"  connecting took {connect_seconds:.1f} s; relays' RSS {rss_before / 2**20:.1f} -> {rss_after / 2**20:.1f} MiB")
     print("  CPU seconds over the whole run: " + ", ".join(f"{k} {v:.1f}" for k, v in cpu.items()))
+    if lost:
+        print(f"  lost: {lost} (event, connection) pairs of {lost_events} events; {lost_upstream} of the pairs are of "
+              f"events no relay connection got at all; frames the relays dropped for a full queue: {dropped:.0f}")
+    print(f"  latest delivery in the window: {max(relay_lags, default=float('nan')) * 1000:.0f} ms after the direct "
+          f"stream; deliveries later than 1 s: {sum(1 for lag in relay_lags if lag > 1)}")
     print(f"  beyond the direct stream, to participants of the conversation (allowed): {allowed}")
     rows = [
         ("ingest answer p50 (ms)", ingest_p50 * ms, None, None),
@@ -415,6 +450,8 @@ def main() -> int:
     parser.add_argument("--duplicate-rate", type=float, default=0.1)
     parser.add_argument("--course-students", type=int, default=0)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--profile", metavar="DIR", help="run the relays under cProfile; their figures go to "
+                        "DIR/relay-a.prof and relay-b.prof (pstats), with the profiler's own cost in every figure")
     parser.add_argument("--worker", metavar="LIVE_URL", help=argparse.SUPPRESS)
     parser.add_argument("--worker-tokens", help=argparse.SUPPRESS)
     parser.add_argument("--worker-count", type=int, help=argparse.SUPPRESS)

@@ -227,7 +227,8 @@ async def test_healthz_and_metrics_answer(nats_server, keys, relays):
     assert (health.status_code, health.json()["broker"]) == (200, "connected")
     assert page.headers["content-type"].startswith("text/plain")
     for name in ("relay_events_received_total", "relay_events_rejected", "relay_events_duplicates_total",
-                 "relay_events_routed_total", "relay_events_delivered_total", "relay_connections", "relay_broker_lag"):
+                 "relay_events_routed_total", "relay_events_delivered_total", "relay_frames_dropped_total",
+                 "relay_connections", "relay_broker_lag"):
         assert name in page.text
 
 

@@ -16,6 +16,7 @@ import logging
 import httpx
 import nats
 import pytest
+from prometheus_client import CollectorRegistry, Counter
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
@@ -263,7 +264,9 @@ async def test_many_connections_of_one_user_at_once_cost_canvas_one_round_trip(s
 async def test_fanout_subscribes_while_needed_and_drops_for_a_full_queue(nats_server):
     nc = await nats.connect(nats_server.url)
     try:
-        fanout = Fanout(nc)
+        registry = CollectorRegistry()
+        dropped = Counter("dropped", "frames a full queue did not take", registry=registry)
+        fanout = Fanout(nc, dropped_counter=dropped)
         fast, slow = asyncio.Queue(), asyncio.Queue(maxsize=1)
         await fanout.attach(fast, [user_subject(5), course_subject(2)])
         await fanout.attach(slow, [course_subject(2)])
@@ -273,6 +276,7 @@ async def test_fanout_subscribes_while_needed_and_drops_for_a_full_queue(nats_se
         await async_wait_until(lambda: fast.qsize() == 3 and fanout.dropped == 2)
         assert [fast.get_nowait() for _ in range(3)] == ['{"n":0}', '{"n":1}', '{"n":2}']
         assert slow.qsize() == 1 and slow.get_nowait() == '{"n":0}'  # kept the first, dropped the rest
+        assert registry.get_sample_value("dropped_total") == 2  # what /metrics shows an operator
 
         await fanout.detach(slow)
         assert fanout.subjects == [course_subject(2), user_subject(5)]  # still needed by the other
@@ -324,6 +328,27 @@ async def test_each_connection_gets_only_what_its_user_may_see(sandbox, nats_ser
             await async_wait_until(lambda: relay_live.metrics.value("relay_delivered_total") == 4)
         await async_wait_until(lambda: relay_live.metrics.value("relay_connections") == 0)
         await async_wait_until(lambda: relay_live.call(lambda: relay_live.fanout.subjects) == [])
+    finally:
+        await nc.close()
+
+
+async def test_a_burst_reaches_each_connection_whole_in_order_and_counted(sandbox, nats_server, relay_live):
+    """Frames waiting for a connection are taken and sent together: each is still one text frame, in order."""
+    jane = student_ids(sandbox)[0]
+    nc = await nats.connect(nats_server.url)
+    try:
+        secret = token(sandbox, jane)
+        async with live(relay_live.url, secret) as phone, live(relay_live.url, secret) as laptop:
+            for n in range(300):
+                event = frame("conversation_message_created", n)
+                data = json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode()
+                await nc.publish(user_subject(jane), data, headers={DIGEST_HEADER: f"burst{n}"})
+            await nc.flush()
+            for ws in (phone, laptop):
+                got = [json.loads(await asyncio.wait_for(ws.recv(), WAIT))["body"]["conversation_id"]
+                       for _ in range(300)]
+                assert got == [str(n) for n in range(300)]
+            await async_wait_until(lambda: relay_live.metrics.value("relay_delivered_total") == 600)
     finally:
         await nc.close()
 

@@ -30,7 +30,8 @@ class BrokerDown(Exception):
 
 
 class Fanout:
-    def __init__(self, nc, *, recent: int = RECENT_DIGESTS) -> None:
+    def __init__(self, nc, *, recent: int = RECENT_DIGESTS, dropped_counter=None) -> None:
+        """``dropped_counter``: a prometheus Counter told of each frame a full queue did not take."""
         self.nc = nc
         self._queues: dict[str, set[asyncio.Queue]] = {}
         self._subscriptions: dict[str, object] = {}
@@ -39,6 +40,7 @@ class Fanout:
         self._recent_max = recent
         self._lock = asyncio.Lock()  # subscribe and unsubscribe one at a time: no subject subscribed twice
         self.dropped = 0  # events a full queue (a client not reading) did not take
+        self._dropped_counter = dropped_counter
 
     @property
     def subjects(self) -> list[str]:
@@ -110,3 +112,5 @@ class Fanout:
                 # A client that stopped reading loses events rather than growing the relay's memory:
                 # delivery is at most once, and the app resynchronises over REST (live-stream.md).
                 self.dropped += 1
+                if self._dropped_counter is not None:
+                    self._dropped_counter.inc()

@@ -26,6 +26,8 @@ class RelayMetrics:
         self.routed = Counter("relay_events_routed", "Stored events whose audience was resolved and published",
                               registry=r)
         self.delivered = Counter("relay_events_delivered", "Events sent to a websocket connection", registry=r)
+        self.dropped = Counter("relay_frames_dropped", "Frames a connection's full queue did not take (a client "
+                               "not reading): delivery is at most once", registry=r)
         self.connections = Gauge("relay_connections", "Open /live connections on this instance", registry=r)
         self.ingest_seconds = Histogram("relay_ingest_seconds",
                                         "Time to answer a POST to /canvas/live-events, whatever the answer",

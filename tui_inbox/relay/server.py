@@ -195,7 +195,8 @@ def school_relay(settings: RelaySettings) -> RunningRelay:
     """One instance of the whole relay: it takes events in, routes its share of them (the
     durable consumer is shared by every instance), and streams to the users connected to it."""
     def stream(broker: Broker, metrics: RelayMetrics) -> list:
-        return [live_route(Identities(settings.canvas_url), Fanout(broker.nc), metrics)]
+        fanout = Fanout(broker.nc, dropped_counter=metrics.dropped)
+        return [live_route(Identities(settings.canvas_url), fanout, metrics)]
 
     return RunningRelay(settings, router_factory=lambda s: Router(s.canvas_url, s.admin_token), extra_routes=stream)
 

@@ -25,6 +25,7 @@ from ..canvas import CanvasError
 from ..serving import refuse
 from .fanout import Fanout
 from .identity import Identities
+from .mailbox import Mailbox
 
 log = logging.getLogger("tui_inbox.relay.stream")
 
@@ -84,7 +85,7 @@ def live_route(identities: Identities, fanout: Fanout, metrics) -> WebSocketRout
         if identity is None:
             await refuse(websocket, _invalid_token())
             return
-        queue: asyncio.Queue[str] = asyncio.Queue(maxsize=QUEUE_SIZE)
+        queue = Mailbox(QUEUE_SIZE)
         # Subscribed before accepting: once the client sees the handshake complete, every
         # later event for this user is already on its way to the queue.
         try:
@@ -111,15 +112,21 @@ def live_route(identities: Identities, fanout: Fanout, metrics) -> WebSocketRout
     return WebSocketRoute("/live", live)
 
 
-async def _forward(websocket: WebSocket, queue: asyncio.Queue, metrics) -> None:
-    """One event, one text frame, in arrival order."""
+async def _forward(websocket: WebSocket, queue: Mailbox, metrics) -> None:
+    """One event, one text frame, in arrival order; whatever is waiting is sent in one go."""
     while True:
-        frame = await queue.get()
+        frames = await queue.take()
+        sent = 0
         try:
-            await websocket.send_text(frame)
+            for frame in frames:
+                await websocket.send_text(frame)
+                sent += 1
         except Exception:  # the peer is gone (ClientDisconnected, closed transport)
             return
-        metrics.delivered.inc()
+        finally:
+            # Once per batch, not per frame: each inc takes the counter's lock.
+            if sent:
+                metrics.delivered.inc(sent)
 
 
 async def _drain(websocket: WebSocket) -> None:
