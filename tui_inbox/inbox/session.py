@@ -256,14 +256,29 @@ class InboxSession:
         if self.keeper is not None and self.view.loaded:
             await self.keeper.refresh(self)
             return
-        await asyncio.gather(self.load(force=True), self.refresh_unread())
+        # Both at once, but one failure is one line: when Canvas cannot be reached both fail, and
+        # the view's error (the caller's to say) stands for the count's too.
+        loaded, counted = await asyncio.gather(self.load(force=True), self.client.unread_count(),
+                                               return_exceptions=True)
+        if isinstance(loaded, BaseException):
+            raise loaded
+        if isinstance(counted, CanvasError):
+            self.fail(counted)
+        elif isinstance(counted, BaseException):
+            raise counted
+        else:
+            self._counted(counted)
 
     async def refresh_unread(self) -> None:
         try:
-            self.unread_count = await self.client.unread_count()
+            count = await self.client.unread_count()
         except CanvasError as error:
             self.fail(error)
             return
+        self._counted(count)
+
+    def _counted(self, count: int) -> None:
+        self.unread_count = count
         if self.keeper is not None:
             self.keeper.counted(self.unread_count)
         self.emit("counts")
