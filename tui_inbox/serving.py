@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import json
 import logging
+import signal
 import socket
+import sys
+import threading
+from typing import Callable
 
 from starlette.responses import Response
 from starlette.websockets import WebSocket
@@ -72,3 +77,21 @@ def call_on(loop: asyncio.AbstractEventLoop, fn, *args, timeout: float = 10.0):
         return result
 
     return asyncio.run_coroutine_threadsafe(run(), loop).result(timeout)
+
+
+def serve_command(start: Callable[[], dict], stop_server: Callable[[], None]) -> None:
+    """The shape of the ``sandbox`` and ``relay`` commands: start, print one JSON line, serve until
+    SIGINT or SIGTERM, stop. The signals are taken before ``start``, so one that comes while the
+    server starts still ends in ``stop_server`` (a relay's own nats-server is not left behind).
+    ``start`` may raise: nothing was printed, and the caller says why."""
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    line = start()
+    sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        stop_server()

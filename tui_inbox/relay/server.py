@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
-import signal
 import sys
 import threading
 from dataclasses import dataclass
@@ -21,7 +19,7 @@ from typing import Callable
 
 import uvicorn
 
-from ..serving import bind, call_on, url_host
+from ..serving import bind, call_on, serve_command, url_host
 from .app import EVENTS_PATH, build_relay_app
 from .broker import Broker
 from .fanout import Fanout
@@ -204,20 +202,15 @@ def school_relay(settings: RelaySettings) -> RunningRelay:
 def serve_forever(settings: RelaySettings) -> int:
     """The ``tui-inbox relay`` command: print the JSON line, serve until SIGINT or SIGTERM."""
     configure_logs()
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
     relay = school_relay(settings)
-    try:
+
+    def start() -> dict:
         relay.start()
+        return relay.info.as_json()
+
+    try:
+        serve_command(start, relay.stop)
     except RelayStartError as error:
         print(f"tui-inbox relay: {' '.join(str(error).split())}", file=sys.stderr)
         return 1
-    sys.stdout.write(json.dumps(relay.info.as_json(), ensure_ascii=False) + "\n")
-    sys.stdout.flush()
-    try:
-        while not stop.wait(0.5):
-            pass
-    finally:
-        relay.stop()
     return 0

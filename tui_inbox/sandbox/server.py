@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import signal
-import sys
 import threading
 import time
 from dataclasses import dataclass
 
 import uvicorn
 
-from ..serving import bind, call_on, url_host
+from ..serving import bind, call_on, serve_command, url_host
 from .app import build_app
 from .jwks import JWKS_PATH
 from .seed import seed_state
@@ -121,15 +118,10 @@ class RunningSandbox:
 def serve_forever(knobs: Knobs, host: str, port: int) -> int:
     """The ``tui-inbox sandbox`` command: print the JSON line, serve until SIGINT or SIGTERM."""
     sandbox = RunningSandbox(knobs, host, port)
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    sandbox.start()
-    sys.stdout.write(json.dumps(sandbox.info.as_json(), ensure_ascii=False) + "\n")
-    sys.stdout.flush()
-    try:
-        while not stop.wait(0.5):
-            pass
-    finally:
-        sandbox.stop()
+
+    def start() -> dict:
+        sandbox.start()
+        return sandbox.info.as_json()
+
+    serve_command(start, sandbox.stop)
     return 0
