@@ -269,10 +269,9 @@ async def test_enter_on_an_activity_item_shows_that_entry_from_its_author_line(m
                 continue
             activity.focus()
             activity.highlighted = index
+            pins = app.thread.pins
             await pilot.press("enter")
-            await async_wait_until(lambda: app.session.activity.current is not None
-                                   and app.session.activity.current.focus_entry_id == item.entry_id
-                                   and app.thread.query(".focus"))
+            await async_wait_until(lambda: app.thread.pins > pins and app.thread.pinned_entry_id == item.entry_id)
             await settle(pilot)
             thread = app.thread
             block = thread.query_one(".focus", MessageBlock)

@@ -73,5 +73,5 @@ async def open_hit(app: "InboxApp", hit: Hit) -> None:
         index = ids.index(hit.message_id)
         thread.set_cursor(index)
         block = thread.units[index][1][0]
-        thread.call_after_refresh(thread.scroll_to_widget, block, animate=False)
+        thread.call_after_refresh(thread.bring_into_view, block)
     thread.focus()

@@ -10,8 +10,11 @@ server goes into a ``rich.text.Text`` as plain text: markup in it is shown, not 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual.containers import VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Static
 
 from ...canvas.models import Conversation, Message
@@ -132,6 +135,10 @@ def entry_text(entry, author: str, focused: bool) -> Text:
     return text
 
 
+# Refreshes to wait for a block to be laid out before scrolling to it anyway.
+LAYOUT_TRIES = 20
+
+
 class ThreadView(VerticalScroll, can_focus=True):
     DEFAULT_CSS = """
     ThreadView { padding: 0 1; }
@@ -148,6 +155,10 @@ class ThreadView(VerticalScroll, can_focus=True):
         # the messages it forwards), and the index of the one under the message cursor.
         self.units: list[tuple[Message, list[MessageBlock]]] = []
         self.cursor = 0
+        # The discussion entry last scrolled to the top (None until the scroll has happened),
+        # and how many times one has been: what a caller waits on after opening a discussion.
+        self.pinned_entry_id: int | None = None
+        self.pins = 0
 
     @property
     def cursor_message(self) -> Message | None:
@@ -262,7 +273,33 @@ class ThreadView(VerticalScroll, can_focus=True):
         for entry in open_discussion.view.entries:
             add(entry, 0)
         self.mount_all(blocks)
+        self.pinned_entry_id = None
         if focus_block is not None:
-            self.call_after_refresh(self.scroll_to_widget, focus_block, animate=False, top=True)
+            self.call_after_refresh(self.pin, focus_block, open_discussion.focus_entry_id)
         else:
             self.call_after_refresh(self.scroll_home, animate=False)
+
+    def pin(self, block: MessageBlock, entry_id: int) -> None:
+        """The named entry's author line on top, and the pin counted."""
+
+        def pinned() -> None:
+            self.pinned_entry_id = entry_id
+            self.pins += 1
+
+        self.bring_into_view(block, top=True, then=pinned)
+
+    def bring_into_view(self, block: Widget, *, top: bool = False, then: Callable[[], None] | None = None,
+                        tries: int = LAYOUT_TRIES) -> None:
+        """Scroll to the block once it has been laid out (call it after a refresh).
+
+        Textual's scroll_to_widget does nothing for a widget with no region yet, which on a busy
+        machine is still the case one refresh after the mount: the thread then stayed wherever the
+        previous one had left it, the block off screen."""
+        if not block.is_attached:
+            return  # another thread replaced this one
+        if not block.virtual_region.size and tries > 1:
+            self.call_after_refresh(self.bring_into_view, block, top=top, then=then, tries=tries - 1)
+            return
+        self.scroll_to_widget(block, animate=False, top=top, immediate=True)
+        if then is not None:
+            then()
