@@ -16,6 +16,12 @@ Real processes on loopback, as a school would run them:
   (every user has several, as people with a laptop and a phone do).
 - this process holds the baseline: one connection per user on the sandbox's own /live.
 
+Every connection, to a relay or to the sandbox, is raw_websocket.py's client: it only cuts
+frames apart while the window runs (the websockets library's clients used more of the two
+cores than the relays they measured). "cores busy in the window" says how much of the
+machine each process took while the figures were taken: at 2.0 of 2, every figure includes
+time spent waiting for a core.
+
 Matching: an event is the same on both streams (its metadata and body). Latency via the
 relay = the frame's arrival at a relay client minus its arrival at the direct client of
 the same user, both timed with the same wall clock. Lost: an event the direct stream gave
@@ -45,11 +51,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import httpx  # noqa: E402
 import psutil  # noqa: E402
-import websockets  # noqa: E402
 
+from raw_websocket import Collector, HandshakeRefused, connect  # noqa: E402
 from tui_inbox.relay.nats_child import NatsChild, free_port  # noqa: E402
 
 CLI = "import sys; from tui_inbox.cli import main; sys.exit(main())"
@@ -88,41 +95,26 @@ def percentile(values: list[float], q: float) -> float:
 # -- the client processes ----------------------------------------------------------------
 async def hold_connections(live_url: str, tokens: list[tuple[int, str]], count: int) -> None:
     """Open ``count`` connections, say "ready", record every frame until stdin says "stop"."""
-    frames: list[list] = [[] for _ in range(count)]  # per connection: (arrival, key)
     gate = asyncio.Semaphore(CONNECT_AT_ONCE)
-    sockets = []
 
-    async def open_one(i: int):
+    async def open_one(i: int) -> Collector:
         user, token = tokens[i % len(tokens)]
         async with gate:
             for _ in range(5):
                 try:
-                    return await websockets.connect(live_url, additional_headers={"Authorization": f"Bearer {token}"},
-                                                    open_timeout=30, ping_interval=None, max_size=2**20)
-                except (OSError, websockets.InvalidStatus, asyncio.TimeoutError):
+                    return await connect(live_url, token, timeout=30)
+                except (OSError, HandshakeRefused, asyncio.TimeoutError):
                     await asyncio.sleep(0.5)
             raise RuntimeError(f"connection {i} to {live_url} failed five times")
 
-    sockets = await asyncio.gather(*(open_one(i) for i in range(count)))
-
-    async def read(i: int, ws) -> None:
-        got = frames[i]
-        try:
-            async for frame in ws:
-                got.append((time.time(), frame))
-        except websockets.ConnectionClosed:
-            pass
-
-    readers = [asyncio.create_task(read(i, ws)) for i, ws in enumerate(sockets)]
+    collectors = await asyncio.gather(*(open_one(i) for i in range(count)))
     print("ready", flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
-    for task in readers:
-        task.cancel()
-    records = [{"user": tokens[i % len(tokens)][0], "frames": [(t, event_key(f)) for t, f in got]}
-               for i, got in enumerate(frames)]
+    records = [{"user": tokens[i % len(tokens)][0], "frames": [(t, event_key(f)) for t, f in collector.frames]}
+               for i, collector in enumerate(collectors)]
     print(json.dumps(records), flush=True)
-    for ws in sockets:
-        ws.transport.abort()
+    for collector in collectors:
+        collector.transport.abort()
 
 
 def worker_main(args) -> int:
@@ -192,22 +184,19 @@ def difference(after: dict, before: dict, name: str) -> dict:
 
 
 async def direct_baseline(live_url: str, users: list[tuple[int, str]], stop: asyncio.Event) -> dict:
-    """One connection per user on the sandbox's own stream: user -> [(arrival, key)]."""
-    got: dict[int, list] = {user: [] for user, _ in users}
-    sockets = [await websockets.connect(live_url, additional_headers={"Authorization": f"Bearer {token}"},
-                                        open_timeout=60, ping_interval=None, max_size=2**20, compression=None) for _, token in users]
-
-    async def read(user: int, ws) -> None:
-        async for frame in ws:
-            got[user].append((time.time(), frame))
-
-    readers = [asyncio.create_task(read(user, ws)) for (user, _), ws in zip(users, sockets)]
+    """One connection per user on the sandbox's own stream: user -> [(arrival, frame)]."""
+    collectors = [await connect(live_url, token, timeout=60) for _, token in users]
     await stop.wait()
-    for task in readers:
-        task.cancel()
-    for ws in sockets:
-        ws.transport.abort()
-    return got
+    for collector in collectors:
+        collector.transport.abort()
+    return {user: collector.frames for (user, _), collector in zip(users, collectors)}
+
+
+def cpu_seconds(processes: dict) -> dict[str, float]:
+    """User and system CPU seconds so far of each process, and of this one (the baseline)."""
+    figures = {name: sum(psutil.Process(p.pid).cpu_times()[:2]) for name, p in processes.items()}
+    figures["baseline (this)"] = sum(psutil.Process().cpu_times()[:2])
+    return figures
 
 
 def rss(process: subprocess.Popen) -> int:
@@ -283,9 +272,13 @@ async def run(args) -> int:
             total(metrics_of(info_b["metrics_url"]), "relay_connections")
         await asyncio.sleep(2)  # frames of events from before every client was connected are left out
         before = metrics_of(info_a["metrics_url"])
+        watched = {"sandbox": sandbox, "relay A": relay_a, "relay B": relay_b, "clients A": workers[0],
+                   "clients B": workers[1], "nats": nats._process}
+        cpu_before = cpu_seconds(watched)
         window_start = time.time()
         await asyncio.sleep(args.seconds)
         window_end = time.time()
+        cpu_window = {name: seconds - cpu_before[name] for name, seconds in cpu_seconds(watched).items()}
         after = metrics_of(info_a["metrics_url"])
         # Late is not lost: wait until the relays have routed nothing new for --drain seconds
         # (Data Services may still be catching up on its queue), at most --late seconds: the
@@ -306,11 +299,7 @@ async def run(args) -> int:
             worker.stdin.flush()
             records += json.loads(worker.stdout.readline())
         metrics_a, metrics_b = metrics_of(info_a["metrics_url"]), metrics_of(info_b["metrics_url"])
-        cpu = {name: sum(psutil.Process(p.pid).cpu_times()[:2]) for name, p in
-               (("sandbox", sandbox), ("relay A", relay_a), ("relay B", relay_b), ("clients A", workers[0]),
-                ("clients B", workers[1]))}
-        cpu["nats"] = sum(psutil.Process(nats._process.pid).cpu_times()[:2])
-        cpu["baseline (this)"] = sum(psutil.Process().cpu_times()[:2])
+        cpu = cpu_seconds(watched)
         # -- matching ---------------------------------------------------------------------
         direct_at: dict[int, dict[str, float]] = {}
         direct_lags: list[float] = []
@@ -411,6 +400,9 @@ async def run(args) -> int:
           f"by B {routed_b:.0f} (whole run); {expected} (event, connection) deliveries expected")
     print(f"  connecting took {connect_seconds:.1f} s; relays' RSS {rss_before / 2**20:.1f} -> {rss_after / 2**20:.1f} MiB")
     print("  CPU seconds over the whole run: " + ", ".join(f"{k} {v:.1f}" for k, v in cpu.items()))
+    print(f"  cores busy in the window ({os.cpu_count()} on this machine): "
+          f"{sum(cpu_window.values()) / args.seconds:.2f}, of which " +
+          ", ".join(f"{k} {v / args.seconds:.2f}" for k, v in cpu_window.items()))
     if lost:
         print(f"  lost: {lost} (event, connection) pairs of {lost_events} events; {lost_upstream} of the pairs are of "
               f"events no relay connection got at all; frames the relays dropped for a full queue: {dropped:.0f}")
