@@ -203,7 +203,7 @@ async def test_w_refuses_a_link_that_is_not_the_web(make_inbox_app, browser, mon
     app = make_inbox_app()
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        monkeypatch.setattr(app.session.client.http, "base_url", "file:///etc")
+        monkeypatch.setattr(type(app.session.client), "base_url", property(lambda client: "file:///etc"))
         await pilot.press("w")
         await async_wait_until(lambda: app.status.error.startswith("Not opening the link 'file:///etc/conversations/"))
         assert browser == []

@@ -91,7 +91,7 @@ def build_app(config: Config, account: Account, *, user_id: int, drafts_path: Pa
     except CanvasError as error:
         # The token may not go to that stream: poll instead, and say why on the status bar.
         feed = LiveFeed(client, None, poll_seconds=config.live.poll_seconds, not_live_reason=str(error))
-    host = client.http.base_url.host
+    host = client.http.host
     return InboxApp(session, feed=feed, keymap=config.keys, theme=config.ui.theme, date_style=config.ui.date_style,
                     rail=config.ui.rail, notify_mode=config.live.notify, account_label=host, **kwargs)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import zlib
 from typing import AsyncIterator, Iterator
 
-import httpx
+from .lazy_httpx import httpx
 
 from .errors import ResponseTooLarge, ServerError
 from .origins import where

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable, Iterable, Sequence
 
-import httpx
+from .lazy_httpx import httpx
 
 from . import pagination
 from .http import MAX_BODY, MAX_DOWNLOAD, CanvasHTTP, RetryPolicy, expect_list, parse_json
@@ -76,7 +76,7 @@ class CanvasClient:
                                max_download=max_download, string_ids=string_ids, client=client, **kwargs)
 
     def __repr__(self) -> str:
-        return f"CanvasClient(base_url={str(self.http.base_url)!r}, token=***)"
+        return f"CanvasClient(base_url={self.http.base_text!r}, token=***)"
 
     @property
     def base_url(self) -> str:

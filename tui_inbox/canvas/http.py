@@ -24,8 +24,9 @@ import random
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
+from urllib.parse import urlsplit
 
-import httpx
+from .lazy_httpx import httpx
 
 from .bodies import ACCEPTED_ENCODINGS, MAX_BODY, MAX_DOWNLOAD, read_capped
 from .errors import (AuthError, CanvasError, ConfigurationError, DeadlineExceeded, ForeignOriginError,
@@ -63,22 +64,30 @@ class Token:
     __str__ = __repr__
 
 
-def checked_base_url(base_url: str) -> httpx.URL:
-    """The Canvas root URL, refused unless https (plain http only for this machine)."""
+def checked_base_url(base_url: str) -> str:
+    """The Canvas root URL as text, refused unless https (plain http only for this machine).
+
+    Read with the standard library's ``urlsplit``, not ``httpx.URL``: a start from the cache makes
+    its client before the first frame, and importing httpx there would slow that frame down
+    (lazy_httpx.py). ``CanvasHTTP.base_url`` parses it with httpx at the first request."""
     text = base_url.strip().rstrip("/")
     if text.endswith("/api/v1"):
         text = text[: -len("/api/v1")]
+    not_a_url = ConfigurationError(f"The Canvas URL {base_url!r} is not a URL; use e.g. https://canvas.example.edu")
+    if not text.isprintable() or any(c.isspace() for c in text):
+        raise not_a_url
     try:
-        url = httpx.URL(text)
-    except Exception:
-        raise ConfigurationError(f"The Canvas URL {base_url!r} is not a URL; use e.g. https://canvas.example.edu") from None
-    if url.scheme not in ("http", "https") or not url.host:
+        parts = urlsplit(text)
+        host, _ = parts.hostname, parts.port  # a port that is not a number (or out of range) raises
+    except ValueError:
+        raise not_a_url from None
+    if parts.scheme not in ("http", "https") or not host:
         raise ConfigurationError(f"The Canvas URL {base_url!r} must start with https://, e.g. https://canvas.example.edu")
-    if url.scheme == "http" and not is_loopback(url.host):
+    if parts.scheme == "http" and not is_loopback(host):
         raise ConfigurationError(
-            f"Refusing plain http for {url.host}: the token would travel unencrypted. Use https://{url.host}"
+            f"Refusing plain http for {host}: the token would travel unencrypted. Use https://{host}"
         )
-    return url
+    return text
 
 
 @dataclass
@@ -218,12 +227,13 @@ class CanvasHTTP:
 
         ``client`` shares one connection pool among many CanvasHTTPs (a relay asks Canvas with a
         different token per user): its owner closes it, and this one's headers go on each request."""
-        self.base_url = checked_base_url(base_url)
+        self.base_text = checked_base_url(base_url)
+        self._base_url: httpx.URL | None = None
+        self._origin: tuple[str, str, int] | None = None
         self.deadline = deadline
         self.max_body = max_body
         self.download_deadline = download_deadline
         self.max_download = max_download
-        self.origin = origin_of(self.base_url)
         self._token = Token(token)
         self.retry = retry or RetryPolicy()
         self.pacer = Pacer(concurrency)
@@ -235,6 +245,28 @@ class CanvasHTTP:
         self._owns_client = client is None
         self._client = client
         self._client_settings = (transport, timeout)
+
+    @property
+    def base_url(self) -> httpx.URL:
+        """The root URL parsed by httpx, at the first use (see checked_base_url)."""
+        if self._base_url is None:
+            try:
+                self._base_url = httpx.URL(self.base_text)
+            except Exception:
+                raise ConfigurationError(f"The Canvas URL {self.base_text!r} is not a URL; "
+                                         "use e.g. https://canvas.example.edu") from None
+        return self._base_url
+
+    @property
+    def host(self) -> str:
+        """The Canvas host, without parsing the URL with httpx: what the title bar shows."""
+        return urlsplit(self.base_text).hostname or ""
+
+    @property
+    def origin(self) -> tuple[str, str, int]:
+        if self._origin is None:
+            self._origin = origin_of(self.base_url)
+        return self._origin
 
     @property
     def _http(self) -> httpx.AsyncClient:
@@ -256,7 +288,7 @@ class CanvasHTTP:
         return self._client
 
     def __repr__(self) -> str:
-        return f"CanvasHTTP(base_url={str(self.base_url)!r}, token=***)"
+        return f"CanvasHTTP(base_url={self.base_text!r}, token=***)"
 
     @property
     def token(self) -> Token:

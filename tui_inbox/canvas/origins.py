@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 
-import httpx
+from .lazy_httpx import httpx
 
 WEB_SCHEMES = frozenset({"http", "https"})
 

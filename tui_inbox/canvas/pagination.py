@@ -13,7 +13,7 @@ import asyncio
 import re
 from typing import Any, AsyncIterator, Callable
 
-import httpx
+from .lazy_httpx import httpx
 
 from .errors import ForeignOriginError
 from .http import CanvasHTTP, expect_list, parse_json

@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 from urllib.parse import unquote
 
-import httpx
+from .lazy_httpx import httpx
 
 from .errors import CanvasError, DeadlineExceeded, DownloadError, NetworkError, ServerError
 from .bodies import pieces

@@ -100,6 +100,7 @@ class InboxSession:
         self._role_counts: dict[str, dict[str, int]] = {}
         # The local cache (inbox/offline.py): written as the views change, read at start and offline.
         self.keeper = keeper
+        self._from_cache: bool | None = None  # whether start() began from the cache (None: not asked yet)
         if keeper is not None:
             self.on_change(keeper.heard)  # an open thread that changes (a live message) is kept as it now is
         # Offline actions and messages, and sends waiting out the undo delay (inbox/outbox.py).
@@ -145,7 +146,7 @@ class InboxSession:
         brought in step with Canvas in the background (inbox/offline.py)."""
         if self.outbox is not None:
             self.outbox.start()  # before any request: it is shown even if Canvas does not answer
-        if self.keeper is not None and self.keeper.warm_start(self):
+        if self.start_from_cache():
             return
         self.me, self.courses, self.groups = await asyncio.gather(
             self.client.get_self(), self.client.get_courses(), self.client.get_groups()
@@ -157,6 +158,14 @@ class InboxSession:
             self.outbox.nudge()  # who I am is known (the delivery check needs it): what waits goes now
         await asyncio.gather(self.refresh_unread(), self.load())
         self.follow_up()
+
+    def start_from_cache(self) -> bool:
+        """The last known account and Inbox from the cache, at once and with no request; False if
+        there is none. A UI calls it before its first frame, so that frame has the rows (one frame
+        rather than an empty one and then the rows); start() calls it too, and it acts once."""
+        if self._from_cache is None:
+            self._from_cache = self.keeper is not None and self.keeper.warm_start(self)
+        return self._from_cache
 
     def follow_up(self) -> None:
         """What a start does once Canvas has answered: Activity and the bulk sends still running."""

@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Protocol
 
-import httpx
+from ..canvas.lazy_httpx import httpx
 
 from ..canvas.errors import ConfigurationError
 from ..canvas.http import CanvasHTTP, Token, is_loopback

@@ -160,6 +160,7 @@ class InboxApp(OutboxKeys, App):
         self.status.running = "loading"
         if self.session.keeper is not None:
             self.session.keeper.expect_paint()  # the cache's first screen is painted before anything else runs
+            self.session.start_from_cache()  # its rows are in the first frame
         self.start_session()
 
     def on_resize(self, event) -> None:
