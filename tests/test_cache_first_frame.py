@@ -57,3 +57,34 @@ async def test_quitting_leaves_no_write_ahead_log_for_the_next_start_to_replay(s
     assert again.session.keeper.cache.rows("inbox|", limit=3)
     again.session.keeper.close()
     again.session.search_index.close()
+
+
+def test_building_the_app_for_a_cached_account_does_not_load_httpx_yet():
+    """httpx is a sixth of a cached start: the client is made before the first frame, httpx's own
+    code runs at the first request. A bad Canvas URL is still refused when the client is made."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from tui_inbox.canvas import CanvasClient, ConfigurationError\n"
+        "from tui_inbox.live.feed import LiveFeed\n"
+        "client = CanvasClient('https://canvas.example.edu/', 'secret')\n"
+        "LiveFeed(client, None, poll_seconds=30)\n"
+        "print(client.http.host, type(sys.modules['httpx']).__name__)\n"
+        "for bad in ('ftp://canvas.example.edu', 'http://canvas.example.edu', 'https://canvas.example.edu:99999', "
+        "'https://canvas example.edu'):\n"
+        "    try:\n"
+        "        CanvasClient(bad, 'secret')\n"
+        "    except ConfigurationError as error:\n"
+        "        print('refused:', error)\n"
+        "print(client.base_url, type(sys.modules['httpx']).__name__)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "canvas.example.edu _LazyModule"
+    assert [line.split(":")[0] for line in lines[1:5]] == ["refused"] * 4
+    assert "must start with https://" in lines[1] and "Refusing plain http" in lines[2]
+    assert "is not a URL" in lines[3] and "is not a URL" in lines[4]
+    assert lines[5] == "https://canvas.example.edu module"  # parsed by httpx at the first use

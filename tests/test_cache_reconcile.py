@@ -9,6 +9,7 @@ import math
 import httpx
 
 from tui_inbox.canvas import CanvasClient
+from tui_inbox.inbox.offline import FIRST_SCREEN
 from tui_inbox.inbox.session import InboxSession
 from tui_inbox.launch import open_cache
 from tests.cache_app import Counting, cached_app
@@ -83,7 +84,7 @@ async def test_changes_made_elsewhere_are_in_the_list_after_reconcile(make_sandb
     await session.start()
     assert counting.paths == []  # painted from the cache before any request
     # The first screenful at once, in Canvas's order; the rest of the cache follows, then the reconcile.
-    assert shown(session.view.rows) == shown(before[:200])
+    assert shown(session.view.rows) == shown(before[:FIRST_SCREEN])
     await session.wait_loaded()
     after = session.view.rows
     assert shown(after) == shown(await canvas_now(sandbox))  # what a full reload gives
@@ -98,7 +99,7 @@ async def test_changes_made_elsewhere_are_in_the_list_after_reconcile(make_sandb
     # What reconcile wrote is what the next start paints.
     again = await session_on(sandbox, tmp_path)
     assert again.keeper.warm_start(again)
-    assert shown(again.view.rows) == shown(after[:200])
+    assert shown(again.view.rows) == shown(after[:FIRST_SCREEN])
     await again.aclose()
     await again.client.aclose()
 

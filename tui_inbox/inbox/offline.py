@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from .session import InboxSession
 
 log = logging.getLogger("tui_inbox.inbox.offline")
-FIRST_SCREEN = 200  # rows read from the cache before the first paint; the rest follow
+FIRST_SCREEN = 100  # rows read from the cache before the first paint (a tall terminal's screen); the rest follow
 
 
 def stamp_of(view: ConversationView, row: Conversation) -> float:

@@ -9,9 +9,7 @@ markup; it builds ``rich.text.Text`` objects from it.
 
 from __future__ import annotations
 
-import html
 import re
-from html.parser import HTMLParser
 
 # CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST), other two-byte ESC sequences, and C1 CSI/OSC.
 _ESCAPES = re.compile(
@@ -39,44 +37,14 @@ def one_line(text: str | None) -> str:
     return " ".join(clean(text).split())
 
 
-class _TextExtractor(HTMLParser):
-    BLOCKS = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "tr", "table"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag in ("script", "style"):
-            self._skip += 1
-        elif tag == "li":
-            self.parts.append("\n• ")
-        elif tag in self.BLOCKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag):
-        if tag in ("script", "style"):
-            self._skip = max(0, self._skip - 1)
-        elif tag in self.BLOCKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data):
-        if not self._skip:
-            self.parts.append(data)
-
-
 def html_to_text(markup: str | None) -> str:
     """Discussion posts arrive as HTML: their text, with paragraphs kept, nothing interpreted."""
     if not markup:
         return ""
-    parser = _TextExtractor()
-    try:
-        parser.feed(markup)
-        parser.close()
-        raw = "".join(parser.parts)
-    except Exception:  # malformed HTML: fall back to dropping tags
-        raw = html.unescape(re.sub(r"<[^>]*>", " ", markup))
+    # Imported here: html.parser is for a thread's text, not for a start's first frame of rows.
+    from .html_text import raw_text
+
+    raw = raw_text(markup)
     lines = [" ".join(line.split()) for line in clean(raw).split("\n")]
     text = "\n".join(lines)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
