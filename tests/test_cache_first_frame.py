@@ -88,3 +88,22 @@ def test_building_the_app_for_a_cached_account_does_not_load_httpx_yet():
     assert "must start with https://" in lines[1] and "Refusing plain http" in lines[2]
     assert "is not a URL" in lines[3] and "is not a URL" in lines[4]
     assert lines[5] == "https://canvas.example.edu module"  # parsed by httpx at the first use
+
+
+async def test_what_waits_for_the_first_frame_runs_once_with_the_cached_rows_on_screen(sandbox, tmp_path):
+    """``after_first_frame`` is where the command turns the garbage collector back on (gc_pause.py)."""
+    token = sandbox.info.token_of("teacher")
+    first = cached_app(sandbox.base_url, token, tmp_path)
+    async with first.run_test(size=(120, 32)):
+        await async_wait_until(lambda: first.session.view.loaded and first.list.rows)
+        await first.session.wait_loaded()
+        first.session.keeper.flush()
+
+    app = cached_app(sandbox.base_url, token, tmp_path)
+    seen: list[int] = []
+    app.after_first_frame.append(lambda: seen.append(len(app.list.rows)))
+    async with app.run_test(size=(120, 32)) as pilot:
+        await async_wait_until(lambda: seen)
+        await app.session.wait_loaded()
+        await pilot.pause()
+    assert len(seen) == 1 and seen[0] > 0

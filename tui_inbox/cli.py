@@ -262,6 +262,9 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             print(f"{key.id:<16}{display_key(key.keys):<18}{key.description}")
         return 0
     if args.command is None:
+        from . import gc_pause
+
+        gc_pause.pause()  # until the app's first frame (launch.run_app resumes it)
         from . import config as config_module
         from .launch import account_from, check_settings, run_app
 

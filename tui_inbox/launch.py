@@ -15,6 +15,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import gc_pause
 from .canvas import CanvasClient, CanvasError
 from .config import Config, ConfigError, close_match, data_dir
 from .inbox.session import InboxSession
@@ -202,5 +203,6 @@ def run_app(config: Config, account: Account) -> int:
         user_id = asyncio.run(check_account(account))
         remember_user(data_dir() / KNOWN_USERS, account.base_url, account.token, user_id)
     app = build_app(config, account, user_id=user_id)
+    app.after_first_frame.append(gc_pause.resume)
     app.run()
     return 0

@@ -94,6 +94,8 @@ class InboxApp(OutboxKeys, App):
         self.search_mode = "narrow"
         self._painted_title: tuple | None = None
         self._painted_rail: tuple | None = None
+        self._panels_mounted = False  # Activity, the Outbox and the progress bars (mount_panels)
+        self.after_first_frame: list[Callable[[], None]] = []  # what the command does once the screen is up
         self._unsubscribe_feed: Callable[[], None] | None = None
         self.visual_anchor: int | None = None  # the conversation id the V range started on
         self.visual_base: dict[int, None] = {}
@@ -120,13 +122,40 @@ class InboxApp(OutboxKeys, App):
                         is_selected=self.is_selected,
                         id="list",
                     )
-                    yield InboxActivity(clock=self.clock, course_label=self.session.activity.course_label,
-                                        is_new=self.session.activity.is_new, id="activity")
-                    yield OutboxList(subject_of=self.subject_of, id="outbox")
+                    # Activity and the Outbox go here (mount_panels), hidden until chosen.
                     yield InboxThread(id="thread")
-        yield BulkProgress(id="bulk")
-        yield BulkProgress(id="send-progress")  # bulk sends (Canvas batches), apart from triage's bar
+        # Triage's progress bar and the bulk sends' (Canvas batches) go here (mount_panels).
         yield StatusBar(clock=self.clock, id="status")
+
+    def mount_panels(self) -> None:
+        """Activity, the Outbox and the two progress bars: hidden at start, so mounted just after the
+        first frame, or at once if something needs them sooner. Composing and styling them before it
+        was about 25 ms of a start from the cache (benchmarks/start.py)."""
+        if self._panels_mounted:
+            return
+        self._panels_mounted = True
+        activity = InboxActivity(clock=self.clock, course_label=self.session.activity.course_label,
+                                 is_new=self.session.activity.is_new, id="activity")
+        outbox = OutboxList(subject_of=self.subject_of, id="outbox")
+        activity.display = outbox.display = False
+        self.query_one("#panes").mount(activity, outbox, before=self.thread)
+        self.mount(BulkProgress(id="bulk"), BulkProgress(id="send-progress"), before=self.status)
+        self.start_outbox_clock()
+
+    @property
+    def activity_list(self) -> InboxActivity:
+        self.mount_panels()
+        return self.query_one(InboxActivity)
+
+    @property
+    def outbox_list(self) -> OutboxList:
+        self.mount_panels()
+        return self.query_one(OutboxList)
+
+    def progress_bar(self, which: str) -> BulkProgress:
+        """``bulk`` (triage) or ``send-progress`` (bulk sends)."""
+        self.mount_panels()
+        return self.query_one(f"#{which}", BulkProgress)
 
     @property
     def list(self) -> InboxList:
@@ -148,9 +177,9 @@ class InboxApp(OutboxKeys, App):
             self.set_keymap(self.keymap_overrides)
         self.query_one("#search").display = False
         self.query_one("#search-error").display = False
-        self.query_one("#activity").display = False
-        self.query_one("#outbox").display = False
-        self.start_outbox_clock()
+        self.call_after_refresh(self.mount_panels)
+        for then in self.after_first_frame:
+            self.call_after_refresh(then)
         self.list.focus()
         self.layout_for(self.size.width)
         self.paint_title()
@@ -184,7 +213,7 @@ class InboxApp(OutboxKeys, App):
         if rail.display == shown:
             return
         if not shown and self.focused is rail:
-            (self.query_one("#activity") if self.in_activity else self.list).focus()
+            (self.activity_list if self.in_activity else self.list).focus()
         rail.display = shown
         self.paint_title()  # the title says how to bring a hidden rail back
 
@@ -262,7 +291,7 @@ class InboxApp(OutboxKeys, App):
             self.status.stale = ""
 
     def paint_sends(self) -> None:
-        bar = self.query_one("#send-progress", BulkProgress)
+        bar = self.progress_bar("send-progress")
         shown = overall(self.session.bulk.progress())
         if shown is None:
             bar.finish()
@@ -332,7 +361,7 @@ class InboxApp(OutboxKeys, App):
 
     def paint_activity(self) -> None:
         activity = self.session.activity
-        self.query_one(ActivityList).show_items(activity.items, activity.loaded)
+        self.activity_list.show_items(activity.items, activity.loaded)
 
     def paint_discussion(self) -> None:
         current = self.session.activity.current
@@ -341,10 +370,10 @@ class InboxApp(OutboxKeys, App):
 
     def show_mailbox_widgets(self, activity: bool) -> None:
         """Activity replaces the conversation list; everything else is a conversation list."""
-        was_activity = self.query_one("#activity").display
-        self.query_one("#activity").display = activity
+        was_activity = self.activity_list.display
+        self.activity_list.display = activity
         self.list.display = not activity
-        (self.query_one("#activity") if activity else self.list).focus()
+        (self.activity_list if activity else self.list).focus()
         if activity and not was_activity:
             new = self.session.activity.look()
             if new:
@@ -421,7 +450,7 @@ class InboxApp(OutboxKeys, App):
     # -- acting on the selection (or the row under the cursor) ---------------------------------
     def run_triage(self, label: str, coro) -> None:
         """Run a triage action with the progress bar, ending with its outcome line."""
-        bar = self.query_one("#bulk", BulkProgress)
+        bar = self.progress_bar("bulk")
         self.triage_started()  # u undoes the newer of this and a send waiting out its delay
 
         async def triaged() -> Outcome:
@@ -434,7 +463,7 @@ class InboxApp(OutboxKeys, App):
         self.run_action_worker(label, triaged())
 
     def progress_reporter(self):
-        bar = self.query_one("#bulk", BulkProgress)
+        bar = self.progress_bar("bulk")
         return lambda progress: self.call_later(bar.show_progress, progress)
 
     def triage_targets(self) -> list[int]:
@@ -814,7 +843,7 @@ class InboxApp(OutboxKeys, App):
         self.status.show_message(f"No unread conversations in {self.session.view.mailbox.label}.")
 
     def step_activity(self, step: int) -> None:
-        activity = self.query_one(ActivityList)
+        activity = self.activity_list
         index = (activity.highlighted if activity.highlighted is not None else -1 if step > 0 else 0) + step
         if not 0 <= index < len(activity.items):
             self.status.show_message("No more items in Activity." if step > 0 else "This is the first item in Activity.")
@@ -822,12 +851,12 @@ class InboxApp(OutboxKeys, App):
         self.open_activity_at(index)
 
     def open_activity_at(self, index: int) -> None:
-        activity = self.query_one(ActivityList)
+        activity = self.activity_list
         activity.highlighted = index
         self.run_action_worker("opening", self.session.activity.open(activity.items[index]))
 
     def next_new_activity(self) -> None:
-        activity = self.query_one(ActivityList)
+        activity = self.activity_list
         start = activity.highlighted if activity.highlighted is not None else -1
         count = len(activity.items)
         for index in [*range(start + 1, count), *range(0, max(0, start) + 1)]:
@@ -843,7 +872,7 @@ class InboxApp(OutboxKeys, App):
         base = self.session.client.base_url
         if self.in_activity:
             current = self.session.activity.current
-            item = self.query_one(ActivityList).current
+            item = self.activity_list.current
             if current is not None and (self.focused is self.thread or item is None):
                 url = discussion_url(base, current.context_code, current.topic.id, html_url=current.topic.html_url,
                                      entry_id=current.focus_entry_id)
@@ -953,7 +982,7 @@ class InboxApp(OutboxKeys, App):
 
     def reply_in_discussion(self) -> None:
         current = self.session.activity.current
-        item = self.query_one(ActivityList).current
+        item = self.activity_list.current
         if current is None and item is None:
             self.status.show_message("Choose an activity item first.")
             return

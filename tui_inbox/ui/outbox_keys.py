@@ -43,7 +43,7 @@ class OutboxKeys:
 
     def paint_outbox(self) -> None:
         self.paint_rail()
-        box = self.query_one(OutboxList)
+        box = self.outbox_list
         if box.display and self.outbox is not None:
             box.show_items(self.outbox.items())
 
@@ -52,13 +52,13 @@ class OutboxKeys:
         (self.status.show_error if failed else self.status.show_message)(line)
 
     def show_outbox(self, shown: bool) -> None:
-        box = self.query_one(OutboxList)
+        box = self.outbox_list
         box.display = shown
         if shown:
             self.list.display = False
             self.paint_outbox()
             box.focus()
-        elif not self.query_one("#activity").display:
+        elif not self.activity_list.display:
             self.list.display = True
 
     # -- undo: the newer of a send waiting out its delay and the last triage action ----------------------
