@@ -185,3 +185,20 @@ async def test_simulated_activity_reaches_the_connected_teacher(make_sandbox):
             assert EVENT_TIME.match(meta["event_time"])
             seen.add(meta["event_name"])
         assert seen
+
+
+def test_simulated_activity_keeps_its_rate_when_actions_are_slow():
+    """The schedule counts from when an action was due, not from when the last one ended: with
+    actions taking 8 ms every 18 ms, 55 a second still happen (not 1 / 26 ms = 38); a process
+    stopped for 5 s starts again from now instead of firing 270 actions at once."""
+    from tui_inbox.sandbox.activity import next_due
+
+    now = due = 0.0
+    done = 0
+    while now < 10.0:
+        due = next_due(due, now, 0.018)
+        now = max(now, due) + 0.008  # it waits until due, then the action takes 8 ms
+        done += 1
+    assert 54 * 10 <= done <= 56 * 10
+    late = next_due(due, due + 5.0, 0.018)
+    assert late >= due + 5.0 - 1.0  # at most a second's worth of actions to catch up
