@@ -8,15 +8,18 @@ from tests.cache_app import cached_app
 from tests.waiting import async_wait_until
 
 
-async def test_a_start_from_the_cache_asks_canvas_nothing_before_its_first_frame(sandbox, tmp_path):
+async def warm_then_again(sandbox, tmp_path):
+    """A first run that loads the whole Inbox into the cache, then the app of a second start."""
     token = sandbox.info.token_of("teacher")
     first = cached_app(sandbox.base_url, token, tmp_path)
     async with first.run_test(size=(120, 32)):
         await async_wait_until(lambda: first.session.view.loaded and first.list.rows)
         await first.session.wait_loaded()
         first.session.keeper.flush()
+    return cached_app(sandbox.base_url, token, tmp_path)
 
-    app = cached_app(sandbox.base_url, token, tmp_path)
+async def test_a_start_from_the_cache_asks_canvas_nothing_before_its_first_frame(sandbox, tmp_path):
+    app = await warm_then_again(sandbox, tmp_path)
     asked: list[str] = []
 
     async def heard(request) -> None:
@@ -92,14 +95,7 @@ def test_building_the_app_for_a_cached_account_does_not_load_httpx_yet():
 
 async def test_what_waits_for_the_first_frame_runs_once_with_the_cached_rows_on_screen(sandbox, tmp_path):
     """``after_first_frame`` is where the command turns the garbage collector back on (gc_pause.py)."""
-    token = sandbox.info.token_of("teacher")
-    first = cached_app(sandbox.base_url, token, tmp_path)
-    async with first.run_test(size=(120, 32)):
-        await async_wait_until(lambda: first.session.view.loaded and first.list.rows)
-        await first.session.wait_loaded()
-        first.session.keeper.flush()
-
-    app = cached_app(sandbox.base_url, token, tmp_path)
+    app = await warm_then_again(sandbox, tmp_path)
     seen: list[int] = []
     app.after_first_frame.append(lambda: seen.append(len(app.list.rows)))
     async with app.run_test(size=(120, 32)) as pilot:
