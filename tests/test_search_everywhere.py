@@ -84,3 +84,20 @@ async def test_body_narrows_the_list_and_says_what_is_not_indexed_yet(fixed_sand
         search.value = "-body:notebook"
         await async_wait_until(lambda: ids["latin"] not in [r.id for r in app.list.rows]
                                and ids["accented"] in [r.id for r in app.list.rows])
+
+
+async def test_a_conversation_deleted_in_the_app_is_no_longer_found(fixed_sandbox, make_inbox_app, tmp_path):
+    """Canvas forgets it for this user: search everywhere must not offer a thread that cannot open."""
+    ids = seed_search_messages(fixed_sandbox)
+    app = app_with_index(make_inbox_app, tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        assert [h.conversation_id for h in app.session.search_index.search("notebook").hits] == [ids["latin"]]
+        app.list.cursor = next(i for i, row in enumerate(app.list.rows) if row.id == ids["latin"])
+        await pilot.press("d", "y")
+        await async_wait_until(lambda: ids["latin"] not in [r.id for r in app.list.rows])
+        await settle(pilot)
+        await pilot.press("S")
+        await async_wait_until(lambda: isinstance(app.screen, SearchEverywhere))
+        screen = await search_for(pilot, "photosynthesis notebook")
+        assert screen.hits == []

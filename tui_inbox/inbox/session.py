@@ -380,6 +380,8 @@ class InboxSession:
             view.remove(drop)
         if self.keeper is not None:
             self.keeper.removed(drop)
+        if self.search_index is not None:
+            self.search_index.forget(drop)  # gone for this user: search everywhere must not offer it
         self.emit("view")
 
     def row(self, conversation_id: int) -> Conversation | None:
