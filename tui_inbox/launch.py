@@ -24,7 +24,8 @@ from .store.activity_seen import ActivitySeen
 from .store.database import StoreError
 from .store.drafts import DraftStore
 from .store.known_users import known_user, remember_user
-from .store.paths import cache_path
+from .store.instance_lock import AlreadyOpen, hold
+from .store.paths import account_folder, cache_path
 
 
 log = logging.getLogger("tui_inbox.launch")
@@ -202,7 +203,14 @@ def run_app(config: Config, account: Account) -> int:
     if user_id is None:
         user_id = asyncio.run(check_account(account))
         remember_user(data_dir() / KNOWN_USERS, account.base_url, account.token, user_id)
-    app = build_app(config, account, user_id=user_id)
-    app.after_first_frame.append(gc_pause.resume)
-    app.run()
+    try:
+        lock = hold(account_folder(data_dir(), account_key(account.base_url, user_id)))
+    except AlreadyOpen as error:
+        raise ConfigError(str(error)) from None
+    try:
+        app = build_app(config, account, user_id=user_id)
+        app.after_first_frame.append(gc_pause.resume)
+        app.run()
+    finally:
+        lock.release()
     return 0
