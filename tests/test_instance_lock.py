@@ -40,7 +40,7 @@ def test_a_second_app_on_the_same_account_stops_with_one_line(sandbox, tmp_path)
         second = subprocess.run(argv, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, timeout=60)
         assert second.returncode == 2, second.stderr
         assert second.stderr.splitlines() == [
-            f"tui-inbox: tui-inbox is already open for this account (process {first.process.pid}); "
+            f"tui-inbox: already open for this account (process {first.process.pid}); "
             "use that one, or quit it first."]
     finally:
         first.kill()  # kill -9: the kernel lets go of the lock with the process

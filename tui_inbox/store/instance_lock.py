@@ -48,7 +48,7 @@ def hold(folder: Path) -> InstanceLock:
         holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
         os.close(fd)
         who = f" (process {holder})" if holder.isdigit() else ""
-        raise AlreadyOpen(f"tui-inbox is already open for this account{who}; use that one, or quit it first.") from None
+        raise AlreadyOpen(f"already open for this account{who}; use that one, or quit it first.") from None
     os.ftruncate(fd, 0)
     os.pwrite(fd, str(os.getpid()).encode(), 0)
     return InstanceLock(fd)
