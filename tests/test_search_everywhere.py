@@ -101,3 +101,25 @@ async def test_a_conversation_deleted_in_the_app_is_no_longer_found(fixed_sandbo
         await async_wait_until(lambda: isinstance(app.screen, SearchEverywhere))
         screen = await search_for(pilot, "photosynthesis notebook")
         assert screen.hits == []
+
+
+async def test_a_hit_on_a_conversation_deleted_elsewhere_says_so_and_leaves_the_index(
+        fixed_sandbox, make_inbox_app, tmp_path):
+    """Deleted on another device: the index still had it. Enter finds Canvas answering 404: one line
+    says what happened, and the conversation leaves the list and the index (it cannot come back)."""
+    ids = seed_search_messages(fixed_sandbox)
+    app = app_with_index(make_inbox_app, tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        with user_client(fixed_sandbox, "teacher") as teacher:
+            teacher.delete(f"/api/v1/conversations/{ids['latin']}").raise_for_status()
+        await pilot.press("S")
+        await async_wait_until(lambda: isinstance(app.screen, SearchEverywhere))
+        screen = await search_for(pilot, "photosynthesis notebook")
+        assert [h.conversation_id for h in screen.hits] == [ids["latin"]]
+        await pilot.press("enter")
+        await async_wait_until(lambda: ids["latin"] not in [r.id for r in app.list.rows])
+        await settle(pilot)
+        assert app.status.error == "That conversation is no longer in Canvas for you (deleted elsewhere?): it is gone here too."
+        assert app.session.search_index.search("photosynthesis notebook").hits == []
+        assert app.thread.conversation is None or app.thread.conversation.id != ids["latin"]

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from ..canvas import CanvasClient, CanvasError
-from ..canvas.errors import NetworkError
+from ..canvas.errors import NetworkError, NotFoundError
 from ..canvas.models import Attachment, Conversation, Course, Group, MediaComment, Recipient, User
 from ..store.activity_seen import ActivitySeen
 from ..store.drafts import DraftStore
@@ -44,6 +44,7 @@ RetryListener = Callable[[int, int, CanvasError], None]
 log = logging.getLogger("tui_inbox.inbox")
 LARGE_LOAD = 10_000
 KNOWN_PEOPLE_OFFERED = 10  # at most this many people found by the app's own matching, per search
+GONE = "That conversation is no longer in Canvas for you (deleted elsewhere?): it is gone here too."
 
 
 @dataclass
@@ -304,6 +305,13 @@ class InboxSession:
             if conversation is None:
                 return None
             mark_read = False  # nothing was marked read: Canvas did not hear of it
+        except NotFoundError:
+            # Gone for this user (deleted on another device, or they were taken out of it): the
+            # row, the cached thread and a search hit that still name it must not offer it again.
+            self.lingering.discard(conversation_id)
+            self.remove_everywhere([conversation_id])
+            self.fail(NotFoundError(GONE))
+            return None
         except CanvasError as error:
             self.fail(error)
             return None
