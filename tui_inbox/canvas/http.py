@@ -64,6 +64,10 @@ class Token:
     __str__ = __repr__
 
 
+def not_a_url(text: str) -> ConfigurationError:
+    return ConfigurationError(f"The Canvas URL {text!r} is not a URL; use e.g. https://canvas.example.edu")
+
+
 def checked_base_url(base_url: str) -> str:
     """The Canvas root URL as text, refused unless https (plain http only for this machine).
 
@@ -73,14 +77,13 @@ def checked_base_url(base_url: str) -> str:
     text = base_url.strip().rstrip("/")
     if text.endswith("/api/v1"):
         text = text[: -len("/api/v1")]
-    not_a_url = ConfigurationError(f"The Canvas URL {base_url!r} is not a URL; use e.g. https://canvas.example.edu")
     if not text.isprintable() or any(c.isspace() for c in text):
-        raise not_a_url
+        raise not_a_url(base_url)
     try:
         parts = urlsplit(text)
         host, _ = parts.hostname, parts.port  # a port that is not a number (or out of range) raises
     except ValueError:
-        raise not_a_url from None
+        raise not_a_url(base_url) from None
     if parts.scheme not in ("http", "https") or not host:
         raise ConfigurationError(f"The Canvas URL {base_url!r} must start with https://, e.g. https://canvas.example.edu")
     if parts.scheme == "http" and not is_loopback(host):
@@ -229,7 +232,6 @@ class CanvasHTTP:
         different token per user): its owner closes it, and this one's headers go on each request."""
         self.base_text = checked_base_url(base_url)
         self._base_url: httpx.URL | None = None
-        self._origin: tuple[str, str, int] | None = None
         self.deadline = deadline
         self.max_body = max_body
         self.download_deadline = download_deadline
@@ -253,8 +255,7 @@ class CanvasHTTP:
             try:
                 self._base_url = httpx.URL(self.base_text)
             except Exception:
-                raise ConfigurationError(f"The Canvas URL {self.base_text!r} is not a URL; "
-                                         "use e.g. https://canvas.example.edu") from None
+                raise not_a_url(self.base_text) from None
         return self._base_url
 
     @property
@@ -264,9 +265,7 @@ class CanvasHTTP:
 
     @property
     def origin(self) -> tuple[str, str, int]:
-        if self._origin is None:
-            self._origin = origin_of(self.base_url)
-        return self._origin
+        return origin_of(self.base_url)
 
     @property
     def _http(self) -> httpx.AsyncClient:

@@ -308,7 +308,6 @@ class InboxSession:
         except NotFoundError:
             # Gone for this user (deleted on another device, or they were taken out of it): the
             # row, the cached thread and a search hit that still name it must not offer it again.
-            self.lingering.discard(conversation_id)
             self.remove_everywhere([conversation_id])
             self.fail(NotFoundError(GONE))
             return None
@@ -384,6 +383,7 @@ class InboxSession:
 
     def remove_everywhere(self, ids: Iterable[int]) -> None:
         drop = set(ids)
+        self.lingering -= drop  # gone: nothing keeps it in a view
         for view in self.views.values():
             view.remove(drop)
         if self.keeper is not None:
@@ -407,7 +407,6 @@ class InboxSession:
         current = self.current if self.current is not None and self.current.id == conversation_id else None
         left = [m for m in (current.messages or []) if m.id != message_id] if current is not None else []
         if answer.message_count == 0 or (current is not None and all(m.generated for m in left)):
-            self.lingering.discard(conversation_id)
             self.remove_everywhere([conversation_id])
             if current is not None:
                 self.close_thread()
