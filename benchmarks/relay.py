@@ -119,7 +119,10 @@ async def hold_connections(live_url: str, tokens: list[tuple[int, str]], count: 
 
 def worker_main(args) -> int:
     tokens = [tuple(pair) for pair in json.loads(Path(args.worker_tokens).read_text())]
-    asyncio.run(hold_connections(args.worker, tokens, args.worker_count))
+    from tui_inbox.event_loops import new_event_loop
+
+    with asyncio.Runner(loop_factory=new_event_loop) as runner:  # the instrument costs as little as it can
+        runner.run(hold_connections(args.worker, tokens, args.worker_count))
     return 0
 
 
@@ -183,13 +186,52 @@ def difference(after: dict, before: dict, name: str) -> dict:
                    after.get(name, [])]}
 
 
-async def direct_baseline(live_url: str, users: list[tuple[int, str]], stop: asyncio.Event) -> dict:
-    """One connection per user on the sandbox's own stream: user -> [(arrival, frame)]."""
-    collectors = [await connect(live_url, token, timeout=60) for _, token in users]
+async def direct_baseline(live_url: str, users: list[tuple[int, str]], ready: asyncio.Event,
+                          stop: asyncio.Event) -> dict:
+    """One connection per user on the sandbox's own stream: user -> [(arrival, frame)].
+    ``ready`` is set once every user is connected: an event from before a user's direct
+    connection would otherwise count as one the relay should not have given them."""
+    gate = asyncio.Semaphore(CONNECT_AT_ONCE)
+
+    async def open_one(token: str) -> Collector:
+        async with gate:
+            return await connect(live_url, token, timeout=60)
+
+    collectors = await asyncio.gather(*(open_one(token) for _, token in users))
+    ready.set()
     await stop.wait()
     for collector in collectors:
         collector.transport.abort()
     return {user: collector.frames for (user, _), collector in zip(users, collectors)}
+
+
+async def wait_until_fresh(metrics_url: str, fresh: float = 0.25, limit: float = 120.0) -> float:
+    """Wait until, over a second, the median event reaching the relay is under ``fresh`` seconds
+    old (``relay_event_age_seconds``): Data Services has caught up. Returns the seconds waited."""
+    started = time.monotonic()
+    before = metrics_of(metrics_url)
+    while time.monotonic() - started < limit:
+        await asyncio.sleep(1)
+        after = metrics_of(metrics_url)
+        window = difference(after, before, "relay_event_age_seconds_bucket")
+        before = after
+        if histogram_quantile(window, "relay_event_age_seconds", 0.5) < fresh:
+            break
+    return time.monotonic() - started
+
+
+async def sample_broker_lag(metrics_urls: list[str], seconds: float) -> list[float]:
+    """``relay_broker_lag`` (events stored but not yet taken by a router), every half second for
+    ``seconds``: high means routing is behind; near 0 with late deliveries means upstream is."""
+    lags, end = [], time.monotonic() + seconds
+    async with httpx.AsyncClient(timeout=5) as client:
+        while time.monotonic() < end:
+            started = time.monotonic()
+            for url in metrics_urls[:1]:  # one stream, one consumer: every instance reports the same pending
+                text = (await client.get(url)).text
+                lags += [float(line.split()[-1]) for line in text.splitlines() if line.startswith("relay_broker_lag ")]
+            await asyncio.sleep(max(0.0, 0.5 - (time.monotonic() - started)))
+    return lags
 
 
 def cpu_seconds(processes: dict) -> dict[str, float]:
@@ -216,7 +258,7 @@ async def run(args) -> int:
         from tui_inbox.sandbox.server import listed_users
         from tui_inbox.sandbox.state import Knobs, SandboxState
 
-        seeded = SandboxState(Knobs(seed=args.seed, course_students=args.course_students))
+        seeded = SandboxState(Knobs(seed=args.seed, course_students=args.course_students, school=args.school))
         seed_state(seeded)
         users = listed_users(seeded)
         admin = next(u["token"] for u in users if u["role"] == "admin")
@@ -231,7 +273,8 @@ async def run(args) -> int:
 
         sandbox = subprocess.Popen(
             [sys.executable, "-c", CLI, "sandbox", "--port", str(sandbox_port), "--seed", str(args.seed),
-             "--course-students", str(args.course_students), "--activity", str(1 / args.rate),
+             "--course-students", str(args.course_students), "--school", str(args.school),
+             "--activity", str(1 / args.rate),
              "--data-services", info_a["events_url"], "--ds-duplicate-rate", str(args.duplicate_rate),
              "--ds-retry-base", "0.5"],
             stdout=subprocess.PIPE, stderr=log, text=True, env=env())
@@ -247,9 +290,12 @@ async def run(args) -> int:
             await asyncio.sleep(0.2)
 
         # The baseline first, so every event a relay client gets was on the direct stream too.
-        stop = asyncio.Event()
-        baseline_task = asyncio.create_task(direct_baseline(sandbox_info["live_url"], people, stop))
-        await asyncio.sleep(1)
+        stop, baseline_ready = asyncio.Event(), asyncio.Event()
+        baseline_task = asyncio.create_task(direct_baseline(sandbox_info["live_url"], people, baseline_ready, stop))
+        await asyncio.wait({baseline_task, asyncio.ensure_future(baseline_ready.wait())},
+                           return_when=asyncio.FIRST_COMPLETED)
+        if baseline_task.done():
+            baseline_task.result()  # a connection failed: say why
 
         tokens_file = work / "tokens.json"
         tokens_file.write_text(json.dumps(people))
@@ -271,12 +317,15 @@ async def run(args) -> int:
         connections = total(metrics_of(info_a["metrics_url"]), "relay_connections") + \
             total(metrics_of(info_b["metrics_url"]), "relay_connections")
         await asyncio.sleep(2)  # frames of events from before every client was connected are left out
+        # While 1,000 handshakes ask the sandbox who each user is, Data Services falls behind (one
+        # loop plays all of Canvas); the window starts once the events reaching A are fresh again.
+        catch_up = await wait_until_fresh(info_a["metrics_url"])
         before = metrics_of(info_a["metrics_url"])
         watched = {"sandbox": sandbox, "relay A": relay_a, "relay B": relay_b, "clients A": workers[0],
                    "clients B": workers[1], "nats": nats._process}
         cpu_before = cpu_seconds(watched)
         window_start = time.time()
-        await asyncio.sleep(args.seconds)
+        lags = await sample_broker_lag([info_a["metrics_url"], info_b["metrics_url"]], args.seconds)
         window_end = time.time()
         cpu_window = {name: seconds - cpu_before[name] for name, seconds in cpu_seconds(watched).items()}
         after = metrics_of(info_a["metrics_url"])
@@ -382,6 +431,8 @@ async def run(args) -> int:
                                     "relay_ingest_seconds", 0.5)
     ingest_p99 = histogram_quantile({"relay_ingest_seconds_bucket": window["relay_ingest_seconds_bucket"]},
                                     "relay_ingest_seconds", 0.99)
+    ages = difference(after, before, "relay_event_age_seconds_bucket")
+    age_p50, age_p99 = (histogram_quantile(ages, "relay_event_age_seconds", q) for q in (0.5, 0.99))
     duplicates_posted = total(after, "relay_events_duplicates_total") - total(before, "relay_events_duplicates_total")
     per_connection = (rss_after - rss_before) / max(args.connections, 1)
     routed_a, routed_b = total(metrics_a, "relay_events_routed_total"), total(metrics_b, "relay_events_routed_total")
@@ -398,6 +449,8 @@ async def run(args) -> int:
     print(f"  events in the window: {len(in_window)} ({len(in_window) / args.seconds:.0f}/s) on the direct stream; "
           f"{answers:.0f} POSTs answered by A ({duplicates_posted:.0f} duplicates); routed by A {routed_a:.0f}, "
           f"by B {routed_b:.0f} (whole run); {expected} (event, connection) deliveries expected")
+    print(f"  Data Services caught up {catch_up:.0f} s after the last connection; events' age on reaching A in "
+          f"the window: p50 {age_p50 * ms:.0f} ms, p99 {age_p99 * ms:.0f} ms")
     print(f"  connecting took {connect_seconds:.1f} s; relays' RSS {rss_before / 2**20:.1f} -> {rss_after / 2**20:.1f} MiB")
     print("  CPU seconds over the whole run: " + ", ".join(f"{k} {v:.1f}" for k, v in cpu.items()))
     print(f"  cores busy in the window ({os.cpu_count()} on this machine): "
@@ -406,6 +459,8 @@ async def run(args) -> int:
     if lost:
         print(f"  lost: {lost} (event, connection) pairs of {lost_events} events; {lost_upstream} of the pairs are of "
               f"events no relay connection got at all; frames the relays dropped for a full queue: {dropped:.0f}")
+    print(f"  broker lag in the window (stored events not yet taken by a router): median "
+          f"{percentile(lags, 0.5):.0f}, max {max(lags, default=float('nan')):.0f}")
     print(f"  latest delivery in the window: {max(relay_lags, default=float('nan')) * 1000:.0f} ms after the direct "
           f"stream; deliveries later than 1 s: {sum(1 for lag in relay_lags if lag > 1)}")
     print(f"  beyond the direct stream, to participants of the conversation (allowed): {allowed}")
@@ -432,15 +487,19 @@ async def run(args) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--connections", type=int, default=1000)
-    parser.add_argument("--rate", type=float, default=55.0,
+    parser.add_argument("--rate", type=float, default=82.0,
                         help="simulated actions a second (the sandbox's --activity 1/rate); an action is 1 to 3 "
-                             "events, about 1.8 on average: 55 makes about 100 events a second")
+                             "events (sandbox/activity.py's mix): about 1.22 on average with --school, 1.33 "
+                             "without, so 82 and 75 make about 100 events a second")
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--drain", type=float, default=3.0, help="after the window, wait until nothing new was routed for this long")
     parser.add_argument("--late", type=float, default=20.0, help="an event not delivered this long after the window "
                         "is lost")
     parser.add_argument("--duplicate-rate", type=float, default=0.1)
     parser.add_argument("--course-students", type=int, default=0)
+    parser.add_argument("--school", type=int, default=48,
+                        help="the sandbox's --school: classes of about 40 around the seeded school (48: 1,046 "
+                             "people, one connection each); 0: the seeded 38 people, each with many connections")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--profile", metavar="DIR", help="run the relays under cProfile; their figures go to "
                         "DIR/relay-a.prof and relay-b.prof (pstats), with the profiler's own cost in every figure")
@@ -450,7 +509,10 @@ def main() -> int:
     args = parser.parse_args()
     if args.worker:
         return worker_main(args)
-    return asyncio.run(run(args))
+    from tui_inbox.event_loops import new_event_loop
+
+    with asyncio.Runner(loop_factory=new_event_loop) as runner:
+        return runner.run(run(args))
 
 
 if __name__ == "__main__":

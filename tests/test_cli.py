@@ -128,6 +128,8 @@ def test_a_good_config_gets_as_far_as_the_network(cli, closed_url):
         (["sandbox", "--activity", "nan"], ["--activity", "finite"]),
         (["sandbox", "--conversations", "-5"], ["--conversations", "between 0 and 1,000,000"]),
         (["sandbox", "--conversations", "1e9"], ["--conversations", "not a whole number"]),
+        (["sandbox", "--school", "501"], ["--school", "between 0 and 500"]),
+        (["sandbox", "--school", "many"], ["--school", "'many' is not a whole number"]),
         (["sandbox", "--fail-rate", "nan"], ["--fail-rate", "finite"]),
         (["sandbox", "--fail-rate", "2"], ["--fail-rate", "between 0 and 1"]),
         (["demo", "--activity", "inf"], ["tui-inbox demo", "--activity", "finite"]),

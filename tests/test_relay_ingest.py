@@ -280,3 +280,34 @@ async def test_every_answer_is_timed_in_the_ingest_histogram(nats_server, keys, 
     assert metric(relay.base_url, "relay_ingest_seconds_count") == 2
     assert 0 < metric(relay.base_url, "relay_ingest_seconds_sum") < 15
     assert metric(relay.base_url, "relay_ingest_seconds_bucket", le="15.0") == 2
+
+
+async def test_how_late_data_services_delivers_is_in_the_event_age_histogram(nats_server, keys, current_key, relays):
+    # A backlog upstream (Canvas's queue, its retries) shows here, not in the answer time or the broker lag.
+    from datetime import datetime, timedelta, timezone
+
+    relay = relays(relay_settings(nats_server.url, keys.url), StaticRoute(user_subject(1)))
+    late = conversation_event("21")
+    late["metadata"]["event_time"] = (datetime.now(timezone.utc) - timedelta(minutes=12)).isoformat(
+        timespec="milliseconds").replace("+00:00", "Z")
+    undated = conversation_event("22")
+    del undated["metadata"]["event_time"]
+
+    answers = [await post(relay.info.events_url, sign(event, current_key)) for event in (late, undated)]
+
+    assert [a.status_code for a in answers] == [202, 202]  # an event without a time is still an event
+    assert metric(relay.base_url, "relay_event_age_seconds_count") == 1
+    assert 12 * 60 <= metric(relay.base_url, "relay_event_age_seconds_sum") < 13 * 60
+    assert metric(relay.base_url, "relay_event_age_seconds_bucket", le="300.0") == 0
+    assert metric(relay.base_url, "relay_event_age_seconds_bucket", le="900.0") == 1
+
+
+def test_an_event_time_that_cannot_be_read_gives_no_age_rather_than_a_wrong_one():
+    from tui_inbox.relay.event_age import event_age_seconds
+
+    now = 1_790_000_000.0
+    for stamp in ("yesterday", 1_789_999_000, "2026-11-24T12:00:00", None):  # words, a number, no zone, nothing
+        assert event_age_seconds({"metadata": {"event_time": stamp}}, now) is None
+    assert event_age_seconds({"body": {}}, now) is None
+    assert event_age_seconds({"metadata": {"event_time": "2026-09-21T14:13:10.000Z"}}, 1_790_000_000.0) == 10.0
+    assert event_age_seconds({"metadata": {"event_time": "2030-01-01T00:00:00Z"}}, now) == 0.0  # clocks apart

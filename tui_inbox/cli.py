@@ -9,6 +9,7 @@ from datetime import datetime
 
 MAX_CONVERSATIONS = 1_000_000  # ten times the benchmark's inbox; the sandbox holds them all in memory
 MAX_COURSE_STUDENTS = 10_000  # every one is a user with a token in the sandbox's first line of output
+MAX_SCHOOL_COURSES = 500  # 40 seats each, two per student: 10,000 students, as --course-students at most
 MAX_DS_DELAY_MS = 3_600_000.0  # an event held longer than an hour is a lost event, not a late one
 
 
@@ -43,14 +44,18 @@ def _non_negative(text: str) -> float:
     return value
 
 
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 0 <= value <= MAX_CONVERSATIONS:
-        raise argparse.ArgumentTypeError(f"must be between 0 and {MAX_CONVERSATIONS:,}, not {text!r}")
-    return value
+def _whole_up_to(limit: int):
+    """An argparse type: a whole number from 0 to ``limit``, else a one-line reason."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not 0 <= value <= limit:
+            raise argparse.ArgumentTypeError(f"must be between 0 and {limit:,}, not {text!r}")
+        return value
+
+    return parse
 
 
 def _port(text: str) -> int:
@@ -72,7 +77,7 @@ def _instant(text: str) -> datetime:
 
 def add_sandbox_knobs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=1, help="seed of the generated data (default 1)")
-    parser.add_argument("--conversations", type=_count, default=0, metavar="N",
+    parser.add_argument("--conversations", type=_whole_up_to(MAX_CONVERSATIONS), default=0, metavar="N",
                         help="add N conversations to the teacher's inbox (load tests)")
     parser.add_argument("--latency-ms", type=_non_negative, default=0.0, help="delay added to every response")
     parser.add_argument("--fail-rate", type=_fraction, default=0.0,
@@ -81,6 +86,9 @@ def add_sandbox_knobs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--activity", type=_non_negative, default=0.0, metavar="SECONDS",
                         help="other people write about every SECONDS seconds (0: quiet)")
     add_course_students(parser)
+    parser.add_argument("--school", type=_whole_up_to(MAX_SCHOOL_COURSES), default=0, metavar="N",
+                        help="add N classes of about 40 students, each with its teacher and a discussion; the "
+                             "activity then moves around the whole school (a school-wide relay's load)")
     parser.add_argument("--now", type=_instant, default=None, help="fix the clock's start (reproducible runs)")
     add_data_services(parser)
 
@@ -144,18 +152,8 @@ def data_services_problem(args: argparse.Namespace) -> str | None:
     return None
 
 
-def _students(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 0 <= value <= MAX_COURSE_STUDENTS:
-        raise argparse.ArgumentTypeError(f"must be between 0 and {MAX_COURSE_STUDENTS:,}, not {text!r}")
-    return value
-
-
 def add_course_students(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--course-students", type=_students, default=0, metavar="N",
+    parser.add_argument("--course-students", type=_whole_up_to(MAX_COURSE_STUDENTS), default=0, metavar="N",
                         help="fill BIO 101 up to N students (e.g. 150: over 100, a message to all of them "
                              "is a bulk message, sent in the background)")
 
@@ -165,7 +163,7 @@ def knobs_from(args: argparse.Namespace):
 
     knobs = Knobs(seed=args.seed, conversations=args.conversations, latency_ms=args.latency_ms,
                   fail_rate=args.fail_rate, throttle=args.throttle, activity=args.activity, now=args.now,
-                  course_students=args.course_students)
+                  course_students=args.course_students, school=getattr(args, "school", 0))
     if getattr(args, "data_services", None):
         knobs.data_services_url = args.data_services
         knobs.ds_sign = not args.ds_unsigned
@@ -187,7 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--activity", type=_non_negative, default=5.0, metavar="SECONDS",
                       help="other people write about every SECONDS seconds (default 5; 0: quiet)")
     demo.add_argument("--seed", type=int, default=1, help="seed of the sandbox's data")
-    demo.add_argument("--conversations", type=_count, default=0, metavar="N", help="N more conversations in the inbox")
+    demo.add_argument("--conversations", type=_whole_up_to(MAX_CONVERSATIONS), default=0, metavar="N", help="N more conversations in the inbox")
     add_course_students(demo)
     init = sub.add_parser("init", help="connect a Canvas account: ask for the URL and a token, check them, write the config")
     init.add_argument("--url", help="the Canvas URL (asked for if missing)")

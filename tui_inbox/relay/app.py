@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from .broker import BrokerUnavailable
 from .digest import event_digest
+from .event_age import event_age_seconds
 from .jwks import JwksCache
 from .logs import log_event
 from .metrics import CONTENT_TYPE
@@ -77,6 +78,9 @@ def build_relay_app(settings, broker, metrics, extra_routes=(), *, jwks: JwksCac
         except (ValueError, RecursionError):
             # JSON nested beyond what the parser takes, and the like: still the sender's mistake.
             return refuse(400, "malformed", "the body cannot be read")
+        age = event_age_seconds(event, time.time())
+        if age is not None:
+            metrics.event_age_seconds.observe(age)
         digest = event_digest(event)
         name = event["metadata"]["event_name"]
         try:

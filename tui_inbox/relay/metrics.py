@@ -15,6 +15,9 @@ CONTENT_TYPE = CONTENT_TYPE_LATEST
 INGEST_BUCKETS = (0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.04, 0.05, 0.075, 0.1, 0.25,
                   0.5, 1.0, 2.5, 5.0, 15.0)
 
+# From "as it happened" to Canvas's retries 10 to 20 minutes later, and past them.
+AGE_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 1800.0, 3600.0)
+
 
 class RelayMetrics:
     def __init__(self) -> None:
@@ -32,6 +35,9 @@ class RelayMetrics:
         self.ingest_seconds = Histogram("relay_ingest_seconds",
                                         "Time to answer a POST to /canvas/live-events, whatever the answer",
                                         buckets=INGEST_BUCKETS, registry=r)
+        self.event_age_seconds = Histogram(
+            "relay_event_age_seconds", "Time from an event's event_time in Canvas to its arrival here (Data "
+            "Services' delay), for events that verified", buckets=AGE_BUCKETS, registry=r)
         self.broker_lag = Gauge("relay_broker_lag", "Stored events the router has not taken yet (num_pending)",
                                 registry=r)
 

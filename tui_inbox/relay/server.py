@@ -19,6 +19,7 @@ from typing import Callable
 
 import uvicorn
 
+from ..event_loops import new_event_loop
 from ..serving import bind, call_on, serve_command, url_host
 from .app import EVENTS_PATH, build_relay_app
 from .broker import Broker
@@ -105,7 +106,7 @@ class RunningRelay:
         return self
 
     def _serve(self, nats_url: str) -> None:
-        self.loop = asyncio.new_event_loop()
+        self.loop = new_event_loop()
         asyncio.set_event_loop(self.loop)
         try:
             self.loop.run_until_complete(self._main(nats_url))

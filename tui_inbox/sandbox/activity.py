@@ -4,6 +4,8 @@ About every ``activity`` seconds (randomised by +-50 % so the stream does not ti
 a metronome) one person does one thing: a student answers one of the demo teacher's
 conversations, a student starts a new one with the teacher, someone is added to a
 group conversation, a student replies in a discussion, or a TA announces something.
+With ``--school`` (school.py) each action first picks the teacher it happens around,
+the demo teacher or one of the school's, so the activity spreads over every class.
 
 Every action goes through the same functions the API handlers call (messaging.py,
 discussions.py), so the store changes and the live events go out exactly as they
@@ -77,7 +79,8 @@ class Activity:
         self.state = state
         self.rng = random.Random(state.knobs.seed)
         self.hostname = hostname
-        self.teacher = state.demo_user_id
+        self.teacher = state.demo_user_id  # whom this action happens around
+        self.teachers = [state.demo_user_id, *state.school_teachers]
         self.session: dict[int, str] = {}  # one browser session per simulated person
 
     # -- the loop ---------------------------------------------------------
@@ -91,6 +94,8 @@ class Activity:
             due = next_due(due, loop.time(), interval * self.rng.uniform(0.5, 1.5))
             await asyncio.sleep(max(0.001, due - loop.time()))
             try:
+                if len(self.teachers) > 1:  # one teacher (no --school): the same draws as ever
+                    self.teacher = self.pick(self.teachers)
                 roll, chosen = self.rng.random(), actions[-1][1]
                 for weight, action in actions:
                     if roll < weight:
@@ -134,9 +139,13 @@ class Activity:
         return True
 
     def students(self) -> list[int]:
+        """The students who may write to the teacher, by id: only the people of the teacher's
+        courses and groups can be (world.messageable), and a school has thousands of others."""
         world = self.state.world
-        return [u.id for u in world.users.values()
-                if u.role == "student" and world.messageable(u.id, self.teacher)]
+        near = {u for c in world.course_ids_of(self.teacher) for u in world.course_members(c)}
+        near.update(u for g in world.group_ids_of(self.teacher) for u in world.groups[g].member_ids)
+        return [u for u in sorted(near)
+                if world.users[u].role == "student" and world.messageable(u, self.teacher)]
 
     # -- conversations ------------------------------------------------------
     def student_replies(self) -> bool:
@@ -241,14 +250,15 @@ class Activity:
         return True
 
     def announcement(self) -> bool:
-        """A TA (or another teacher) of one of the demo teacher's live courses announces something."""
+        """A TA (or another teacher) of one of the teacher's live courses announces something; a
+        school's teacher may announce too (only the demo teacher is the person at the keyboard)."""
         if self.state.discussions is None:
             return False
         from .discussions import create_topic
 
         world = self.state.world
         options = [(c, u) for c in world.course_ids_of(self.teacher) if not world.courses[c].concluded
-                   for u in world.course_members(c) if u != self.teacher
+                   for u in world.course_members(c) if u != self.state.demo_user_id
                    and {"TeacherEnrollment", "TaEnrollment"} & set(world.enrollment_types(u, c))]
         chosen = self.pick(options)
         if chosen is None:

@@ -17,3 +17,7 @@ def seed_state(state: SandboxState) -> None:
     # Last, so the seeded conversations and discussions are the same with or without it.
     if state.knobs.course_students:
         fill_course(state.world, 1, state.knobs.course_students, state.knobs.seed)
+    if state.knobs.school:
+        from .school import fill_school
+
+        state.school_teachers = fill_school(state, state.knobs.school)

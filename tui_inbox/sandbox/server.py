@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import uvicorn
 
+from ..event_loops import new_event_loop
 from ..serving import bind, call_on, serve_command, url_host
 from .app import build_app
 from .jwks import JWKS_PATH
@@ -73,7 +74,7 @@ class RunningSandbox:
 
     def start(self, timeout: float = 15.0) -> "RunningSandbox":
         def serve() -> None:
-            self.loop = asyncio.new_event_loop()
+            self.loop = new_event_loop()
             asyncio.set_event_loop(self.loop)
             self.loop.run_until_complete(self._server.serve(sockets=[self._sock]))
             self.loop.close()

@@ -39,6 +39,8 @@ class Knobs:
     # BIO 101 filled up to this many students (0: the seed's own); 150 is a course Canvas
     # wants messaged with bulk_message (over 100 members).
     course_students: int = 0
+    # N more classes around the seeded school, each with its teacher and about 40 students (school.py).
+    school: int = 0
     # Canvas Data Services (data_services.py): POST every event to this URL, None: off.
     data_services_url: str | None = None
     ds_sign: bool = True  # "Sign Payload": a JWT signed RS256; off: the plain event JSON
@@ -69,6 +71,7 @@ class SandboxState:
         self.tasks: set[asyncio.Task] = set()
         self.hostname = "127.0.0.1"  # host:port the server answers on, for event metadata
         self.demo_user_id = 0  # set by the seed: the teacher whose inbox is seeded
+        self.school_teachers: list[int] = []  # --school's teachers (school.py), set by the seed
 
     def now(self) -> datetime:
         return self.clock.now()
