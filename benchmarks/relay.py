@@ -397,23 +397,29 @@ async def run(args) -> int:
         # it to every participant of the conversation after the event. Beyond the direct stream is
         # a leak only for someone who is not a participant (or for a discussion event).
         participants: dict[str, set[int]] = {}
-        allowed = leaks = 0
+        allowed = leaks = unknown_participants = 0
+        leak_kinds: dict[str, int] = {}
         with httpx.Client(base_url=canvas_url, headers={"Authorization": f"Bearer {admin}"}, timeout=30) as canvas:
             for user, key in extras:
                 metadata, body = json.loads(key)
                 conversation = body.get("conversation_id")
                 if conversation is None:
                     leaks += 1
+                    leak_kinds[metadata["event_name"]] = leak_kinds.get(metadata["event_name"], 0) + 1
                     continue
                 if conversation not in participants:
                     answer = canvas.get(f"/api/v1/conversations/{conversation}",
                                         params={"as_user_id": str(int(metadata["user_id"]) % 10**13),
                                                 "auto_mark_as_read": "0"})
-                    participants[conversation] = {p["id"] for p in answer.json().get("participants", [])}
+                    known = answer.json() if answer.status_code == 200 else {}
+                    if answer.status_code != 200:
+                        unknown_participants += 1  # Canvas could not say: counted as a leak, and said so
+                    participants[conversation] = {p["id"] for p in known.get("participants", [])}
                 if user in participants[conversation]:
                     allowed += 1
                 else:
                     leaks += 1
+                    leak_kinds[metadata["event_name"]] = leak_kinds.get(metadata["event_name"], 0) + 1
     finally:
         for process in reversed(processes):
             process.terminate()
@@ -464,6 +470,10 @@ async def run(args) -> int:
     print(f"  latest delivery in the window: {max(relay_lags, default=float('nan')) * 1000:.0f} ms after the direct "
           f"stream; deliveries later than 1 s: {sum(1 for lag in relay_lags if lag > 1)}")
     print(f"  beyond the direct stream, to participants of the conversation (allowed): {allowed}")
+    if leaks:
+        print("  leaked, by event: " + ", ".join(f"{name} {count}" for name, count in sorted(leak_kinds.items())) +
+              (f"; conversations whose participants Canvas did not give afterwards: {unknown_participants}"
+               if unknown_participants else ""))
     rows = [
         ("ingest answer p50 (ms)", ingest_p50 * ms, None, None),
         ("ingest answer p99 (ms)", ingest_p99 * ms, None, 50),
