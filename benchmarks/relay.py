@@ -296,6 +296,7 @@ async def run(args) -> int:
                            return_when=asyncio.FIRST_COMPLETED)
         if baseline_task.done():
             baseline_task.result()  # a connection failed: say why
+        all_connected_at = time.time()
 
         tokens_file = work / "tokens.json"
         tokens_file.write_text(json.dumps(people))
@@ -365,7 +366,13 @@ async def run(args) -> int:
                         from datetime import datetime
                         emitted = datetime.fromisoformat(event_time.replace("Z", "+00:00")).timestamp()
                         direct_lags.append(arrival - emitted)
-        everyone = {key for seen in direct_at.values() for key in seen}
+        # A leak can only be told for an event published once every direct connection was open: one
+        # published while they were still being made reached only some of its audience directly.
+        first_seen: dict[str, float] = {}
+        for seen in direct_at.values():
+            for key, arrival in seen.items():
+                first_seen[key] = min(arrival, first_seen.get(key, arrival))
+        everyone = {key for key, arrival in first_seen.items() if arrival >= all_connected_at}
         relay_lags: list[float] = []
         lost = duplicated = delivered = expected = 0
         extras: list[tuple[int, str]] = []
