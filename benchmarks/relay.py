@@ -234,6 +234,18 @@ async def sample_broker_lag(metrics_urls: list[str], seconds: float) -> list[flo
     return lags
 
 
+def describe(state, user: int, key: str) -> str:
+    """One lost or extra (user, event) pair, with what the seeded world says of the user and the context."""
+    metadata, body = json.loads(key)
+    context = f"{metadata.get('context_type')} {int(metadata.get('context_id') or 0) % 10**13}"
+    kind, _, number = context.partition(" ")
+    member = (int(number) in state.world.course_ids_of(user)) if kind == "Course" else \
+        (int(number) in state.world.group_ids_of(user)) if kind == "Group" else None
+    return (f"user {user}, {metadata.get('event_name')} in {context} (member: {member}), at "
+            f"{metadata.get('event_time')}, actor {int(metadata.get('user_id') or 0) % 10**13}, "
+            f"conversation {body.get('conversation_id')}")
+
+
 def cpu_seconds(processes: dict) -> dict[str, float]:
     """User and system CPU seconds so far of each process, and of this one (the baseline)."""
     figures = {name: sum(psutil.Process(p.pid).cpu_times()[:2]) for name, p in processes.items()}
@@ -375,6 +387,7 @@ async def run(args) -> int:
         everyone = {key for key, arrival in first_seen.items() if arrival >= all_connected_at}
         relay_lags: list[float] = []
         lost = duplicated = delivered = expected = 0
+        lost_examples: list[tuple[int, str]] = []
         extras: list[tuple[int, str]] = []
         lost_pairs: list[str] = []
         for record in records:
@@ -395,6 +408,7 @@ async def run(args) -> int:
                 else:
                     lost += 1
                     lost_pairs.append(key)
+                    lost_examples.append((user, key))
             # An event the direct stream gave someone, but not this user: the relay leaked it.
             mine = direct_at.get(user, {})
             extras.extend((user, key) for key in got if key in everyone and key not in mine)
@@ -477,6 +491,9 @@ async def run(args) -> int:
     print(f"  latest delivery in the window: {max(relay_lags, default=float('nan')) * 1000:.0f} ms after the direct "
           f"stream; deliveries later than 1 s: {sum(1 for lag in relay_lags if lag > 1)}")
     print(f"  beyond the direct stream, to participants of the conversation (allowed): {allowed}")
+    for label, examples in (("lost", lost_examples), ("beyond the direct stream", extras)):
+        for user, key in examples[:3]:
+            print(f"    {label}: {describe(seeded, user, key)}")
     if leaks:
         print("  leaked, by event: " + ", ".join(f"{name} {count}" for name, count in sorted(leak_kinds.items())) +
               (f"; conversations whose participants Canvas did not give afterwards: {unknown_participants}"

@@ -42,10 +42,9 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
-import httpx
-
 from .data_services_payload import payload
 from .jwks import KeyRing
+from .subscriber_http import PostFailed, SubscriberHTTP
 
 if TYPE_CHECKING:
     from .state import Knobs
@@ -105,7 +104,7 @@ class DataServices:
         self._ready: asyncio.Queue[Delivery] | None = None
         self._workers: list[asyncio.Task] = []
         self._waiting: set[Delivery] = set()  # on a retry timer
-        self._http: httpx.AsyncClient | None = None
+        self._http: SubscriberHTTP | None = None
         self._stopped = False
         self._drop_logged_at: float | None = None
 
@@ -118,8 +117,7 @@ class DataServices:
         """On the server's loop, at the first event to deliver: a sandbox without a subscriber pays nothing."""
         size = max(1, int(self.knobs.ds_concurrency))
         self._ready = asyncio.Queue()
-        self._http = httpx.AsyncClient(limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
-                                       headers={"User-Agent": USER_AGENT}, follow_redirects=False)
+        self._http = SubscriberHTTP(user_agent=USER_AGENT, max_idle=size)
         self._workers = [asyncio.get_running_loop().create_task(self._work()) for _ in range(size)]
 
     async def stop(self) -> None:
@@ -216,22 +214,16 @@ class DataServices:
         limit = knobs.ds_timeout_seconds
         try:
             async with asyncio.timeout(limit):  # the whole answer, not each read
-                async with self._http.stream("POST", url, content=body, headers={"Content-Type": content_type},
-                                             timeout=limit) as answer:
-                    # Only the status matters. A short body is read so the connection can be reused;
-                    # a huge one is not (closing the stream drops the connection): memory stays bounded.
-                    read = 0
-                    async for chunk in answer.aiter_raw():
-                        read += len(chunk)
-                        if read > ANSWER_READ_LIMIT:
-                            break
+                # Only the status matters. A short body is read so the connection can be reused;
+                # a huge one is not (the connection is dropped): memory stays bounded.
+                status = await self._http.post(url, body, content_type, read_limit=ANSWER_READ_LIMIT)
         except TimeoutError:
             self.stats.last_failure = "timeout"
             return False
-        except (httpx.HTTPError, httpx.InvalidURL, OSError) as error:
-            self.stats.last_failure = type(error).__name__
+        except PostFailed as failure:
+            self.stats.last_failure = failure.reason
             return False
-        if 200 <= answer.status_code < 300:
+        if 200 <= status < 300:
             return True
-        self.stats.last_failure = f"HTTP {answer.status_code}"
+        self.stats.last_failure = f"HTTP {status}"
         return False
