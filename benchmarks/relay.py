@@ -78,6 +78,7 @@ from tui_inbox.cli import main
 sys.exit(main())
 """
 CONNECT_AT_ONCE = 50  # handshakes in flight per client process
+CLOSING_MARGIN = 1.0  # seconds before the direct stream's end beyond which a leak is not judged
 
 
 def event_key(frame: str | bytes) -> str:
@@ -353,6 +354,7 @@ async def run(args) -> int:
             if now_routed != routed:
                 routed, quiet_since = now_routed, time.monotonic()
             await asyncio.sleep(0.5)
+        direct_stopped_at = time.time()  # the direct connections close one by one from here
         stop.set()
         direct = await baseline_task
         records = []
@@ -378,13 +380,15 @@ async def run(args) -> int:
                         from datetime import datetime
                         emitted = datetime.fromisoformat(event_time.replace("Z", "+00:00")).timestamp()
                         direct_lags.append(arrival - emitted)
-        # A leak can only be told for an event published once every direct connection was open: one
-        # published while they were still being made reached only some of its audience directly.
+        # A leak can only be told for an event published while every direct connection was open: one
+        # published while they were still being made, or while they were being closed at the end (the
+        # relay clients stay open a little longer), reached only some of its audience directly.
         first_seen: dict[str, float] = {}
         for seen in direct_at.values():
             for key, arrival in seen.items():
                 first_seen[key] = min(arrival, first_seen.get(key, arrival))
-        everyone = {key for key, arrival in first_seen.items() if arrival >= all_connected_at}
+        everyone = {key for key, arrival in first_seen.items()
+                    if all_connected_at <= arrival <= direct_stopped_at - CLOSING_MARGIN}
         relay_lags: list[float] = []
         lost = duplicated = delivered = expected = 0
         lost_examples: list[tuple[int, str]] = []
