@@ -137,6 +137,43 @@ async def test_participants_are_cached_and_dropped_when_people_are_added(sandbox
         assert len(router.counting.requests) == asked + 1
 
 
+async def test_people_added_on_one_instance_are_heard_of_by_the_others_cache(sandbox, nats_server):
+    """Two instances share the routing: the forward may be routed by A and the next message by B.
+    B must not route it with the list it cached before the add (the added person would miss it)."""
+    from tui_inbox.relay.participants_sync import share_forgetting
+
+    first, second, added = student_ids(sandbox)[:3]
+    routers = [Router(sandbox.base_url, sandbox.info.token_of("admin")) for _ in range(2)]
+    connections = [await nats.connect(nats_server.url) for _ in routers]
+    for nc, router in zip(connections, routers):
+        await share_forgetting(nc, router)
+    a, b = routers
+    try:
+        async with api(sandbox, TEACHER) as teacher, live(sandbox.live_url, token(sandbox, TEACHER)) as ws:
+            group = await teacher.post("/api/v1/conversations", data={
+                "recipients[]": [str(first), str(second)], "body": "Project team", "group_conversation": "true"})
+            conversation_id = group.json()[0]["id"]
+            created = await event_named(ws, "conversation_message_created")
+            before = {user_subject(u) for u in (TEACHER, first, second)}
+            assert set(await a.subjects_for(created)) == set(await b.subjects_for(created)) == before
+
+            await teacher.post(f"/api/v1/conversations/{conversation_id}/add_recipients",
+                               data={"recipients[]": [str(added)]})
+            forwarded = await event_named(ws, "conversation_forwarded")
+            assert user_subject(added) in await a.subjects_for(forwarded)  # A routes the forward
+            await async_wait_until(lambda: b.participants.get(conversation_id) is None, timeout=WAIT)
+
+            await teacher.post(f"/api/v1/conversations/{conversation_id}/add_message", data={"body": "Welcome!"})
+            welcome = await event_named(ws, "conversation_message_created")
+            assert set(await b.subjects_for(welcome)) == before | {user_subject(added)}  # B routes the message
+            assert a.participants.get(conversation_id) is not None  # A's own news did not cost it its list
+    finally:
+        for nc in connections:
+            await nc.close()
+        for router in routers:
+            await router.aclose()
+
+
 async def test_a_conversation_the_actor_cannot_see_has_no_audience_and_logs_no_text(sandbox, router, caplog):
     event = {"metadata": {"event_name": "conversation_message_created", "user_id": global_id(TEACHER)},
              "body": {"conversation_id": "987654", "author_id": "1", "message_id": "5", "created_at": "x"}}

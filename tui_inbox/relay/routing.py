@@ -44,6 +44,9 @@ class Router:
                  participants: ParticipantCache | None = None) -> None:
         self._canvas = CanvasClient(canvas_url, admin_token, client=http)
         self.participants = participants if participants is not None else ParticipantCache()
+        # Called with a conversation's id when people were added to it, so that the other
+        # instances forget it too (participants_sync.py); None: this instance is alone.
+        self.tell_others = None
 
     def __repr__(self) -> str:
         return f"Router(canvas_url={self._canvas.base_url!r}, admin_token=***)"
@@ -71,6 +74,8 @@ class Router:
             return ()
         if name == FORWARDED:
             self.participants.drop(conversation_id)  # someone was added: ask again
+            if self.tell_others is not None:
+                await self.tell_others(conversation_id)
         known = self.participants.get(conversation_id)
         if known is not None:
             return known

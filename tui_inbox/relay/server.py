@@ -28,6 +28,7 @@ from .identity import Identities
 from .logs import configure as configure_logs, log_event
 from .metrics import RelayMetrics
 from .nats_child import NatsChild, NatsServerError
+from .participants_sync import share_forgetting
 from .routing import Router
 from .settings import RelaySettings
 from .stream import live_route
@@ -136,6 +137,8 @@ class RunningRelay:
         self._server.install_signal_handlers = lambda: None  # the owner of the process decides
         tasks = [asyncio.create_task(self._sample_lag(broker))]
         if router is not None:
+            if hasattr(router, "participants"):
+                await share_forgetting(broker.nc, router)
             tasks.append(asyncio.create_task(broker.run_router(route_of(router))))
         watcher = asyncio.create_task(self._announce_started())
         try:

@@ -20,6 +20,10 @@ DUPLICATE_WINDOW_SECONDS = 3600
 # The header that carries an event's digest on delivery subjects, so that an instance
 # hands an event to a connection once even if the router redelivers it.
 DIGEST_HEADER = "Canvas-Event-Digest"
+# "<instance> <conversation id>": people were added to the conversation; every instance drops
+# its cached participants (participants_sync.py). Core NATS: a message missed while
+# reconnecting only leaves an entry to age out, as before.
+PARTICIPANTS_CHANGED = "relay.participants.changed"
 
 
 def user_subject(user_id: str | int) -> str:
