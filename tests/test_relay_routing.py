@@ -112,14 +112,19 @@ async def test_a_message_goes_to_its_participants_and_not_to_a_third_user(sandbo
         assert shown.json()["workflow_state"] == "unread"
 
 
+async def team_of_three(teacher, ws, first: int, second: int) -> tuple[int, dict, set[str]]:
+    """The teacher starts a group conversation with two students: its id, its first message's event
+    (read on the teacher's live stream) and the three participants' subjects."""
+    group = await teacher.post("/api/v1/conversations", data={
+        "recipients[]": [str(first), str(second)], "body": "Project team", "group_conversation": "true"})
+    created = await event_named(ws, "conversation_message_created")
+    return group.json()[0]["id"], created, {user_subject(u) for u in (TEACHER, first, second)}
+
+
 async def test_participants_are_cached_and_dropped_when_people_are_added(sandbox, router):
     first, second, added = student_ids(sandbox)[:3]
     async with api(sandbox, TEACHER) as teacher, live(sandbox.live_url, token(sandbox, TEACHER)) as ws:
-        group = await teacher.post("/api/v1/conversations", data={
-            "recipients[]": [str(first), str(second)], "body": "Project team", "group_conversation": "true"})
-        conversation_id = group.json()[0]["id"]
-        created = await event_named(ws, "conversation_message_created")
-        before = {user_subject(u) for u in (TEACHER, first, second)}
+        conversation_id, created, before = await team_of_three(teacher, ws, first, second)
         assert set(await router.subjects_for(created)) == before
         asked = len(router.counting.requests)
 
@@ -150,11 +155,7 @@ async def test_people_added_on_one_instance_are_heard_of_by_the_others_cache(san
     a, b = routers
     try:
         async with api(sandbox, TEACHER) as teacher, live(sandbox.live_url, token(sandbox, TEACHER)) as ws:
-            group = await teacher.post("/api/v1/conversations", data={
-                "recipients[]": [str(first), str(second)], "body": "Project team", "group_conversation": "true"})
-            conversation_id = group.json()[0]["id"]
-            created = await event_named(ws, "conversation_message_created")
-            before = {user_subject(u) for u in (TEACHER, first, second)}
+            conversation_id, created, before = await team_of_three(teacher, ws, first, second)
             assert set(await a.subjects_for(created)) == set(await b.subjects_for(created)) == before
 
             await teacher.post(f"/api/v1/conversations/{conversation_id}/add_recipients",
