@@ -29,7 +29,8 @@ counted as ``overflowed``. Canvas loses events too ("outages are not delivered u
 recovery"); what a subscriber must survive is a gap, and it resynchronises over REST.
 
 The random draws (duplicates, quoted bodies, jitter) come from a generator seeded with
-``knobs.seed``, so a run's choices can be replayed. All of it runs on the sandbox's loop.
+``knobs.seed``, so a run's choices can be replayed. All of it runs on the sandbox's loop but
+the signing (a worker thread); the POSTs go out through subscriber_http.py.
 """
 
 from __future__ import annotations
