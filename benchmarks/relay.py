@@ -47,6 +47,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -221,16 +222,16 @@ async def wait_until_fresh(metrics_url: str, fresh: float = 0.25, limit: float =
     return time.monotonic() - started
 
 
-async def sample_broker_lag(metrics_urls: list[str], seconds: float) -> list[float]:
+async def sample_broker_lag(metrics_url: str, seconds: float) -> list[float]:
     """``relay_broker_lag`` (events stored but not yet taken by a router), every half second for
-    ``seconds``: high means routing is behind; near 0 with late deliveries means upstream is."""
+    ``seconds``: high means routing is behind; near 0 with late deliveries means upstream is.
+    One instance is enough: there is one stream and one consumer, so every instance reports the same."""
     lags, end = [], time.monotonic() + seconds
     async with httpx.AsyncClient(timeout=5) as client:
         while time.monotonic() < end:
             started = time.monotonic()
-            for url in metrics_urls[:1]:  # one stream, one consumer: every instance reports the same pending
-                text = (await client.get(url)).text
-                lags += [float(line.split()[-1]) for line in text.splitlines() if line.startswith("relay_broker_lag ")]
+            text = (await client.get(metrics_url)).text
+            lags += [float(line.split()[-1]) for line in text.splitlines() if line.startswith("relay_broker_lag ")]
             await asyncio.sleep(max(0.0, 0.5 - (time.monotonic() - started)))
     return lags
 
@@ -238,11 +239,10 @@ async def sample_broker_lag(metrics_urls: list[str], seconds: float) -> list[flo
 def describe(state, user: int, key: str) -> str:
     """One lost or extra (user, event) pair, with what the seeded world says of the user and the context."""
     metadata, body = json.loads(key)
-    context = f"{metadata.get('context_type')} {int(metadata.get('context_id') or 0) % 10**13}"
-    kind, _, number = context.partition(" ")
-    member = (int(number) in state.world.course_ids_of(user)) if kind == "Course" else \
-        (int(number) in state.world.group_ids_of(user)) if kind == "Group" else None
-    return (f"user {user}, {metadata.get('event_name')} in {context} (member: {member}), at "
+    kind, number = metadata.get("context_type"), int(metadata.get("context_id") or 0) % 10**13
+    ids_of = {"Course": state.world.course_ids_of, "Group": state.world.group_ids_of}.get(kind)
+    member = number in ids_of(user) if ids_of else None
+    return (f"user {user}, {metadata.get('event_name')} in {kind} {number} (member: {member}), at "
             f"{metadata.get('event_time')}, actor {int(metadata.get('user_id') or 0) % 10**13}, "
             f"conversation {body.get('conversation_id')}")
 
@@ -339,7 +339,7 @@ async def run(args) -> int:
                    "clients B": workers[1], "nats": nats._process}
         cpu_before = cpu_seconds(watched)
         window_start = time.time()
-        lags = await sample_broker_lag([info_a["metrics_url"], info_b["metrics_url"]], args.seconds)
+        lags = await sample_broker_lag(info_a["metrics_url"], args.seconds)
         window_end = time.time()
         cpu_window = {name: seconds - cpu_before[name] for name, seconds in cpu_seconds(watched).items()}
         after = metrics_of(info_a["metrics_url"])
@@ -423,14 +423,14 @@ async def run(args) -> int:
         # a leak only for someone who is not a participant (or for a discussion event).
         participants: dict[str, set[int]] = {}
         allowed = leaks = unknown_participants = 0
-        leak_kinds: dict[str, int] = {}
+        leak_kinds: Counter[str] = Counter()
         with httpx.Client(base_url=canvas_url, headers={"Authorization": f"Bearer {admin}"}, timeout=30) as canvas:
             for user, key in extras:
                 metadata, body = json.loads(key)
                 conversation = body.get("conversation_id")
                 if conversation is None:
                     leaks += 1
-                    leak_kinds[metadata["event_name"]] = leak_kinds.get(metadata["event_name"], 0) + 1
+                    leak_kinds[metadata["event_name"]] += 1
                     continue
                 if conversation not in participants:
                     answer = canvas.get(f"/api/v1/conversations/{conversation}",
@@ -444,7 +444,7 @@ async def run(args) -> int:
                     allowed += 1
                 else:
                     leaks += 1
-                    leak_kinds[metadata["event_name"]] = leak_kinds.get(metadata["event_name"], 0) + 1
+                    leak_kinds[metadata["event_name"]] += 1
     finally:
         for process in reversed(processes):
             process.terminate()

@@ -20,8 +20,8 @@ from .subjects import PARTICIPANTS_CHANGED
 log = logging.getLogger("tui_inbox.relay.participants_sync")
 
 
-async def share_forgetting(nc, router) -> object:
-    """Wire ``router`` to the other instances over ``nc``; returns the subscription (to unsubscribe)."""
+async def share_forgetting(nc, router) -> None:
+    """Wire ``router`` to the other instances over ``nc`` (for as long as ``nc`` is open)."""
     me = uuid.uuid4().hex
 
     async def heard(msg) -> None:
@@ -37,6 +37,5 @@ async def share_forgetting(nc, router) -> object:
             log.warning("could not tell the other instances of conversation %d: %s", conversation_id,
                         type(exc).__name__)
 
-    subscription = await nc.subscribe(PARTICIPANTS_CHANGED, cb=heard)
+    await nc.subscribe(PARTICIPANTS_CHANGED, cb=heard)
     router.tell_others = tell
-    return subscription

@@ -56,6 +56,11 @@ def token_for(seed: int, user_id: int) -> str:
     return f"7~{digest}"
 
 
+def person(uid: int, full: str, role: str, seed: int, **fields) -> User:
+    """A user whose short name, sortable name, login and token follow from the full name and id."""
+    return User(uid, full, _short(full), _sortable(full), _login(full, uid), role, token_for(seed, uid), **fields)
+
+
 def _short(full: str) -> str:
     return full.split()[0] if " " in full and full.isascii() else full
 
@@ -98,8 +103,8 @@ def seed_people(world: World, seed: int) -> int:
     students = []
     for offset, full in enumerate(STUDENT_NAMES):
         uid = 10 + offset
-        user = User(uid, full, _short(full), _sortable(full), _login(full, uid), "student", token_for(seed, uid),
-                    time_zone=rng.choice(["America/Denver", "America/New_York", "Europe/Berlin", "Asia/Tokyo"]))
+        user = person(uid, full, "student", seed,
+                      time_zone=rng.choice(["America/Denver", "America/New_York", "Europe/Berlin", "Asia/Tokyo"]))
         world.add_user(user)
         students.append(uid)
         # Everyone takes one of the demo teacher's courses; many take a second course too.
@@ -135,7 +140,7 @@ def fill_course(world: World, course_id: int, students: int, seed: int) -> list[
         full = f"{FILLER_FIRST[index % len(FILLER_FIRST)]} {FILLER_LAST[(index // len(FILLER_FIRST)) % len(FILLER_LAST)]}"
         if index >= len(FILLER_FIRST) * len(FILLER_LAST):
             full += f" {index // (len(FILLER_FIRST) * len(FILLER_LAST)) + 1}"
-        world.add_user(User(uid, full, _short(full), _sortable(full), _login(full, uid), "student", token_for(seed, uid)))
+        world.add_user(person(uid, full, "student", seed))
         world.enroll(uid, course_id, "student", section_id=course_id * 10 + 1 + index % 2)
         added.append(uid)
     return added

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import random
 
-from .people import FILLER_FIRST, FILLER_LAST, _login, _short, _sortable, token_for
-from .world import Course, Section, User
+from .people import FILLER_FIRST, FILLER_LAST, person
+from .world import Course, Section
 
 CLASS_SIZE = 40  # students per course
 COURSES_PER_STUDENT = 2
@@ -52,8 +52,7 @@ def fill_school(state, courses: int) -> list[int]:
         world.add_section(Section(cid * 10 + 1, cid, f"{code} Section 1"))
         uid = FIRST_TEACHER_ID + index
         full = _name(index, 5)
-        world.add_user(User(uid, full, _short(full), _sortable(full), _login(full, uid), "teacher",
-                            token_for(seed, uid)))
+        world.add_user(person(uid, full, "teacher", seed))
         world.enroll(uid, cid, "teacher")
         teachers.append(uid)
         course_ids.append(cid)
@@ -64,8 +63,7 @@ def fill_school(state, courses: int) -> list[int]:
     for index in range(students):
         uid = FIRST_STUDENT_ID + index
         full = _name(index, 0)
-        world.add_user(User(uid, full, _short(full), _sortable(full), _login(full, uid), "student",
-                            token_for(seed, uid)))
+        world.add_user(person(uid, full, "student", seed))
         taken = set()
         for cid in seats[index * COURSES_PER_STUDENT:(index + 1) * COURSES_PER_STUDENT]:
             if cid not in taken:  # two seats in one course: one enrollment, one course fewer
