@@ -66,6 +66,26 @@ def test_the_command_prints_its_urls_first_serves_and_stops_cleanly_on_sigterm(t
     assert all(set(line) >= {"ts", "level", "event"} for line in lines)
 
 
+def test_the_nats_server_child_is_started_without_the_relays_environment():
+    """The broker needs none of the relay's environment, and the admin token must not be in its /proc/PID/environ."""
+    with KeyServer([SigningKey("2026-11")]) as keys:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tui_inbox.cli", "relay", "--canvas-url", "http://127.0.0.1:9",
+             "--jwks-url", keys.url], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+            stdin=subprocess.DEVNULL, env=relay_env(TUI_INBOX_RELAY_ADMIN_TOKEN=ADMIN_TOKEN, UNRELATED="x"))
+        try:
+            json.loads(process.stdout.readline())  # serving: its broker is up
+            brokers = [child for child in psutil.Process(process.pid).children(recursive=True)
+                       if "nats-server" in child.name()]
+            assert len(brokers) == 1
+            environ = brokers[0].environ()
+            assert ADMIN_TOKEN not in "".join(f"{k}={v}" for k, v in environ.items())
+            assert "TUI_INBOX_RELAY_ADMIN_TOKEN" not in environ and "UNRELATED" not in environ
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.communicate(timeout=15)
+
+
 @pytest.mark.parametrize("args, env, expected", [
     ([], {"TUI_INBOX_RELAY_ADMIN_TOKEN": ADMIN_TOKEN}, "--canvas-url is required"),
     (["--canvas-url", "school.instructure.com"], {"TUI_INBOX_RELAY_ADMIN_TOKEN": ADMIN_TOKEN}, "http(s) URL"),

@@ -62,9 +62,11 @@ class NatsChild:
     def start(self, timeout: float = 15.0) -> "NatsChild":
         self.store_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         command = [server_binary(), "-a", self.host, "-p", str(self.port), "-js", "-sd", str(self.store_dir)]
-        # Its log goes nowhere: the relay logs the broker's state itself, as JSON.
+        # Its log goes nowhere: the relay logs the broker's state itself, as JSON. Its
+        # environment is empty: the server needs none of it, and the relay's holds the
+        # Canvas admin token, which any process of the same user could read in /proc.
         self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                         stderr=subprocess.DEVNULL)
+                                         stderr=subprocess.DEVNULL, env={})
         deadline = time.monotonic() + timeout
         while not self._accepts():
             if self._process.poll() is not None:
