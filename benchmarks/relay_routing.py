@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tui_inbox.relay.fanout import Fanout  # noqa: E402
 from tui_inbox.relay.nats_child import NatsChild  # noqa: E402
-from tui_inbox.relay.participants import ParticipantCache  # noqa: E402
+from tui_inbox.relay.expiring_cache import ParticipantCache  # noqa: E402
 from tui_inbox.relay.routing import Router  # noqa: E402
 from tui_inbox.relay.subjects import DIGEST_HEADER, course_subject  # noqa: E402
 from tui_inbox.sandbox.events import global_id  # noqa: E402

@@ -141,6 +141,49 @@ async def test_a_students_message_and_reply_reach_the_teachers_open_app_through_
     assert admin not in relay_process.stderr() and "Via relay" not in relay_process.stderr()
 
 
+def texts(listener: Listener) -> list[str]:
+    return [f["body"].get("text", "") for f in listener.frames if f["metadata"]["event_name"] == "discussion_entry_created"]
+
+
+async def test_discussion_replies_reach_through_the_relay_only_those_who_may_see_the_topic(processes):
+    """Issue S1: a CHEM 210 student received a teacher's replies in an unpublished CHEM 210 topic.
+    Now a draft's reply reaches the teacher and not the student; a section-specific topic's reply
+    reaches the teacher once (heard on the staff subject and on their section's) and not a student
+    of another section."""
+    relay_port = free_port()
+    events_url = f"http://127.0.0.1:{relay_port}/canvas/live-events"
+    sandbox = processes.start("sandbox", "sandbox", "--seed", "1", "--data-services", events_url,
+                              "--ds-retry-base", "0.05").first_line()
+    users, base = sandbox["users"], sandbox["base_url"]
+    admin = next(u["token"] for u in users if u["role"] == "admin")
+    relay = processes.start("relay", "relay", "--canvas-url", base, "--jwks-url", sandbox["jwks_url"],
+                            "--port", str(relay_port), TUI_INBOX_RELAY_ADMIN_TOKEN=admin).first_line()
+    carlos = 13  # CHEM 210 section 22; Bob is in section 21
+    async with Listener(relay["live_url"], token(users, TEACHER)) as teacher_ws, \
+            Listener(relay["live_url"], token(users, BOB)) as bob_ws, \
+            Listener(relay["live_url"], token(users, carlos)) as carlos_ws:
+        with api(base, users, TEACHER) as teacher:
+            topics = teacher.get("/api/v1/courses/2/discussion_topics").json()
+            draft = next(t for t in topics if not t["published"])
+            section_two = teacher.post("/api/v1/courses/2/discussion_topics",
+                                       data={"title": "Section 2 only", "message": "x", "published": "true",
+                                             "specific_sections": "22"}).json()
+            open_topic = next(t for t in topics if t["published"] and not t["locked"])
+            for topic, text in ((draft, "draft answers"), (section_two, "for section two"), (open_topic, "sentinel")):
+                assert teacher.post(f"/api/v1/courses/2/discussion_topics/{topic['id']}/entries",
+                                    data={"message": f"<p>{text}</p>"}).status_code == 201
+        # Canvas does not order its events: the teacher's three are awaited whole. Each was published
+        # to all of its subjects before the teacher's copy, on one connection to NATS, so once they
+        # are here and the others have the sentinel, nothing more of them is on its way.
+        await async_wait_until(lambda: len(texts(teacher_ws)) >= 3, timeout=15)
+        for listener in (bob_ws, carlos_ws):
+            await async_wait_until(lambda: any("sentinel" in t for t in texts(listener)), timeout=15)
+    assert sorted(texts(teacher_ws)) == ["<p>draft answers</p>", "<p>for section two</p>", "<p>sentinel</p>"]
+    assert not any("draft answers" in t or "for section two" in t for t in texts(bob_ws))
+    assert [t for t in texts(carlos_ws) if "section two" in t] == ["<p>for section two</p>"]
+    assert not any("draft answers" in t for t in texts(carlos_ws))
+
+
 # -- several instances and one NATS --------------------------------------------------------------------------
 
 class School:

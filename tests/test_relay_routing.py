@@ -25,7 +25,7 @@ from tests.waiting import async_wait_until
 from tui_inbox.relay.fanout import Fanout
 from tui_inbox.relay.identity import Identities
 from tui_inbox.relay.routing import Router, local_id
-from tui_inbox.relay.subjects import DIGEST_HEADER, course_subject, group_subject, user_subject
+from tui_inbox.relay.subjects import DIGEST_HEADER, course_subject, group_subject, section_subject, user_subject
 from tui_inbox.sandbox.events import global_id
 
 TEACHER = 1
@@ -195,26 +195,32 @@ async def test_unknown_and_malformed_events_go_nowhere(router):
 
 
 # -- routing: discussions ---------------------------------------------------------------------------
-async def test_a_discussion_entry_goes_to_its_course_by_local_id(sandbox, router):
+async def test_a_discussion_entry_goes_to_its_course_by_local_id_and_its_topic_is_asked_once(sandbox, router):
     async with api(sandbox, TEACHER) as teacher, live(sandbox.live_url, token(sandbox, TEACHER)) as ws:
         topics = (await teacher.get("/api/v1/courses/1/discussion_topics")).json()
         topic = next(t for t in topics if not t.get("locked"))
-        posted = await teacher.post(f"/api/v1/courses/1/discussion_topics/{topic['id']}/entries",
-                                    data={"message": "<p>Reminder</p>"})
-        assert posted.status_code in (200, 201)
-        event = await event_named(ws, "discussion_entry_created")
-    assert event["metadata"]["context_id"] == global_id(1)
-    assert await router.subjects_for(event) == [course_subject(1)] == ["deliver.course.1"]
-    assert router.counting.requests == []  # a discussion's audience needs no request
+        for text in ("<p>Reminder</p>", "<p>And another</p>"):
+            posted = await teacher.post(f"/api/v1/courses/1/discussion_topics/{topic['id']}/entries",
+                                        data={"message": text})
+            assert posted.status_code in (200, 201)
+        first = await event_named(ws, "discussion_entry_created")
+        second = await event_named(ws, "discussion_entry_created")
+    assert first["metadata"]["context_id"] == global_id(1)
+    assert await router.subjects_for(first) == [course_subject(1)] == ["deliver.course.1"]
+    assert await router.subjects_for(second) == [course_subject(1)]
+    # Who may see the topic was asked once, with the admin token, and remembered.
+    assert router.counting.paths() == [f"/api/v1/courses/1/discussion_topics/{topic['id']}"]
 
 
-async def test_group_topics_go_to_the_group_and_drafts_to_nobody(router):
+async def test_discussion_events_without_a_topic_or_context_go_nowhere_unasked(router):
     group_event = {"metadata": {"event_name": "discussion_topic_created", "context_type": "Group",
                                 "context_id": global_id(1)},
                    "body": {"workflow_state": "active", "context_id": "1", "context_type": "Group"}}
-    assert await router.subjects_for(group_event) == [group_subject(1)]
-    draft = {**group_event, "body": {**group_event["body"], "workflow_state": "unpublished"}}
-    assert await router.subjects_for(draft) == []
+    assert await router.subjects_for(group_event) == []  # no topic id: Canvas cannot be asked who sees it
+    elsewhere = {**group_event, "metadata": {**group_event["metadata"], "context_type": "Account"},
+                 "body": {"discussion_topic_id": "3"}}
+    assert await router.subjects_for(elsewhere) == []
+    assert router.counting.requests == []
     assert local_id("21070000000000042") == 42 and local_id("42") == 42 and local_id("x") is None
 
 
@@ -256,8 +262,11 @@ async def test_identities_ask_canvas_once_per_ttl_and_keep_no_token(sandbox):
         assert identity.user_id == jane
         assert list(identity.course_ids) == active and 4 not in identity.course_ids  # STAT 200 is concluded
         assert list(identity.group_ids) == world.group_ids_of(jane) == [1]
+        sections = {e.section_id for e in world.enrollments if e.user_id == jane and e.course_id in active}
+        assert sections and identity.staff_course_ids == ()  # a student: no course's staff subject
         assert set(identity.subjects()) == ({user_subject(jane), group_subject(1)}
-                                            | {course_subject(c) for c in active})
+                                            | {course_subject(c) for c in active}
+                                            | {section_subject(s) for s in sections})
         asked = len(counting.requests)
         assert asked == 1 + 3  # the bad token's /users/self, then self, courses, groups
 
@@ -465,21 +474,21 @@ async def test_a_real_message_routed_through_nats_reaches_its_participants_and_n
 
 
 def test_the_participants_cache_is_bounded_in_size_and_age():
-    from tui_inbox.relay.participants import ParticipantCache
+    from tui_inbox.relay.expiring_cache import ParticipantCache
 
     now = [0.0]
     cache = ParticipantCache(max_entries=2, max_age=60, clock=lambda: now[0])
-    cache.put(1, [1, 2])
-    cache.put(2, [2, 3])
+    cache.put(1, (1, 2))
+    cache.put(2, (2, 3))
     assert cache.get(1) == (1, 2)  # 1 is now the most recent
-    cache.put(3, [3, 4])
+    cache.put(3, (3, 4))
     assert (len(cache), cache.get(2), cache.get(1)) == (2, None, (1, 2))  # the least recently used went
     now[0] = 61
     assert cache.get(1) is None and cache.get(3) is None  # too old: asked again
 
 
 async def test_a_router_uses_the_cache_it_is_given_even_an_empty_one(sandbox):
-    from tui_inbox.relay.participants import ParticipantCache
+    from tui_inbox.relay.expiring_cache import ParticipantCache
 
     keeps_nothing = ParticipantCache(max_entries=0)
     router = Router(sandbox.base_url, sandbox.info.token_of("admin"), participants=keeps_nothing)

@@ -363,17 +363,21 @@ class CanvasClient:
     async def get_self(self) -> User:
         return User.from_json(await self.http.json("GET", "/api/v1/users/self"))
 
-    async def get_courses(self, *, enrollment_state: str | None = None) -> list[Course]:
+    async def get_courses(self, *, enrollment_state: str | None = None, include: tuple[str, ...] = ()) -> list[Course]:
         """The user's courses; ``enrollment_state="active"`` leaves out concluded and invited ones."""
         params: Params = [("per_page", "100")]
         if enrollment_state:
             params.append(("enrollment_state", enrollment_state))
+        params += [("include[]", name) for name in include]
         items = await pagination.fetch_all(self.http, "/api/v1/courses", params)
         return [Course.from_json(c) for c in items]
 
     async def get_groups(self) -> list[Group]:
         items = await pagination.fetch_all(self.http, "/api/v1/users/self/groups", [("per_page", "100")])
         return [Group.from_json(g) for g in items]
+
+    async def get_group(self, group_id: int) -> Group:
+        return Group.from_json(await self.http.json("GET", f"/api/v1/groups/{int(group_id)}"))
 
     # -- files ------------------------------------------------------------------------------
     async def upload_attachment(self, path: str | Path, *, name: str | None = None,
@@ -405,9 +409,11 @@ class CanvasClient:
         body = await self.http.json_list("GET", f"{self._context_path(context_code)}/discussion_topics", params=params)
         return [DiscussionTopic.from_json(t) for t in body]
 
-    async def get_discussion_topic(self, context_code: str, topic_id: int) -> DiscussionTopic:
-        return DiscussionTopic.from_json(
-            await self.http.json("GET", f"{self._context_path(context_code)}/discussion_topics/{int(topic_id)}"))
+    async def get_discussion_topic(self, context_code: str, topic_id: int, *,
+                                   include: tuple[str, ...] = ()) -> DiscussionTopic:
+        return DiscussionTopic.from_json(await self.http.json(
+            "GET", f"{self._context_path(context_code)}/discussion_topics/{int(topic_id)}",
+            params=[("include[]", name) for name in include] or None))
 
     async def get_discussion_view(self, context_code: str, topic_id: int) -> DiscussionView:
         return DiscussionView.from_json(await self.http.json(

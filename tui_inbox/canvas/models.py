@@ -323,6 +323,8 @@ class Course:
     course_code: str
     workflow_state: str
     enrollment_types: list[str]
+    # The sections of the user's enrollments, when asked for with ``include[]=sections``.
+    section_ids: tuple[int, ...] = ()
 
     @property
     def context_code(self) -> str:
@@ -337,7 +339,13 @@ class Course:
             course_code=as_text(data.get("course_code")),
             workflow_state=as_text(data.get("workflow_state")) or "available",
             enrollment_types=[as_text(as_dict(e).get("type")) for e in as_list(data.get("enrollments"))],
+            section_ids=_ids(as_dict(s).get("id") for s in as_list(data.get("sections"))),
         )
+
+
+def _ids(values) -> tuple[int, ...]:
+    """The positive ids among ``values``, sorted, each once: anything else is not an id."""
+    return tuple(sorted({i for i in (as_int(v) for v in values) if i is not None and i > 0}))
 
 
 @dataclass(slots=True)
@@ -372,6 +380,12 @@ class DiscussionTopic:
     html_url: str | None
     context_code: str | None
     locked: bool
+    # Who may see it (DiscussionTopic#visible_for?): a draft, a post delayed to a later time
+    # and a section-specific topic are not for every member of the course.
+    published: bool = True
+    delayed_post_at: datetime | None = None
+    section_ids: tuple[int, ...] = ()
+    author_id: int | None = None
 
     @classmethod
     def from_json(cls, data: Any) -> "DiscussionTopic":
@@ -389,6 +403,10 @@ class DiscussionTopic:
             html_url=as_str(data.get("html_url")),
             context_code=as_str(data.get("context_code")),
             locked=as_bool(data.get("locked")),
+            published=as_bool(data.get("published"), True),
+            delayed_post_at=as_datetime(data.get("delayed_post_at")),
+            section_ids=_ids(as_dict(s).get("id") for s in as_list(data.get("sections"))),
+            author_id=as_int(author.get("id")) if author else as_int(data.get("user_id")),
         )
 
 

@@ -5,9 +5,11 @@ its courses', its groups'). A subject is subscribed on NATS while at least one l
 connection needs it and unsubscribed when the last one leaves, so an instance hears
 only what its own users may see, however big the school.
 
-The router may publish an event twice (it crashed after publishing, before its ack);
-a bounded memory of the (subject, digest) pairs recently handed out drops the second
-copy. The pair, not the digest alone: one conversation event goes to the subject of
+A connection gets an event once, however many of its subjects it came on: a teacher
+hears a section-specific topic on the staff subject and on their own section's, and
+the router may publish an event twice (it crashed after publishing, before its ack).
+A bounded memory of the connections each recent event was handed to drops the second
+copy. Per connection, not per digest: one conversation event goes to the subject of
 each participant, and two of them may be connected here.
 """
 
@@ -36,7 +38,7 @@ class Fanout:
         self._queues: dict[str, set[asyncio.Queue]] = {}
         self._subscriptions: dict[str, object] = {}
         self._subjects_of: dict[asyncio.Queue, list[str]] = {}
-        self._recent: OrderedDict[tuple[str, str], None] = OrderedDict()
+        self._handed: OrderedDict[str, set[asyncio.Queue]] = OrderedDict()  # digest -> connections given it
         self._recent_max = recent
         self._lock = asyncio.Lock()  # subscribe and unsubscribe one at a time: no subject subscribed twice
         self.dropped = 0  # events a full queue (a client not reading) did not take
@@ -84,28 +86,31 @@ class Fanout:
                         except Exception as exc:  # the connection to NATS is gone: nothing to undo there
                             log.info("unsubscribing %s failed: %s", subject, type(exc).__name__)
 
-    def _seen(self, subject: str, digest: str | None) -> bool:
+    def _handed_to(self, digest: str | None) -> set[asyncio.Queue] | None:
+        """The connections this event was already handed to (None: it has no digest to know it by)."""
         if not digest:
-            return False
-        key = (subject, digest)
-        if key in self._recent:
-            self._recent.move_to_end(key)
-            return True
-        self._recent[key] = None
-        while len(self._recent) > self._recent_max:
-            self._recent.popitem(last=False)
-        return False
+            return None
+        handed = self._handed.get(digest)
+        if handed is None:
+            handed = self._handed[digest] = set()
+            while len(self._handed) > self._recent_max:
+                self._handed.popitem(last=False)
+        else:
+            self._handed.move_to_end(digest)
+        return handed
 
     async def _deliver(self, msg) -> None:
-        digest = (msg.headers or {}).get(DIGEST_HEADER)
-        if self._seen(msg.subject, digest):
-            return
+        handed = self._handed_to((msg.headers or {}).get(DIGEST_HEADER))
         try:
             frame = msg.data.decode("utf-8")
         except UnicodeDecodeError:
             log.warning("an event on %s is not UTF-8: dropped", msg.subject)
             return
         for queue in tuple(self._queues.get(msg.subject, ())):
+            if handed is not None:
+                if queue in handed:
+                    continue
+                handed.add(queue)
             try:
                 queue.put_nowait(frame)
             except asyncio.QueueFull:

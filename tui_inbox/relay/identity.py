@@ -29,13 +29,16 @@ import httpx
 
 from ..canvas import AuthError, CanvasClient, RetryPolicy
 from ..canvas.origins import is_loopback
-from .subjects import course_subject, group_subject, user_subject
+from .subjects import course_staff_subject, course_subject, group_subject, section_subject, user_subject
 
 DEFAULT_TTL = 300.0
 # A handshake waits for these answers: one quick second try, not the app's five.
 HANDSHAKE_RETRY = RetryPolicy(attempts=2, base=0.2, cap=1.0)
 # Each entry is a few ids: ten thousand connected users take a few megabytes at most.
 MAX_ENTRIES = 10_000
+# Enrollment types (the course JSON's ``enrollments[].type``) that see every topic of the
+# course, drafts and delayed posts included (topic_audience.py).
+STAFF_TYPES = frozenset({"teacher", "ta", "designer"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,10 +46,14 @@ class Identity:
     user_id: int
     course_ids: tuple[int, ...]
     group_ids: tuple[int, ...]
+    staff_course_ids: tuple[int, ...] = ()  # courses the user teaches, assists in or designs
+    section_ids: tuple[int, ...] = ()  # the sections of every enrollment of theirs
 
     def subjects(self) -> list[str]:
         """Every delivery subject this user's connection listens on (see subjects.py)."""
         return ([user_subject(self.user_id)] + [course_subject(c) for c in self.course_ids]
+                + [course_staff_subject(c) for c in self.staff_course_ids]
+                + [section_subject(s) for s in self.section_ids]
                 + [group_subject(g) for g in self.group_ids])
 
 
@@ -113,10 +120,12 @@ class Identities:
                               retry=HANDSHAKE_RETRY)
         try:
             me = await client.get_self()
-            courses = await client.get_courses(enrollment_state="active")
+            courses = await client.get_courses(enrollment_state="active", include=("sections",))
             groups = await client.get_groups()
         except AuthError:
             return None
         finally:
             await client.aclose()
-        return Identity(me.id, tuple(sorted({c.id for c in courses})), tuple(sorted({g.id for g in groups})))
+        return Identity(me.id, tuple(sorted({c.id for c in courses})), tuple(sorted({g.id for g in groups})),
+                        staff_course_ids=tuple(sorted({c.id for c in courses if STAFF_TYPES & set(c.enrollment_types)})),
+                        section_ids=tuple(sorted({s for c in courses for s in c.section_ids})))

@@ -6,8 +6,11 @@
   mark it read for them), and the event goes to each participant's own subject. The
   participants are remembered, and forgotten on ``conversation_forwarded`` (people were
   added: those after the event receive it, the added ones too).
-- ``discussion_*``: the subject of the course or group of ``metadata.context_id``, a
-  global id reduced to the local one Canvas's API (and so the subjects) use.
+- ``discussion_*``: who may see the topic, as Canvas decides it (topic_audience.py): the
+  course's or group's subject, its sections' and the staff's, or the staff's alone. The
+  topic's facts are asked of Canvas once and forgotten on ``discussion_topic_updated``.
+  Ids in events may be global (shard * 10**13 + local): reduced to the local ones the
+  API (and so the subjects) use.
 - anything else: nobody.
 
 A conversation Canvas will not show the actor (deleted, or the actor removed) has no
@@ -18,17 +21,21 @@ admin token refused) raises, so the broker tries the event again later.
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
+from typing import Callable
 
 import httpx
 
 from ..canvas import CanvasClient, MasqueradeRefused, NotFoundError
-from .participants import ParticipantCache
-from .subjects import course_subject, group_subject, user_subject
+from .expiring_cache import ParticipantCache
+from .subjects import user_subject
+from .topic_audience import TopicCache, fetch_topic_facts, new_topic_cache
 
 log = logging.getLogger("tui_inbox.relay.routing")
 
 GLOBAL_ID_BASE = 10**13
 FORWARDED = "conversation_forwarded"
+TOPIC_UPDATED = "discussion_topic_updated"
 
 
 def local_id(value: object) -> int | None:
@@ -41,11 +48,14 @@ def local_id(value: object) -> int | None:
 
 class Router:
     def __init__(self, canvas_url: str, admin_token: str, *, http: httpx.AsyncClient | None = None,
-                 participants: ParticipantCache | None = None) -> None:
+                 participants: ParticipantCache | None = None, topics: TopicCache | None = None,
+                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
         self._canvas = CanvasClient(canvas_url, admin_token, client=http)
         self.participants = participants if participants is not None else ParticipantCache()
-        # Called with a conversation's id when people were added to it, so that the other
-        # instances forget it too (participants_sync.py); None: this instance is alone.
+        self.topics = topics if topics is not None else new_topic_cache()
+        self._clock = clock
+        # Called with ("conversation" or "topic", id) when what is cached of it changed, so
+        # that the other instances forget it too (participants_sync.py); None: this instance is alone.
         self.tell_others = None
 
     def __repr__(self) -> str:
@@ -63,7 +73,7 @@ class Router:
         if name.startswith("conversation_"):
             return [user_subject(u) for u in await self._conversation_audience(name, metadata, body)]
         if name.startswith("discussion_"):
-            return self._discussion_subjects(name, metadata, body)
+            return await self._discussion_subjects(name, metadata, body)
         return []
 
     async def _conversation_audience(self, name: str, metadata: dict, body: dict) -> tuple[int, ...]:
@@ -75,7 +85,7 @@ class Router:
         if name == FORWARDED:
             self.participants.drop(conversation_id)  # someone was added: ask again
             if self.tell_others is not None:
-                await self.tell_others(conversation_id)
+                await self.tell_others("conversation", conversation_id)
         known = self.participants.get(conversation_id)
         if known is not None:
             return known
@@ -90,20 +100,24 @@ class Router:
         self.participants.put(conversation_id, participants)
         return participants
 
-    @staticmethod
-    def _discussion_subjects(name: str, metadata: dict, body: dict) -> list[str]:
-        if name.startswith("discussion_topic_") and body.get("workflow_state") == "unpublished":
-            # A draft is for its course's teachers only, and the event carries its title and
-            # text; the relay does not know who teaches, so nobody gets it live.
-            return []
+    async def _discussion_subjects(self, name: str, metadata: dict, body: dict) -> list[str]:
         context_type = metadata.get("context_type") or body.get("context_type")
         context_id = local_id(metadata.get("context_id") or body.get("context_id"))
-        if context_id is None:
-            log.warning("%s without a context id: not delivered", name)
+        topic_id = local_id(body.get("discussion_topic_id"))  # global in topic events, local in entry events
+        if context_id is None or topic_id is None:
+            log.warning("%s without a context or topic id: not delivered", name)
             return []
-        if context_type == "Course":
-            return [course_subject(context_id)]
-        if context_type == "Group":
-            return [group_subject(context_id)]
-        log.warning("%s in a context of type %r: not delivered", name, str(context_type)[:20])
-        return []
+        if context_type not in ("Course", "Group"):
+            log.warning("%s in a context of type %r: not delivered", name, str(context_type)[:20])
+            return []
+        if name == TOPIC_UPDATED:
+            self.topics.drop(topic_id)  # published, unpublished, delayed or re-sectioned: ask again
+            if self.tell_others is not None:
+                await self.tell_others("topic", topic_id)
+        facts = self.topics.get(topic_id)
+        if facts is None:
+            facts = await fetch_topic_facts(self._canvas, context_type, context_id, topic_id, self._clock())
+            if facts is None:
+                return []
+            self.topics.put(topic_id, facts)
+        return facts.subjects(self._clock())

@@ -24,6 +24,9 @@ DIGEST_HEADER = "Canvas-Event-Digest"
 # its cached participants (participants_sync.py). Core NATS: a message missed while
 # reconnecting only leaves an entry to age out, as before.
 PARTICIPANTS_CHANGED = "relay.participants.changed"
+# "<instance> <topic id>": a discussion topic changed (published, unpublished, delayed, its
+# sections); every instance drops what it knew of who may see it (topic_audience.py).
+TOPIC_CHANGED = "relay.topic.changed"
 
 
 def user_subject(user_id: str | int) -> str:
@@ -34,6 +37,16 @@ def user_subject(user_id: str | int) -> str:
 def course_subject(course_id: str | int) -> str:
     """Discussion events of a course: every enrolled user's connection subscribes."""
     return f"deliver.course.{int(course_id)}"
+
+
+def course_staff_subject(course_id: str | int) -> str:
+    """Discussion events only a course's teachers, TAs and designers may see (a draft, a delayed post)."""
+    return f"deliver.course.{int(course_id)}.staff"
+
+
+def section_subject(section_id: str | int) -> str:
+    """Discussion events of a section-specific topic: every user enrolled in the section listens."""
+    return f"deliver.section.{int(section_id)}"
 
 
 def group_subject(group_id: str | int) -> str:

@@ -19,7 +19,8 @@ from .state import SandboxState
 from .world import World
 
 TRUNCATE = 8192  # LiveEvents.truncate: text fields of events keep their first 8192 characters
-STAFF_TYPES = {"TeacherEnrollment", "TaEnrollment"}
+# Canvas's course admins for discussions (``grants_any_right?(user, :manage, :read_course_content)``).
+STAFF_TYPES = {"TeacherEnrollment", "TaEnrollment", "DesignerEnrollment"}
 GROUP_ROLE = "GroupMembership"  # Canvas names the membership's class when it has no role
 
 
@@ -55,6 +56,10 @@ class DiscussionTopic:
     due_at: datetime | None = None
     lock_at: datetime | None = None
     workflow_state: str = "active"  # active, unpublished, locked, deleted (post_delayed unused)
+    # Students see neither the topic nor its entries before this (low_level_locked_for?).
+    delayed_post_at: datetime | None = None
+    # A section-specific topic (``is_section_specific``): only these sections' users, and staff.
+    section_ids: tuple[int, ...] = ()
     pinned: bool = False
     last_reply_at: datetime | None = None
     entry_ids: list[int] = field(default_factory=list)  # oldest first
@@ -191,23 +196,39 @@ def owning_course(world: World, topic: DiscussionTopic) -> int | None:
 
 
 def is_moderator(world: World, user_id: int, topic: DiscussionTopic) -> bool:
-    """Teachers and TAs of the course (or of the group's course) moderate its discussions."""
+    """Teachers, TAs and designers of the course (or of the group's course) moderate its discussions."""
     course_id = owning_course(world, topic)
     return course_id is not None and bool(STAFF_TYPES & set(world.enrollment_types(user_id, course_id)))
 
 
-def can_see(world: World, user_id: int, topic: DiscussionTopic) -> bool:
-    """Members see published topics; drafts only their moderators (and author)."""
+def can_see(world: World, user_id: int, topic: DiscussionTopic, now: datetime) -> bool:
+    """Canvas's ``DiscussionTopic#visible_for?`` (app/models/discussion_topic.rb): the author; an
+    account admin; the course's staff; other members only of a published topic, of one of its
+    sections when it is section-specific, and not before its ``delayed_post_at`` (which
+    ``low_level_locked_for?`` keeps from them, text and all)."""
+    if topic.user_id == user_id:
+        return True
+    user = world.users.get(user_id)
+    if user is not None and user.may_masquerade:
+        return True  # account admins read every course of their account (:read_course_content)
     if not is_member(world, user_id, topic.context_type, topic.context_id):
         return False
-    return topic.published or topic.user_id == user_id or is_moderator(world, user_id, topic)
+    if is_moderator(world, user_id, topic):
+        return True
+    if topic.section_ids and not set(world.section_ids_of(user_id)) & set(topic.section_ids):
+        return False
+    if not topic.published:
+        return False
+    return topic.delayed_post_at is None or topic.delayed_post_at <= now
 
 
 def can_reply(state: SandboxState, user_id: int, topic: DiscussionTopic) -> bool:
     """Canvas's :reply right: a non-observer member, course not concluded, topic not locked."""
     world = state.world
-    if not can_see(world, user_id, topic):
+    if not can_see(world, user_id, topic, state.now()):
         return False
+    if not is_member(world, user_id, topic.context_type, topic.context_id):
+        return False  # an account admin reads along but does not post
     course_id = owning_course(world, topic)
     if course_id is not None and world.courses[course_id].concluded:
         return False  # concluded courses are read-only
@@ -217,9 +238,9 @@ def can_reply(state: SandboxState, user_id: int, topic: DiscussionTopic) -> bool
 
 
 def audience(state: SandboxState, topic: DiscussionTopic) -> list[int]:
-    """Who receives a topic's events: the members who can see it (drafts: staff only)."""
-    world = state.world
-    return [u for u in context_members(world, topic.context_type, topic.context_id) if can_see(world, u, topic)]
+    """Who receives a topic's events: the members who can see it (``can_see``)."""
+    world, now = state.world, state.now()
+    return [u for u in context_members(world, topic.context_type, topic.context_id) if can_see(world, u, topic, now)]
 
 
 # -- events (bodies exactly as seed 003: string ids, nils dropped as compact_live_events does) --
@@ -283,15 +304,14 @@ def create_topic(state: SandboxState, origin: Origin, context_type: str, context
 
 def update_topic(state: SandboxState, origin: Origin, topic: DiscussionTopic, **changes) -> DiscussionTopic:
     """Change topic fields; Canvas emits ``discussion_topic_updated`` on any update."""
-    was_visible = set(audience(state, topic))
     for name, value in changes.items():
         if not hasattr(topic, name) or name in ("id", "entry_ids", "readers", "subscribers"):
             raise AttributeError(name)
         setattr(topic, name, value)
     topic.updated_at = state.now()
-    # Publishing a draft reaches the students now; unpublishing still tells those who saw it.
-    state.hub.publish(topic_event(state, origin, "discussion_topic_updated", topic),
-                      was_visible | set(audience(state, topic)))
+    # To those who may see it now: publishing a draft reaches the students; an unpublished
+    # topic's new title and text reach its staff only (the event carries both).
+    state.hub.publish(topic_event(state, origin, "discussion_topic_updated", topic), audience(state, topic))
     return topic
 
 

@@ -14,8 +14,9 @@ from starlette.routing import Route
 
 from . import errors
 from .clock import iso
-from .discussions import (DiscussionEntry, DiscussionStore, DiscussionTopic, can_reply, can_see, is_member,
-                          is_moderator, post_entry)
+from .clock import parse_iso
+from .discussions import (STAFF_TYPES, DiscussionEntry, DiscussionStore, DiscussionTopic, can_reply, can_see, create_topic,
+                          is_member, is_moderator, post_entry, update_topic)
 from .endpoint import Call, NotFound, api, path_int
 from .pagination import paginate
 from .world import split_context
@@ -46,8 +47,8 @@ def context_of(call: Call) -> tuple[str, int]:
         ctype, cid, known = "Group", path_int(call, "group_id"), world.groups
     if cid not in known:
         raise NotFound(cid)
-    if not is_member(world, call.user.id, ctype, cid):
-        raise Unauthorized()
+    if not is_member(world, call.user.id, ctype, cid) and not call.user.may_masquerade:
+        raise Unauthorized()  # an account admin reads every course of the account (:read_course_content)
     return ctype, cid
 
 
@@ -56,7 +57,7 @@ def topic_of(call: Call) -> DiscussionTopic:
     topic = call.state.discussions.topics.get(path_int(call, "topic_id"))
     if topic is None or (topic.context_type, topic.context_id) != (ctype, cid) or topic.workflow_state == "deleted":
         raise NotFound()
-    if not can_see(call.state.world, call.user.id, topic):
+    if not can_see(call.state.world, call.user.id, topic, call.state.now()):
         raise Unauthorized()  # a draft, for a student: authorized_action(:read) fails
     return topic
 
@@ -97,7 +98,7 @@ def topic_json(call: Call, topic: DiscussionTopic, *, assignment: bool = False) 
         "title": topic.title,
         "last_reply_at": iso(topic.last_reply_at),
         "created_at": iso(topic.created_at),
-        "delayed_post_at": None,
+        "delayed_post_at": iso(topic.delayed_post_at),
         "posted_at": iso(topic.posted_at),
         "assignment_id": topic.assignment_id,
         "root_topic_id": None,
@@ -108,7 +109,7 @@ def topic_json(call: Call, topic: DiscussionTopic, *, assignment: bool = False) 
         "allow_rating": False,
         "only_graders_can_rate": False,
         "sort_by_rating": False,
-        "is_section_specific": False,
+        "is_section_specific": bool(topic.section_ids),
         "anonymous_state": None,
         "user_name": world.users[topic.user_id].name,
         "discussion_subentry_count": len(entries),
@@ -150,6 +151,11 @@ def topic_json(call: Call, topic: DiscussionTopic, *, assignment: bool = False) 
             f"This topic was locked {topic.lock_at.strftime('%b %-d at %-I:%M%p').replace('AM', 'am').replace('PM', 'pm')}."
     if assignment and topic.assignment_id is not None:
         json["assignment"] = assignment_json(call, topic)
+    if topic.section_ids and "sections" in (call.params.list("include") or ()):
+        # lib/api/v1/discussion_topics.rb: the sections a section-specific topic is for.
+        sections = call.state.world.sections
+        json["sections"] = [{"id": s, "name": sections[s].name, "course_id": sections[s].course_id}
+                            for s in topic.section_ids if s in sections]
     return json
 
 
@@ -232,7 +238,7 @@ async def list_topics(call: Call) -> Response:
     world, uid, now = call.state.world, call.user.id, call.state.now()
     announcements = call.params.bool("only_announcements")
     topics = [t for t in store(call).topics_in(ctype, cid)
-              if t.is_announcement == announcements and can_see(world, uid, t)]
+              if t.is_announcement == announcements and can_see(world, uid, t, call.state.now())]
     scope = call.params.get("scope")
     if scope in ("locked", "unlocked"):
         topics = [t for t in topics if t.locked(now) == (scope == "locked")]
@@ -272,7 +278,7 @@ async def list_announcements(call: Call) -> Response:
     if isinstance(start, Response):
         return start
     found = [t for cid in course_ids for t in store(call).topics_in("Course", cid)
-             if t.is_announcement and can_see(world, uid, t) and start <= t.posted_at <= end]
+             if t.is_announcement and can_see(world, uid, t, call.state.now()) and start <= t.posted_at <= end]
     found.sort(key=newest_first, reverse=True)
     if call.params.bool("latest_only"):
         seen: set[int] = set()
@@ -304,6 +310,80 @@ def date_window(call: Call) -> tuple[datetime, datetime] | tuple[Response, None]
 @discussion_api
 async def show_topic(call: Call) -> Response:
     return JSONResponse(topic_json(call, topic_of(call), assignment=True))
+
+
+class BadTopicField(Exception):
+    """A field of a topic being written cannot be read: Canvas's 400 with the field's name."""
+
+
+def topic_fields(call: Call, ctype: str, cid: int, moderator: bool) -> dict:
+    """The fields ``POST``/``PUT`` discussion_topics set (discussion_topics_controller.rb
+    ``process_discussion_topic_action``). Drafts, delayed posts and section-specific topics
+    are for moderators; a student's topic is always published to the whole course."""
+    fields: dict = {}
+    for name in ("title", "message"):
+        if call.params.get(name) is not None:
+            fields[name] = call.params.get(name)
+    if not moderator:
+        return fields
+    if call.params.get("published") is not None:
+        fields["workflow_state"] = "active" if call.params.bool("published") else "unpublished"
+    raw_delay = call.params.get("delayed_post_at")
+    if raw_delay is not None:
+        try:
+            fields["delayed_post_at"] = parse_iso(raw_delay) if raw_delay.strip() else None
+        except ValueError:
+            raise BadTopicField("delayed_post_at") from None
+    raw_sections = call.params.get("specific_sections")
+    if raw_sections is not None:
+        if ctype != "Course":
+            raise BadTopicField("specific_sections")  # only a course topic can be section-specific
+        if raw_sections.strip() in ("", "all"):
+            fields["section_ids"] = ()
+        else:
+            parts = [p.strip() for p in raw_sections.split(",")]
+            sections = call.state.world.sections
+            if not all(p.isdigit() and int(p) in sections and sections[int(p)].course_id == cid for p in parts):
+                raise BadTopicField("specific_sections")
+            fields["section_ids"] = tuple(sorted({int(p) for p in parts}))
+    return fields
+
+
+def _field_error(name: str) -> Response:
+    return errors.validation_errors(name, {"attribute": name, "type": "invalid", "message": "invalid"})
+
+
+@discussion_api
+async def create_topic_route(call: Call) -> Response:
+    ctype, cid = context_of(call)
+    world = call.state.world
+    if not is_member(world, call.user.id, ctype, cid):
+        raise Unauthorized()  # an admin reads along; posting takes a membership here
+    course_id = cid if ctype == "Course" else (world.groups[cid].course_id if cid in world.groups else None)
+    moderator = course_id is not None and bool(set(world.enrollment_types(call.user.id, course_id)) & STAFF_TYPES)
+    try:
+        fields = topic_fields(call, ctype, cid, moderator)
+    except BadTopicField as exc:
+        return _field_error(str(exc))
+    title = fields.pop("title", None) or "No Title"
+    message = fields.pop("message", None) or ""
+    topic = create_topic(call.state, call.origin(), ctype, cid, title, message, **fields)
+    return JSONResponse(topic_json(call, topic))
+
+
+@discussion_api
+async def update_topic_route(call: Call) -> Response:
+    topic = topic_of(call)
+    world = call.state.world
+    moderator = is_moderator(world, call.user.id, topic)
+    if not moderator and topic.user_id != call.user.id:
+        raise Unauthorized()
+    try:
+        fields = topic_fields(call, topic.context_type, topic.context_id, moderator)
+    except BadTopicField as exc:
+        return _field_error(str(exc))
+    update_topic(call.state, call.origin(), topic, **fields)
+    return JSONResponse(topic_json(call, topic))
 
 
 @discussion_api
@@ -401,7 +481,9 @@ def _routes() -> list[Route]:
         one = base + "/{topic_id}"
         found += [
             Route(base, list_topics, methods=["GET"]),
+            Route(base, create_topic_route, methods=["POST"]),
             Route(one, show_topic, methods=["GET"]),
+            Route(one, update_topic_route, methods=["PUT"]),
             Route(one + "/view", view_topic, methods=["GET"]),
             Route(one + "/entries", list_entries, methods=["GET"]),
             Route(one + "/entries", create_entry, methods=["POST"]),
