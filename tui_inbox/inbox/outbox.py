@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
+from .replying import name_people
 from ..canvas import CanvasClient, CanvasError
 from ..canvas.errors import UNREACHABLE, NetworkError, NotFoundError
 from ..store.outbox import MESSAGE, Item, OutboxStore
@@ -55,9 +56,7 @@ def describe(item: Item, subject_of: Callable[[int], str | None] = lambda cid: N
     action by what and on which conversation."""
     if item.is_message:
         draft = Draft.from_dict(item.payload)
-        who = ", ".join(one_line(r.label) for r in draft.to[:3]) or "the conversation"
-        if len(draft.to) > 3:
-            who += f" +{len(draft.to) - 3}"
+        who = name_people([one_line(r.label) for r in draft.to]) or "the conversation"
         return f"{draft.title} to {who}: {first_words(draft.body)}"
     subjects = [one_line(s) for s in (subject_of(cid) for cid in item.targets[:2]) if s]
     what = ", ".join(f"“{s}”" for s in subjects) if subjects else plural(len(item.targets))
@@ -194,7 +193,7 @@ class Outbox:
                 continue
             draft = Draft.from_dict(item.payload)
             back = self.store.settle(item.position, "failed", "may have been sent", to_draft=draft.key)
-            who = ", ".join(one_line(r.label) for r in draft.to[:2]) or "the conversation"
+            who = name_people([one_line(r.label) for r in draft.to]) or "the conversation"
             self.say(f"The message “{first_words(draft.body)}” to {who} was being sent when tui-inbox stopped: "
                      f"it may have gone, check Sent before sending again. "
                      + ("Its text is back in Drafts." if back else "Its text is kept in the Outbox."), failed=True)

@@ -32,7 +32,9 @@ from .activity import Activity
 from .bulk_sends import BulkSends, SendProgress, audience, label_of, must_be_bulk, sends_async
 from .live_updates import LiveUpdates
 from .matching import matches, words_of
+from .text import one_line
 from .outbox import Outbox
+from .replying import already_in, name_people, reply_target
 from .triage import Triage
 from .view import ConversationView
 
@@ -55,6 +57,11 @@ class Outcome:
     ok: bool
     message: str
     conversation_id: int | None = None
+    to: str | None = None  # who a reply went to, named, when it was not everyone in the conversation
+
+
+class AlreadyParticipants(CanvasError):
+    """Everyone the user asked to add is in the conversation already: nothing was sent."""
 
 
 class InboxSession:
@@ -563,7 +570,7 @@ class InboxSession:
         """Send a message from the Outbox (it is not in Drafts: nothing to discard); raises CanvasError."""
         outcome, conversation, after = await self.deliver(draft)
         await self._settle_after(outcome, conversation, after)
-        who = ", ".join(r.label for r in draft.to[:2]) or "the conversation"
+        who = outcome.to or name_people([one_line(r.label) for r in draft.to]) or "the conversation"
         return f"Outbox: {outcome.message[0].lower()}{outcome.message[1:]} ({draft.title.lower()} to {who})"
 
     async def _settle_after(self, outcome: Outcome, conversation: Conversation | None, after: bool) -> None:
@@ -584,11 +591,12 @@ class InboxSession:
         if draft.kind == "discussion_reply":
             await self.activity.reply(draft.body, draft.context_code or "", draft.topic_id or 0, draft.entry_id)
             return Outcome(True, "Reply posted"), None, False
+        to = None
         if draft.kind == "add_people":
-            conversation = await self.client.add_recipients(draft.conversation_id, [r.id for r in draft.to])
+            conversation = await self._add_people(draft)
             message = "People added"
         elif draft.kind in ("reply", "reply_all"):
-            conversation = await self._reply(draft, attachment_ids)
+            conversation, to = await self._reply(draft, attachment_ids)
             message = "Reply sent"
         else:
             known = {row.id for view in self.views.values() for row in view.all()}  # to tell reused from new
@@ -611,7 +619,7 @@ class InboxSession:
             conversation = went.first
             opened = conversation.id if conversation is not None else None
             message = went.line
-        return Outcome(True, message, opened), conversation, True
+        return Outcome(True, message, opened, to=to), conversation, True
 
     def _bulk_finished(self, done: SendProgress) -> None:
         """A bulk send is delivered: Sent holds new conversations, read it again when shown."""
@@ -632,18 +640,51 @@ class InboxSession:
         rows = {row.id: row for view in self.views.values() for row in view.all() if row.private}
         return forecast(draft, list(rows.values()), self.me_id)
 
-    async def _reply(self, draft: Draft, attachment_ids: list[int]) -> Conversation:
-        recipients = None
-        known = self.current if self.current and self.current.id == draft.conversation_id else None
-        if draft.kind == "reply" and known is not None and not known.private:
-            last_other = next((m.author_id for m in known.messages or [] if m.author_id != self.me_id and not m.generated), None)
-            if last_other is not None:
-                recipients = [last_other]
+    async def _known_thread(self, conversation_id: int | None) -> Conversation | None:
+        """The thread as the user last saw it: the open one, else asked of Canvas (never marking it read)."""
+        if conversation_id is None:
+            return None
+        if self.current is not None and self.current.id == conversation_id and self.current.messages is not None:
+            return self.current
+        return await self.client.get_conversation(conversation_id, auto_mark_as_read=False)
+
+    async def _reply(self, draft: Draft, attachment_ids: list[int]) -> tuple[Conversation, str | None]:
+        """Send a reply; returns the conversation and, for a plain reply, the one person it went to.
+
+        A plain reply goes to the last person other than the user who wrote (replying.py), even
+        when it leaves the Outbox after the user moved on to another thread. Replying reads the
+        conversation: Canvas leaves the author's copy as it was (conversation.rb
+        ``update_participants`` only turns an archived one read), as if the user had not read
+        what they answered, so the client marks it read, as opening it would.
+        """
+        known = await self._known_thread(draft.conversation_id)
+        target = reply_target(known, self.me_id) if draft.kind == "reply" and known is not None else None
         since = max((m.id for m in known.messages or []), default=None) if known else None
-        return await self.client.send_reply(
+        conversation = await self.client.send_reply(
             draft.conversation_id, draft.body, author_id=self.me_id, since_message_id=since,
-            attachment_ids=attachment_ids, recipients=recipients,
+            attachment_ids=attachment_ids, recipients=[target.id] if target is not None else None,
         )
+        if conversation.unread:
+            try:
+                conversation = await self.client.update_conversation(conversation.id, workflow_state="read")
+            except CanvasError as error:  # the reply went all the same
+                self.last_error = str(error)
+            else:
+                self.update_many([conversation.id], workflow_state="read")
+                await self.refresh_unread()
+        return conversation, (one_line(target.full_name or target.name) if target is not None else None)
+
+    async def _add_people(self, draft: Draft) -> Conversation:
+        """Add only people who are not in the conversation yet: Canvas would add a line saying
+        someone was added who was there all along. Nobody new is refused, with who is in it."""
+        known = await self._known_thread(draft.conversation_id)
+        present = set(already_in(known, [r.id for r in draft.to])) if known is not None else set()
+        new = [r for r in draft.to if r.id not in present]
+        if not new:
+            names = name_people([one_line(r.label) for r in draft.to])
+            raise AlreadyParticipants(f"{names} {'is' if len(draft.to) == 1 else 'are'} in this conversation "
+                                      "already: nobody was added.")
+        return await self.client.add_recipients(draft.conversation_id, [r.id for r in new])
 
     async def _after_send(self, conversation: Conversation | None) -> None:
         if conversation is not None and self.current is not None and conversation.id == self.current.id:

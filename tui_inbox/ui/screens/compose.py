@@ -32,6 +32,7 @@ from textual.widgets import Input, OptionList, RadioButton, RadioSet, Select, St
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
+from ...inbox.replying import already_in, last_message_is_mine, name_people, reply_target
 from ...inbox.formatting import human_size
 from ...inbox.bulk_sends import MAX_GROUP, bulk_notice, must_be_bulk
 from ...inbox.compose import DELIVERIES, GROUP, NEW_SEPARATE, SEPARATE, Draft, RecipientRef
@@ -379,25 +380,19 @@ class ComposeScreen(Screen[Outcome | None]):
             text.append(", ".join(names) or "the topic", style="bold")
             text.append("  (posted in the discussion, visible to the course)", style="dim")
             return text
-        if self.draft.kind == "reply":
-            last = self.last_other_author()
-            if last:
-                text.append(last, style="bold")
+        current = self.session.current
+        thread = current if current is not None and current.id == self.draft.conversation_id else None
+        target = reply_target(thread, self.session.me_id) if self.draft.kind == "reply" and thread else None
+        if target is not None:
+            text.append(one_line(target.full_name or target.name), style="bold")
+            if last_message_is_mine(thread, self.session.me_id):
+                text.append("  (the last to write before your own message; R replies to all)", style="dim")
+            else:
                 text.append("  (the last person who wrote; R replies to all)", style="dim")
-                return text
-        text.append(", ".join(names) if names else "the conversation's participants", style="bold")
+            return text
+        text.append(name_people(names) if names else "the conversation's participants", style="bold")
         text.append("  (everyone in the conversation)", style="dim")
         return text
-
-    def last_other_author(self) -> str | None:
-        """The person a plain reply in a group conversation goes to, as the session will send it."""
-        current = self.session.current
-        if current is None or current.id != self.draft.conversation_id or current.private:
-            return None
-        me = self.session.me_id
-        author = next((m.author_id for m in current.messages or [] if m.author_id != me and not m.generated), None)
-        person = next((p for p in current.participants if p.id == author), None)
-        return one_line(person.full_name or person.name) if person else None
 
     def context_options(self) -> list[tuple[Text, str]]:
         options: list[tuple[Text, str]] = []
@@ -550,14 +545,21 @@ class ComposeScreen(Screen[Outcome | None]):
         return True
 
     def add_recipient(self, ref: RecipientRef) -> None:
-        if all(r.id != ref.id for r in self.draft.to):
+        current = self.session.current
+        if (self.draft.kind == "add_people" and current is not None and current.id == self.draft.conversation_id
+                and already_in(current, [ref.id])):
+            said = f"{ref.label} is in this conversation already."
+        elif any(r.id == ref.id for r in self.draft.to):
+            said = f"{ref.label} is in To already."
+        else:
             self.draft.to.append(ref)
+            said = f"Added {ref.label}."
         self.close_suggestions()
         to = self.query_one("#to", Input)
         to.value = ""
         to.focus()
         self.paint_chips()
-        self.show_message(f"Added {ref.label}.")
+        self.show_message(said)
         self.changed()
 
     @on(Suggestions.OptionSelected)
