@@ -82,7 +82,7 @@ async def test_notify_none_keeps_the_bar_and_the_log_quiet(make_inbox_app):
         assert all(entry.kind != "notice" for entry in app.status.history)
 
 
-async def test_a_message_fades_after_a_while_and_an_error_stays_longer(make_inbox_app):
+async def test_a_message_fades_after_a_while_once_seen_and_an_error_stays_longer(make_inbox_app):
     now, clock = moving_clock()
     app = make_inbox_app(clock=clock)
     async with app.run_test(size=SIZE) as pilot:
@@ -92,11 +92,16 @@ async def test_a_message_fades_after_a_while_and_an_error_stays_longer(make_inbo
         now[0] += timedelta(seconds=9)
         await pilot.pause()
         assert app.status.message == signed_in
-        now[0] += timedelta(seconds=2)
-        await async_wait_until(lambda: not app.status.message)
+        now[0] += timedelta(seconds=60)
+        await pilot.pause()
+        app.status.fade()
+        assert app.status.message == signed_in  # no key pressed since: the user may not have seen it yet
+        await pilot.press("j")
+        await async_wait_until(lambda: not app.status.message)  # seen, and its time is past
         assert "Signed in" not in app.status.render().plain
 
         app.status.show_error("Canvas refused the change: you may not star this conversation.")
+        await pilot.press("k")
         now[0] += timedelta(seconds=11)
         await pilot.pause()
         assert app.status.error  # an error is worth a longer look
@@ -222,3 +227,46 @@ async def test_the_users_own_outcome_stays_whole_beside_a_long_notice(make_inbox
         await pilot.pause()
         line = app.status.render().plain
         assert "Sending in 4 s (u undoes)" in line and "✉" in line  # the notice is cut, not the countdown
+
+
+async def test_the_users_own_outcome_stays_whole_beside_live_notices_until_the_next_key(make_inbox_app, monkeypatch):
+    """The report: after ``w`` with no browser the URL line never showed (a notice came first and the
+    line was cut); after archiving, the bar read "✉ 4 new messages" only."""
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    now, clock = moving_clock()
+    app = make_inbox_app(clock=clock)
+    async with app.run_test(size=(120, 24)) as pilot:  # wide enough for the link itself
+        await ready(pilot)
+        await pilot.press("w")
+        said = await async_wait_until(lambda: app.status.message if app.status.message.startswith("No browser")
+                                      else None)
+        for _ in range(4):
+            app.announce(JANE)
+        now[0] += timedelta(seconds=15)  # past a message's fade (10 s), not a notice's (20 s); no key pressed
+        await pilot.pause()
+        app.status.fade()
+        line = app.status.render().plain
+        assert line.startswith(f"● offline  {said}")  # whole, first; the notice after it is what is cut
+        assert app.status.notice == "4 new messages: Jane Doe"  # waiting beside it, not in its place
+
+        await pilot.press("a")  # archive the row under the cursor
+        archived = await async_wait_until(lambda: app.status.message if app.status.message.startswith("Archived")
+                                          else None)
+        app.announce(BOBBY)
+        await pilot.pause()
+        assert app.status.render().plain.startswith(f"● offline  {archived}")
+
+
+async def test_the_notice_count_is_what_came_since_the_user_last_pressed_a_key(make_inbox_app):
+    app = make_inbox_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        app.announce(JANE)
+        app.announce(BOBBY)
+        app.announce(JANE)
+        assert app.status.notice == "3 new messages: Jane Doe, Bobby Tables"
+        await pilot.press("j")  # the user has looked
+        assert app.status.notice == "3 new messages: Jane Doe, Bobby Tables"  # still shown until it fades
+        app.announce(BOBBY)
+        assert app.status.notice == BOBBY.text  # one new since, not a fourth

@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import platformdirs
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.css.query import NoMatches
@@ -168,6 +168,13 @@ class InboxApp(OutboxKeys, App):
     @property
     def status(self) -> StatusBar:
         return self.query_one(StatusBar)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            # Before the key acts: the outcome it causes is the one held on the bar next.
+            for bar in self.query(StatusBar):
+                bar.key_pressed()
+        await super().on_event(event)
 
     def is_selected(self, conversation_id: int) -> bool:
         return self.session.triage.is_selected(conversation_id)

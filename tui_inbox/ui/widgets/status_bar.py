@@ -7,6 +7,11 @@ which the messages log (``L``) lists: the bar cuts a long line, the log does not
 
 Fading reads ``clock`` on a short interval rather than sleeping on a timer per line, so a
 test with a clock of its own moves time on and waits for the line to go.
+
+The outcome of what the user did (a message or an error) is theirs until their next key
+press: it neither fades nor gives way to a live notice before then, and comes first on the
+line, so that a notice is what a long line cuts. Notices count what arrived since the user
+last pressed a key, not everything since the line last faded.
 """
 
 from __future__ import annotations
@@ -64,6 +69,8 @@ class StatusBar(Static):
         self._shown: dict[str, tuple[datetime, str | None]] = {}  # kind -> (when shown, topic)
         self._order: dict[str, int] = {}  # kind -> when shown, as a count of lines shown
         self._said = 0
+        self.outcome_held = False  # a message or error shown since the user's last key press
+        self._notices_seen = False  # the user pressed a key since the notices shown were gathered
 
     def on_mount(self) -> None:
         self.set_interval(0.25, self.fade)
@@ -93,7 +100,8 @@ class StatusBar(Static):
         elif self.message:
             said.append(f"  {self.message}", style="dim")
         heard = Text(f"  ✉ {self.notice}", style="bold") if self.notice else Text()
-        parts = [heard, said] if self._newer("notice", "error" if self.error else "message") else [said, heard]
+        notice_first = not self.outcome_held and self._newer("notice", "error" if self.error else "message")
+        parts = [heard, said] if notice_first else [said, heard]
         for part in parts:
             text.append_text(part)
         hint = Text("   ? help", style="dim")
@@ -112,6 +120,7 @@ class StatusBar(Static):
             topic = "network"  # it holds until Canvas answers again (the app withdraws it then)
         self.error = line
         self._mark("error", topic)
+        self.outcome_held = True
         self.remember("error", line)
 
     def show_message(self, message: str, topic: str | None = None) -> None:
@@ -119,10 +128,14 @@ class StatusBar(Static):
         self._shown.pop("error", None)
         self.message = " ".join(message.split())
         self._mark("message", topic)
+        self.outcome_held = True
         self.remember("message", self.message)
 
     def show_notice(self, notice: Notice) -> None:
-        """A live notice, said together with those still shown ("3 new messages: ...")."""
+        """A live notice, said together with those shown since the user's last key press ("3 new messages: ...")."""
+        if self._notices_seen:
+            self.notices.clear()
+            self._notices_seen = False
         self.notice = " ".join(self.notices.add(notice).split())
         self._mark("notice", None)
         self.remember("notice", notice.text)
@@ -142,9 +155,19 @@ class StatusBar(Static):
             if shown_topic == topic:
                 self._clear(kind)
 
+    def key_pressed(self) -> None:
+        """The user pressed a key: they have seen the line; what it says may now fade and give way."""
+        if self.outcome_held:
+            self.outcome_held = False
+            self.refresh()
+        if self.notices.notices:
+            self._notices_seen = True
+
     def fade(self) -> None:
         now = self.clock()
         for kind, (since, _) in list(self._shown.items()):
+            if kind in ("message", "error") and self.outcome_held:
+                continue  # the user has not pressed a key since: it is still their answer
             if now - since >= FADE[kind]:
                 self._clear(kind)
 
