@@ -108,11 +108,19 @@ class ConversationList(Widget, can_focus=True):
 
     # -- data -----------------------------------------------------------------------
     def set_rows(self, rows: list[Conversation], keep: int | None = None) -> None:
-        """Show new rows, keeping the cursor on conversation ``keep`` (or its old place)."""
+        """Show new rows, keeping the cursor on conversation ``keep`` (or its old place).
+
+        Rows that arrive (or leave) above it move the view with them, so that the row under
+        the cursor stays on its line of the screen: keys typed while the list changes act on
+        the rows the user sees. Only at the very top does an arrival push it down, so that
+        someone watching the newest conversations sees each new one come in.
+        """
         self.rows = rows
         if keep is not None:
             index = next((i for i, r in enumerate(rows) if r.id == keep), None)
             if index is not None:
+                if self.cursor > 0 or self.top > 0:
+                    self.top = max(0, self.top + index - self.cursor)
                 self.cursor = index
         self.cursor = min(self.cursor, max(0, len(rows) - 1))
         self.refresh()
