@@ -43,3 +43,58 @@ async def test_the_author_of_a_forwarded_message_is_not_shown_as_a_member(sandbo
         # Jane's message is still shown, under her name, as forwarded.
         blocks = [str(block.content) for block in app.thread.query("MessageBlock")]
         assert any(text.startswith("Forwarded from Jane Doe") for text in blocks)
+
+
+# -- the thread pane shows the row under the cursor, or nothing ------------------------------------
+
+async def test_archiving_the_open_conversation_empties_the_thread_pane(make_inbox_app):
+    """The report: after archiving, the thread kept the archived conversation while the cursor was
+    on the next row."""
+    app = make_inbox_app()
+    async with app.run_test(size=(120, 32)) as pilot:
+        await ready(pilot)
+        await move_to(pilot, 2)
+        await pilot.press("enter")
+        await async_wait_until(lambda: app.thread.conversation is not None)
+        archived = app.thread.conversation.id
+        app.list.focus()
+        await pilot.press("a")
+        await async_wait_until(lambda: app.session.view.find(archived) is None)
+        await settle(pilot)
+        assert app.list.current.id != archived
+        assert app.thread.conversation is None
+
+
+async def test_a_mailbox_switch_empties_the_thread_pane(make_inbox_app):
+    app = make_inbox_app()
+    async with app.run_test(size=(120, 32)) as pilot:
+        await ready(pilot)
+        await move_to(pilot, 3)
+        await pilot.press("enter")
+        await async_wait_until(lambda: app.thread.conversation is not None)
+        app.list.focus()
+        await pilot.press("3")  # Starred: the list starts at its top
+        await async_wait_until(lambda: app.session.mailbox.id == "starred" and app.session.view.loaded)
+        await settle(pilot)
+        assert app.thread.conversation is None
+
+
+async def test_a_conversation_that_cannot_be_opened_does_not_leave_the_last_one_showing(make_inbox_app, fixed_sandbox):
+    """Offline, a conversation never opened here cannot be shown: the pane must not keep the one before."""
+    from dataclasses import replace
+
+    from tui_inbox.canvas.http import RetryPolicy
+
+    app = make_inbox_app()
+    async with app.run_test(size=(120, 32)) as pilot:
+        await ready(pilot)
+        await move_to(pilot, 1)
+        await pilot.press("enter")
+        await async_wait_until(lambda: app.thread.conversation is not None)
+        app.list.focus()
+        app.session.client.http.retry = RetryPolicy(attempts=1, base=0.01)
+        fixed_sandbox.state.knobs = replace(fixed_sandbox.state.knobs, fail_rate=1.0)
+        await pilot.press("j", "enter")
+        await async_wait_until(lambda: app.status.error)
+        await settle(pilot)
+        assert app.thread.conversation is None

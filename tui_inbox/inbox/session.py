@@ -207,6 +207,9 @@ class InboxSession:
         if filter_code is not ...:
             self.filter_code = filter_code
         self.emit("view")
+        if self.current is not None:
+            # The list starts again at its top: the thread open before is not the row under the cursor.
+            self.close_thread()
         view = self.view
         if self.mailbox.scope is None:
             return view  # Activity: not a conversation scope
@@ -302,25 +305,27 @@ class InboxSession:
 
     # -- reading ---------------------------------------------------------------------------
     async def open(self, conversation_id: int, *, mark_read: bool = True) -> Conversation | None:
+        """Show a conversation's thread. One that cannot be shown is said in one line, and the
+        thread pane is emptied rather than left on the conversation open before it."""
         try:
             conversation = await self.client.get_conversation(conversation_id, auto_mark_as_read=mark_read)
         except NetworkError as error:
             if self.keeper is None:
                 self.fail(error)
-                return None
+                return self._not_shown(conversation_id)
             conversation = self.keeper.offline_thread(self, conversation_id)
             if conversation is None:
-                return None
+                return self._not_shown(conversation_id)
             mark_read = False  # nothing was marked read: Canvas did not hear of it
         except NotFoundError:
             # Gone for this user (deleted on another device, or they were taken out of it): the
             # row, the cached thread and a search hit that still name it must not offer it again.
             self.remove_everywhere([conversation_id])
             self.fail(NotFoundError(GONE))
-            return None
+            return self._not_shown(conversation_id)
         except CanvasError as error:
             self.fail(error)
-            return None
+            return self._not_shown(conversation_id)
         else:
             if self.keeper is not None:
                 self.keeper.opened(conversation)
@@ -338,6 +343,17 @@ class InboxSession:
     def close_thread(self) -> None:
         self.current = None
         self.emit("thread", None)
+
+    def _not_shown(self, conversation_id: int) -> None:
+        if self.current is not None and self.current.id != conversation_id:
+            self.close_thread()  # the user asked for another one: this one is no longer what they look at
+        return None
+
+    def close_thread_if_gone(self) -> None:
+        """The open conversation left the view (archived, another mailbox): the thread pane empties,
+        so it never shows a conversation the list around it no longer has."""
+        if self.current is not None and self.view.find(self.current.id) is None:
+            self.close_thread()
 
     # -- changing state ----------------------------------------------------------------------
     def rows_of(self, conversation_id: int) -> list[tuple[ConversationView, Conversation]]:

@@ -194,6 +194,7 @@ class Triage:
         if verb in ("archive", "unarchive", "delete"):
             session.lingering -= set(ids)  # the user sends it away on purpose: it leaves now
         self._apply_locally(verb, ids)
+        session.close_thread_if_gone()
         outbox = session.outbox if verb not in MUTE_VERBS else None
         if outbox is not None and outbox.backlog():
             return self._queue(outbox, toggle, verb, ids, before, rows, remember)  # behind what waits
