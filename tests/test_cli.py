@@ -177,3 +177,17 @@ def test_a_theme_check_names_the_file():
     config.ui.theme = "nope"
     with pytest.raises(ConfigError, match=r"^/somewhere/config.toml: ui.theme 'nope' is not a theme"):
         check_settings(config)
+
+
+def test_keys_lists_id_key_and_action_in_aligned_columns(cli):
+    """Each column starts where the one above it does, two spaces at least after the longest entry
+    before it: a fixed width ran the longest ids into their keys ("search_everywhereS")."""
+    done = cli("keys")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    rows = [re.split(r"\s{2,}", line, maxsplit=2) for line in lines]
+    assert ["search_everywhere", "S"] == rows[[r[0] for r in rows].index("search_everywhere")][:2]
+    assert all(len(row) == 3 for row in rows), [line for line, row in zip(lines, rows) if len(row) != 3]
+    for column in (1, 2):
+        starts = {line.index(row[column], len("  ".join(row[:column]))) for line, row in zip(lines, rows)}
+        assert len(starts) == 1, (column, starts)

@@ -116,3 +116,13 @@ async def test_help_from_the_palette_opens_the_help_screen(make_inbox_app):
         await pilot.press("down", "enter")
         await async_wait_until(lambda: isinstance(app.screen, HelpScreen))
         await settle(pilot)
+
+
+async def test_a_commands_help_line_shows_the_config_table_it_names(make_inbox_app):
+    """The help line names [keys], the config's table: read as markup, "[keys]" was a tag and vanished."""
+    app = make_inbox_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        lines = await palette_lines(pilot)
+        assert "its key is archive in the config's [keys]" in lines
+        assert "its key is archive in the config's" not in lines

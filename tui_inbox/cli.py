@@ -256,8 +256,11 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if args.command == "keys":
         from .ui.keys import ALL_KEYS, display_key
 
-        for key in ALL_KEYS:
-            print(f"{key.id:<16}{display_key(key.keys):<18}{key.description}")
+        rows = [(key.id, display_key(key.keys), key.description) for key in ALL_KEYS]
+        # Each column as wide as its longest entry, then two spaces: a fixed width ran long ids into their keys.
+        id_width, key_width = (max(len(row[i]) for row in rows) + 2 for i in (0, 1))
+        for ident, keys, description in rows:
+            print(f"{ident:<{id_width}}{keys:<{key_width}}{description}")
         return 0
     if args.command is None:
         from . import gc_pause
