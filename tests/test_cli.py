@@ -191,3 +191,19 @@ def test_keys_lists_id_key_and_action_in_aligned_columns(cli):
     for column in (1, 2):
         starts = {line.index(row[column], len("  ".join(row[:column]))) for line, row in zip(lines, rows)}
         assert len(starts) == 1, (column, starts)
+
+
+def test_every_commands_help_says_what_it_does(capsys):
+    """``tui-inbox COMMAND --help`` has a description between the usage and the options, for every command."""
+    from tui_inbox.cli import build_parser, main
+
+    commands = build_parser()._subparsers._group_actions[0].choices
+    assert {"demo", "init", "keys", "index", "sandbox", "relay", "export"} <= set(commands)
+    for command in commands:
+        with pytest.raises(SystemExit) as done:
+            main([command, "--help"])
+        assert done.value.code == 0
+        text = capsys.readouterr().out
+        between = text.split("\n\n")[1]  # usage, blank line, description, blank line, the arguments
+        assert between.strip() and not between.lstrip().startswith(("options:", "positional arguments:")), (
+            command, text)
