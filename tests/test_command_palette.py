@@ -96,7 +96,8 @@ async def test_the_palette_lists_each_command_once_on_the_list_the_thread_and_th
         composer = await palette_titles(pilot)
         assert twice(composer) == []
         assert helps_and_quits(composer) == ["Help: every key (?)", "Quit (q)"]
-        for title in ("Send (ctrl+s)", "Edit the body in $EDITOR (ctrl+e)", "Close the composer, keeping the draft (Esc)",
+        for title in ("Send (in the composer) (ctrl+s)", "Edit the body in $EDITOR (in the composer) (ctrl+e)",
+                      "Close the composer, keeping the draft (Esc)",
                       "Discard the draft (asks first; in the composer) (ctrl+g)",
                       "Quote the message answered into the reply (in the composer) (ctrl+o)"):
             assert title in composer
