@@ -39,6 +39,7 @@ from ...inbox.session import InboxSession, Outcome
 from ...inbox.text import one_line
 from ...inbox.quoting import answered, quote
 from ..path_completion import PathSuggester, complete
+from ..widgets.choice_button import ChoiceButton
 from ..widgets.compose_context import ComposeContext, forward_context, reply_context
 from ..keys import COMPOSE_KEYS, bindings, display_key
 from .background_send import Sent
@@ -253,7 +254,7 @@ class ComposeScreen(Screen[Outcome | None]):
             chosen = draft.delivery
             with DeliveryChoice(id="delivery", compact=True):
                 for choice in DELIVERIES:
-                    yield RadioButton(DELIVERY_LABELS[choice], choice == chosen, id=f"delivery-{choice}")
+                    yield ChoiceButton(DELIVERY_LABELS[choice], choice == chosen, id=f"delivery-{choice}")
             yield Static(Text(DELIVERY_HELP[chosen]), id="delivery-help")
             yield Static(id="compose-where")
         context = self.context_widget()
