@@ -31,11 +31,14 @@ LIVE_HELP = (
 MAX_TRIES = 5  # per question: enough for typos, and a script feeding wrong answers still ends
 
 
-def ask(prompt: str) -> str:
+def ask(prompt: str, *, at_end: str | None = None) -> str:
+    """The answer typed; at the end of standard input ``at_end`` for an optional question, else init stops."""
     try:
         return input(prompt).strip()
     except EOFError:
         print(file=sys.stderr)  # the prompt had no newline; the message starts on its own line
+        if at_end is not None:
+            return at_end
         raise ConfigError("init stopped: no more answers on standard input; nothing was written.") from None
 
 
@@ -103,7 +106,8 @@ def ask_live_url(default: str, poll_seconds: float) -> str:
     print(LIVE_HELP.format(poll=poll_seconds))
     for _ in range(MAX_TRIES):
         prompt = f"Live-events URL [{default}] (none: no stream): " if default else "Live-events URL (Enter for none): "
-        answer = ask(prompt) or default
+        # A script that pipes in the URL and the token only gets no stream, not a stopped init.
+        answer = ask(prompt, at_end="") or default
         if not answer or answer.casefold() == "none":
             return ""
         try:
