@@ -207,3 +207,15 @@ def test_every_commands_help_says_what_it_does(capsys):
         between = text.split("\n\n")[1]  # usage, blank line, description, blank line, the arguments
         assert between.strip() and not between.lstrip().startswith(("options:", "positional arguments:")), (
             command, text)
+
+
+def test_keys_into_a_reader_that_stops_early_ends_quietly(cli, tmp_path):
+    """``tui-inbox keys | head -1``: the reader leaves before the list ends; no traceback follows."""
+    env = {key: value for key, value in os.environ.items() if key != "CANVAS_TOKEN"}
+    env.update(HOME=str(tmp_path / "home"), TUI_INBOX_CONFIG=str(cli.config_path))
+    process = subprocess.Popen([sys.executable, "-m", "tui_inbox.cli", "keys"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env)
+    process.stdout.close()  # before the interpreter has started: every line it prints finds no reader
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=30) == 1  # as Python's own documentation ends on EPIPE (signal module)
+    assert stderr == ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 from datetime import datetime
 
@@ -253,6 +254,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader left (`tui-inbox keys | head -1`): nothing more to say, and no traceback. Standard
+        # output goes to /dev/null, or the interpreter's final flush would fail on the pipe again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
