@@ -716,7 +716,7 @@ class InboxApp(OutboxKeys, App):
         screen = self.screen
         if isinstance(screen, ModalScreen):  # help, a question, the palette: their own keys only
             return
-        line = self.moved_keys.line_for(event.key, screen.active_bindings)
+        line = self.moved_keys.line_for(event.key, lambda: screen.active_bindings)
         if line is not None:  # on the composer's own status line when it covers the app's
             (self.status if screen is self.screen_stack[0] else screen).show_message(line)
 

@@ -8,7 +8,7 @@ has been told, and a habit takes a few presses to change).
 
 from __future__ import annotations
 
-from typing import Container
+from typing import Callable, Container
 
 from .keys import ALL_KEYS, display_key, normal_keys
 
@@ -26,11 +26,12 @@ class MovedKeys:
         self.descriptions = {key.id: key.description for key in ALL_KEYS}
         self.said: set[str] = set()
 
-    def line_for(self, key: str, held: Container[str]) -> str | None:
-        """What to say about a press of ``key`` that reached the app, ``held`` being the keys some
-        binding listens for where it was pressed; None when it is not a moved key, or was said."""
+    def line_for(self, key: str, held: Callable[[], Container[str]]) -> str | None:
+        """What to say about a press of ``key`` that reached the app, ``held()`` giving the keys some
+        binding listens for where it was pressed (asked only for a moved key: every press of j
+        comes here too); None when it is not a moved key, something holds it there, or it was said."""
         ident = self.moved.get(key)
-        if ident is None or key in held or key in self.said:
+        if ident is None or key in self.said or key in held():
             return None
         self.said.add(key)
         now = " or ".join(display_key(k) for k in self.keymap[ident].split(","))
