@@ -78,9 +78,9 @@ def assert_one_line_exit_2(done: subprocess.CompletedProcess, *expected: str) ->
         ('[keys]\narchive = "j"\n', ['[keys] archive = "j"', "j already does down", "in the list"]),
         ('[keys]\nstar = "pagedown"\n', ["pagedown already does page_down"]),
         ('[keys]\nthread_down = "s"\n', ["s already does star", "in the thread"]),
-        ('[keys]\nquit = "ctrl+s"\n', ["ctrl+s already does 'Send' in the composer"]),
+        ('[keys]\nquit = "ctrl+s"\n', ["ctrl+s already does send (Send (in the composer)) in the composer"]),
         ('[keys]\narchive = "ctrl+q"\n', ["ctrl+q already does 'Quit'"]),
-        ('[keys]\nhelp = "escape"\n', ["escape already does 'Back'"]),
+        ('[keys]\nhelp = "escape"\n', ["escape already does back (Back: "]),
         ('[keys]\narchive = "e"\nstar = "e"\n', ["e already does"]),
         ('[keys]\narchiv = "e"\n', ["[keys] has unknown action 'archiv' (did you mean 'archive'?)", "tui-inbox keys"]),
         ('[keys]\narchive = 5\n', ["[keys] maps action names to keys", "archive"]),
@@ -177,3 +177,45 @@ def test_a_theme_check_names_the_file():
     config.ui.theme = "nope"
     with pytest.raises(ConfigError, match=r"^/somewhere/config.toml: ui.theme 'nope' is not a theme"):
         check_settings(config)
+
+
+def test_keys_lists_id_key_and_action_in_aligned_columns(cli):
+    """Each column starts where the one above it does, two spaces at least after the longest entry
+    before it: a fixed width ran the longest ids into their keys ("search_everywhereS")."""
+    done = cli("keys")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    rows = [re.split(r"\s{2,}", line, maxsplit=2) for line in lines]
+    assert ["search_everywhere", "S"] == rows[[r[0] for r in rows].index("search_everywhere")][:2]
+    assert all(len(row) == 3 for row in rows), [line for line, row in zip(lines, rows) if len(row) != 3]
+    for column in (1, 2):
+        starts = {line.index(row[column], len("  ".join(row[:column]))) for line, row in zip(lines, rows)}
+        assert len(starts) == 1, (column, starts)
+
+
+def test_every_commands_help_says_what_it_does(capsys):
+    """``tui-inbox COMMAND --help`` has a description between the usage and the options, for every command."""
+    from tui_inbox.cli import build_parser, main
+
+    commands = build_parser()._subparsers._group_actions[0].choices
+    assert {"demo", "init", "keys", "index", "sandbox", "relay", "export"} <= set(commands)
+    for command in commands:
+        with pytest.raises(SystemExit) as done:
+            main([command, "--help"])
+        assert done.value.code == 0
+        text = capsys.readouterr().out
+        between = text.split("\n\n")[1]  # usage, blank line, description, blank line, the arguments
+        assert between.strip() and not between.lstrip().startswith(("options:", "positional arguments:")), (
+            command, text)
+
+
+def test_keys_into_a_reader_that_stops_early_ends_quietly(cli, tmp_path):
+    """``tui-inbox keys | head -1``: the reader leaves before the list ends; no traceback follows."""
+    env = {key: value for key, value in os.environ.items() if key != "CANVAS_TOKEN"}
+    env.update(HOME=str(tmp_path / "home"), TUI_INBOX_CONFIG=str(cli.config_path))
+    process = subprocess.Popen([sys.executable, "-m", "tui_inbox.cli", "keys"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env)
+    process.stdout.close()  # before the interpreter has started: every line it prints finds no reader
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=30) == 1  # as Python's own documentation ends on EPIPE (signal module)
+    assert stderr == ""

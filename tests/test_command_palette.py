@@ -96,7 +96,8 @@ async def test_the_palette_lists_each_command_once_on_the_list_the_thread_and_th
         composer = await palette_titles(pilot)
         assert twice(composer) == []
         assert helps_and_quits(composer) == ["Help: every key (?)", "Quit (q)"]
-        for title in ("Send (ctrl+s)", "Edit the body in $EDITOR (ctrl+e)", "Close the composer, keeping the draft (Esc)",
+        for title in ("Send (in the composer) (ctrl+s)", "Edit the body in $EDITOR (in the composer) (ctrl+e)",
+                      "Close the composer, keeping the draft (Esc)",
                       "Discard the draft (asks first; in the composer) (ctrl+g)",
                       "Quote the message answered into the reply (in the composer) (ctrl+o)"):
             assert title in composer
@@ -116,3 +117,13 @@ async def test_help_from_the_palette_opens_the_help_screen(make_inbox_app):
         await pilot.press("down", "enter")
         await async_wait_until(lambda: isinstance(app.screen, HelpScreen))
         await settle(pilot)
+
+
+async def test_a_commands_help_line_shows_the_config_table_it_names(make_inbox_app):
+    """The help line names [keys], the config's table: read as markup, "[keys]" was a tag and vanished."""
+    app = make_inbox_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        lines = await palette_lines(pilot)
+        assert "its key is archive in the config's [keys]" in lines
+        assert "its key is archive in the config's" not in lines

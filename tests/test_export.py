@@ -145,3 +145,20 @@ def test_canvas_unreachable_is_one_line_and_writes_nothing(tmp_path):
     assert done.returncode == 1 and done.stderr.count("\n") == 1 and "nothing was written" in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "out.mbox").exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")] == []
+
+
+def test_course_takes_what_the_course_pattern_takes(sandbox, export_cli, tmp_path):
+    """``--course BIO`` is BIO 101, as ``course:BIO`` is in the list; it once wanted the whole code."""
+    from tui_inbox.inbox.query import course_holds
+
+    by_code, by_part, by_name = tmp_path / "code.json", tmp_path / "part.json", tmp_path / "name.json"
+    assert export_cli("--course", "BIO 101", "--format", "json", str(by_code)).returncode == 0
+    done = export_cli("--course", "BIO", "--format", "json", str(by_part))
+    assert done.returncode == 0, done.stderr
+    assert export_cli("--course", "organic", "--format", "json", str(by_name)).returncode == 0
+    exported = {path: json.loads(path.read_text(encoding="utf-8"))["conversations"]
+                for path in (by_code, by_part, by_name)}
+    assert exported[by_part] and [c["id"] for c in exported[by_part]] == [c["id"] for c in exported[by_code]]
+    assert {c["course"] for c in exported[by_name]} == {"CHEM 210"}  # a word of Organic Chemistry
+    assert course_holds("bio", "BIO 101", "Introduction to Biology", "course_1")
+    assert not course_holds("bio", "HIST 150", "World History", "course_3")

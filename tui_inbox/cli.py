@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 from datetime import datetime
 
@@ -181,16 +182,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--config", metavar="PATH", help="the config file (default: $TUI_INBOX_CONFIG, then the user config folder)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    demo = sub.add_parser("demo", help="open the app on a built-in sandbox school (no Canvas account needed)")
+    demo = sub.add_parser("demo", help="open the app on a built-in sandbox school (no Canvas account needed)",
+                          description="Open the app as a teacher of a made-up school served on this machine: "
+                                      "try the keys, a theme or a keymap before connecting an account. Nothing "
+                                      "reaches a real Canvas, and the config's account is never used.")
     demo.add_argument("--activity", type=_non_negative, default=5.0, metavar="SECONDS",
                       help="other people write about every SECONDS seconds (default 5; 0: quiet)")
     demo.add_argument("--seed", type=int, default=1, help="seed of the sandbox's data")
     demo.add_argument("--conversations", type=_whole_up_to(MAX_CONVERSATIONS), default=0, metavar="N", help="N more conversations in the inbox")
     add_course_students(demo)
-    init = sub.add_parser("init", help="connect a Canvas account: ask for the URL and a token, check them, write the config")
+    init = sub.add_parser("init", help="connect a Canvas account: ask for the URL and a token, check them, write the config",
+                          description="Ask for your Canvas URL, an access token and, if you have one, a live-events "
+                                      "URL; check the token with Canvas, then write the config (mode 0600). A "
+                                      "mistake asks that one question again.")
     init.add_argument("--url", help="the Canvas URL (asked for if missing)")
-    sub.add_parser("keys", help="list the key binding ids that [keys] in the config can remap")
-    index = sub.add_parser("index", help="fill the search index (the newest 1,000 conversations) without the UI")
+    sub.add_parser("keys", help="list the key binding ids that [keys] in the config can remap",
+                   description="List every key binding: its id, its default keys and what it does. Remap one in "
+                               "the config's [keys] table by its id, e.g. archive = \"e\".")
+    index = sub.add_parser("index", help="fill the search index (the newest 1,000 conversations) without the UI",
+                           description="Fetch the threads of the newest 1,000 conversations (--all: every one) "
+                                       "into the search index that S searches, without marking anything read, "
+                                       "pacing itself on Canvas's rate limit. It can run beside the app.")
     index.add_argument("--all", action="store_true", help="every conversation, not only the newest 1,000")
     sandbox = sub.add_parser("sandbox", help="serve a Canvas-compatible sandbox with seeded data",
                              description="Serve a Canvas-compatible sandbox. The first line on standard output is "
@@ -242,6 +254,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader left (`tui-inbox keys | head -1`): nothing more to say, and no traceback. Standard
+        # output goes to /dev/null, or the interpreter's final flush would fail on the pipe again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -256,8 +273,11 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if args.command == "keys":
         from .ui.keys import ALL_KEYS, display_key
 
-        for key in ALL_KEYS:
-            print(f"{key.id:<16}{display_key(key.keys):<18}{key.description}")
+        rows = [(key.id, display_key(key.keys), key.description) for key in ALL_KEYS]
+        # Each column as wide as its longest entry, then two spaces: a fixed width ran long ids into their keys.
+        id_width, key_width = (max(len(row[i]) for row in rows) + 2 for i in (0, 1))
+        for ident, keys, description in rows:
+            print(f"{ident:<{id_width}}{keys:<{key_width}}{description}")
         return 0
     if args.command is None:
         from . import gc_pause

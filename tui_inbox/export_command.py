@@ -25,7 +25,8 @@ def add_export_command(sub) -> None:
                     "Nothing is marked read, and an existing file is never overwritten.")
     export_parser.add_argument("--mailbox", default="all", choices=MAILBOXES, metavar="NAME",
                                help=f"one of {', '.join(MAILBOXES)} (default all)")
-    export_parser.add_argument("--course", metavar="CODE", help="only this course (its code or name) or group")
+    export_parser.add_argument("--course", metavar="CODE", help="only the courses and groups whose code or name holds CODE, as course: in the "
+                                    "app's patterns (BIO is BIO 101; several match: all of them)")
     export_parser.add_argument("--since", type=since_date, metavar="DATE",
                                help="only conversations whose last message is on or after DATE (2026-10-01)")
     export_parser.add_argument("--format", required=True, choices=FORMATS, help="mbox, json or markdown")

@@ -20,22 +20,26 @@ def run_index(config: Config, account: Account, *, everything: bool) -> int:
     index = open_search_index(account_key(account.base_url, user_id))
     if index is None:
         return 1
+    # The progress line rewrites itself with \r, which only a terminal reads that way: in a log
+    # file or a pipe it would be one endless line, so there only the outcome is written.
+    terminal = sys.stderr.isatty()
     try:
-        progress = asyncio.run(_index(account, index, None if everything else DEFAULT_LIMIT))
+        progress = asyncio.run(_index(account, index, None if everything else DEFAULT_LIMIT, terminal))
     finally:
         index.close()
-    print(f"\rIndexed {progress.done:,} of {progress.total:,} conversations "
+    start = "\r" if terminal else ""
+    print(f"{start}Indexed {progress.done:,} of {progress.total:,} conversations "
           f"({progress.fetched:,} fetched now).", file=sys.stderr)
     return 0
 
 
-async def _index(account: Account, index, limit: int | None) -> IndexProgress:
+async def _index(account: Account, index, limit: int | None, terminal: bool) -> IndexProgress:
     def shown(progress: IndexProgress) -> None:
         print(f"\r{progress.line()}", end="", file=sys.stderr, flush=True)
 
     client = CanvasClient(account.base_url, account.token)
     try:
-        return await Indexer(client, index, limit=limit, on_progress=shown).run()
+        return await Indexer(client, index, limit=limit, on_progress=shown if terminal else None).run()
     except CanvasError as error:
         raise ConfigError(f"indexing stopped: {error}; what is indexed is kept, run it again to go on") from None
     finally:

@@ -170,16 +170,12 @@ def key_scopes() -> dict:
     screen and the app (its fields take the printable keys first anyway). Modal screens (help,
     confirm, attachments) stop the app's keys, so nothing there can clash with a remapped one.
     """
-    from textual.app import App
-    from textual.binding import Binding
     from textual.screen import Screen
 
     from .ui.app import InboxActivity, InboxApp, InboxList, InboxRail, InboxThread
     from .ui.screens.compose import ComposeScreen
 
-    app = class_bindings(InboxApp)
-    if InboxApp.ENABLE_COMMAND_PALETTE:
-        app.append(Binding(App.COMMAND_PALETTE_BINDING, "command_palette", "palette", priority=True))
+    app = class_bindings(InboxApp)  # ctrl+p included: the app binds it itself, with an id (ui/keys.py)
     main = class_bindings(Screen) + app
     return {"the list": class_bindings(InboxList) + main, "the thread": class_bindings(InboxThread) + main,
             "the composer": class_bindings(ComposeScreen) + app,

@@ -1,4 +1,5 @@
-"""``tui-inbox init``: ask for the Canvas URL and a token, check them, write the config (mode 0600).
+"""``tui-inbox init``: ask for the Canvas URL, a token and a live-events URL, check them, write the
+config (mode 0600).
 
 A mistake is said on stderr and that one question is asked again, keeping the answers that
 were right: a refused token asks for the token only, an unreachable server for the URL only.
@@ -15,22 +16,29 @@ import httpx
 from . import config as config_module
 from .canvas import CanvasClient
 from .canvas.errors import AuthError, CanvasError, NetworkError
-from .canvas.http import checked_base_url
-from .canvas.origins import origin_of
+from .canvas.http import NOT_HTTPS, checked_base_url
+from .canvas.origins import is_loopback, origin_of
 from .config import CanvasSettings, Config, ConfigError
 
 TOKEN_HELP = (
     "Make a token in Canvas: Account > Settings > Approved Integrations > + New Access Token.\n"
     "It is stored in the config file, readable only by you (mode 0600)."
 )
+LIVE_HELP = (
+    "Live updates: if your school runs a tui-inbox relay, paste its live_url (wss://...).\n"
+    "Without one the app asks Canvas for new messages every {poll:g} s."
+)
 MAX_TRIES = 5  # per question: enough for typos, and a script feeding wrong answers still ends
 
 
-def ask(prompt: str) -> str:
+def ask(prompt: str, *, at_end: str | None = None) -> str:
+    """The answer typed; at the end of standard input ``at_end`` for an optional question, else init stops."""
     try:
         return input(prompt).strip()
     except EOFError:
         print(file=sys.stderr)  # the prompt had no newline; the message starts on its own line
+        if at_end is not None:
+            return at_end
         raise ConfigError("init stopped: no more answers on standard input; nothing was written.") from None
 
 
@@ -90,6 +98,30 @@ def ask_token() -> str:
     raise ConfigError(f"No token after {MAX_TRIES} tries; nothing was written.")
 
 
+def ask_live_url(default: str, poll_seconds: float) -> str:
+    """The live-events URL, or "" for none. The token is sent there, so the rules of the app's
+    stream apply (wss://, plain ws:// only to this machine); the user names it, so it is trusted."""
+    from .live.stream import checked_live_url
+
+    print(LIVE_HELP.format(poll=poll_seconds))
+    for _ in range(MAX_TRIES):
+        prompt = f"Live-events URL [{default}] (none: no stream): " if default else "Live-events URL (Enter for none): "
+        # A script that pipes in the URL and the token only gets no stream, not a stopped init.
+        answer = ask(prompt, at_end="") or default
+        if not answer or answer.casefold() == "none":
+            return ""
+        try:
+            return checked_live_url(answer, None, trusted=True)  # trusted: Canvas's host is not compared
+        except CanvasError as error:
+            say(f"{error} Or press Enter for none.")
+    raise ConfigError(f"No usable live-events URL after {MAX_TRIES} tries; nothing was written.")
+
+
+def plain_http(base: str) -> str:
+    """The same address over http, which checked_base_url allows on this machine only."""
+    return "http://" + base.removeprefix("https://")
+
+
 def where(base: str) -> str:
     _, host, port = origin_of(httpx.URL(base))
     return f"{host}:{port}"
@@ -137,6 +169,18 @@ def run_init(cli_path: str | None, url: str | None) -> int:
             say(f"Canvas at {where(base)} refused that token: check that you copied all of it, "
                 "or make a new one, and paste it again.")
             token = None
+        elif isinstance(problem, NetworkError) and problem.reason == NOT_HTTPS:
+            # A bare host became https://, but a local server (the sandbox, a dev Canvas) speaks http.
+            _, host, _ = origin_of(httpx.URL(base))
+            if base.startswith("https://") and is_loopback(host):
+                say(f"{where(base)} does not speak https: for a server on this machine use "
+                    f"{plain_http(base)} (Enter takes it).")
+                default = plain_http(base)
+            else:
+                say(f"{where(base)} does not speak https: check the port (Canvas answers https, on 443 "
+                    "unless your school says otherwise), and type the URL again.")
+                default = base
+            base = None
         elif isinstance(problem, NetworkError):
             # Host and port: a wrong or missing port is as common as a wrong host. (The app's
             # status bar names the host only; init is where the address is being typed.)
@@ -149,7 +193,12 @@ def run_init(cli_path: str | None, url: str | None) -> int:
     else:
         raise ConfigError(f"Still no working URL and token after {MAX_TRIES} tries; nothing was written.")
     config = existing
+    config.live.url = ask_live_url(existing.live.url, existing.live.poll_seconds)
     config.canvas = CanvasSettings(base_url=base, token=token)
     written = config_module.save(config, path)
     print(f"Connected. Config written to {written} (mode 0600). Start with: tui-inbox")
+    if not config.live.url:
+        print(f"No live-events URL: the app asks Canvas for new messages every {config.live.poll_seconds:g} s. "
+              f"For live updates set [live] url in {written} to your school's relay "
+              "(the README's \"Live events for a whole school\").")
     return 0

@@ -499,11 +499,18 @@ def parse_json(response: httpx.Response) -> Any:
         ) from None
 
 
+# An https handshake answered in plain http (the sandbox, a local dev server, a wrong port): OpenSSL
+# reads the "HTTP/1.1" of the answer as a TLS record and says "wrong version number".
+NOT_HTTPS = "the server there does not speak https"
+
+
 def network_reason(exc: Exception) -> str:
     if isinstance(exc, httpx.TimeoutException):
         return "timed out"
     text = str(exc) or type(exc).__name__
     lowered = text.lower()
+    if "wrong_version_number" in lowered or "wrong version number" in lowered:
+        return NOT_HTTPS
     if "refused" in lowered:
         return "connection refused"
     if "name or service not known" in lowered or "nodename nor servname" in lowered or "getaddrinfo" in lowered:

@@ -23,6 +23,7 @@ from ..canvas import CanvasClient
 from ..canvas.models import Conversation
 from .export_formats import FORMATS, WRITERS, Thread, write_mbox
 from .mailboxes import BY_ID
+from .query import course_holds
 
 # Every mailbox a conversation can be in; "all" reads the three that hold every conversation once.
 EVERY = ("inbox", "sent", "archived")
@@ -58,16 +59,17 @@ def check_request(request: ExportRequest) -> None:
         raise ExportError(f"{request.path.parent} is not a folder")
 
 
-async def context_code_of(client: CanvasClient, course: str) -> str:
-    """The context code (``course_1``, ``group_3``) of what the user named, by code or name, case-blind."""
+async def context_codes_of(client: CanvasClient, course: str) -> list[str]:
+    """The context codes (``course_1``, ``group_3``) of every course and group the words name, by the
+    rule of the list's ``course:`` pattern: ``BIO`` is BIO 101, ``world`` World History."""
+    wanted = course.strip()
+    if not wanted:
+        raise ExportError("--course is empty: give a course's code or name (e.g. BIO), or leave it out")
     courses, groups = await asyncio.gather(client.get_courses(), client.get_groups())
-    wanted = course.casefold().strip()
-    for c in courses:
-        if wanted in ((c.course_code or "").casefold(), (c.name or "").casefold(), str(c.id)):
-            return c.context_code
-    for g in groups:
-        if wanted in ((g.name or "").casefold(), str(g.id)):
-            return g.context_code
+    codes = [c.context_code for c in courses if course_holds(wanted, c.course_code, c.name, c.context_code)]
+    codes += [g.context_code for g in groups if course_holds(wanted, g.name, g.context_code)]
+    if codes:
+        return codes
     known = sorted({c.course_code or c.name for c in courses} | {g.name for g in groups})
     raise ExportError(f"no course or group {course!r} in this account; yours: {', '.join(known) or 'none'}")
 
@@ -88,7 +90,7 @@ def course_label(conversation: Conversation, courses, groups) -> str | None:
 async def choose(client: CanvasClient, request: ExportRequest) -> list[Conversation]:
     """The rows to export, newest first, each once (a conversation is in one of inbox/sent/archived
     at a time, but Canvas's sent scope also holds inbox ones: the first seen wins)."""
-    filters = [await context_code_of(client, request.course)] if request.course else None
+    filters = await context_codes_of(client, request.course) if request.course is not None else None
     scopes = EVERY if request.mailbox == "all" else (request.mailbox,)
     found = await asyncio.gather(*(client.load_conversations(BY_ID[m].scope, filters) for m in scopes))
     rows: dict[int, Conversation] = {}

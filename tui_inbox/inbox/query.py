@@ -105,6 +105,12 @@ def age(value: str) -> timedelta:
     return int(value[:-1]) * UNITS[value[-1]]
 
 
+def course_holds(value: str, *labels: str | None) -> bool:
+    """The ``course:`` rule: what was typed, without case, anywhere in a course's code, name or
+    context code ("bio" is BIO 101, "world" World History). ``tui-inbox export --course`` uses it too."""
+    return value.casefold() in " ".join(label or "" for label in labels).casefold()
+
+
 def compile_query(
     text: str,
     *,
@@ -141,8 +147,7 @@ def compile_query(
         if term.key == "to":
             return value in people(c, True)
         if term.key == "course":
-            label = f"{course_of(c) or ''} {c.context_name or ''} {c.context_code or ''}".casefold()
-            return value in label
+            return course_holds(value, course_of(c), c.context_name, c.context_code)
         if term.key == "subject":
             return value in one_line(c.subject).casefold()
         if term.key == "body":

@@ -15,9 +15,9 @@ import platformdirs
 from rich.text import Text
 from textual import events, on, work
 from textual.app import App, ComposeResult
-from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from ..inbox.bulk_sends import overall
@@ -27,7 +27,8 @@ from ..inbox.mailboxes import MAILBOXES
 from ..inbox.notices import Notice
 from ..inbox.session import InboxSession, Outcome
 from ..inbox.text import one_line
-from .keys import APP_KEYS, LIST_KEYS, MOVE_KEYS, PANE_KEYS, THREAD_KEYS, bindings
+from .keys import APP_KEYS, APP_ONLY_KEYS, LIST_KEYS, MOVE_KEYS, PANE_KEYS, THREAD_KEYS, bindings
+from .moved_keys import MovedKeys
 from .outbox_keys import OutboxKeys
 from .screens.background_send import Sent
 from .widgets.activity_list import ActivityList
@@ -58,9 +59,7 @@ class InboxRail(MailboxRail):
 class InboxApp(OutboxKeys, App):
     CSS_PATH = "app.tcss"
     TITLE = "tui-inbox"
-    BINDINGS = bindings(APP_KEYS) + bindings(PANE_KEYS) + [
-        Binding("escape", "escape", "Back", show=False),
-    ]
+    BINDINGS = bindings(APP_KEYS) + bindings(PANE_KEYS) + bindings(APP_ONLY_KEYS)
 
     def __init__(
         self,
@@ -80,6 +79,7 @@ class InboxApp(OutboxKeys, App):
         self.session = session
         self.feed = feed
         self.keymap_overrides = dict(keymap or {})
+        self.moved_keys = MovedKeys(self.keymap_overrides)
         self.date_style = date_style
         self.rail_mode = rail  # [ui] rail: shown, hidden or auto
         self.rail_choice: bool | None = None  # the rail key's choice this session, over the mode
@@ -717,6 +717,22 @@ class InboxApp(OutboxKeys, App):
             event.input.display = False
             self.status.show_message(f"Selected {len(rows):,} matching {event.value.strip()!r}")
         self.list.focus()
+
+    def on_key(self, event) -> None:
+        """A key the config moved away, pressed where nothing holds it now: said once (moved_keys.py)."""
+        screen = self.screen
+        if isinstance(screen, ModalScreen):  # help, a question, the palette: their own keys only
+            return
+        line = self.moved_keys.line_for(event.key, lambda: screen.active_bindings)
+        if line is not None:  # on the composer's own status line when it covers the app's
+            (self.status if screen is self.screen_stack[0] else screen).show_message(line)
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        # Back acts on the main screen only: in the composer (Esc moved off closing it) it would clear a
+        # selection out of sight, and the key, left to nothing, says where closing went (on_key).
+        if action == "escape" and self.screen is not self.screen_stack[0]:
+            return False
+        return super().check_action(action, parameters)
 
     def action_escape(self) -> None:
         search = self.query_one("#search", Input)

@@ -20,6 +20,7 @@ class Key:
     description: str
     show: bool = True
     group: str = "Inbox"
+    priority: bool = False  # before the focused widget's own keys (the composer's text fields)
 
 
 APP_KEYS = [
@@ -107,19 +108,37 @@ PANE_KEYS = [
     Key("previous_pane", "shift+tab", "focus_previous", "Previous pane", show=False, group="Move"),
 ]
 
+# Keys the app listens for that the command palette does not offer as commands: Esc goes back
+# from wherever one is, and ctrl+p opens the palette itself (Textual adds its own ctrl+p
+# binding only when the app has none, and without an id it could not be remapped).
+APP_ONLY_KEYS = [
+    Key("back", "escape", "escape", "Back: close the pattern prompt, clear the selection, leave the thread",
+        show=False, group="Select"),
+    Key("command_palette", "ctrl+p", "command_palette", "Command palette: find any action by name", show=False,
+        group="App", priority=True),
+]
+
 # In the composer, where every printable key and most ctrl keys edit text: ctrl+g is
-# free in Input and TextArea (ctrl+d there deletes forward).
+# free in Input and TextArea (ctrl+d there deletes forward). Send, $EDITOR and the two below
+# come first, before a text field reads the key; Esc does not, so an open Select list closes first.
 COMPOSE_KEYS = [
-    Key("discard_draft", "ctrl+g", "discard_draft", "Discard the draft (asks first; in the composer)", group="Write"),
-    Key("quote", "ctrl+o", "quote", "Quote the message answered into the reply (in the composer)", group="Write"),
+    Key("send", "ctrl+s", "send", "Send (in the composer)", group="Write", priority=True),
+    Key("editor", "ctrl+e", "editor", "Edit the body in $EDITOR (in the composer)", group="Write", priority=True),
+    Key("close_composer", "escape", "close", "Close the composer, keeping the draft", group="Write"),
+    Key("clear_to", "ctrl+l", "clear_to", "Clear the To field (in the composer)", group="Write"),
+    Key("drop_attachment", "ctrl+t", "drop_attachment", "Drop the last attachment (in the composer)", group="Write"),
+    Key("discard_draft", "ctrl+g", "discard_draft", "Discard the draft (asks first; in the composer)", group="Write",
+        priority=True),
+    Key("quote", "ctrl+o", "quote", "Quote the message answered into the reply (in the composer)", group="Write",
+        priority=True),
 ]
 
 
-def bindings(keys: list[Key], priority: bool = False) -> list[Binding]:
-    return [Binding(k.keys, k.action, k.description, show=k.show, id=k.id, priority=priority) for k in keys]
+def bindings(keys: list[Key]) -> list[Binding]:
+    return [Binding(k.keys, k.action, k.description, show=k.show, id=k.id, priority=k.priority) for k in keys]
 
 
-ALL_KEYS = APP_KEYS + LIST_KEYS + THREAD_KEYS + PANE_KEYS + COMPOSE_KEYS
+ALL_KEYS = APP_KEYS + LIST_KEYS + THREAD_KEYS + PANE_KEYS + APP_ONLY_KEYS + COMPOSE_KEYS
 KEY_IDS = {k.id for k in ALL_KEYS}
 
 

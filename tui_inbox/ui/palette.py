@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 
 from textual.app import SystemCommand
 from textual.binding import Binding
+from textual.markup import escape
 from textual.screen import Screen
 
 from .keys import APP_KEYS, THREAD_KEYS, Key, display_key
@@ -42,8 +43,10 @@ def commands(app: "InboxApp", screen: Screen, textual: Iterable[SystemCommand]) 
 
 
 def remap_help(key_id: str) -> str:
-    """The line under a command: what the title does not say (the title already names the key)."""
-    return f"its key is {key_id} in the config's [keys]"
+    """The line under a command: what the title does not say (the title already names the key).
+
+    Textual reads a command's help as markup, where ``[keys]`` would be a tag and vanish: escaped."""
+    return escape(f"its key is {key_id} in the config's [keys]")
 
 
 def _from_keys(target, table: list[Key], keys: dict[str, str]) -> Iterator[SystemCommand]:

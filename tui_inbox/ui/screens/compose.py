@@ -40,6 +40,7 @@ from ...inbox.session import InboxSession, Outcome
 from ...inbox.text import one_line
 from ...inbox.quoting import answered, quote
 from ..path_completion import PathSuggester, complete
+from ..widgets.choice_button import ChoiceButton
 from ..widgets.compose_context import ComposeContext, forward_context, reply_context
 from ..keys import COMPOSE_KEYS, bindings, display_key
 from .background_send import Sent
@@ -175,17 +176,12 @@ class ComposeScreen(Screen[Outcome | None]):
     ComposeScreen.no-body #spacer { height: 1fr; }
     ComposeScreen #spacer { height: 0; }
     """
-    BINDINGS = [
-        Binding("ctrl+s", "send", "Send", priority=True),
-        Binding("ctrl+e", "editor", "Edit the body in $EDITOR", priority=True),
-        Binding("escape", "close", "Close the composer, keeping the draft"),
-        Binding("ctrl+l", "clear_to", "Clear the To field"),
-        Binding("ctrl+t", "drop_attachment", "Drop the last attachment"),
+    BINDINGS = bindings(COMPOSE_KEYS) + [
         Binding("down", "suggestion(1)", "Next suggestion", show=False),
         Binding("up", "suggestion(-1)", "Previous suggestion", show=False),
         Binding("tab", "tab", "Pick or next field", show=False),
         Binding("shift+tab", "app.focus_previous", "Previous field", show=False),
-    ] + bindings(COMPOSE_KEYS, priority=True)
+    ]
 
     def __init__(self, session: InboxSession, draft: Draft) -> None:
         super().__init__()
@@ -259,7 +255,7 @@ class ComposeScreen(Screen[Outcome | None]):
             chosen = draft.delivery
             with DeliveryChoice(id="delivery", compact=True):
                 for choice in DELIVERIES:
-                    yield RadioButton(DELIVERY_LABELS[choice], choice == chosen, id=f"delivery-{choice}")
+                    yield ChoiceButton(DELIVERY_LABELS[choice], choice == chosen, id=f"delivery-{choice}")
             yield Static(Text(DELIVERY_HELP[chosen]), id="delivery-help")
             yield Static(id="compose-where")
         context = self.context_widget()
@@ -340,15 +336,16 @@ class ComposeScreen(Screen[Outcome | None]):
 
     def keys_text(self) -> Text:
         """The keys in force, shortest first; the list ones only when there is something to take off."""
-        shown = [("ctrl+s", "add them" if self.draft.kind == "add_people" else "send"), ("esc", "close (draft kept)")]
+        shown = [(self.key_of("send"), "add them" if self.draft.kind == "add_people" else "send"),
+                 (self.key_of("close_composer"), "close (draft kept)")]
         if self.draft.needs_body:
-            shown.append(("ctrl+e", "$EDITOR"))
+            shown.append((self.key_of("editor"), "$EDITOR"))
         if self.draft.kind in ("reply", "reply_all") and self.answering is not None:
             shown.append((self.key_of("quote"), "quote"))
         if self.edits_to and self.draft.to:
-            shown.append(("ctrl+l", "clear To"))
+            shown.append((self.key_of("clear_to"), "clear To"))
         if self.draft.needs_body and self.draft.attachments:
-            shown.append(("ctrl+t", "drop last attachment"))
+            shown.append((self.key_of("drop_attachment"), "drop last attachment"))
         self._discard_shown = not self.untouched
         if self._discard_shown:
             shown.append((self.discard_key(), "discard"))

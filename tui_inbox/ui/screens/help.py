@@ -13,13 +13,6 @@ from textual.widgets import Static
 from ...inbox.query import PATTERNS
 from ..keys import ALL_KEYS, display_key
 
-EXTRA = [
-    ("Write", "ctrl+s", "Send (in the composer)"),
-    ("Write", "escape", "Close the composer, keeping the draft"),
-    ("Write", "ctrl+e", "Edit the body in $EDITOR"),
-    ("App", "ctrl+p", "Command palette"),
-    ("Select", "escape", "Clear the selection"),
-]
 PATTERN_WIDTH = 24
 GROUPS = ["Move", "Read", "Inbox", "Select", "Write", "Mailboxes", "App"]
 
@@ -62,8 +55,6 @@ class HelpScreen(ModalScreen[None]):
         rows = {g: [] for g in GROUPS}
         for key in ALL_KEYS:
             rows.setdefault(key.group, []).append((display_key(self.keys.get(key.id, key.keys)), key.description, key.id))
-        for group, key, description in EXTRA:
-            rows[group].append((display_key(key), description, ""))
         for group in rows:
             if not rows[group]:
                 continue
