@@ -160,3 +160,56 @@ async def test_the_core_refuses_to_add_only_people_already_in_it(sandbox, tmp_pa
         await session.aclose()
     assert not outcome.ok and "in this conversation already" in outcome.message
     assert len(conversation(sandbox, LAB_GROUP)["messages"]) == before
+
+
+async def test_answering_the_conversations_a_pattern_found_takes_r_ctrl_s_n_each(sandbox, tmp_path):
+    """The report: replying moves a conversation to the top, so ``n`` walked back over the ones
+    already answered (15 presses of ``n`` for 6 replies). ``n`` goes on from where the answered
+    one was: six answers take six times (r, ctrl+s, n) at most. The live feed moves each answered
+    conversation to the top, as it does in the demo."""
+    from tui_inbox.canvas import CanvasClient
+    from tui_inbox.live import LiveFeed
+    from tui_inbox.store.drafts import DraftStore
+    from tui_inbox.ui.app import InboxApp
+
+    client = CanvasClient(sandbox.base_url, sandbox.info.token_of("teacher"))
+    session = InboxSession(client, drafts=DraftStore(tmp_path / "drafts.sqlite3", "acct"), send_delay=0)
+    app = InboxApp(session, feed=LiveFeed(client, sandbox.live_url))
+    keys: list[str] = []
+
+    async def press(*typed: str) -> None:
+        keys.extend(typed)
+        await pilot.press(*typed)
+
+    async with app.run_test(size=SIZE) as pilot:
+        # Not started(): the feed's worker runs for as long as the app does.
+        await async_wait_until(lambda: app.status.feed == "live" and app.session.view.loaded
+                               and app.session.unread_count is not None and not app.status.running)
+        await pilot.pause()
+        await pilot.press("slash")
+        await type_text(pilot, "midterm")
+        await pilot.press("enter")
+        await async_wait_until(lambda: app.session.view.query == "midterm" and app.list.rows)
+        found = [r.id for r in app.list.rows]
+        assert len(found) >= 6
+        if app.list.cursor != 0:
+            await press("g")  # until the narrowed list starts on its first match
+        answered = []
+        for number in range(6):
+            here = (app.session.current or app.list.current).id
+            await press("r")
+            await async_wait_until(lambda: isinstance(app.screen, ComposeScreen))
+            await type_text(pilot, f"Answer {number}")
+            await press("ctrl+s")
+            await async_wait_until(lambda: not isinstance(app.screen, ComposeScreen))
+            await async_wait_until(lambda: app.status.message.startswith("Reply sent"))
+            await async_wait_until(lambda: app.list.rows[0].id == here)  # the feed moved it to the top
+            answered.append(here)
+            if number < 5:
+                await press("n")
+                await async_wait_until(lambda: app.session.current is not None
+                                       and app.session.current.id not in answered)
+    assert answered == found[:6]  # each once, in the order the pattern listed them
+    assert len(keys) <= 6 * 3
+    for cid in found[:6]:
+        assert conversation(sandbox, cid)["messages"][0]["body"].startswith("Answer ")

@@ -20,6 +20,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from ..inbox.working_order import WorkingOrder
 from ..inbox.bulk_sends import overall
 from ..inbox.compose import Draft, RecipientRef
 from ..inbox.formatting import utcnow
@@ -98,6 +99,7 @@ class InboxApp(OutboxKeys, App):
         self.after_first_frame: list[Callable[[], None]] = []  # what the command does once the screen is up
         self._unsubscribe_feed: Callable[[], None] | None = None
         self.visual_anchor: int | None = None  # the conversation id the V range started on
+        self.working_order = WorkingOrder()  # where n goes on from after an answer
         self.visual_base: dict[int, None] = {}
         self.visual_outside: set[int] = set()  # rows that arrived during the range: never in it
         self.search_indexer = None  # the background indexer (ui/indexing.py), when the session keeps an index
@@ -830,11 +832,18 @@ class InboxApp(OutboxKeys, App):
         return self.list.cursor if position is None else position
 
     def step_open(self, step: int) -> None:
-        """Open the conversation after (or before) the open one; the focus stays in its pane."""
+        """Open the conversation after (or before) the open one; the focus stays in its pane.
+        After an answer, ``n`` goes on from where the answered one was (working_order.py)."""
         if self.in_activity:
             self.step_activity(step)
             return
         rows = self.list.rows
+        if step > 0:
+            here = self.session.current or self.list.current
+            after = self.working_order.next_after(here.id if here else None, (r.id for r in rows))
+            if after is not None:
+                self.open_at(next(i for i, r in enumerate(rows) if r.id == after))
+                return
         index = self.open_position() + step
         if not 0 <= index < len(rows):
             self.status.show_message("No more conversations in this view." if step > 0 else
@@ -993,6 +1002,8 @@ class InboxApp(OutboxKeys, App):
                 self.status.show_message("Canvas cannot add people to a private conversation; start a new one (c).")
                 return
             if kind in ("reply", "reply_all"):
+                # Sending it moves the conversation to the top: n should go on from here.
+                self.working_order.answering(row.id, [r.id for r in self.list.rows])
                 others = [p for p in row.participants if p.id != self.session.me_id]
                 draft.to = [RecipientRef(str(p.id), one_line(p.full_name or p.name)) for p in others]
         self.open_composer(draft)
