@@ -15,6 +15,7 @@ from ..canvas.models import Conversation
 from ..store.search_index import Found, SearchIndex
 from .indexer import IndexProgress
 from .query import searches_bodies
+from .view import ConversationView
 
 
 @dataclass(frozen=True)
@@ -45,13 +46,12 @@ async def find(index: SearchIndex, text: str, progress: IndexProgress | None, li
     return Results(found, coverage(index, progress))
 
 
-def count_line(matching: int, total: int, pattern: str, rows: Iterable[Conversation],
-               index: SearchIndex | None) -> str:
+def count_line(matching: int, view: ConversationView, pattern: str, index: SearchIndex | None) -> str:
     """What the pattern's prompt says of it: "6 of 137 match", and how many rows a ``body:`` term
     cannot judge yet. Worked out again whenever the view changes, so it never outlives the rows."""
-    line = f"{matching:,} of {total:,} match"
+    line = f"{matching:,} of {view.total:,} match"
     if index is not None and searches_bodies(pattern):
-        missing = unindexed(rows, index)
+        missing = unindexed(view.all(), index)
         if missing:
             line += f" ({missing:,} not indexed yet)"
     return line

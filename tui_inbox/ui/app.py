@@ -695,10 +695,9 @@ class InboxApp(OutboxKeys, App):
         if not search.display or not pattern.strip():
             subtitle = ""
         elif self.search_mode == "narrow":
-            subtitle = count_line(len(view.rows), view.total, pattern, view.all(), self.session.search_index)
+            subtitle = count_line(len(view.rows), view, pattern, self.session.search_index)
         elif self.select_matcher is not None:  # T: what Enter would select, over the whole view
-            subtitle = count_line(view.count(self.select_matcher), view.total, pattern, view.all(),
-                                  self.session.search_index)
+            subtitle = count_line(view.count(self.select_matcher), view, pattern, self.session.search_index)
         else:
             subtitle = ""  # a pattern with a mistake selects nothing: its error says why
         search.border_subtitle = subtitle
