@@ -319,7 +319,7 @@ class InboxSession:
                 self.keeper.opened(conversation)
         self.current = conversation
         if self.search_index is not None:
-            self.search_index.put(conversation, "Sent" if self.mailbox.id == "sent" else "Inbox")
+            self.search_index.put(conversation)
         self.let_go(conversation_id)  # the row open before (if any) leaves now, if it no longer belongs
         self.lingering = {conversation_id}
         self.update_many([conversation_id], workflow_state=conversation.workflow_state)
@@ -365,6 +365,8 @@ class InboxSession:
                 arrived |= view.place(rows, keep=self.lingering if view is self.view else frozenset())
         if self.keeper is not None:
             self.keeper.placed(self.views.values(), rows)
+        if self.search_index is not None:
+            self.search_index.restate(rows)  # a hit names the mailbox a conversation is in now
         if arrived:
             self.emit("arrived", arrived)  # before the repaint: a visual range must not take them in
         self.emit("view")
