@@ -22,7 +22,7 @@ from textual.widgets import Input, Static
 
 from ..inbox.bulk_sends import overall
 from ..inbox.compose import Draft, RecipientRef
-from ..inbox.formatting import utcnow
+from ..inbox.formatting import display_name, utcnow
 from ..inbox.mailboxes import MAILBOXES
 from ..inbox.notices import Notice
 from ..inbox.session import InboxSession, Outcome
@@ -231,7 +231,8 @@ class InboxApp(OutboxKeys, App):
             self.status.show_error(str(error))
             return
         self.status.running = ""
-        self.status.show_message(f"Signed in as {one_line(self.session.me.name) if self.session.me else '?'}")
+        me = self.session.me
+        self.status.show_message(f"Signed in as {display_name(me.short_name, me.name) if me else '?'}")
         for line in self.session.keeper.notices if self.session.keeper is not None else ():
             self.status.show_message(line)  # the cache was set aside and is rebuilt: said once
         if self.session.keeper is not None:
@@ -976,7 +977,7 @@ class InboxApp(OutboxKeys, App):
                 return
             if kind in ("reply", "reply_all"):
                 others = [p for p in row.participants if p.id != self.session.me_id]
-                draft.to = [RecipientRef(str(p.id), one_line(p.full_name or p.name)) for p in others]
+                draft.to = [RecipientRef(str(p.id), display_name(p.name, p.full_name)) for p in others]
         self.open_composer(draft)
 
     def action_reply(self) -> None:

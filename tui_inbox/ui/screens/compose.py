@@ -32,7 +32,7 @@ from textual.widgets import Input, OptionList, RadioButton, RadioSet, Select, St
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from ...inbox.formatting import human_size
+from ...inbox.formatting import display_name, formal_name, human_size
 from ...inbox.bulk_sends import MAX_GROUP, bulk_notice, must_be_bulk
 from ...inbox.compose import DELIVERIES, GROUP, NEW_SEPARATE, SEPARATE, Draft, RecipientRef
 from ...inbox.session import InboxSession, Outcome
@@ -397,7 +397,7 @@ class ComposeScreen(Screen[Outcome | None]):
         me = self.session.me_id
         author = next((m.author_id for m in current.messages or [] if m.author_id != me and not m.generated), None)
         person = next((p for p in current.participants if p.id == author), None)
-        return one_line(person.full_name or person.name) if person else None
+        return display_name(person.name, person.full_name) if person else None
 
     def context_options(self) -> list[tuple[Text, str]]:
         options: list[tuple[Text, str]] = []
@@ -520,7 +520,7 @@ class ComposeScreen(Screen[Outcome | None]):
             if recipient.context_name and one_line(recipient.context_name) != one_line(recipient.name):
                 text.append(f"  {one_line(recipient.context_name)}", style="dim")
             return text
-        text.append(one_line(recipient.full_name or recipient.name), style="bold")
+        text.append(formal_name(recipient.name, recipient.full_name), style="bold")  # which Jane: the full name
         where = []
         codes = {str(c.id): one_line(c.course_code or c.name) for c in self.session.courses}
         for course_id, roles in (recipient.common_courses or {}).items():
@@ -534,7 +534,7 @@ class ComposeScreen(Screen[Outcome | None]):
     def label_for(self, recipient) -> str:
         if recipient.is_context:
             return one_line(recipient.name) or recipient.id
-        return one_line(recipient.full_name or recipient.name) or recipient.id
+        return display_name(recipient.name, recipient.full_name) or recipient.id
 
     def pick_highlighted(self) -> bool:
         suggestions = self.query_one(Suggestions)
