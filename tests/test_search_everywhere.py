@@ -177,5 +177,6 @@ async def test_search_everywhere_shows_each_conversation_once_where_it_is_now_by
             assert hit.author == names[message["author_id"]]
             words = "".join(piece for piece, _ in hit.snippet)
             assert " ".join(message["body"].split())[:40] in words or "midterm" in words.lower()
+            assert ("midterm", True) in hit.subject_marks  # why it was found, when its words do not say
         ours = next(h for h in screen.hits if h.conversation_id == asked)
         assert ("midterm", True) in ours.snippet  # the student's words, not the teacher's reply

@@ -21,7 +21,7 @@ import functools
 import sqlite3
 import threading
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Iterable
@@ -121,6 +121,7 @@ class Hit:
     created_at: datetime | None
     mailbox: str
     snippet: list[tuple[str, bool]]  # pieces of one line: (text, is it a match)
+    subject_marks: list[tuple[str, bool]] = field(default_factory=list)  # the subject, its matches marked
 
 
 @dataclass(frozen=True)
@@ -388,7 +389,7 @@ class SearchIndex:
         for rowid in ids:
             cid, mid, subject, author, created, mailbox, body = rows[rowid]
             pieces = snippet(body, terms) or opening(body)
-            hits.append(Hit(cid, mid, subject, author, _when(created), mailbox, pieces))
+            hits.append(Hit(cid, mid, subject, author, _when(created), mailbox, pieces, marked(subject, terms)))
         return Found(hits, len(chosen), len(found) > COUNT_CAP, scanned)
 
     def _shown_messages(self, found: list[int], terms: list[str]) -> list[int]:
@@ -427,6 +428,27 @@ class SearchIndex:
             chosen.append(max(by_name) if by_name else openers.get(cid, max(shared[cid])))
         chosen.sort(reverse=True)  # row ids follow the messages' times
         return chosen
+
+
+def marked(text: str, terms: list[str]) -> list[tuple[str, bool]]:
+    """A short line whole (a subject), every match of a term marked: why a conversation found by
+    its subject was found, when the words shown below it are the message's own."""
+    line = one_line(text)
+    folded, where = fold_with_map(line)
+    spans: list[tuple[int, int]] = []
+    for term in terms:
+        start = folded.find(term)
+        while start >= 0:
+            spans.append((where[start], where[start + len(term) - 1] + 1))
+            start = folded.find(term, start + len(term))
+    pieces: list[tuple[str, bool]] = []
+    at = 0
+    for start, end in sorted(spans):
+        if start >= at:
+            pieces += [(line[at:start], False), (line[start:end], True)]
+            at = end
+    pieces.append((line[at:], False))
+    return [(piece, match) for piece, match in pieces if piece]
 
 
 def opening(body: str, width: int = 2 * CONTEXT) -> list[tuple[str, bool]]:
