@@ -126,7 +126,7 @@ def main() -> int:
         index.db.execute("PRAGMA cache_size=-65536")
         batch = []
         for conversation in conversations(args.conversations, args.messages, rng):
-            batch.append((conversation, "Inbox"))
+            batch.append(conversation)
             if len(batch) >= 1000:
                 index.put_many(batch)  # as the indexer's cli run would: one commit per thousand
                 batch = []

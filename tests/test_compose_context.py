@@ -121,7 +121,7 @@ async def test_a_reply_shows_the_thread_it_answers_and_quotes_it_on_request(make
         await open_row(pilot, "Lab report extension")
         conversation = app.session.current
         newest = next(m for m in conversation.messages if m.author_id != app.session.me_id and not m.generated)
-        author = next(p.full_name for p in conversation.participants if p.id == newest.author_id)
+        author = next(p.name for p in conversation.participants if p.id == newest.author_id)  # display name
         screen = await open_composer(pilot, "r")
         context = str(screen.query_one("#context-text", Static).content)
         assert newest.body.strip().splitlines()[0] in context and author in context

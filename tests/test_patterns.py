@@ -45,3 +45,61 @@ async def test_a_pattern_with_a_mistake_filters_nothing_and_the_count_shows(make
         await async_wait_until(lambda: not error.display and len(app.list.rows) < len(everything))
         assert search.border_subtitle == f"{len(app.list.rows)} of {len(everything)} match"
         assert all(any("jane" in p.name.lower() for p in r.participants) for r in app.list.rows)
+
+
+async def test_the_match_count_follows_the_view_when_matching_rows_leave_it(make_inbox_app):
+    """``/midterm`` Enter, ``*``, ``a``: the matches are archived and leave the Inbox; the count under
+    the pattern says so, as the list's "Nothing matches" does (it said "6 of 137 match")."""
+    app = make_inbox_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(pilot)
+        search = app.query_one("#search")
+        await pilot.press("slash", *"midterm", "enter")
+        await async_wait_until(lambda: app.list.rows and all("midterm" in r.subject.lower() for r in app.list.rows))
+        matching, total = len(app.list.rows), app.session.view.total
+        assert search.border_subtitle == f"{matching} of {total} match"
+        await pilot.press("asterisk")
+        await async_wait_until(lambda: app.session.triage.count == matching)
+        await pilot.press("a")
+        await async_wait_until(lambda: app.list.rows == [] and app.session.view.total == total - matching)
+        await settle(pilot)
+        assert app.list.empty_text == "Nothing matches 'midterm'."
+        assert search.border_subtitle == f"0 of {total - matching} match"
+
+
+async def test_after_a_pattern_and_enter_the_cursor_is_on_the_first_match(make_inbox_app):
+    app = make_inbox_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(pilot)
+        everything = app.list.rows
+        below = max(i for i, r in enumerate(everything) if "midterm" in r.subject.lower()) + 1
+        await pilot.press("g", *["j"] * below)  # below every match: not one of them
+        assert "midterm" not in app.list.current.subject.lower()
+        await pilot.press("slash", *"midterm", "enter")
+        await async_wait_until(lambda: app.focused is app.list and len(app.list.rows) > 1)
+        await settle(pilot)
+        assert app.list.cursor == 0 and "midterm" in app.list.current.subject.lower()
+        await pilot.press("j", "j", "slash", "backspace", "enter")  # a pattern changed again: its first match
+        await settle(pilot)
+        assert app.list.cursor == 0 and app.list.current.id == app.list.rows[0].id
+
+
+async def test_select_by_pattern_shows_how_many_match_while_typing(make_inbox_app):
+    """``T`` counts as ``/`` does, over the whole view (what Enter would select), before selecting."""
+    app = make_inbox_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await ready(pilot)
+        search = app.query_one("#search")
+        rows = app.session.view.all()
+        await pilot.press("T", *"midterm")
+        matching = sum(1 for r in rows if "midterm" in r.subject.lower() or "midterm" in (r.last_message or "").lower())
+        await async_wait_until(lambda: search.border_subtitle == f"{matching} of {len(rows)} match")
+        assert app.session.triage.count == 0  # counted, nothing selected yet
+        await pilot.press("space", *"from:")
+        await settle(pilot)
+        assert search.border_subtitle == ""  # a pattern with a mistake selects nothing: no count to give
+        await pilot.press("enter")
+        assert app.session.triage.count == 0
+        await pilot.press(*"jane", "enter")
+        await settle(pilot)
+        assert app.session.triage.count == sum(1 for r in rows if ("midterm" in r.subject.lower() or "midterm" in (r.last_message or "").lower()) and any("jane" in p.name.lower() for p in r.participants if p.id != app.session.me_id))

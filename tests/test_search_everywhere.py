@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.conftest import ready, settle, user_client
-from tests.search_helpers import LATIN, seed_search_messages
+from tests.search_helpers import LATIN, seed_search_messages, write_to_teacher
 from tests.waiting import async_wait_until
 from tui_inbox.store.paths import cache_path
 from tui_inbox.store.search_index import SearchIndex
@@ -123,3 +123,60 @@ async def test_a_hit_on_a_conversation_deleted_elsewhere_says_so_and_leaves_the_
         assert app.status.error == "That conversation is no longer in Canvas for you (deleted elsewhere?): it is gone here too."
         assert app.session.search_index.search("photosynthesis notebook").hits == []
         assert app.thread.conversation is None or app.thread.conversation.id != ids["latin"]
+
+
+def mailbox_in_canvas(conversation: dict) -> str:
+    """Where the teacher finds a conversation in Canvas now (its scopes: CC ``infer_scope``)."""
+    if conversation["workflow_state"] == "archived":
+        return "Archived"
+    return "Inbox" if conversation["last_message_at"] else "Sent"
+
+
+async def test_search_everywhere_shows_each_conversation_once_where_it_is_now_by_its_own_author(
+        fixed_sandbox, make_inbox_app, tmp_path):
+    """After ``/midterm`` Enter, ``*``, ``a``, ``S midterm`` listed the subject's conversations as in
+    the Inbox, one twice where a message also said "midterm", each under the teacher's newest reply
+    ("Maggie Okafor · Question about the midterm"). One hit per conversation found by its subject,
+    in its mailbox as it is now, with the author and the words of the message that matched: the one
+    saying "midterm", else the one that opened the conversation (and gave it the subject)."""
+    asked = write_to_teacher(fixed_sandbox, "Will the midterm cover the enzyme kinetics chapter?",
+                             "Question about the midterm", 4)
+    with user_client(fixed_sandbox, "teacher") as teacher:
+        teacher.post(f"/api/v1/conversations/{asked}/add_message", data={"body": "Yes, chapters 4 to 7."})
+    app = app_with_index(make_inbox_app, tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        await pilot.press("slash", *"midterm", "enter")
+        await async_wait_until(lambda: asked in [r.id for r in app.list.rows])
+        archiving = {r.id for r in app.list.rows}
+        await pilot.press("asterisk")
+        await async_wait_until(lambda: app.session.triage.count == len(archiving))
+        await pilot.press("a")
+        await async_wait_until(lambda: app.list.rows == [])
+        await settle(pilot)
+        await pilot.press("escape", "S")
+        await async_wait_until(lambda: isinstance(app.screen, SearchEverywhere))
+        screen = await search_for(pilot, "midterm")
+
+        found = [h.conversation_id for h in screen.hits]
+        assert archiving <= set(found) and len(found) == len(set(found))
+        assert str(screen.query_one("#found").render()).startswith(f"{len(found)} found")
+        with user_client(fixed_sandbox, "teacher") as teacher:
+            threads = {cid: teacher.get(f"/api/v1/conversations/{cid}", params={"auto_mark_as_read": "0"}).json()
+                       for cid in found}
+        for hit in screen.hits:
+            thread = threads[hit.conversation_id]
+            assert hit.mailbox == mailbox_in_canvas(thread)
+            if hit.conversation_id in archiving:
+                assert hit.mailbox == "Archived"
+            oldest_first = sorted(thread["messages"], key=lambda m: m["created_at"])
+            saying = [m for m in oldest_first if "midterm" in m["body"].lower()]
+            message = next(m for m in thread["messages"] if m["id"] == hit.message_id)
+            assert message == (saying[-1] if saying else oldest_first[0])
+            names = {p["id"]: p["name"] for p in thread["participants"]}
+            assert hit.author == names[message["author_id"]]
+            words = "".join(piece for piece, _ in hit.snippet)
+            assert " ".join(message["body"].split())[:40] in words or "midterm" in words.lower()
+            assert ("midterm", True) in hit.subject_marks  # why it was found, when its words do not say
+        ours = next(h for h in screen.hits if h.conversation_id == asked)
+        assert ("midterm", True) in ours.snippet  # the student's words, not the teacher's reply

@@ -26,7 +26,8 @@ from tui_inbox.ui.app import InboxApp
 
 TEACHER, JANE, BOBBY = 1, 10, 42  # 42: "[bold]Bobby[/bold] Tables", a student of the teacher's BIO 101
 LAB = "Lab report extension"  # the teacher and Jane
-BOBBY_NOTICE = "New message from [bold]Bobby[/bold] Tables: [@click=app.quit]Click me[/] and [bold red]URGENT[/] red"
+# Named by display name, as Canvas's Inbox names him: the first word of his full name.
+BOBBY_NOTICE = "New message from [bold]Bobby[/bold]: [@click=app.quit]Click me[/] and [bold red]URGENT[/] red"
 
 
 def teacher_app(sandbox, notify_mode: str) -> InboxApp:
@@ -98,7 +99,7 @@ async def test_a_real_message_from_a_student_shows_one_notice_as_plain_text(sand
     async with run(app) as pilot:
         lab = await started(app)
         await asyncio.to_thread(post, sandbox, JANE, lab, "One more question")
-        jane = f"New message from Jane Doe: {LAB}"
+        jane = f"New message from Jane: {LAB}"
         await async_wait_until(lambda: said(app))
         assert said(app) == [jane]
         assert f"✉ {jane}" in app.status.render().plain
@@ -107,7 +108,7 @@ async def test_a_real_message_from_a_student_shows_one_notice_as_plain_text(sand
         await asyncio.to_thread(bobby_writes, sandbox, "May I retake the quiz?")
         await async_wait_until(lambda: len(said(app)) == 2)
         assert said(app) == [jane, BOBBY_NOTICE]
-        assert app.status.notice == "2 new messages: Jane Doe, [bold]Bobby[/bold] Tables"
+        assert app.status.notice == "2 new messages: Jane, [bold]Bobby[/bold]"
         await pilot.pause()
         assert len(said(app)) == 2 and not app.screen.query(Toast)  # nothing pops up over the screen
 

@@ -66,7 +66,7 @@ async def test_a_plain_reply_says_and_goes_to_the_last_other_writer_even_after_t
         thread = api.get(f"/api/v1/conversations/{LAB_GROUP}", params={"auto_mark_as_read": "false"}).json()
     me = thread["messages"][0]["author_id"]
     last_other = next(m["author_id"] for m in thread["messages"] if m["author_id"] != me and not m["generated"])
-    name = next(p["full_name"] for p in thread["participants"] if p["id"] == last_other)
+    name = next(p["name"] for p in thread["participants"] if p["id"] == last_other)  # the display name
 
     app = make_app(sandbox.base_url, sandbox, tmp_path / "drafts.sqlite3", send_delay=0.05)
     async with app.run_test(size=SIZE) as pilot:

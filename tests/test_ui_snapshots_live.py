@@ -106,7 +106,7 @@ def test_fresh_message_in_the_open_thread(snap_compare, make_inbox_app, fixed_sa
         await app.on_feed_change(Change("event", event=created[0]))
         await async_wait_until(lambda: any(FRESH in str(block.content) for block in app.thread.query(MessageBlock)))
         # On the status bar (the app's clock is fixed: it does not fade before the picture).
-        assert app.status.notice == "New message from Jane Doe: Lab report extension"
+        assert app.status.notice == "New message from Jane: Lab report extension"
         fresh = next(m for m in app.session.current.messages if m.body == FRESH)
         assert full_date(fresh.created_at) == "Tue Nov 24, 2026 12:00", "the sandbox clock ran on past the minute"
         assert app.list.rows[0].id == lab and app.list.rows[0].workflow_state == "unread"

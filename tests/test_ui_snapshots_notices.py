@@ -62,7 +62,7 @@ def test_notices_arriving_while_reading_a_thread(snap_compare, make_inbox_app, f
         for event in events:
             await app.on_feed_change(Change("event", event=event))
         await settle(pilot)
-        assert app.status.notice == "2 new messages: Jane Doe, [bold]Bobby[/bold] Tables"
+        assert app.status.notice == "2 new messages: Jane, [bold]Bobby[/bold]"
         assert app.thread.conversation is not None and app.thread.conversation.id == lab
         fresh = next(m for m in app.session.current.messages if m.body == "May I attach the raw data?")
         assert full_date(fresh.created_at) == "Tue Nov 24, 2026 12:00", "the sandbox clock ran on past the minute"

@@ -21,7 +21,7 @@ from email.message import EmailMessage
 from typing import Callable
 
 from ..canvas.models import Conversation, Message
-from .formatting import human_size
+from .formatting import display_name, formal_name, human_size
 from .text import clean, one_line
 
 FORMATS = ("mbox", "json", "markdown")
@@ -41,7 +41,7 @@ class Thread:
     def name_of(self, user_id: int | None) -> str:
         for person in self.conversation.participants:
             if person.id == user_id:
-                return one_line(person.full_name or person.name)
+                return display_name(person.name, person.full_name)
         return "someone no longer in the conversation" if user_id is None else f"user {user_id}"
 
 
@@ -96,7 +96,8 @@ def to_json(threads: list[Thread], exported_at: datetime) -> bytes:
             "context_code": t.conversation.context_code,
             "workflow_state": t.conversation.workflow_state,
             "starred": t.conversation.starred,
-            "participants": [{"id": p.id, "name": p.full_name or p.name} for p in t.conversation.participants],
+            "participants": [{"id": p.id, "name": display_name(p.name, p.full_name), "full_name": p.full_name}
+                             for p in t.conversation.participants],
             "messages": [_message_json(t, m) for m in t.messages],
         } for t in threads],
     }
@@ -119,7 +120,7 @@ def to_markdown(threads: list[Thread], exported_at: datetime) -> bytes:
         out.append(f"# {_md_text(c.subject or '(no subject)')}")
         out.append("")
         facts = [f"**Course:** {_md_text(thread.course)}" if thread.course else None,
-                 "**With:** " + ", ".join(_md_text(p.full_name or p.name) for p in c.participants),
+                 "**With:** " + ", ".join(_md_text(formal_name(p.name, p.full_name)) for p in c.participants),
                  f"**Canvas conversation:** {c.id}"]
         out += [f"{fact}  " for fact in facts if fact]
         out.append("")

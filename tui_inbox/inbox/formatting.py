@@ -42,14 +42,34 @@ def full_date(when: datetime | None) -> str:
     return f"{local.strftime('%a %b')} {local.day}, {local.strftime('%Y %H:%M')}"
 
 
+def display_name(name: str | None, full_name: str | None = None) -> str:
+    """The one name a person goes by in the app, as in Canvas's Inbox: their display name.
+
+    Canvas sends it as a participant's ``name`` (and a recipient's), and as ``short_name`` in a
+    profile, whose ``name`` is the full name (lib/api/v1/conversation.rb, ``conversation_user_json``).
+    Generated lines, discussions and search name people by it too. The full name stands in only
+    when there is no display name."""
+    return one_line(name) or one_line(full_name)
+
+
+def formal_name(name: str | None, full_name: str | None) -> str:
+    """Someone named formally (the thread's With line, a recipient to choose): the full name, which
+    holds the display name most of the time ("Jane Doe" for Jane), else both: "Maggie Okafor
+    (Margaret Okafor)", so the name used everywhere else can still be recognised."""
+    shown, full = display_name(name, full_name), one_line(full_name)
+    if not full or shown.casefold() in full.casefold():
+        return full or shown
+    return f"{shown} ({full})"
+
+
 def participants_label(conversation: Conversation, me: int, *, limit: int = 2) -> str:
-    """``Jane Doe`` for one other person; ``me, Jane, Bob +3`` for a group."""
+    """``Jane`` for one other person; ``me, Jane, Bob +3`` for a group (display names)."""
     others = [p for p in conversation.participants if p.id != me]
     if not others:
         return "me"
     if len(others) == 1:
-        return one_line(others[0].full_name or others[0].name)
-    names = [one_line(p.name or p.full_name) for p in others[:limit]]
+        return display_name(others[0].name, others[0].full_name)
+    names = [display_name(p.name, p.full_name) for p in others[:limit]]
     extra = len(others) - limit
     label = "me, " + ", ".join(names)
     return f"{label} +{extra}" if extra > 0 else label

@@ -28,7 +28,7 @@ from ..store.search_index import SearchIndex
 log = logging.getLogger("tui_inbox.indexer")
 DEFAULT_LIMIT = 1000
 PAGE = 100
-SCOPES = (("inbox", "Inbox"), ("sent", "Sent"), ("archived", "Archived"))
+SCOPES = ("inbox", "sent", "archived")
 EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
 
 
@@ -62,29 +62,31 @@ class Indexer:
         self.progress = IndexProgress(0, 0, 0)
         self.waited = 0.0  # seconds spent letting the rate-limit bucket leak (benchmarks and tests read it)
 
-    async def targets(self) -> list[tuple[Conversation, str]]:
-        """The newest ``limit`` conversations of every scope, each with the mailbox it was found in."""
-        found: dict[int, tuple[Conversation, str]] = {}
-        for scope, mailbox in SCOPES:
+    async def targets(self) -> list[Conversation]:
+        """The newest ``limit`` conversations of every scope."""
+        found: dict[int, Conversation] = {}
+        for scope in SCOPES:
             taken = 0
             async for row in self.client.get_conversations(scope, per_page=PAGE):
                 if taken % PAGE == 0:
                     await self.pace()  # once per page: a page is one request
-                found.setdefault(row.id, (row, mailbox))
+                found.setdefault(row.id, row)
                 taken += 1
                 if self.limit is not None and taken >= self.limit:
                     break
-        rows = sorted(found.values(), key=lambda pair: pair[0].last_message_at or EARLIEST, reverse=True)
+        rows = sorted(found.values(), key=lambda row: row.last_message_at or EARLIEST, reverse=True)
         return rows[: self.limit] if self.limit is not None else rows
 
     async def run(self) -> IndexProgress:
         targets = await self.targets()
-        waiting = [(row, mailbox) for row, mailbox in targets
-                   if not self.index.is_current(row.id, row.last_message_at)]
+        # Archiving (here or on another device) leaves last_message_at alone: what is current is
+        # not fetched again, but its mailbox follows the row.
+        self.index.restate(targets)
+        waiting = [row for row in targets if not self.index.is_current(row.id, row.last_message_at)]
         done = len(targets) - len(waiting)
         fetched = 0
         self._report(IndexProgress(done, len(targets), fetched))
-        for row, mailbox in waiting:
+        for row in waiting:
             await self.pace()
             try:
                 thread = await self.client.get_conversation(row.id, auto_mark_as_read=False)
@@ -92,7 +94,7 @@ class Indexer:
                 # Gone since the list (deleted elsewhere) or refused: the next run tries again.
                 log.info("could not index conversation %s: %s", row.id, error)
                 continue
-            self.index.put(thread, mailbox)
+            self.index.put(thread)
             fetched += 1
             done += 1
             self._report(IndexProgress(done, len(targets), fetched))

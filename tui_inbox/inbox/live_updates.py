@@ -18,6 +18,7 @@ from ..canvas import CanvasError, NotFoundError
 from ..canvas.live_events import LiveEvent
 from ..canvas.models import Conversation
 from .notices import Notice
+from .formatting import display_name
 from .text import one_line
 
 if TYPE_CHECKING:
@@ -74,5 +75,5 @@ class LiveUpdates:
         if message is None or message.author_id is None or message.author_id == self.session.me_id:
             return None
         author = conversation.participant(message.author_id)
-        name = one_line(author.full_name or author.name) if author else "someone"
+        name = display_name(author.name, author.full_name) if author else "someone"
         return Notice("message", name, f"New message from {name}: {one_line(conversation.subject) or '(no subject)'}")

@@ -2,7 +2,7 @@
 
 The UI asks ``find`` in a worker (the query runs in a thread: SQLite would hold the event
 loop) and shows the hits and the coverage line; ``unindexed`` counts the rows a ``body:``
-pattern cannot judge yet.
+pattern cannot judge yet; ``count_line`` says how many rows a pattern matches.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from typing import Iterable
 from ..canvas.models import Conversation
 from ..store.search_index import Found, SearchIndex
 from .indexer import IndexProgress
+from .query import searches_bodies
+from .view import ConversationView
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,17 @@ def coverage(index: SearchIndex, progress: IndexProgress | None) -> str:
 async def find(index: SearchIndex, text: str, progress: IndexProgress | None, limit: int = 100) -> Results:
     found = await asyncio.to_thread(index.search, text, limit)
     return Results(found, coverage(index, progress))
+
+
+def count_line(matching: int, view: ConversationView, pattern: str, index: SearchIndex | None) -> str:
+    """What the pattern's prompt says of it: "6 of 137 match", and how many rows a ``body:`` term
+    cannot judge yet. Worked out again whenever the view changes, so it never outlives the rows."""
+    line = f"{matching:,} of {view.total:,} match"
+    if index is not None and searches_bodies(pattern):
+        missing = unindexed(view.all(), index)
+        if missing:
+            line += f" ({missing:,} not indexed yet)"
+    return line
 
 
 def unindexed(rows: Iterable[Conversation], index: SearchIndex) -> int:

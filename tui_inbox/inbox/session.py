@@ -26,7 +26,7 @@ from ..store.drafts import DraftStore
 from ..canvas.http import retry_listener
 from .compose import Draft
 from .destination import forecast, landing
-from .formatting import utcnow
+from .formatting import display_name, utcnow
 from .mailboxes import BY_ID, INBOX, Mailbox
 from .activity import Activity
 from .bulk_sends import BulkSends, SendProgress, audience, label_of, must_be_bulk, sends_async
@@ -331,7 +331,7 @@ class InboxSession:
                 self.keeper.opened(conversation)
         self.current = conversation
         if self.search_index is not None:
-            self.search_index.put(conversation, "Sent" if self.mailbox.id == "sent" else "Inbox")
+            self.search_index.put(conversation)
         self.let_go(conversation_id)  # the row open before (if any) leaves now, if it no longer belongs
         self.lingering = {conversation_id}
         self.update_many([conversation_id], workflow_state=conversation.workflow_state)
@@ -388,6 +388,8 @@ class InboxSession:
                 arrived |= view.place(rows, keep=self.lingering if view is self.view else frozenset())
         if self.keeper is not None:
             self.keeper.placed(self.views.values(), rows)
+        if self.search_index is not None:
+            self.search_index.restate(rows)  # a hit names the mailbox a conversation is in now
         if arrived:
             self.emit("arrived", arrived)  # before the repaint: a visual range must not take them in
         self.emit("view")
@@ -688,7 +690,7 @@ class InboxSession:
             else:
                 self.update_many([conversation.id], workflow_state="read")
                 await self.refresh_unread()
-        return conversation, (one_line(target.full_name or target.name) if target is not None else None)
+        return conversation, (display_name(target.name, target.full_name) if target is not None else None)
 
     async def _add_people(self, draft: Draft) -> Conversation:
         """Add only people who are not in the conversation yet: Canvas would add a line saying

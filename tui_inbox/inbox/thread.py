@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..canvas.models import Conversation, Message
-from .text import one_line
+from .formatting import display_name
 
 
 @dataclass(slots=True)
@@ -21,7 +21,7 @@ class ThreadItem:
 
 
 def author_names(conversation: Conversation) -> dict[int, str]:
-    return {p.id: one_line(p.full_name or p.name) for p in conversation.participants}
+    return {p.id: display_name(p.name, p.full_name) for p in conversation.participants}
 
 
 def thread_items(conversation: Conversation, order: str = "oldest") -> list[ThreadItem]:

@@ -69,6 +69,10 @@ class ConversationView:
     def all(self) -> list[Conversation]:
         return list(self._all)
 
+    def count(self, matcher: Matcher) -> int:
+        """How many of the view's rows a pattern matches, narrowed or not (what ``T`` would select)."""
+        return sum(1 for c in self._all if matcher(c))
+
     def find(self, conversation_id: int) -> Conversation | None:
         index = self._positions.get(conversation_id)
         if index is not None:

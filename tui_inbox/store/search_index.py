@@ -21,7 +21,7 @@ import functools
 import sqlite3
 import threading
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Iterable
@@ -121,13 +121,14 @@ class Hit:
     created_at: datetime | None
     mailbox: str
     snippet: list[tuple[str, bool]]  # pieces of one line: (text, is it a match)
+    subject_marks: list[tuple[str, bool]] = field(default_factory=list)  # the subject, its matches marked
 
 
 @dataclass(frozen=True)
 class Found:
     hits: list[Hit]
-    total: int  # messages matching, counted up to COUNT_CAP (hits holds at most the limit asked)
-    more: bool = False  # more than COUNT_CAP match
+    total: int  # hits there are, of the first COUNT_CAP messages matching (hits holds at most the limit asked)
+    more: bool = False  # more than COUNT_CAP messages match: there may be more hits
     scanned: int | None = None  # only words under three characters: only this many newest messages were scanned
 
 
@@ -177,6 +178,15 @@ def _marked(line: str, lo: int, hi: int, terms: list[str]) -> list[tuple[str, bo
     return [(text_, match) for text_, match in pieces if text_]
 
 
+def mailbox_of(conversation: Conversation) -> str:
+    """Where Canvas lists a conversation for this user (CC ``infer_scope``): archived ones under
+    Archived; one no one has answered yet (no ``last_message_at``: not visible) only under Sent;
+    every other one in the Inbox (Sent lists it too, the Inbox first)."""
+    if conversation.workflow_state == "archived":
+        return "Archived"
+    return "Inbox" if conversation.last_message_at is not None else "Sent"
+
+
 def one_line(text: str | None) -> str:
     """Whitespace runs folded into one space (the UI removes control characters as it shows it)."""
     return " ".join((text or "").split())
@@ -219,25 +229,40 @@ class SearchIndex:
             self.db.close()
 
     # -- writing -------------------------------------------------------------------------
-    def put(self, conversation: Conversation, mailbox: str = "Inbox") -> None:
+    def put(self, conversation: Conversation) -> None:
         """Index a whole conversation (its messages as shown), replacing what it had."""
-        self.put_many([(conversation, mailbox)])
+        self.put_many([conversation])
 
-    def put_many(self, conversations: Iterable[tuple[Conversation, str]]) -> None:
+    def put_many(self, conversations: Iterable[Conversation]) -> None:
         """Index many conversations in one transaction (one commit, not one per conversation)."""
         with self.lock:
             self.db.execute("BEGIN IMMEDIATE")
             try:
-                for conversation, mailbox in conversations:
-                    self._put(conversation, mailbox)
+                for conversation in conversations:
+                    self._put(conversation)
                 self.db.execute("COMMIT")
             except BaseException:
                 self.db.execute("ROLLBACK")
                 raise
 
-    def _put(self, conversation: Conversation, mailbox: str) -> None:
-        if conversation.workflow_state == "archived":
-            mailbox = "Archived"
+    def restate(self, conversations: Iterable[Conversation]) -> None:
+        """The mailbox of each indexed conversation as these rows now say (archived here or on
+        another device, moved back to the Inbox): a hit names where the conversation is now."""
+        changes = [(mailbox_of(c), c.id) for c in conversations]
+        if not changes:
+            return
+        with self.lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                self.db.executemany("UPDATE search_conversations SET mailbox = ? WHERE id = ? AND mailbox != ?",
+                                    [(mailbox, cid, mailbox) for mailbox, cid in changes])
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+
+    def _put(self, conversation: Conversation) -> None:
+        mailbox = mailbox_of(conversation)
         names = {p.id: p.name or p.full_name for p in conversation.participants}
         people = fold(" ".join(f"{p.name} {p.full_name}" for p in conversation.participants))
         subject = one_line(conversation.subject)
@@ -347,32 +372,89 @@ class SearchIndex:
             where, params = self._scan(terms)
             found = [row[0] for row in self.db.execute(
                 f"SELECT id FROM search_fts_content WHERE {where} ORDER BY id DESC LIMIT ?", params + [COUNT_CAP + 1])]
-            total, ids, scanned = len(found), found[:limit], SHORT_SCAN
+            scanned = SHORT_SCAN
         else:
-            # One pass, newest first: the first ``limit`` are shown, the rest up to the cap counted.
+            # One pass, newest first, up to the cap: what is shown is chosen from these.
             where, params = self._where(terms)
             found = [row[0] for row in self.db.execute(
                 f"SELECT rowid FROM search_fts WHERE {where} ORDER BY rowid DESC LIMIT ?", params + [COUNT_CAP + 1])]
-            total, ids, scanned = len(found), found[:limit], None
+            scanned = None
+        chosen = self._shown_messages(found[:COUNT_CAP], terms)
+        ids = chosen[:limit]
         rows = {row[0]: row[1:] for row in self.db.execute(
             f"SELECT m.id, m.conversation_id, m.message_id, c.subject, m.author, m.created_at, c.mailbox, m.body "
             f"FROM search_messages AS m JOIN search_conversations AS c ON c.id = m.conversation_id "
             f"WHERE m.id IN ({','.join('?' * len(ids))})", ids)}
         hits = []
-        named: set[int] = set()  # conversations already listed for a word of their subject or people
         for rowid in ids:
             cid, mid, subject, author, created, mailbox, body = rows[rowid]
-            pieces = snippet(body, terms)
-            if not pieces:
-                # The words are in the subject or the people, which every message of the thread
-                # shares: the newest message stands for the conversation, once, not one line each.
-                if cid in named:
-                    total -= 1
-                    continue
-                named.add(cid)
-                pieces = snippet(f"{subject} · {author}", terms) or [(one_line(body)[:60], False)]
-            hits.append(Hit(cid, mid, subject, author, _when(created), mailbox, pieces))
-        return Found(hits, min(total, COUNT_CAP), total > COUNT_CAP, scanned)
+            pieces = snippet(body, terms) or opening(body)
+            hits.append(Hit(cid, mid, subject, author, _when(created), mailbox, pieces, marked(subject, terms)))
+        return Found(hits, len(chosen), len(found) > COUNT_CAP, scanned)
+
+    def _shown_messages(self, found: list[int], terms: list[str]) -> list[int]:
+        """The messages to show for what was found, newest first. Each message whose own words hold
+        a term is one. A conversation found only for its subject or its people (which every one of
+        its messages shares) is one, by the message that matched: the newest written by someone a
+        term names, else the one that opened the conversation and gave it its subject."""
+        if not found:
+            return []
+        # FTS5 keeps the folded text in its content table: c2 the body, c4 the conversation.
+        said = " OR ".join("instr(c2, ?)" for _ in terms)
+        facts = self.db.execute(
+            f"SELECT id, c4, ({said}) > 0 FROM search_fts_content WHERE id IN ({','.join('?' * len(found))})",
+            [*terms, *found]).fetchall()
+        chosen: list[int] = []
+        saying: set[int] = set()  # conversations with a message of their own words
+        shared: dict[int, list[int]] = {}  # the others: the row ids found of each
+        for rowid, cid, own_words in facts:
+            if own_words:
+                chosen.append(rowid)
+                saying.add(cid)
+            else:
+                shared.setdefault(cid, []).append(rowid)
+        named = [cid for cid in shared if cid not in saying]
+        if not named:
+            chosen.sort(reverse=True)
+            return chosen
+        marks = ",".join("?" * len(named))
+        openers = dict(self.db.execute(f"SELECT conversation_id, min(id) FROM search_messages "
+                                       f"WHERE conversation_id IN ({marks}) GROUP BY conversation_id", named))
+        rows = [rowid for cid in named for rowid in shared[cid]]
+        authors = dict(self.db.execute(f"SELECT id, author FROM search_messages WHERE id IN "
+                                       f"({','.join('?' * len(rows))})", rows))
+        for cid in named:
+            by_name = [rowid for rowid in shared[cid] if any(t in fold(authors.get(rowid, "")) for t in terms)]
+            chosen.append(max(by_name) if by_name else openers.get(cid, max(shared[cid])))
+        chosen.sort(reverse=True)  # row ids follow the messages' times
+        return chosen
+
+
+def marked(text: str, terms: list[str]) -> list[tuple[str, bool]]:
+    """A short line whole (a subject), every match of a term marked: why a conversation found by
+    its subject was found, when the words shown below it are the message's own."""
+    line = one_line(text)
+    folded, where = fold_with_map(line)
+    spans: list[tuple[int, int]] = []
+    for term in terms:
+        start = folded.find(term)
+        while start >= 0:
+            spans.append((where[start], where[start + len(term) - 1] + 1))
+            start = folded.find(term, start + len(term))
+    pieces: list[tuple[str, bool]] = []
+    at = 0
+    for start, end in sorted(spans):
+        if start >= at:
+            pieces += [(line[at:start], False), (line[start:end], True)]
+            at = end
+    pieces.append((line[at:], False))
+    return [(piece, match) for piece, match in pieces if piece]
+
+
+def opening(body: str, width: int = 2 * CONTEXT) -> list[tuple[str, bool]]:
+    """The first words of a message found for its conversation's subject or people, not its words."""
+    line = one_line(body)
+    return [(line[:width] + ("…" if len(line) > width else ""), False)] if line else []
 
 
 def setup(db: sqlite3.Connection) -> None:

@@ -23,7 +23,7 @@ from textual.widgets import Input, Static
 from ..inbox.working_order import WorkingOrder
 from ..inbox.bulk_sends import overall
 from ..inbox.compose import Draft, RecipientRef
-from ..inbox.formatting import utcnow
+from ..inbox.formatting import display_name, utcnow
 from ..inbox.mailboxes import MAILBOXES
 from ..inbox.notices import Notice
 from ..inbox.session import InboxSession, Outcome
@@ -93,6 +93,7 @@ class InboxApp(OutboxKeys, App):
             self.theme = theme
         self._unsubscribe = session.on_change(self._session_changed)
         self.search_mode = "narrow"
+        self.select_matcher = None  # T's pattern as typed, compiled (None: empty or with a mistake)
         self._painted_title: tuple | None = None
         self._painted_rail: tuple | None = None
         self._panels_mounted = False  # Activity, the Outbox and the progress bars (mount_panels)
@@ -239,7 +240,8 @@ class InboxApp(OutboxKeys, App):
             self.status.show_error(str(error))
             return
         self.status.running = ""
-        self.status.show_message(f"Signed in as {one_line(self.session.me.name) if self.session.me else '?'}")
+        me = self.session.me
+        self.status.show_message(f"Signed in as {display_name(me.short_name, me.name) if me else '?'}")
         for line in self.session.keeper.notices if self.session.keeper is not None else ():
             self.status.show_message(line)  # the cache was set aside and is rebuilt: said once
         if self.session.keeper is not None:
@@ -359,6 +361,7 @@ class InboxApp(OutboxKeys, App):
             f"Nothing matches {view.query!r}." if view.query else f"No conversations in {view.mailbox.label}.")
         self.list.sent_dates = view.mailbox.id == "sent"
         self.list.set_rows(view.rows, keep=keep)
+        self.paint_match_count()
         keeper = self.session.keeper
         if keeper is not None and keeper.first_paint is not None and not keeper.first_paint.is_set() and view.rows:
             self.call_after_refresh(keeper.painted)
@@ -679,34 +682,35 @@ class InboxApp(OutboxKeys, App):
 
     @on(Input.Changed, "#search")
     def search_changed(self, event: Input.Changed) -> None:
-        if self.search_mode != "narrow":
-            if event.value.strip():
-                self.compile_pattern(event.value)
-            else:
-                self.show_pattern_error(None)
-            return
-        if not event.value.strip():
+        typed = event.value.strip()
+        matcher = self.compile_pattern(event.value) if typed else None
+        if not typed:
             self.show_pattern_error(None)
-            self.session.view.narrow("", None)
-        else:
-            matcher = self.compile_pattern(event.value)
-            # A pattern with a mistake narrows nothing: half of it ("/from" on the way to
-            # "/from:jane") would hide rows behind an error that says the pattern means nothing.
-            self.session.view.narrow(event.value if matcher else "", matcher)
-        self.paint_list()
-        self.paint_match_count(event.input, bool(event.value.strip()))
+        if self.search_mode != "narrow":
+            self.select_matcher = matcher
+            self.paint_match_count()
+            return
+        # A pattern with a mistake narrows nothing: half of it ("/from" on the way to
+        # "/from:jane") would hide rows behind an error that says the pattern means nothing.
+        self.session.view.narrow(event.value if matcher else "", matcher)
+        self.paint_list()  # and the count under the pattern
 
-    def paint_match_count(self, search: Input, narrowing: bool) -> None:
+    def paint_match_count(self) -> None:
+        """How many rows the pattern matches, under it: painted with the list, so it follows the view."""
+        from ..inbox.searching import count_line
+
+        search = self.query_one("#search", Input)
         view = self.session.view
-        search.border_subtitle = f"{len(view.rows):,} of {view.total:,} match" if narrowing else ""
-        if narrowing and self.session.search_index is not None:
-            from ..inbox.query import searches_bodies
-            from ..inbox.searching import unindexed
-
-            if searches_bodies(search.value):
-                missing = unindexed(view.all(), self.session.search_index)
-                if missing:
-                    search.border_subtitle += f" ({missing:,} not indexed yet)"
+        pattern = search.value
+        if not search.display or not pattern.strip():
+            subtitle = ""
+        elif self.search_mode == "narrow":
+            subtitle = count_line(len(view.rows), view, pattern, self.session.search_index)
+        elif self.select_matcher is not None:  # T: what Enter would select, over the whole view
+            subtitle = count_line(view.count(self.select_matcher), view, pattern, self.session.search_index)
+        else:
+            subtitle = ""  # a pattern with a mistake selects nothing: its error says why
+        search.border_subtitle = subtitle
 
     @on(Input.Submitted, "#search")
     def search_done(self, event: Input.Submitted) -> None:
@@ -718,6 +722,8 @@ class InboxApp(OutboxKeys, App):
             self.session.triage.select(rows)
             event.input.display = False
             self.status.show_message(f"Selected {len(rows):,} matching {event.value.strip()!r}")
+        else:
+            self.list.cursor = 0  # on the first match, wherever the cursor was before the pattern
         self.list.focus()
 
     def on_key(self, event) -> None:
@@ -1005,7 +1011,7 @@ class InboxApp(OutboxKeys, App):
                 # Sending it moves the conversation to the top: n should go on from here.
                 self.working_order.answering(row.id, [r.id for r in self.list.rows])
                 others = [p for p in row.participants if p.id != self.session.me_id]
-                draft.to = [RecipientRef(str(p.id), one_line(p.full_name or p.name)) for p in others]
+                draft.to = [RecipientRef(str(p.id), display_name(p.name, p.full_name)) for p in others]
         self.open_composer(draft)
 
     def action_reply(self) -> None:

@@ -33,7 +33,7 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from ...inbox.replying import already_in, last_message_is_mine, name_people, reply_target
-from ...inbox.formatting import human_size
+from ...inbox.formatting import display_name, formal_name, human_size
 from ...inbox.bulk_sends import MAX_GROUP, bulk_notice, must_be_bulk
 from ...inbox.compose import DELIVERIES, GROUP, NEW_SEPARATE, SEPARATE, Draft, RecipientRef
 from ...inbox.session import InboxSession, Outcome
@@ -381,7 +381,7 @@ class ComposeScreen(Screen[Outcome | None]):
         thread = current if current is not None and current.id == self.draft.conversation_id else None
         target = reply_target(thread, self.session.me_id) if self.draft.kind == "reply" and thread else None
         if target is not None:
-            text.append(one_line(target.full_name or target.name), style="bold")
+            text.append(display_name(target.name, target.full_name), style="bold")
             if last_message_is_mine(thread, self.session.me_id):
                 text.append("  (the last to write before your own message; R replies to all)", style="dim")
             else:
@@ -512,7 +512,7 @@ class ComposeScreen(Screen[Outcome | None]):
             if recipient.context_name and one_line(recipient.context_name) != one_line(recipient.name):
                 text.append(f"  {one_line(recipient.context_name)}", style="dim")
             return text
-        text.append(one_line(recipient.full_name or recipient.name), style="bold")
+        text.append(formal_name(recipient.name, recipient.full_name), style="bold")  # which Jane: the full name
         where = []
         codes = {str(c.id): one_line(c.course_code or c.name) for c in self.session.courses}
         for course_id, roles in (recipient.common_courses or {}).items():
@@ -526,7 +526,7 @@ class ComposeScreen(Screen[Outcome | None]):
     def label_for(self, recipient) -> str:
         if recipient.is_context:
             return one_line(recipient.name) or recipient.id
-        return one_line(recipient.full_name or recipient.name) or recipient.id
+        return display_name(recipient.name, recipient.full_name) or recipient.id
 
     def pick_highlighted(self) -> bool:
         suggestions = self.query_one(Suggestions)

@@ -35,7 +35,9 @@ def when(moment: datetime | None) -> str:
 
 def hit_text(hit: Hit) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(one_line(hit.subject) or "(no subject)", style="bold")
+    # The store folded the subject's whitespace: clean keeps the spaces between the pieces.
+    for piece, matched in hit.subject_marks or [(one_line(hit.subject) or "(no subject)", False)]:
+        text.append(clean(piece).replace("\n", " "), style="bold reverse" if matched else "bold")
     text.append(f"  {one_line(hit.author)}  {when(hit.created_at)}  ", style="dim")
     text.append(one_line(hit.mailbox), style="italic")
     text.append("\n")

@@ -18,7 +18,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from ...canvas.models import Conversation, Message
-from ...inbox.formatting import full_date, human_size
+from ...inbox.formatting import formal_name, full_date, human_size
 from ...inbox.text import clean, html_to_text, one_line
 from ...inbox.thread import ThreadItem, thread_items
 
@@ -31,7 +31,7 @@ def members(conversation: Conversation, me: int) -> list[str]:
     """
     inside = set(conversation.audience) | {me}
     named = [p for p in conversation.participants if p.id in inside]
-    people = [one_line(p.full_name or p.name) + (" (me)" if p.id == me else "") for p in named]
+    people = [formal_name(p.name, p.full_name) + (" (me)" if p.id == me else "") for p in named]
     known = {p.id for p in named}
     # An audience id without a participant entry is still someone who reads the thread.
     people += [f"user {uid}" for uid in dict.fromkeys(conversation.audience) if uid not in known and uid != me]
