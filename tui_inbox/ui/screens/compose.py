@@ -1,7 +1,7 @@
 """The composer: a new message, a reply, a forward, or people to add, as a full screen.
 
 Everything typed is kept in a ``Draft`` (inbox/compose.py) and saved as you type (at
-most half a second behind, however steady the typing) and on close, so a crash, a
+most 0.15 s behind, however steady the typing) and on close, so a crash, a
 failed send or ``escape`` loses nothing. A reply or forward closed as it was opened
 leaves no draft; ``ctrl+g`` throws a draft away after asking. The
 screen never calls HTTP: recipient search and sending run ``InboxSession`` coroutines
@@ -47,8 +47,10 @@ from .confirm import ConfirmScreen
 SEARCH_DELAY = 0.25  # seconds of quiet typing before recipients are searched
 # The most the stored draft lags behind the typing: saved this long after the first unsaved
 # change, whatever the rhythm (waiting for a pause instead lost everything to a crash
-# during steady typing, which never pauses).
-SAVE_INTERVAL = 0.5
+# during steady typing, which never pauses). Short, because a crash takes what is not yet
+# written: at 0.5 s a burst typed then killed 0.3 s later was all lost; a save is a write of a
+# few hundred bytes to SQLite, well under a millisecond (benchmarks/drafts_kill_after.py).
+SAVE_INTERVAL = 0.15
 # The one delivery choice, named by what it does (Draft.delivery maps it onto Canvas's parameters).
 DELIVERY_LABELS = {
     GROUP: "One group conversation",
