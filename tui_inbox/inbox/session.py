@@ -13,6 +13,7 @@ import asyncio
 import dataclasses
 import gc
 import logging
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -692,4 +693,11 @@ class InboxSession:
             # The cache file's last connection: closing it folds the write-ahead log back into the
             # file. Left open, a 100,000-row load's 50 MB log stayed for the next start to replay.
             self.search_index.close()
+        if self.drafts is not None:
+            # Last, after the Outbox's last writes: the drafts leave the log for the file, so a
+            # damaged leftover log (or a lost one) cannot take them.
+            try:
+                self.drafts.fold()
+            except sqlite3.Error as error:
+                log.warning("the drafts log was not folded in: %s", error)
 

@@ -233,6 +233,8 @@ class InboxApp(OutboxKeys, App):
         self.status.show_message(f"Signed in as {one_line(self.session.me.name) if self.session.me else '?'}")
         for line in self.session.keeper.notices if self.session.keeper is not None else ():
             self.status.show_message(line)  # the cache was set aside and is rebuilt: said once
+        for line in self.session.drafts.notices if self.session.drafts is not None else ():
+            self.status.show_error(line)  # the drafts file was set aside: said once, with its new name
         if self.session.keeper is not None:
             await self.session.keeper.first_frame()
         if self.feed is not None:
