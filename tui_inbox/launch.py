@@ -192,6 +192,12 @@ def class_bindings(cls) -> list:
     return [binding for bindings in cls._merged_bindings.key_to_bindings.values() for binding in bindings]
 
 
+def unwritable(why: str) -> str:
+    """One line for a data folder the app cannot write to (full, read-only), and the way forward."""
+    return (f"the data folder {data_dir()} cannot be written ({why}); make room there (or make it "
+            "writable), or set TUI_INBOX_DATA to another folder")
+
+
 def account_from(config: Config) -> Account:
     if not config.canvas.base_url:
         raise ConfigError(f"{config.path}: [canvas] base_url is empty; `tui-inbox init` sets it.")
@@ -202,13 +208,21 @@ def run_app(config: Config, account: Account) -> int:
     user_id = cached_user(account)
     if user_id is None:
         user_id = asyncio.run(check_account(account))
-        remember_user(data_dir() / KNOWN_USERS, account.base_url, account.token, user_id)
+        try:
+            remember_user(data_dir() / KNOWN_USERS, account.base_url, account.token, user_id)
+        except OSError as error:  # only a shortcut for the next start: it asks Canvas again instead
+            log.info("could not remember whose token this is: %s", error)
     try:
         lock = hold(account_folder(data_dir(), account_key(account.base_url, user_id)))
     except AlreadyOpen as error:
         raise ConfigError(str(error)) from None
+    except OSError as error:
+        raise ConfigError(unwritable(error.strerror or str(error))) from None
     try:
-        app = build_app(config, account, user_id=user_id)
+        try:
+            app = build_app(config, account, user_id=user_id)
+        except StoreError as error:  # the drafts cannot be kept: no composer may lose text, so no start
+            raise ConfigError(unwritable(str(error))) from None
         app.after_first_frame.append(gc_pause.resume)
         app.run()
     finally:

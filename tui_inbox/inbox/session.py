@@ -320,7 +320,10 @@ class InboxSession:
                 self.keeper.opened(conversation)
         self.current = conversation
         if self.search_index is not None:
-            self.search_index.put(conversation, "Sent" if self.mailbox.id == "sent" else "Inbox")
+            try:
+                self.search_index.put(conversation, "Sent" if self.mailbox.id == "sent" else "Inbox")
+            except sqlite3.Error as error:  # a full disk: the thread opens, search just lacks it
+                log.warning("could not index conversation %s: %s", conversation_id, error)
         self.let_go(conversation_id)  # the row open before (if any) leaves now, if it no longer belongs
         self.lingering = {conversation_id}
         self.update_many([conversation_id], workflow_state=conversation.workflow_state)
@@ -390,7 +393,10 @@ class InboxSession:
         if self.keeper is not None:
             self.keeper.removed(drop)
         if self.search_index is not None:
-            self.search_index.forget(drop)  # gone for this user: search everywhere must not offer it
+            try:
+                self.search_index.forget(drop)  # gone for this user: search everywhere must not offer it
+            except sqlite3.Error as error:
+                log.warning("could not take conversations out of the search index: %s", error)
         self.emit("view")
 
     def row(self, conversation_id: int) -> Conversation | None:
@@ -536,7 +542,11 @@ class InboxSession:
         outbox = self.outbox
         if outbox is not None and outbox.takes(draft) and (outbox.send_delay > 0 or outbox.backlog()):
             # It waits out the undo delay (or behind what is queued offline) in the Outbox, on disk.
-            return Outcome(True, outbox.hold_message(draft, delay=outbox.send_delay))
+            try:
+                return Outcome(True, outbox.hold_message(draft, delay=outbox.send_delay))
+            except sqlite3.Error as error:  # a full disk: it cannot wait on disk, so it does not leave
+                return self.fail(sqlite3.Error(f"Not sent: the message could not wait in the Outbox ({error}); "
+                                               "your text is still here"))
         self.sending.add(draft.key)
         listening = retry_listener.set(on_retry)
         try:
@@ -556,7 +566,11 @@ class InboxSession:
             return self.fail(error)
         except (CanvasError, OSError) as error:
             return self.fail(error)
-        self.discard_draft(draft)
+        try:
+            self.discard_draft(draft)
+        except sqlite3.Error as error:  # sent all the same: say that its draft stays
+            outcome = dataclasses.replace(outcome, message=f"{outcome.message} (its draft could not be "
+                                                           f"removed: {error}; discard it from Drafts)")
         await self._settle_after(outcome, conversation, after)
         return outcome
 

@@ -52,6 +52,21 @@ def connect(path: Path) -> sqlite3.Connection:
     return db
 
 
+def rollback(db: sqlite3.Connection) -> None:
+    """End a failed transaction. SQLite has already rolled back after some errors (a full disk:
+    "database or disk is full"); a second ROLLBACK then raises "cannot rollback", which would
+    hide the error that says what is wrong."""
+    if db.in_transaction:
+        db.execute("ROLLBACK")
+
+
+def unreadable(error: sqlite3.DatabaseError) -> bool:
+    """Whether ``error`` says the file itself is bad (to set aside), rather than that it cannot be
+    written now (a full or read-only disk, a lock): a good file is never renamed for those."""
+    name = getattr(error, "sqlite_errorname", None)
+    return name is None or name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB"))
+
+
 def migrate(db: sqlite3.Connection, component: str, migrations: Sequence[str]) -> None:
     """Bring ``component``'s tables to ``len(migrations)``: each step is SQL run once, in order,
     each in its own transaction. A version above what this code knows raises ``NewerSchema``."""
@@ -68,7 +83,7 @@ def migrate(db: sqlite3.Connection, component: str, migrations: Sequence[str]) -
                        "ON CONFLICT (component) DO UPDATE SET version = excluded.version", (component, number + 1))
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            rollback(db)
             raise
 
 
@@ -131,6 +146,8 @@ def open_database(path: Path, setup: Callable[[sqlite3.Connection], None], *, re
         except sqlite3.DatabaseError as error:
             if db is not None:
                 db.close()
+            if not unreadable(error):  # full, read-only, locked: the file is fine, the folder is not
+                raise StoreError(f"{path}: {error}") from None
             if attempt == 2:
                 raise StoreError(f"{path}: {error}") from None
             try:
