@@ -54,16 +54,20 @@ def describe(item: Item, subject_of: Callable[[int], str | None] = lambda cid: N
     """What an item is, for the Outbox mailbox: a message by recipient and first words, an
     action by what and on which conversation."""
     if item.is_message:
-        draft = Draft.from_dict(item.payload)
-        who = ", ".join(one_line(r.label) for r in draft.to[:3]) or "the conversation"
-        if len(draft.to) > 3:
-            who += f" +{len(draft.to) - 3}"
-        return f"{draft.title} to {who}: {first_words(draft.body)}"
+        return describe_draft(Draft.from_dict(item.payload))
     subjects = [one_line(s) for s in (subject_of(cid) for cid in item.targets[:2]) if s]
     what = ", ".join(f"“{s}”" for s in subjects) if subjects else plural(len(item.targets))
     if len(item.targets) > len(subjects) and subjects:
         what += f" and {len(item.targets) - len(subjects):,} more"
     return f"{verb_label(item.kind)} {what}"
+
+
+def describe_draft(draft: Draft) -> str:
+    """A message by what it is, to whom, and its first words ("Reply to Jane Doe: See you at ten")."""
+    who = ", ".join(one_line(r.label) for r in draft.to[:3]) or "the conversation"
+    if len(draft.to) > 3:
+        who += f" +{len(draft.to) - 3}"
+    return f"{draft.title} to {who}: {first_words(draft.body)}"
 
 
 def verb_label(kind: str) -> str:

@@ -123,6 +123,22 @@ class DraftStore:
     def delete(self, key: str) -> None:
         self._db.execute("DELETE FROM drafts WHERE account = ? AND key = ?", (self.account, key))
 
+    def entries(self) -> list[tuple[str, dict[str, Any], float]]:
+        """Every draft of the account, newest first: (key, content, saved at); unreadable content is {}."""
+        rows = self._db.execute("SELECT key, content, saved_at FROM drafts WHERE account = ? ORDER BY saved_at DESC",
+                                (self.account,)).fetchall()
+        found = []
+        for key, content, saved_at in rows:
+            try:
+                value = json.loads(content)
+            except ValueError:
+                value = {}
+            found.append((key, value if isinstance(value, dict) else {}, saved_at))
+        return found
+
+    def count(self) -> int:
+        return self._db.execute("SELECT count(*) FROM drafts WHERE account = ?", (self.account,)).fetchone()[0]
+
     def keys(self) -> list[str]:
         rows = self._db.execute("SELECT key FROM drafts WHERE account = ? ORDER BY saved_at DESC", (self.account,))
         return [r[0] for r in rows]

@@ -20,6 +20,7 @@ from textual.css.query import NoMatches
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Static
 
+from ..inbox import drafts_box
 from ..inbox.bulk_sends import overall
 from ..inbox.compose import Draft, RecipientRef
 from ..inbox.formatting import utcnow
@@ -28,12 +29,14 @@ from ..inbox.notices import Notice
 from ..inbox.session import InboxSession, Outcome
 from ..inbox.text import one_line
 from .keys import APP_KEYS, LIST_KEYS, MOVE_KEYS, PANE_KEYS, THREAD_KEYS, bindings
+from .drafts_keys import DraftsKeys
 from .outbox_keys import OutboxKeys
 from .screens.background_send import Sent
 from .widgets.activity_list import ActivityList
 from .widgets.bulk_progress import BulkProgress
 from .widgets.conversation_list import ConversationList
 from .widgets.mailbox_rail import MailboxRail
+from .widgets.drafts_list import DraftsList
 from .widgets.outbox_list import OutboxList
 from .widgets.status_bar import StatusBar
 from .widgets.thread_view import ThreadView
@@ -55,7 +58,7 @@ class InboxRail(MailboxRail):
     BINDINGS = bindings(MOVE_KEYS)
 
 
-class InboxApp(OutboxKeys, App):
+class InboxApp(OutboxKeys, DraftsKeys, App):
     CSS_PATH = "app.tcss"
     TITLE = "tui-inbox"
     BINDINGS = bindings(APP_KEYS) + bindings(PANE_KEYS) + [
@@ -137,8 +140,9 @@ class InboxApp(OutboxKeys, App):
         activity = InboxActivity(clock=self.clock, course_label=self.session.activity.course_label,
                                  is_new=self.session.activity.is_new, id="activity")
         outbox = OutboxList(subject_of=self.subject_of, id="outbox")
-        activity.display = outbox.display = False
-        self.query_one("#panes").mount(activity, outbox, before=self.thread)
+        drafts = DraftsList(id="drafts")
+        activity.display = outbox.display = drafts.display = False
+        self.query_one("#panes").mount(activity, outbox, drafts, before=self.thread)
         self.mount(BulkProgress(id="bulk"), BulkProgress(id="send-progress"), before=self.status)
         self.start_outbox_clock()
 
@@ -151,6 +155,11 @@ class InboxApp(OutboxKeys, App):
     def outbox_list(self) -> OutboxList:
         self.mount_panels()
         return self.query_one(OutboxList)
+
+    @property
+    def drafts_list(self) -> DraftsList:
+        self.mount_panels()
+        return self.query_one(DraftsList)
 
     def progress_bar(self, which: str) -> BulkProgress:
         """``bulk`` (triage) or ``send-progress`` (bulk sends)."""
@@ -280,6 +289,7 @@ class InboxApp(OutboxKeys, App):
             self.status.show_message(f"Sent “{detail.label}”{people}, one conversation each.")
         elif kind == "outbox":
             self.paint_outbox()
+            self.paint_drafts()  # a message moves between the Outbox and Drafts
         elif kind == "outbox_outcome":
             self.outbox_said(detail)
         elif kind == "selection":
@@ -333,6 +343,7 @@ class InboxApp(OutboxKeys, App):
                 counts[view.mailbox.id] = view.total
         counts["unread"] = self.session.unread_count if self.session.filter_code is None else counts["unread"]
         counts["outbox"] = self.session.outbox.count if self.session.outbox is not None else None
+        counts["drafts"] = drafts_box.count(self.session) if self.session.drafts is not None else None
         return counts
 
     def paint_rail(self) -> None:
@@ -441,6 +452,7 @@ class InboxApp(OutboxKeys, App):
         self.list.cursor = 0
         self.show_mailbox_widgets(mailbox == "activity")
         self.show_outbox(mailbox == "outbox")
+        self.show_drafts(mailbox == "drafts")
 
     # -- actions --------------------------------------------------------------------------
     def action_mailbox(self, mailbox: str) -> None:
@@ -477,6 +489,9 @@ class InboxApp(OutboxKeys, App):
             return
         if self.session.mailbox.id == "outbox":
             self.status.show_message("The Outbox holds what waits for Canvas: Enter edits a message, d drops an item.")
+            return
+        if self.session.mailbox.id == "drafts":
+            self.status.show_message("Drafts holds what you wrote and did not send: Enter reopens one, d discards it.")
             return
         ids = self.triage_targets()
         if not ids:
@@ -916,6 +931,7 @@ class InboxApp(OutboxKeys, App):
             draft = saved
 
         def closed(outcome: Outcome | None) -> None:
+            self.paint_drafts()  # kept, sent or discarded: Drafts and its count follow
             if outcome is not None and outcome.ok:
                 self.say_sent(outcome)
 
