@@ -32,8 +32,9 @@ from .text import one_line
 from .triage import ACTIONS, plural
 
 log = logging.getLogger("tui_inbox.inbox.outbox")
-# The kinds of message the Outbox keeps; a discussion reply or "add people" fails as before.
-QUEUED_MESSAGES = ("new", "reply", "reply_all", "forward")
+# The kinds of message the Outbox keeps; "add people" fails as before. A discussion reply is
+# public: it waits out the same undo delay as a message.
+QUEUED_MESSAGES = ("new", "reply", "reply_all", "forward", "discussion_reply")
 Emit = Callable[[str, Any], None]
 SendMessage = Callable[[Draft], Awaitable[str]]
 
@@ -199,8 +200,9 @@ class Outbox:
             draft = Draft.from_dict(item.payload)
             back = self.store.settle(item.position, "failed", "may have been sent", to_draft=draft.key)
             who = ", ".join(one_line(r.label) for r in draft.to[:2]) or "the conversation"
+            where = "the discussion" if draft.kind == "discussion_reply" else "Sent"
             self.say(f"The message “{first_words(draft.body)}” to {who} was being sent when tui-inbox stopped: "
-                     f"it may have gone, check Sent before sending again. "
+                     f"it may have gone, check {where} before sending again. "
                      + ("Its text is back in Drafts." if back else "Its text is kept in the Outbox."), failed=True)
 
     async def _run(self) -> None:
@@ -304,7 +306,9 @@ class Outbox:
         return line
 
     def _conflict(self, item: Item, error: CanvasError) -> None:
-        self._give_up(item, "conflict", str(error), "the conversation was deleted meanwhile")
+        gone = "the discussion" if item.is_message and item.payload.get("kind") == "discussion_reply" \
+            else "the conversation"
+        self._give_up(item, "conflict", str(error), f"{gone} was deleted meanwhile")
 
     def _failed(self, item: Item, error: Exception) -> None:
         self._give_up(item, "failed", str(error), str(error))

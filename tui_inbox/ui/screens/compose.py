@@ -37,16 +37,16 @@ from textual.widgets import Input, OptionList, RadioButton, RadioSet, Select, St
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from ...inbox.formatting import human_size
+from ...inbox.formatting import human_size, utcnow
 from ...inbox.bulk_sends import MAX_GROUP, bulk_notice, must_be_bulk
 from ...inbox import draft_file
 from ...inbox.compose import DELIVERIES, GROUP, NEW_SEPARATE, SEPARATE, Draft, RecipientRef
-from ...inbox.formatting import utcnow
+from ...inbox.discussion_post import answered_post
 from ...inbox.session import InboxSession, Outcome
 from ...inbox.text import one_line
 from ...inbox.quoting import answered, quote
 from ..path_completion import PathSuggester, complete
-from ..widgets.compose_context import ComposeContext, forward_context, reply_context
+from ..widgets.compose_context import ComposeContext, forward_context, post_context, reply_context
 from ..keys import COMPOSE_KEYS, bindings, display_key
 from .background_send import Sent
 from .confirm import ConfirmScreen
@@ -327,6 +327,12 @@ class ComposeScreen(Screen[Outcome | None]):
     def context_widget(self) -> ComposeContext | None:
         """What is answered or forwarded, shown above the body: the thread, or the messages carried."""
         kind = self.draft.kind
+        if kind == "discussion_reply":  # public: the post answered stays in view while writing
+            post = answered_post(self.session.activity, self.draft)
+            if post is None:
+                return None
+            return ComposeContext(post_context(post), "The topic you answer" if post.is_topic else "The post you answer",
+                                  id="context")
         if kind not in ("reply", "reply_all", "forward"):
             return None
         conversation = self.answering
