@@ -101,6 +101,7 @@ async def test_quitting_with_text_it_could_not_save_neither_crashes_nor_loses_it
     assert app.return_code in (0, None)
     written = list((tmp_path / "elsewhere").iterdir())
     assert len(written) == 1 and "hello world" in written[0].read_text()
+    assert app.farewell == [f"the draft could not be saved ({FULL}); its text was written to {written[0]}"]
 
 
 async def test_sending_when_the_outbox_cannot_hold_the_message_says_why_and_keeps_the_text(sandbox, disk):

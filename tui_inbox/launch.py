@@ -98,6 +98,15 @@ def build_app(config: Config, account: Account, *, user_id: int, drafts_path: Pa
                     rail=config.ui.rail, notify_mode=config.live.notify, account_label=host, **kwargs)
 
 
+def run(app) -> None:
+    """Run the app; then say on the terminal what it left to say there (a draft written to a file)."""
+    import sys
+
+    app.run()
+    for line in app.farewell:
+        print(f"tui-inbox: {line}", file=sys.stderr)
+
+
 def open_cache(folder: Path, key: str, clock=None):
     """The account's cache and what keeps it (None if the data folder cannot hold one: the app
     then works as without a cache, from Canvas alone)."""
@@ -224,7 +233,7 @@ def run_app(config: Config, account: Account) -> int:
         except StoreError as error:  # the drafts cannot be kept: no composer may lose text, so no start
             raise ConfigError(unwritable(str(error))) from None
         app.after_first_frame.append(gc_pause.resume)
-        app.run()
+        run(app)
     finally:
         lock.release()
     return 0

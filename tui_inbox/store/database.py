@@ -158,7 +158,7 @@ def open_database(path: Path, setup: Callable[[sqlite3.Connection], None], *, re
                 if rebuildable:
                     notice(f"The local cache could not be read ({error}); it is rebuilt from Canvas.")
                 else:
-                    notice(f"{path.name} could not be read ({error}); it was kept as {aside.name} and a new one started.")
+                    notice(f"{path.name} could not be read ({error}); it was kept as {aside} and a new one started.")
         except OSError as error:
             if db is not None:
                 db.close()

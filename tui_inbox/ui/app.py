@@ -99,6 +99,7 @@ class InboxApp(OutboxKeys, DraftsKeys, App):
         self._painted_rail: tuple | None = None
         self._panels_mounted = False  # Activity, the Outbox and the progress bars (mount_panels)
         self.after_first_frame: list[Callable[[], None]] = []  # what the command does once the screen is up
+        self.farewell: list[str] = []  # lines for the terminal once the screen is gone (launch.run prints them)
         self._unsubscribe_feed: Callable[[], None] | None = None
         self.visual_anchor: int | None = None  # the conversation id the V range started on
         self.visual_base: dict[int, None] = {}

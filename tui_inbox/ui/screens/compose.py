@@ -17,7 +17,6 @@ import logging
 import os
 import shlex
 import subprocess
-import sys
 import tempfile
 from contextlib import AbstractContextManager
 from copy import deepcopy
@@ -860,11 +859,13 @@ class ComposeScreen(Screen[Outcome | None]):
                 written = draft_file.write(self.draft, draft_file.default_path(place, utcnow()))
             except OSError:
                 continue
-            log.warning("the draft could not be saved (%s); its text was written to %s", self.save_error, written)
-            print(f"tui-inbox: the draft could not be saved ({self.save_error}); its text was written to {written}",
-                  file=sys.stderr)
+            line = f"the draft could not be saved ({self.save_error}); its text was written to {written}"
+            log.warning(line)
+            getattr(self.app, "farewell", []).append(line)  # said on the terminal once the screen is gone
             return
         log.error("the draft could not be saved (%s) nor written to a file", self.save_error)
+        getattr(self.app, "farewell", []).append(f"the draft could not be saved ({self.save_error}), "
+                                                 "nor written to a file: what was typed since the last save is lost")
 
     # -- discarding ---------------------------------------------------------------------------------------
     def action_discard_draft(self) -> None:
