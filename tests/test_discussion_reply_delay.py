@@ -86,3 +86,36 @@ async def test_a_discussion_reply_is_posted_once_its_delay_is_over(sandbox, tmp_
         await async_wait_until(lambda: app.session.outbox.count == 0)
         assert sum(WORDS in message for message in posted(sandbox, item)) == 1
         assert app.session.load_draft(screen.draft.key) is None
+
+
+async def test_a_queued_discussion_reply_whose_answer_was_lost_is_never_called_not_sent(tmp_path):
+    """The POST left and the connection broke before Canvas answered (a fault the sandbox cannot
+    make: httpx.MockTransport): the reply may be posted. A discussion has no delivery check, so
+    the line says so and keeps the text, rather than "not sent" inviting a second public post."""
+    import httpx
+
+    from tui_inbox.canvas.models import User
+    from tui_inbox.inbox.compose import Draft, RecipientRef
+
+    posts = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        posts.append(request.url.path)
+        raise httpx.ReadError("connection reset by peer", request=request)
+
+    client = CanvasClient("https://canvas.example.edu", "t", transport=httpx.MockTransport(handler))
+    store = DraftStore(tmp_path / "d.sqlite3", "acct")
+    session = InboxSession(client, drafts=store)
+    session.me = User(id=1, name="Me", short_name="Me", sortable_name="Me", login_id=None, avatar_url=None)
+    said = []
+    session.on_change(lambda kind, detail: said.append(detail) if kind == "outbox_outcome" else None)
+    draft = Draft(kind="discussion_reply", context_code="course_1", topic_id=7, entry_id=None,
+                  to=[RecipientRef("", "Ada")], body=WORDS)
+    session.outbox.hold_message(draft)
+    await session.outbox.flush()
+    assert posts == ["/api/v1/courses/1/discussion_topics/7/entries"]  # asked once, not again
+    (line, failed), = said
+    assert failed and "may have been posted" in line and "not sent" not in line
+    assert store.load(draft.key)["body"] == WORDS  # back in Drafts
+    await client.aclose()
+    store.close()

@@ -71,6 +71,10 @@ def describe_draft(draft: Draft) -> str:
     return f"{draft.title} to {who}: {first_words(draft.body)}"
 
 
+def is_discussion(item: Item) -> bool:
+    return item.is_message and item.payload.get("kind") == "discussion_reply"
+
+
 def verb_label(kind: str) -> str:
     return {"archive": "Archive", "unarchive": "Unarchive", "star": "Star", "unstar": "Unstar",
             "read": "Mark read", "unread": "Mark unread", "delete": "Delete"}.get(kind, kind)
@@ -270,6 +274,12 @@ class Outbox:
         except NotFoundError as error:
             self._conflict(item, error)
             return
+        except NetworkError as error:
+            if not (error.sent and is_discussion(item)):
+                self._failed(item, error)
+                return
+            self._uncertain(item, error)
+            return
         except (CanvasError, OSError) as error:
             self._failed(item, error)
             return
@@ -306,9 +316,17 @@ class Outbox:
         return line
 
     def _conflict(self, item: Item, error: CanvasError) -> None:
-        gone = "the discussion" if item.is_message and item.payload.get("kind") == "discussion_reply" \
-            else "the conversation"
+        gone = "the discussion" if is_discussion(item) else "the conversation"
         self._give_up(item, "conflict", str(error), f"{gone} was deleted meanwhile")
+
+    def _uncertain(self, item: Item, error: NetworkError) -> None:
+        """A discussion reply whose answer was lost: it may be posted (a discussion has no delivery
+        check, and a public post must not go twice): never "not sent", and its text kept."""
+        draft = Draft.from_dict(item.payload)
+        back = self.store.settle(item.position, "failed", "may have been sent", to_draft=draft.key)
+        kept = "your text is back in Drafts" if back else "your text is kept in the Outbox"
+        self.say(f"Outbox: the reply may have been posted ({error}); check the discussion before sending "
+                 f"it again; {kept}.", failed=True)
 
     def _failed(self, item: Item, error: Exception) -> None:
         self._give_up(item, "failed", str(error), str(error))
