@@ -130,3 +130,16 @@ async def test_a_reply_whose_conversation_is_gone_becomes_a_new_message_to_the_s
         went = [c for c in sent if c["last_authored_message"] == "Answer to a thread that is gone"
                 or c.get("last_message") == "Answer to a thread that is gone"]
         assert went and {p["id"] for p in others} <= {a for c in went for a in c["audience"]}
+
+
+async def test_the_drafts_key_is_remapped_by_its_id(sandbox, tmp_path):
+    store = seeded(tmp_path, Draft(kind="new", to=[RecipientRef("5", "Ada Lovelace")], body="remapped"))
+    client = CanvasClient(sandbox.base_url, sandbox.info.token_of("teacher"))
+    app = InboxApp(InboxSession(client, drafts=store), keymap={"mailbox_8": "9"})
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        await pilot.press("9")
+        await async_wait_until(lambda: any(b.display for b in app.query(DraftsList)))
+        await settle(pilot)
+        assert "remapped" in shown_rows(app)[0]
+    store.close()
