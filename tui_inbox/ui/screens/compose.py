@@ -20,6 +20,7 @@ import subprocess
 import tempfile
 from contextlib import AbstractContextManager
 from copy import deepcopy
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
@@ -36,7 +37,7 @@ from textual.widgets import Input, OptionList, RadioButton, RadioSet, Select, St
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from ...inbox.formatting import human_size, utcnow
+from ...inbox.formatting import human_size
 from ...inbox.bulk_sends import MAX_GROUP, bulk_notice, must_be_bulk
 from ...inbox import draft_file
 from ...inbox.compose import DELIVERIES, GROUP, NEW_SEPARATE, SEPARATE, Draft, RecipientRef
@@ -804,7 +805,9 @@ class ComposeScreen(Screen[Outcome | None]):
         if self._save_timer is not None:
             self._save_timer.stop()
             self._save_timer = None
-        if self._sent or self._discarded:
+        if self._sent or self._discarded or self._sending:
+            # Sending: the text went with the send (saved as it began); a retry then could put back
+            # the draft of a message delivered meanwhile. A failed send saves it again.
             return True
         try:
             if self.untouched:  # back as it opened (or never changed): no draft of the user's to keep
@@ -826,7 +829,7 @@ class ComposeScreen(Screen[Outcome | None]):
     def offer_rescue(self, problem: str = "") -> None:
         """Closing on text that is not on disk: ask where to write it, or stay and keep trying."""
         folder = getattr(self.app, "downloads", None) or Path.home()
-        question = UnsavedScreen(self.save_error or "", draft_file.default_path(folder, utcnow()), problem)
+        question = UnsavedScreen(self.save_error or "", draft_file.default_path(folder, datetime.now()), problem)
         self.app.push_screen(question, self.rescue_answered)
 
     def rescue_answered(self, path: Path | None) -> None:
@@ -856,7 +859,7 @@ class ComposeScreen(Screen[Outcome | None]):
         folder = getattr(self.app, "downloads", None) or Path.home()
         for place in (folder, Path.home(), Path(tempfile.gettempdir())):
             try:
-                written = draft_file.write(self.draft, draft_file.default_path(place, utcnow()))
+                written = draft_file.write(self.draft, draft_file.default_path(place, datetime.now()))
             except OSError:
                 continue
             line = f"the draft could not be saved ({self.save_error}); its text was written to {written}"
