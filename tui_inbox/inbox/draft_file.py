@@ -7,6 +7,7 @@ file is private (0600: it holds a message) and never overwrites one that exists.
 
 from __future__ import annotations
 
+import errno
 import os
 from datetime import datetime
 from pathlib import Path
@@ -34,20 +35,16 @@ def default_path(folder: Path, now: datetime) -> Path:
 
 
 def write(draft: Draft, path: Path) -> Path:
-    """Write ``draft`` to ``path`` (``~`` expanded), a new 0600 file; returns where. Raises OSError
-    (FileExistsError for a file already there: it is not overwritten)."""
+    """Write ``draft`` to ``path`` (``~`` expanded), a new 0600 file, flushed to disk; returns where.
+    Raises OSError (FileExistsError for a file already there: it is not overwritten)."""
+    from .export import ExportError, write_new_file  # the composer needs it only on a full disk
+
     target = path.expanduser()
-    data = as_text(draft).encode("utf-8")
     target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    if target.exists() or target.is_symlink():
+        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(target))
     try:
-        written = 0
-        while written < len(data):
-            written += os.write(fd, data[written:])
-        os.fsync(fd)  # the point is that it is on disk: a full disk says so here, not later
-    except BaseException:
-        os.close(fd)
-        target.unlink(missing_ok=True)  # never half a file under that name
-        raise
-    os.close(fd)
+        write_new_file(target, lambda temporary: temporary.write_text(as_text(draft), encoding="utf-8"))
+    except ExportError:  # the name was taken while writing
+        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(target)) from None
     return target

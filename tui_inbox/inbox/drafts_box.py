@@ -54,6 +54,12 @@ def count(session: "InboxSession") -> int:
     return session.drafts.count() if session.drafts is not None else 0
 
 
+def discard(session: "InboxSession", entry: Kept) -> None:
+    """Throw the draft away (the user said yes). Raises sqlite3.Error when the store cannot."""
+    if session.drafts is not None:
+        session.drafts.delete(entry.key)  # its own key: one whose content could not be read goes too
+
+
 async def conversation_gone(session: "InboxSession", conversation_id: int) -> bool:
     """Whether Canvas no longer has this conversation for the user (404). A row in a view was there
     at the last look: no request. Canvas not answering is not "gone": the draft opens as it is."""

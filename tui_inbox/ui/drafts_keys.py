@@ -52,7 +52,7 @@ class DraftsKeys:
             if not yes:
                 return
             try:
-                self.session.drafts.delete(entry.key)
+                drafts_box.discard(self.session, entry)
             except Exception as error:  # the store failed (a full disk): the draft is still there
                 self.status.show_error(f"Could not discard the draft: {error}")
                 return
