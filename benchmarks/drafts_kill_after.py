@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.drafts_crash import TEXT, kept, type_and_kill  # noqa: E402
+from benchmarks.drafts_crash import compare  # noqa: E402
 
 
 def main() -> int:
@@ -29,18 +28,9 @@ def main() -> int:
     parser.add_argument("--after", type=float, default=0.3, help="seconds from the last key to the kill")
     parser.add_argument("--pause", type=float, default=2.0, help="the baseline's seconds before the kill")
     args = parser.parse_args()
-    total = len(TEXT)
-    results: dict[str, list[int]] = {f"kill -9 {args.after:g} s after the last key": [],
-                                     f"baseline (kill -9 {args.pause:g} s after)": []}
-    for _ in range(args.runs):
-        for name, pause in zip(results, (args.after, args.pause)):
-            with tempfile.TemporaryDirectory() as folder:
-                type_and_kill(Path(folder), every=args.every, pause=pause)
-                results[name].append(kept(Path(folder)))
-    print(f"characters restored after kill -9: {total} keys, one every {args.every:g} s, {args.runs} runs each")
-    for name, counts in results.items():
-        runs = "  ".join(f"{k}/{total}" for k in counts)
-        print(f"  {name:36} lowest {min(counts):2}/{total}   runs: {runs}")
+    compare({f"kill -9 {args.after:g} s after the last key": args.after,
+             f"baseline (kill -9 {args.pause:g} s after)": args.pause},
+            runs=args.runs, every=args.every, title="characters restored after kill -9")
     return 0
 
 

@@ -39,6 +39,14 @@ async def open_drafts(pilot) -> DraftsList:
     return box
 
 
+async def reopen_the_first(pilot) -> ComposeScreen:
+    """Drafts (8), Enter on the newest: the composer it opens."""
+    box = await open_drafts(pilot)
+    box.focus()
+    await pilot.press("enter")
+    return await async_wait_until(lambda: pilot.app.screen if isinstance(pilot.app.screen, ComposeScreen) else None)
+
+
 def seeded(tmp_path, *drafts: Draft) -> DraftStore:
     store = DraftStore(tmp_path / "d.sqlite3", "acct")
     for draft in drafts:
@@ -74,10 +82,7 @@ async def test_enter_reopens_a_draft_and_d_discards_one_after_asking(sandbox, tm
     app = app_on(sandbox, store)
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot)
-        box = await open_drafts(pilot)
-        box.focus()
-        await pilot.press("enter")
-        screen = await async_wait_until(lambda: app.screen if isinstance(app.screen, ComposeScreen) else None)
+        screen = await reopen_the_first(pilot)
         assert screen.query_one("#body", TextArea).text == "keep me"
         await pilot.press("escape")
         await closed(pilot)
@@ -113,10 +118,7 @@ async def test_a_reply_whose_conversation_is_gone_becomes_a_new_message_to_the_s
     app = app_on(sandbox, store)
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot)
-        box = await open_drafts(pilot)
-        box.focus()
-        await pilot.press("enter")
-        screen = await async_wait_until(lambda: app.screen if isinstance(app.screen, ComposeScreen) else None)
+        screen = await reopen_the_first(pilot)
         assert screen.draft.kind == "new"
         assert [r.id for r in screen.draft.to] == [r.id for r in people]
         assert screen.query_one("#body", TextArea).text == "Answer to a thread that is gone"
