@@ -125,6 +125,26 @@ async def test_sending_when_the_outbox_cannot_hold_the_message_says_why_and_keep
     assert "on its way" not in bodies
 
 
+async def test_a_message_sent_at_once_says_it_went_though_its_draft_could_not_be_removed(sandbox, disk):
+    client = CanvasClient(sandbox.base_url, sandbox.info.token_of("teacher"))
+    session = InboxSession(client, drafts=DraftStore(disk.folder / "drafts.sqlite3", "acct"), send_delay=0)
+    app = InboxApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot)
+        await pilot.press("r")
+        composer = await async_wait_until(lambda: app.screen if isinstance(app.screen, ComposeScreen) else None)
+        await pilot.press(*"went at once")
+        await async_wait_until(lambda: session.load_draft(composer.draft.key) is not None)
+        disk.fill()
+        await pilot.press("ctrl+s")
+        await closed(pilot)
+        # Delivered: never "something went wrong" inviting a second send; the stale draft is named.
+        assert app.status.message.startswith("Reply sent (its draft could not be removed: " + FULL), app.status.message
+    with user_client(sandbox) as api:
+        bodies = [c.get("last_message") for c in api.get("/api/v1/conversations", params={"scope": "sent"}).json()]
+    assert bodies.count("went at once") == 1
+
+
 async def test_the_search_indexer_that_fills_the_folder_stops_with_one_line(sandbox, disk):
     app = make_app(sandbox, disk.folder / "drafts.sqlite3")
     app.session.search_index = SearchIndex.open(disk.folder / "cache.sqlite3")
