@@ -149,20 +149,26 @@ def main() -> int:
     parser.add_argument("--every", type=float, default=0.1, help="seconds between keys")
     parser.add_argument("--pause", type=float, default=2.0, help="the baseline's pause before the kill")
     args = parser.parse_args()
-    total = len(TEXT)
-    results: dict[str, list[int]] = {"crash (kill -9 at the last key)": [],
-                                     f"baseline (kill -9 {args.pause:g} s after)": []}
-    for _ in range(args.runs):
-        for name, pause in zip(results, (0.0, args.pause)):
-            with tempfile.TemporaryDirectory() as folder:
-                type_and_kill(Path(folder), every=args.every, pause=pause)
-                results[name].append(kept(Path(folder)))
-    print(f"characters of the draft on disk after kill -9: {total} keys, one every {args.every:g} s, "
-          f"{args.runs} runs each")
-    for name, counts in results.items():
-        runs = "  ".join(f"{k}/{total}" for k in counts)
-        print(f"  {name:36} lowest {min(counts):2}/{total}   runs: {runs}")
+    compare({"crash (kill -9 at the last key)": 0.0, f"baseline (kill -9 {args.pause:g} s after)": args.pause},
+            runs=args.runs, every=args.every, title="characters of the draft on disk after kill -9")
     return 0
+
+
+def compare(pauses: dict[str, float], *, runs: int, every: float, title: str) -> dict[str, list[int]]:
+    """Each case (its name: seconds from the last key to the kill) ``runs`` times, taking turns;
+    prints every run and the lowest of each, and returns the counts."""
+    total = len(TEXT)
+    results: dict[str, list[int]] = {name: [] for name in pauses}
+    for _ in range(runs):
+        for name, pause in pauses.items():
+            with tempfile.TemporaryDirectory() as folder:
+                type_and_kill(Path(folder), every=every, pause=pause)
+                results[name].append(kept(Path(folder)))
+    print(f"{title}: {total} keys, one every {every:g} s, {runs} runs each")
+    for name, counts in results.items():
+        shown = "  ".join(f"{k}/{total}" for k in counts)
+        print(f"  {name:36} lowest {min(counts):2}/{total}   runs: {shown}")
+    return results
 
 
 if __name__ == "__main__":

@@ -84,5 +84,5 @@ def test_a_broken_user_data_file_is_kept_aside_with_one_line(tmp_path):
     store = DraftStore(path, "acct", notice=notices.append)
     assert store.outbox.items() == []
     store.close()
-    assert len(notices) == 1 and "was kept as drafts.sqlite3.broken-" in notices[0]
+    assert len(notices) == 1 and f"was kept as {tmp_path / 'drafts.sqlite3.broken-'}" in notices[0]  # where
     assert len(list(tmp_path.glob("drafts.sqlite3.broken-*"))) == 1

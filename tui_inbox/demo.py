@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import config as config_module
 from .config import Config, data_dir
-from .launch import Account, build_app, check_account, check_settings
+from .launch import Account, build_app, check_account, check_settings, run
 
 
 def demo_settings(cli_path: str | None) -> Config:
@@ -43,7 +43,7 @@ def run_demo(args: argparse.Namespace) -> int:
         with tempfile.TemporaryDirectory(prefix="tui-inbox-demo-") as store:
             app = build_app(config, account, user_id=user_id, drafts_path=data_dir() / "demo-drafts.sqlite3",
                             drafts_account="demo", store_folder=Path(store))
-            app.run()
+            run(app)
     finally:
         sandbox.stop()
     return 0

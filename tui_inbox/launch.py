@@ -98,6 +98,15 @@ def build_app(config: Config, account: Account, *, user_id: int, drafts_path: Pa
                     rail=config.ui.rail, notify_mode=config.live.notify, account_label=host, **kwargs)
 
 
+def run(app) -> None:
+    """Run the app; then say on the terminal what it left to say there (a draft written to a file)."""
+    import sys
+
+    app.run()
+    for line in app.farewell:
+        print(f"tui-inbox: {line}", file=sys.stderr)
+
+
 def open_cache(folder: Path, key: str, clock=None):
     """The account's cache and what keeps it (None if the data folder cannot hold one: the app
     then works as without a cache, from Canvas alone)."""
@@ -188,6 +197,12 @@ def class_bindings(cls) -> list:
     return [binding for bindings in cls._merged_bindings.key_to_bindings.values() for binding in bindings]
 
 
+def unwritable(why: str) -> str:
+    """One line for a data folder the app cannot write to (full, read-only), and the way forward."""
+    return (f"the data folder {data_dir()} cannot be written ({why}); make room there (or make it "
+            "writable), or set TUI_INBOX_DATA to another folder")
+
+
 def account_from(config: Config) -> Account:
     if not config.canvas.base_url:
         raise ConfigError(f"{config.path}: [canvas] base_url is empty; `tui-inbox init` sets it.")
@@ -198,15 +213,23 @@ def run_app(config: Config, account: Account) -> int:
     user_id = cached_user(account)
     if user_id is None:
         user_id = asyncio.run(check_account(account))
-        remember_user(data_dir() / KNOWN_USERS, account.base_url, account.token, user_id)
+        try:
+            remember_user(data_dir() / KNOWN_USERS, account.base_url, account.token, user_id)
+        except OSError as error:  # only a shortcut for the next start: it asks Canvas again instead
+            log.info("could not remember whose token this is: %s", error)
     try:
         lock = hold(account_folder(data_dir(), account_key(account.base_url, user_id)))
     except AlreadyOpen as error:
         raise ConfigError(str(error)) from None
+    except OSError as error:
+        raise ConfigError(unwritable(error.strerror or str(error))) from None
     try:
-        app = build_app(config, account, user_id=user_id)
+        try:
+            app = build_app(config, account, user_id=user_id)
+        except StoreError as error:  # the drafts cannot be kept: no composer may lose text, so no start
+            raise ConfigError(unwritable(str(error))) from None
         app.after_first_frame.append(gc_pause.resume)
-        app.run()
+        run(app)
     finally:
         lock.release()
     return 0

@@ -43,6 +43,9 @@ class Draft:
     forward_message_ids: list[int] = field(default_factory=list)
     topic_id: int | None = None  # a discussion reply: the topic, and the entry answered (None: the topic)
     entry_id: int | None = None
+    # A new message that was a reply (or forward) whose conversation is gone: the key it was kept
+    # under. It keeps a place of its own in Drafts, beside the one new message being written.
+    was: str | None = None
 
     @property
     def delivery(self) -> str:
@@ -66,7 +69,21 @@ class Draft:
         """Where the draft is kept: one per kind of answer to each conversation, one for new."""
         if self.kind == "discussion_reply":
             return f"discussion_reply:{self.context_code}:{self.topic_id}:{self.entry_id or 0}"
-        return "new" if self.kind == "new" else f"{self.kind}:{self.conversation_id}"
+        if self.kind == "new":
+            return f"new:{self.was}" if self.was else "new"
+        return f"{self.kind}:{self.conversation_id}"
+
+    @property
+    def answers_conversation(self) -> bool:
+        """Whether this draft goes into an existing conversation (which may since have been deleted)."""
+        return self.kind in ("reply", "reply_all", "forward", "add_people") and self.conversation_id is not None
+
+    def as_new_message(self) -> "Draft":
+        """This reply or forward as a new message to the same people, for when its conversation is
+        gone: the text, subject and attachments are kept (a forward's messages went with it)."""
+        return Draft(kind="new", to=[RecipientRef(r.id, r.label, r.count) for r in self.to if r.id],
+                     context_code=self.context_code, subject=self.subject, body=self.body,
+                     attachments=list(self.attachments), was=self.key)
 
     @property
     def title(self) -> str:
@@ -124,5 +141,6 @@ class Draft:
             forward_message_ids=[i for i in data.get("forward_message_ids", []) if isinstance(i, int)],
             topic_id=data.get("topic_id") if isinstance(data.get("topic_id"), int) else None,
             entry_id=data.get("entry_id") if isinstance(data.get("entry_id"), int) else None,
+            was=data.get("was") if isinstance(data.get("was"), str) and data.get("was") else None,
         )
         return draft

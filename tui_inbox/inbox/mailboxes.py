@@ -33,4 +33,8 @@ ACTIVITY = Mailbox("activity", "Activity", None)  # discussions and announcement
 MAILBOXES = (INBOX, UNREAD, STARRED, SENT, ARCHIVED, ACTIVITY)
 # What waits for Canvas (inbox/outbox.py): on the rail only while it holds something.
 OUTBOX = Mailbox("outbox", "Outbox", None)
-BY_ID = {m.id: m for m in MAILBOXES + (OUTBOX,)}
+# What the user wrote and did not send (inbox/drafts_box.py): on the rail only while it holds something.
+DRAFTS = Mailbox("drafts", "Drafts", None)
+# Every mailbox in the order of its number key (1 ... 8), whether the rail shows it or not.
+NUMBERED = MAILBOXES + (OUTBOX, DRAFTS)
+BY_ID = {m.id: m for m in NUMBERED}

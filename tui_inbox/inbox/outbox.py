@@ -33,8 +33,9 @@ from .text import one_line
 from .triage import ACTIONS, plural
 
 log = logging.getLogger("tui_inbox.inbox.outbox")
-# The kinds of message the Outbox keeps; a discussion reply or "add people" fails as before.
-QUEUED_MESSAGES = ("new", "reply", "reply_all", "forward")
+# The kinds of message the Outbox keeps; "add people" fails as before. A discussion reply is
+# public: it waits out the same undo delay as a message.
+QUEUED_MESSAGES = ("new", "reply", "reply_all", "forward", "discussion_reply")
 Emit = Callable[[str, Any], None]
 SendMessage = Callable[[Draft], Awaitable[str]]
 
@@ -55,14 +56,22 @@ def describe(item: Item, subject_of: Callable[[int], str | None] = lambda cid: N
     """What an item is, for the Outbox mailbox: a message by recipient and first words, an
     action by what and on which conversation."""
     if item.is_message:
-        draft = Draft.from_dict(item.payload)
-        who = name_people([one_line(r.label) for r in draft.to]) or "the conversation"
-        return f"{draft.title} to {who}: {first_words(draft.body)}"
+        return describe_draft(Draft.from_dict(item.payload))
     subjects = [one_line(s) for s in (subject_of(cid) for cid in item.targets[:2]) if s]
     what = ", ".join(f"“{s}”" for s in subjects) if subjects else plural(len(item.targets))
     if len(item.targets) > len(subjects) and subjects:
         what += f" and {len(item.targets) - len(subjects):,} more"
     return f"{verb_label(item.kind)} {what}"
+
+
+def describe_draft(draft: Draft) -> str:
+    """A message by what it is, to whom, and its first words ("Reply to Jane Doe: See you at ten")."""
+    who = name_people([one_line(r.label) for r in draft.to]) or "the conversation"
+    return f"{draft.title} to {who}: {first_words(draft.body)}"
+
+
+def is_discussion(item: Item) -> bool:
+    return item.is_message and item.payload.get("kind") == "discussion_reply"
 
 
 def verb_label(kind: str) -> str:
@@ -194,8 +203,9 @@ class Outbox:
             draft = Draft.from_dict(item.payload)
             back = self.store.settle(item.position, "failed", "may have been sent", to_draft=draft.key)
             who = name_people([one_line(r.label) for r in draft.to]) or "the conversation"
+            where = "the discussion" if draft.kind == "discussion_reply" else "Sent"
             self.say(f"The message “{first_words(draft.body)}” to {who} was being sent when tui-inbox stopped: "
-                     f"it may have gone, check Sent before sending again. "
+                     f"it may have gone, check {where} before sending again. "
                      + ("Its text is back in Drafts." if back else "Its text is kept in the Outbox."), failed=True)
 
     async def _run(self) -> None:
@@ -263,6 +273,12 @@ class Outbox:
         except NotFoundError as error:
             self._conflict(item, error)
             return
+        except NetworkError as error:
+            if not (error.sent and is_discussion(item)):
+                self._failed(item, error)
+                return
+            self._uncertain(item, error)
+            return
         except (CanvasError, OSError) as error:
             self._failed(item, error)
             return
@@ -299,7 +315,17 @@ class Outbox:
         return line
 
     def _conflict(self, item: Item, error: CanvasError) -> None:
-        self._give_up(item, "conflict", str(error), "the conversation was deleted meanwhile")
+        gone = "the discussion" if is_discussion(item) else "the conversation"
+        self._give_up(item, "conflict", str(error), f"{gone} was deleted meanwhile")
+
+    def _uncertain(self, item: Item, error: NetworkError) -> None:
+        """A discussion reply whose answer was lost: it may be posted (a discussion has no delivery
+        check, and a public post must not go twice): never "not sent", and its text kept."""
+        draft = Draft.from_dict(item.payload)
+        back = self.store.settle(item.position, "failed", "may have been sent", to_draft=draft.key)
+        kept = "your text is back in Drafts" if back else "your text is kept in the Outbox"
+        self.say(f"Outbox: the reply may have been posted ({error}); check the discussion before sending "
+                 f"it again; {kept}.", failed=True)
 
     def _failed(self, item: Item, error: Exception) -> None:
         self._give_up(item, "failed", str(error), str(error))

@@ -13,6 +13,7 @@ import asyncio
 import dataclasses
 import gc
 import logging
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -331,7 +332,10 @@ class InboxSession:
                 self.keeper.opened(conversation)
         self.current = conversation
         if self.search_index is not None:
-            self.search_index.put(conversation)
+            try:
+                self.search_index.put(conversation)
+            except sqlite3.Error as error:  # a full disk: the thread opens, search just lacks it
+                log.warning("could not index conversation %s: %s", conversation_id, error)
         self.let_go(conversation_id)  # the row open before (if any) leaves now, if it no longer belongs
         self.lingering = {conversation_id}
         self.update_many([conversation_id], workflow_state=conversation.workflow_state)
@@ -414,7 +418,10 @@ class InboxSession:
         if self.keeper is not None:
             self.keeper.removed(drop)
         if self.search_index is not None:
-            self.search_index.forget(drop)  # gone for this user: search everywhere must not offer it
+            try:
+                self.search_index.forget(drop)  # gone for this user: search everywhere must not offer it
+            except sqlite3.Error as error:
+                log.warning("could not take conversations out of the search index: %s", error)
         self.emit("view")
 
     def row(self, conversation_id: int) -> Conversation | None:
@@ -560,7 +567,11 @@ class InboxSession:
         outbox = self.outbox
         if outbox is not None and outbox.takes(draft) and (outbox.send_delay > 0 or outbox.backlog()):
             # It waits out the undo delay (or behind what is queued offline) in the Outbox, on disk.
-            return Outcome(True, outbox.hold_message(draft, delay=outbox.send_delay))
+            try:
+                return Outcome(True, outbox.hold_message(draft, delay=outbox.send_delay))
+            except sqlite3.Error as error:  # a full disk: it cannot wait on disk, so it does not leave
+                return self.fail(sqlite3.Error(f"Not sent: the message could not wait in the Outbox ({error}); "
+                                               "your text is still here"))
         self.sending.add(draft.key)
         listening = retry_listener.set(on_retry)
         try:
@@ -580,7 +591,11 @@ class InboxSession:
             return self.fail(error)
         except (CanvasError, OSError) as error:
             return self.fail(error)
-        self.discard_draft(draft)
+        try:
+            self.discard_draft(draft)
+        except sqlite3.Error as error:  # sent all the same: say that its draft stays
+            outcome = dataclasses.replace(outcome, message=f"{outcome.message} (its draft could not be "
+                                                           f"removed: {error}; discard it from Drafts)")
         await self._settle_after(outcome, conversation, after)
         return outcome
 
@@ -751,4 +766,11 @@ class InboxSession:
             # The cache file's last connection: closing it folds the write-ahead log back into the
             # file. Left open, a 100,000-row load's 50 MB log stayed for the next start to replay.
             self.search_index.close()
+        if self.drafts is not None:
+            # Last, after the Outbox's last writes: the drafts leave the log for the file, so a
+            # damaged leftover log (or a lost one) cannot take them.
+            try:
+                self.drafts.fold()
+            except sqlite3.Error as error:
+                log.warning("the drafts log was not folded in: %s", error)
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from ..canvas.models import Conversation, Course, Group, User
-from .database import Notice, migrate, open_database
+from .database import Notice, migrate, open_database, rollback
 from ..canvas.sharing import Shared
 from .row_codec import as_plain, decode, encode, encode_rows
 
@@ -221,6 +221,9 @@ class _Transaction:
 
     def __exit__(self, kind, error, trace) -> None:
         try:
-            self.db.execute("COMMIT" if kind is None else "ROLLBACK")
+            if kind is None:
+                self.db.execute("COMMIT")
+            else:
+                rollback(self.db)
         finally:
             self.lock.release()

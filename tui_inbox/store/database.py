@@ -7,6 +7,8 @@ Two kinds of database live in the user's data folder, one per account:
   renamed aside and a new one is made, with one line saying so;
 - the **user's own data** (drafts, outbox): never thrown away. A broken one is also renamed
   aside (kept, for the user to recover) and a new one started, with a line naming the file.
+  It is small, so it is checked whole (``quick_check``) and, before SQLite opens it, for the
+  damage SQLite would pass over in silence (store/damage.py: a truncated file, a damaged log).
 
 Each component of the store owns its tables and migrates them itself with ``migrate``:
 its version is kept in the ``schema_versions`` table, so the cache, the search index and
@@ -22,6 +24,7 @@ import time
 from pathlib import Path
 from typing import Callable, Sequence
 
+from .damage import damage
 from .drafts import COMPANIONS, private_file, private_folder, tighten
 
 Notice = Callable[[str], None]
@@ -49,6 +52,21 @@ def connect(path: Path) -> sqlite3.Connection:
     return db
 
 
+def rollback(db: sqlite3.Connection) -> None:
+    """End a failed transaction. SQLite has already rolled back after some errors (a full disk:
+    "database or disk is full"); a second ROLLBACK then raises "cannot rollback", which would
+    hide the error that says what is wrong."""
+    if db.in_transaction:
+        db.execute("ROLLBACK")
+
+
+def unreadable(error: sqlite3.DatabaseError) -> bool:
+    """Whether ``error`` says the file itself is bad (to set aside), rather than that it cannot be
+    written now (a full or read-only disk, a lock): a good file is never renamed for those."""
+    name = getattr(error, "sqlite_errorname", None)
+    return name is None or name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB"))
+
+
 def migrate(db: sqlite3.Connection, component: str, migrations: Sequence[str]) -> None:
     """Bring ``component``'s tables to ``len(migrations)``: each step is SQL run once, in order,
     each in its own transaction. A version above what this code knows raises ``NewerSchema``."""
@@ -65,7 +83,7 @@ def migrate(db: sqlite3.Connection, component: str, migrations: Sequence[str]) -
                        "ON CONFLICT (component) DO UPDATE SET version = excluded.version", (component, number + 1))
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            rollback(db)
             raise
 
 
@@ -110,16 +128,26 @@ def open_database(path: Path, setup: Callable[[sqlite3.Connection], None], *, re
     for attempt in (1, 2):
         db = None
         try:
+            problem = None if rebuildable else damage(path)
+            if problem:
+                raise sqlite3.DatabaseError(problem)
             db = connect(path)
             # Reading the schema fails at once on a file that is not a database or whose header or
             # schema is damaged; a full ``quick_check`` would read every page (0.5 s for a
             # 100,000-row cache) before the first frame, the moment the cache exists to shorten.
             db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            if not rebuildable:  # the user's own data is small: read it all, and know now
+                verdict = db.execute("PRAGMA quick_check").fetchone()[0]
+                if verdict != "ok":  # its first finding, one line ("*** in database main ***" heads the list)
+                    found = [line for line in verdict.splitlines() if line.strip() and not line.startswith("***")]
+                    raise sqlite3.DatabaseError(f"damaged: {(found or [verdict])[0].strip()}")
             setup(db)
             return db
         except sqlite3.DatabaseError as error:
             if db is not None:
                 db.close()
+            if not unreadable(error):  # full, read-only, locked: the file is fine, the folder is not
+                raise StoreError(f"{path}: {error}") from None
             if attempt == 2:
                 raise StoreError(f"{path}: {error}") from None
             try:
@@ -130,7 +158,7 @@ def open_database(path: Path, setup: Callable[[sqlite3.Connection], None], *, re
                 if rebuildable:
                     notice(f"The local cache could not be read ({error}); it is rebuilt from Canvas.")
                 else:
-                    notice(f"{path.name} could not be read ({error}); it was kept as {aside.name} and a new one started.")
+                    notice(f"{path.name} could not be read ({error}); it was kept as {aside} and a new one started.")
         except OSError as error:
             if db is not None:
                 db.close()

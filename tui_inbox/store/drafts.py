@@ -12,6 +12,10 @@ and every file 0600 from the moment it exists, whatever the umask: the database 
 made 0600 before SQLite opens it, and SQLite gives the log and index files the
 database's permissions when it creates them. Files an older version left readable are
 tightened on open.
+
+Every save sits in the log until a checkpoint folds it into the database file; ``fold``, on
+quitting, does so and empties the log, so after a clean quit the drafts are in one file and
+damage to a leftover log cannot take them (store/damage.py finds that damage after a crash).
 """
 
 from __future__ import annotations
@@ -92,8 +96,11 @@ class DraftStore:
 
         self.path = path
         self.account = account
+        # What opening had to say (a broken file set aside), for the status bar when no one listens.
+        self.notices: list[str] = []
         # Never rebuildable: a broken file is kept aside under another name and a new one started.
-        self._db = open_database(path, setup, rebuildable=False, notice=notice)
+        self._db = open_database(path, setup, rebuildable=False, notice=notice or self.notices.append)
+        self._closed = False
         self.outbox = OutboxStore(self._db, account)
 
     def save(self, key: str, content: dict[str, Any]) -> None:
@@ -116,9 +123,37 @@ class DraftStore:
     def delete(self, key: str) -> None:
         self._db.execute("DELETE FROM drafts WHERE account = ? AND key = ?", (self.account, key))
 
+    def entries(self) -> list[tuple[str, dict[str, Any], float]]:
+        """Every draft of the account, newest first: (key, content, saved at); unreadable content is {}."""
+        rows = self._db.execute("SELECT key, content, saved_at FROM drafts WHERE account = ? ORDER BY saved_at DESC",
+                                (self.account,)).fetchall()
+        found = []
+        for key, content, saved_at in rows:
+            try:
+                value = json.loads(content)
+            except ValueError:
+                value = {}
+            found.append((key, value if isinstance(value, dict) else {}, saved_at))
+        return found
+
+    def count(self) -> int:
+        return self._db.execute("SELECT count(*) FROM drafts WHERE account = ?", (self.account,)).fetchone()[0]
+
     def keys(self) -> list[str]:
         rows = self._db.execute("SELECT key FROM drafts WHERE account = ? ORDER BY saved_at DESC", (self.account,))
         return [r[0] for r in rows]
 
+    def fold(self) -> None:
+        """Fold the log into the database file and empty it (quitting). Raises sqlite3.Error."""
+        if not self._closed:
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+
     def close(self) -> None:
+        if self._closed:
+            return
+        try:
+            self.fold()
+        except sqlite3.Error:
+            pass  # a full disk: the log stays, and the next start reads it
         self._db.close()
+        self._closed = True

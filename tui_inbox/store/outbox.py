@@ -17,6 +17,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from .database import rollback
+
 MIGRATIONS = (
     """
     CREATE TABLE outbox (
@@ -81,7 +83,7 @@ class OutboxStore:
                 self._db.execute("DELETE FROM drafts WHERE account = ? AND key = ?", (self.account, take_draft))
             self._db.execute("COMMIT")
         except BaseException:
-            self._db.execute("ROLLBACK")
+            rollback(self._db)
             raise
         return Item(cursor.lastrowid, kind, list(targets), dict(payload or {}), now, due)
 
@@ -123,7 +125,7 @@ class OutboxStore:
                 self._save_draft(to_draft, item.payload)
             self._db.execute("COMMIT")
         except BaseException:
-            self._db.execute("ROLLBACK")
+            rollback(self._db)
             raise
         return item
 
@@ -147,7 +149,7 @@ class OutboxStore:
                              (state, outcome, self.account, position))
             self._db.execute("COMMIT")
         except BaseException:
-            self._db.execute("ROLLBACK")
+            rollback(self._db)
             raise
         return back
 

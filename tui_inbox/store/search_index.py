@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ..canvas.models import Conversation
-from .database import Notice, migrate, open_database
+from .database import Notice, migrate, open_database, rollback
 
 COMPONENT = "search"
 MIGRATIONS = [
@@ -242,7 +242,7 @@ class SearchIndex:
                     self._put(conversation)
                 self.db.execute("COMMIT")
             except BaseException:
-                self.db.execute("ROLLBACK")
+                rollback(self.db)
                 raise
 
     def restate(self, conversations: Iterable[Conversation]) -> None:
@@ -293,9 +293,13 @@ class SearchIndex:
     def forget(self, conversation_ids: Iterable[int]) -> None:
         with self.lock:
             self.db.execute("BEGIN IMMEDIATE")
-            for conversation_id in conversation_ids:
-                self._drop(conversation_id)
-            self.db.execute("COMMIT")
+            try:
+                for conversation_id in conversation_ids:
+                    self._drop(conversation_id)
+                self.db.execute("COMMIT")
+            except BaseException:
+                rollback(self.db)
+                raise
 
     def _drop(self, conversation_id: int) -> None:
         self.db.execute("DELETE FROM search_fts WHERE rowid IN "

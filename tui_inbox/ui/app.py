@@ -21,6 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from ..inbox.working_order import WorkingOrder
+from ..inbox import drafts_box
 from ..inbox.bulk_sends import overall
 from ..inbox.compose import Draft, RecipientRef
 from ..inbox.formatting import display_name, utcnow
@@ -30,12 +31,14 @@ from ..inbox.session import InboxSession, Outcome
 from ..inbox.text import one_line
 from .keys import APP_KEYS, APP_ONLY_KEYS, LIST_KEYS, MOVE_KEYS, PANE_KEYS, THREAD_KEYS, bindings
 from .moved_keys import MovedKeys
+from .drafts_keys import DraftsKeys
 from .outbox_keys import OutboxKeys
 from .screens.background_send import Sent
 from .widgets.activity_list import ActivityList
 from .widgets.bulk_progress import BulkProgress
 from .widgets.conversation_list import ConversationList
 from .widgets.mailbox_rail import MailboxRail
+from .widgets.drafts_list import DraftsList
 from .widgets.outbox_list import OutboxList
 from .widgets.status_bar import StatusBar
 from .widgets.thread_view import ThreadView
@@ -57,7 +60,7 @@ class InboxRail(MailboxRail):
     BINDINGS = bindings(MOVE_KEYS)
 
 
-class InboxApp(OutboxKeys, App):
+class InboxApp(OutboxKeys, DraftsKeys, App):
     CSS_PATH = "app.tcss"
     TITLE = "tui-inbox"
     BINDINGS = bindings(APP_KEYS) + bindings(PANE_KEYS) + bindings(APP_ONLY_KEYS)
@@ -98,6 +101,7 @@ class InboxApp(OutboxKeys, App):
         self._painted_rail: tuple | None = None
         self._panels_mounted = False  # Activity, the Outbox and the progress bars (mount_panels)
         self.after_first_frame: list[Callable[[], None]] = []  # what the command does once the screen is up
+        self.farewell: list[str] = []  # lines for the terminal once the screen is gone (launch.run prints them)
         self._unsubscribe_feed: Callable[[], None] | None = None
         self.visual_anchor: int | None = None  # the conversation id the V range started on
         self.working_order = WorkingOrder()  # where n goes on from after an answer
@@ -140,8 +144,9 @@ class InboxApp(OutboxKeys, App):
         activity = InboxActivity(clock=self.clock, course_label=self.session.activity.course_label,
                                  is_new=self.session.activity.is_new, id="activity")
         outbox = OutboxList(subject_of=self.subject_of, id="outbox")
-        activity.display = outbox.display = False
-        self.query_one("#panes").mount(activity, outbox, before=self.thread)
+        drafts = DraftsList(id="drafts")
+        activity.display = outbox.display = drafts.display = False
+        self.query_one("#panes").mount(activity, outbox, drafts, before=self.thread)
         self.mount(BulkProgress(id="bulk"), BulkProgress(id="send-progress"), before=self.status)
         self.start_outbox_clock()
 
@@ -154,6 +159,11 @@ class InboxApp(OutboxKeys, App):
     def outbox_list(self) -> OutboxList:
         self.mount_panels()
         return self.query_one(OutboxList)
+
+    @property
+    def drafts_list(self) -> DraftsList:
+        self.mount_panels()
+        return self.query_one(DraftsList)
 
     def progress_bar(self, which: str) -> BulkProgress:
         """``bulk`` (triage) or ``send-progress`` (bulk sends)."""
@@ -244,6 +254,8 @@ class InboxApp(OutboxKeys, App):
         self.status.show_message(f"Signed in as {display_name(me.short_name, me.name) if me else '?'}")
         for line in self.session.keeper.notices if self.session.keeper is not None else ():
             self.status.show_message(line)  # the cache was set aside and is rebuilt: said once
+        for line in self.session.drafts.notices if self.session.drafts is not None else ():
+            self.status.show_error(line)  # the drafts file was set aside: said once, with its new name
         if self.session.keeper is not None:
             await self.session.keeper.first_frame()
         if self.feed is not None:
@@ -289,6 +301,7 @@ class InboxApp(OutboxKeys, App):
             self.status.show_message(f"Sent “{detail.label}”{people}, one conversation each.")
         elif kind == "outbox":
             self.paint_outbox()
+            self.paint_drafts()  # a message moves between the Outbox and Drafts
         elif kind == "outbox_outcome":
             self.outbox_said(detail)
         elif kind == "selection":
@@ -342,6 +355,7 @@ class InboxApp(OutboxKeys, App):
                 counts[view.mailbox.id] = view.total
         counts["unread"] = self.session.unread_count if self.session.filter_code is None else counts["unread"]
         counts["outbox"] = self.session.outbox.count if self.session.outbox is not None else None
+        counts["drafts"] = drafts_box.count(self.session) if self.session.drafts is not None else None
         return counts
 
     def paint_rail(self) -> None:
@@ -451,6 +465,7 @@ class InboxApp(OutboxKeys, App):
         self.list.cursor = 0
         self.show_mailbox_widgets(mailbox == "activity")
         self.show_outbox(mailbox == "outbox")
+        self.show_drafts(mailbox == "drafts")
 
     # -- actions --------------------------------------------------------------------------
     def action_mailbox(self, mailbox: str) -> None:
@@ -487,6 +502,9 @@ class InboxApp(OutboxKeys, App):
             return
         if self.session.mailbox.id == "outbox":
             self.status.show_message("The Outbox holds what waits for Canvas: Enter edits a message, d drops an item.")
+            return
+        if self.session.mailbox.id == "drafts":
+            self.status.show_message("Drafts holds what you wrote and did not send: Enter reopens one, d discards it.")
             return
         ids = self.triage_targets()
         if not ids:
@@ -952,6 +970,7 @@ class InboxApp(OutboxKeys, App):
             draft = saved
 
         def closed(outcome: Outcome | None) -> None:
+            self.paint_drafts()  # kept, sent or discarded: Drafts and its count follow
             if outcome is not None and outcome.ok:
                 self.say_sent(outcome)
 

@@ -7,6 +7,7 @@ cursor on the message that matched.
 
 from __future__ import annotations
 
+import sqlite3
 from typing import TYPE_CHECKING
 
 from ..canvas import CanvasError
@@ -40,7 +41,8 @@ def run_indexer(app: "InboxApp", limit: int | None = 1000) -> None:
             app.indexer_waits = True
             if not app.nothing_to_paint():
                 app.status.indexing = ""
-        except CanvasError as error:  # the next start carries on from what is indexed
+        except (CanvasError, sqlite3.Error) as error:  # the next start carries on from what is indexed
+            # sqlite3.Error: the data folder is full (or read-only); search keeps what it has.
             if not app.nothing_to_paint():
                 app.status.indexing = ""
                 app.status.show_error(f"Indexing for search stopped: {error}")

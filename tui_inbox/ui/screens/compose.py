@@ -1,9 +1,11 @@
 """The composer: a new message, a reply, a forward, or people to add, as a full screen.
 
 Everything typed is kept in a ``Draft`` (inbox/compose.py) and saved as you type (at
-most half a second behind, however steady the typing) and on close, so a crash, a
+most 0.15 s behind, however steady the typing) and on close, so a crash, a
 failed send or ``escape`` loses nothing. A reply or forward closed as it was opened
-leaves no draft; ``ctrl+g`` throws a draft away after asking. The
+leaves no draft; ``ctrl+g`` throws a draft away after asking. A draft that cannot be saved (a
+full or read-only data folder) is never closed on: ``escape`` then offers to write the text to a
+file elsewhere, or to stay while the save is tried again every few seconds. The
 screen never calls HTTP: recipient search and sending run ``InboxSession`` coroutines
 in workers. Every string that came from a server (names, course names, subjects) is
 shown as ``rich.text.Text``, never parsed as markup.
@@ -11,12 +13,14 @@ shown as ``rich.text.Text``, never parsed as markup.
 
 from __future__ import annotations
 
+import logging
 import os
 import shlex
 import subprocess
 import tempfile
 from contextlib import AbstractContextManager
 from copy import deepcopy
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
@@ -26,6 +30,7 @@ from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding
 from textual.message import Message
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input, OptionList, RadioButton, RadioSet, Select, Static, TextArea
@@ -35,22 +40,30 @@ from textual.worker import get_current_worker
 from ...inbox.replying import already_in, last_message_is_mine, name_people, reply_target
 from ...inbox.formatting import display_name, formal_name, human_size
 from ...inbox.bulk_sends import MAX_GROUP, bulk_notice, must_be_bulk
+from ...inbox import draft_file
 from ...inbox.compose import DELIVERIES, GROUP, NEW_SEPARATE, SEPARATE, Draft, RecipientRef
+from ...inbox.discussion_post import answered_post
 from ...inbox.session import InboxSession, Outcome
 from ...inbox.text import one_line
 from ...inbox.quoting import answered, quote
 from ..path_completion import PathSuggester, complete
 from ..widgets.choice_button import ChoiceButton
-from ..widgets.compose_context import ComposeContext, forward_context, reply_context
+from ..widgets.compose_context import ComposeContext, forward_context, post_context, reply_context
 from ..keys import COMPOSE_KEYS, bindings, display_key
 from .background_send import Sent
 from .confirm import ConfirmScreen
+from .unsaved import UnsavedScreen
+
+log = logging.getLogger("tui_inbox.ui.compose")
 
 SEARCH_DELAY = 0.25  # seconds of quiet typing before recipients are searched
 # The most the stored draft lags behind the typing: saved this long after the first unsaved
 # change, whatever the rhythm (waiting for a pause instead lost everything to a crash
-# during steady typing, which never pauses).
-SAVE_INTERVAL = 0.5
+# during steady typing, which never pauses). Short, because a crash takes what is not yet
+# written: at 0.5 s a burst typed then killed 0.3 s later was all lost; a save is a write of a
+# few hundred bytes to SQLite, well under a millisecond (benchmarks/drafts_kill_after.py).
+SAVE_INTERVAL = 0.15
+RETRY_SAVE = 2.0  # seconds between tries while the drafts file cannot be written (a full disk)
 # The one delivery choice, named by what it does (Draft.delivery maps it onto Canvas's parameters).
 DELIVERY_LABELS = {
     GROUP: "One group conversation",
@@ -199,6 +212,8 @@ class ComposeScreen(Screen[Outcome | None]):
         # its subject and people filled in, and closing it unchanged must leave nothing stored.
         self._pristine = None if session.load_draft(draft.key) is not None else deepcopy(draft)
         self._discard_shown = False
+        self.save_error: str | None = None  # why the last save failed; None while the draft is on disk
+        self._rescued: str | None = None  # the body last written to a file elsewhere (a failed save)
         self._errors = 0  # session errors heard while this screen is open
         self._unsubscribe = None
         self.status_text = ""  # what the status line says, as plain text
@@ -309,6 +324,12 @@ class ComposeScreen(Screen[Outcome | None]):
     def context_widget(self) -> ComposeContext | None:
         """What is answered or forwarded, shown above the body: the thread, or the messages carried."""
         kind = self.draft.kind
+        if kind == "discussion_reply":  # public: the post answered stays in view while writing
+            post = answered_post(self.session.activity, self.draft)
+            if post is None:
+                return None
+            return ComposeContext(post_context(post), "The topic you answer" if post.is_topic else "The post you answer",
+                                  id="context")
         if kind not in ("reply", "reply_all", "forward"):
             return None
         conversation = self.answering
@@ -410,14 +431,20 @@ class ComposeScreen(Screen[Outcome | None]):
     # -- status line ------------------------------------------------------------------------------
     def show_message(self, message: str) -> None:
         self.status_text = one_line(message)
-        self.query_one("#compose-status", Static).update(Text(one_line(message), no_wrap=True, overflow="ellipsis"))
+        self.paint_status(Text(one_line(message), no_wrap=True, overflow="ellipsis"))
 
     def show_error(self, message: str) -> None:
         self.status_text = one_line(message)
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append("✖ ", style="bold red")
         text.append(one_line(message), style="red")
-        self.query_one("#compose-status", Static).update(text)
+        self.paint_status(text)
+
+    def paint_status(self, text: Text) -> None:
+        try:
+            self.query_one("#compose-status", Static).update(text)
+        except NoMatches:
+            pass  # the screen is being taken down (the app quitting): status_text still says it
 
     # -- recipients -------------------------------------------------------------------------------
     def paint_chips(self) -> None:
@@ -772,19 +799,75 @@ class ComposeScreen(Screen[Outcome | None]):
         if self._save_timer is None:
             self._save_timer = self.set_timer(SAVE_INTERVAL, self.save_now)
 
-    def save_now(self) -> None:
+    def save_now(self) -> bool:
+        """Write the draft as it is now; False (and said) when the store could not keep it."""
         if self._save_timer is not None:
             self._save_timer.stop()
             self._save_timer = None
-        if self._sent or self._discarded:
-            return
+        if self._sent or self._discarded or self._sending:
+            # Sending: the text went with the send (saved as it began); a retry then could put back
+            # the draft of a message delivered meanwhile. A failed send saves it again.
+            return True
         try:
             if self.untouched:  # back as it opened (or never changed): no draft of the user's to keep
                 self.session.discard_draft(self.draft)
             else:
                 self.session.save_draft(self.draft)
-        except Exception as error:  # a full disk must not lose the screen: say it
-            self.show_error(f"Could not save the draft: {error}")
+        except Exception as error:  # a full disk must not lose the screen: say it, and try again
+            self.save_error = str(error) or type(error).__name__
+            self.show_error(f"Could not save the draft: {self.save_error}")
+            if self.is_mounted and not self._leaving:
+                self._save_timer = self.set_timer(RETRY_SAVE, self.save_now)
+            return False
+        if self.save_error is not None:
+            self.save_error = None
+            self.show_message("The draft is saved now.")
+        return True
+
+    # -- a draft the store cannot keep ------------------------------------------------------------------
+    def offer_rescue(self, problem: str = "") -> None:
+        """Closing on text that is not on disk: ask where to write it, or stay and keep trying."""
+        folder = getattr(self.app, "downloads", None) or Path.home()
+        question = UnsavedScreen(self.save_error or "", draft_file.default_path(folder, datetime.now()), problem)
+        self.app.push_screen(question, self.rescue_answered)
+
+    def rescue_answered(self, path: Path | None) -> None:
+        if path is None:
+            self.show_error(f"Not saved yet ({self.save_error}): tried again every {RETRY_SAVE:g} s; "
+                            "esc closes once it is saved.")
+            if self._save_timer is None:
+                self._save_timer = self.set_timer(RETRY_SAVE, self.save_now)
+            return
+        if self.save_now():  # room was made meanwhile: the draft is kept as any other
+            self._leaving = True
+            self.dismiss(None)
+            return
+        try:
+            written = draft_file.write(self.draft, path)
+        except OSError as error:
+            self.offer_rescue(f"Could not write {path}: {error.strerror or error}.")
+            return
+        self._rescued = self.draft.body
+        self._leaving = True
+        self.dismiss(Outcome(True, f"The draft could not be saved; its text was written to {written}."))
+
+    def rescue_quietly(self) -> None:
+        """The app is quitting with text the store could not take: write it to a file, and log where."""
+        if self.untouched or self.draft.empty or self._rescued == self.draft.body:
+            return
+        folder = getattr(self.app, "downloads", None) or Path.home()
+        for place in (folder, Path.home(), Path(tempfile.gettempdir())):
+            try:
+                written = draft_file.write(self.draft, draft_file.default_path(place, datetime.now()))
+            except OSError:
+                continue
+            line = f"the draft could not be saved ({self.save_error}); its text was written to {written}"
+            log.warning(line)
+            getattr(self.app, "farewell", []).append(line)  # said on the terminal once the screen is gone
+            return
+        log.error("the draft could not be saved (%s) nor written to a file", self.save_error)
+        getattr(self.app, "farewell", []).append(f"the draft could not be saved ({self.save_error}), "
+                                                 "nor written to a file: what was typed since the last save is lost")
 
     # -- discarding ---------------------------------------------------------------------------------------
     def action_discard_draft(self) -> None:
@@ -827,9 +910,9 @@ class ComposeScreen(Screen[Outcome | None]):
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
-        # ctrl+q or the app closing: what was typed is still kept.
-        if not self._sent and not self._sending:
-            self.save_now()
+        # ctrl+q or the app closing: what was typed is still kept, in a file if the store cannot take it.
+        if not self._sent and not self._sending and not self.save_now():
+            self.rescue_quietly()
 
     # -- closing and sending ------------------------------------------------------------------------------
     def action_close(self) -> None:
@@ -838,13 +921,16 @@ class ComposeScreen(Screen[Outcome | None]):
             return
         if self._leaving:
             return
-        self._leaving = True
         if self._sending:
             # The send goes on without the composer; its outcome is said on the status bar,
             # and the draft (saved when the send began) goes exactly when delivery is confirmed.
+            self._leaving = True
             self.dismiss(Outcome(True, "Sending in the background: the outcome follows here."))
             return
-        self.save_now()
+        if not self.save_now():  # the text is on no disk: never close on it
+            self.offer_rescue()
+            return
+        self._leaving = True
         self.dismiss(None)
 
     def action_send(self) -> None:

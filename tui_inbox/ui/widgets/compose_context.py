@@ -8,6 +8,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from ...canvas.models import Conversation
+from ...inbox.discussion_post import Post
 from ...inbox.formatting import full_date
 from ...inbox.thread import thread_items
 from ..widgets.thread_view import first_line, message_text
@@ -41,6 +42,18 @@ def forward_context(conversation: Conversation, message_ids: list[int]) -> Text:
         text.append(item.author, style="bold")
         text.append(f"  {full_date(item.message.created_at)}  ", style="dim")
         text.append(first_line(item.message))
+    return text
+
+
+def post_context(post: Post) -> Text:
+    """The discussion post a reply answers: its author, when, and its text (the user's and others'
+    words: Text, never markup)."""
+    text = Text()
+    text.append(post.author, style="bold")
+    if post.when is not None:
+        text.append(f"  {full_date(post.when)}", style="dim")
+    text.append("\n")
+    text.append(post.text.strip() or "(no text)")
     return text
 
 

@@ -7,7 +7,7 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from ...inbox.mailboxes import MAILBOXES, OUTBOX
+from ...inbox.mailboxes import DRAFTS, MAILBOXES, NUMBERED, OUTBOX
 from ...inbox.text import one_line
 
 
@@ -40,9 +40,11 @@ class MailboxRail(OptionList):
         self.contexts = contexts
         highlighted = self.highlighted
         options: list[Option | None] = []
-        # The Outbox (7) shows only while something waits in it: an empty one is nothing to look at.
-        shown = MAILBOXES + ((OUTBOX,) if counts.get("outbox") or active == OUTBOX.id else ())
-        for number, mailbox in enumerate(shown, start=1):
+        # The Outbox (7) and Drafts (8) show only while they hold something: an empty one is nothing
+        # to look at. Each keeps its number (its key) whether the one before it shows or not.
+        shown = MAILBOXES + tuple(box for box in (OUTBOX, DRAFTS) if counts.get(box.id) or active == box.id)
+        for mailbox in shown:
+            number = NUMBERED.index(mailbox) + 1
             label = Text()
             label.append("▸ " if mailbox.id == active else "  ")
             label.append(f"{number} {mailbox.label}", style="bold" if mailbox.id == active else "")
