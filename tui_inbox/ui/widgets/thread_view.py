@@ -6,6 +6,12 @@ attachments with name and size, media comments as links. A message cursor (J/K) 
 of the conversation's own messages (with what it forwards), highlighted while the pane has
 focus: the one ``d`` deletes. Every string from the
 server goes into a ``rich.text.Text`` as plain text: markup in it is shown, not run.
+
+Only a window of the thread is laid out as widgets: at most ``WINDOW`` of its messages around
+the message cursor, whatever the thread's length. Canvas sends a conversation's messages all
+at once (there is no paging them), and a thread of 20,000 mounted whole took 16.7 s to show
+and 13.7 s per key. The window follows the cursor (J/K, g/G, a search hit) and moves on when
+the reader scrolls past its top or bottom; a line at either end says how many are beyond it.
 """
 
 from __future__ import annotations
@@ -137,6 +143,17 @@ def entry_text(entry, author: str, focused: bool) -> Text:
 
 # Refreshes to wait for a block to be laid out before scrolling to it anyway.
 LAYOUT_TRIES = 20
+# The conversation's own messages laid out at once (the rest wait as data): a few screens'
+# worth, and more than any ordinary thread, which is then laid out whole as before.
+WINDOW = 60
+# How far the window moves when the reader goes past its edge.
+STEP = 20
+
+
+def more_text(count: int, where: str, keys: str) -> Text:
+    """The line at an end of the window: how many messages lie beyond it, and how to reach them."""
+    noun = "message" if count == 1 else "messages"
+    return Text(f"{'↑' if where == 'above' else '↓'} {count:,} more {noun} {where} ({keys})", style="dim")
 
 
 class ThreadView(VerticalScroll, can_focus=True):
@@ -144,6 +161,7 @@ class ThreadView(VerticalScroll, can_focus=True):
     ThreadView { padding: 0 1; }
     ThreadView > .thread-header { padding: 0 1; margin-bottom: 1; background: $boost; }
     ThreadView > .thread-empty { color: $text-muted; padding: 1 2; }
+    ThreadView > .thread-more { padding: 0 1; margin-bottom: 1; text-align: center; }
     ThreadView:focus > MessageBlock.cursor { background: $accent 30%; }
     """
 
@@ -151,10 +169,18 @@ class ThreadView(VerticalScroll, can_focus=True):
         super().__init__(name=name, id=id)
         self.conversation: Conversation | None = None
         self.order = "oldest"
+        self.me = 0
         # The conversation's own messages in screen order, each with its blocks (itself and
-        # the messages it forwards), and the index of the one under the message cursor.
+        # the messages it forwards; none while outside the window), and the index of the one
+        # under the message cursor.
         self.units: list[tuple[Message, list[MessageBlock]]] = []
         self.cursor = 0
+        # What each unit shows (its message, then what it forwards), and the units laid out.
+        self.unit_items: list[list[ThreadItem]] = []
+        self.window = range(0)
+        # The lines above and below the window, while the thread is a conversation's.
+        self.above: Static | None = None
+        self.below: Static | None = None
         # The discussion entry last scrolled to the top (None until the scroll has happened),
         # and how many times one has been: what a caller waits on after opening a discussion.
         self.pinned_entry_id: int | None = None
@@ -173,29 +199,176 @@ class ThreadView(VerticalScroll, can_focus=True):
     def action_first(self) -> None:
         """g: the top of the thread, the message cursor on the first message shown."""
         if self.units:
+            moved = self.move_window(0)
             self.set_cursor(0)
+            if moved:  # the new blocks are laid out at the next refresh
+                self.call_after_refresh(self.scroll_home, animate=False)
         self.scroll_home(animate=False)
 
     def action_last(self) -> None:
         """G: the end of the thread, the message cursor on the last message shown."""
         if self.units:
+            moved = self.move_window(len(self.units) - WINDOW)
             self.set_cursor(len(self.units) - 1)
+            if moved:
+                self.call_after_refresh(self.scroll_end, animate=False)
         self.scroll_end(animate=False)
 
     def move_cursor(self, step: int) -> None:
         if not self.units:
             return
-        self.set_cursor(max(0, min(len(self.units) - 1, self.cursor + step)))
-        self.scroll_to_widget(self.units[self.cursor][1][0], animate=False)
+        self.show_unit(max(0, min(len(self.units) - 1, self.cursor + step)))
+
+    def show_unit(self, index: int, *, top: bool = False) -> None:
+        """The message cursor on unit ``index``, laid out (the window moved to it) and in view."""
+        if index < self.window.start:
+            self.move_window(index - STEP)  # some of what comes before it too
+        elif index >= self.window.stop:
+            self.move_window(index + STEP + 1 - WINDOW)
+        self.set_cursor(index)
+        block = self.units[index][1][0]
+        if block.virtual_region.size:
+            self.scroll_to_widget(block, animate=False, top=top)
+        else:  # just mounted: scrolled to once laid out
+            self.call_after_refresh(self.bring_into_view, block, top=top)
+
+    def show_message(self, message_id: int) -> bool:
+        """The message cursor on this message of the open conversation, in view; False if it has none."""
+        index = next((i for i, (message, _) in enumerate(self.units) if message.id == message_id), None)
+        if index is None:
+            return False
+        self.show_unit(index)
+        return True
 
     def set_cursor(self, index: int) -> None:
-        for _, unit_blocks in self.units:
-            for block in unit_blocks:
+        if 0 <= self.cursor < len(self.units):
+            for block in self.units[self.cursor][1]:
                 block.remove_class("cursor")
         self.cursor = index
         if self.units:
             for block in self.units[index][1]:
                 block.add_class("cursor")
+
+    # -- the window of laid-out messages ---------------------------------------------------
+    def window_from(self, start: int, size: int = WINDOW) -> range:
+        count = len(self.units)
+        start = max(0, min(start, count - size))
+        return range(start, min(count, start + size))
+
+    def unit_blocks(self, index: int) -> list[MessageBlock]:
+        """Unit ``index`` as widgets: its message, then what it forwards, indented."""
+        blocks = []
+        for item in self.unit_items[index]:
+            block = MessageBlock(message_text(item))
+            if item.generated:
+                block.add_class("generated")
+            if item.forwarded:
+                block.add_class("forwarded")
+                block.styles.margin = (0, 0, 0, 2 * item.depth)
+            elif item.message.author_id == self.me:
+                block.add_class("mine")
+            blocks.append(block)
+        if index == self.cursor:
+            for block in blocks:
+                block.add_class("cursor")
+        self.units[index] = (self.units[index][0], blocks)
+        return blocks
+
+    def move_window(self, start: int) -> bool:
+        """Lay out the units from ``start`` (kept in range): those that leave the window are
+        removed, those that enter it mounted; True if it moved."""
+        old, new = self.window, self.window_from(start)
+        if new == old:
+            return False
+        gone: list[Widget] = []
+        for index in old:
+            if index not in new:
+                gone.extend(self.units[index][1])
+                self.units[index] = (self.units[index][0], [])
+        earlier = [block for index in range(new.start, min(new.stop, old.start)) for block in self.unit_blocks(index)]
+        later = [block for index in range(max(new.start, old.stop), new.stop) for block in self.unit_blocks(index)]
+        if old and not (old.start < new.stop and new.start < old.stop):
+            later = earlier + later  # no overlap: all of it goes between the two lines
+            earlier = []
+        self.window = new
+        if gone:
+            self.remove_children(gone)
+        if earlier:
+            self.mount_all(earlier, after=self.above)
+        if later:
+            self.mount_all(later, before=self.below)
+        self.paint_ends()
+        return True
+
+    def paint_ends(self) -> None:
+        """The lines above and below the window: shown only when there are messages beyond it."""
+        before, after = self.window.start, len(self.units) - self.window.stop
+        self.above.display = before > 0
+        self.below.display = after > 0
+        if before:
+            self.above.update(more_text(before, "above", "K, g or scroll up"))
+        if after:
+            self.below.update(more_text(after, "below", "J, G or scroll down"))
+
+    def reveal(self, up: bool) -> None:
+        """Scrolled past an end of the window: it moves on by ``STEP``, the view staying where it is."""
+        if not self.window or self.above is None:
+            return
+        anchor_unit = self.window.start if up else self.window.stop - 1
+        anchor = self.units[anchor_unit][1][0]
+        offset = anchor.virtual_region.y - self.scroll_y
+        if not self.move_window(self.window.start + (-STEP if up else STEP)):
+            return
+        entered = self.units[self.window.start if up else self.window.stop - 1][1][0]
+
+        def keep(tries: int = LAYOUT_TRIES) -> None:
+            if not anchor.is_attached:
+                return  # another thread replaced this one
+            if not entered.virtual_region.size and tries > 1:  # not laid out yet: the anchor has not moved
+                self.call_after_refresh(keep, tries - 1)
+                return
+            self.scroll_to(y=anchor.virtual_region.y - offset, animate=False, immediate=True)
+        self.call_after_refresh(keep)
+
+    # Up (or down) once more at the top (or the bottom) of what is laid out: instead of nothing,
+    # the messages beyond (a scroll animating to where it is would undo the kept place).
+    def at_top(self) -> bool:
+        return self.scroll_y <= 0 and self.window.start > 0
+
+    def at_bottom(self) -> bool:
+        return self.scroll_y >= self.max_scroll_y and self.window.stop < len(self.units)
+
+    def action_scroll_up(self) -> None:
+        if self.at_top():
+            self.reveal(up=True)
+        else:
+            super().action_scroll_up()
+
+    def action_scroll_down(self) -> None:
+        if self.at_bottom():
+            self.reveal(up=False)
+        else:
+            super().action_scroll_down()
+
+    def action_page_up(self) -> None:
+        if self.at_top():
+            self.reveal(up=True)
+        else:
+            super().action_page_up()
+
+    def action_page_down(self) -> None:
+        if self.at_bottom():
+            self.reveal(up=False)
+        else:
+            super().action_page_down()
+
+    def on_mouse_scroll_up(self, event) -> None:
+        if self.at_top():
+            self.reveal(up=True)
+
+    def on_mouse_scroll_down(self, event) -> None:
+        if self.at_bottom():
+            self.reveal(up=False)
 
     def compose(self):
         yield Static("Open a conversation with Enter.", classes="thread-empty")
@@ -206,39 +379,53 @@ class ThreadView(VerticalScroll, can_focus=True):
         previous = self.conversation
         was = self.cursor_message
         was_index = self.cursor
+        was_window, was_count = self.window, len(self.units)
         self.conversation = conversation
         self.order = order
+        self.me = me
         scroll_y = self.scroll_y
         self.remove_children()
         self.units = []
+        self.unit_items = []
+        self.window = range(0)
+        self.above = self.below = None
         self.cursor = 0
         if conversation is None:
             self.mount(Static("Open a conversation with Enter.", classes="thread-empty"))
             return
-        blocks = [Static(header_text(conversation, me, course), classes="thread-header")]
         for item in thread_items(conversation, order):
-            block = MessageBlock(message_text(item))
             if item.forwarded:
-                self.units[-1][1].append(block)
+                self.unit_items[-1].append(item)
             else:
-                self.units.append((item.message, [block]))
-            if item.generated:
-                block.add_class("generated")
-            if item.forwarded:
-                block.add_class("forwarded")
-                block.styles.margin = (0, 0, 0, 2 * item.depth)
-            elif item.message.author_id == me:
-                block.add_class("mine")
-            blocks.append(block)
-        self.mount_all(blocks)
-        ids = [message.id for message, _ in self.units]
-        if previous is not None and previous.id == conversation.id and was is not None:
+                self.unit_items.append([item])
+                self.units.append((item.message, []))
+        same = previous is not None and previous.id == conversation.id
+        if same and was is not None:
             # The same conversation again (a new message, a deletion): the cursor stays on its
             # message, or where that message was.
+            ids = [message.id for message, _ in self.units]
             index = ids.index(was.id) if was.id in ids else min(was_index, len(ids) - 1)
         else:
-            index = len(ids) - 1 if order == "oldest" else 0  # the newest, which is in view
-        self.set_cursor(max(0, index))
+            index = len(self.units) - 1 if order == "oldest" else 0  # the newest, which is in view
+        index = max(0, index)
+        self.cursor = index
+        if same and keep_scroll and was_window:
+            # The same messages stay laid out (and the window still reaches the end if it did, up
+            # to twice its size), so that the kept scroll offset shows what it showed.
+            stop = len(self.units) if was_window.stop >= was_count else was_window.stop
+            size = min(2 * WINDOW, max(WINDOW, stop - was_window.start))
+            window = self.window_from(was_window.start, size)
+            if index not in window:
+                window = self.window_from(index - WINDOW // 2)
+        else:
+            window = self.window_from(index - WINDOW // 2)
+        self.above = Static(classes="thread-more")
+        self.below = Static(classes="thread-more")
+        self.window = window
+        blocks = [block for unit in window for block in self.unit_blocks(unit)]
+        self.mount_all([Static(header_text(conversation, me, course), classes="thread-header"), self.above,
+                        *blocks, self.below])
+        self.paint_ends()
         if keep_scroll:
             self.call_after_refresh(self.scroll_to, y=scroll_y, animate=False)
         elif order == "oldest":
@@ -250,6 +437,9 @@ class ThreadView(VerticalScroll, can_focus=True):
         """A discussion opened from Activity: the topic, then its entries threaded, the named one in view."""
         self.conversation = None
         self.units = []
+        self.unit_items = []
+        self.window = range(0)
+        self.above = self.below = None
         self.cursor = 0
         self.remove_children()
         blocks = [Static(discussion_header(open_discussion, course), classes="thread-header")]
