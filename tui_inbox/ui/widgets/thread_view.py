@@ -16,6 +16,7 @@ the reader scrolls past its top or bottom; a line at either end says how many ar
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 
 from rich.text import Text
@@ -145,9 +146,20 @@ def entry_text(entry, author: str, focused: bool) -> Text:
 LAYOUT_TRIES = 20
 # The conversation's own messages laid out at once (the rest wait as data): a few screens'
 # worth, and more than any ordinary thread, which is then laid out whole as before.
-WINDOW = 60
+WINDOW = 30
 # How far the window moves when the reader goes past its edge.
-STEP = 20
+STEP = 10
+# A thread of this many messages or more is left out of the collector's full passes while it
+# is open (as the session does for a large mailbox): with 20,000 messages in memory, a full
+# pass paused a key press for 150 ms and more.
+LARGE_THREAD = 2_000
+
+
+def out_of_full_passes() -> None:
+    """Everything alive now (the open thread) is left out of the collector's full passes; what
+    was garbage goes first. Memory is still freed by reference counting once the thread closes."""
+    gc.collect()
+    gc.freeze()
 
 
 def more_text(count: int, where: str, keys: str) -> Text:
@@ -221,16 +233,17 @@ class ThreadView(VerticalScroll, can_focus=True):
 
     def show_unit(self, index: int, *, top: bool = False) -> None:
         """The message cursor on unit ``index``, laid out (the window moved to it) and in view."""
+        moved = False
         if index < self.window.start:
-            self.move_window(index - STEP)  # some of what comes before it too
+            moved = self.move_window(index - STEP)  # some of what comes before it too
         elif index >= self.window.stop:
-            self.move_window(index + STEP + 1 - WINDOW)
+            moved = self.move_window(index + STEP + 1 - WINDOW)
         self.set_cursor(index)
         block = self.units[index][1][0]
-        if block.virtual_region.size:
-            self.scroll_to_widget(block, animate=False, top=top)
-        else:  # just mounted: scrolled to once laid out
+        if moved or not block.virtual_region.size:  # scrolled to once laid out where it now is
             self.call_after_refresh(self.bring_into_view, block, top=top)
+        else:
+            self.scroll_to_widget(block, animate=False, top=top)
 
     def show_message(self, message_id: int) -> bool:
         """The message cursor on this message of the open conversation, in view; False if it has none."""
@@ -255,50 +268,59 @@ class ThreadView(VerticalScroll, can_focus=True):
         start = max(0, min(start, count - size))
         return range(start, min(count, start + size))
 
-    def unit_blocks(self, index: int) -> list[MessageBlock]:
-        """Unit ``index`` as widgets: its message, then what it forwards, indented."""
+    def unit_blocks(self, index: int, spare: list[MessageBlock] | None = None) -> list[MessageBlock]:
+        """Unit ``index`` as widgets: its message, then what it forwards, indented. Taken from
+        ``spare`` (blocks already mounted, given new content) while it lasts, else new."""
         blocks = []
         for item in self.unit_items[index]:
-            block = MessageBlock(message_text(item))
-            if item.generated:
-                block.add_class("generated")
-            if item.forwarded:
-                block.add_class("forwarded")
-                block.styles.margin = (0, 0, 0, 2 * item.depth)
-            elif item.message.author_id == self.me:
-                block.add_class("mine")
+            if spare:
+                block = spare.pop(0)
+                block.update(message_text(item))
+            else:
+                block = MessageBlock(message_text(item))
+            block.set_class(item.generated, "generated")
+            block.set_class(item.forwarded, "forwarded")
+            block.set_class(not item.forwarded and item.message.author_id == self.me, "mine")
+            block.set_class(index == self.cursor, "cursor")
+            block.styles.margin = (0, 0, 0, 2 * item.depth) if item.forwarded else None
             blocks.append(block)
-        if index == self.cursor:
-            for block in blocks:
-                block.add_class("cursor")
         self.units[index] = (self.units[index][0], blocks)
         return blocks
 
     def move_window(self, start: int) -> bool:
-        """Lay out the units from ``start`` (kept in range): those that leave the window are
-        removed, those that enter it mounted; True if it moved."""
+        """Lay out the units from ``start`` (kept in range); True if it moved.
+
+        The blocks of the units that leave are given the content of those that enter and moved
+        to their place (new ones mounted only when those run out, the rest removed): mounting and
+        removing a window's worth of widgets took a key press past 100 ms."""
         old, new = self.window, self.window_from(start)
         if new == old:
             return False
-        gone: list[Widget] = []
+        spare: list[MessageBlock] = []
         for index in old:
             if index not in new:
-                gone.extend(self.units[index][1])
+                spare.extend(self.units[index][1])
                 self.units[index] = (self.units[index][0], [])
-        earlier = [block for index in range(new.start, min(new.stop, old.start)) for block in self.unit_blocks(index)]
-        later = [block for index in range(max(new.start, old.stop), new.stop) for block in self.unit_blocks(index)]
-        if old and not (old.start < new.stop and new.start < old.stop):
-            later = earlier + later  # no overlap: all of it goes between the two lines
-            earlier = []
         self.window = new
-        if gone:
-            self.remove_children(gone)
-        if earlier:
-            self.mount_all(earlier, after=self.above)
-        if later:
-            self.mount_all(later, before=self.below)
+        if old.start < new.stop and new.start < old.stop:  # they overlap: the new units go at the ends
+            earlier = [block for index in range(new.start, old.start) for block in self.unit_blocks(index, spare)]
+            later = [block for index in range(old.stop, new.stop) for block in self.unit_blocks(index, spare)]
+        else:
+            earlier, later = [], [block for index in new for block in self.unit_blocks(index, spare)]
+        if spare:
+            self.remove_children(spare)  # those not needed
+        for block in reversed(earlier):  # each goes right under the line above
+            self.place(block, after=self.above)
+        for block in later:  # each goes right over the line below
+            self.place(block, before=self.below)
         self.paint_ends()
         return True
+
+    def place(self, block: MessageBlock, **where: Widget) -> None:
+        if block.is_attached:
+            self.move_child(block, **where)
+        else:
+            self.mount(block, **where)
 
     def paint_ends(self) -> None:
         """The lines above and below the window: shown only when there are messages beyond it."""
@@ -316,15 +338,16 @@ class ThreadView(VerticalScroll, can_focus=True):
             return
         anchor_unit = self.window.start if up else self.window.stop - 1
         anchor = self.units[anchor_unit][1][0]
-        offset = anchor.virtual_region.y - self.scroll_y
+        was_y = anchor.virtual_region.y
+        offset = was_y - self.scroll_y
         if not self.move_window(self.window.start + (-STEP if up else STEP)):
             return
-        entered = self.units[self.window.start if up else self.window.stop - 1][1][0]
 
         def keep(tries: int = LAYOUT_TRIES) -> None:
             if not anchor.is_attached:
                 return  # another thread replaced this one
-            if not entered.virtual_region.size and tries > 1:  # not laid out yet: the anchor has not moved
+            # Blocks came in above it (or went from above it): until laid out, it has not moved.
+            if anchor.virtual_region.y == was_y and tries > 1:
                 self.call_after_refresh(keep, tries - 1)
                 return
             self.scroll_to(y=anchor.virtual_region.y - offset, animate=False, immediate=True)
@@ -426,6 +449,8 @@ class ThreadView(VerticalScroll, can_focus=True):
         self.mount_all([Static(header_text(conversation, me, course), classes="thread-header"), self.above,
                         *blocks, self.below])
         self.paint_ends()
+        if len(self.units) >= LARGE_THREAD and not same:
+            self.call_after_refresh(out_of_full_passes)  # after the frame that shows it
         if keep_scroll:
             self.call_after_refresh(self.scroll_to, y=scroll_y, animate=False)
         elif order == "oldest":
