@@ -8,14 +8,16 @@ of them): what the app bounds is what it lays out, and what it does on the event
 
 from __future__ import annotations
 
+import asyncio
 import threading
 
 import pytest
 
 from tests.conftest import FIXED_NOW, ready, settle
 from tests.waiting import async_wait_until
+from tui_inbox.canvas import CanvasClient
 from tui_inbox.store.paths import cache_path
-from tui_inbox.store.search_index import SearchIndex
+from tui_inbox.store.search_index import PUT_STEP, SearchIndex
 from tui_inbox.ui.widgets.thread_view import MessageBlock
 
 LONG = 3000
@@ -150,3 +152,61 @@ async def test_a_key_is_answered_while_the_indexer_writes_a_huge_conversation(lo
         await async_wait_until(lambda: app.search_indexer.progress.finished, timeout=30)
         assert written.is_set()
         assert [h.conversation_id for h in index.search(f"Message {LONG} of").hits][:1] == [app.list.rows[0].id]
+
+
+class PausingLock:
+    """The index's lock, with the writing thread held the first time it lets go of it entirely."""
+
+    def __init__(self, lock, writer: threading.Thread) -> None:
+        self.lock, self.writer = lock, writer
+        self.depth = 0
+        self.paused, self.go_on = threading.Event(), threading.Event()
+
+    def __enter__(self):
+        self.lock.acquire()
+        if threading.current_thread() is self.writer:
+            self.depth += 1
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.lock.release()
+        if threading.current_thread() is self.writer:
+            self.depth -= 1
+            if not self.depth and not self.paused.is_set():
+                self.paused.set()
+                self.go_on.wait(timeout=10)
+
+
+def test_a_long_conversation_goes_into_the_index_in_steps_a_search_answers_between(make_sandbox, tmp_path):
+    """A search (a ``body:`` pattern runs on the event loop) waits for the index's lock: writing a
+    long thread in one transaction held it for the whole thread (2.5 s for 20,000 messages)."""
+    count = PUT_STEP + 400
+    sandbox = make_sandbox(seed=1, now=FIXED_NOW, long_thread=count)
+
+    async def fetch():
+        async with CanvasClient(sandbox.base_url, sandbox.info.token_of("teacher")) as client:
+            newest = (await client.get_conversations_page("inbox", per_page=1))[0]
+            return await client.get_conversation(newest.id, auto_mark_as_read=False)
+
+    conversation = asyncio.run(fetch())
+    assert len(conversation.messages) == count
+    index = SearchIndex.open(cache_path(tmp_path, "acct"))
+    try:
+        writer = threading.Thread(target=index.put, args=(conversation, "Inbox"))
+        index.lock = gate = PausingLock(index.lock, writer)
+        writer.start()
+        try:
+            assert gate.paused.wait(timeout=10)
+            # Between two steps: a search is answered, with what is in so far (the newest first),
+            # and the conversation is not yet taken for indexed as it is now.
+            between = index.search(f'"of {count}."')
+            assert between.total == PUT_STEP
+            assert between.hits[0].message_id == conversation.messages[0].id  # Canvas sends the newest first
+            assert not index.is_current(conversation.id, conversation.last_message_at)
+        finally:
+            gate.go_on.set()
+            writer.join(timeout=30)
+        assert index.search(f'"of {count}."').total == count
+        assert index.is_current(conversation.id, conversation.last_message_at)
+    finally:
+        index.close()
