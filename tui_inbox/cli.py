@@ -9,6 +9,7 @@ import sys
 from datetime import datetime
 
 MAX_CONVERSATIONS = 1_000_000  # ten times the benchmark's inbox; the sandbox holds them all in memory
+MAX_LONG_THREAD = 200_000  # twice the longest thread measured; its answer is already past the client's 32 MB cap
 MAX_COURSE_STUDENTS = 10_000  # every one is a user with a token in the sandbox's first line of output
 MAX_SCHOOL_COURSES = 500  # 40 seats each, two per student: 10,000 students, as --course-students at most
 MAX_DS_DELAY_MS = 3_600_000.0  # an event held longer than an hour is a lost event, not a late one
@@ -80,6 +81,8 @@ def add_sandbox_knobs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=1, help="seed of the generated data (default 1)")
     parser.add_argument("--conversations", type=_whole_up_to(MAX_CONVERSATIONS), default=0, metavar="N",
                         help="add N conversations to the teacher's inbox (load tests)")
+    parser.add_argument("--long-thread", type=_whole_up_to(MAX_LONG_THREAD), default=0, metavar="N",
+                        help="add one conversation of N messages, the newest in the teacher's inbox (load tests)")
     parser.add_argument("--latency-ms", type=_non_negative, default=0.0, help="delay added to every response")
     parser.add_argument("--fail-rate", type=_fraction, default=0.0,
                         help="fraction of API requests answered 500 or 503")
@@ -162,7 +165,8 @@ def add_course_students(parser: argparse.ArgumentParser) -> None:
 def knobs_from(args: argparse.Namespace):
     from .sandbox.state import Knobs
 
-    knobs = Knobs(seed=args.seed, conversations=args.conversations, latency_ms=args.latency_ms,
+    knobs = Knobs(seed=args.seed, conversations=args.conversations, long_thread=getattr(args, "long_thread", 0),
+                  latency_ms=args.latency_ms,
                   fail_rate=args.fail_rate, throttle=args.throttle, activity=args.activity, now=args.now,
                   course_students=args.course_students, school=getattr(args, "school", 0))
     if getattr(args, "data_services", None):

@@ -331,17 +331,19 @@ class InboxSession:
             if self.keeper is not None:
                 self.keeper.opened(conversation)
         self.current = conversation
-        if self.search_index is not None:
-            try:
-                self.search_index.put(conversation)
-            except sqlite3.Error as error:  # a full disk: the thread opens, search just lacks it
-                log.warning("could not index conversation %s: %s", conversation_id, error)
         self.let_go(conversation_id)  # the row open before (if any) leaves now, if it no longer belongs
         self.lingering = {conversation_id}
         self.update_many([conversation_id], workflow_state=conversation.workflow_state)
         self.emit("thread", conversation)
         if mark_read:
             await self.refresh_unread()
+        if self.search_index is not None:
+            # After the thread is shown, in a thread: a conversation of 20,000 messages takes the
+            # index 2.5 s to write, which held the screen unpainted on the event loop.
+            try:
+                await asyncio.to_thread(self.search_index.put, conversation)
+            except sqlite3.Error as error:  # a full disk: the thread opens, search just lacks it
+                log.warning("could not index conversation %s: %s", conversation_id, error)
         return conversation
 
     def close_thread(self) -> None:

@@ -141,8 +141,9 @@ def conversation_json(
         # Rails sets the key whenever it was asked for: null for a conversation with no context.
         out["context_name"] = context_name(state, conversation)
     if shape.messages == "all":
+        seen = _seen_by(participant)
         out["messages"] = [
-            message_json(state, m, base_url, _participating(participant, m)) for m in reversed(participant.messages)
+            message_json(state, m, base_url, _participating(participant, m, seen)) for m in reversed(participant.messages)
         ]
         out["submissions"] = []
     elif shape.messages == "latest" and participant.messages:
@@ -167,9 +168,15 @@ def context_name(state: SandboxState, conversation) -> str | None:
     return name
 
 
-def _participating(participant: Participant, message: Message) -> list[int]:
-    conversation = participant.conversation
-    return sorted(uid for uid, p in conversation.participants.items() if message in p.messages)
+def _seen_by(participant: Participant) -> dict[int, set[int]]:
+    """Each participant's visible message ids: a show answers ``participating_user_ids`` for every
+    message, and searching each participant's list per message took 5 s for 20,000 messages."""
+    return {uid: {m.id for m in p.messages} for uid, p in participant.conversation.participants.items()}
+
+
+def _participating(participant: Participant, message: Message, seen: dict[int, set[int]] | None = None) -> list[int]:
+    seen = _seen_by(participant) if seen is None else seen
+    return sorted(uid for uid, ids in seen.items() if message.id in ids)
 
 
 def _audience_contexts(state: SandboxState, me: int, others: list[int]) -> dict:

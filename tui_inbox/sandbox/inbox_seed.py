@@ -229,6 +229,23 @@ class InboxSeeder:
             view.starred = roll > 0.95
         store.touch(t)
 
+    def long_thread(self, count: int) -> None:
+        """``--long-thread N``: Jane and the teacher taking turns, N messages, the newest conversation.
+
+        The last message is the newest of the whole inbox (half an hour ago), each message is
+        numbered in its text ("Message 1 of N"), so a test or a benchmark can tell which are shown.
+        """
+        t, jane = self.teacher, 10
+        # Not private: a private one would be the showcase's "Lab report extension", reused.
+        c = self.conversation(jane, [t], f"A very long thread ({count:,} messages)", private=False,
+                              context_code="course_1")
+        for i in range(count):
+            author = jane if i % 2 == 0 else t
+            body = (BODIES if author == jane else REPLIES)[i % len(BODIES if author == jane else REPLIES)]
+            self.say(c, author, f"Message {i + 1} of {count}. {body}", self.ago(0.5 + (count - 1 - i) / 60),
+                     first=i == 0)
+        self.view(c).workflow_state = "unread"
+
 
 def seed_conversations(state: SandboxState) -> None:
     seeder = InboxSeeder(state)
@@ -236,4 +253,6 @@ def seed_conversations(state: SandboxState) -> None:
     seeder.traffic(150, hours_back=24 * 60)
     if state.knobs.conversations:
         seeder.fast_bulk(state.knobs.conversations)
+    if state.knobs.long_thread:
+        seeder.long_thread(state.knobs.long_thread)
     state.conversations.touch(*state.world.users)

@@ -21,6 +21,9 @@ class Knobs:
 
     seed: int = 1
     conversations: int = 0  # extra conversations in the teacher's inbox
+    # One more conversation in the teacher's inbox, the newest, holding this many messages
+    # (0: none): the long thread the thread view and the indexer must stay quick with.
+    long_thread: int = 0
     latency_ms: float = 0.0
     fail_rate: float = 0.0
     throttle: bool = False

@@ -60,6 +60,8 @@ ROWIDS_PER_SECOND = 2**20  # row ids are the message's second * this + its id mo
 SHORT_SCAN = 20_000
 COUNT_CAP = 1000  # "1,000+ found": counting every match of a common word would cost more than the search
 CONTEXT = 30  # characters of context each side of the first match
+# Messages written per transaction of a long conversation (``put``): about 60 ms under the lock.
+PUT_STEP = 500
 
 
 class _FoldTable(dict):
@@ -230,8 +232,30 @@ class SearchIndex:
 
     # -- writing -------------------------------------------------------------------------
     def put(self, conversation: Conversation) -> None:
-        """Index a whole conversation (its messages as shown), replacing what it had."""
-        self.put_many([conversation])
+        """Index a whole conversation (its messages as shown), replacing what it had.
+
+        A long one goes in steps of ``PUT_STEP`` messages, each its own transaction: a search
+        waits for the lock (a ``body:`` pattern on the event loop), so it waits for one step,
+        never for the whole thread (20,000 messages take 2.5 s). Its row says it is current
+        only once the last step is in, so a write cut short is done again by the next run."""
+        messages = conversation.messages or []
+        if len(messages) <= PUT_STEP:
+            self.put_many([conversation])
+            return
+        for start in range(0, len(messages), PUT_STEP):
+            with self.lock:
+                self.db.execute("BEGIN IMMEDIATE")
+                try:
+                    if start == 0:
+                        self._put_row(conversation, current=False)
+                    self._put_messages(conversation, messages[start:start + PUT_STEP])
+                    if start + PUT_STEP >= len(messages):
+                        self.db.execute("UPDATE search_conversations SET last_message_at = ? WHERE id = ?",
+                                        (_stamp(conversation.last_message_at), conversation.id))
+                    self.db.execute("COMMIT")
+                except BaseException:
+                    rollback(self.db)
+                    raise
 
     def put_many(self, conversations: Iterable[Conversation]) -> None:
         """Index many conversations in one transaction (one commit, not one per conversation)."""
@@ -239,7 +263,8 @@ class SearchIndex:
             self.db.execute("BEGIN IMMEDIATE")
             try:
                 for conversation in conversations:
-                    self._put(conversation)
+                    self._put_row(conversation)
+                    self._put_messages(conversation, conversation.messages or [])
                 self.db.execute("COMMIT")
             except BaseException:
                 rollback(self.db)
@@ -258,19 +283,21 @@ class SearchIndex:
                                     [(mailbox, cid, mailbox) for mailbox, cid in changes])
                 self.db.execute("COMMIT")
             except BaseException:
-                self.db.execute("ROLLBACK")
+                rollback(self.db)
                 raise
 
-    def _put(self, conversation: Conversation) -> None:
-        mailbox = mailbox_of(conversation)
-        names = {p.id: p.name or p.full_name for p in conversation.participants}
-        people = fold(" ".join(f"{p.name} {p.full_name}" for p in conversation.participants))
-        subject = one_line(conversation.subject)
-        folded_subject = fold(subject)
+    def _put_row(self, conversation: Conversation, current: bool = True) -> None:
+        """The conversation's row, in place of what it had; ``current=False``: not yet as it is now."""
         self._drop(conversation.id)
         self.db.execute("INSERT INTO search_conversations (id, last_message_at, subject, mailbox) VALUES (?, ?, ?, ?)",
-                        (conversation.id, _stamp(conversation.last_message_at), subject, mailbox))
-        for message in conversation.messages or []:
+                        (conversation.id, _stamp(conversation.last_message_at) if current else None,
+                         one_line(conversation.subject), mailbox_of(conversation)))
+
+    def _put_messages(self, conversation: Conversation, messages: list) -> None:
+        names = {p.id: p.name or p.full_name for p in conversation.participants}
+        people = fold(" ".join(f"{p.name} {p.full_name}" for p in conversation.participants))
+        folded_subject = fold(one_line(conversation.subject))
+        for message in messages:
             body = "\n".join([message.body] + [m.body for m in message.forwarded_messages])
             created = _stamp(message.created_at)
             rowid = self._free_rowid(message.created_at, message.id)

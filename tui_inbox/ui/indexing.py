@@ -70,10 +70,7 @@ async def open_hit(app: "InboxApp", hit: Hit) -> None:
     if conversation is None:
         return
     thread = app.thread
-    ids = [message.id for message, _ in thread.units]
-    if hit.message_id in ids:
-        index = ids.index(hit.message_id)
-        thread.set_cursor(index)
-        block = thread.units[index][1][0]
-        thread.call_after_refresh(thread.bring_into_view, block)
+    # After the refresh that lays the thread out: then the hit's block, wherever it is in a long
+    # thread, replaces the window shown first (the newest messages).
+    thread.call_after_refresh(thread.show_message, hit.message_id)
     thread.focus()
