@@ -129,14 +129,14 @@ async def test_a_key_is_answered_while_the_indexer_writes_a_huge_conversation(lo
     inside, release, written = threading.Event(), threading.Event(), threading.Event()
     put = index.put
 
-    def held_put(conversation, mailbox="Inbox"):
+    def held_put(conversation):
         if len(conversation.messages or []) == LONG:
             inside.set()
             release.wait(timeout=10)  # on the event loop this holds every key for that long
-            put(conversation, mailbox)
+            put(conversation)
             written.set()
         else:
-            put(conversation, mailbox)
+            put(conversation)
 
     index.put = held_put
     async with app.run_test(size=SIZE) as pilot:
@@ -192,7 +192,7 @@ def test_a_long_conversation_goes_into_the_index_in_steps_a_search_answers_betwe
     assert len(conversation.messages) == count
     index = SearchIndex.open(cache_path(tmp_path, "acct"))
     try:
-        writer = threading.Thread(target=index.put, args=(conversation, "Inbox"))
+        writer = threading.Thread(target=index.put, args=(conversation,))
         index.lock = gate = PausingLock(index.lock, writer)
         writer.start()
         try:
