@@ -223,3 +223,18 @@ async def test_a_next_link_to_another_port_names_both_ports_and_is_never_followe
     message = one_line(caught.value)
     # Not "points to 127.0.0.1, not 127.0.0.1":
     assert f"points to 127.0.0.1:{other.port}, not 127.0.0.1:{server.port}" in message
+
+
+# -- "offline" is for a Canvas that cannot be reached ---------------------------------------------
+async def test_a_poll_answered_with_5_gb_says_what_is_wrong_with_the_server_not_offline():
+    from tests.waiting import async_wait_until
+    from tui_inbox.live import Backoff, FeedState, LiveFeed
+
+    async with HostileServer({UNREAD: flood(64 * MB, declared=5_000_000_000)}) as server:
+        async with client_of(server) as client:
+            feed = LiveFeed(client, None, poll_seconds=0.05, poll_backoff=Backoff(base=0.05, cap=0.05))
+            async with feed:
+                await async_wait_until(lambda: feed.state.error is not None)
+                status = feed.state.current
+    assert status.state is FeedState.FAILING and status.state.value == "not updating"
+    assert f"127.0.0.1:{server.port} sent more than 32 MB" in status.error

@@ -247,6 +247,9 @@ class CanvasHTTP:
         self._owns_client = client is None
         self._client = client
         self._client_settings = (transport, timeout)
+        # Told whenever Canvas answers anything: the live feed learns from it that Canvas is
+        # reachable again without waiting for its own next poll (see on_answer).
+        self._answer_listeners: list[Callable[[], None]] = []
 
     @property
     def base_url(self) -> httpx.URL:
@@ -297,6 +300,24 @@ class CanvasHTTP:
     async def aclose(self) -> None:
         if self._owns_client and self._client is not None:
             await self._client.aclose()
+
+    def on_answer(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call ``listener()`` each time a request gets an answer (any status: Canvas was reached);
+        returns the function that stops it. Called on the event loop, so it must not block."""
+        self._answer_listeners.append(listener)
+
+        def stop() -> None:
+            if listener in self._answer_listeners:
+                self._answer_listeners.remove(listener)
+
+        return stop
+
+    def _answered(self) -> None:
+        for listener in list(self._answer_listeners):
+            try:
+                listener()
+            except Exception:  # whoever listens must not turn an answer into a failed request
+                log.exception("a listener to Canvas's answers failed")
 
     async def backoff(self, attempt: int, throttled: bool = False) -> None:
         """Wait as the retry policy says before attempt ``attempt + 1``."""
@@ -367,6 +388,7 @@ class CanvasHTTP:
                 if exc.sent and not may_retry:
                     raise
             else:
+                self._answered()
                 if response.is_success:
                     return response
                 error = error_from(response)  # its body was read (capped) in _send_following
