@@ -9,6 +9,7 @@ get the same answer, later.
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 import time
@@ -238,3 +239,67 @@ async def test_a_poll_answered_with_5_gb_says_what_is_wrong_with_the_server_not_
                 status = feed.state.current
     assert status.state is FeedState.FAILING and status.state.value == "not updating"
     assert f"127.0.0.1:{server.port} sent more than 32 MB" in status.error
+
+
+# -- pagination that never ends ----------------------------------------------------------------------
+def paged(link_for) -> "Answer":
+    """Ten conversations a page; the ``Link`` header ``link_for(page)`` gives (None: no more)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    async def answer(writer, target: str) -> bool:
+        page = int(parse_qs(urlsplit(target).query).get("page", ["1"])[0])
+        link = link_for(page)
+        body = json.dumps([conversation(page * 100 + i) for i in range(1, 11)]).encode()
+        headers = {"Link": link} if link else {}
+        writer.write(head(Content_Type="application/json", Content_Length=len(body), **headers) + body)
+        await writer.drain()
+        return True
+    return answer
+
+
+def next_to(page: int) -> str:
+    return f'</api/v1/conversations?page={page}&per_page=10>; rel="next"'
+
+
+async def listing_calls(client) -> dict:
+    return {"iterate": _all(client.get_conversations()), "load": client.load_conversations()}
+
+
+async def test_a_next_link_back_to_an_earlier_page_ends_the_listing_with_one_line():
+    # Page 3 says the next page is page 1 again: fetched for ever (3,700 requests in 120 s) before.
+    loop = paged(lambda page: next_to(page + 1 if page < 3 else 1))
+    async with HostileServer({CONVERSATIONS: loop}) as server:
+        async with client_of(server) as client:
+            for name, call in (await listing_calls(client)).items():
+                server.requests.clear()
+                started = time.monotonic()
+                with pytest.raises(ServerError) as caught:
+                    await asyncio.wait_for(call, 10)  # never finished before
+                assert time.monotonic() - started < 5.0, name
+                assert len(server.requests) <= 4, (name, server.requests)  # pages 1, 2, 3, and at most 1 again
+                message = one_line(caught.value)
+                assert "leads back to a page already read" in message and f"127.0.0.1:{server.port}" in message
+
+
+async def test_a_listing_past_the_page_limit_ends_with_one_line():
+    # Every page names a next one, each new: only the page limit ends it.
+    endless = paged(lambda page: next_to(page + 1))
+    async with HostileServer({CONVERSATIONS: endless}) as server:
+        async with client_of(server, max_pages=50) as client:
+            for name, call in (await listing_calls(client)).items():
+                server.requests.clear()
+                with pytest.raises(ServerError) as caught:
+                    await call
+                assert len(server.requests) == 50, name
+                assert "more than 50 pages" in one_line(caught.value)
+
+
+async def test_a_last_page_past_the_limit_is_refused_before_the_pages_are_asked_for():
+    # The fast path fetches pages 2..last at once: a "last" of 5,000 would be 5,000 requests in flight.
+    far = paged(lambda page: next_to(page + 1) + ', </api/v1/conversations?page=5000&per_page=10>; rel="last"')
+    async with HostileServer({CONVERSATIONS: far}) as server:
+        async with client_of(server, max_pages=50) as client:
+            with pytest.raises(ServerError) as caught:
+                await client.load_conversations()
+        assert len(server.requests) == 1
+    assert "more than 50 pages" in one_line(caught.value)

@@ -15,7 +15,7 @@ from typing import Any, AsyncIterator, Callable, Iterable, Sequence
 from .lazy_httpx import httpx
 
 from . import pagination
-from .http import MAX_BODY, MAX_DOWNLOAD, CanvasHTTP, RetryPolicy, expect_list, parse_json
+from .http import MAX_BODY, MAX_DOWNLOAD, MAX_PAGES, CanvasHTTP, RetryPolicy, expect_list, parse_json
 from .models import (Batch, Conversation, Course, DiscussionEntry, DiscussionTopic, DiscussionView, FileInfo, Group,
                      Progress, Recipient, User)
 from .parsing import as_int
@@ -64,6 +64,7 @@ class CanvasClient:
         max_body: int = MAX_BODY,
         download_deadline: float = 1800.0,
         max_download: int = MAX_DOWNLOAD,
+        max_pages: int = MAX_PAGES,
         string_ids: bool = False,
         client: httpx.AsyncClient | None = None,
     ) -> None:
@@ -73,7 +74,7 @@ class CanvasClient:
         kwargs = {"sleep": sleep} if sleep is not None else {}
         self.http = CanvasHTTP(base_url, token, transport=transport, timeout=timeout, concurrency=concurrency,
                                retry=retry, deadline=deadline, max_body=max_body, download_deadline=download_deadline,
-                               max_download=max_download, string_ids=string_ids, client=client, **kwargs)
+                               max_download=max_download, max_pages=max_pages, string_ids=string_ids, client=client, **kwargs)
 
     def __repr__(self) -> str:
         return f"CanvasClient(base_url={self.http.base_text!r}, token=***)"

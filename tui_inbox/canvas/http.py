@@ -40,6 +40,9 @@ log = logging.getLogger("tui_inbox.canvas")
 # for its own message while background loads retry silently.
 retry_listener: ContextVar[Callable[[int, int, "CanvasError"], None] | None] = ContextVar("retry_listener",
                                                                                           default=None)
+# Pages of one listing: 200,000 conversations at 100 a page, far past any real inbox; a server
+# whose next links never end is stopped here (pagination.py).
+MAX_PAGES = 2000
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 MAX_REDIRECTS = 5
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -218,6 +221,7 @@ class CanvasHTTP:
         max_body: int = MAX_BODY,
         download_deadline: float = 1800.0,
         max_download: int = MAX_DOWNLOAD,
+        max_pages: int = MAX_PAGES,
         concurrency: int = 8,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
@@ -236,6 +240,7 @@ class CanvasHTTP:
         self.max_body = max_body
         self.download_deadline = download_deadline
         self.max_download = max_download
+        self.max_pages = max_pages
         self._token = Token(token)
         self.retry = retry or RetryPolicy()
         self.pacer = Pacer(concurrency)
