@@ -303,3 +303,77 @@ async def test_a_last_page_past_the_limit_is_refused_before_the_pages_are_asked_
                 await client.load_conversations()
         assert len(server.requests) == 1
     assert "more than 50 pages" in one_line(caught.value)
+
+
+# -- ids that are not ids ------------------------------------------------------------------------------
+BAD_IDS = [2**70, "abc", None, True, 0, -4, 2**63, "12x"]
+
+
+def bad_rows() -> list:
+    rows = [conversation(1)]
+    for bad in BAD_IDS:
+        rows.append({**conversation(99), "id": bad})
+    return rows + [conversation(2)]
+
+
+async def test_rows_with_an_id_out_of_range_or_not_a_number_are_left_out_with_one_line_never_read_as_0():
+    async with HostileServer({CONVERSATIONS: json_answer(bad_rows())}) as server:
+        async with client_of(server) as client:
+            said: list[str] = []
+            client.on_skipped(said.append)
+            for call in (client.load_conversations(), client.get_conversations_page(), _all(client.get_conversations())):
+                said.clear()
+                rows = await call
+                assert [row.id for row in rows] == [1, 2]
+                assert len(said) == 1
+                line = said[0]
+                assert "\n" not in line
+                assert line.startswith(f"Left out {len(BAD_IDS)} conversations") and f"127.0.0.1:{server.port}" in line
+
+
+async def test_a_thread_with_a_message_id_out_of_range_keeps_its_other_messages():
+    thread = {**conversation(5), "messages": [{"id": 2**70, "body": "huge", "author_id": 1},
+                                             {"id": 7, "body": "fine", "author_id": 1}]}
+    async with HostileServer({"/api/v1/conversations/5": json_answer(thread)}) as server:
+        async with client_of(server) as client:
+            said: list[str] = []
+            client.on_skipped(said.append)
+            got = await client.get_conversation(5)
+    assert [m.body for m in got.messages] == ["fine"] and len(said) == 1 and "1 message" in said[0]
+
+
+async def test_a_single_conversation_answered_with_a_bad_id_is_an_error():
+    async with HostileServer({"/api/v1/conversations/5": json_answer({**conversation(5), "id": "abc"})}) as server:
+        async with client_of(server) as client:
+            with pytest.raises(ServerError) as caught:
+                await client.get_conversation(5)
+    assert "'abc'" in one_line(caught.value)
+
+
+@pytest.mark.parametrize("ids", [[{"id": 1}, {"id": 2}], [[1], [2]], [1, {"id": 2}]])
+async def test_an_id_list_holding_objects_is_an_error_not_an_empty_inbox(ids):
+    async with HostileServer({CONVERSATIONS: json_answer({"conversations": [], "conversation_ids": ids})}) as server:
+        async with client_of(server) as client:
+            with pytest.raises(ServerError) as caught:
+                await client.conversation_ids()
+    assert "where a conversation id was expected" in one_line(caught.value)
+
+
+async def test_a_listing_of_things_that_are_not_conversations_is_an_error_not_rows():
+    async with HostileServer({CONVERSATIONS: json_answer([1, 2, 3])}) as server:
+        async with client_of(server) as client:
+            with pytest.raises(ServerError) as caught:
+                await client.load_conversations()
+    assert "a number where a conversation was expected" in one_line(caught.value)
+
+
+async def test_a_participant_with_a_bad_id_is_left_out_of_its_conversation_not_read_as_0():
+    row = {**conversation(3), "participants": [{"id": 1, "name": "Me"}, {"id": True, "name": "Nobody"},
+                                               {"id": "7", "name": "Jane"}]}
+    async with HostileServer({CONVERSATIONS: json_answer([row])}) as server:
+        async with client_of(server) as client:
+            said: list[str] = []
+            client.on_skipped(said.append)
+            [got] = await client.load_conversations()
+    assert [(p.id, p.name) for p in got.participants] == [(1, "Me"), (7, "Jane")]
+    assert len(said) == 1 and said[0].startswith("Left out 1 participant that") and "(true)" in said[0]
