@@ -204,6 +204,11 @@ class LiveFeed:
         self._poll_ok, self._poll_error, self._poll_unreachable = False, message, unreachable
         self._publish()
 
+    def poll_now(self) -> None:
+        """Ask Canvas now (the app met no answer elsewhere): if it cannot be reached, the poller
+        then tries every few seconds, and its first answer ends "offline"."""
+        self._poller.wake()
+
     def _canvas_answered(self) -> None:
         if self._poll_ok is False:
             self._poller.wake()

@@ -46,7 +46,8 @@ class UnreadPoller:
         self._woken = asyncio.Event()
 
     def wake(self) -> None:
-        """Poll now if waiting after a failure (another request got an answer: Canvas is back)."""
+        """Poll now, not at the end of the wait (another request got an answer after a failure, or
+        met none: either way the poll should tell, now)."""
         self._woken.set()
 
     async def _rest(self, seconds: float) -> None:
@@ -80,7 +81,7 @@ class UnreadPoller:
                 failures = 0
                 changed, last = count != last, count
                 listener.poll_ok(count, changed)
-                await self._sleep(self.interval)
+                await self._rest(self.interval)
                 continue
             listener.poll_failed(message, unreachable)
             # Never faster than the normal interval; slower and slower while it keeps failing.
