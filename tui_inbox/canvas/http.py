@@ -252,8 +252,8 @@ class CanvasHTTP:
         self._owns_client = client is None
         self._client = client
         self._client_settings = (transport, timeout)
-        # Told whenever Canvas answers anything: the live feed learns from it that Canvas is
-        # reachable again without waiting for its own next poll (see on_answer).
+        # Told whenever a request succeeds: the live feed and the cache learn from it that Canvas
+        # is reachable again without waiting for the next poll (see on_answer).
         self._answer_listeners: list[Callable[[], None]] = []
 
     @property
@@ -307,8 +307,10 @@ class CanvasHTTP:
             await self._client.aclose()
 
     def on_answer(self, listener: Callable[[], None]) -> Callable[[], None]:
-        """Call ``listener()`` each time a request gets an answer (any status: Canvas was reached);
-        returns the function that stops it. Called on the event loop, so it must not block."""
+        """Call ``listener()`` each time a request succeeds (Canvas is reached, and answers as it
+        should: a refusal or a broken answer is no sign that the outage is over, and catching up on
+        it would only meet the same); returns the function that stops it. Called on the event
+        loop, so it must not block."""
         self._answer_listeners.append(listener)
 
         def stop() -> None:
@@ -393,8 +395,8 @@ class CanvasHTTP:
                 if exc.sent and not may_retry:
                     raise
             else:
-                self._answered()
                 if response.is_success:
+                    self._answered()
                     return response
                 error = error_from(response)  # its body was read (capped) in _send_following
                 last_error = error

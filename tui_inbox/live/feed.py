@@ -210,7 +210,7 @@ class LiveFeed:
         self._poller.wake()
 
     def _canvas_answered(self) -> None:
-        if self._poll_ok is False:
+        if self._poll_ok is False and self._poll_unreachable:  # a broken server keeps its back-off
             self._poller.wake()
 
     def _publish(self, updated: bool = False) -> None:
