@@ -16,6 +16,9 @@ headless at 120x32. Each run:
 A run that has not finished after ``--cap`` seconds is reported as such.
 
 Goal: "offline" gone under 5 s after Canvas is back (the issue measured 105 s).
+Measured here (2 shared cores, --runs 4 --outage 60): "offline" gone after 0.24-1.83 s (median
+1.24 s), each within 0.2 s of the Outbox's flush; the code before the fix, same script: 26.7-29.1 s
+(median 28.1 s), the Outbox flushed after 0.3-4.9 s.
 
     python benchmarks/outage.py [--runs 2] [--outage 30]
 """

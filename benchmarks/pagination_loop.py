@@ -10,6 +10,9 @@ each read through ``CanvasClient.load_conversations`` (default limits: 2,000 pag
 and reported as "never ended" with the requests made by then.
 
 Goal: loop and endless end with one error line, in at most the page limit's requests, in under 5 s.
+Measured here (2 shared cores): loop, 4 requests and 0.03-0.08 s; endless, 2,000 requests and
+3.0-7.5 s (the server shares this process); honest, 3 requests. The code before the fix, same
+script: loop and endless still fetching at 20 s, after 8,000-8,800 requests.
 
     python benchmarks/pagination_loop.py [--cap 30]
 """
