@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from tui_inbox.canvas import CanvasClient, RetryPolicy, ServerError
+from tui_inbox.canvas.errors import BadRow
 from tui_inbox.canvas.live_events import LiveEvent, local_id
 from tui_inbox.canvas.models import (Batch, Conversation, DiscussionEntry, DiscussionView, FileInfo, Message,
                                      Participant, Progress, Recipient, User)
@@ -412,12 +413,14 @@ def test_ids_as_strings_or_numbers():
 
 
 def test_missing_keys_give_defaults_and_unknown_keys_are_ignored():
-    empty = Conversation.from_json({})
-    assert (empty.id, empty.subject, empty.workflow_state, empty.messages, empty.subscribed) == (0, "", "read", None, True)
+    bare = Conversation.from_json({"id": 4})
+    assert (bare.id, bare.subject, bare.workflow_state, bare.messages, bare.subscribed) == (4, "", "read", None, True)
     future = Conversation.from_json({"id": 1, "subject": "x", "brand_new_field": {"deep": [1, 2]}, "beta": True,
                                      "messages": [{"id": 1, "body": "hi", "reactions": ["👍"]}]})
     assert future.id == 1 and future.messages[0].body == "hi"
-    assert Conversation.from_json(None).id == 0 and Conversation.from_json(["not", "a", "dict"]).id == 0
+    for nothing in ({}, None, ["not", "a", "dict"]):  # no id is not id 0: some other row's, or none
+        with pytest.raises(BadRow):
+            Conversation.from_json(nothing)
     assert Message.from_json({"id": 1, "media_comment": "garbage", "attachments": None}).media_comment is None
     assert Participant.from_json({"id": 2, "name": "Shelly"}).full_name == "Shelly"
     user = User.from_json({"id": "1", "name": "Margaret Okafor"})
@@ -519,9 +522,9 @@ def test_an_unknown_event_is_kept_not_dropped():
 # -- hostile nesting --------------------------------------------------------------------------------------
 def nested_forwards(depth: int) -> dict:
     """A message forwarding a message forwarding a message ..., built without recursion."""
-    message: dict = {"id": depth, "body": f"level {depth}", "forwarded_messages": []}
+    message: dict = {"id": depth + 1, "body": f"level {depth}", "forwarded_messages": []}
     for level in range(depth - 1, -1, -1):
-        message = {"id": level, "body": f"level {level}", "forwarded_messages": [message]}
+        message = {"id": level + 1, "body": f"level {level}", "forwarded_messages": [message]}
     return message
 
 

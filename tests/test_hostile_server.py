@@ -9,6 +9,7 @@ get the same answer, later.
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 import time
@@ -223,3 +224,156 @@ async def test_a_next_link_to_another_port_names_both_ports_and_is_never_followe
     message = one_line(caught.value)
     # Not "points to 127.0.0.1, not 127.0.0.1":
     assert f"points to 127.0.0.1:{other.port}, not 127.0.0.1:{server.port}" in message
+
+
+# -- "offline" is for a Canvas that cannot be reached ---------------------------------------------
+async def test_a_poll_answered_with_5_gb_says_what_is_wrong_with_the_server_not_offline():
+    from tests.waiting import async_wait_until
+    from tui_inbox.live import Backoff, FeedState, LiveFeed
+
+    async with HostileServer({UNREAD: flood(64 * MB, declared=5_000_000_000)}) as server:
+        async with client_of(server) as client:
+            feed = LiveFeed(client, None, poll_seconds=0.05, poll_backoff=Backoff(base=0.05, cap=0.05))
+            async with feed:
+                await async_wait_until(lambda: feed.state.error is not None)
+                status = feed.state.current
+    assert status.state is FeedState.FAILING and status.state.value == "not updating"
+    assert f"127.0.0.1:{server.port} sent more than 32 MB" in status.error
+
+
+# -- pagination that never ends ----------------------------------------------------------------------
+def paged(link_for) -> "Answer":
+    """Ten conversations a page; the ``Link`` header ``link_for(page)`` gives (None: no more)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    async def answer(writer, target: str) -> bool:
+        page = int(parse_qs(urlsplit(target).query).get("page", ["1"])[0])
+        link = link_for(page)
+        body = json.dumps([conversation(page * 100 + i) for i in range(1, 11)]).encode()
+        headers = {"Link": link} if link else {}
+        writer.write(head(Content_Type="application/json", Content_Length=len(body), **headers) + body)
+        await writer.drain()
+        return True
+    return answer
+
+
+def next_to(page: int) -> str:
+    return f'</api/v1/conversations?page={page}&per_page=10>; rel="next"'
+
+
+async def listing_calls(client) -> dict:
+    return {"iterate": _all(client.get_conversations()), "load": client.load_conversations()}
+
+
+async def test_a_next_link_back_to_an_earlier_page_ends_the_listing_with_one_line():
+    # Page 3 says the next page is page 1 again: fetched for ever (3,700 requests in 120 s) before.
+    loop = paged(lambda page: next_to(page + 1 if page < 3 else 1))
+    async with HostileServer({CONVERSATIONS: loop}) as server:
+        async with client_of(server) as client:
+            for name, call in (await listing_calls(client)).items():
+                server.requests.clear()
+                started = time.monotonic()
+                with pytest.raises(ServerError) as caught:
+                    await asyncio.wait_for(call, 10)  # never finished before
+                assert time.monotonic() - started < 5.0, name
+                assert len(server.requests) <= 4, (name, server.requests)  # pages 1, 2, 3, and at most 1 again
+                message = one_line(caught.value)
+                assert "leads back to a page already read" in message and f"127.0.0.1:{server.port}" in message
+
+
+async def test_a_listing_past_the_page_limit_ends_with_one_line():
+    # Every page names a next one, each new: only the page limit ends it.
+    endless = paged(lambda page: next_to(page + 1))
+    async with HostileServer({CONVERSATIONS: endless}) as server:
+        async with client_of(server, max_pages=50) as client:
+            for name, call in (await listing_calls(client)).items():
+                server.requests.clear()
+                with pytest.raises(ServerError) as caught:
+                    await call
+                assert len(server.requests) == 50, name
+                assert "more than 50 pages" in one_line(caught.value)
+
+
+async def test_a_last_page_past_the_limit_is_refused_before_the_pages_are_asked_for():
+    # The fast path fetches pages 2..last at once: a "last" of 5,000 would be 5,000 requests in flight.
+    far = paged(lambda page: next_to(page + 1) + ', </api/v1/conversations?page=5000&per_page=10>; rel="last"')
+    async with HostileServer({CONVERSATIONS: far}) as server:
+        async with client_of(server, max_pages=50) as client:
+            with pytest.raises(ServerError) as caught:
+                await client.load_conversations()
+        assert len(server.requests) == 1
+    assert "more than 50 pages" in one_line(caught.value)
+
+
+# -- ids that are not ids ------------------------------------------------------------------------------
+BAD_IDS = [2**70, "abc", None, True, 0, -4, 2**63, "12x"]
+
+
+def bad_rows() -> list:
+    rows = [conversation(1)]
+    for bad in BAD_IDS:
+        rows.append({**conversation(99), "id": bad})
+    return rows + [conversation(2)]
+
+
+async def test_rows_with_an_id_out_of_range_or_not_a_number_are_left_out_with_one_line_never_read_as_0():
+    async with HostileServer({CONVERSATIONS: json_answer(bad_rows())}) as server:
+        async with client_of(server) as client:
+            said: list[str] = []
+            client.on_skipped(said.append)
+            for call in (client.load_conversations(), client.get_conversations_page(), _all(client.get_conversations())):
+                said.clear()
+                rows = await call
+                assert [row.id for row in rows] == [1, 2]
+                assert len(said) == 1
+                line = said[0]
+                assert "\n" not in line
+                assert line.startswith(f"Left out {len(BAD_IDS)} conversations") and f"127.0.0.1:{server.port}" in line
+
+
+async def test_a_thread_with_a_message_id_out_of_range_keeps_its_other_messages():
+    thread = {**conversation(5), "messages": [{"id": 2**70, "body": "huge", "author_id": 1},
+                                             {"id": 7, "body": "fine", "author_id": 1}]}
+    async with HostileServer({"/api/v1/conversations/5": json_answer(thread)}) as server:
+        async with client_of(server) as client:
+            said: list[str] = []
+            client.on_skipped(said.append)
+            got = await client.get_conversation(5)
+    assert [m.body for m in got.messages] == ["fine"] and len(said) == 1 and "1 message" in said[0]
+
+
+async def test_a_single_conversation_answered_with_a_bad_id_is_an_error():
+    async with HostileServer({"/api/v1/conversations/5": json_answer({**conversation(5), "id": "abc"})}) as server:
+        async with client_of(server) as client:
+            with pytest.raises(ServerError) as caught:
+                await client.get_conversation(5)
+    assert "'abc'" in one_line(caught.value)
+
+
+@pytest.mark.parametrize("ids", [[{"id": 1}, {"id": 2}], [[1], [2]], [1, {"id": 2}]])
+async def test_an_id_list_holding_objects_is_an_error_not_an_empty_inbox(ids):
+    async with HostileServer({CONVERSATIONS: json_answer({"conversations": [], "conversation_ids": ids})}) as server:
+        async with client_of(server) as client:
+            with pytest.raises(ServerError) as caught:
+                await client.conversation_ids()
+    assert "where a conversation id was expected" in one_line(caught.value)
+
+
+async def test_a_listing_of_things_that_are_not_conversations_is_an_error_not_rows():
+    async with HostileServer({CONVERSATIONS: json_answer([1, 2, 3])}) as server:
+        async with client_of(server) as client:
+            with pytest.raises(ServerError) as caught:
+                await client.load_conversations()
+    assert "a number where a conversation was expected" in one_line(caught.value)
+
+
+async def test_a_participant_with_a_bad_id_is_left_out_of_its_conversation_not_read_as_0():
+    row = {**conversation(3), "participants": [{"id": 1, "name": "Me"}, {"id": True, "name": "Nobody"},
+                                               {"id": "7", "name": "Jane"}]}
+    async with HostileServer({CONVERSATIONS: json_answer([row])}) as server:
+        async with client_of(server) as client:
+            said: list[str] = []
+            client.on_skipped(said.append)
+            [got] = await client.load_conversations()
+    assert [(p.id, p.name) for p in got.participants] == [(1, "Me"), (7, "Jane")]
+    assert len(said) == 1 and said[0].startswith("Left out 1 participant that") and "(true)" in said[0]

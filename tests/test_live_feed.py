@@ -232,7 +232,7 @@ async def test_e_a_bad_token_gives_a_one_line_auth_message_and_a_slow_retry_not_
         feed = LiveFeed(client, sandbox.live_url, poll_seconds=0.05, stream_settings=settings)
         async with running(feed) as got:
             await async_wait_until(lambda: feed.state.error == AUTH_REFUSED, WAIT)
-            await wait_state(feed, FeedState.OFFLINE)  # REST refuses the token too, so nothing works
+            await wait_state(feed, FeedState.FAILING)  # REST refuses the token too: nothing works, but Canvas is not unreachable
             assert feed.state.error == AUTH_REFUSED and "\n" not in AUTH_REFUSED
             await async_wait_until(lambda: asked, WAIT)
             assert len(asked) == 1 and 300.0 <= asked[0] <= 600.0  # one attempt, then a long wait
@@ -389,3 +389,62 @@ async def test_closing_the_feed_ends_the_iteration_and_leaves_no_task(sandbox):
         assert not feed_tasks("live stream") and not feed_tasks("unread_count poller")
         assert feed.state.state is FeedState.OFFLINE
         assert [c async for c in feed] == []
+
+
+# -- Canvas out of reach, then back --------------------------------------------------------------
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def test_while_canvas_cannot_be_reached_the_poller_asks_every_few_seconds_not_at_its_long_backoff():
+    # Nothing listens on the port: every poll is refused before anything is sent, which costs
+    # Canvas nothing, so the next try comes within reach_seconds whatever the back-off says.
+    from tui_inbox.live.poller import UnreadPoller
+
+    asked: list[float] = []
+    failed: list[tuple] = []
+
+    async def recording_sleep(delay: float) -> None:
+        asked.append(delay)
+        await asyncio.sleep(0)
+
+    class Listener:
+        def poll_ok(self, *args) -> None:
+            raise AssertionError("nothing listens there")
+
+        def poll_failed(self, *args) -> None:
+            failed.append(args)
+
+    async with CanvasClient(f"http://127.0.0.1:{free_port()}", "t", retry=RetryPolicy(attempts=1)) as client:
+        poller = UnreadPoller(client, interval=30.0, backoff=Backoff(base=3600.0, cap=3600.0), reach_seconds=3.0,
+                              sleep=recording_sleep)
+        task = asyncio.ensure_future(poller.run(Listener()))
+        try:
+            await async_wait_until(lambda: len(asked) >= 3, WAIT)
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+    assert all(delay == 3.0 for delay in asked)
+    assert all(args[1] is True for args in failed)  # said as unreachable: the feed says "offline"
+
+
+async def test_any_answer_from_canvas_wakes_a_failed_poller_at_once(sandbox):
+    # The sandbox behind a cable: cut, the poll is refused and the poller waits an hour; restored,
+    # another request that gets an answer (the Outbox's, a key press's) makes it ask at once.
+    from tests.network_cut import NetworkCut
+
+    with NetworkCut(int(sandbox.base_url.rsplit(":", 1)[1])) as cable:
+        async with CanvasClient(cable.base_url, sandbox.info.token_of("teacher"), retry=RetryPolicy(attempts=1)) as client:
+            feed = LiveFeed(client, None, poll_seconds=0.05, poll_backoff=Backoff(base=3600.0, cap=3600.0),
+                            reach_seconds=3600.0)
+            async with running(feed):
+                await wait_state(feed, FeedState.POLLING)
+                cable.cut()
+                await wait_state(feed, FeedState.OFFLINE)
+                cable.restore()
+                await client.get_self()  # answered: Canvas is back
+                await wait_state(feed, FeedState.POLLING)

@@ -15,11 +15,13 @@ from typing import Any, AsyncIterator, Callable, Iterable, Sequence
 
 from .lazy_httpx import httpx
 
-from . import pagination
-from .http import MAX_BODY, MAX_DOWNLOAD, CanvasHTTP, RetryPolicy, expect_list, parse_json
+from . import pagination, rows
+from .errors import ServerError
+from .http import MAX_BODY, MAX_DOWNLOAD, MAX_PAGES, CanvasHTTP, RetryPolicy, expect_list, parse_json
 from .models import (Batch, Conversation, Course, DiscussionEntry, DiscussionTopic, DiscussionView, FileInfo, Group,
                      Progress, Recipient, User)
-from .parsing import as_int
+from .origins import where
+from .parsing import as_id, as_int
 from .sharing import Shared
 
 Params = list[tuple[str, Any]]
@@ -65,6 +67,7 @@ class CanvasClient:
         max_body: int = MAX_BODY,
         download_deadline: float = 1800.0,
         max_download: int = MAX_DOWNLOAD,
+        max_pages: int = MAX_PAGES,
         string_ids: bool = False,
         client: httpx.AsyncClient | None = None,
     ) -> None:
@@ -74,10 +77,29 @@ class CanvasClient:
         kwargs = {"sleep": sleep} if sleep is not None else {}
         self.http = CanvasHTTP(base_url, token, transport=transport, timeout=timeout, concurrency=concurrency,
                                retry=retry, deadline=deadline, max_body=max_body, download_deadline=download_deadline,
-                               max_download=max_download, string_ids=string_ids, client=client, **kwargs)
+                               max_download=max_download, max_pages=max_pages, string_ids=string_ids, client=client, **kwargs)
+
+        # Told the one line an answer's left-out rows make (rows.py): the session shows it.
+        self._skipped_listeners: list[Callable[[str], None]] = []
 
     def __repr__(self) -> str:
         return f"CanvasClient(base_url={self.http.base_text!r}, token=***)"
+
+    def on_skipped(self, listener: Callable[[str], None]) -> Callable[[], None]:
+        """Call ``listener(line)`` when an answer had items that cannot be rows (a bad id), left
+        out; returns the function that stops it."""
+        self._skipped_listeners.append(listener)
+        return lambda: self._skipped_listeners.remove(listener) if listener in self._skipped_listeners else None
+
+    def _said(self, left_out: rows.LeftOut, path: str) -> None:
+        rows.said(left_out, f"{where(self.http.base_url)}{path}", self._skipped_listeners)
+
+    def _conversation(self, data: Any, path: str) -> Conversation:
+        """One conversation answered alone: a bad id is the error; its bad messages are left out."""
+        left_out = rows.LeftOut()
+        found = Conversation.from_json(data, left_out=left_out)
+        self._said(left_out, path)
+        return found
 
     @property
     def base_url(self) -> str:
@@ -114,9 +136,15 @@ class CanvasClient:
         params = self._index_params(scope, filters, filter_mode, include_avatars, per_page)
 
         async def run() -> AsyncIterator[Conversation]:
-            shared = Shared()
-            async for item in pagination.iterate(self.http, "/api/v1/conversations", params):
-                yield Conversation.from_json(item, shared)
+            shared, left_out = Shared(), rows.LeftOut()
+            try:
+                async for item in pagination.iterate(self.http, "/api/v1/conversations", params):
+                    row = rows.one(item, lambda data: Conversation.from_json(data, shared, left_out), "conversation",
+                                   left_out)
+                    if row is not None:
+                        yield row
+            finally:
+                self._said(left_out, "/api/v1/conversations")
 
         return run()
 
@@ -125,8 +153,11 @@ class CanvasClient:
         *, page: int = 1, per_page: int = 50,
     ) -> list[Conversation]:
         params = self._index_params(scope, filters, filter_mode, False, per_page) + [("page", str(page))]
-        shared = Shared()
-        return [Conversation.from_json(c, shared) for c in await self.http.json_list("GET", "/api/v1/conversations", params=params)]
+        shared, left_out = Shared(), rows.LeftOut()
+        items = await self.http.json_list("GET", "/api/v1/conversations", params=params)
+        found = rows.usable(items, lambda data: Conversation.from_json(data, shared, left_out), "conversation", left_out)
+        self._said(left_out, "/api/v1/conversations")
+        return found
 
     async def load_conversations(
         self,
@@ -141,9 +172,13 @@ class CanvasClient:
         The rows share one object per repeated value (people, audiences, states: see sharing.py),
         and each page is parsed into rows as it arrives."""
         params = self._index_params(scope, filters, filter_mode, False, per_page)
-        shared = Shared()
-        return await pagination.fetch_all(self.http, "/api/v1/conversations", params, on_page=on_page,
-                                          convert=lambda item: Conversation.from_json(item, shared))
+        shared, left_out = Shared(), rows.LeftOut()
+        found = await pagination.fetch_all(
+            self.http, "/api/v1/conversations", params, on_page=on_page,
+            convert=lambda item: rows.one(item, lambda data: Conversation.from_json(data, shared, left_out),
+                                          "conversation", left_out))
+        self._said(left_out, "/api/v1/conversations")
+        return [row for row in found if row is not None]
 
     async def conversation_ids(
         self, scope: str | None = None, filters: Sequence[str] | None = None, filter_mode: str | None = None
@@ -153,7 +188,21 @@ class CanvasClient:
         response = await self.http.request("GET", "/api/v1/conversations", params=params)
         body = parse_json(response)
         ids = expect_list(body.get("conversation_ids") if isinstance(body, dict) else body, response)
-        return [i for i in (as_int(v) for v in ids) if i is not None]
+        # Numbers or digits (string ids) are ids, or bad ones left out as their rows are; anything
+        # else means the answer is not an id list at all, and reading none would empty the view.
+        wrong = next((v for v in ids if v is not None and not isinstance(v, (int, str))), None)
+        if wrong is not None:
+            raise ServerError(f"Canvas sent {rows.kind_of(wrong)} where a conversation id was expected "
+                              f"({where(response.url)}{response.url.path}); a proxy or a broken server may be in the way.")
+        left_out, found = rows.LeftOut(), []
+        for value in ids:
+            cid = as_id(value)
+            if cid is None:
+                left_out.add("conversation", value)
+            else:
+                found.append(cid)
+        self._said(left_out, "/api/v1/conversations")
+        return found
 
     async def get_conversation(
         self, conversation_id: int, *, auto_mark_as_read: bool = True, scope: str | None = None,
@@ -165,11 +214,15 @@ class CanvasClient:
         params = _view_params(scope, filters, filter_mode) + [("auto_mark_as_read", _bool(auto_mark_as_read))]
         if as_user_id is not None:
             params.append(("as_user_id", str(as_user_id)))
-        response = await self.http.request("GET", f"/api/v1/conversations/{int(conversation_id)}", params=params)
+        path = f"/api/v1/conversations/{int(conversation_id)}"
+        response = await self.http.request("GET", path, params=params)
         # Canvas sends every message of the conversation in this one answer (it has no paging for
         # them): read in pieces, but parsed in a thread, so that 20,000 messages (5.5 MB, 0.2 s to
-        # parse) never hold the event loop and the keys waiting on it.
-        return await asyncio.to_thread(_conversation_of, response)
+        # parse) never hold the event loop and the keys waiting on it. What was left out is said here.
+        left_out = rows.LeftOut()
+        found = await asyncio.to_thread(_conversation_of, response, left_out)
+        self._said(left_out, path)
+        return found
 
     async def unread_count(self) -> int:
         body = await self.http.json("GET", "/api/v1/conversations/unread_count")
@@ -222,7 +275,11 @@ class CanvasClient:
         batch = response.headers.get("X-Conversation-Batch-Id")
         made = parse_json(response)
         made = [] if made is None else expect_list(made, response)  # an async send may answer nothing
-        return Created([Conversation.from_json(c) for c in made], as_int(batch))
+        left_out = rows.LeftOut()
+        created = rows.usable(made, lambda data: Conversation.from_json(data, left_out=left_out), "conversation",
+                              left_out)
+        self._said(left_out, "/api/v1/conversations")
+        return Created(created, as_int(batch))
 
     async def add_message(
         self,
@@ -245,20 +302,22 @@ class CanvasClient:
             data += [("recipients[]", str(r)) for r in recipients]
         data += [("included_messages[]", str(m)) for m in included_messages]
         data += [("forwarded_message_ids[]", str(m)) for m in forwarded_message_ids]
-        return Conversation.from_json(
-            await self.http.json("POST", f"/api/v1/conversations/{int(conversation_id)}/add_message", data=data)
-        )
+        path = f"/api/v1/conversations/{int(conversation_id)}/add_message"
+        answer = await self.http.json("POST", path, data=data)
+        if isinstance(answer, list) and not answer:
+            answer = {"id": int(conversation_id)}  # 202 ``[]``: Canvas deferred it (a large conversation)
+        return self._conversation(answer, path)
 
     async def add_recipients(self, conversation_id: int, recipients: Iterable[str | int]) -> Conversation:
         data = [("recipients[]", str(r)) for r in recipients]
         # Adding the same people twice changes nothing, so a retry is harmless.
-        return Conversation.from_json(await self.http.json(
-            "POST", f"/api/v1/conversations/{int(conversation_id)}/add_recipients", data=data, retry=True))
+        path = f"/api/v1/conversations/{int(conversation_id)}/add_recipients"
+        return self._conversation(await self.http.json("POST", path, data=data, retry=True), path)
 
     async def remove_messages(self, conversation_id: int, message_ids: Iterable[int]) -> Conversation:
         data = [("remove[]", str(m)) for m in message_ids]
-        return Conversation.from_json(await self.http.json(
-            "POST", f"/api/v1/conversations/{int(conversation_id)}/remove_messages", data=data, retry=True))
+        path = f"/api/v1/conversations/{int(conversation_id)}/remove_messages"
+        return self._conversation(await self.http.json("POST", path, data=data, retry=True), path)
 
     async def update_conversation(
         self,
@@ -279,10 +338,12 @@ class CanvasClient:
         if subscribed is not None:
             data.append(("conversation[subscribed]", _bool(subscribed)))
         data += _view_params(scope, filters, filter_mode)
-        return Conversation.from_json(await self.http.json("PUT", f"/api/v1/conversations/{int(conversation_id)}", data=data))
+        path = f"/api/v1/conversations/{int(conversation_id)}"
+        return self._conversation(await self.http.json("PUT", path, data=data), path)
 
     async def delete_conversation(self, conversation_id: int) -> Conversation:
-        return Conversation.from_json(await self.http.json("DELETE", f"/api/v1/conversations/{int(conversation_id)}"))
+        path = f"/api/v1/conversations/{int(conversation_id)}"
+        return self._conversation(await self.http.json("DELETE", path), path)
 
     async def mark_all_as_read(self) -> None:
         # Marking read twice is the same as once: safe to retry.
@@ -455,5 +516,6 @@ class CanvasClient:
         return [DiscussionTopic.from_json(t) for t in body]
 
 
-def _conversation_of(response: httpx.Response) -> Conversation:
-    return Conversation.from_json(parse_json(response))
+def _conversation_of(response: httpx.Response, left_out: "rows.LeftOut") -> Conversation:
+    """One conversation answered alone: a bad id is the error; its bad messages are left out."""
+    return Conversation.from_json(parse_json(response), left_out=left_out)

@@ -91,6 +91,11 @@ class NetworkError(CanvasError):
         self.sent = sent
 
 
+class BadRow(ServerError):
+    """An item of an answer that cannot be used: its id is not a whole number from 1 to 2**63 - 1.
+    In a listing it is left out (canvas/rows.py says so in one line); alone, it is the error."""
+
+
 class ResponseTooLarge(ServerError):
     """An answer bigger than the client accepts (a broken or hostile server): refused before it fills memory or disk."""
 

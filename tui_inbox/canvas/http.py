@@ -40,6 +40,9 @@ log = logging.getLogger("tui_inbox.canvas")
 # for its own message while background loads retry silently.
 retry_listener: ContextVar[Callable[[int, int, "CanvasError"], None] | None] = ContextVar("retry_listener",
                                                                                           default=None)
+# Pages of one listing: 200,000 conversations at 100 a page, far past any real inbox; a server
+# whose next links never end is stopped here (pagination.py).
+MAX_PAGES = 2000
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 MAX_REDIRECTS = 5
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -218,6 +221,7 @@ class CanvasHTTP:
         max_body: int = MAX_BODY,
         download_deadline: float = 1800.0,
         max_download: int = MAX_DOWNLOAD,
+        max_pages: int = MAX_PAGES,
         concurrency: int = 8,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
@@ -236,6 +240,7 @@ class CanvasHTTP:
         self.max_body = max_body
         self.download_deadline = download_deadline
         self.max_download = max_download
+        self.max_pages = max_pages
         self._token = Token(token)
         self.retry = retry or RetryPolicy()
         self.pacer = Pacer(concurrency)
@@ -247,6 +252,9 @@ class CanvasHTTP:
         self._owns_client = client is None
         self._client = client
         self._client_settings = (transport, timeout)
+        # Told whenever a request succeeds: the live feed and the cache learn from it that Canvas
+        # is reachable again without waiting for the next poll (see on_answer).
+        self._answer_listeners: list[Callable[[], None]] = []
 
     @property
     def base_url(self) -> httpx.URL:
@@ -297,6 +305,26 @@ class CanvasHTTP:
     async def aclose(self) -> None:
         if self._owns_client and self._client is not None:
             await self._client.aclose()
+
+    def on_answer(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call ``listener()`` each time a request succeeds (Canvas is reached, and answers as it
+        should: a refusal or a broken answer is no sign that the outage is over, and catching up on
+        it would only meet the same); returns the function that stops it. Called on the event
+        loop, so it must not block."""
+        self._answer_listeners.append(listener)
+
+        def stop() -> None:
+            if listener in self._answer_listeners:
+                self._answer_listeners.remove(listener)
+
+        return stop
+
+    def _answered(self) -> None:
+        for listener in list(self._answer_listeners):
+            try:
+                listener()
+            except Exception:  # whoever listens must not turn an answer into a failed request
+                log.exception("a listener to Canvas's answers failed")
 
     async def backoff(self, attempt: int, throttled: bool = False) -> None:
         """Wait as the retry policy says before attempt ``attempt + 1``."""
@@ -368,6 +396,7 @@ class CanvasHTTP:
                     raise
             else:
                 if response.is_success:
+                    self._answered()
                     return response
                 error = error_from(response)  # its body was read (capped) in _send_following
                 last_error = error

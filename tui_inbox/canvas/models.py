@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .parsing import (as_bool, as_dict, as_datetime, as_float, as_int, as_list, as_str, as_text, int_list)
+from .parsing import (as_bool, as_dict, as_datetime, as_float, as_id, as_int, as_list, as_str, as_text, int_list)
+from .rows import LeftOut, bad_id, usable
 from .sharing import Shared
 
 
@@ -25,10 +26,13 @@ class Participant:
 
     @classmethod
     def from_json(cls, data: Any, shared: Shared | None = None) -> "Participant":
-        """``shared``: the listing's shared objects; the same person in many rows is one object."""
+        """``shared``: the listing's shared objects; the same person in many rows is one object.
+        Raises BadRow if the id is not one (rows.py): a person read as 0 would be someone else."""
         data = as_dict(data)
         name = as_text(data.get("name"))
-        pid = as_int(data.get("id"), 0) or 0
+        pid = as_id(data.get("id"))
+        if pid is None:
+            raise bad_id("participant", data.get("id"))
         full_name = as_str(data.get("full_name")) or name
         avatar_url = as_str(data.get("avatar_url"))
         courses, groups = data.get("common_courses"), data.get("common_groups")
@@ -105,12 +109,20 @@ class Message:
     participating_user_ids: list[int] = field(default_factory=list)
 
     @classmethod
-    def from_json(cls, data: Any, depth: int = 0) -> "Message":
+    def from_json(cls, data: Any, depth: int = 0, left_out: LeftOut | None = None, *,
+                  shown_only: bool = False) -> "Message":
+        """Raises BadRow if the id is not one; forwarded messages with bad ids are left out (in ``left_out``).
+        ``shown_only``: a message that is only shown, never stored nor found by id (a batch's), may have none (0)."""
         data = as_dict(data)
+        mid = as_id(data.get("id"))
+        if mid is None and not shown_only:
+            raise bad_id("message", data.get("id"))
+        left_out = left_out if left_out is not None else LeftOut()
         # A hostile server could nest forwards without end; real threads stay shallow.
-        forwarded = [cls.from_json(m, depth + 1) for m in as_list(data.get("forwarded_messages"))] if depth < 20 else []
+        forwarded = usable(as_list(data.get("forwarded_messages")),
+                           lambda m: cls.from_json(m, depth + 1, left_out), "message", left_out) if depth < 20 else []
         return cls(
-            id=as_int(data.get("id"), 0) or 0,
+            id=mid or 0,
             created_at=as_datetime(data.get("created_at")),
             body=as_text(data.get("body")),
             author_id=as_int(data.get("author_id")),
@@ -172,15 +184,22 @@ class Conversation:
         return next((p for p in self.participants if p.id == user_id), None)
 
     @classmethod
-    def from_json(cls, data: Any, shared: Shared | None = None) -> "Conversation":
+    def from_json(cls, data: Any, shared: Shared | None = None, left_out: LeftOut | None = None) -> "Conversation":
         """``shared``: the objects shared by the rows of one listing (see sharing.py). Without it
-        the conversation still gets read-only lists and dicts, so every row is alike."""
+        the conversation still gets read-only lists and dicts, so every row is alike.
+
+        Raises BadRow if the id is not one (rows.py); messages with bad ids are left out, counted
+        in ``left_out`` for the caller to say."""
         data = as_dict(data)
+        cid = as_id(data.get("id"))
+        if cid is None:
+            raise bad_id("conversation", data.get("id"))
         shared = shared if shared is not None else Shared()
         text, when = shared.text, shared.when
         messages = data.get("messages")
+        left_out = left_out if left_out is not None else LeftOut()
         return cls(
-            id=as_int(data.get("id"), 0) or 0,
+            id=cid,
             subject=text(as_text(data.get("subject"))),
             workflow_state=text(as_text(data.get("workflow_state")) or "read"),
             last_message=text(as_str(data.get("last_message"))),
@@ -195,11 +214,13 @@ class Conversation:
             audience=shared.ints(int_list(data.get("audience"))),
             audience_contexts=shared.json(as_dict(data.get("audience_contexts"))),
             avatar_url=text(as_str(data.get("avatar_url"))),
-            participants=shared.items([Participant.from_json(p, shared) for p in as_list(data.get("participants"))]),
+            participants=shared.items(usable(as_list(data.get("participants")), lambda p: Participant.from_json(p, shared),
+                                             "participant", left_out)),
             visible=as_bool(data.get("visible"), True),
             context_code=text(as_str(data.get("context_code"))),
             context_name=text(as_str(data.get("context_name"))),
-            messages=[Message.from_json(m) for m in messages] if isinstance(messages, list) else None,
+            messages=usable(messages, lambda m: Message.from_json(m, 0, left_out), "message", left_out)
+            if isinstance(messages, list) else None,
             cannot_reply=as_bool(data.get("cannot_reply")),
         )
 
@@ -253,10 +274,12 @@ class Batch:
             workflow_state=as_text(data.get("workflow_state")),
             completion=as_float(data.get("completion")),
             recipient_count=as_int(data.get("recipient_count")),
-            message=Message.from_json(message) if isinstance(message, dict) else None,
+            message=Message.from_json(message, shown_only=True) if isinstance(message, dict) else None,
             tags=[as_text(t) for t in as_list(data.get("tags"))],
             subject=as_str(data.get("subject")),
         )
+
+
 
 
 @dataclass(slots=True)

@@ -5,6 +5,10 @@ a time. When the first page names a numbered ``last`` page on the same origin, t
 remaining pages are known in advance, and the fast path fetches them concurrently
 (bounded by the client's pacer, which also slows down as the rate limit nears),
 then returns them in Canvas's order.
+
+A listing ends, with one line, when its pages go round (a ``next`` link to a page already
+read) or past ``CanvasHTTP.max_pages``: a broken or hostile server cannot keep the client
+asking for ever.
 """
 
 from __future__ import annotations
@@ -15,9 +19,9 @@ from typing import Any, AsyncIterator, Callable
 
 from .lazy_httpx import httpx
 
-from .errors import ForeignOriginError
+from .errors import ForeignOriginError, ServerError
 from .http import CanvasHTTP, expect_list, parse_json
-from .origins import WEB_SCHEMES, origins_apart
+from .origins import WEB_SCHEMES, origins_apart, where
 
 LINK_RE = re.compile(r'<([^>]*)>\s*;\s*rel="?([^";,]+)"?')
 
@@ -63,16 +67,45 @@ def _checked(http: CanvasHTTP, link: str) -> httpx.URL:
     return url
 
 
+def _page_key(url: httpx.URL) -> tuple:
+    """A page's address, its query in any order (``?a=1&b=2`` is ``?b=2&a=1``)."""
+    return url.scheme, url.host, url.port, url.path, tuple(sorted(url.params.multi_items()))
+
+
+class PagesRead:
+    """The pages of one listing read so far: a next link back to one of them, or one past the
+    limit, ends the listing with an error rather than have the client ask for ever."""
+
+    def __init__(self, http: CanvasHTTP, first: httpx.Response) -> None:
+        self.limit = http.max_pages
+        self.where = f"{where(first.request.url)}{first.request.url.path}"
+        self.seen = {_page_key(first.request.url)}
+
+    def check(self, url: httpx.URL) -> httpx.URL:
+        if _page_key(url) in self.seen:
+            raise ServerError(f"Canvas's next-page link leads back to a page already read ({self.where}, after "
+                              f"{len(self.seen):,} pages): the listing stopped there; the server's paging is broken.")
+        self.past_limit(len(self.seen) + 1)
+        self.seen.add(_page_key(url))
+        return url
+
+    def past_limit(self, pages: int) -> None:
+        if pages > self.limit:
+            raise ServerError(f"Canvas's listing at {self.where} runs to more than {self.limit:,} pages: "
+                              "stopped there; the server's paging is likely broken.")
+
+
 async def iterate(http: CanvasHTTP, path: str, params: Any = None, *, key: str | None = None) -> AsyncIterator[Any]:
     """Every item of every page, one page at a time, following ``rel="next"``."""
     response = await http.request("GET", path, params=params)
+    pages = PagesRead(http, response)
     while True:
         for item in _items(response, key):
             yield item
         link = parse_link_header(response.headers.get("link")).get("next")
         if not link:
             return
-        response = await http.request("GET", _checked(http, link))
+        response = await http.request("GET", pages.check(_checked(http, link)))
 
 
 async def fetch_all(
@@ -100,12 +133,14 @@ async def fetch_all(
         return items
     last = page_number(last_link) if last_link else None
     current = page_number(links.get("current", "")) or 1
+    read = PagesRead(http, first)
     if last is None or page_number(next_link) != current + 1:
         # Opaque (bookmark) links or no last page: only the sequential path is safe.
-        async for item in _follow(http, next_link, key):
+        async for item in _follow(http, next_link, key, read):
             items.append(item if convert is None else convert(item))
         return items
     template = str(_checked(http, last_link))
+    read.past_limit(last - current + 1)  # before asking for them all at once
     pages = list(range(current + 1, last + 1))
     done = 0
 
@@ -123,9 +158,9 @@ async def fetch_all(
     return items
 
 
-async def _follow(http: CanvasHTTP, link: str, key: str | None) -> AsyncIterator[Any]:
+async def _follow(http: CanvasHTTP, link: str, key: str | None, read: PagesRead) -> AsyncIterator[Any]:
     while link:
-        response = await http.request("GET", _checked(http, link))
+        response = await http.request("GET", read.check(_checked(http, link)))
         for item in _items(response, key):
             yield item
         link = parse_link_header(response.headers.get("link")).get("next")

@@ -28,6 +28,28 @@ def as_int(value: Any, default: int | None = None) -> int | None:
     return default
 
 
+# Ids end below this: SQLite's integers (the cache, the search index) are 64-bit, and so are Canvas's.
+ID_LIMIT = 2**63
+
+
+def as_id(value: Any) -> int | None:
+    """A Canvas id: a whole number from 1 to 2**63 - 1, given as a number or as ASCII digits
+    (string ids). None for anything else (``"abc"``, ``null``, ``true``, ``0``, ``-4``, ``2**70``):
+    unlike ``as_int`` there is no default, since an id read as 0 would be some other row's."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if not (text.isascii() and text.isdigit() and len(text) <= 19):
+            return None
+        value = int(text)
+    if isinstance(value, int) and 0 < value < ID_LIMIT:
+        return value
+    return None
+
+
 def as_str(value: Any, default: str | None = None) -> str | None:
     if value is None:
         return default

@@ -9,6 +9,8 @@ At start, a cache that holds this account's Inbox is painted before any request 
 then the view is reconciled with Canvas in the background (inbox/reconcile.py). When Canvas
 cannot be reached (no answer at all, not a refusal), the session stays on the cache and says
 it is offline, as of when the cache was last in step; every cached thread can still be read.
+The first answer Canvas then gives, to any request (the Outbox's, the feed's, a key press's),
+starts the catch-up at once: "offline" ends when Canvas is back, not at the next poll.
 """
 
 from __future__ import annotations
@@ -62,6 +64,9 @@ class CacheKeeper:
         # wait until the first screen is on the terminal, rather than slow down its first frame.
         self.first_paint: asyncio.Event | None = None
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cache-writer")
+        # While offline: listening for Canvas's next answer, and the catch-up that answer started.
+        self._stop_listening: Callable[[], None] | None = None
+        self._recovering: asyncio.Future | None = None
 
     # -- writing, off the event loop ------------------------------------------------------------
     def _submit(self, job: Callable, *args, **kwargs) -> None:
@@ -231,13 +236,29 @@ class CacheKeeper:
 
     def went_offline(self, session: "InboxSession") -> None:
         self.offline = True
+        if self._stop_listening is None:
+            self._stop_listening = session.client.http.on_answer(lambda: self._heard_from_canvas(session))
         session.emit("offline", self.cache.synced_at)
 
+    def _heard_from_canvas(self, session: "InboxSession") -> None:
+        """Canvas answered a request: bring the view in step now (once; its own requests answer too)."""
+        if self.offline and not self.busy and (self._recovering is None or self._recovering.done()):
+            self._recovering = asyncio.ensure_future(self.refresh(session))
+
     def came_back(self, session: "InboxSession") -> None:
+        self._stop_hearing()
         if self.offline:
             self.offline = False
             session.emit("online")
 
+    def _stop_hearing(self) -> None:
+        if self._stop_listening is not None:
+            self._stop_listening()
+            self._stop_listening = None
+
     def close(self) -> None:
+        self._stop_hearing()
+        if self._recovering is not None:
+            self._recovering.cancel()
         self._writer.shutdown(wait=True)
         self.cache.close()

@@ -80,6 +80,8 @@ class InboxSession:
         outbox_retry_seconds: float = 5.0,
     ) -> None:
         self.client = client
+        # An answer's items that cannot be rows (an id that is not one) are left out: one line says so.
+        client.on_skipped(lambda line: self.emit("error", line))
         self.drafts = drafts
         self.thread_order = thread_order
         self.clock = clock

@@ -1,10 +1,14 @@
 """``LiveFeed``: one async iterator of what changed, from the stream or the poller.
 
-- No live URL: poll ``unread_count`` forever (POLLING, or OFFLINE while polls fail).
+- No live URL: poll ``unread_count`` forever (POLLING; OFFLINE while Canvas cannot be
+  reached; FAILING while it answers, but with a refusal or something broken).
 - A live URL: keep the stream up (LIVE). After every successful (re)connect emit a
   ``resync`` first, because events may have been missed while away. While the stream
   is down, poll (POLLING if polls work, OFFLINE if nothing does); once it is back,
   stop polling.
+- Any answer from Canvas, to any request (the Outbox's, a key press's), ends the wait of a
+  poller that failed: it asks at once, so "offline" ends when Canvas is back, not at the
+  next try of a long back-off.
 
 The feed is the only writer of ``state``. Changes wait in a bounded queue: if the
 consumer falls that far behind, the overflow is dropped and replaced by one
@@ -57,10 +61,11 @@ class LiveFeed:
         max_pending: int = 1000,
         now: Callable[[], datetime] = utc_now,
         not_live_reason: str | None = None,
+        reach_seconds: float = 3.0,
     ) -> None:
         self.client = client
         self.state = FeedStatus(now)
-        self._poller = UnreadPoller(client, interval=poll_seconds, backoff=poll_backoff)
+        self._poller = UnreadPoller(client, interval=poll_seconds, backoff=poll_backoff, reach_seconds=reach_seconds)
         self._stream: LiveStream | None = None
         if live_url and live_url.strip():
             url = checked_live_url(live_url, client.http, trusted=trusted_live_url)
@@ -81,6 +86,8 @@ class LiveFeed:
         self._stream_auth = False
         self._poll_ok: bool | None = None  # None: no poll has answered since polling (re)started
         self._poll_error: str | None = None
+        self._poll_unreachable = False  # the last failed poll made no connection at all
+        self._stop_listening: Callable[[], None] | None = None
 
     def __repr__(self) -> str:
         return f"LiveFeed(stream={self._stream!r}, state={self.state.state.value})"
@@ -91,6 +98,7 @@ class LiveFeed:
         if self._started or self._closed:
             return self
         self._started = True
+        self._stop_listening = self.client.http.on_answer(self._canvas_answered)
         if self._stream is not None:
             self._spawn(self._stream.run(self), "live stream")  # polls start if it fails
         else:
@@ -102,6 +110,8 @@ class LiveFeed:
         if self._closed:
             return
         self._closed = True
+        if self._stop_listening is not None:
+            self._stop_listening()
         try:
             self._queue.put_nowait(_CLOSED)
         except asyncio.QueueFull:
@@ -190,9 +200,18 @@ class LiveFeed:
             self._emit(Change("unread_count", unread_count=count))
         self._publish(updated=True)
 
-    def poll_failed(self, message: str) -> None:
-        self._poll_ok, self._poll_error = False, message
+    def poll_failed(self, message: str, unreachable: bool) -> None:
+        self._poll_ok, self._poll_error, self._poll_unreachable = False, message, unreachable
         self._publish()
+
+    def poll_now(self) -> None:
+        """Ask Canvas now (the app met no answer elsewhere): if it cannot be reached, the poller
+        then tries every few seconds, and its first answer ends "offline"."""
+        self._poller.wake()
+
+    def _canvas_answered(self) -> None:
+        if self._poll_ok is False and self._poll_unreachable:  # a broken server keeps its back-off
+            self._poller.wake()
 
     def _publish(self, updated: bool = False) -> None:
         if self._stream_up:
@@ -201,5 +220,7 @@ class LiveFeed:
             self.state.set(FeedState.CONNECTING, self._stream_error, updated=updated)
         elif self._poll_ok:  # the error says why it is not live (None when no stream is configured)
             self.state.set(FeedState.POLLING, self._stream_error, updated=updated)
-        else:  # a refused token is the one thing to tell; otherwise why Canvas is unreachable
+        elif self._poll_unreachable:  # a refused token is the one thing to tell; otherwise why Canvas is unreachable
             self.state.set(FeedState.OFFLINE, self._stream_error if self._stream_auth else self._poll_error)
+        else:  # Canvas answers, but not with a count: say what is wrong, not that the network is down
+            self.state.set(FeedState.FAILING, self._stream_error if self._stream_auth else self._poll_error)

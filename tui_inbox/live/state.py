@@ -20,7 +20,10 @@ class FeedState(str, enum.Enum):
     CONNECTING = "connecting"  # started, nothing has answered yet
     LIVE = "live"  # the websocket is up: changes arrive as they happen
     POLLING = "polling"  # no websocket (none configured, or it is down) but unread_count polls work
-    OFFLINE = "offline"  # nothing works: neither the stream nor the polls
+    OFFLINE = "offline"  # nothing works: neither the stream nor the polls reach Canvas
+    # Canvas (or whatever answers at its address) answers the polls, but with a refusal or
+    # something broken (a 5 GB body, a server error): not "offline", the network is fine.
+    FAILING = "not updating"
 
 
 @dataclass(frozen=True, slots=True)

@@ -311,6 +311,8 @@ class InboxApp(OutboxKeys, DraftsKeys, App):
             from ..inbox.offline import offline_line
 
             self.status.stale = offline_line(detail)
+            if self.feed is not None:
+                self.feed.poll_now()  # its polls then come every few seconds, and the first answered ends this
         elif kind == "online":
             self.status.stale = ""
 

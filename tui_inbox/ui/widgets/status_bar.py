@@ -77,7 +77,7 @@ class StatusBar(Static):
 
     def render(self) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
-        colours = {"live": "green", "polling": "yellow", "offline": "red", "connecting": "yellow"}
+        colours = {"live": "green", "polling": "yellow", "offline": "red", "not updating": "red", "connecting": "yellow"}
         if self.stale:  # "offline, as of 10:42" says the state itself: not "offline offline, as of"
             text.append(f"● {self.stale}", style="bold red")
         else:
