@@ -103,3 +103,23 @@ async def test_select_by_pattern_shows_how_many_match_while_typing(make_inbox_ap
         await pilot.press(*"jane", "enter")
         await settle(pilot)
         assert app.session.triage.count == sum(1 for r in rows if ("midterm" in r.subject.lower() or "midterm" in (r.last_message or "").lower()) and any("jane" in p.name.lower() for p in r.participants if p.id != app.session.me_id))
+
+
+@pytest.mark.parametrize("opening, mode", [("slash", "narrow"), ("T", "select")])
+async def test_a_pattern_typed_fast_after_its_key_all_goes_into_the_bar(make_inbox_app, opening, mode):
+    """Found using the demo: ``/midterm`` typed in one go gave "m" (mark read!), "i", "d" (delete, asking)
+    ... to the list, because the bar took the focus only after the keys already on their way there."""
+    app = make_inbox_app()
+    async with app.run_test(size=(120, 32)) as pilot:
+        await ready(pilot)
+        unread_before = app.session.unread_count
+        from textual import events
+
+        first = {"slash": "/", "T": "T"}[opening]
+        for key, char in [(opening, first)] + [(c, c) for c in "midterm"]:
+            app.post_message(events.Key(key, char))  # queued together, as a terminal hands over a burst
+        await pilot.pause()
+        await settle(pilot)
+        assert app.search_mode == mode
+        assert app.query_one("#search").value == "midterm"
+        assert app.session.unread_count == unread_before and app.status.message.startswith("Signed in")

@@ -653,8 +653,7 @@ class InboxApp(OutboxKeys, DraftsKeys, App):
         search = self.query_one("#search", Input)
         search.placeholder = "Select by pattern (Enter selects, Esc cancels): is:unread from:jane older:30d ..."
         search.value = ""
-        search.display = True
-        search.focus()
+        self.open_search_bar(search)
 
     def action_thread_order(self) -> None:
         self.session.thread_order = "newest" if self.session.thread_order == "oldest" else "oldest"
@@ -665,8 +664,23 @@ class InboxApp(OutboxKeys, DraftsKeys, App):
         self.search_mode = "narrow"
         search = self.query_one("#search", Input)
         search.placeholder = "Narrow by pattern: words, is:unread, from:jane, course:bio, has:attachment, older:30d, -term"
+        self.open_search_bar(search)
+
+    def caught_up_by_search_bar(self, event: events.Key) -> bool:
+        """A character typed right after ``/`` or ``T``, before the bar had the focus, went to the list
+        and comes back up here unused (the bar keeps its own): it belongs at the end of the pattern."""
+        search = self.query("#search").first(Input) if self.screen is self.screen_stack[0] else None
+        if search is None or self.focused is not search or not event.is_printable or not event.character:
+            return False
+        event.stop()
+        search.insert_text_at_cursor(event.character)
+        return True
+
+    def open_search_bar(self, search: Input) -> None:
+        """Show the bar with the focus in it now, not after the keys already waiting (``focus()``
+        waits its turn): a pattern typed in one go must all go into the bar, none of it act on the list."""
         search.display = True
-        search.focus()
+        self.screen.set_focus(search)
 
     def clear_search(self) -> None:
         search = self.query_one("#search", Input)
@@ -748,6 +762,8 @@ class InboxApp(OutboxKeys, DraftsKeys, App):
 
     def on_key(self, event) -> None:
         """A key the config moved away, pressed where nothing holds it now: said once (moved_keys.py)."""
+        if self.caught_up_by_search_bar(event):
+            return
         screen = self.screen
         if isinstance(screen, ModalScreen):  # help, a question, the palette: their own keys only
             return
