@@ -123,3 +123,24 @@ async def test_a_pattern_typed_fast_after_its_key_all_goes_into_the_bar(make_inb
         assert app.search_mode == mode
         assert app.query_one("#search").value == "midterm"
         assert app.session.unread_count == unread_before and app.status.message.startswith("Signed in")
+
+
+async def test_a_reply_typed_fast_after_r_all_goes_into_the_body(make_inbox_app):
+    """Found using the demo: ``r`` then "Thanks, see you" in one go gave an empty reply, the
+    characters spent on the list behind it."""
+    from textual import events
+    from textual.widgets import TextArea
+
+    from tui_inbox.ui.screens.compose import ComposeScreen
+
+    app = make_inbox_app()
+    async with app.run_test(size=(120, 32)) as pilot:
+        await ready(pilot)
+        unread_before = app.session.unread_count
+        for key, char in [("r", "r")] + [(c if c.isalnum() else {" ": "space", ",": "comma"}[c], c)
+                                          for c in "Thanks, see you"]:
+            app.post_message(events.Key(key, char))
+        screen = await async_wait_until(lambda: app.screen if isinstance(app.screen, ComposeScreen) else None)
+        await pilot.pause()
+        await async_wait_until(lambda: screen.query_one("#body", TextArea).text == "Thanks, see you")
+        assert app.session.unread_count == unread_before

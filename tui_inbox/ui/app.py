@@ -18,7 +18,7 @@ from textual.app import App, ComposeResult
 from textual.css.query import NoMatches
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Static
+from textual.widgets import Input, Static, TextArea
 
 from ..inbox.working_order import WorkingOrder
 from ..inbox import drafts_box
@@ -666,14 +666,21 @@ class InboxApp(OutboxKeys, DraftsKeys, App):
         search.placeholder = "Narrow by pattern: words, is:unread, from:jane, course:bio, has:attachment, older:30d, -term"
         self.open_search_bar(search)
 
-    def caught_up_by_search_bar(self, event: events.Key) -> bool:
-        """A character typed right after ``/`` or ``T``, before the bar had the focus, went to the list
-        and comes back up here unused (the bar keeps its own): it belongs at the end of the pattern."""
-        search = self.query("#search").first(Input) if self.screen is self.screen_stack[0] else None
-        if search is None or self.focused is not search or not event.is_printable or not event.character:
+    def caught_up_by_text_field(self, event: events.Key) -> bool:
+        """A character typed right after a key that opens a text field (``/``, ``T``, ``r``, ``c`` ...),
+        before that field had the focus, went to the list and comes back up here unused (a field
+        keeps the characters typed into it): it belongs at the end of what is being typed there,
+        never to the list, where "m" would mark read and "d" ask to delete."""
+        field = self.focused
+        if not event.is_printable or not event.character:
+            return False
+        if isinstance(field, Input):
+            field.insert_text_at_cursor(event.character)
+        elif isinstance(field, TextArea) and not field.read_only:
+            field.insert(event.character)
+        else:
             return False
         event.stop()
-        search.insert_text_at_cursor(event.character)
         return True
 
     def open_search_bar(self, search: Input) -> None:
@@ -762,7 +769,7 @@ class InboxApp(OutboxKeys, DraftsKeys, App):
 
     def on_key(self, event) -> None:
         """A key the config moved away, pressed where nothing holds it now: said once (moved_keys.py)."""
-        if self.caught_up_by_search_bar(event):
+        if self.caught_up_by_text_field(event):
             return
         screen = self.screen
         if isinstance(screen, ModalScreen):  # help, a question, the palette: their own keys only
