@@ -118,7 +118,7 @@ async def test_a_students_message_and_reply_reach_the_teachers_open_app_through_
         # The row moves to the top of the teacher's list, with the new message, on screen.
         top = await async_wait_until(lambda: next((line for line in visible_lines(app.list)[:1]
                                                    if "Lab report extension — Via relay" in line), None), timeout=10)
-        assert top.startswith(" ●  Jane Doe") and " now " in top  # unread again, just now
+        assert top.startswith(" ●  Jane  ") and " now " in top  # unread again, just now, by her display name
 
         await pilot.press("6")  # Activity
         with api(base, users, JANE) as jane:
