@@ -90,8 +90,9 @@ def visible_lines(widget) -> list[str]:
     return [widget.render_line(y).text for y in range(widget.size.height)]
 
 
-async def test_a_students_message_and_reply_reach_the_teachers_open_app_through_the_relay_and_no_one_else(
-        processes, tmp_path, utc):
+def sandbox_and_relay(processes) -> tuple[list[dict], str, str, object, dict]:
+    """The two commands, the sandbox delivering as Data Services to the relay: the users, the
+    Canvas URL, the admin token, the relay's process and its first line."""
     relay_port = free_port()
     events_url = f"http://127.0.0.1:{relay_port}/canvas/live-events"
     sandbox = processes.start("sandbox", "sandbox", "--seed", "1", "--data-services", events_url,
@@ -102,6 +103,12 @@ async def test_a_students_message_and_reply_reach_the_teachers_open_app_through_
                                     "--port", str(relay_port), TUI_INBOX_RELAY_ADMIN_TOKEN=admin)
     relay = relay_process.first_line()
     assert relay["events_url"] == events_url
+    return users, base, admin, relay_process, relay
+
+
+async def test_a_students_message_and_reply_reach_the_teachers_open_app_through_the_relay_and_no_one_else(
+        processes, tmp_path, utc):
+    users, base, admin, relay_process, relay = sandbox_and_relay(processes)
 
     config = parse({"canvas": {"base_url": base, "token": token(users, TEACHER)},
                     "live": {"url": relay["live_url"], "poll_seconds": 600}})  # polling would hide a missing event
@@ -150,14 +157,7 @@ async def test_discussion_replies_reach_through_the_relay_only_those_who_may_see
     Now a draft's reply reaches the teacher and not the student; a section-specific topic's reply
     reaches the teacher once (heard on the staff subject and on their section's) and not a student
     of another section."""
-    relay_port = free_port()
-    events_url = f"http://127.0.0.1:{relay_port}/canvas/live-events"
-    sandbox = processes.start("sandbox", "sandbox", "--seed", "1", "--data-services", events_url,
-                              "--ds-retry-base", "0.05").first_line()
-    users, base = sandbox["users"], sandbox["base_url"]
-    admin = next(u["token"] for u in users if u["role"] == "admin")
-    relay = processes.start("relay", "relay", "--canvas-url", base, "--jwks-url", sandbox["jwks_url"],
-                            "--port", str(relay_port), TUI_INBOX_RELAY_ADMIN_TOKEN=admin).first_line()
+    users, base, _, _, relay = sandbox_and_relay(processes)
     carlos = 13  # CHEM 210 section 22; Bob is in section 21
     async with Listener(relay["live_url"], token(users, TEACHER)) as teacher_ws, \
             Listener(relay["live_url"], token(users, BOB)) as bob_ws, \

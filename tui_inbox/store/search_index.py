@@ -152,18 +152,23 @@ def snippet(text: str, terms: list[str], width: int = CONTEXT) -> list[tuple[str
     return pieces
 
 
-def _marked(line: str, lo: int, hi: int, terms: list[str]) -> list[tuple[str, bool]] | None:
-    window = line[lo:hi]
-    folded, where = fold_with_map(window)
+def _spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
+    """Where each (folded) term is found in ``text``, as spans of the text itself, in order."""
+    folded, where = fold_with_map(text)
     spans: list[tuple[int, int]] = []
     for term in terms:
         start = folded.find(term)
         while start >= 0:
             spans.append((where[start], where[start + len(term) - 1] + 1))
             start = folded.find(term, start + len(term))
+    return sorted(spans)
+
+
+def _marked(line: str, lo: int, hi: int, terms: list[str]) -> list[tuple[str, bool]] | None:
+    window = line[lo:hi]
+    spans = _spans(window, terms)
     if not spans:
         return None
-    spans.sort()
     first = spans[0][0]
     lo2, hi2 = max(0, first - CONTEXT), min(len(window), first + CONTEXT + 2 * max(len(t) for t in terms))
     pieces: list[tuple[str, bool]] = [("…", False)] if lo + lo2 > 0 else []
@@ -465,16 +470,9 @@ def marked(text: str, terms: list[str]) -> list[tuple[str, bool]]:
     """A short line whole (a subject), every match of a term marked: why a conversation found by
     its subject was found, when the words shown below it are the message's own."""
     line = one_line(text)
-    folded, where = fold_with_map(line)
-    spans: list[tuple[int, int]] = []
-    for term in terms:
-        start = folded.find(term)
-        while start >= 0:
-            spans.append((where[start], where[start + len(term) - 1] + 1))
-            start = folded.find(term, start + len(term))
     pieces: list[tuple[str, bool]] = []
     at = 0
-    for start, end in sorted(spans):
+    for start, end in _spans(line, terms):
         if start >= at:
             pieces += [(line[at:start], False), (line[start:end], True)]
             at = end
