@@ -142,6 +142,18 @@ async def test_the_status_bar_goes_offline_then_live_again_and_the_list_is_right
     assert "offline" in compact[first_live:] and compact[-1] == "live"
 
 
+async def new_rows_arrive(app, sandbox, *writers: int) -> None:
+    """Each student starts a conversation with the teacher ("Arrived <id>"); returns once the live
+    feed has put every one of them at the top of the list."""
+    for writer in writers:
+        with client_for(sandbox, writer) as student:
+            assert student.post("/api/v1/conversations", data={
+                "recipients[]": ["1"], "subject": f"Arrived {writer}", "body": "new",
+                "force_new": "true"}).status_code == 201
+    wanted = {f"Arrived {writer}" for writer in writers}
+    await async_wait_until(lambda: {r.subject for r in app.list.rows[:len(writers)]} == wanted)
+
+
 async def test_rows_arriving_live_leave_the_cursor_on_the_conversation_the_user_was_on(sandbox):
     """The report: with rows arriving above, ``j j j`` then Enter opened another conversation than the
     one the cursor had been on: the cursor stays on a conversation, not on a place in the list."""
@@ -150,14 +162,7 @@ async def test_rows_arriving_live_leave_the_cursor_on_the_conversation_the_user_
         await async_wait_until(lambda: app.status.feed == "live" and app.session.view.loaded)
         await pilot.press("g", "j", "j", "j")
         chosen = app.list.current
-        # Three students write new messages: three rows go to the top, above the cursor.
-        for writer, row in ((10, 5), (12, 6), (14, 7)):
-            with client_for(sandbox, writer) as student:
-                assert student.post("/api/v1/conversations", data={
-                    "recipients[]": ["1"], "subject": f"Arrived {writer}", "body": "new",
-                    "force_new": "true"}).status_code == 201
-        await async_wait_until(lambda: {r.subject for r in app.list.rows[:3]} == {"Arrived 10", "Arrived 12",
-                                                                                  "Arrived 14"})
+        await new_rows_arrive(app, sandbox, 10, 12, 14)  # three rows go to the top, above the cursor
         assert app.list.current.id == chosen.id
         await pilot.press("enter")
         await async_wait_until(lambda: app.session.current is not None)
@@ -174,12 +179,7 @@ async def test_rows_arriving_while_a_thread_is_open_leave_j_on_the_row_below_it(
         below = app.list.rows[app.list.cursor + 1].id
         app.list.focus()
         await pilot.pause()
-        for writer in (10, 12):
-            with client_for(sandbox, writer) as student:
-                assert student.post("/api/v1/conversations", data={
-                    "recipients[]": ["1"], "subject": f"Arrived {writer}", "body": "new",
-                    "force_new": "true"}).status_code == 201
-        await async_wait_until(lambda: {r.subject for r in app.list.rows[:2]} == {"Arrived 10", "Arrived 12"})
+        await new_rows_arrive(app, sandbox, 10, 12)
         assert app.list.current.id == opened
         await pilot.press("j", "enter")
         await async_wait_until(lambda: app.session.current is not None and app.session.current.id != opened)
@@ -193,12 +193,7 @@ async def test_rows_arriving_above_leave_the_row_under_the_cursor_on_its_line_of
         await pilot.press("g", "j", "j", "j")
         line = app.list.cursor - app.list.top
         chosen = app.list.current.id
-        for writer in (10, 12):
-            with client_for(sandbox, writer) as student:
-                assert student.post("/api/v1/conversations", data={
-                    "recipients[]": ["1"], "subject": f"Arrived {writer}", "body": "new",
-                    "force_new": "true"}).status_code == 201
-        await async_wait_until(lambda: {r.subject for r in app.list.rows[:2]} == {"Arrived 10", "Arrived 12"})
+        await new_rows_arrive(app, sandbox, 10, 12)
         assert app.list.current.id == chosen and app.list.cursor - app.list.top == line
         await pilot.press("g")  # at the very top, the newest are shown as they come
         with client_for(sandbox, 14) as student:
