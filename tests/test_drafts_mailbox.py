@@ -10,7 +10,7 @@ from __future__ import annotations
 from textual.widgets import TextArea
 
 from tests.conftest import user_client
-from tests.test_compose import SIZE, closed, make_app, open_composer, settle, started
+from tests.test_compose import SIZE, closed, settle, started
 from tests.waiting import async_wait_until
 from tui_inbox.canvas import CanvasClient
 from tui_inbox.inbox.compose import Draft, RecipientRef

@@ -242,7 +242,7 @@ async def test_a_poll_answered_with_5_gb_says_what_is_wrong_with_the_server_not_
 
 
 # -- pagination that never ends ----------------------------------------------------------------------
-def paged(link_for) -> "Answer":
+def paged(link_for):
     """Ten conversations a page; the ``Link`` header ``link_for(page)`` gives (None: no more)."""
     from urllib.parse import parse_qs, urlsplit
 

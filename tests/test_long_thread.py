@@ -70,7 +70,7 @@ async def test_a_long_thread_opens_at_its_newest_message_with_a_bounded_layout(l
         assert cursor_text(thread).startswith(f"Message {LONG} of {LONG}.")
         assert len(thread.query(MessageBlock)) <= LAID_OUT_AT_MOST
         above = str(thread.above.render())
-        assert thread.above.display and f"more messages above" in above
+        assert thread.above.display and "more messages above" in above
         hidden = int(above.split()[1].replace(",", ""))
         assert hidden + len(thread.query(MessageBlock)) == LONG  # every message is counted, once
         assert not thread.below.display

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta, timezone
 import httpx
 import pytest
 
-from tests.test_relay_routing import TEACHER, WAIT, api, event_named, live, token
+from tests.test_relay_routing import TEACHER, WAIT, api, live, token
 from tui_inbox.relay.identity import Identities
 from tui_inbox.relay.routing import Router
 
