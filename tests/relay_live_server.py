@@ -21,6 +21,7 @@ from starlette.applications import Starlette
 from tui_inbox.relay.fanout import Fanout
 from tui_inbox.relay.identity import Identities
 from tui_inbox.relay.stream import live_route
+from tui_inbox.serving import PromptServer
 
 
 class StreamMetrics:
@@ -63,7 +64,7 @@ class RunningLive:
         config = uvicorn.Config(Starlette(lifespan=lifespan), log_level="warning", access_log=False, lifespan="on",
                                 ws="websockets-sansio", ws_ping_interval=20, ws_ping_timeout=20,
                                 timeout_graceful_shutdown=2)
-        self._server = uvicorn.Server(config)
+        self._server = PromptServer(config)
         self._server.install_signal_handlers = lambda: None
 
     def call(self, fn, *args):
@@ -90,7 +91,7 @@ class RunningLive:
         return self
 
     def __exit__(self, *exc) -> None:
-        self._server.should_exit = True
+        self._server.exit_now()
         if self._thread is not None:
             self._thread.join(10)
         self._sock.close()

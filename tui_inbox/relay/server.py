@@ -20,7 +20,7 @@ from typing import Callable
 import uvicorn
 
 from ..event_loops import new_event_loop
-from ..serving import bind, call_on, serve_command, url_host
+from ..serving import PromptServer, bind, call_on, serve_command, url_host
 from .app import EVENTS_PATH, build_relay_app
 from .broker import Broker
 from .fanout import Fanout
@@ -78,7 +78,7 @@ class RunningRelay:
         host = url_host(settings.host)
         self.base_url = f"http://{host}:{port}"
         self.info = RelayInfo(self.base_url + EVENTS_PATH, f"ws://{host}:{port}/live", self.base_url + "/metrics")
-        self._server: uvicorn.Server | None = None
+        self._server: PromptServer | None = None
         self._thread: threading.Thread | None = None
         self._started = threading.Event()
         self._error: BaseException | None = None
@@ -133,7 +133,7 @@ class RunningRelay:
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", ws="websockets-sansio",
                                 timeout_graceful_shutdown=2, ws_ping_interval=20, ws_ping_timeout=20,
                                 ws_per_message_deflate=False, ws_max_size=CLIENT_FRAME_LIMIT)
-        self._server = uvicorn.Server(config)
+        self._server = PromptServer(config)
         self._server.install_signal_handlers = lambda: None  # the owner of the process decides
         tasks = [asyncio.create_task(self._sample_lag(broker))]
         if router is not None:
@@ -176,7 +176,7 @@ class RunningRelay:
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.should_exit = True
+            self._server.exit_now()
         if self._thread is not None:
             self._thread.join(15)
         with contextlib.suppress(OSError):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import uvicorn
 
 from ..event_loops import new_event_loop
-from ..serving import bind, call_on, serve_command, url_host
+from ..serving import PromptServer, bind, call_on, serve_command, url_host
 from .app import build_app
 from .jwks import JWKS_PATH
 from .seed import seed_state
@@ -59,7 +59,7 @@ class RunningSandbox:
             self.app, log_level="warning", access_log=False, lifespan="on", ws="websockets-sansio",
             timeout_graceful_shutdown=2, ws_ping_interval=20, ws_ping_timeout=20,  # /live keepalive
         )
-        self._server = uvicorn.Server(config)
+        self._server = PromptServer(config)
         self._server.install_signal_handlers = lambda: None  # the owner of the process decides
         self._thread: threading.Thread | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -101,7 +101,7 @@ class RunningSandbox:
         return self.call(self.state.keys.rotate)
 
     def stop(self) -> None:
-        self._server.should_exit = True
+        self._server.exit_now()
         if self._thread is not None:
             self._thread.join(10)
         try:
