@@ -63,3 +63,45 @@ def test_the_checker_sees_relative_imports():
     # A guard on the guard: the sandbox's relative imports resolve to tui_inbox.sandbox.*.
     names = imports_of(PACKAGE / "sandbox" / "app.py")
     assert any(n.startswith("tui_inbox.sandbox.state") for n in names)
+
+
+def test_the_core_tells_what_changed_with_typed_values_not_string_kinds():
+    """ARCHITECTURE.md: changes flow up as the frozen values of inbox/changes.py. An ``emit`` whose
+    first argument is a string (the old ``emit("view")``) would reach a listener that matches on types."""
+    found = []
+    for path in modules_of("inbox"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "emit"
+                    and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+                found.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    assert not found, "string kinds emitted at " + ", ".join(found)
+
+
+async def test_the_app_handles_every_kind_of_change(make_inbox_app):
+    """One value of each kind in inbox/changes.py goes through the app's handler: a kind nobody
+    handles ends in ``assert_never``, and fails here (and in a type check)."""
+    import typing
+
+    from tests.conftest import ready
+    from tui_inbox.inbox import changes
+    from tui_inbox.inbox.bulk_sends import SendProgress
+
+    samples = {
+        changes.ThreadShown: changes.ThreadShown(None), changes.ThreadUpdated: changes.ThreadUpdated(None),
+        changes.RowsArrived: changes.RowsArrived(frozenset({1})), changes.Failed: changes.Failed("a failure"),
+        changes.DiscussionShown: changes.DiscussionShown(None),
+        changes.SendDone: changes.SendDone(SendProgress(1, "Notes", 3, 1.0, 0.0)),
+        changes.OutboxSaid: changes.OutboxSaid("Outbox: archived 1 conversation", False),
+        changes.WentOffline: changes.WentOffline(None),
+    }
+    kinds = typing.get_args(changes.Change)
+    assert len(kinds) == len(set(kinds)) >= 16
+    app = make_inbox_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        for kind in kinds:
+            app._paint_change(samples.get(kind) or kind())
+        await pilot.pause()
+        said = [entry.text for entry in app.status.history]
+        assert {"a failure", "Sent “Notes” to 3 people, one conversation each.",
+                "Outbox: archived 1 conversation"} <= set(said)

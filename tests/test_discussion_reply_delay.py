@@ -12,6 +12,7 @@ from tests.conftest import user_client
 from tests.test_compose import SIZE, closed, settle, started
 from tests.waiting import async_wait_until
 from tui_inbox.canvas import CanvasClient
+from tui_inbox.inbox.changes import OutboxSaid
 from tui_inbox.inbox.session import InboxSession
 from tui_inbox.store.drafts import DraftStore
 from tui_inbox.ui.app import InboxApp
@@ -108,7 +109,7 @@ async def test_a_queued_discussion_reply_whose_answer_was_lost_is_never_called_n
     session = InboxSession(client, drafts=store)
     session.me = User(id=1, name="Me", short_name="Me", sortable_name="Me", login_id=None, avatar_url=None)
     said = []
-    session.on_change(lambda kind, detail: said.append(detail) if kind == "outbox_outcome" else None)
+    session.on_change(lambda change: said.append((change.line, change.failed)) if isinstance(change, OutboxSaid) else None)
     draft = Draft(kind="discussion_reply", context_code="course_1", topic_id=7, entry_id=None,
                   to=[RecipientRef("", "Ada")], body=WORDS)
     session.outbox.hold_message(draft)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from .changes import ActivityChanged, DiscussionShown, Failed
 from ..canvas import CanvasError
 from ..canvas.live_events import LiveEvent
 from ..canvas.models import DiscussionEntry, DiscussionTopic, DiscussionView
@@ -78,7 +79,7 @@ class Activity:
             self._remember(self.filled)
         new = sum(1 for item in self.items if self.is_new(item))
         if new:
-            self.session.emit("activity")
+            self.session.emit(ActivityChanged())
         return new
 
     def looked_away(self) -> None:
@@ -105,8 +106,8 @@ class Activity:
         try:
             self._seen.save(look)
         except OSError as error:  # a full disk or a read-only folder: this session still knows
-            self.session.emit("error", f"Could not keep what you have seen in Activity ({self._seen.path}: "
-                                       f"{error.strerror or error}); it is kept until you quit")
+            self.session.emit(Failed(f"Could not keep what you have seen in Activity ({self._seen.path}: "
+                                     f"{error.strerror or error}); it is kept until you quit"))
 
     def is_new(self, item: ActivityItem) -> bool:
         if item.key in self.opened or item.when is None:
@@ -136,9 +137,9 @@ class Activity:
                 self.session.fail(result)
         self.filled = self._newest()
         self.loaded = True
-        self.session.emit("activity")
+        self.session.emit(ActivityChanged())
         if self._seen_problem:
-            self.session.emit("error", self._seen_problem)
+            self.session.emit(Failed(self._seen_problem))
             self._seen_problem = None
 
     async def _fill_context(self, code: str) -> None:
@@ -192,7 +193,7 @@ class Activity:
         except CanvasError:
             return None  # not visible to this user (or gone): nothing is shown
         if self._add(item):
-            self.session.emit("activity")
+            self.session.emit(ActivityChanged())
             return item
         return None
 
@@ -206,7 +207,7 @@ class Activity:
             return None
         self.current = OpenDiscussion(item.context_code, topic, view, item.entry_id)
         self.opened.add(item.key)
-        self.session.emit("discussion", self.current)
+        self.session.emit(DiscussionShown(self.current))
         return self.current
 
     async def reply(self, message: str, context_code: str, topic_id: int, entry_id: int | None) -> DiscussionEntry:
@@ -219,7 +220,7 @@ class Activity:
         if self.current is not None and self.current.topic.id == topic_id:
             self.current.view = await client.get_discussion_view(context_code, topic_id)
             self.current.focus_entry_id = entry.id
-            self.session.emit("discussion", self.current)
+            self.session.emit(DiscussionShown(self.current))
         return entry
 
 

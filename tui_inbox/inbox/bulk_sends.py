@@ -15,8 +15,9 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Callable
 
+from .changes import Change, Failed, SendDone, SendsProgressed
 from ..canvas import CanvasClient, CanvasError
 from ..canvas.models import Batch
 from .compose import Draft
@@ -135,7 +136,7 @@ class BulkSends:
     ``"bulk_done"`` with a send that finished. ``on_finished`` hears a finished send first (the
     session forgets what Sent held)."""
 
-    def __init__(self, client: CanvasClient, emit: Callable[[str, Any], None],
+    def __init__(self, client: CanvasClient, emit: Callable[[Change], None],
                  on_finished: Callable[[SendProgress], None], *, poll_seconds: float = POLL_SECONDS) -> None:
         self.client = client
         self.emit = emit
@@ -160,7 +161,7 @@ class BulkSends:
     def follow(self, batch_id: int, total: int | None, label: str) -> None:
         """A bulk send this session just started."""
         self.running.setdefault(batch_id, SendProgress(batch_id, label, total, 0.0, time.monotonic()))
-        self.emit("bulk", self.progress())
+        self.emit(SendsProgressed())
         self._ensure_following()
 
     def progress(self) -> list[SendProgress]:
@@ -192,9 +193,9 @@ class BulkSends:
                 failures += 1
                 if failures >= GIVE_UP_AFTER:
                     self.running.clear()
-                    self.emit("bulk", [])
-                    self.emit("error", f"Stopped following the bulk send ({error}); Canvas goes on "
-                                       "delivering it: Sent shows the conversations as they are made.")
+                    self.emit(SendsProgressed())
+                    self.emit(Failed(f"Stopped following the bulk send ({error}); Canvas goes on "
+                                     "delivering it: Sent shows the conversations as they are made."))
                     return
                 continue
             failures = 0
@@ -206,8 +207,8 @@ class BulkSends:
                 done.completion, done.workflow_state = 1.0, "sent"
                 self.finished.append(done)
                 self.on_finished(done)
-                self.emit("bulk_done", done)
-            self.emit("bulk", self.progress())
+                self.emit(SendDone(done))
+            self.emit(SendsProgressed())
 
     async def wait(self) -> None:
         """Until every followed send is done (benchmarks and tests)."""

@@ -14,6 +14,7 @@ import asyncio
 import dataclasses
 from typing import TYPE_CHECKING
 
+from .changes import ThreadUpdated
 from ..canvas import CanvasError, NotFoundError
 from ..canvas.live_events import LiveEvent
 from ..canvas.models import Conversation
@@ -58,7 +59,7 @@ class LiveUpdates:
         session.place([dataclasses.replace(fresh, messages=None)])
         if session.current is not None and session.current.id == cid:
             session.current = fresh
-            session.emit("thread_update", fresh)
+            session.emit(ThreadUpdated(fresh))
         await session.refresh_unread()
         return fresh
 

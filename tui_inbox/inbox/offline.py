@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import TYPE_CHECKING, Callable, Iterable
 
+from .changes import AccountChanged, CameOnline, CountsChanged, ThreadUpdated, ViewChanged, WentOffline
 from ..canvas import CanvasError
 from ..canvas.errors import NetworkError
 from ..canvas.models import Conversation
@@ -99,9 +100,10 @@ class CacheKeeper:
     def opened(self, conversation: Conversation) -> None:
         self._submit(self.cache.save_thread, conversation)
 
-    def heard(self, kind: str, detail) -> None:
-        if kind == "thread_update" and isinstance(detail, Conversation) and detail.messages is not None:
-            self.opened(detail)
+    def heard(self, change) -> None:
+        if isinstance(change, ThreadUpdated) and change.conversation is not None \
+                and change.conversation.messages is not None:
+            self.opened(change.conversation)
 
     def account(self, session: "InboxSession") -> None:
         self._submit(self.cache.save_account, session.me, list(session.courses), list(session.groups))
@@ -126,11 +128,11 @@ class CacheKeeper:
         self._warm = True
         session.me, session.courses, session.groups = account
         session.unread_count = self.cache.value("unread_count")
-        session.emit("account")
-        session.emit("counts")
+        session.emit(AccountChanged())
+        session.emit(CountsChanged())
         first = self.cache.rows(name, limit=FIRST_SCREEN)
         view.replace(first)
-        session.emit("view")
+        session.emit(ViewChanged())
         self._catching_up = session._loads[("cache", None)] = asyncio.ensure_future(
             self._catch_up(session, view, len(first)))
         return True
@@ -141,7 +143,7 @@ class CacheKeeper:
         if not self.cache.has_view(name):
             return False
         view.replace(self.cache.rows(name, limit=FIRST_SCREEN))
-        session.emit("view")
+        session.emit(ViewChanged())
         session._loads[view.key] = asyncio.ensure_future(self._catch_up(session, view, len(view.all())))
         return True
 
@@ -164,7 +166,7 @@ class CacheKeeper:
         if shown >= FIRST_SCREEN:
             everything = await asyncio.to_thread(self.cache.rows, view_name(*view.key))
             view.replace(everything)
-            session.emit("view")
+            session.emit(ViewChanged())
         await self.bring_in_step(session, view)
 
     @property
@@ -193,7 +195,7 @@ class CacheKeeper:
                 session.courses, session.groups = await asyncio.gather(
                     session.client.get_courses(), session.client.get_groups())
                 self.account(session)
-                session.emit("account")
+                session.emit(AccountChanged())
             done, unread = await asyncio.gather(reconcile(session.client, view.mailbox.scope, filters, view.all()),
                                                 session.client.unread_count())
         except NetworkError:
@@ -206,9 +208,9 @@ class CacheKeeper:
         self.came_back(session)
         session.unread_count = unread
         self.counted(unread)
-        session.emit("counts")
+        session.emit(CountsChanged())
         view.replace(done.rows)
-        session.emit("view")
+        session.emit(ViewChanged())
         # Only what changed is written: a reconcile of 100,000 rows with 50 changes writes 50.
         name = view_name(*view.key)
         changed = [row for row in done.rows if row.id in done.fetched or row.id in done.restated]
@@ -238,7 +240,7 @@ class CacheKeeper:
         self.offline = True
         if self._stop_listening is None:
             self._stop_listening = session.client.http.on_answer(lambda: self._heard_from_canvas(session))
-        session.emit("offline", self.cache.synced_at)
+        session.emit(WentOffline(self.cache.synced_at))
 
     def _heard_from_canvas(self, session: "InboxSession") -> None:
         """Canvas answered a request: bring the view in step now (once; its own requests answer too)."""
@@ -249,7 +251,7 @@ class CacheKeeper:
         self._stop_hearing()
         if self.offline:
             self.offline = False
-            session.emit("online")
+            session.emit(CameOnline())
 
     def _stop_hearing(self) -> None:
         if self._stop_listening is not None:

@@ -22,8 +22,9 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable
+from typing import Awaitable, Callable
 
+from .changes import Change, OutboxChanged, OutboxSaid
 from .replying import name_people
 from ..canvas import CanvasClient, CanvasError
 from ..canvas.errors import UNREACHABLE, NetworkError, NotFoundError
@@ -36,7 +37,7 @@ log = logging.getLogger("tui_inbox.inbox.outbox")
 # The kinds of message the Outbox keeps; "add people" fails as before. A discussion reply is
 # public: it waits out the same undo delay as a message.
 QUEUED_MESSAGES = ("new", "reply", "reply_all", "forward", "discussion_reply")
-Emit = Callable[[str, Any], None]
+Emit = Callable[[Change], None]
 SendMessage = Callable[[Draft], Awaitable[str]]
 
 
@@ -180,7 +181,7 @@ class Outbox:
             return self.take(position) is not None
 
     def changed(self) -> None:
-        self.emit("outbox", None)
+        self.emit(OutboxChanged())
         self._wake.set()
 
     def nudge(self) -> None:
@@ -249,19 +250,19 @@ class Outbox:
                     await self._carry(fresh)
                 except Offline as why:
                     self.offline = True
-                    self.emit("outbox", None)
+                    self.emit(OutboxChanged())
                     log.info("outbox waits: %s", why.reason)
                     return done
                 done += 1
                 self.offline = False
-            self.emit("outbox", None)
+            self.emit(OutboxChanged())
             return done
 
     async def _carry(self, item: Item) -> None:
         self.store.mark(item.position, "sending")  # on disk before the request leaves
         if self.last_delayed is not None and self.last_delayed.position == item.position:
             self.last_delayed = None  # too late to undo
-        self.emit("outbox", None)
+        self.emit(OutboxChanged())
         try:
             if item.is_message:
                 line = await self._send(item)
@@ -342,7 +343,7 @@ class Outbox:
             self.say(f"Outbox: not {ACTIONS[item.kind][1].lower()}, {why}.", failed=True)
 
     def say(self, line: str, *, failed: bool = False) -> None:
-        self.emit("outbox_outcome", (line, failed))
+        self.emit(OutboxSaid(line, failed))
 
     async def aclose(self, *, send_due: bool = True) -> int:
         """Stop; first send what is waiting out its delay (quitting must not drop a sent message)."""

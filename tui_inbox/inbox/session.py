@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
+from .changes import AccountChanged, Change, CountsChanged, Failed, RowsArrived, ThreadShown, ThreadUpdated, ViewChanged
 from ..canvas import CanvasClient, CanvasError
 from ..canvas.errors import NetworkError, NotFoundError
 from ..canvas.models import Attachment, Conversation, Course, Group, MediaComment, Recipient, User
@@ -42,7 +43,7 @@ from .view import ConversationView
 if TYPE_CHECKING:
     from .offline import CacheKeeper
 
-Listener = Callable[[str, Any], None]
+Listener = Callable[[Change], None]  # hears each change as it happens (changes.py)
 RetryListener = Callable[[int, int, CanvasError], None]
 log = logging.getLogger("tui_inbox.inbox")
 LARGE_LOAD = 10_000
@@ -81,7 +82,7 @@ class InboxSession:
     ) -> None:
         self.client = client
         # An answer's items that cannot be rows (an id that is not one) are left out: one line says so.
-        client.on_skipped(lambda line: self.emit("error", line))
+        client.on_skipped(lambda line: self.emit(Failed(line)))
         self.drafts = drafts
         self.thread_order = thread_order
         self.clock = clock
@@ -126,16 +127,16 @@ class InboxSession:
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
 
-    def emit(self, kind: str, detail: Any = None) -> None:
+    def emit(self, change: Change) -> None:
         for listener in list(self._listeners):
             try:
-                listener(kind, detail)
+                listener(change)
             except Exception:  # a broken listener (the UI) must not turn a done action into a failure
-                log.exception("an inbox listener failed on %s", kind)
+                log.exception("an inbox listener failed on %s", type(change).__name__)
 
     def fail(self, error: Exception) -> Outcome:
         self.last_error = str(error)
-        self.emit("error", self.last_error)
+        self.emit(Failed(self.last_error))
         return Outcome(False, self.last_error)
 
     # -- starting ----------------------------------------------------------------------
@@ -162,7 +163,7 @@ class InboxSession:
         self.me, self.courses, self.groups = await asyncio.gather(
             self.client.get_self(), self.client.get_courses(), self.client.get_groups()
         )
-        self.emit("account")
+        self.emit(AccountChanged())
         if self.keeper is not None:
             self.keeper.account(self)
         if self.outbox is not None:
@@ -209,7 +210,7 @@ class InboxSession:
         self.mailbox = BY_ID.get(mailbox_id, INBOX)
         if filter_code is not ...:
             self.filter_code = filter_code
-        self.emit("view")
+        self.emit(ViewChanged())
         if self.current is not None:
             # The list starts again at its top: the thread open before is not the row under the cursor.
             self.close_thread()
@@ -234,7 +235,7 @@ class InboxSession:
             view.replace(first)
             if self.keeper is not None:
                 self.keeper.filled(view, complete=len(first) < self.first_page)
-            self.emit("view")
+            self.emit(ViewChanged())
         if len(first) >= self.first_page:
             previous = self._loads.pop(view.key, None)
             if previous:
@@ -260,7 +261,7 @@ class InboxSession:
             # collector's full passes, which otherwise pause the app for half a second.
             gc.collect()
             gc.freeze()
-        self.emit("view")
+        self.emit(ViewChanged())
 
     async def wait_loaded(self) -> None:
         """Wait for background loads (tests and benchmarks use this)."""
@@ -304,7 +305,7 @@ class InboxSession:
         self.unread_count = count
         if self.keeper is not None:
             self.keeper.counted(self.unread_count)
-        self.emit("counts")
+        self.emit(CountsChanged())
 
     # -- reading ---------------------------------------------------------------------------
     async def open(self, conversation_id: int, *, mark_read: bool = True) -> Conversation | None:
@@ -336,7 +337,7 @@ class InboxSession:
         self.let_go(conversation_id)  # the row open before (if any) leaves now, if it no longer belongs
         self.lingering = {conversation_id}
         self.update_many([conversation_id], workflow_state=conversation.workflow_state)
-        self.emit("thread", conversation)
+        self.emit(ThreadShown(conversation))
         if mark_read:
             await self.refresh_unread()
         if self.search_index is not None:
@@ -350,7 +351,7 @@ class InboxSession:
 
     def close_thread(self) -> None:
         self.current = None
-        self.emit("thread", None)
+        self.emit(ThreadShown(None))
 
     def _not_shown(self, conversation_id: int) -> None:
         if self.current is not None and self.current.id != conversation_id:
@@ -399,8 +400,8 @@ class InboxSession:
         if self.search_index is not None:
             self.search_index.restate(rows)  # a hit names the mailbox a conversation is in now
         if arrived:
-            self.emit("arrived", arrived)  # before the repaint: a visual range must not take them in
-        self.emit("view")
+            self.emit(RowsArrived(frozenset(arrived)))  # before the repaint: a visual range must not take them in
+        self.emit(ViewChanged())
 
     def let_go(self, except_id: int | None = None) -> None:
         """The user moved on: rows kept only because they were open leave the view now."""
@@ -412,7 +413,7 @@ class InboxSession:
         drop = {row.id for row in view.find_many(leaving) if not view.admits(row)}
         if drop:
             view.remove(drop)
-            self.emit("view")
+            self.emit(ViewChanged())
 
     def remove_everywhere(self, ids: Iterable[int]) -> None:
         drop = set(ids)
@@ -426,7 +427,7 @@ class InboxSession:
                 self.search_index.forget(drop)  # gone for this user: search everywhere must not offer it
             except sqlite3.Error as error:
                 log.warning("could not take conversations out of the search index: %s", error)
-        self.emit("view")
+        self.emit(ViewChanged())
 
     def row(self, conversation_id: int) -> Conversation | None:
         rows = self.rows_of(conversation_id)
@@ -455,7 +456,7 @@ class InboxSession:
                          message_count=answer.message_count, properties=answer.properties)
         if self.current is not None and self.current.id == conversation_id:
             self.current = dataclasses.replace(self.current, messages=left)
-            self.emit("thread_update", self.current)
+            self.emit(ThreadUpdated(self.current))
         await self.refresh_unread()
         return Outcome(True, f"Message deleted for you; {answer.message_count} left in the conversation.")
 

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
+from .changes import SelectionChanged, ThreadUpdated
 from ..canvas import CanvasError
 from ..canvas.errors import UNREACHABLE, NetworkError
 from ..canvas.bulk import BulkProgress
@@ -112,19 +113,19 @@ class Triage:
             del self.selected[conversation_id]
         else:
             self.selected[conversation_id] = None
-        self.session.emit("selection")
+        self.session.emit(SelectionChanged())
 
     def select(self, ids, *, replace: bool = False) -> None:
         if replace:
             self.selected = {}
         for cid in ids:
             self.selected[cid] = None
-        self.session.emit("selection")
+        self.session.emit(SelectionChanged())
 
     def clear(self) -> None:
         if self.selected:
             self.selected = {}
-            self.session.emit("selection")
+            self.session.emit(SelectionChanged())
 
     def select_range(self, base: dict[int, None], rows: list[Conversation], anchor: int, cursor: int,
                      outside: set[int] = frozenset()) -> None:
@@ -137,7 +138,7 @@ class Triage:
                 selected[row.id] = None
         if selected != self.selected:
             self.selected = selected
-            self.session.emit("selection")
+            self.session.emit(SelectionChanged())
 
     async def select_all(self) -> int:
         """Everything in the current view: all of it, not only the loaded rows."""
@@ -214,9 +215,9 @@ class Triage:
         if verb == "delete" and session.current is not None and session.current.id in succeeded:
             session.close_thread()
         if verb in MUTE_VERBS and session.current is not None and session.current.id in ids:
-            session.emit("thread_update", session.current)  # the header says whether it is muted
+            session.emit(ThreadUpdated(session.current))  # the header says whether it is muted
         self.selected = {cid: None for cid in self.selected if cid in failed}
-        session.emit("selection")
+        session.emit(SelectionChanged())
         await session.refresh_unread()  # so that the badge never lies
         self.last_failed = bool(failed)
         line = outcome_line(past, len(succeeded), failed)
@@ -232,7 +233,7 @@ class Triage:
         if verb == "delete" and self.session.current is not None and self.session.current.id in ids:
             self.session.close_thread()
         self.selected = {}
-        self.session.emit("selection")
+        self.session.emit(SelectionChanged())
         self.last_failed = False
         return line
 
@@ -381,7 +382,7 @@ class Triage:
         back = next((row for row in restored if current is not None and row.id == current.id), None)
         if done.toggle == "mute" and back is not None:
             session.current = dataclasses.replace(current, subscribed=back.subscribed, workflow_state=back.workflow_state)
-            session.emit("thread_update", session.current)  # the header stops saying muted
+            session.emit(ThreadUpdated(session.current))  # the header stops saying muted
         if any(cid not in done.rows for cid in done.ids) and session.view.loaded:
             # Conversations that were not loaded when the action ran: the view is read again to show them.
             await session.load(force=True)

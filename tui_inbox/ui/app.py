@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, assert_never
 
 import platformdirs
 from rich.text import Text
@@ -21,6 +21,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static, TextArea
 
 from ..inbox.working_order import WorkingOrder
+from ..inbox.changes import (AccountChanged, ActivityChanged, CameOnline, Change, CountsChanged, DiscussionShown, Failed,
+                             OutboxChanged, OutboxSaid, RowsArrived, SelectionChanged, SendDone, SendsProgressed,
+                             ThreadShown, ThreadUpdated, ViewChanged, WentOffline)
 from ..inbox import drafts_box
 from ..inbox.bulk_sends import overall
 from ..inbox.compose import Draft, RecipientRef
@@ -266,55 +269,59 @@ class InboxApp(OutboxKeys, DraftsKeys, App):
             run_indexer(self)
 
     # -- repainting from the session -----------------------------------------------------------
-    def _session_changed(self, kind: str, detail: Any) -> None:
+    def _session_changed(self, change: Change) -> None:
         if not self.is_running:
             return  # shutting down: a late update has no screen to paint
         try:
-            self._paint_change(kind, detail)
+            self._paint_change(change)
         except NoMatches:
             pass  # the widgets are already gone (the app is closing)
 
-    def _paint_change(self, kind: str, detail: Any) -> None:
-        if kind == "view":
-            self.paint_list()
-            self.paint_title()  # the mailbox and course in the title change with the view
-        elif kind in ("counts", "account"):
-            self.paint_title()
-            self.paint_rail()
-        elif kind == "thread":
-            self.paint_thread()
-        elif kind == "error":
-            self.status.show_error(detail or "")
-        elif kind == "activity":
-            self.paint_activity()
-        elif kind == "discussion":
-            self.paint_discussion()
-        elif kind == "thread_update":
-            self.paint_thread(keep_scroll=True)  # a new message must not move what is being read
-        elif kind == "arrived":
-            if self.visual_anchor is not None:
-                self.visual_outside |= detail
-        elif kind == "bulk":
-            self.paint_sends()
-        elif kind == "bulk_done":
-            people = f" to {detail.total} people" if detail.total else ""
-            self.status.show_message(f"Sent “{detail.label}”{people}, one conversation each.")
-        elif kind == "outbox":
-            self.paint_outbox()
-            self.paint_drafts()  # a message moves between the Outbox and Drafts
-        elif kind == "outbox_outcome":
-            self.outbox_said(detail)
-        elif kind == "selection":
-            self.status.selection = self.session.triage.count
-            self.list.refresh()
-        elif kind == "offline":
-            from ..inbox.offline import offline_line
+    def _paint_change(self, change: Change) -> None:
+        """Every kind of change the core reports (inbox/changes.py), each painted where it shows."""
+        match change:
+            case ViewChanged():
+                self.paint_list()
+                self.paint_title()  # the mailbox and course in the title change with the view
+            case CountsChanged() | AccountChanged():
+                self.paint_title()
+                self.paint_rail()
+            case ThreadShown():
+                self.paint_thread()
+            case ThreadUpdated():
+                self.paint_thread(keep_scroll=True)  # a new message must not move what is being read
+            case Failed(message):
+                self.status.show_error(message)
+            case ActivityChanged():
+                self.paint_activity()
+            case DiscussionShown():
+                self.paint_discussion()
+            case RowsArrived(ids):
+                if self.visual_anchor is not None:
+                    self.visual_outside |= ids
+            case SendsProgressed():
+                self.paint_sends()
+            case SendDone(progress):
+                people = f" to {progress.total} people" if progress.total else ""
+                self.status.show_message(f"Sent “{progress.label}”{people}, one conversation each.")
+            case OutboxChanged():
+                self.paint_outbox()
+                self.paint_drafts()  # a message moves between the Outbox and Drafts
+            case OutboxSaid(line, failed):
+                (self.status.show_error if failed else self.status.show_message)(line)
+            case SelectionChanged():
+                self.status.selection = self.session.triage.count
+                self.list.refresh()
+            case WentOffline(synced_at):
+                from ..inbox.offline import offline_line
 
-            self.status.stale = offline_line(detail)
-            if self.feed is not None:
-                self.feed.poll_now()  # its polls then come every few seconds, and the first answered ends this
-        elif kind == "online":
-            self.status.stale = ""
+                self.status.stale = offline_line(synced_at)
+                if self.feed is not None:
+                    self.feed.poll_now()  # its polls then come every few seconds, and the first answered ends this
+            case CameOnline():
+                self.status.stale = ""
+            case _:
+                assert_never(change)
 
     def paint_sends(self) -> None:
         bar = self.progress_bar("send-progress")

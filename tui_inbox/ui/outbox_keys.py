@@ -47,10 +47,6 @@ class OutboxKeys:
         if box.display and self.outbox is not None:
             box.show_items(self.outbox.items())
 
-    def outbox_said(self, detail) -> None:
-        line, failed = detail
-        (self.status.show_error if failed else self.status.show_message)(line)
-
     def show_outbox(self, shown: bool) -> None:
         box = self.outbox_list
         box.display = shown

@@ -39,6 +39,7 @@ from textual.worker import get_current_worker
 
 from ...inbox.replying import already_in, last_message_is_mine, name_people, reply_target
 from ...inbox.formatting import display_name, formal_name, human_size
+from ...inbox.changes import Change, Failed
 from ...inbox.bulk_sends import MAX_GROUP, bulk_notice, must_be_bulk
 from ...inbox import draft_file
 from ...inbox.compose import DELIVERIES, GROUP, NEW_SEPARATE, SEPARATE, Draft, RecipientRef
@@ -901,10 +902,10 @@ class ComposeScreen(Screen[Outcome | None]):
         self._leaving = True
         self.dismiss(Outcome(True, "Draft discarded."))
 
-    def session_changed(self, kind: str, detail: Any) -> None:
-        if kind == "error" and detail and not self._leaving:
+    def session_changed(self, change: Change) -> None:
+        if isinstance(change, Failed) and change.message and not self._leaving:
             self._errors += 1
-            self.show_error(str(detail))
+            self.show_error(change.message)
 
     def on_unmount(self) -> None:
         if self._unsubscribe is not None:
