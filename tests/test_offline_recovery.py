@@ -16,10 +16,14 @@ from tests.cache_app import cached_app
 from tests.network_cut import NetworkCut
 from tests.outbox_helpers import SIZE, port_of, to_row
 from tests.waiting import async_wait_until
+from tui_inbox.canvas.http import RetryPolicy
 from tui_inbox.live.backoff import Backoff
 from tui_inbox.live.feed import LiveFeed
 
 HOUR = Backoff(base=3600.0, cap=3600.0)
+# Two quick attempts: with the app's own five (full jitter up to 0.25 * 2**n s), a refresh of
+# several requests against a cut cable took 7 s to say "offline", and past 10 s now and then.
+QUICK = RetryPolicy(attempts=2, base=0.01, cap=0.02)
 
 
 def offline_said(app) -> bool:
@@ -32,6 +36,7 @@ async def test_an_outbox_flush_after_an_outage_ends_offline_and_brings_the_list_
     token = sandbox.info.token_of("teacher")
     with NetworkCut(port_of(sandbox)) as cable:
         app = cached_app(cable.base_url, token, tmp_path)
+        app.session.client.http.retry = QUICK
         # Either polls every 0.2 s while Canvas answers, or only at the start; once a poll fails,
         # not again for an hour (nor a quick probe): only another request can tell the app that
         # Canvas is back. (The default, 30 s, falls between the two.)
@@ -74,6 +79,7 @@ async def test_with_nothing_in_the_outbox_offline_ends_within_a_probe_of_canvas_
     token = sandbox.info.token_of("teacher")
     with NetworkCut(port_of(sandbox)) as cable:
         app = cached_app(cable.base_url, token, tmp_path)
+        app.session.client.http.retry = QUICK
         app.feed = LiveFeed(app.session.client, None, poll_seconds=3600.0, poll_backoff=HOUR, reach_seconds=0.2)
         async with app.run_test(size=SIZE) as pilot:
             await async_wait_until(lambda: app.session.view.loaded and app.list.rows and app.status.feed == "polling"
