@@ -38,8 +38,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -50,25 +48,12 @@ from tui_inbox.store.search_index import SearchIndex
 from tui_inbox.ui.app import InboxApp
 
 from stats import pct  # benchmarks/stats.py: the scripts run from their folder
-from ui import Frames, rss_mb, send_key
+from ui import Frames, rss_mb, send_key, start_sandbox
 
 SIZE = (160, 48)
 SHORT_SUBJECT = "Lab report extension"
 GOAL_SHOW_S = 1.0
 GOAL_KEY_MS = 100.0
-
-
-def start_sandbox(messages: int) -> tuple[subprocess.Popen, str, str]:
-    import json
-
-    cmd = [sys.executable, "-m", "tui_inbox.cli", "sandbox", "--long-thread", str(messages)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
-    line = proc.stdout.readline()
-    if not line:
-        proc.wait(10)
-        raise SystemExit(f"the sandbox did not start (exit code {proc.returncode})")
-    info = json.loads(line)
-    return proc, info["base_url"], info["users"][0]["token"]
 
 
 def newest_in_view(app: InboxApp, conversation_id: int) -> bool:
@@ -208,7 +193,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.messages <= 20 or args.presses < 1:
         parser.error("--messages must be over 20 and --presses at least 1")
-    proc, base_url, token = start_sandbox(args.messages)
+    proc, base_url, token, _ = start_sandbox(0, "--long-thread", str(args.messages))
     try:
         short, long = asyncio.run(run_threads(base_url, token, args.presses, args.messages))
         print(f"Opening a thread with Enter in InboxApp {SIZE[0]}x{SIZE[1]} (goals: newest on screen within "

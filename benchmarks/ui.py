@@ -115,8 +115,10 @@ def rss_mb() -> float:
 
 
 # -- the sandbox and the load -------------------------------------------------------------------
-def start_sandbox(conversations: int) -> tuple[subprocess.Popen, str, str, float]:
-    cmd = [sys.executable, "-m", "tui_inbox.cli", "sandbox", "--conversations", str(conversations)]
+def start_sandbox(conversations: int, *flags: str) -> tuple[subprocess.Popen, str, str, float]:
+    """``tui-inbox sandbox`` with ``conversations`` more (and ``flags``): the process, its URL, the
+    teacher's token and the seconds it took to serve."""
+    cmd = [sys.executable, "-m", "tui_inbox.cli", "sandbox", "--conversations", str(conversations), *flags]
     began = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     line = proc.stdout.readline()
