@@ -17,6 +17,7 @@ A group's topic that is not for its members yet goes to the staff of the group's
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,9 +42,13 @@ class TopicFacts:
     delayed_post_at: datetime | None
     section_ids: tuple[int, ...]
 
+    def staff_only(self, now: datetime) -> bool:
+        """A draft, or a post whose time has not come: for the staff alone."""
+        return not self.published or (self.delayed_post_at is not None and self.delayed_post_at > now)
+
     def subjects(self, now: datetime) -> list[str]:
         staff = [course_staff_subject(self.staff_course_id)] if self.staff_course_id is not None else []
-        if not self.published or (self.delayed_post_at is not None and self.delayed_post_at > now):
+        if self.staff_only(now):
             return staff
         if self.section_ids:
             return [section_subject(s) for s in self.section_ids] + staff
@@ -72,13 +77,12 @@ async def fetch_topic_facts(canvas: CanvasClient, context_type: str, context_id:
         log.warning("discussion topic %d of %s: Canvas will not show it (HTTP %s): not delivered",
                     topic_id, code, getattr(exc, "status", "?"))
         return None
-    restricted = not topic.published or (topic.delayed_post_at is not None and topic.delayed_post_at > now)
-    staff_course = context_id if context_type == "Course" else None
-    if context_type == "Group" and restricted:
+    facts = TopicFacts(context_type, context_id, context_id if context_type == "Course" else None,
+                       topic.published, topic.delayed_post_at, topic.section_ids)
+    if context_type == "Group" and facts.staff_only(now):
         # Only now is the group's course needed: a topic its members may see goes to the group.
         try:
-            staff_course = (await canvas.get_group(context_id)).course_id
+            facts = dataclasses.replace(facts, staff_course_id=(await canvas.get_group(context_id)).course_id)
         except (NotFoundError, PermissionDenied):
-            staff_course = None
-    return TopicFacts(context_type, context_id, staff_course, topic.published, topic.delayed_post_at,
-                      topic.section_ids)
+            pass  # nobody: the group's course cannot be known, and its members may not see it
+    return facts
