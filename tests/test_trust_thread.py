@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import move_to, ready, settle
+from tests.conftest import move_to, open_row, ready, settle
 from tests.test_live_app import client_for
 from tests.waiting import async_wait_until
 
@@ -98,3 +98,21 @@ async def test_a_conversation_that_cannot_be_opened_does_not_leave_the_last_one_
         await async_wait_until(lambda: app.status.error)
         await settle(pilot)
         assert app.thread.conversation is None
+
+
+# -- an opened thread stays at its end while its layout settles -----------------------------------
+
+async def test_a_thread_read_at_its_end_stays_there_when_its_lines_rewrap(make_inbox_app):
+    """Under CI load a thread opened one line short of its end: the first layout was narrower than
+    the last (the scrollbar came a frame later and rewrapped a message). A narrower terminal
+    rewraps the same way on any machine: the reader at the end must still see the last line."""
+    app = make_inbox_app()
+    async with app.run_test(size=(120, 32)) as pilot:
+        await ready(pilot)
+        await open_row(pilot, "Lab report extension")
+        assert app.thread.max_scroll_y > 0 and app.thread.scroll_y == app.thread.max_scroll_y
+        grown_from = app.thread.virtual_size.height
+        await pilot.resize_terminal(90, 32)
+        await async_wait_until(lambda: app.thread.virtual_size.height > grown_from)
+        await settle(pilot)
+        assert app.thread.scroll_y == app.thread.max_scroll_y

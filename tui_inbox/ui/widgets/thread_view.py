@@ -199,6 +199,11 @@ class ThreadView(VerticalScroll, can_focus=True):
         # and how many times one has been: what a caller waits on after opening a discussion.
         self.pinned_entry_id: int | None = None
         self.pins = 0
+        # Where the view was put at the end of the thread, while it should stay there: a later
+        # layout that makes the thread taller (on a busy machine the scrollbar comes a frame after
+        # the opening and rewraps a message; a narrower terminal) scrolls it to the end again,
+        # unless the reader has moved since.
+        self.end_y: int | None = None
 
     @property
     def cursor_message(self) -> Message | None:
@@ -395,6 +400,23 @@ class ThreadView(VerticalScroll, can_focus=True):
         if self.at_bottom():
             self.reveal(up=False)
 
+    def stay_at_end(self) -> None:
+        """Scroll to the end of the thread, and keep it there through later layouts (``end_y``)."""
+        self.scroll_end(animate=False, immediate=True)
+        self.end_y = round(self.scroll_y)
+
+    def watch_virtual_size(self) -> None:
+        if self.end_y is not None:  # scrolled once the new size and scrollbars are in place
+            self.call_after_refresh(self.back_to_end)
+
+    def back_to_end(self) -> None:
+        if self.end_y is None:
+            return
+        if round(self.scroll_y) == self.end_y or self.scroll_y >= self.max_scroll_y:
+            self.stay_at_end()
+        else:
+            self.end_y = None  # the reader moved: their place is theirs
+
     def compose(self):
         yield Static("Open a conversation with Enter.", classes="thread-empty")
 
@@ -402,6 +424,7 @@ class ThreadView(VerticalScroll, can_focus=True):
              keep_scroll: bool = False) -> None:
         """Render a conversation; ``keep_scroll`` keeps what the reader is looking at in place."""
         previous = self.conversation
+        self.end_y = None
         was = self.cursor_message
         was_index = self.cursor
         was_window, was_count = self.window, len(self.units)
@@ -456,13 +479,14 @@ class ThreadView(VerticalScroll, can_focus=True):
         if keep_scroll:
             self.call_after_refresh(self.scroll_to, y=scroll_y, animate=False)
         elif order == "oldest":
-            self.call_after_refresh(self.scroll_end, animate=False)
+            self.call_after_refresh(self.stay_at_end)
         else:
             self.call_after_refresh(self.scroll_home, animate=False)
 
     def show_discussion(self, open_discussion, *, course: str | None) -> None:
         """A discussion opened from Activity: the topic, then its entries threaded, the named one in view."""
         self.conversation = None
+        self.end_y = None
         self.units = []
         self.unit_items = []
         self.window = range(0)
