@@ -31,7 +31,7 @@ from ..canvas.errors import UNREACHABLE, NetworkError, NotFoundError
 from ..store.outbox import MESSAGE, Item, OutboxStore
 from .compose import Draft
 from .text import one_line
-from .triage import ACTIONS, plural
+from .triage import ACTIONS, plural, update_one
 
 log = logging.getLogger("tui_inbox.inbox.outbox")
 # The kinds of message the Outbox keeps; "add people" fails as before. A discussion reply is
@@ -300,7 +300,7 @@ class Outbox:
         client = self.client
         try:
             if len(ids) == 1:
-                await _one(client, verb, ids[0])
+                await update_one(client, verb, ids[0])
                 failed: dict[int, str] = {}
             else:
                 result = await client.batch_update(ids, ACTIONS[verb][0], concurrency=client.http.concurrency)
@@ -359,12 +359,3 @@ class Outbox:
             self._task = None
         return sent
 
-
-async def _one(client: CanvasClient, verb: str, cid: int) -> None:
-    if verb == "delete":
-        await client.delete_conversation(cid)
-    elif verb in ("star", "unstar"):
-        await client.update_conversation(cid, starred=verb == "star")
-    else:
-        state = {"archive": "archived", "unarchive": "read", "read": "read", "unread": "unread"}[verb]
-        await client.update_conversation(cid, workflow_state=state)

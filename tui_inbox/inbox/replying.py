@@ -32,6 +32,17 @@ def last_message_is_mine(conversation: Conversation, me_id: int | None) -> bool:
     return newest is not None and newest.author_id == me_id
 
 
+def everyone_else(conversation: Conversation, me_id: int | None) -> list[Participant]:
+    """Whom reply all (and a reply's first draft) goes to: everyone in the conversation but the user."""
+    return [p for p in conversation.participants if p.id != me_id]
+
+
+def is_last_message(conversation: Conversation, message_id: int) -> bool:
+    """Whether no message a person wrote is left once this one is deleted: Canvas then removes the
+    generated lines too, and the conversation is gone for the user."""
+    return all(m.generated for m in conversation.messages or [] if m.id != message_id)
+
+
 def already_in(conversation: Conversation, user_ids: list[str]) -> list[str]:
     """The ids (as the composer keeps them) of people who are in the conversation already."""
     present = {str(p.id) for p in conversation.participants}

@@ -36,7 +36,7 @@ from .live_updates import LiveUpdates
 from .matching import matches, words_of
 from .text import one_line
 from .outbox import Outbox
-from .replying import already_in, name_people, reply_target
+from .replying import already_in, is_last_message, name_people, reply_target
 from .triage import Triage
 from .view import ConversationView
 
@@ -443,7 +443,7 @@ class InboxSession:
             return self.fail(error)
         current = self.current if self.current is not None and self.current.id == conversation_id else None
         left = [m for m in (current.messages or []) if m.id != message_id] if current is not None else []
-        if answer.message_count == 0 or (current is not None and all(m.generated for m in left)):
+        if answer.message_count == 0 or (current is not None and is_last_message(current, message_id)):
             self.remove_everywhere([conversation_id])
             if current is not None:
                 self.close_thread()

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
 from .changes import SelectionChanged, ThreadUpdated
-from ..canvas import CanvasError
+from ..canvas import CanvasClient, CanvasError
 from ..canvas.errors import UNREACHABLE, NetworkError
 from ..canvas.bulk import BulkProgress
 from ..canvas.models import Conversation
@@ -267,10 +267,8 @@ class Triage:
         try:
             if verb in MUTE_VERBS:
                 failed = await self._subscribe(ids, verb == "unmute")
-            elif len(ids) == 1 and verb != "delete":
-                await self._one(verb, ids[0])
             elif len(ids) == 1:
-                await self.session.client.delete_conversation(ids[0])
+                await update_one(self.session.client, verb, ids[0])
             else:
                 def report(p: BulkProgress) -> None:
                     self.progress = Progress(p.done, p.total, self.progress.started if self.progress else time.monotonic())
@@ -309,14 +307,6 @@ class Triage:
         if self.progress is not None:
             self.progress.done = len(ids)
         return failed
-
-    async def _one(self, verb: str, cid: int) -> None:
-        client = self.session.client
-        if verb in ("star", "unstar"):
-            await client.update_conversation(cid, starred=verb == "star")
-        else:
-            state = {"archive": "archived", "unarchive": "read", "read": "read", "unread": "unread"}[verb]
-            await client.update_conversation(cid, workflow_state=state)
 
     def _apply_locally(self, verb: str, ids: list[int]) -> None:
         if verb == "delete":
@@ -462,6 +452,18 @@ class Triage:
             row = self.session.row(cid)
             subjects.append(one_line(row.subject) if row is not None and row.subject else "(no subject)")
         return subjects
+
+
+async def update_one(client: CanvasClient, verb: str, cid: int) -> None:
+    """One conversation's action in one request (the batch update is for many): the triage's and
+    the Outbox's alike. Raises CanvasError."""
+    if verb == "delete":
+        await client.delete_conversation(cid)
+    elif verb in ("star", "unstar"):
+        await client.update_conversation(cid, starred=verb == "star")
+    else:
+        state = {"archive": "archived", "unarchive": "read", "read": "read", "unread": "unread"}[verb]
+        await client.update_conversation(cid, workflow_state=state)
 
 
 def outcome_line(past: str, succeeded: int, failed: dict[int, str]) -> str:

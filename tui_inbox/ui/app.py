@@ -564,14 +564,14 @@ class InboxApp(OutboxKeys, DraftsKeys, App):
             return
         from .screens.confirm import ConfirmScreen
         from ..inbox.formatting import full_date
+        from ..inbox.replying import is_last_message
         from ..inbox.thread import author_names
         from .widgets.thread_view import first_line
 
         author = "" if message.generated else author_names(conversation).get(message.author_id or -1, "")
         author = author or (f"user {message.author_id}" if message.author_id and not message.generated else "Canvas")
-        others = [m for m in conversation.messages or [] if m.id != message.id and not m.generated]
         lines = [f"{author}, {full_date(message.created_at)}:", f"  {first_line(message)}", ""]
-        if others:
+        if not is_last_message(conversation, message.id):
             lines.append("Canvas removes it from your view only; the others still have it. It cannot be undone.")
         else:
             lines.append("It is the last message: the conversation goes from your inbox too, as in Canvas. "
@@ -1061,7 +1061,9 @@ class InboxApp(OutboxKeys, DraftsKeys, App):
             if kind in ("reply", "reply_all"):
                 # Sending it moves the conversation to the top: n should go on from here.
                 self.working_order.answering(row.id, [r.id for r in self.list.rows])
-                others = [p for p in row.participants if p.id != self.session.me_id]
+                from ..inbox.replying import everyone_else
+
+                others = everyone_else(row, self.session.me_id)
                 draft.to = [RecipientRef(str(p.id), display_name(p.name, p.full_name)) for p in others]
         self.open_composer(draft)
 
