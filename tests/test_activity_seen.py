@@ -98,14 +98,14 @@ def reply(entry_id: int, when: datetime) -> ActivityItem:
 def test_a_reply_in_the_same_second_as_the_last_one_seen_is_new_after_a_restart(tmp_path):
     """Canvas's times are whole seconds: "newer than the last look" alone would miss it."""
     path = tmp_path / "activity_seen.json"
-    session = SimpleNamespace(emit=lambda *args: None)
-    before = Activity(session, ActivitySeen(path, "a"))
+    report = SimpleNamespace(emit=lambda *args: None)
+    before = Activity(None, None, report, ActivitySeen(path, "a"))
     for item in (reply(16, WHEN - timedelta(minutes=1)), reply(17, WHEN)):
         before._add(item)
     before.look()
     before.looked_away()
 
-    after = Activity(session, ActivitySeen(path, "a"))
+    after = Activity(None, None, report, ActivitySeen(path, "a"))
     for item in (reply(16, WHEN - timedelta(minutes=1)), reply(17, WHEN), reply(18, WHEN)):
         after._add(item)
     after.look()

@@ -98,7 +98,7 @@ async def test_changes_made_elsewhere_are_in_the_list_after_reconcile(make_sandb
     await session.client.aclose()
     # What reconcile wrote is what the next start paints.
     again = await session_on(sandbox, tmp_path)
-    assert again.keeper.warm_start(again)
+    assert again.keeper.warm_start()
     assert shown(again.view.rows) == shown(after[:FIRST_SCREEN])
     await again.aclose()
     await again.client.aclose()
@@ -189,7 +189,7 @@ async def test_a_live_message_and_an_archive_are_in_the_cache_the_next_start_pai
     await session.aclose()
     await session.client.aclose()
     again = await session_on(sandbox, tmp_path)
-    assert again.keeper.warm_start(again)
+    assert again.keeper.warm_start()
     rows = again.view.rows
     assert rows[0].id == written and rows[0].last_message == "Seen live"
     assert archived not in {r.id for r in rows}

@@ -22,8 +22,10 @@ from ..store.activity_seen import LastLook
 from .text import html_to_text, one_line
 
 if TYPE_CHECKING:
+    from ..canvas import CanvasClient
     from ..store.activity_seen import ActivitySeen
-    from .session import InboxSession
+    from .account import Account
+    from .ports import Reports
 
 RECENT_TOPICS = 4  # per course, on start
 MAX_ITEMS = 500
@@ -57,8 +59,11 @@ class OpenDiscussion:
 
 
 class Activity:
-    def __init__(self, session: "InboxSession", seen: "ActivitySeen | None" = None) -> None:
-        self.session = session
+    def __init__(self, client: "CanvasClient", account: "Account", report: "Reports",
+                 seen: "ActivitySeen | None" = None) -> None:
+        self.client = client
+        self.account = account  # the courses and groups whose discussions are read
+        self.report = report
         self._seen = seen
         self.items: list[ActivityItem] = []
         self.loaded = False
@@ -79,7 +84,7 @@ class Activity:
             self._remember(self.filled)
         new = sum(1 for item in self.items if self.is_new(item))
         if new:
-            self.session.emit(ActivityChanged())
+            self.report.emit(ActivityChanged())
         return new
 
     def looked_away(self) -> None:
@@ -106,7 +111,7 @@ class Activity:
         try:
             self._seen.save(look)
         except OSError as error:  # a full disk or a read-only folder: this session still knows
-            self.session.emit(Failed(f"Could not keep what you have seen in Activity ({self._seen.path}: "
+            self.report.emit(Failed(f"Could not keep what you have seen in Activity ({self._seen.path}: "
                                      f"{error.strerror or error}); it is kept until you quit"))
 
     def is_new(self, item: ActivityItem) -> bool:
@@ -125,25 +130,25 @@ class Activity:
         return True
 
     def course_label(self, code: str) -> str:
-        return self.session.context_name(code) or code
+        return self.account.context_name(code) or code
 
     async def fill(self) -> None:
         """The recent activity of every course, read from the Discussions API."""
-        codes = [c.context_code for c in self.session.courses if c.workflow_state != "completed"]
-        codes += [g.context_code for g in self.session.groups]
+        codes = [c.context_code for c in self.account.courses if c.workflow_state != "completed"]
+        codes += [g.context_code for g in self.account.groups]
         results = await asyncio.gather(*(self._fill_context(code) for code in codes), return_exceptions=True)
         for result in results:
             if isinstance(result, CanvasError):
-                self.session.fail(result)
+                self.report.fail(result)
         self.filled = self._newest()
         self.loaded = True
-        self.session.emit(ActivityChanged())
+        self.report.emit(ActivityChanged())
         if self._seen_problem:
-            self.session.emit(Failed(self._seen_problem))
+            self.report.emit(Failed(self._seen_problem))
             self._seen_problem = None
 
     async def _fill_context(self, code: str) -> None:
-        client = self.session.client
+        client = self.client
         topics = await client.get_discussion_topics(code, per_page=20)
         announcements = await client.get_discussion_topics(code, only_announcements=True, per_page=5)
         for topic in announcements + topics:
@@ -167,7 +172,7 @@ class Activity:
         code = event.context_code
         if not event.is_discussion or code is None or event.topic_id is None:
             return None
-        client = self.session.client
+        client = self.client
         try:
             if event.name.startswith("discussion_topic"):
                 topic = await client.get_discussion_topic(code, event.topic_id)
@@ -193,26 +198,26 @@ class Activity:
         except CanvasError:
             return None  # not visible to this user (or gone): nothing is shown
         if self._add(item):
-            self.session.emit(ActivityChanged())
+            self.report.emit(ActivityChanged())
             return item
         return None
 
     async def open(self, item: ActivityItem) -> OpenDiscussion | None:
-        client = self.session.client
+        client = self.client
         try:
             topic, view = await asyncio.gather(client.get_discussion_topic(item.context_code, item.topic_id),
                                                client.get_discussion_view(item.context_code, item.topic_id))
         except CanvasError as error:
-            self.session.fail(error)
+            self.report.fail(error)
             return None
         self.current = OpenDiscussion(item.context_code, topic, view, item.entry_id)
         self.opened.add(item.key)
-        self.session.emit(DiscussionShown(self.current))
+        self.report.emit(DiscussionShown(self.current))
         return self.current
 
     async def reply(self, message: str, context_code: str, topic_id: int, entry_id: int | None) -> DiscussionEntry:
         """Reply to the entry (or, without one, to the topic) and refresh the open discussion."""
-        client = self.session.client
+        client = self.client
         if entry_id is None:
             entry = await client.post_discussion_entry(context_code, topic_id, message)
         else:
@@ -220,7 +225,7 @@ class Activity:
         if self.current is not None and self.current.topic.id == topic_id:
             self.current.view = await client.get_discussion_view(context_code, topic_id)
             self.current.focus_entry_id = entry.id
-            self.session.emit(DiscussionShown(self.current))
+            self.report.emit(DiscussionShown(self.current))
         return entry
 
 

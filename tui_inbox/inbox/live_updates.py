@@ -23,12 +23,22 @@ from .formatting import display_name
 from .text import one_line
 
 if TYPE_CHECKING:
-    from .session import InboxSession
+    from ..canvas import CanvasClient
+    from .account import Account
+    from .loaded_views import LoadedViews
+    from .open_conversation import OpenConversation
+    from .ports import Counting, Reports
 
 
 class LiveUpdates:
-    def __init__(self, session: "InboxSession") -> None:
-        self.session = session
+    def __init__(self, client: "CanvasClient", account: "Account", rows: "LoadedViews", opened: "OpenConversation",
+                 report: "Reports", counts: "Counting") -> None:
+        self.client = client
+        self.account = account
+        self.rows = rows
+        self.opened = opened
+        self.report = report
+        self.counts = counts
         self._inflight: dict[int, asyncio.Future] = {}
 
     async def apply(self, event: LiveEvent) -> Conversation | None:
@@ -48,19 +58,18 @@ class LiveUpdates:
                 del self._inflight[cid]
 
     async def _fetch_and_place(self, cid: int) -> Conversation | None:
-        session = self.session
         try:
-            fresh = await session.client.get_conversation(cid, auto_mark_as_read=False)
+            fresh = await self.client.get_conversation(cid, auto_mark_as_read=False)
         except NotFoundError:
             return None  # not a conversation of this user: show nothing
         except CanvasError as error:
-            session.fail(error)
+            self.report.fail(error)
             return None
-        session.place([dataclasses.replace(fresh, messages=None)])
-        if session.current is not None and session.current.id == cid:
-            session.current = fresh
-            session.emit(ThreadUpdated(fresh))
-        await session.refresh_unread()
+        self.rows.place([dataclasses.replace(fresh, messages=None)])
+        if self.opened.of(cid) is not None:
+            self.opened.conversation = fresh
+            self.report.emit(ThreadUpdated(fresh))
+        await self.counts.refresh_unread()
         return fresh
 
     def notice(self, event: LiveEvent, conversation: Conversation) -> Notice | None:
@@ -73,7 +82,7 @@ class LiveUpdates:
         if event.name != "conversation_message_created" or event.message_id is None:
             return None
         message = next((m for m in conversation.messages or () if m.id == event.message_id), None)
-        if message is None or message.author_id is None or message.author_id == self.session.me_id:
+        if message is None or message.author_id is None or message.author_id == self.account.me_id:
             return None
         author = conversation.participant(message.author_id)
         name = display_name(author.name, author.full_name) if author else "someone"

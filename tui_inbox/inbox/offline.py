@@ -1,13 +1,14 @@
-"""The session and its cache: what the views show is written down, and read back at start.
+"""The local cache of what the views show: written as they change, read back at start and offline.
 
-``CacheKeeper`` sits beside the session (as Triage and LiveUpdates do). The session tells it
-what changed (a view filled, rows placed or removed, a thread opened, the account and unread
-count read) and it writes that to the cache on its own thread, one transaction per change
-set, in the order the changes happened: the event loop never waits on SQLite.
+``CacheKeeper`` watches the loaded rows (a view filled, rows placed or removed: loaded_views.py)
+and hears the changes (the account and the unread count known, an open thread updated), and
+writes them to the cache on its own thread, one transaction per change set, in the order the
+changes happened: the event loop never waits on SQLite. It is built before the inbox it keeps
+and given its ports (``attach``) by the session that assembles the parts.
 
 At start, a cache that holds this account's Inbox is painted before any request is sent;
 then the view is reconciled with Canvas in the background (inbox/reconcile.py). When Canvas
-cannot be reached (no answer at all, not a refusal), the session stays on the cache and says
+cannot be reached (no answer at all, not a refusal), the inbox stays on the cache and says
 it is offline, as of when the cache was last in step; every cached thread can still be read.
 The first answer Canvas then gives, to any request (the Outbox's, the feed's, a key press's),
 starts the catch-up at once: "offline" ends when Canvas is back, not at the next poll.
@@ -22,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from .changes import AccountChanged, CameOnline, CountsChanged, ThreadUpdated, ViewChanged, WentOffline
+from .changes import AccountChanged, CameOnline, Change, CountsChanged, ThreadUpdated, ViewChanged, WentOffline
 from ..canvas import CanvasError
 from ..canvas.errors import NetworkError
 from ..canvas.models import Conversation
@@ -31,7 +32,11 @@ from .reconcile import Reconciled, reconcile
 from .view import ConversationView, sort_key
 
 if TYPE_CHECKING:
-    from .session import InboxSession
+    from ..canvas import CanvasClient
+    from .account import Account
+    from .background import Background
+    from .loaded_views import LoadedViews
+    from .ports import Reports
 
 log = logging.getLogger("tui_inbox.inbox.offline")
 FIRST_SCREEN = 100  # rows read from the cache before the first paint (a tall terminal's screen); the rest follow
@@ -68,6 +73,22 @@ class CacheKeeper:
         # While offline: listening for Canvas's next answer, and the catch-up that answer started.
         self._stop_listening: Callable[[], None] | None = None
         self._recovering: asyncio.Future | None = None
+        # What the cache holds of the account and the count: the same facts heard again (read from
+        # the cache at start) are not written again.
+        self._kept_account: tuple | None = None
+        self._kept_count: int | None = None
+
+    def attach(self, client: "CanvasClient", account: "Account", rows: "LoadedViews", report: "Reports",
+               background: "Background", *, follow_up: Callable[[], None]) -> None:
+        """The inbox this keeper keeps: its client, account, loaded views and change channel; the
+        work it leaves running goes in ``background``, and ``follow_up`` is what a start does
+        once Canvas has answered (called after a start from the cache, at its first reconcile)."""
+        self.client = client
+        self.account_facts = account
+        self.rows = rows
+        self.report = report
+        self.background = background
+        self.follow_up = follow_up
 
     # -- writing, off the event loop ------------------------------------------------------------
     def _submit(self, job: Callable, *args, **kwargs) -> None:
@@ -100,16 +121,23 @@ class CacheKeeper:
     def opened(self, conversation: Conversation) -> None:
         self._submit(self.cache.save_thread, conversation)
 
-    def heard(self, change) -> None:
-        if isinstance(change, ThreadUpdated) and change.conversation is not None \
-                and change.conversation.messages is not None:
-            self.opened(change.conversation)
-
-    def account(self, session: "InboxSession") -> None:
-        self._submit(self.cache.save_account, session.me, list(session.courses), list(session.groups))
-
-    def counted(self, unread: int | None) -> None:
-        self._submit(self.cache.save_value, "unread_count", unread)
+    def heard(self, change: Change) -> None:
+        """A change of the inbox: an open thread that changes (a live message) is kept as it now is,
+        and the account and the unread count as they are now known."""
+        match change:
+            case ThreadUpdated(conversation) if conversation is not None and conversation.messages is not None:
+                self.opened(conversation)
+            case AccountChanged():
+                account = self.account_facts
+                facts = (account.me, list(account.courses), list(account.groups))
+                if facts != self._kept_account:
+                    self._kept_account = facts
+                    self._submit(self.cache.save_account, *facts)
+            case CountsChanged():
+                count = self.account_facts.unread_count
+                if count != self._kept_count:
+                    self._kept_count = count
+                    self._submit(self.cache.save_value, "unread_count", count)
 
     def synced(self) -> None:
         self._submit(self.cache.mark_synced, self.clock())
@@ -118,33 +146,35 @@ class CacheKeeper:
     def thread(self, conversation_id: int) -> Conversation | None:
         return self.cache.thread(conversation_id)
 
-    def warm_start(self, session: "InboxSession") -> bool:
+    def warm_start(self) -> bool:
         """Paint the last known account and Inbox from the cache, with no request; False if there is none."""
         account = self.cache.account()
-        view = session.view
+        view = self.rows.view
         name = view_name(*view.key)
         if account is None or not self.cache.has_view(name):
             return False
         self._warm = True
-        session.me, session.courses, session.groups = account
-        session.unread_count = self.cache.value("unread_count")
-        session.emit(AccountChanged())
-        session.emit(CountsChanged())
+        facts = self.account_facts
+        facts.me, facts.courses, facts.groups = account
+        facts.unread_count = self.cache.value("unread_count")
+        self._kept_account = (facts.me, list(facts.courses), list(facts.groups))
+        self._kept_count = facts.unread_count
+        self.report.emit(AccountChanged())
+        self.report.emit(CountsChanged())
         first = self.cache.rows(name, limit=FIRST_SCREEN)
         view.replace(first)
-        session.emit(ViewChanged())
-        self._catching_up = session._loads[("cache", None)] = asyncio.ensure_future(
-            self._catch_up(session, view, len(first)))
+        self.report.emit(ViewChanged())
+        self._catching_up = self.background.run(("cache", None), self._catch_up(view, len(first)))
         return True
 
-    def restore(self, session: "InboxSession", view: ConversationView) -> bool:
+    def restore(self, view: ConversationView) -> bool:
         """A view not loaded yet, from the cache if it holds it (reconciled after, in the background)."""
         name = view_name(*view.key)
         if not self.cache.has_view(name):
             return False
         view.replace(self.cache.rows(name, limit=FIRST_SCREEN))
-        session.emit(ViewChanged())
-        session._loads[view.key] = asyncio.ensure_future(self._catch_up(session, view, len(view.all())))
+        self.report.emit(ViewChanged())
+        self.background.run(view.key, self._catch_up(view, len(view.all())))
         return True
 
     def expect_paint(self) -> None:
@@ -160,57 +190,55 @@ class CacheKeeper:
         if self._catching_up is not None and self.first_paint is not None:
             await self.first_paint.wait()
 
-    async def _catch_up(self, session: "InboxSession", view: ConversationView, shown: int) -> None:
+    async def _catch_up(self, view: ConversationView, shown: int) -> None:
         if self.first_paint is not None:
             await self.first_paint.wait()
         if shown >= FIRST_SCREEN:
             everything = await asyncio.to_thread(self.cache.rows, view_name(*view.key))
             view.replace(everything)
-            session.emit(ViewChanged())
-        await self.bring_in_step(session, view)
+            self.report.emit(ViewChanged())
+        await self.bring_in_step(view)
 
     @property
     def busy(self) -> bool:
         return self._in_step.locked()
 
-    async def refresh(self, session: "InboxSession") -> bool:
+    async def refresh(self) -> bool:
         """What a reconnect or ``ctrl+r`` does with a cache: the start's catch-up first, if it is still
         reading the rest of the cache (reconciling a view holding only its first screen would take
         every other row for new), then a reconcile of the current view."""
         if self._catching_up is not None and not self._catching_up.done():
             await asyncio.shield(self._catching_up)
-        return await self.bring_in_step(session)
+        return await self.bring_in_step()
 
-    async def bring_in_step(self, session: "InboxSession", view: ConversationView | None = None) -> bool:
+    async def bring_in_step(self, view: ConversationView | None = None) -> bool:
         """Reconcile a view (the current one) with Canvas; True if Canvas answered."""
         async with self._in_step:
-            return await self._bring_in_step(session, view or session.view)
+            return await self._bring_in_step(view or self.rows.view)
 
-    async def _bring_in_step(self, session: "InboxSession", view: ConversationView) -> bool:
+    async def _bring_in_step(self, view: ConversationView) -> bool:
         if view.mailbox.scope is None:
             return True
         filters = [view.filter_code] if view.filter_code else None
+        client, facts = self.client, self.account_facts
         try:
             if self._warm:
-                session.courses, session.groups = await asyncio.gather(
-                    session.client.get_courses(), session.client.get_groups())
-                self.account(session)
-                session.emit(AccountChanged())
-            done, unread = await asyncio.gather(reconcile(session.client, view.mailbox.scope, filters, view.all()),
-                                                session.client.unread_count())
+                facts.courses, facts.groups = await asyncio.gather(client.get_courses(), client.get_groups())
+                self.report.emit(AccountChanged())
+            done, unread = await asyncio.gather(reconcile(client, view.mailbox.scope, filters, view.all()),
+                                                client.unread_count())
         except NetworkError:
-            self.went_offline(session)
+            self.went_offline()
             return False
         except CanvasError as error:
-            session.fail(error)
+            self.report.fail(error)
             return False
         self.last = done
-        self.came_back(session)
-        session.unread_count = unread
-        self.counted(unread)
-        session.emit(CountsChanged())
+        self.came_back()
+        facts.unread_count = unread
+        self.report.emit(CountsChanged())
         view.replace(done.rows)
-        session.emit(ViewChanged())
+        self.report.emit(ViewChanged())
         # Only what changed is written: a reconcile of 100,000 rows with 50 changes writes 50.
         name = view_name(*view.key)
         changed = [row for row in done.rows if row.id in done.fetched or row.id in done.restated]
@@ -220,38 +248,38 @@ class CacheKeeper:
             self.synced()
         if self._warm:
             self._warm = False
-            session.follow_up()
+            self.follow_up()
         return True
 
-    def offline_thread(self, session: "InboxSession", conversation_id: int) -> Conversation | None:
+    def offline_thread(self, conversation_id: int) -> Conversation | None:
         """The thread as last read, with its row's state as the list has it now; None (and one
         line saying why) when it was never opened here."""
         if not self.offline:
-            self.went_offline(session)
+            self.went_offline()
         cached = self.cache.thread(conversation_id)
         if cached is None:
-            session.fail(ValueError("Canvas cannot be reached and this conversation was never opened here, "
+            self.report.fail(ValueError("Canvas cannot be reached and this conversation was never opened here, "
                                     "so it is not in the local cache: it can be read once Canvas answers again."))
             return None
-        row = session.row(conversation_id)
+        row = self.rows.row(conversation_id)
         return dataclasses.replace(row, messages=cached.messages) if row is not None else cached
 
-    def went_offline(self, session: "InboxSession") -> None:
+    def went_offline(self) -> None:
         self.offline = True
         if self._stop_listening is None:
-            self._stop_listening = session.client.http.on_answer(lambda: self._heard_from_canvas(session))
-        session.emit(WentOffline(self.cache.synced_at))
+            self._stop_listening = self.client.http.on_answer(self._heard_from_canvas)
+        self.report.emit(WentOffline(self.cache.synced_at))
 
-    def _heard_from_canvas(self, session: "InboxSession") -> None:
+    def _heard_from_canvas(self) -> None:
         """Canvas answered a request: bring the view in step now (once; its own requests answer too)."""
         if self.offline and not self.busy and (self._recovering is None or self._recovering.done()):
-            self._recovering = asyncio.ensure_future(self.refresh(session))
+            self._recovering = asyncio.ensure_future(self.refresh())
 
-    def came_back(self, session: "InboxSession") -> None:
+    def came_back(self) -> None:
         self._stop_hearing()
         if self.offline:
             self.offline = False
-            session.emit(CameOnline())
+            self.report.emit(CameOnline())
 
     def _stop_hearing(self) -> None:
         if self._stop_listening is not None:

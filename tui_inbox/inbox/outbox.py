@@ -180,6 +180,10 @@ class Outbox:
         async with self._lock:
             return self.take(position) is not None
 
+    def unreachable(self) -> None:
+        """A request met no answer at all: what comes next waits behind what is queued."""
+        self.offline = True
+
     def changed(self) -> None:
         self.emit(OutboxChanged())
         self._wake.set()

@@ -23,7 +23,10 @@ from ..canvas.models import Conversation
 from .text import one_line
 
 if TYPE_CHECKING:
-    from .session import InboxSession
+    from .loaded_views import LoadedViews
+    from .open_conversation import OpenConversation
+    from .outbox import Outbox
+    from .ports import Loading, Reports, ThreadPane
 
 # verb -> (Canvas batch event, past tense for the outcome line)
 ACTIONS = {
@@ -92,8 +95,15 @@ def plural(count: int) -> str:
 
 
 class Triage:
-    def __init__(self, session: "InboxSession") -> None:
-        self.session = session
+    def __init__(self, client: CanvasClient, rows: "LoadedViews", opened: "OpenConversation", report: "Reports", *,
+                 thread: "ThreadPane", loading: "Loading", outbox: "Outbox | None") -> None:
+        self.client = client
+        self.rows = rows  # the loaded views, changed at once and put back if Canvas refuses
+        self.opened = opened
+        self.report = report
+        self.thread = thread
+        self.loading = loading  # the unread count (and a view) read again after an action
+        self.outbox = outbox  # where an action waits while Canvas cannot be reached
         self.selected: dict[int, None] = {}  # ordered set of conversation ids
         self.last: Done | None = None
         self.progress: Progress | None = None
@@ -113,19 +123,19 @@ class Triage:
             del self.selected[conversation_id]
         else:
             self.selected[conversation_id] = None
-        self.session.emit(SelectionChanged())
+        self.report.emit(SelectionChanged())
 
     def select(self, ids, *, replace: bool = False) -> None:
         if replace:
             self.selected = {}
         for cid in ids:
             self.selected[cid] = None
-        self.session.emit(SelectionChanged())
+        self.report.emit(SelectionChanged())
 
     def clear(self) -> None:
         if self.selected:
             self.selected = {}
-            self.session.emit(SelectionChanged())
+            self.report.emit(SelectionChanged())
 
     def select_range(self, base: dict[int, None], rows: list[Conversation], anchor: int, cursor: int,
                      outside: set[int] = frozenset()) -> None:
@@ -138,16 +148,16 @@ class Triage:
                 selected[row.id] = None
         if selected != self.selected:
             self.selected = selected
-            self.session.emit(SelectionChanged())
+            self.report.emit(SelectionChanged())
 
     async def select_all(self) -> int:
         """Everything in the current view: all of it, not only the loaded rows."""
-        view = self.session.view
+        view = self.rows.view
         if view.query:
             self.select((c.id for c in view.rows), replace=True)
         else:
             filters = [view.filter_code] if view.filter_code else None
-            ids = await self.session.client.conversation_ids(view.mailbox.scope, filters)
+            ids = await self.client.conversation_ids(view.mailbox.scope, filters)
             self.select(ids, replace=True)
         return self.count
 
@@ -159,7 +169,7 @@ class Triage:
     # -- acting ------------------------------------------------------------------------------
     def choose_verb(self, toggle: str, ids: list[int]) -> str:
         """Which way a toggle goes for a set: unarchive only if all are archived, and so on."""
-        rows = [r for r in (self.session.row(i) for i in ids) if r is not None]
+        rows = [r for r in (self.rows.row(i) for i in ids) if r is not None]
         if toggle == "delete":
             return "delete"
         on, off = TOGGLES[toggle]
@@ -174,7 +184,7 @@ class Triage:
     async def act(self, toggle: str, ids: list[int], *, verb: str | None = None,
                   on_progress: Callable[[Progress], None] | None = None, remember: bool = True) -> str:
         """Apply an action; returns the outcome line. Never raises for a refusal."""
-        session = self.session
+        rows = self.rows
         if not ids:
             return "Nothing to act on."
         verb = verb or self.choose_verb(toggle, ids)
@@ -182,43 +192,45 @@ class Triage:
         private: list[int] = []
         if verb in MUTE_VERBS:
             # Canvas ignores ``subscribed`` on private conversations: they are left out, unsent.
-            private = [cid for cid in ids if (row := session.row(cid)) is not None and row.private]
+            private = [cid for cid in ids if (row := rows.row(cid)) is not None and row.private]
             ids = [cid for cid in ids if cid not in private]
             if not ids:
                 self.last_failed = True
                 return PRIVATE_REFUSED + "; nothing was sent."
         try:
-            before, rows = await self.remember(ids)
+            before, was = await self.remember(ids)
         except CanvasError as error:  # nothing was sent: the states to undo to are unknown
             self.last_failed = True
             return f"Nothing changed: {error}"
         if verb in ("archive", "unarchive", "delete"):
-            session.lingering -= set(ids)  # the user sends it away on purpose: it leaves now
+            rows.release(ids)  # the user sends it away on purpose: it leaves now
         self._apply_locally(verb, ids)
-        session.close_thread_if_gone()
-        outbox = session.outbox if verb not in MUTE_VERBS else None
+        self.thread.close_thread_if_gone()
+        outbox = self.outbox if verb not in MUTE_VERBS else None
         if outbox is not None and outbox.backlog():
-            return self._queue(outbox, toggle, verb, ids, before, rows, remember)  # behind what waits
+            return self._queue(outbox, toggle, verb, ids, before, was, remember)  # behind what waits
         self.unreachable = False
         failed = await self._send(verb, ids, on_progress)
         if outbox is not None and failed and self.unreachable:
             # No answer at all: the change waits in the Outbox, and the rows stay as the user made them.
-            outbox.offline = True
-            return self._queue(outbox, toggle, verb, ids, before, rows, remember)
+            outbox.unreachable()
+            return self._queue(outbox, toggle, verb, ids, before, was, remember)
         if failed:
-            session.place(rows[cid] for cid in failed if cid in rows)  # shown as they were
+            rows.place(was[cid] for cid in failed if cid in was)  # shown as they were
         succeeded = [cid for cid in ids if cid not in failed]
         if remember and verb != "delete":
-            self.last = Done(toggle, verb, list(ids), before, rows)
+            self.last = Done(toggle, verb, list(ids), before, was)
         elif remember:
             self.last = Done(toggle, verb, succeeded)
-        if verb == "delete" and session.current is not None and session.current.id in succeeded:
-            session.close_thread()
-        if verb in MUTE_VERBS and session.current is not None and session.current.id in ids:
-            session.emit(ThreadUpdated(session.current))  # the header says whether it is muted
+        current = self.opened.conversation
+        if verb == "delete" and current is not None and current.id in succeeded:
+            self.thread.close_thread()
+        current = self.opened.conversation
+        if verb in MUTE_VERBS and current is not None and current.id in ids:
+            self.report.emit(ThreadUpdated(current))  # the header says whether it is muted
         self.selected = {cid: None for cid in self.selected if cid in failed}
-        session.emit(SelectionChanged())
-        await session.refresh_unread()  # so that the badge never lies
+        self.report.emit(SelectionChanged())
+        await self.loading.refresh_unread()  # so that the badge never lies
         self.last_failed = bool(failed)
         line = outcome_line(past, len(succeeded), failed)
         if private:
@@ -230,10 +242,11 @@ class Triage:
         item, line = outbox.hold_action(verb, ids)
         if remember:
             self.last = Done(toggle, verb, list(ids), before, rows, queued=item.position)
-        if verb == "delete" and self.session.current is not None and self.session.current.id in ids:
-            self.session.close_thread()
+        current = self.opened.conversation
+        if verb == "delete" and current is not None and current.id in ids:
+            self.thread.close_thread()
         self.selected = {}
-        self.session.emit(SelectionChanged())
+        self.report.emit(SelectionChanged())
         self.last_failed = False
         return line
 
@@ -243,13 +256,13 @@ class Triage:
         before: dict[int, Before] = {}
         rows: dict[int, Conversation] = {}
         for cid in ids:
-            row = self.session.row(cid)
+            row = self.rows.row(cid)
             if row is not None:
                 rows[cid] = row
                 before[cid] = Before(row.workflow_state, row.starred, row.subscribed)
         unknown = [cid for cid in ids if cid not in before]
         if unknown:
-            client = self.session.client
+            client = self.client
             unread, archived, starred = (set(found) for found in await asyncio.gather(
                 client.conversation_ids("unread"), client.conversation_ids("archived"),
                 client.conversation_ids("starred")))
@@ -268,7 +281,7 @@ class Triage:
             if verb in MUTE_VERBS:
                 failed = await self._subscribe(ids, verb == "unmute")
             elif len(ids) == 1:
-                await update_one(self.session.client, verb, ids[0])
+                await update_one(self.client, verb, ids[0])
             else:
                 def report(p: BulkProgress) -> None:
                     self.progress = Progress(p.done, p.total, self.progress.started if self.progress else time.monotonic())
@@ -277,7 +290,7 @@ class Triage:
 
                 # As many chunks at once as the client allows requests at once (8 by default):
                 # with the client's default of 3, 2,000 ids (4 chunks) took two rounds.
-                client = self.session.client
+                client = self.client
                 result = await client.batch_update(ids, event, concurrency=client.http.concurrency, on_progress=report)
                 failed = result.failed
         except CanvasError as error:
@@ -292,7 +305,7 @@ class Triage:
                          states: dict[int, str] | None = None) -> dict[int, str]:
         """One PUT per conversation (the client bounds how many run at once); ``states`` puts
         a workflow state back in the same PUT (an undo of a mute, which Canvas marked read)."""
-        client = self.session.client
+        client = self.client
 
         async def one(cid: int) -> None:
             await client.update_conversation(cid, subscribed=subscribed, workflow_state=(states or {}).get(cid))
@@ -310,14 +323,14 @@ class Triage:
 
     def _apply_locally(self, verb: str, ids: list[int]) -> None:
         if verb == "delete":
-            self.session.remove_everywhere(ids)
+            self.rows.remove_everywhere(ids)
             return
         if verb == "mute":
             # Canvas marks a conversation read when it is unsubscribed from (ConversationParticipant).
-            unread = [cid for cid in ids if (row := self.session.row(cid)) is not None and row.unread]
-            self.session.update_many(ids, subscribed=False)
+            unread = [cid for cid in ids if (row := self.rows.row(cid)) is not None and row.unread]
+            self.rows.update_many(ids, subscribed=False)
             if unread:
-                self.session.update_many(unread, workflow_state="read")
+                self.rows.update_many(unread, workflow_state="read")
             return
         changes = {
             "archive": {"workflow_state": "archived"},
@@ -328,7 +341,7 @@ class Triage:
             "unstar": {"starred": False},
             "unmute": {"subscribed": True},
         }[verb]
-        self.session.update_many(ids, **changes)
+        self.rows.update_many(ids, **changes)
 
     async def undo(self, on_progress=None) -> str:
         """Put back every conversation the last reversible action sent to Canvas, on the server
@@ -339,7 +352,7 @@ class Triage:
             return "Nothing to undo."
         if not done.reversible:
             return "Delete cannot be undone."
-        outbox = self.session.outbox
+        outbox = self.outbox
         if done.queued is not None and outbox is not None and await outbox.drop_action(done.queued):
             return self._unqueue(done)  # it never reached Canvas: only the rows go back
         if done.verb == "delete":
@@ -355,10 +368,9 @@ class Triage:
                 failed.update(await self._subscribe(ids, verb == "unmute", states))
             else:
                 failed.update(await self._send(verb, ids, on_progress))
-        session = self.session
         restored = []
         for cid in done.ids:
-            row = session.row(cid) or done.rows.get(cid)
+            row = self.rows.row(cid) or done.rows.get(cid)
             if row is not None and cid not in failed:
                 was = done.before[cid]
                 if done.toggle == "star":
@@ -367,16 +379,17 @@ class Triage:
                     restored.append(dataclasses.replace(row, subscribed=was.subscribed, workflow_state=was.workflow_state))
                 else:
                     restored.append(dataclasses.replace(row, workflow_state=was.workflow_state))
-        session.place(restored)
-        current = session.current
+        self.rows.place(restored)
+        current = self.opened.conversation
         back = next((row for row in restored if current is not None and row.id == current.id), None)
         if done.toggle == "mute" and back is not None:
-            session.current = dataclasses.replace(current, subscribed=back.subscribed, workflow_state=back.workflow_state)
-            session.emit(ThreadUpdated(session.current))  # the header stops saying muted
-        if any(cid not in done.rows for cid in done.ids) and session.view.loaded:
+            self.opened.conversation = dataclasses.replace(current, subscribed=back.subscribed,
+                                                           workflow_state=back.workflow_state)
+            self.report.emit(ThreadUpdated(self.opened.conversation))  # the header stops saying muted
+        if any(cid not in done.rows for cid in done.ids) and self.rows.view.loaded:
             # Conversations that were not loaded when the action ran: the view is read again to show them.
-            await session.load(force=True)
-        await session.refresh_unread()
+            await self.loading.load(force=True)
+        await self.loading.refresh_unread()
         put_back = len(done.ids) - len(failed)
         line = f"Undone: {plural(put_back)} back as they were"
         if failed:
@@ -388,14 +401,13 @@ class Triage:
 
     def _unqueue(self, done: Done) -> str:
         """Put the rows of an action that waited in the Outbox back as they were: no request."""
-        session = self.session
         restored = []
         for cid in done.ids:
-            row = session.row(cid) or done.rows.get(cid)
+            row = self.rows.row(cid) or done.rows.get(cid)
             if row is not None:
                 was = done.before[cid]
                 restored.append(dataclasses.replace(row, starred=was.starred, workflow_state=was.workflow_state))
-        session.place(restored)
+        self.rows.place(restored)
         self.last = None
         return f"Undone: {plural(len(done.ids))} back as they were (taken out of the Outbox, nothing was sent)"
 
@@ -421,35 +433,34 @@ class Triage:
 
         It is remembered before it is sent: a failed answer may come after Canvas marked them all,
         so ``u`` must be able to put them back whatever the answer said."""
-        session = self.session
         self.last_failed = False
         try:
-            unread = await session.client.conversation_ids("unread")
+            unread = await self.client.conversation_ids("unread")
         except CanvasError as error:
-            session.fail(error)
+            self.report.fail(error)
             self.last_failed = True
             return f"Nothing marked: {error}"
-        rows = {cid: row for cid in unread if (row := session.row(cid)) is not None}
+        rows = {cid: row for cid in unread if (row := self.rows.row(cid)) is not None}
         self.last = Done("read", "read", unread, {cid: Before("unread", rows[cid].starred if cid in rows else False)
                                                   for cid in unread}, rows)
         try:
-            await session.client.mark_all_as_read()
+            await self.client.mark_all_as_read()
         except CanvasError as error:
             self.last_failed = True
             try:
-                await session.refresh()  # what Canvas has now, whichever way it went
+                await self.loading.refresh()  # what Canvas has now, whichever way it went
             except CanvasError:
                 pass  # the line below already says Canvas is in trouble
             return f"{error} Some may have been marked read: u puts them back unread."
-        session.update_many(unread, workflow_state="read")
-        await session.refresh_unread()
+        self.rows.update_many(unread, workflow_state="read")
+        await self.loading.refresh_unread()
         return f"Marked everything read ({plural(len(unread))}); u puts them back unread"
 
     def preview(self, ids: list[int], limit: int = 5) -> list[str]:
         """The first few subjects, for a confirmation."""
         subjects = []
         for cid in ids[:limit]:
-            row = self.session.row(cid)
+            row = self.rows.row(cid)
             subjects.append(one_line(row.subject) if row is not None and row.subject else "(no subject)")
         return subjects
 
