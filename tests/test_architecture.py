@@ -25,7 +25,12 @@ FORBIDDEN = {
 
 
 def imports_of(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return imports_of_text(path.read_text(encoding="utf-8"), path)
+
+
+def imports_of_text(text: str, path: Path) -> set[str]:
+    """The dotted names ``text`` imports, read as the module at ``path`` (relative imports resolved)."""
+    tree = ast.parse(text)
     module = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
     package = module.rsplit(".", 1)[0] if path.name != "__init__.py" else module.removesuffix(".__init__")
     found: set[str] = set()
@@ -63,6 +68,54 @@ def test_the_checker_sees_relative_imports():
     # A guard on the guard: the sandbox's relative imports resolve to tui_inbox.sandbox.*.
     names = imports_of(PACKAGE / "sandbox" / "app.py")
     assert any(n.startswith("tui_inbox.sandbox.state") for n in names)
+
+
+SESSION = PACKAGE / "inbox" / "session.py"
+LONGEST_MODULE = 500  # lines: past this a module holds more than one idea
+
+
+def parts_of_the_core() -> list[Path]:
+    """Every module of inbox/ but the session, which assembles them."""
+    return [path for path in modules_of("inbox") if path != SESSION]
+
+
+def test_no_part_of_the_core_imports_the_session():
+    """ARCHITECTURE.md: each part is built from the few things it needs (inbox/ports.py), never the
+    whole session; an import made only for type checking counts too (the walker sees those)."""
+    found = [f"{path.relative_to(PACKAGE)} imports {name}" for path in parts_of_the_core()
+             for name in imports_of(path)
+             if name == "tui_inbox.inbox.session" or name.startswith("tui_inbox.inbox.session.")]
+    assert not found, "\n".join(found)
+
+
+def test_the_walker_sees_imports_made_only_for_type_checking():
+    # A guard on the guard: a part that imports the session for a type hint alone is caught.
+    text = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .session import InboxSession\n"
+    assert "tui_inbox.inbox.session" in imports_of_text(text, PACKAGE / "inbox" / "triage.py")
+
+
+def test_no_part_of_the_core_takes_the_session_as_a_parameter():
+    """Not by its type (``InboxSession``, in a hint or a string) nor by its name (``session``)."""
+    found = []
+    for path in parts_of_the_core():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                continue
+            args = node.args
+            for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
+                if arg is None:
+                    continue
+                hint = ast.unparse(arg.annotation) if arg.annotation is not None else ""
+                if "InboxSession" in hint or arg.arg == "session":
+                    found.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {arg.arg}: {hint or '(no hint)'}")
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize("layer", ["inbox"])
+def test_no_module_is_over_500_lines(layer):
+    long = [f"{path.relative_to(PACKAGE)}: {lines} lines" for path in modules_of(layer)
+            if (lines := len(path.read_text(encoding="utf-8").splitlines())) > LONGEST_MODULE]
+    assert not long, "\n".join(long)
 
 
 def test_the_core_tells_what_changed_with_typed_values_not_string_kinds():
