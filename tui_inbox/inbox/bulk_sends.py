@@ -132,9 +132,8 @@ def label_of(subject: str | None, body: str | None) -> str:
 class BulkSends:
     """The bulk sends running for this user, polled from ``/conversations/batches`` until each is done.
 
-    ``emit`` is the session's channel: ``"bulk"`` with the running sends after every poll, and
-    ``"bulk_done"`` with a send that finished. ``on_finished`` hears a finished send first (the
-    session forgets what Sent held)."""
+    ``emit`` is the change sink: ``SendsProgressed`` after every poll, and ``SendDone`` with a send
+    that finished. ``on_finished`` hears a finished send first (Sent is read again when shown)."""
 
     def __init__(self, client: CanvasClient, emit: Callable[[Change], None],
                  on_finished: Callable[[SendProgress], None], *, poll_seconds: float = POLL_SECONDS) -> None:

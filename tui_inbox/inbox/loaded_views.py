@@ -58,12 +58,23 @@ class LoadedViews:
         if view is not None:
             view.loaded = False
 
+    def watch(self, watcher: RowsWatcher) -> None:
+        self.watchers.append(watcher)
+
+    def unwatch(self, watcher: RowsWatcher) -> None:
+        self.watchers.remove(watcher)
+
     # -- filling -------------------------------------------------------------------------------
     def fill(self, view: ConversationView, rows: list[Conversation], *, complete: bool) -> None:
         """A view's rows as Canvas gave them (``complete``: all of them, not a first page)."""
         view.replace(rows)
         for watcher in self.watchers:
             watcher.filled(view, complete=complete)
+
+    def show_kept(self, view: ConversationView, rows: list[Conversation]) -> None:
+        """A view's rows as the local cache keeps them: its keeper has them already, nobody is told."""
+        view.replace(rows)
+        self.emit(ViewChanged())
 
     # -- finding ---------------------------------------------------------------------------------
     def rows_of(self, conversation_id: int) -> list[tuple[ConversationView, Conversation]]:

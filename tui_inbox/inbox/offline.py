@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from .changes import AccountChanged, CameOnline, Change, CountsChanged, ThreadUpdated, ViewChanged, WentOffline
+from .changes import AccountChanged, CameOnline, Change, CountsChanged, ThreadUpdated, WentOffline
 from ..canvas import CanvasError
 from ..canvas.errors import NetworkError
 from ..canvas.models import Conversation
@@ -162,8 +162,7 @@ class CacheKeeper:
         self.report.emit(AccountChanged())
         self.report.emit(CountsChanged())
         first = self.cache.rows(name, limit=FIRST_SCREEN)
-        view.replace(first)
-        self.report.emit(ViewChanged())
+        self.rows.show_kept(view, first)
         self._catching_up = self.background.run(("cache", None), self._catch_up(view, len(first)))
         return True
 
@@ -172,8 +171,7 @@ class CacheKeeper:
         name = view_name(*view.key)
         if not self.cache.has_view(name):
             return False
-        view.replace(self.cache.rows(name, limit=FIRST_SCREEN))
-        self.report.emit(ViewChanged())
+        self.rows.show_kept(view, self.cache.rows(name, limit=FIRST_SCREEN))
         self.background.run(view.key, self._catch_up(view, len(view.all())))
         return True
 
@@ -195,8 +193,7 @@ class CacheKeeper:
             await self.first_paint.wait()
         if shown >= FIRST_SCREEN:
             everything = await asyncio.to_thread(self.cache.rows, view_name(*view.key))
-            view.replace(everything)
-            self.report.emit(ViewChanged())
+            self.rows.show_kept(view, everything)
         await self.bring_in_step(view)
 
     @property
@@ -237,8 +234,7 @@ class CacheKeeper:
         self.came_back()
         facts.unread_count = unread
         self.report.emit(CountsChanged())
-        view.replace(done.rows)
-        self.report.emit(ViewChanged())
+        self.rows.show_kept(view, done.rows)
         # Only what changed is written: a reconcile of 100,000 rows with 50 changes writes 50.
         name = view_name(*view.key)
         changed = [row for row in done.rows if row.id in done.fetched or row.id in done.restated]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable, Protocol
 
-from ..canvas.models import Conversation
+from ..canvas.models import Conversation, DiscussionEntry
 from .changes import Change
 from .outcome import Outcome
 from .view import ConversationView
@@ -89,3 +89,15 @@ class CachedViews(Protocol):
     def restore(self, view: ConversationView) -> bool: ...
 
     async def refresh(self) -> bool: ...
+
+
+class DiscussionReplies(Protocol):
+    """Replying in a discussion open in Activity (activity.py)."""
+
+    async def reply(self, message: str, context_code: str, topic_id: int, entry_id: int | None) -> DiscussionEntry: ...
+
+
+class BulkFollowing(Protocol):
+    """A bulk send Canvas delivers in the background, followed until it is done (bulk_sends.py)."""
+
+    def follow(self, batch_id: int, total: int | None, label: str) -> None: ...

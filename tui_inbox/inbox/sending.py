@@ -18,9 +18,8 @@ from ..canvas.http import retry_listener
 from ..canvas.models import Conversation
 from ..store.drafts import DraftStore
 from .account import Account
-from .activity import Activity
 from .background import Background
-from .bulk_sends import BulkSends, SendProgress, audience, label_of, must_be_bulk, sends_async
+from .bulk_sends import SendProgress, audience, label_of, must_be_bulk, sends_async
 from .compose import Draft
 from .destination import forecast, landing
 from .formatting import display_name
@@ -28,7 +27,7 @@ from .loaded_views import LoadedViews
 from .open_conversation import OpenConversation
 from .outbox import Outbox
 from .outcome import Outcome
-from .ports import Loading, Reports, ThreadPane
+from .ports import BulkFollowing, DiscussionReplies, Loading, Reports, ThreadPane
 from .replying import already_in, name_people, reply_target
 from .text import one_line
 
@@ -42,7 +41,8 @@ class AlreadyParticipants(CanvasError):
 class Sender:
     def __init__(self, client: CanvasClient, account: Account, rows: LoadedViews, opened: OpenConversation,
                  report: Reports, *, thread: ThreadPane, loading: Loading, background: Background,
-                 activity: Activity, bulk: BulkSends, outbox: Outbox | None, drafts: DraftStore | None) -> None:
+                 activity: DiscussionReplies, bulk: BulkFollowing, outbox: Outbox | None,
+                 drafts: DraftStore | None) -> None:
         self.client = client
         self.account = account
         self.rows = rows

@@ -91,7 +91,7 @@ class InboxSession:
         if keeper is not None:
             keeper.attach(client, self.account, self.loaded_views, self.channel, self.background,
                           follow_up=self.follow_up)
-            self.loaded_views.watchers.append(keeper)
+            self.loaded_views.watch(keeper)
             self.on_change(keeper.heard)
         self._index_watcher: IndexedRows | None = None
         self._search_index: SearchIndex | None = None
@@ -101,6 +101,8 @@ class InboxSession:
                              first_page=first_page)
         self.reader = Reader(client, self.loaded_views, self.opened, self.channel, self.loader, keeper)
         self.activity = Activity(client, self.account, self.channel, activity_seen)
+        # The sender (below) follows the bulk sends and carries the Outbox's messages, and needs both:
+        # they reach it through these forwards.
         self.bulk = BulkSends(client, self.emit, lambda done: self.sender.bulk_finished(done))
         # Offline actions and messages, and sends waiting out the undo delay (inbox/outbox.py).
         self.outbox = Outbox(drafts.outbox, client, self.emit, lambda draft: self.sender.deliver_queued(draft),
@@ -196,12 +198,11 @@ class InboxSession:
 
     @search_index.setter
     def search_index(self, index: SearchIndex | None) -> None:
-        watchers = self.loaded_views.watchers
         if self._index_watcher is not None:
-            watchers.remove(self._index_watcher)
+            self.loaded_views.unwatch(self._index_watcher)
         self._index_watcher = IndexedRows(index) if index is not None else None
         if self._index_watcher is not None:
-            watchers.append(self._index_watcher)
+            self.loaded_views.watch(self._index_watcher)
         self._search_index = self.reader.search_index = index
 
     def context_name(self, code: str | None) -> str | None:
