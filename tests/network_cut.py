@@ -72,6 +72,10 @@ class NetworkCut:
         except OSError:
             client_writer.transport.abort()
             return
+        if not self.connected:  # cut while this one was being connected: it must not outlive the cut
+            client_writer.transport.abort()
+            server_writer.transport.abort()
+            return
         self._pipes |= {client_writer, server_writer}
 
         async def copy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
