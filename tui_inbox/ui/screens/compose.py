@@ -13,13 +13,11 @@ shown as ``rich.text.Text``, never parsed as markup.
 
 from __future__ import annotations
 
-import logging
 import os
 import shlex
 import subprocess
 import tempfile
 from contextlib import AbstractContextManager
-from copy import deepcopy
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
@@ -42,6 +40,7 @@ from ...inbox.formatting import display_name, formal_name, human_size
 from ...inbox.changes import Change, Failed
 from ...inbox.bulk_sends import MAX_GROUP, bulk_notice, must_be_bulk
 from ...inbox import draft_file
+from ...inbox.draft_life import ComposerTiming, DraftLife, Stage
 from ...inbox.compose import DELIVERIES, GROUP, NEW_SEPARATE, SEPARATE, Draft, RecipientRef
 from ...inbox.discussion_post import answered_post
 from ...inbox.session import InboxSession, Outcome
@@ -55,16 +54,6 @@ from .background_send import Sent
 from .confirm import ConfirmScreen
 from .unsaved import UnsavedScreen
 
-log = logging.getLogger("tui_inbox.ui.compose")
-
-SEARCH_DELAY = 0.25  # seconds of quiet typing before recipients are searched
-# The most the stored draft lags behind the typing: saved this long after the first unsaved
-# change, whatever the rhythm (waiting for a pause instead lost everything to a crash
-# during steady typing, which never pauses). Short, because a crash takes what is not yet
-# written: at 0.5 s a burst typed then killed 0.3 s later was all lost; a save is a write of a
-# few hundred bytes to SQLite, well under a millisecond (benchmarks/drafts_kill_after.py).
-SAVE_INTERVAL = 0.15
-RETRY_SAVE = 2.0  # seconds between tries while the drafts file cannot be written (a full disk)
 # The one delivery choice, named by what it does (Draft.delivery maps it onto Canvas's parameters).
 DELIVERY_LABELS = {
     GROUP: "One group conversation",
@@ -197,24 +186,19 @@ class ComposeScreen(Screen[Outcome | None]):
         Binding("shift+tab", "app.focus_previous", "Previous field", show=False),
     ]
 
-    def __init__(self, session: InboxSession, draft: Draft) -> None:
+    def __init__(self, session: InboxSession, draft: Draft, timing: ComposerTiming = ComposerTiming()) -> None:
         super().__init__()
         self.session = session
         self.draft = draft
+        self.timing = timing
         self.found: dict[str, Any] = {}  # option id -> Recipient, for the suggestions shown
         self._search_timer: Timer | None = None
         self._listed: str | None = None  # the Attach text whose completions were last listed
-        self._save_timer: Timer | None = None
-        self._sending = False
-        self._sent = False
-        self._leaving = False
-        self._discarded = False
-        # The draft as it opened, unless it is one the user kept before: a reply comes with
-        # its subject and people filled in, and closing it unchanged must leave nothing stored.
-        self._pristine = None if session.load_draft(draft.key) is not None else deepcopy(draft)
+        # The draft's life (inbox/draft_life.py): a reply comes with its subject and people filled
+        # in, and closing it unchanged must leave nothing stored, unless the user kept it before.
+        self.life = DraftLife(draft, session, lambda delay, callback: self.set_timer(delay, callback).stop,
+                              self.say, kept_before=session.load_draft(draft.key) is not None, timing=timing)
         self._discard_shown = False
-        self.save_error: str | None = None  # why the last save failed; None while the draft is on disk
-        self._rescued: str | None = None  # the body last written to a file elsewhere (a failed save)
         self._errors = 0  # session errors heard while this screen is open
         self._unsubscribe = None
         self.status_text = ""  # what the status line says, as plain text
@@ -228,8 +212,7 @@ class ComposeScreen(Screen[Outcome | None]):
     # -- what is shown for which kind of draft --------------------------------------------------
     @property
     def untouched(self) -> bool:
-        """Nothing of the user's is in this draft: it is as it opened, and was not kept before."""
-        return self._pristine is not None and self.draft == self._pristine
+        return self.life.untouched
 
     @property
     def edits_to(self) -> bool:
@@ -434,6 +417,10 @@ class ComposeScreen(Screen[Outcome | None]):
         self.status_text = one_line(message)
         self.paint_status(Text(one_line(message), no_wrap=True, overflow="ellipsis"))
 
+    def say(self, message: str, error: bool) -> None:
+        """The draft's life speaking (a save refused, or taken again)."""
+        (self.show_error if error else self.show_message)(message)
+
     def show_error(self, message: str) -> None:
         self.status_text = one_line(message)
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -500,7 +487,7 @@ class ComposeScreen(Screen[Outcome | None]):
         if not event.value.strip():
             self.close_suggestions()
             return
-        self._search_timer = self.set_timer(SEARCH_DELAY, self.start_search)
+        self._search_timer = self.set_timer(self.timing.search_delay, self.start_search)
 
     def start_search(self) -> None:
         self._search_timer = None
@@ -788,91 +775,50 @@ class ComposeScreen(Screen[Outcome | None]):
 
     # -- saving -----------------------------------------------------------------------------------------
     def changed(self) -> None:
-        """Something in the draft changed: save it within ``SAVE_INTERVAL``, typing or not."""
-        if self._sent or self._discarded:
+        """Something in the draft changed: the life saves it within its interval, typing or not."""
+        if not self.life.open:
             return
         if self._discard_shown == self.untouched:
             self.paint_keys()  # discarding became possible, or there is nothing left to discard
-        if self._sending:
-            return  # saved when the send started; saved again if it fails
-        # A throttle, not a debounce: later changes ride on the save already due, which
-        # writes the draft as it is then; the next change after it starts the next one.
-        if self._save_timer is None:
-            self._save_timer = self.set_timer(SAVE_INTERVAL, self.save_now)
+        self.life.changed()
 
     def save_now(self) -> bool:
         """Write the draft as it is now; False (and said) when the store could not keep it."""
-        if self._save_timer is not None:
-            self._save_timer.stop()
-            self._save_timer = None
-        if self._sent or self._discarded or self._sending:
-            # Sending: the text went with the send (saved as it began); a retry then could put back
-            # the draft of a message delivered meanwhile. A failed send saves it again.
-            return True
-        try:
-            if self.untouched:  # back as it opened (or never changed): no draft of the user's to keep
-                self.session.discard_draft(self.draft)
-            else:
-                self.session.save_draft(self.draft)
-        except Exception as error:  # a full disk must not lose the screen: say it, and try again
-            self.save_error = str(error) or type(error).__name__
-            self.show_error(f"Could not save the draft: {self.save_error}")
-            if self.is_mounted and not self._leaving:
-                self._save_timer = self.set_timer(RETRY_SAVE, self.save_now)
-            return False
-        if self.save_error is not None:
-            self.save_error = None
-            self.show_message("The draft is saved now.")
-        return True
+        return self.life.save_now()
 
     # -- a draft the store cannot keep ------------------------------------------------------------------
     def offer_rescue(self, problem: str = "") -> None:
         """Closing on text that is not on disk: ask where to write it, or stay and keep trying."""
         folder = getattr(self.app, "downloads", None) or Path.home()
-        question = UnsavedScreen(self.save_error or "", draft_file.default_path(folder, datetime.now()), problem)
+        question = UnsavedScreen(self.life.save_error or "", draft_file.default_path(folder, datetime.now()), problem)
         self.app.push_screen(question, self.rescue_answered)
 
     def rescue_answered(self, path: Path | None) -> None:
         if path is None:
-            self.show_error(f"Not saved yet ({self.save_error}): tried again every {RETRY_SAVE:g} s; "
-                            "esc closes once it is saved.")
-            if self._save_timer is None:
-                self._save_timer = self.set_timer(RETRY_SAVE, self.save_now)
-            return
-        if self.save_now():  # room was made meanwhile: the draft is kept as any other
-            self._leaving = True
-            self.dismiss(None)
+            self.show_error(f"Not saved yet ({self.life.save_error}): tried again every "
+                            f"{self.timing.retry_interval:g} s; esc closes once it is saved.")
+            self.life.keep_trying()
             return
         try:
-            written = draft_file.write(self.draft, path)
+            written = self.life.rescue_to(path)
         except OSError as error:
             self.offer_rescue(f"Could not write {path}: {error.strerror or error}.")
             return
-        self._rescued = self.draft.body
-        self._leaving = True
+        if written is None:  # room was made meanwhile: the draft is kept as any other
+            self.dismiss(None)
+            return
         self.dismiss(Outcome(True, f"The draft could not be saved; its text was written to {written}."))
 
     def rescue_quietly(self) -> None:
-        """The app is quitting with text the store could not take: write it to a file, and log where."""
-        if self.untouched or self.draft.empty or self._rescued == self.draft.body:
-            return
+        """The app is quitting with text the store could not take: write it to a file, and say where."""
         folder = getattr(self.app, "downloads", None) or Path.home()
-        for place in (folder, Path.home(), Path(tempfile.gettempdir())):
-            try:
-                written = draft_file.write(self.draft, draft_file.default_path(place, datetime.now()))
-            except OSError:
-                continue
-            line = f"the draft could not be saved ({self.save_error}); its text was written to {written}"
-            log.warning(line)
+        line = self.life.rescue_anywhere([folder, Path.home(), Path(tempfile.gettempdir())], datetime.now())
+        if line is not None:
             getattr(self.app, "farewell", []).append(line)  # said on the terminal once the screen is gone
-            return
-        log.error("the draft could not be saved (%s) nor written to a file", self.save_error)
-        getattr(self.app, "farewell", []).append(f"the draft could not be saved ({self.save_error}), "
-                                                 "nor written to a file: what was typed since the last save is lost")
 
     # -- discarding ---------------------------------------------------------------------------------------
     def action_discard_draft(self) -> None:
-        if self._sending or self._leaving:
+        if self.life.stage is not Stage.EDITING:
             return
         if self.untouched:  # nothing the user wrote would be lost: no question to ask
             self.discard()
@@ -890,20 +836,15 @@ class ComposeScreen(Screen[Outcome | None]):
             self.show_message("Draft kept.")
 
     def discard(self) -> None:
-        if self._save_timer is not None:
-            self._save_timer.stop()
-            self._save_timer = None
         try:
-            self.session.discard_draft(self.draft)
+            self.life.discard()
         except Exception as error:  # the store failed: the draft is still there, say so
             self.show_error(f"Could not discard the draft: {error}")
             return
-        self._discarded = True
-        self._leaving = True
         self.dismiss(Outcome(True, "Draft discarded."))
 
     def session_changed(self, change: Change) -> None:
-        if isinstance(change, Failed) and change.message and not self._leaving:
+        if isinstance(change, Failed) and change.message and self.life.open:
             self._errors += 1
             self.show_error(change.message)
 
@@ -912,7 +853,8 @@ class ComposeScreen(Screen[Outcome | None]):
             self._unsubscribe()
             self._unsubscribe = None
         # ctrl+q or the app closing: what was typed is still kept, in a file if the store cannot take it.
-        if not self._sent and not self._sending and not self.save_now():
+        self.life.screen_gone()
+        if self.life.keeps_text_here and not self.save_now():
             self.rescue_quietly()
 
     # -- closing and sending ------------------------------------------------------------------------------
@@ -920,30 +862,27 @@ class ComposeScreen(Screen[Outcome | None]):
         if self.suggestions_open:
             self.close_suggestions()
             return
-        if self._leaving:
+        if not self.life.open:
             return
-        if self._sending:
+        if self.life.stage is Stage.SENDING:
             # The send goes on without the composer; its outcome is said on the status bar,
             # and the draft (saved when the send began) goes exactly when delivery is confirmed.
-            self._leaving = True
+            self.life.close()
             self.dismiss(Outcome(True, "Sending in the background: the outcome follows here."))
             return
-        if not self.save_now():  # the text is on no disk: never close on it
+        if not self.life.close():  # the text is on no disk: never close on it
             self.offer_rescue()
             return
-        self._leaving = True
         self.dismiss(None)
 
     def action_send(self) -> None:
-        if self._sending or self._leaving:
+        if self.life.stage is not Stage.EDITING:
             return
-        problems = self.draft.problems()
+        problems = self.life.send()  # saved first: if the app dies while sending, the text is on disk
         if problems:
             self.show_error(problems[0])
             return
         self.close_suggestions()
-        self.save_now()  # if the app dies while sending, the text is on disk
-        self._sending = True
         self.hold_text(True)
         self.show_message("Sending…")
         # The app runs the send, not this screen: closing the composer must not cancel it.
@@ -951,7 +890,7 @@ class ComposeScreen(Screen[Outcome | None]):
 
     def retrying(self, attempt: int, attempts: int, error: Exception) -> None:
         line = f"Sending… retrying ({attempt} of {attempts}): {error}"
-        if self._leaving:
+        if self.life.stage is Stage.SENDING_CLOSED:
             self.app.status.show_message(line)
         else:
             self.show_message(line)
@@ -963,19 +902,15 @@ class ComposeScreen(Screen[Outcome | None]):
             # It may have failed after Canvas took the message: say so rather than invite a resend.
             outcome = Outcome(False, f"Something went wrong while sending ({error}); check Sent before "
                                      "sending again. Your text is kept.")
-        if self._leaving:  # closed while sending: the app's status bar tells the outcome
-            self._sending = False
-            self._sent = outcome.ok
+        closed = self.life.stage is Stage.SENDING_CLOSED
+        self.life.send_done(outcome.ok)
+        if closed:  # closed while sending: the app's status bar tells the outcome
             self.app.post_message(Sent(outcome))
             return
         if outcome.ok:
-            self._sent = True
-            self._leaving = True
             self.dismiss(outcome)
             return
-        self._sending = False
         self.hold_text(False)
-        self.save_now()
         self.show_error(outcome.message or "Could not send; your text is kept.")
 
     def hold_text(self, held: bool) -> None:
