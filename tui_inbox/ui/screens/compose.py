@@ -13,18 +13,14 @@ shown as ``rich.text.Text``, never parsed as markup.
 
 from __future__ import annotations
 
-import os
-import shlex
-import subprocess
 import tempfile
-from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult, SuspendNotSupported
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.containers import Horizontal, Vertical
@@ -46,6 +42,7 @@ from ...inbox.discussion_post import answered_post
 from ...inbox.session import InboxSession, Outcome
 from ...inbox.text import one_line
 from ...inbox.quoting import answered, quote
+from ..external_editor import EditorError, edit_externally, editor_command
 from ..path_completion import PathSuggester, complete
 from ..widgets.choice_button import ChoiceButton
 from ..widgets.compose_context import ComposeContext, forward_context, post_context, reply_context
@@ -73,47 +70,6 @@ ROLES = {
     "ObserverEnrollment": "observer",
     "DesignerEnrollment": "designer",
 }
-
-
-class EditorError(Exception):
-    """The external editor could not be used; the message says why, in words for the user."""
-
-
-def editor_command() -> str:
-    return os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-
-
-def edit_externally(text: str, command: str, suspend: Callable[[], AbstractContextManager[Any]]) -> str:
-    """Let the user edit ``text`` in ``command`` (run while the app is suspended); return the new text."""
-    try:
-        argv = shlex.split(command)
-    except ValueError as error:
-        raise EditorError(f"Cannot read the editor command {command!r}: {error}.") from None
-    if not argv:
-        raise EditorError("No editor is set ($EDITOR is empty).")
-    fd, name = tempfile.mkstemp(prefix="tui-inbox-", suffix=".txt")  # private (0600): it holds a message
-    path = Path(name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            # A text file ends with a newline: editors otherwise warn, or add one themselves.
-            handle.write(text if text.endswith("\n") else text + "\n")
-        try:
-            with suspend():
-                result = subprocess.run([*argv, str(path)])
-        except SuspendNotSupported:
-            raise EditorError("This terminal cannot hand the screen to an editor; the text is unchanged.") from None
-        except OSError as error:
-            raise EditorError(f"Could not start the editor {argv[0]!r}: {error.strerror or error}; the text is unchanged.") from None
-        if result.returncode != 0:
-            raise EditorError(f"The editor {argv[0]!r} exited with status {result.returncode}; the text is unchanged.")
-        edited = path.read_text(encoding="utf-8", errors="replace")
-    finally:
-        try:
-            path.unlink()
-        except OSError:
-            pass
-    # The file's last newline is the file's, not the message's: a body does not end with one.
-    return edited.rstrip("\r\n")
 
 
 class BackspaceOnEmpty(Message):
