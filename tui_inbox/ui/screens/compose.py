@@ -31,13 +31,12 @@ from textual.widgets import Input, OptionList, RadioButton, RadioSet, Select, St
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from ...inbox.replying import already_in, last_message_is_mine, name_people, reply_target
-from ...inbox.formatting import display_name, formal_name, human_size
+from ...inbox import attaching, delivery_rules, recipient_rules
+from ...inbox.formatting import formal_name
 from ...inbox.changes import Change, Failed
-from ...inbox.bulk_sends import MAX_GROUP, bulk_notice, must_be_bulk
 from ...inbox import draft_file
 from ...inbox.draft_life import ComposerTiming, DraftLife, Stage
-from ...inbox.compose import DELIVERIES, GROUP, NEW_SEPARATE, SEPARATE, Draft, RecipientRef
+from ...inbox.compose import DELIVERIES, Draft
 from ...inbox.discussion_post import answered_post
 from ...inbox.session import InboxSession, Outcome
 from ...inbox.text import one_line
@@ -50,27 +49,6 @@ from ..keys import COMPOSE_KEYS, bindings, display_key
 from .background_send import Sent
 from .confirm import ConfirmScreen
 from .unsaved import UnsavedScreen
-
-# The one delivery choice, named by what it does (Draft.delivery maps it onto Canvas's parameters).
-DELIVERY_LABELS = {
-    GROUP: "One group conversation",
-    SEPARATE: "A separate conversation with each person (the default)",
-    NEW_SEPARATE: "A new separate conversation with each person",
-}
-# What the choice in force does, under it (one line at 80 columns: a radio label does not wrap).
-DELIVERY_HELP = {
-    GROUP: "Everyone is in one new conversation and sees every reply.",
-    SEPARATE: "Canvas reuses existing private ones: into the one you have with each.",
-    NEW_SEPARATE: "Never into an existing conversation (Canvas calls it a bulk message).",
-}
-ROLES = {
-    "StudentEnrollment": "student",
-    "TeacherEnrollment": "teacher",
-    "TaEnrollment": "TA",
-    "ObserverEnrollment": "observer",
-    "DesignerEnrollment": "designer",
-}
-
 
 class BackspaceOnEmpty(Message):
     """Backspace in an empty list field (To, Attach): take off the field's last item."""
@@ -172,15 +150,11 @@ class ComposeScreen(Screen[Outcome | None]):
 
     @property
     def edits_to(self) -> bool:
-        return self.draft.kind in ("new", "forward", "add_people")
+        return self.draft.needs_recipients
 
     @property
     def edits_subject(self) -> bool:
-        return self.draft.kind in ("new", "forward")
-
-    @property
-    def has_options(self) -> bool:
-        return self.draft.kind in ("new", "forward")
+        return self.draft.edits_subject
 
     # -- layout ---------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -206,12 +180,12 @@ class ComposeScreen(Screen[Outcome | None]):
             with Horizontal(classes="row"):
                 yield Static(Text("Subject"), classes="label")
                 yield Input(value=draft.subject, placeholder="Subject", id="subject", compact=True)
-        if self.has_options:
+        if self.edits_subject:
             chosen = draft.delivery
             with DeliveryChoice(id="delivery", compact=True):
                 for choice in DELIVERIES:
-                    yield ChoiceButton(DELIVERY_LABELS[choice], choice == chosen, id=f"delivery-{choice}")
-            yield Static(Text(DELIVERY_HELP[chosen]), id="delivery-help")
+                    yield ChoiceButton(delivery_rules.LABELS[choice], choice == chosen, id=f"delivery-{choice}")
+            yield Static(Text(delivery_rules.HELP[chosen]), id="delivery-help")
             yield Static(id="compose-where")
         context = self.context_widget()
         if context is not None:
@@ -233,7 +207,7 @@ class ComposeScreen(Screen[Outcome | None]):
         # The app's status bar is hidden behind this screen: the session's errors are said here.
         self._unsubscribe = self.session.on_change(self.session_changed)
         self.set_class(not self.draft.needs_body, "no-body")
-        if self.has_options:
+        if self.edits_subject:
             self.query_one("#compose-where").display = False
         if self.edits_to:
             self.query_one("#suggestions").display = False
@@ -255,11 +229,7 @@ class ComposeScreen(Screen[Outcome | None]):
     @property
     def answering(self):
         """The conversation this reply or forward answers, when its messages are loaded."""
-        current = self.session.current
-        if self.draft.kind in ("reply", "reply_all", "forward") and current is not None \
-                and current.id == self.draft.conversation_id and current.messages:
-            return current
-        return None
+        return recipient_rules.answering(self.draft, self.session.current)
 
     def context_widget(self) -> ComposeContext | None:
         """What is answered or forwarded, shown above the body: the thread, or the messages carried."""
@@ -332,24 +302,10 @@ class ComposeScreen(Screen[Outcome | None]):
 
     def reply_summary(self) -> Text:
         """Who a reply goes to: Canvas sends it to the conversation's participants."""
-        names = [one_line(r.label) for r in self.draft.to]
+        who, why = recipient_rules.reply_goes_to(self.draft, self.session.current, self.session.me_id)
         text = Text()
-        if self.draft.kind == "discussion_reply":
-            text.append(", ".join(names) or "the topic", style="bold")
-            text.append("  (posted in the discussion, visible to the course)", style="dim")
-            return text
-        current = self.session.current
-        thread = current if current is not None and current.id == self.draft.conversation_id else None
-        target = reply_target(thread, self.session.me_id) if self.draft.kind == "reply" and thread else None
-        if target is not None:
-            text.append(display_name(target.name, target.full_name), style="bold")
-            if last_message_is_mine(thread, self.session.me_id):
-                text.append("  (the last to write before your own message; R replies to all)", style="dim")
-            else:
-                text.append("  (the last person who wrote; R replies to all)", style="dim")
-            return text
-        text.append(name_people(names) if names else "the conversation's participants", style="bold")
-        text.append("  (everyone in the conversation)", style="dim")
+        text.append(who, style="bold")
+        text.append(why, style="dim")
         return text
 
     def context_options(self) -> list[tuple[Text, str]]:
@@ -408,11 +364,12 @@ class ComposeScreen(Screen[Outcome | None]):
     def paint_where(self) -> None:
         """Where the message will go, when Canvas will put it into a conversation that exists, and
         how a large audience is sent (over 100 people Canvas takes only individual messages)."""
-        if not self.has_options:
+        if not self.edits_subject:
             return
-        if must_be_bulk(self.draft) and self.draft.delivery != NEW_SEPARATE:
-            self.choose_delivery(NEW_SEPARATE)
-        lines = [line for line in (bulk_notice(self.draft), self.session.forecast(self.draft)) if line]
+        forced = delivery_rules.forced(self.draft)
+        if forced is not None:
+            self.choose_delivery(forced)
+        lines = delivery_rules.where_lines(self.draft, self.session.forecast(self.draft))
         line = self.query_one("#compose-where", Static)
         line.update(Text("\n".join(lines)))
         line.display = bool(lines)
@@ -484,20 +441,10 @@ class ComposeScreen(Screen[Outcome | None]):
                 text.append(f"  {one_line(recipient.context_name)}", style="dim")
             return text
         text.append(formal_name(recipient.name, recipient.full_name), style="bold")  # which Jane: the full name
-        where = []
-        codes = {str(c.id): one_line(c.course_code or c.name) for c in self.session.courses}
-        for course_id, roles in (recipient.common_courses or {}).items():
-            code = codes.get(str(course_id)) or f"course {one_line(str(course_id))}"
-            role = ", ".join(ROLES.get(r, one_line(r)) for r in roles or [])
-            where.append(f"{code} {role}".strip())
+        where = recipient_rules.where_they_are(recipient, self.session.courses)
         if where:
-            text.append("  " + "; ".join(where), style="dim")
+            text.append("  " + where, style="dim")
         return text
-
-    def label_for(self, recipient) -> str:
-        if recipient.is_context:
-            return one_line(recipient.name) or recipient.id
-        return display_name(recipient.name, recipient.full_name) or recipient.id
 
     def pick_highlighted(self) -> bool:
         suggestions = self.query_one(Suggestions)
@@ -508,20 +455,11 @@ class ComposeScreen(Screen[Outcome | None]):
         recipient = self.found.get(option.id or "")
         if recipient is None:
             return False
-        count = recipient.user_count if recipient.is_context else None
-        self.add_recipient(RecipientRef(recipient.id, self.label_for(recipient), count))
+        self.add_recipient(recipient_rules.ref_for(recipient))
         return True
 
-    def add_recipient(self, ref: RecipientRef) -> None:
-        current = self.session.current
-        if (self.draft.kind == "add_people" and current is not None and current.id == self.draft.conversation_id
-                and already_in(current, [ref.id])):
-            said = f"{ref.label} is in this conversation already."
-        elif any(r.id == ref.id for r in self.draft.to):
-            said = f"{ref.label} is in To already."
-        else:
-            self.draft.to.append(ref)
-            said = f"Added {ref.label}."
+    def add_recipient(self, ref) -> None:
+        said = recipient_rules.add(self.draft, ref, self.session.current)
         self.close_suggestions()
         to = self.query_one("#to", Input)
         to.value = ""
@@ -629,10 +567,10 @@ class ComposeScreen(Screen[Outcome | None]):
         choice = (event.pressed.id or "").removeprefix("delivery-")
         if choice not in DELIVERIES or choice == self.draft.delivery:
             return
-        if must_be_bulk(self.draft) and choice != NEW_SEPARATE:
-            self.choose_delivery(NEW_SEPARATE)  # Canvas would refuse it: put it back, say why
-            self.show_message(f"Over {MAX_GROUP} people Canvas takes only individual messages: a new "
-                              "separate conversation with each person (a bulk message).")
+        refused = delivery_rules.refusal(self.draft, choice)
+        if refused is not None:  # Canvas would refuse it: put it back, say why
+            self.choose_delivery(delivery_rules.forced(self.draft) or self.draft.delivery)
+            self.show_message(refused)
             return
         self.choose_delivery(choice)
         self.changed()
@@ -642,7 +580,7 @@ class ComposeScreen(Screen[Outcome | None]):
         self.draft.delivery = choice
         button = self.query_one(f"#delivery-{choice}", RadioButton)
         self.query_one(DeliveryChoice).press(button)
-        self.query_one("#delivery-help", Static).update(Text(DELIVERY_HELP[choice]))
+        self.query_one("#delivery-help", Static).update(Text(delivery_rules.HELP[choice]))
         self.paint_where()
 
     # -- attachments ----------------------------------------------------------------------------------
@@ -650,14 +588,14 @@ class ComposeScreen(Screen[Outcome | None]):
         text = Text()
         if not self.draft.attachments:
             text.append("No attachments", style="dim")
-        for index, name in enumerate(self.draft.attachments):
+        for index, path in enumerate(self.draft.attachments):
             if index:
                 text.append("  ")
-            path = Path(name)
-            text.append(f"📎 {one_line(path.name)}")
-            try:
-                text.append(f" ({human_size(path.stat().st_size)})", style="dim")
-            except OSError:
+            name, size = attaching.listed(path)
+            text.append(f"📎 {name}")
+            if size is not None:
+                text.append(f" ({size})", style="dim")
+            else:
                 text.append(" (missing)", style="bold red")
         self.query_one("#attached", Static).update(text)
         self.paint_keys()
@@ -665,32 +603,24 @@ class ComposeScreen(Screen[Outcome | None]):
     @on(Input.Submitted, "#attach")
     def attach_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        typed = event.value.strip()
-        if not typed:
+        done = attaching.attach(self.draft, event.value)
+        if done is None:
             return
-        path = Path(typed).expanduser()
-        if not path.exists():
-            self.show_error(f"No file at {typed}: nothing attached.")
+        if done.error:
+            self.show_error(done.said)
             return
-        if not path.is_file():
-            self.show_error(f"{typed} is not a file: nothing attached.")
-            return
-        full = str(path.absolute())
-        if full in self.draft.attachments:
-            self.show_message(f"{path.name} is already attached.")
-        else:
-            self.draft.attachments.append(full)
-            self.show_message(f"Attached {path.name}.")
+        self.show_message(done.said)
+        if done.added:
             self.changed()
         event.input.value = ""
         self.paint_attachments()
 
     def action_drop_attachment(self) -> None:
-        if not self.draft.needs_body or not self.draft.attachments:
+        said = attaching.drop_last(self.draft)
+        if said is None:
             return
-        removed = self.draft.attachments.pop()
         self.paint_attachments()
-        self.show_message(f"Removed {Path(removed).name}.")
+        self.show_message(said)
         self.changed()
 
     # -- the external editor ----------------------------------------------------------------------------
