@@ -94,6 +94,12 @@ class Draft:
         return self.kind in ("new", "forward", "add_people")
 
     @property
+    def edits_subject(self) -> bool:
+        """A new message or a forward has a subject, a course and a delivery of its own; an answer
+        takes its conversation's."""
+        return self.kind in ("new", "forward")
+
+    @property
     def allows_attachments(self) -> bool:
         return self.kind not in ("add_people", "discussion_reply")
 

@@ -1,169 +1,48 @@
 """The composer: a new message, a reply, a forward, or people to add, as a full screen.
 
-Everything typed is kept in a ``Draft`` (inbox/compose.py) and saved as you type (at
-most 0.15 s behind, however steady the typing) and on close, so a crash, a
-failed send or ``escape`` loses nothing. A reply or forward closed as it was opened
-leaves no draft; ``ctrl+g`` throws a draft away after asking. A draft that cannot be saved (a
-full or read-only data folder) is never closed on: ``escape`` then offers to write the text to a
-file elsewhere, or to stay while the save is tried again every few seconds. The
-screen never calls HTTP: recipient search and sending run ``InboxSession`` coroutines
-in workers. Every string that came from a server (names, course names, subjects) is
-shown as ``rich.text.Text``, never parsed as markup.
+Everything typed is kept in a ``Draft`` (inbox/compose.py) whose life is the core's ``DraftLife``
+(inbox/draft_life.py): saved as you type and on close, sent, discarded after asking, never closed
+on while no disk holds it. This screen renders it and forwards keys; the fields are widgets of
+their own, the rules the core's. It never calls HTTP (recipient search and sending run
+``InboxSession`` coroutines in workers) and shows server strings as ``Text``, never as markup.
 """
 
 from __future__ import annotations
 
-import logging
-import os
-import shlex
-import subprocess
 import tempfile
-from contextlib import AbstractContextManager
-from copy import deepcopy
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from rich.text import Text
-from textual import on, work
-from textual.app import ComposeResult, SuspendNotSupported
+from textual import on
+from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.message import Message
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.timer import Timer
-from textual.widgets import Input, OptionList, RadioButton, RadioSet, Select, Static, TextArea
-from textual.widgets.option_list import Option
-from textual.worker import get_current_worker
+from textual.widgets import Input, RadioButton, RadioSet, Select, Static, TextArea
 
-from ...inbox.replying import already_in, last_message_is_mine, name_people, reply_target
-from ...inbox.formatting import display_name, formal_name, human_size
+from ...inbox import delivery_rules, draft_file
 from ...inbox.changes import Change, Failed
-from ...inbox.bulk_sends import MAX_GROUP, bulk_notice, must_be_bulk
-from ...inbox import draft_file
-from ...inbox.compose import DELIVERIES, GROUP, NEW_SEPARATE, SEPARATE, Draft, RecipientRef
-from ...inbox.discussion_post import answered_post
+from ...inbox.compose import DELIVERIES, Draft
+from ...inbox.draft_life import ComposerTiming, DraftLife, Stage
+from ...inbox.quoting import answered, quote
+from ...inbox.recipient_rules import answering
 from ...inbox.session import InboxSession, Outcome
 from ...inbox.text import one_line
-from ...inbox.quoting import answered, quote
-from ..path_completion import PathSuggester, complete
-from ..widgets.choice_button import ChoiceButton
-from ..widgets.compose_context import ComposeContext, forward_context, post_context, reply_context
+from ..external_editor import EditorError, edit_externally, editor_command
 from ..keys import COMPOSE_KEYS, bindings, display_key
+from ..widgets.attach_field import AttachField
+from ..widgets.choice_button import ChoiceButton
+from ..widgets.compose_fields import DeliveryChoice, Edited, Said, Suggestions
+from ..widgets.recipients_field import RecipientSearch, RecipientsField
 from .background_send import Sent
+from .compose_parts import context_options, context_widget, keys_text, reply_summary, title_text
 from .confirm import ConfirmScreen
 from .unsaved import UnsavedScreen
 
-log = logging.getLogger("tui_inbox.ui.compose")
-
-SEARCH_DELAY = 0.25  # seconds of quiet typing before recipients are searched
-# The most the stored draft lags behind the typing: saved this long after the first unsaved
-# change, whatever the rhythm (waiting for a pause instead lost everything to a crash
-# during steady typing, which never pauses). Short, because a crash takes what is not yet
-# written: at 0.5 s a burst typed then killed 0.3 s later was all lost; a save is a write of a
-# few hundred bytes to SQLite, well under a millisecond (benchmarks/drafts_kill_after.py).
-SAVE_INTERVAL = 0.15
-RETRY_SAVE = 2.0  # seconds between tries while the drafts file cannot be written (a full disk)
-# The one delivery choice, named by what it does (Draft.delivery maps it onto Canvas's parameters).
-DELIVERY_LABELS = {
-    GROUP: "One group conversation",
-    SEPARATE: "A separate conversation with each person (the default)",
-    NEW_SEPARATE: "A new separate conversation with each person",
-}
-# What the choice in force does, under it (one line at 80 columns: a radio label does not wrap).
-DELIVERY_HELP = {
-    GROUP: "Everyone is in one new conversation and sees every reply.",
-    SEPARATE: "Canvas reuses existing private ones: into the one you have with each.",
-    NEW_SEPARATE: "Never into an existing conversation (Canvas calls it a bulk message).",
-}
-ROLES = {
-    "StudentEnrollment": "student",
-    "TeacherEnrollment": "teacher",
-    "TaEnrollment": "TA",
-    "ObserverEnrollment": "observer",
-    "DesignerEnrollment": "designer",
-}
-
-
-class EditorError(Exception):
-    """The external editor could not be used; the message says why, in words for the user."""
-
-
-def editor_command() -> str:
-    return os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-
-
-def edit_externally(text: str, command: str, suspend: Callable[[], AbstractContextManager[Any]]) -> str:
-    """Let the user edit ``text`` in ``command`` (run while the app is suspended); return the new text."""
-    try:
-        argv = shlex.split(command)
-    except ValueError as error:
-        raise EditorError(f"Cannot read the editor command {command!r}: {error}.") from None
-    if not argv:
-        raise EditorError("No editor is set ($EDITOR is empty).")
-    fd, name = tempfile.mkstemp(prefix="tui-inbox-", suffix=".txt")  # private (0600): it holds a message
-    path = Path(name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            # A text file ends with a newline: editors otherwise warn, or add one themselves.
-            handle.write(text if text.endswith("\n") else text + "\n")
-        try:
-            with suspend():
-                result = subprocess.run([*argv, str(path)])
-        except SuspendNotSupported:
-            raise EditorError("This terminal cannot hand the screen to an editor; the text is unchanged.") from None
-        except OSError as error:
-            raise EditorError(f"Could not start the editor {argv[0]!r}: {error.strerror or error}; the text is unchanged.") from None
-        if result.returncode != 0:
-            raise EditorError(f"The editor {argv[0]!r} exited with status {result.returncode}; the text is unchanged.")
-        edited = path.read_text(encoding="utf-8", errors="replace")
-    finally:
-        try:
-            path.unlink()
-        except OSError:
-            pass
-    # The file's last newline is the file's, not the message's: a body does not end with one.
-    return edited.rstrip("\r\n")
-
-
-class BackspaceOnEmpty(Message):
-    """Backspace in an empty list field (To, Attach): take off the field's last item."""
-
-    def __init__(self, field: Input) -> None:
-        super().__init__()
-        self.field = field
-
-
-class ListInput(Input):
-    """An input that adds to a list: backspace when it is empty takes off the list's last item."""
-
-    def action_delete_left(self) -> None:
-        if not self.value and self.cursor_position == 0:
-            self.post_message(BackspaceOnEmpty(self))
-            return
-        super().action_delete_left()
-
-
-class Suggestions(OptionList, can_focus=False):
-    """Recipients matching what is typed in To; driven from the To field's keys, never focused."""
-
-
-class DeliveryChoice(RadioSet):
-    """The delivery choice; its cursor starts on the choice in force, not on the first one."""
-
-    def _on_mount(self, event) -> None:
-        self._selected = max(0, self.pressed_index)  # after RadioSet's own _on_mount (Textual calls both)
-
-    def press(self, button: RadioButton) -> None:
-        """Press ``button`` from code, quietly: the screen has already acted on the choice. Done
-        here rather than by setting its value, whose Changed is swallowed when this runs while
-        RadioSet handles a press (its ``prevent``), leaving two buttons on."""
-        with self.prevent(RadioButton.Changed):
-            for other in self.query(RadioButton):
-                other.value = other is button
-        self._pressed_button = button
-        self._selected = self._nodes.index(button)
+__all__ = ["ComposeScreen", "Suggestions"]  # the suggestions were defined here: tests find them here
 
 
 class ComposeScreen(Screen[Outcome | None]):
@@ -197,25 +76,16 @@ class ComposeScreen(Screen[Outcome | None]):
         Binding("shift+tab", "app.focus_previous", "Previous field", show=False),
     ]
 
-    def __init__(self, session: InboxSession, draft: Draft) -> None:
+    def __init__(self, session: InboxSession, draft: Draft, timing: ComposerTiming = ComposerTiming()) -> None:
         super().__init__()
         self.session = session
         self.draft = draft
-        self.found: dict[str, Any] = {}  # option id -> Recipient, for the suggestions shown
-        self._search_timer: Timer | None = None
-        self._listed: str | None = None  # the Attach text whose completions were last listed
-        self._save_timer: Timer | None = None
-        self._sending = False
-        self._sent = False
-        self._leaving = False
-        self._discarded = False
-        # The draft as it opened, unless it is one the user kept before: a reply comes with
-        # its subject and people filled in, and closing it unchanged must leave nothing stored.
-        self._pristine = None if session.load_draft(draft.key) is not None else deepcopy(draft)
+        self.timing = timing
+        # The draft's life (inbox/draft_life.py): a reply comes with its subject and people filled
+        # in, and closing it unchanged must leave nothing stored, unless the user kept it before.
+        self.life = DraftLife(draft, session, lambda delay, callback: self.set_timer(delay, callback).stop,
+                              self.say, kept_before=session.load_draft(draft.key) is not None, timing=timing)
         self._discard_shown = False
-        self.save_error: str | None = None  # why the last save failed; None while the draft is on disk
-        self._rescued: str | None = None  # the body last written to a file elsewhere (a failed save)
-        self._errors = 0  # session errors heard while this screen is open
         self._unsubscribe = None
         self.status_text = ""  # what the status line says, as plain text
 
@@ -227,54 +97,55 @@ class ComposeScreen(Screen[Outcome | None]):
 
     # -- what is shown for which kind of draft --------------------------------------------------
     @property
-    def untouched(self) -> bool:
-        """Nothing of the user's is in this draft: it is as it opened, and was not kept before."""
-        return self._pristine is not None and self.draft == self._pristine
-
-    @property
     def edits_to(self) -> bool:
-        return self.draft.kind in ("new", "forward", "add_people")
+        return self.draft.needs_recipients
 
     @property
-    def edits_subject(self) -> bool:
-        return self.draft.kind in ("new", "forward")
+    def to_field(self) -> RecipientsField | None:
+        return self.query_one(RecipientsField) if self.edits_to else None
 
     @property
-    def has_options(self) -> bool:
-        return self.draft.kind in ("new", "forward")
+    def attach_field(self) -> AttachField | None:
+        return self.query_one(AttachField) if self.draft.allows_attachments else None
+
+    @property
+    def found(self) -> dict[str, Any]:
+        """The recipients suggested in To, by option id."""
+        field = self.to_field
+        return field.found if field is not None else {}
 
     # -- layout ---------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         draft = self.draft
-        yield Static(self.title_text(), id="compose-title")
+        yield Static(title_text(draft), id="compose-title")
         with Horizontal(classes="row"):
             yield Static(Text("To"), classes="label")
-            with Vertical(classes="field"):
-                if self.edits_to:
-                    yield Static(id="to-chips")
-                    placeholder = "People to add: type a name" if draft.kind == "add_people" else \
-                        "Type a name, a course or a group (↓↑ choose, Enter/Tab pick)"
-                    yield ListInput(placeholder=placeholder, id="to", compact=True)
-                    yield Suggestions(id="suggestions")
-                else:
-                    yield Static(self.reply_summary(), id="to-summary")
-        if self.edits_subject:
+            if self.edits_to:
+                placeholder = "People to add: type a name" if draft.kind == "add_people" else \
+                    "Type a name, a course or a group (↓↑ choose, Enter/Tab pick)"
+                search = RecipientSearch(self.session.search_recipients, lambda: self.session.courses,
+                                         lambda: self.session.current)
+                yield RecipientsField(draft, search, delay=self.timing.search_delay, placeholder=placeholder,
+                                      classes="field")
+            else:
+                with Vertical(classes="field"):
+                    yield Static(reply_summary(draft, self.session.current, self.session.me_id), id="to-summary")
+        if draft.edits_subject:
             with Horizontal(classes="row"):
                 yield Static(Text("Course"), classes="label")
-                yield Select(self.context_options(), prompt="No course", allow_blank=True,
+                yield Select(context_options(draft, self.session), prompt="No course", allow_blank=True,
                              value=draft.context_code if draft.context_code else Select.NULL,
                              id="course", compact=True)
             with Horizontal(classes="row"):
                 yield Static(Text("Subject"), classes="label")
                 yield Input(value=draft.subject, placeholder="Subject", id="subject", compact=True)
-        if self.has_options:
             chosen = draft.delivery
             with DeliveryChoice(id="delivery", compact=True):
                 for choice in DELIVERIES:
-                    yield ChoiceButton(DELIVERY_LABELS[choice], choice == chosen, id=f"delivery-{choice}")
-            yield Static(Text(DELIVERY_HELP[chosen]), id="delivery-help")
+                    yield ChoiceButton(delivery_rules.LABELS[choice], choice == chosen, id=f"delivery-{choice}")
+            yield Static(Text(delivery_rules.HELP[chosen]), id="delivery-help")
             yield Static(id="compose-where")
-        context = self.context_widget()
+        context = context_widget(draft, self.session)
         if context is not None:
             yield context
         if draft.needs_body:
@@ -282,10 +153,7 @@ class ComposeScreen(Screen[Outcome | None]):
         if draft.allows_attachments:
             with Horizontal(classes="row"):
                 yield Static(Text("Attach"), classes="label")
-                with Vertical(classes="field"):
-                    yield ListInput(placeholder="Path to a file (Tab completes), then Enter", id="attach",
-                                    compact=True, suggester=PathSuggester())
-                    yield Static(id="attached")
+                yield AttachField(draft, classes="field")
         yield Static(id="spacer")
         yield Static(id="compose-status")
         yield Static(self.keys_text(), id="compose-keys")
@@ -294,93 +162,25 @@ class ComposeScreen(Screen[Outcome | None]):
         # The app's status bar is hidden behind this screen: the session's errors are said here.
         self._unsubscribe = self.session.on_change(self.session_changed)
         self.set_class(not self.draft.needs_body, "no-body")
-        if self.has_options:
+        if self.draft.edits_subject:
             self.query_one("#compose-where").display = False
-        if self.edits_to:
-            self.query_one("#suggestions").display = False
-            self.paint_chips()
-        if self.draft.allows_attachments:
-            self.paint_attachments()
+            self.paint_where()
         self.focus_first()
 
     def focus_first(self) -> None:
         if self.edits_to and not self.draft.to:
             self.query_one("#to").focus()
-        elif self.edits_subject and not self.draft.subject:
+        elif self.draft.edits_subject and not self.draft.subject:
             self.query_one("#subject").focus()
         elif self.draft.needs_body:
             self.query_one("#body").focus()
         elif self.edits_to:
             self.query_one("#to").focus()
 
-    @property
-    def answering(self):
-        """The conversation this reply or forward answers, when its messages are loaded."""
-        current = self.session.current
-        if self.draft.kind in ("reply", "reply_all", "forward") and current is not None \
-                and current.id == self.draft.conversation_id and current.messages:
-            return current
-        return None
-
-    def context_widget(self) -> ComposeContext | None:
-        """What is answered or forwarded, shown above the body: the thread, or the messages carried."""
-        kind = self.draft.kind
-        if kind == "discussion_reply":  # public: the post answered stays in view while writing
-            post = answered_post(self.session.activity, self.draft)
-            if post is None:
-                return None
-            return ComposeContext(post_context(post), "The topic you answer" if post.is_topic else "The post you answer",
-                                  id="context")
-        if kind not in ("reply", "reply_all", "forward"):
-            return None
-        conversation = self.answering
-        if conversation is not None and kind == "forward":
-            return ComposeContext(forward_context(conversation, self.draft.forward_message_ids),
-                                  "What the forward carries", id="context", classes="one-line-each")
-        if conversation is not None:
-            return ComposeContext(reply_context(conversation), "The conversation, newest last", id="context")
-        row = self.session.row(self.draft.conversation_id) if self.draft.conversation_id is not None else None
-        if row is None or not row.last_message:
-            return None
-        text = Text()
-        text.append(one_line(row.last_message))
-        text.append("\n(the latest message; open the conversation to see all of it here)", style="dim")
-        return ComposeContext(text, "The conversation", id="context")
-
-    def title_text(self) -> Text:
-        text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(self.draft.title, style="bold")
-        if self.draft.kind in ("reply", "reply_all", "add_people", "discussion_reply"):
-            subject = one_line(self.draft.subject)
-            text.append("  ·  ")
-            text.append(subject or "(no subject)")
-        return text
-
     def keys_text(self) -> Text:
-        """The keys in force, shortest first; the list ones only when there is something to take off."""
-        shown = [(self.key_of("send"), "add them" if self.draft.kind == "add_people" else "send"),
-                 (self.key_of("close_composer"), "close (draft kept)")]
-        if self.draft.needs_body:
-            shown.append((self.key_of("editor"), "$EDITOR"))
-        if self.draft.kind in ("reply", "reply_all") and self.answering is not None:
-            shown.append((self.key_of("quote"), "quote"))
-        if self.edits_to and self.draft.to:
-            shown.append((self.key_of("clear_to"), "clear To"))
-        if self.draft.needs_body and self.draft.attachments:
-            shown.append((self.key_of("drop_attachment"), "drop last attachment"))
-        self._discard_shown = not self.untouched
-        if self._discard_shown:
-            shown.append((self.discard_key(), "discard"))
-        text = Text(no_wrap=True, overflow="ellipsis")
-        for index, (key, what) in enumerate(shown):
-            if index:
-                text.append("   ")
-            text.append(key, style="bold")
-            text.append(f" {what}")
-        return text
-
-    def discard_key(self) -> str:
-        return self.key_of("discard_draft")
+        self._discard_shown = not self.life.untouched
+        can_quote = answering(self.draft, self.session.current) is not None
+        return keys_text(self.draft, self.key_of, can_quote=can_quote, can_discard=self._discard_shown)
 
     def key_of(self, key_id: str) -> str:
         """A composer key in force: the config's [keys] may have moved it."""
@@ -391,45 +191,15 @@ class ComposeScreen(Screen[Outcome | None]):
     def paint_keys(self) -> None:
         self.query_one("#compose-keys", Static).update(self.keys_text())
 
-    def reply_summary(self) -> Text:
-        """Who a reply goes to: Canvas sends it to the conversation's participants."""
-        names = [one_line(r.label) for r in self.draft.to]
-        text = Text()
-        if self.draft.kind == "discussion_reply":
-            text.append(", ".join(names) or "the topic", style="bold")
-            text.append("  (posted in the discussion, visible to the course)", style="dim")
-            return text
-        current = self.session.current
-        thread = current if current is not None and current.id == self.draft.conversation_id else None
-        target = reply_target(thread, self.session.me_id) if self.draft.kind == "reply" and thread else None
-        if target is not None:
-            text.append(display_name(target.name, target.full_name), style="bold")
-            if last_message_is_mine(thread, self.session.me_id):
-                text.append("  (the last to write before your own message; R replies to all)", style="dim")
-            else:
-                text.append("  (the last person who wrote; R replies to all)", style="dim")
-            return text
-        text.append(name_people(names) if names else "the conversation's participants", style="bold")
-        text.append("  (everyone in the conversation)", style="dim")
-        return text
-
-    def context_options(self) -> list[tuple[Text, str]]:
-        options: list[tuple[Text, str]] = []
-        for course in self.session.courses:
-            label = Text(one_line(course.course_code) or one_line(course.name))
-            if course.course_code and course.name:
-                label.append(f"  {one_line(course.name)}", style="dim")
-            options.append((label, course.context_code))
-        for group in self.session.groups:
-            label = Text(one_line(group.name))
-            label.append("  group", style="dim")
-            options.append((label, group.context_code))
-        code = self.draft.context_code
-        if code and code not in {value for _, value in options}:
-            options.append((Text(one_line(code)), code))  # a course we were not told about: keep it choosable
-        return options
-
     # -- status line ------------------------------------------------------------------------------
+    def say(self, message: str, error: bool) -> None:
+        (self.show_error if error else self.show_message)(message)
+
+    @on(Said)
+    def field_said(self, event: Said) -> None:
+        event.stop()
+        self.say(event.text, event.error)
+
     def show_message(self, message: str) -> None:
         self.status_text = one_line(message)
         self.paint_status(Text(one_line(message), no_wrap=True, overflow="ellipsis"))
@@ -447,224 +217,59 @@ class ComposeScreen(Screen[Outcome | None]):
         except NoMatches:
             pass  # the screen is being taken down (the app quitting): status_text still says it
 
-    # -- recipients -------------------------------------------------------------------------------
-    def paint_chips(self) -> None:
-        text = Text()
-        if not self.draft.to:
-            text.append("nobody yet", style="dim italic")
-        for index, ref in enumerate(self.draft.to):
-            if index:
-                text.append(" ")
-            text.append(f" {one_line(ref.label) or ref.id} ", style="reverse")
-            if ref.count is not None:
-                text.append(f" {ref.count}", style="dim")
-        self.query_one("#to-chips", Static).update(text)
+    # -- the fields -------------------------------------------------------------------------------
+    @on(Edited)
+    def field_edited(self, event: Edited) -> None:
+        event.stop()
         self.paint_keys()
         self.paint_where()
+        self.changed()
 
     def paint_where(self) -> None:
         """Where the message will go, when Canvas will put it into a conversation that exists, and
         how a large audience is sent (over 100 people Canvas takes only individual messages)."""
-        if not self.has_options:
+        if not self.draft.edits_subject:
             return
-        if must_be_bulk(self.draft) and self.draft.delivery != NEW_SEPARATE:
-            self.choose_delivery(NEW_SEPARATE)
-        lines = [line for line in (bulk_notice(self.draft), self.session.forecast(self.draft)) if line]
+        forced = delivery_rules.forced(self.draft)
+        if forced is not None:
+            self.choose_delivery(forced)
+        lines = delivery_rules.where_lines(self.draft, self.session.forecast(self.draft))
         line = self.query_one("#compose-where", Static)
         line.update(Text("\n".join(lines)))
         line.display = bool(lines)
 
     @property
     def suggestions_open(self) -> bool:
-        if not self.edits_to:
-            return False
-        suggestions = self.query_one(Suggestions)
-        return bool(suggestions.display and suggestions.option_count)
+        field = self.to_field
+        return field is not None and field.suggestions_open
 
     def close_suggestions(self) -> None:
-        if self._search_timer is not None:
-            self._search_timer.stop()
-            self._search_timer = None
-        self.workers.cancel_group(self, "recipients")
-        if self.edits_to:
-            suggestions = self.query_one(Suggestions)
-            suggestions.clear_options()
-            suggestions.display = False
-        self.found = {}
-
-    @on(Input.Changed, "#to")
-    def to_typed(self, event: Input.Changed) -> None:
-        if self._search_timer is not None:
-            self._search_timer.stop()
-            self._search_timer = None
-        if not event.value.strip():
-            self.close_suggestions()
-            return
-        self._search_timer = self.set_timer(SEARCH_DELAY, self.start_search)
-
-    def start_search(self) -> None:
-        self._search_timer = None
-        text = self.query_one("#to", Input).value
-        if text.strip():
-            self.search(text)
-
-    @work(exclusive=True, group="recipients")
-    async def search(self, text: str) -> None:
-        errors = self._errors
-        found = await self.session.search_recipients(text)
-        if get_current_worker().is_cancelled or self.query_one("#to", Input).value != text:
-            return  # typed on since: a newer search owns the list
-        chosen = {r.id for r in self.draft.to}
-        suggestions = self.query_one(Suggestions)
-        suggestions.clear_options()
-        self.found = {}
-        for recipient in found:
-            if recipient.id in chosen or recipient.id in self.found:
-                continue
-            self.found[recipient.id] = recipient
-            suggestions.add_option(Option(self.suggestion_text(recipient), id=recipient.id))
-        if self.found:
-            suggestions.highlighted = 0
-            suggestions.display = True
-        else:
-            suggestions.display = False
-            if self._errors == errors:  # an error already said why nothing came back
-                self.show_message(f"Nobody matches {one_line(text)!r}.")
-
-    def suggestion_text(self, recipient) -> Text:
-        text = Text(no_wrap=True, overflow="ellipsis")
-        if recipient.is_context:
-            text.append(one_line(recipient.name), style="bold")
-            if recipient.user_count is not None:
-                text.append(f"  {recipient.user_count} {'person' if recipient.user_count == 1 else 'people'}", style="dim")
-            if recipient.context_name and one_line(recipient.context_name) != one_line(recipient.name):
-                text.append(f"  {one_line(recipient.context_name)}", style="dim")
-            return text
-        text.append(formal_name(recipient.name, recipient.full_name), style="bold")  # which Jane: the full name
-        where = []
-        codes = {str(c.id): one_line(c.course_code or c.name) for c in self.session.courses}
-        for course_id, roles in (recipient.common_courses or {}).items():
-            code = codes.get(str(course_id)) or f"course {one_line(str(course_id))}"
-            role = ", ".join(ROLES.get(r, one_line(r)) for r in roles or [])
-            where.append(f"{code} {role}".strip())
-        if where:
-            text.append("  " + "; ".join(where), style="dim")
-        return text
-
-    def label_for(self, recipient) -> str:
-        if recipient.is_context:
-            return one_line(recipient.name) or recipient.id
-        return display_name(recipient.name, recipient.full_name) or recipient.id
-
-    def pick_highlighted(self) -> bool:
-        suggestions = self.query_one(Suggestions)
-        index = suggestions.highlighted
-        if not self.suggestions_open or index is None:
-            return False
-        option = suggestions.get_option_at_index(index)
-        recipient = self.found.get(option.id or "")
-        if recipient is None:
-            return False
-        count = recipient.user_count if recipient.is_context else None
-        self.add_recipient(RecipientRef(recipient.id, self.label_for(recipient), count))
-        return True
-
-    def add_recipient(self, ref: RecipientRef) -> None:
-        current = self.session.current
-        if (self.draft.kind == "add_people" and current is not None and current.id == self.draft.conversation_id
-                and already_in(current, [ref.id])):
-            said = f"{ref.label} is in this conversation already."
-        elif any(r.id == ref.id for r in self.draft.to):
-            said = f"{ref.label} is in To already."
-        else:
-            self.draft.to.append(ref)
-            said = f"Added {ref.label}."
-        self.close_suggestions()
-        to = self.query_one("#to", Input)
-        to.value = ""
-        to.focus()
-        self.paint_chips()
-        self.show_message(said)
-        self.changed()
-
-    @on(Suggestions.OptionSelected)
-    def suggestion_clicked(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        self.query_one(Suggestions).highlighted = event.option_index
-        self.pick_highlighted()
-
-    @on(Input.Submitted, "#to")
-    def to_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        if self.pick_highlighted():
-            return
-        if event.value.strip():  # Enter before the pause: search now
-            if self._search_timer is not None:
-                self._search_timer.stop()
-                self._search_timer = None
-            self.search(event.value)
-
-    @on(BackspaceOnEmpty)
-    def backspace_on_empty(self, event: BackspaceOnEmpty) -> None:
-        event.stop()
-        if event.field.id == "attach":
-            self.action_drop_attachment()
-        elif event.field.id == "to" and self.draft.to:
-            removed = self.draft.to.pop()
-            self.paint_chips()
-            self.show_message(f"Removed {removed.label}.")
-            self.changed()
+        field = self.to_field
+        if field is not None:
+            field.close_suggestions()
 
     def action_clear_to(self) -> None:
-        if not self.edits_to or not self.draft.to:
-            return
-        self.draft.to.clear()
-        self.paint_chips()
-        self.show_message("To cleared.")
-        self.changed()
+        field = self.to_field
+        if field is not None:
+            field.clear()
 
     def action_suggestion(self, delta: int) -> None:
-        if self.suggestions_open:
-            suggestions = self.query_one(Suggestions)
-            if delta > 0:
-                suggestions.action_cursor_down()
-            else:
-                suggestions.action_cursor_up()
+        field = self.to_field
+        if field is not None and field.suggestions_open:
+            field.move(delta)
         elif delta > 0:
             self.focus_next()
         else:
             self.focus_previous()
 
     def action_tab(self) -> None:
-        if self.suggestions_open and self.focused is self.query_one("#to") and self.pick_highlighted():
+        to, attach = self.to_field, self.attach_field
+        if to is not None and to.suggestions_open and self.focused is self.query_one("#to") and to.pick_highlighted():
             return
-        if self.draft.allows_attachments and self.focused is self.query_one("#attach") and self.complete_path():
+        if attach is not None and self.focused is self.query_one("#attach") and attach.complete_path():
             return
         self.focus_next()
 
-    def complete_path(self) -> bool:
-        """Tab in Attach: complete the path typed. True while there was something to complete or
-        to choose from (Tab stays in the field); a second Tab on the same choices moves on."""
-        field = self.query_one("#attach", Input)
-        completion = complete(field.value)
-        if not completion.offered:
-            return False
-        if completion.text != field.value:
-            field.value = completion.text
-            field.cursor_position = len(field.value)
-            if len(completion.names) == 1:
-                self.show_message("Enter attaches it." if not completion.text.endswith("/") else
-                                  "A folder: type on, Tab completes.")
-                self._listed = None
-                return True
-        elif len(completion.names) == 1 or self._listed == field.value:
-            return False  # complete already, or the choices were shown: Tab moves on
-        shown = ", ".join(completion.names[:8]) + ("…" if len(completion.names) > 8 else "")
-        self.show_message(f"{len(completion.names)} match: {shown}")
-        self._listed = field.value
-        return True
-
-    # -- the other fields ----------------------------------------------------------------------------
     @on(Select.Changed, "#course")
     def course_chosen(self, event: Select.Changed) -> None:
         value = event.value
@@ -686,10 +291,10 @@ class ComposeScreen(Screen[Outcome | None]):
         choice = (event.pressed.id or "").removeprefix("delivery-")
         if choice not in DELIVERIES or choice == self.draft.delivery:
             return
-        if must_be_bulk(self.draft) and choice != NEW_SEPARATE:
-            self.choose_delivery(NEW_SEPARATE)  # Canvas would refuse it: put it back, say why
-            self.show_message(f"Over {MAX_GROUP} people Canvas takes only individual messages: a new "
-                              "separate conversation with each person (a bulk message).")
+        refused = delivery_rules.refusal(self.draft, choice)
+        if refused is not None:
+            self.choose_delivery(delivery_rules.forced(self.draft) or self.draft.delivery)  # put it back, say why
+            self.show_message(refused)
             return
         self.choose_delivery(choice)
         self.changed()
@@ -699,56 +304,13 @@ class ComposeScreen(Screen[Outcome | None]):
         self.draft.delivery = choice
         button = self.query_one(f"#delivery-{choice}", RadioButton)
         self.query_one(DeliveryChoice).press(button)
-        self.query_one("#delivery-help", Static).update(Text(DELIVERY_HELP[choice]))
+        self.query_one("#delivery-help", Static).update(Text(delivery_rules.HELP[choice]))
         self.paint_where()
 
-    # -- attachments ----------------------------------------------------------------------------------
-    def paint_attachments(self) -> None:
-        text = Text()
-        if not self.draft.attachments:
-            text.append("No attachments", style="dim")
-        for index, name in enumerate(self.draft.attachments):
-            if index:
-                text.append("  ")
-            path = Path(name)
-            text.append(f"📎 {one_line(path.name)}")
-            try:
-                text.append(f" ({human_size(path.stat().st_size)})", style="dim")
-            except OSError:
-                text.append(" (missing)", style="bold red")
-        self.query_one("#attached", Static).update(text)
-        self.paint_keys()
-
-    @on(Input.Submitted, "#attach")
-    def attach_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        typed = event.value.strip()
-        if not typed:
-            return
-        path = Path(typed).expanduser()
-        if not path.exists():
-            self.show_error(f"No file at {typed}: nothing attached.")
-            return
-        if not path.is_file():
-            self.show_error(f"{typed} is not a file: nothing attached.")
-            return
-        full = str(path.absolute())
-        if full in self.draft.attachments:
-            self.show_message(f"{path.name} is already attached.")
-        else:
-            self.draft.attachments.append(full)
-            self.show_message(f"Attached {path.name}.")
-            self.changed()
-        event.input.value = ""
-        self.paint_attachments()
-
     def action_drop_attachment(self) -> None:
-        if not self.draft.needs_body or not self.draft.attachments:
-            return
-        removed = self.draft.attachments.pop()
-        self.paint_attachments()
-        self.show_message(f"Removed {Path(removed).name}.")
-        self.changed()
+        field = self.attach_field
+        if field is not None:
+            field.drop_last()
 
     # -- the external editor ----------------------------------------------------------------------------
     def action_editor(self) -> None:
@@ -756,9 +318,8 @@ class ComposeScreen(Screen[Outcome | None]):
             self.show_message("Adding people has no message to edit.")
             return
         area = self.query_one("#body", TextArea)
-        command = editor_command()
         try:
-            edited = edit_externally(area.text, command, self.app.suspend)
+            edited = edit_externally(area.text, editor_command(), self.app.suspend)
         except EditorError as error:
             self.show_error(str(error))
             return
@@ -776,7 +337,7 @@ class ComposeScreen(Screen[Outcome | None]):
         if self.draft.kind not in ("reply", "reply_all"):
             self.show_message("Only a reply quotes a message (a forward carries them whole).")
             return
-        conversation = self.answering
+        conversation = answering(self.draft, self.session.current)
         item = answered(conversation, self.session.me_id) if conversation is not None else None
         if item is None:
             self.show_message("Open the conversation first (Enter) to quote from it.")
@@ -788,93 +349,48 @@ class ComposeScreen(Screen[Outcome | None]):
 
     # -- saving -----------------------------------------------------------------------------------------
     def changed(self) -> None:
-        """Something in the draft changed: save it within ``SAVE_INTERVAL``, typing or not."""
-        if self._sent or self._discarded:
+        """Something in the draft changed: the life saves it within its interval, typing or not."""
+        if not self.life.open:
             return
-        if self._discard_shown == self.untouched:
+        if self._discard_shown == self.life.untouched:
             self.paint_keys()  # discarding became possible, or there is nothing left to discard
-        if self._sending:
-            return  # saved when the send started; saved again if it fails
-        # A throttle, not a debounce: later changes ride on the save already due, which
-        # writes the draft as it is then; the next change after it starts the next one.
-        if self._save_timer is None:
-            self._save_timer = self.set_timer(SAVE_INTERVAL, self.save_now)
-
-    def save_now(self) -> bool:
-        """Write the draft as it is now; False (and said) when the store could not keep it."""
-        if self._save_timer is not None:
-            self._save_timer.stop()
-            self._save_timer = None
-        if self._sent or self._discarded or self._sending:
-            # Sending: the text went with the send (saved as it began); a retry then could put back
-            # the draft of a message delivered meanwhile. A failed send saves it again.
-            return True
-        try:
-            if self.untouched:  # back as it opened (or never changed): no draft of the user's to keep
-                self.session.discard_draft(self.draft)
-            else:
-                self.session.save_draft(self.draft)
-        except Exception as error:  # a full disk must not lose the screen: say it, and try again
-            self.save_error = str(error) or type(error).__name__
-            self.show_error(f"Could not save the draft: {self.save_error}")
-            if self.is_mounted and not self._leaving:
-                self._save_timer = self.set_timer(RETRY_SAVE, self.save_now)
-            return False
-        if self.save_error is not None:
-            self.save_error = None
-            self.show_message("The draft is saved now.")
-        return True
+        self.life.changed()
 
     # -- a draft the store cannot keep ------------------------------------------------------------------
     def offer_rescue(self, problem: str = "") -> None:
         """Closing on text that is not on disk: ask where to write it, or stay and keep trying."""
         folder = getattr(self.app, "downloads", None) or Path.home()
-        question = UnsavedScreen(self.save_error or "", draft_file.default_path(folder, datetime.now()), problem)
+        question = UnsavedScreen(self.life.save_error or "", draft_file.default_path(folder, datetime.now()), problem)
         self.app.push_screen(question, self.rescue_answered)
 
     def rescue_answered(self, path: Path | None) -> None:
         if path is None:
-            self.show_error(f"Not saved yet ({self.save_error}): tried again every {RETRY_SAVE:g} s; "
-                            "esc closes once it is saved.")
-            if self._save_timer is None:
-                self._save_timer = self.set_timer(RETRY_SAVE, self.save_now)
-            return
-        if self.save_now():  # room was made meanwhile: the draft is kept as any other
-            self._leaving = True
-            self.dismiss(None)
+            self.show_error(f"Not saved yet ({self.life.save_error}): tried again every "
+                            f"{self.timing.retry_interval:g} s; esc closes once it is saved.")
+            self.life.keep_trying()
             return
         try:
-            written = draft_file.write(self.draft, path)
+            written = self.life.rescue_to(path)
         except OSError as error:
             self.offer_rescue(f"Could not write {path}: {error.strerror or error}.")
             return
-        self._rescued = self.draft.body
-        self._leaving = True
+        if written is None:  # room was made meanwhile: the draft is kept as any other
+            self.dismiss(None)
+            return
         self.dismiss(Outcome(True, f"The draft could not be saved; its text was written to {written}."))
 
     def rescue_quietly(self) -> None:
-        """The app is quitting with text the store could not take: write it to a file, and log where."""
-        if self.untouched or self.draft.empty or self._rescued == self.draft.body:
-            return
+        """The app is quitting with text the store could not take: write it to a file, and say where."""
         folder = getattr(self.app, "downloads", None) or Path.home()
-        for place in (folder, Path.home(), Path(tempfile.gettempdir())):
-            try:
-                written = draft_file.write(self.draft, draft_file.default_path(place, datetime.now()))
-            except OSError:
-                continue
-            line = f"the draft could not be saved ({self.save_error}); its text was written to {written}"
-            log.warning(line)
+        line = self.life.rescue_anywhere([folder, Path.home(), Path(tempfile.gettempdir())], datetime.now())
+        if line is not None:
             getattr(self.app, "farewell", []).append(line)  # said on the terminal once the screen is gone
-            return
-        log.error("the draft could not be saved (%s) nor written to a file", self.save_error)
-        getattr(self.app, "farewell", []).append(f"the draft could not be saved ({self.save_error}), "
-                                                 "nor written to a file: what was typed since the last save is lost")
 
     # -- discarding ---------------------------------------------------------------------------------------
     def action_discard_draft(self) -> None:
-        if self._sending or self._leaving:
+        if self.life.stage is not Stage.EDITING:
             return
-        if self.untouched:  # nothing the user wrote would be lost: no question to ask
+        if self.life.untouched:  # nothing the user wrote would be lost: no question to ask
             self.discard()
             return
         self.close_suggestions()
@@ -890,21 +406,17 @@ class ComposeScreen(Screen[Outcome | None]):
             self.show_message("Draft kept.")
 
     def discard(self) -> None:
-        if self._save_timer is not None:
-            self._save_timer.stop()
-            self._save_timer = None
         try:
-            self.session.discard_draft(self.draft)
+            self.life.discard()
         except Exception as error:  # the store failed: the draft is still there, say so
             self.show_error(f"Could not discard the draft: {error}")
             return
-        self._discarded = True
-        self._leaving = True
         self.dismiss(Outcome(True, "Draft discarded."))
 
     def session_changed(self, change: Change) -> None:
-        if isinstance(change, Failed) and change.message and not self._leaving:
-            self._errors += 1
+        if isinstance(change, Failed) and change.message and self.life.open:
+            if self.to_field is not None:
+                self.to_field.errors_heard += 1  # a search that comes back empty need not say why
             self.show_error(change.message)
 
     def on_unmount(self) -> None:
@@ -912,7 +424,8 @@ class ComposeScreen(Screen[Outcome | None]):
             self._unsubscribe()
             self._unsubscribe = None
         # ctrl+q or the app closing: what was typed is still kept, in a file if the store cannot take it.
-        if not self._sent and not self._sending and not self.save_now():
+        self.life.screen_gone()
+        if self.life.keeps_text_here and not self.life.save_now():
             self.rescue_quietly()
 
     # -- closing and sending ------------------------------------------------------------------------------
@@ -920,30 +433,27 @@ class ComposeScreen(Screen[Outcome | None]):
         if self.suggestions_open:
             self.close_suggestions()
             return
-        if self._leaving:
+        if not self.life.open:
             return
-        if self._sending:
+        if self.life.stage is Stage.SENDING:
             # The send goes on without the composer; its outcome is said on the status bar,
             # and the draft (saved when the send began) goes exactly when delivery is confirmed.
-            self._leaving = True
+            self.life.close()
             self.dismiss(Outcome(True, "Sending in the background: the outcome follows here."))
             return
-        if not self.save_now():  # the text is on no disk: never close on it
+        if not self.life.close():  # the text is on no disk: never close on it
             self.offer_rescue()
             return
-        self._leaving = True
         self.dismiss(None)
 
     def action_send(self) -> None:
-        if self._sending or self._leaving:
+        if self.life.stage is not Stage.EDITING:
             return
-        problems = self.draft.problems()
+        problems = self.life.send()  # saved first: if the app dies while sending, the text is on disk
         if problems:
             self.show_error(problems[0])
             return
         self.close_suggestions()
-        self.save_now()  # if the app dies while sending, the text is on disk
-        self._sending = True
         self.hold_text(True)
         self.show_message("Sending…")
         # The app runs the send, not this screen: closing the composer must not cancel it.
@@ -951,7 +461,7 @@ class ComposeScreen(Screen[Outcome | None]):
 
     def retrying(self, attempt: int, attempts: int, error: Exception) -> None:
         line = f"Sending… retrying ({attempt} of {attempts}): {error}"
-        if self._leaving:
+        if self.life.stage is Stage.SENDING_CLOSED:
             self.app.status.show_message(line)
         else:
             self.show_message(line)
@@ -963,19 +473,15 @@ class ComposeScreen(Screen[Outcome | None]):
             # It may have failed after Canvas took the message: say so rather than invite a resend.
             outcome = Outcome(False, f"Something went wrong while sending ({error}); check Sent before "
                                      "sending again. Your text is kept.")
-        if self._leaving:  # closed while sending: the app's status bar tells the outcome
-            self._sending = False
-            self._sent = outcome.ok
+        closed = self.life.stage is Stage.SENDING_CLOSED
+        self.life.send_done(outcome.ok)
+        if closed:  # closed while sending: the app's status bar tells the outcome
             self.app.post_message(Sent(outcome))
             return
         if outcome.ok:
-            self._sent = True
-            self._leaving = True
             self.dismiss(outcome)
             return
-        self._sending = False
         self.hold_text(False)
-        self.save_now()
         self.show_error(outcome.message or "Could not send; your text is kept.")
 
     def hold_text(self, held: bool) -> None:
