@@ -565,7 +565,7 @@ class InboxApp(OutboxKeys, DraftsKeys, App):
         from .screens.confirm import ConfirmScreen
         from ..inbox.formatting import full_date
         from ..inbox.thread import author_names
-        from .widgets.thread_view import first_line
+        from .widgets.thread_text import first_line
 
         author = "" if message.generated else author_names(conversation).get(message.author_id or -1, "")
         author = author or (f"user {message.author_id}" if message.author_id and not message.generated else "Canvas")
