@@ -43,24 +43,23 @@ class Search(Controller):
     def open_prompt(self, search: Input) -> None:
         """Show the prompt with the focus in it now, not after the keys already waiting (``focus()``
         waits its turn): a pattern typed in one go must all go into it, none of it act on the list."""
-        search.display = True
+        self.screen.prompt_open = True
         self.host.screen.set_focus(search)
 
     def clear(self) -> None:
         search = self.prompt
         if search.value:
             search.value = ""
-        search.display = False
+        self.screen.prompt_open = False
         self.show_pattern_error(None)
         self.session.view.narrow("", None)
 
     def close(self) -> bool:
         """Esc: the prompt closes (a narrowing pattern is let go); False when it was not open."""
-        search = self.prompt
-        if not search.display:
+        if not self.screen.prompt_open:
             return False
         if self.mode == "select":
-            search.display = False
+            self.screen.prompt_open = False
             self.show_pattern_error(None)
         else:
             self.clear()
@@ -89,7 +88,7 @@ class Search(Controller):
     def show_pattern_error(self, message: str | None) -> None:
         error = self.screen.query_one("#search-error", Static)
         error.update(Text(message or "", style="red"))
-        error.display = bool(message)
+        self.screen.pattern_error = bool(message)
 
     def changed(self, value: str) -> None:
         typed = value.strip()
@@ -105,14 +104,14 @@ class Search(Controller):
         self.session.view.narrow(value if matcher else "", matcher)
         self.screen.paint_list()  # and the count under the pattern
 
-    def submitted(self, search: Input, value: str) -> None:
+    def submitted(self, value: str) -> None:
         if self.mode == "select":
             matcher = self.compile_pattern(value) if value.strip() else None
             if matcher is None:
                 return  # the error stays where the pattern is typed
             rows = [c.id for c in self.session.view.all() if matcher(c)]
             self.session.triage.select(rows)
-            search.display = False
+            self.screen.prompt_open = False
             self.status.show_message(f"Selected {len(rows):,} matching {value.strip()!r}")
         else:
             self.screen.list.cursor = 0  # on the first match, wherever the cursor was before the pattern
@@ -125,7 +124,7 @@ class Search(Controller):
         search = self.prompt
         view = self.session.view
         pattern = search.value
-        if not search.display or not pattern.strip():
+        if not self.screen.prompt_open or not pattern.strip():
             subtitle = ""
         elif self.mode == "narrow":
             subtitle = count_line(len(view.rows), view, pattern, self.session.search_index)

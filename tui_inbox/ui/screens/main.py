@@ -55,6 +55,10 @@ class InboxScreen(Screen):
     """The mailbox rail, by [ui] rail and the width, or by the rail key once pressed."""
     panel: var[str] = var("list", init=False, always_update=True)
     """Which pane holds the mailbox (PANELS); set again on every switch, which moves the focus there."""
+    prompt_open: var[bool] = var(False, init=False, toggle_class="-prompt-open")
+    """The pattern prompt (``/`` narrows, ``T`` selects) is shown above the panes."""
+    pattern_error: var[bool] = var(False, init=False, toggle_class="-pattern-error")
+    """The line under the prompt says what is wrong with the pattern."""
 
     class Ready(Message):
         """Laid out, with the cache's rows in the first frame: the app starts the session."""
@@ -114,14 +118,11 @@ class InboxScreen(Screen):
                                  is_new=self.session.activity.is_new, id="activity")
         outbox = OutboxList(subject_of=self.outbox.subject_of, id="outbox")
         drafts = DraftsList(id="drafts")
-        activity.display = outbox.display = drafts.display = False
         self.query_one("#panes").mount(activity, outbox, drafts, before=self.thread)
         self.mount(BulkProgress(id="bulk"), BulkProgress(id="send-progress"), before=self.status)
         self.outbox.start_clock()
 
     def on_mount(self) -> None:
-        self.query_one("#search").display = False
-        self.query_one("#search-error").display = False
         self.call_after_refresh(self.mount_panels)
         self.list.focus()
         self._laid_out = True
@@ -188,7 +189,7 @@ class InboxScreen(Screen):
         rail = self.query_one("#rail")
         if not shown and self.host.focused is rail:
             (self.activity_list if self.in_activity else self.list).focus()
-        rail.display = shown
+        self.set_class(not shown, "-rail-hidden")
         self.paint_title()  # the title says how to bring a hidden rail back
 
     def toggle_rail(self) -> None:
@@ -196,11 +197,11 @@ class InboxScreen(Screen):
         self.rail_shown = self.rail_choice
 
     def watch_panel(self, was: str, panel: str) -> None:
-        """Activity, the Outbox and Drafts each replace the conversation list while chosen."""
+        """Activity, the Outbox and Drafts each replace the conversation list while chosen (app.tcss)."""
         panes = {"list": self.list, "activity": self.activity_list, "outbox": self.outbox_list,
                  "drafts": self.drafts_list}
-        for name, pane in panes.items():
-            pane.display = name == panel
+        for name in PANELS[1:]:
+            self.set_class(panel == name, f"-{name}")
         panes[panel].focus()
         if panel == "activity" and was != "activity":
             new = self.session.activity.look()
@@ -288,7 +289,7 @@ class InboxScreen(Screen):
 
     @on(Input.Submitted, "#search")
     def pattern_submitted(self, event: Input.Submitted) -> None:
-        self.search.submitted(event.input, event.value)
+        self.search.submitted(event.value)
 
     def back(self) -> None:
         """Esc: close the pattern prompt, else end the visual range, else clear the selection, else
