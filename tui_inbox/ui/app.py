@@ -20,6 +20,7 @@ from textual.widgets import Input, TextArea
 
 from ..inbox.changes import Change
 from ..inbox.formatting import display_name, utcnow
+from ..inbox.indexer import Indexer
 from ..inbox.notices import Notice
 from ..inbox.session import InboxSession
 from .keys import ALL_KEYS, APP_KEYS, APP_ONLY_KEYS, PANE_KEYS, bindings
@@ -72,8 +73,6 @@ class InboxApp(App):
         self._unsubscribe = session.on_change(self._session_changed)
         self.after_first_frame: list[Callable[[], None]] = []  # what the command does once the screen is up
         self.farewell: list[str] = []  # lines for the terminal once the screen is gone (launch.run prints them)
-        self.search_indexer = None  # the background indexer (controllers/search.py), when the session keeps an index
-        self.indexer_waits = False  # it stopped for want of the network: it starts again when Canvas answers
         self.main: InboxScreen | None = None
         """The main screen, kept past the app's end: a late update asks it whether to paint."""
 
@@ -97,6 +96,14 @@ class InboxApp(App):
     @property
     def activity_list(self) -> InboxActivity:
         return self.main.activity_list
+
+    @property
+    def search_indexer(self) -> Indexer | None:
+        return self.main.search.indexer
+
+    @property
+    def indexer_waits(self) -> bool:
+        return self.main.search.indexer_waits
 
     @property
     def search_mode(self) -> str:

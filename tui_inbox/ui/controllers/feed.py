@@ -91,7 +91,7 @@ class FeedUpdates(Controller):
                 self.reconcile()  # started from the cache while offline: in step with Canvas now
             if self.session.outbox is not None:
                 self.session.outbox.nudge()  # what waited in the Outbox goes now
-            if self.host.indexer_waits:
+            if self.screen.search.indexer_waits:
                 self.screen.search.run_indexer()  # carries on from what it had indexed
         if status.error and status.error != bar.feed_detail:
             bar.remember("feed", f"{status.state.value}: {status.error}")

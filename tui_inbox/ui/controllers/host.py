@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from textual.worker import Worker
 
     from ...inbox.session import InboxSession
-    from ...inbox.indexer import Indexer
 
 
 class Host(Protocol):
@@ -35,10 +34,6 @@ class Host(Protocol):
     notify_mode: str
     """[live] notify: notice, bell, desktop or none."""
     account_label: str
-    search_indexer: Indexer | None
-    """The background indexer (controllers/search.py starts it), when the session keeps an index."""
-    indexer_waits: bool
-    """The indexer stopped for want of the network: it starts again when Canvas answers."""
 
     @property
     def is_running(self) -> bool: ...

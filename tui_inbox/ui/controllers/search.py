@@ -22,6 +22,8 @@ class Search(Controller):
         super().__init__(host, screen)
         self.mode = "narrow"  # the prompt narrows the view, or (T) selects what matches
         self.select_matcher = None  # T's pattern as typed, compiled (None: empty or with a mistake)
+        self.indexer: Indexer | None = None  # the background indexer, when the session keeps an index
+        self.indexer_waits = False  # it stopped for want of the network: it starts again when Canvas answers
 
     @property
     def prompt(self) -> Input:
@@ -138,7 +140,6 @@ class Search(Controller):
     def run_indexer(self, limit: int | None = 1000) -> None:
         """The indexer (inbox/indexer.py) in a worker from the start, its progress on the status bar
         until it is done."""
-        host = self.host
         index = self.session.search_index
         if index is None:
             return
@@ -149,16 +150,16 @@ class Search(Controller):
                 self.status.indexing = "" if progress.finished else progress.line()
 
         indexer = Indexer(self.session.client, index, limit=limit, on_progress=progressed)
-        host.search_indexer = indexer
+        self.indexer = indexer
 
         async def run() -> None:
-            host.indexer_waits = False
+            self.indexer_waits = False
             try:
                 await indexer.run()
             except NetworkError:
                 # Offline (or the network dropped): nothing to say, the app says offline already.
                 # It starts again when the feed hears Canvas (FeedUpdates.paint), from what it indexed.
-                host.indexer_waits = True
+                self.indexer_waits = True
                 if not feed.nothing_to_paint():
                     self.status.indexing = ""
             except (CanvasError, sqlite3.Error) as error:  # the next start carries on from what is indexed
@@ -167,7 +168,7 @@ class Search(Controller):
                     self.status.indexing = ""
                     self.status.show_error(f"Indexing for search stopped: {error}")
 
-        host.run_worker(run(), group="indexer", exclusive=True)
+        self.host.run_worker(run(), group="indexer", exclusive=True)
 
     def everywhere(self) -> None:
         index = self.session.search_index
@@ -180,8 +181,8 @@ class Search(Controller):
             if hit is not None:
                 self.screen.run_action_worker("opening", self.open_hit(hit))
 
-        host = self.host  # its indexer's progress as it is then: the indexer may start again meanwhile
-        progress = (lambda: host.search_indexer.progress) if host.search_indexer is not None else (lambda: None)
+        # The progress of the indexer running then: it may start again (after offline) while the screen is up.
+        progress = (lambda: self.indexer.progress) if self.indexer is not None else (lambda: None)
         self.host.push_screen(SearchEverywhere(index, progress), chosen)
 
     async def open_hit(self, hit: Hit) -> None:
