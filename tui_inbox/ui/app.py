@@ -80,7 +80,7 @@ class InboxApp(App):
         self.main = InboxScreen(self)
         return self.main
 
-    # -- the main screen's panes, for the command palette (palette.py) and the tests -------------
+    # -- the main screen's parts, for the palette, the composer (its status line once closed), the tests --
     @property
     def list(self) -> InboxList:
         return self.main.list
