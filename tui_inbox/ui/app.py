@@ -247,6 +247,8 @@ class InboxApp(App):
         yield from commands(self, screen, super().get_system_commands(screen))
 
     # -- each key's action (ui/keys.py), handed to the controller that does it --------------------
+    # The keys stay bound on the app, not on the main screen: they act wherever they did (over the
+    # composer too), and launch.key_scopes checks a remapped key against them in every place.
     def action_mailbox(self, mailbox: str) -> None:
         self.main.reading.switch_to(mailbox)
 
