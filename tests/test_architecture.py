@@ -161,11 +161,13 @@ def test_no_class_in_ui_mixes_in_another():
     assert not found, "\n".join(found)
 
 
-def test_widgets_never_reach_for_the_app():
-    """Widgets talk up with Messages: ``self.app`` in a widget would tie it to this app's methods."""
+@pytest.mark.parametrize("room", ["controllers", "widgets"])
+def test_widgets_and_controllers_never_reach_for_the_app(room):
+    """Widgets talk up with Messages, and controllers ask their Host: ``self.app`` (or a screen's
+    ``.app``) would tie them to this app's methods all the same as an import."""
     found = []
-    for path in modules_of("ui/widgets"):
+    for path in modules_of(f"ui/{room}"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Attribute) and node.attr == "app":
-                found.append(f"ui/widgets/{path.name}:{node.lineno}")
-    assert not found, "widgets reach for the app at " + ", ".join(found)
+                found.append(f"ui/{room}/{path.name}:{node.lineno}")
+    assert not found, "reaching for the app at " + ", ".join(found)
