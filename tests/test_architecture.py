@@ -158,3 +158,69 @@ async def test_the_app_handles_every_kind_of_change(make_inbox_app):
         said = [entry.text for entry in app.status.history]
         assert {"a failure", "Sent “Notes” to 3 people, one conversation each.",
                 "Outbox: archived 1 conversation"} <= set(said)
+
+
+# -- the app assembles; screens and controllers do the work (ARCHITECTURE.md) ------------------------
+
+UI = PACKAGE / "ui"
+
+
+def ui_modules() -> list[Path]:
+    return sorted(UI.rglob("*.py"))
+
+
+@pytest.mark.parametrize("room", ["controllers", "widgets", "screens"])
+def test_controllers_widgets_and_screens_never_import_the_app(room):
+    """They get what they need handed to them (controllers/host.py's Protocol, the main screen),
+    so each can be read without the app. An import made only for a type hint counts too: ``imports_of``
+    walks the whole tree, ``if TYPE_CHECKING:`` blocks and functions' bodies included."""
+    found = [f"{path.relative_to(PACKAGE)} imports {name}" for path in modules_of(f"ui/{room}")
+             for name in imports_of(path) if name == "tui_inbox.ui.app" or name.startswith("tui_inbox.ui.app.")]
+    assert not found, "\n".join(found)
+
+
+def test_the_checker_sees_imports_made_for_type_checking_only():
+    # A guard on the guard: an import under ``if TYPE_CHECKING:`` is one of the module's imports.
+    sample = PACKAGE / "ui" / "controllers" / "base.py"
+    names = imports_of(sample)
+    assert "tui_inbox.ui.screens.main.InboxScreen" in names
+
+
+def test_the_app_only_assembles():
+    """ui/app.py holds config, the keymap and the session's lifetime: a few hundred lines."""
+    lines = len((UI / "app.py").read_text(encoding="utf-8").splitlines())
+    assert lines < 400, f"ui/app.py has {lines} lines"
+
+
+@pytest.mark.parametrize("path", ui_modules(), ids=lambda path: str(path.relative_to(UI)))
+def test_no_ui_module_is_over_500_lines(path):
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    assert lines <= 500, f"ui/{path.relative_to(UI)} has {lines} lines: split it by what its parts do"
+
+
+def test_no_class_in_ui_mixes_in_another():
+    """No mixins: a class in ui/ descends from one class (a Textual one, or one of ours), so what it
+    does is in its own body or its one base, never spread over classes that need each other's
+    methods by name. A base named ...Keys or ...Mixin is a mixin whatever else the class has."""
+    found = []
+    for path in ui_modules():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ClassDef):
+                continue
+            bases = [ast.unparse(base) for base in node.bases]
+            named = [base for base in bases if base.split("[")[0].endswith(("Keys", "Mixin"))]
+            if len(bases) > 1 or named:
+                found.append(f"ui/{path.relative_to(UI)}: class {node.name}({', '.join(bases)})")
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize("room", ["controllers", "widgets"])
+def test_widgets_and_controllers_never_reach_for_the_app(room):
+    """Widgets talk up with Messages, and controllers ask their Host: ``self.app`` (or a screen's
+    ``.app``) would tie them to this app's methods all the same as an import."""
+    found = []
+    for path in modules_of(f"ui/{room}"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr == "app":
+                found.append(f"ui/{room}/{path.name}:{node.lineno}")
+    assert not found, "reaching for the app at " + ", ".join(found)

@@ -11,7 +11,7 @@ from ...canvas.models import Conversation
 from ...inbox.discussion_post import Post
 from ...inbox.formatting import full_date
 from ...inbox.thread import thread_items
-from ..widgets.thread_view import first_line, message_text
+from .thread_text import first_line, message_text
 
 SHOWN = 6  # the latest messages of a thread shown above a reply (the rest is a line saying how many)
 

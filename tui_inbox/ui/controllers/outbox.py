@@ -1,34 +1,30 @@
-"""The app's side of the Outbox: its mailbox, the undo-send countdown, ``u`` and quitting.
-
-Kept apart from app.py: a mixin of ``InboxApp`` that reads the session's Outbox
-(inbox/outbox.py) and paints what it says; it never calls HTTP itself.
-"""
+"""The Outbox's keys: its mailbox (Enter edits a waiting message, d drops an item), the undo-send
+countdown, ``u`` (the newer of a send waiting out its delay and the last triage action), and
+quitting, which sends what waits first. It reads the session's Outbox (inbox/outbox.py) and
+paints what it says; it never calls HTTP itself."""
 
 from __future__ import annotations
 
-import time
-
-from ..inbox.compose import Draft
-from ..inbox.outbox import describe
-from ..inbox.text import one_line
-from .widgets.outbox_list import OutboxList
+from ...inbox.compose import Draft
+from ...inbox.outbox import describe
+from ...inbox.text import one_line
+from .base import Controller
 
 
-class OutboxKeys:
-    """Mixed into InboxApp (which provides session, status, list, run_worker...)."""
-
-    _triage_at = 0.0  # monotonic time of the last triage action: ``u`` undoes the newer of it and a send
-    _counting = False
-    _quitting = False
+class OutboxMailbox(Controller):
+    def __init__(self, host, screen) -> None:
+        super().__init__(host, screen)
+        self._counting = False
+        self._quitting = False
 
     @property
     def outbox(self):
         return self.session.outbox
 
-    def start_outbox_clock(self) -> None:
-        self.set_interval(0.25, self.tick_send)
+    def start_clock(self) -> None:
+        self.host.set_interval(0.25, self.tick)
 
-    def tick_send(self) -> None:
+    def tick(self) -> None:
         """The undo-send countdown on the status bar ("Sending in 4 s (u undoes)")."""
         outbox = self.outbox
         left = outbox.seconds_left() if outbox is not None else None
@@ -41,43 +37,21 @@ class OutboxKeys:
         elif self._counting:
             self._counting = False
 
-    def paint_outbox(self) -> None:
-        self.paint_rail()
-        box = self.outbox_list
-        if box.display and self.outbox is not None:
-            box.show_items(self.outbox.items())
-
-    def show_outbox(self, shown: bool) -> None:
-        box = self.outbox_list
-        box.display = shown
-        if shown:
-            self.list.display = False
-            self.paint_outbox()
-            box.focus()
-        elif not self.activity_list.display:
-            self.list.display = True
-
-    # -- undo: the newer of a send waiting out its delay and the last triage action ----------------------
-    def action_undo(self) -> None:
+    def undo(self) -> None:
         outbox = self.outbox
+        triage = self.screen.triage
         waiting = outbox.delayed() if outbox is not None else None
-        if waiting is not None and (self.session.triage.last is None or outbox.last_delayed_at > self._triage_at):
+        if waiting is not None and (self.session.triage.last is None or outbox.last_delayed_at > triage.last_at):
             draft = outbox.undo_send()
             if draft is not None:
                 self._counting = False
                 self.status.show_message("Not sent: the message is back in the composer.")
-                self.open_composer(draft)
+                self.screen.writing.open_composer(draft)
                 return
-        self._triage_at = time.monotonic()
-        self.run_triage("undoing", self.session.triage.undo(on_progress=self.progress_reporter()))
-
-    def triage_started(self) -> None:
-        self._triage_at = time.monotonic()
+        triage.undo()
 
     # -- the Outbox mailbox -------------------------------------------------------------------------
-    # Handlers by name, not @on: Textual collects @on handlers from a class's own body only, not a mixin's.
-    def on_outbox_list_opened(self, event: OutboxList.Opened) -> None:
-        item = event.item
+    def open_item(self, item) -> None:
         if not item.is_message:
             self.status.show_message(f"{describe(item, self.subject_of)}: waits for Canvas; d drops it.")
             return
@@ -85,12 +59,11 @@ class OutboxKeys:
         if taken is None:
             self.status.show_message("That message is on its way already: its outcome follows here.")
             return
-        self.open_composer(Draft.from_dict(taken.payload))
+        self.screen.writing.open_composer(Draft.from_dict(taken.payload))
 
-    def on_outbox_list_drop(self, event: OutboxList.Drop) -> None:
-        from .screens.confirm import ConfirmScreen
+    def drop_item(self, item) -> None:
+        from ..screens.confirm import ConfirmScreen
 
-        item = event.item
         lines = [describe(item, self.subject_of)]
         if item.is_message:
             lines.append("The message is deleted, not sent, and cannot be brought back.")
@@ -103,18 +76,18 @@ class OutboxKeys:
                 self.status.show_message("Dropped from the Outbox." if gone is not None
                                          else "Too late: it is on its way already.")
 
-        self.push_screen(ConfirmScreen("Drop from the Outbox?", lines, confirm="Drop"), answered)
+        self.host.push_screen(ConfirmScreen("Drop from the Outbox?", lines, confirm="Drop"), answered)
 
     def subject_of(self, conversation_id: int) -> str | None:
         row = self.session.row(conversation_id)
         return one_line(row.subject) if row is not None and row.subject else None
 
     # -- quitting during the undo delay sends first --------------------------------------------------
-    async def action_quit(self) -> None:
+    def quit(self) -> None:
         outbox = self.outbox
         waiting = [i for i in outbox.items() if i.is_message and i.state == "waiting"] if outbox is not None else []
         if not waiting or outbox.offline or self._quitting:
-            self.exit()
+            self.host.exit()
             return
         self._quitting = True
         self.status.show_message(f"Sending {len(waiting)} waiting message{'s' if len(waiting) > 1 else ''} "
@@ -125,6 +98,6 @@ class OutboxKeys:
             try:
                 await outbox.flush(everything=True)
             finally:
-                self.exit()
+                self.host.exit()
 
-        self.run_worker(send_then_exit(), group="quit")
+        self.host.run_worker(send_then_exit(), group="quit")

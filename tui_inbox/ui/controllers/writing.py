@@ -1,0 +1,111 @@
+"""Writing keys: compose, reply, reply all, forward, add people, reply in a discussion, and the
+sent message's outcome (with the key that opens where it went). The composer does the rest."""
+
+from __future__ import annotations
+
+from ...inbox.compose import Draft, RecipientRef
+from ...inbox.formatting import display_name
+from ...inbox.replying import everyone_else
+from ...inbox.session import Outcome
+from ...inbox.text import one_line
+from ...inbox.working_order import WorkingOrder
+from ..keys import display_key
+from .base import Controller
+
+
+class Writing(Controller):
+    def __init__(self, host, screen) -> None:
+        super().__init__(host, screen)
+        self.working_order = WorkingOrder()  # where n goes on from after an answer
+
+    def open_composer(self, draft: Draft) -> None:
+        from ..screens.compose import ComposeScreen
+
+        if draft.key in self.session.sending:  # opening it now could send the same text twice
+            self.status.show_message("That message is still being sent: its outcome follows here.")
+            return
+        saved = self.session.load_draft(draft.key)
+        if saved is not None:
+            draft = saved
+
+        def closed(outcome: Outcome | None) -> None:
+            self.screen.paint_drafts()  # kept, sent or discarded: Drafts and its count follow
+            if outcome is not None and outcome.ok:
+                self.say_sent(outcome)
+
+        self.host.push_screen(ComposeScreen(self.session, draft), closed)
+
+    def say_sent(self, outcome: Outcome) -> None:
+        """A send's outcome on the status bar, with the key that opens where the message went."""
+        if not outcome.ok:
+            self.status.show_error(outcome.message)
+            return
+        line = outcome.message
+        if outcome.conversation_id is not None:
+            line += f" ({display_key(self.host.current_keys()['open_sent'].split(',')[0])} opens it)"
+        self.status.show_message(line)
+
+    def open_sent(self) -> None:
+        cid = self.session.last_landing
+        if cid is None:
+            self.status.show_message("No message sent yet in this session.")
+            return
+        position = self.session.view.position(cid)
+        if position is not None:
+            self.screen.list.cursor = position
+        self.screen.run_action_worker("opening", self.session.open(cid))
+
+    def compose(self) -> None:
+        filter_code = self.session.filter_code
+        self.open_composer(Draft(kind="new", context_code=filter_code if filter_code and filter_code.startswith("course_") else None))
+
+    def answer(self, kind: str) -> None:
+        """reply, reply_all, forward or add_people, to the conversation an action applies to."""
+        cid = self.screen.target()
+        row = self.session.row(cid) if cid is not None else None
+        if row is None:
+            self.status.show_message("Choose a conversation first.")
+            return
+        subject = one_line(row.subject)
+        draft = Draft(kind=kind, conversation_id=row.id, context_code=row.context_code)
+        if kind == "forward":
+            draft.subject = subject if subject.lower().startswith("fwd:") else f"Fwd: {subject}".strip()
+            current = self.session.current if self.session.current and self.session.current.id == row.id else None
+            draft.forward_message_ids = [m.id for m in (current.messages or [])] if current else []
+            if current is None:
+                self.status.show_message("Open the conversation first (Enter) to forward its messages.")
+                return
+        else:
+            draft.subject = subject
+            if kind == "add_people" and row.private:
+                self.status.show_message("Canvas cannot add people to a private conversation; start a new one (c).")
+                return
+            if kind in ("reply", "reply_all"):
+                # Sending it moves the conversation to the top: n should go on from here.
+                self.working_order.answering(row.id, [r.id for r in self.screen.list.rows])
+                others = everyone_else(row, self.session.me_id)
+                draft.to = [RecipientRef(str(p.id), display_name(p.name, p.full_name)) for p in others]
+        self.open_composer(draft)
+
+    def reply(self) -> None:
+        if self.screen.in_activity:
+            self.reply_in_discussion()
+            return
+        self.answer("reply")
+
+    def reply_in_discussion(self) -> None:
+        current = self.session.activity.current
+        item = self.screen.activity_list.current
+        if current is None and item is None:
+            self.status.show_message("Choose an activity item first.")
+            return
+        if current is not None:
+            code, topic_id, entry_id, title = current.context_code, current.topic.id, current.focus_entry_id, current.topic.title
+            entry = current.view.find(entry_id) if entry_id else None
+            author = current.view.participants.get(entry.user_id or -1, "") if entry else (current.topic.author_name or "")
+        else:
+            code, topic_id, entry_id, title, author = (item.context_code, item.topic_id, item.entry_id,
+                                                       item.topic_title, item.author)
+        draft = Draft(kind="discussion_reply", context_code=code, topic_id=topic_id, entry_id=entry_id,
+                      subject=one_line(title), to=[RecipientRef("", one_line(author) or "the topic")])
+        self.open_composer(draft)

@@ -1,0 +1,449 @@
+"""The main screen: the title, the mailbox rail, the pattern prompt, the panes and the status bar.
+
+It lays them out (side by side when wide, the rail shown or not, which pane holds the mailbox:
+reactives its watchers apply) and paints what the core says changed, in one ``match`` over
+inbox/changes.py ending in ``assert_never``. The widgets' messages go to the controllers
+(ui/controllers/), which turn keys into calls of the core; the app (ui/app.py) only assembles.
+"""
+
+from __future__ import annotations
+
+from typing import assert_never
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.reactive import var
+from textual.screen import Screen
+from textual.widgets import Input, Static
+
+from ...inbox import drafts_box
+from ...inbox.bulk_sends import overall
+from ...inbox.changes import (AccountChanged, ActivityChanged, CameOnline, Change, CountsChanged, DiscussionShown, Failed,
+                              OutboxChanged, OutboxSaid, RowsArrived, SelectionChanged, SendDone, SendsProgressed,
+                              ThreadShown, ThreadUpdated, ViewChanged, WentOffline)
+from ...inbox.mailboxes import MAILBOXES
+from ...inbox.session import Outcome
+from ...inbox.text import one_line
+from ..controllers.drafts import DraftsMailbox
+from ..controllers.feed import FeedUpdates
+from ..controllers.host import Host
+from ..controllers.outbox import OutboxMailbox
+from ..controllers.reading import Reading
+from ..controllers.search import Search
+from ..controllers.triage import Triage
+from ..controllers.writing import Writing
+from ..keys import display_key
+from ..widgets.activity_list import ActivityList
+from ..widgets.bulk_progress import BulkProgress
+from ..widgets.conversation_list import ConversationList
+from ..widgets.drafts_list import DraftsList
+from ..widgets.mailbox_rail import MailboxRail
+from ..widgets.outbox_list import OutboxList
+from ..widgets.panes import InboxActivity, InboxList, InboxRail, InboxThread
+from ..widgets.status_bar import StatusBar
+
+PANELS = ("list", "activity", "outbox", "drafts")  # what can hold the mailbox, by the id of its pane
+
+
+class InboxScreen(Screen):
+    wide: var[bool] = var(False, init=False)
+    """Side by side (list beside thread) when there is room, else the list above the thread."""
+    rail_shown: var[bool] = var(True, init=False)
+    """The mailbox rail, by [ui] rail and the width, or by the rail key once pressed."""
+    panel: var[str] = var("list", init=False, always_update=True)
+    """Which pane holds the mailbox (PANELS); set again on every switch, which moves the focus there."""
+    prompt_open: var[bool] = var(False, init=False, toggle_class="-prompt-open")
+    """The pattern prompt (``/`` narrows, ``T`` selects) is shown above the panes."""
+    pattern_error: var[bool] = var(False, init=False, toggle_class="-pattern-error")
+    """The line under the prompt says what is wrong with the pattern."""
+
+    class Ready(Message):
+        """Laid out, with the cache's rows in the first frame: the app starts the session."""
+
+    def __init__(self, host: Host) -> None:
+        super().__init__()
+        self.host = host
+        self.rail_choice: bool | None = None  # the rail key's choice this session, over [ui] rail
+        self._painted_title: tuple | None = None
+        self._painted_rail: tuple | None = None
+        self._panels_mounted = False  # Activity, the Outbox, Drafts and the progress bars (mount_panels)
+        self._laid_out = False  # composed and mounted: the app's first resize may come before that
+        self.triage = Triage(host, self)
+        self.reading = Reading(host, self)
+        self.writing = Writing(host, self)
+        self.feed = FeedUpdates(host, self)
+        self.outbox = OutboxMailbox(host, self)
+        self.drafts = DraftsMailbox(host, self)
+        self.search = Search(host, self)
+
+    @property
+    def session(self):
+        return self.host.session
+
+    # -- layout -----------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Static(id="title-bar")
+        with Horizontal(id="body"):
+            yield InboxRail(id="rail")
+            with Vertical(id="main"):
+                yield Input(placeholder="Pattern: words, is:unread, from:jane, course:bio, has:attachment, older:30d, -term",
+                            id="search")
+                yield Static(id="search-error")
+                # The panes apart from the prompt: side by side when wide, the prompt still above them.
+                with Vertical(id="panes"):
+                    yield InboxList(
+                        me=lambda: self.session.me_id,
+                        clock=self.host.clock,
+                        course_label=self.session.course_label,
+                        date_style=self.host.date_style,
+                        is_selected=lambda conversation_id: self.session.triage.is_selected(conversation_id),
+                        id="list",
+                    )
+                    # Activity, the Outbox and Drafts go here (mount_panels), hidden until chosen.
+                    yield InboxThread(id="thread")
+        # Triage's progress bar and the bulk sends' (Canvas batches) go here (mount_panels).
+        yield StatusBar(clock=self.host.clock, id="status")
+
+    def mount_panels(self) -> None:
+        """Activity, the Outbox, Drafts and the two progress bars: hidden at start, so mounted just
+        after the first frame, or at once if something needs them sooner. Composing and styling them
+        before it was about 25 ms of a start from the cache (benchmarks/start.py)."""
+        if self._panels_mounted:
+            return
+        self._panels_mounted = True
+        activity = InboxActivity(clock=self.host.clock, course_label=self.session.activity.course_label,
+                                 is_new=self.session.activity.is_new, id="activity")
+        outbox = OutboxList(subject_of=self.outbox.subject_of, id="outbox")
+        drafts = DraftsList(id="drafts")
+        self.query_one("#panes").mount(activity, outbox, drafts, before=self.thread)
+        self.mount(BulkProgress(id="bulk"), BulkProgress(id="send-progress"), before=self.status)
+        self.outbox.start_clock()
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self.mount_panels)
+        self.list.focus()
+        self._laid_out = True
+        self.layout_for(self.host.size.width)
+        self.paint_title()
+        self.status.log_key = display_key(self.host.current_keys()["messages"].split(",")[0])
+        self.status.running = "loading"
+        if self.session.keeper is not None:
+            self.session.keeper.expect_paint()  # the cache's first screen is painted before anything else runs
+            self.session.start_from_cache()  # its rows are in the first frame
+        self.post_message(self.Ready())
+
+    @property
+    def list(self) -> InboxList:
+        return self.query_one(InboxList)
+
+    @property
+    def thread(self) -> InboxThread:
+        return self.query_one(InboxThread)
+
+    @property
+    def status(self) -> StatusBar:
+        return self.query_one(StatusBar)
+
+    @property
+    def activity_list(self) -> InboxActivity:
+        self.mount_panels()
+        return self.query_one(InboxActivity)
+
+    @property
+    def outbox_list(self) -> OutboxList:
+        self.mount_panels()
+        return self.query_one(OutboxList)
+
+    @property
+    def drafts_list(self) -> DraftsList:
+        self.mount_panels()
+        return self.query_one(DraftsList)
+
+    def progress_bar(self, which: str) -> BulkProgress:
+        """``bulk`` (triage) or ``send-progress`` (bulk sends)."""
+        self.mount_panels()
+        return self.query_one(f"#{which}", BulkProgress)
+
+    def layout_for(self, width: int) -> None:
+        """Side by side when there is room (160 columns), list above thread when narrow (80)."""
+        if not self._laid_out:
+            return  # on_mount lays it out for the width then
+        self.wide = width >= 140
+        self.rail_shown = self.rail_wanted(width)
+
+    def watch_wide(self, wide: bool) -> None:
+        self.query_one("#main").set_class(wide, "wide")
+
+    def rail_wanted(self, width: int) -> bool:
+        """Once the rail key is pressed its choice holds at every width, until pressed again."""
+        if self.rail_choice is not None:
+            return self.rail_choice
+        if self.host.rail_mode == "hidden":
+            return False
+        return width >= (100 if self.host.rail_mode == "auto" else 70)
+
+    def watch_rail_shown(self, shown: bool) -> None:
+        rail = self.query_one("#rail")
+        if not shown and self.host.focused is rail:
+            (self.activity_list if self.in_activity else self.list).focus()
+        self.set_class(not shown, "-rail-hidden")
+        self.paint_title()  # the title says how to bring a hidden rail back
+
+    def toggle_rail(self) -> None:
+        self.rail_choice = not self.rail_shown
+        self.rail_shown = self.rail_choice
+
+    def watch_panel(self, was: str, panel: str) -> None:
+        """Activity, the Outbox and Drafts each replace the conversation list while chosen (app.tcss)."""
+        panes = {"list": self.list, "activity": self.activity_list, "outbox": self.outbox_list,
+                 "drafts": self.drafts_list}
+        for name in PANELS[1:]:
+            self.set_class(panel == name, f"-{name}")
+        panes[panel].focus()
+        if panel == "activity" and was != "activity":
+            new = self.session.activity.look()
+            if new:
+                self.status.show_message(f"{new:,} new in Activity since you last looked (marked ●)")
+        elif was == "activity" and panel != "activity":
+            self.session.activity.looked_away()
+        if panel == "activity":
+            self.paint_activity()
+        elif panel == "outbox":
+            self.paint_outbox()
+        elif panel == "drafts":
+            self.paint_drafts()
+
+    @property
+    def in_activity(self) -> bool:
+        return self.session.mailbox.id == "activity"
+
+    # -- what an action applies to, and running it ---------------------------------------------
+    def target(self) -> int | None:
+        """The conversation an action applies to: the open one from inside the thread, else the row
+        under the cursor."""
+        row = self.list.current
+        current = self.session.current
+        if self.host.focused is self.thread and current is not None:
+            return current.id
+        return row.id if row else (current.id if current else None)
+
+    def run_action_worker(self, label: str, coro) -> None:
+        """Run a session coroutine in a worker, its label on the status bar, its outcome after it."""
+        async def runner() -> None:
+            self.status.running = label
+            try:
+                outcome = await coro
+            except Exception as error:  # a bug must not take the screen down: say it in one line
+                self.host.log.error(f"{label} failed: {error!r}")
+                self.status.show_error(f"{label} failed: {error}")
+                return
+            finally:
+                self.status.running = ""
+            if isinstance(outcome, Outcome):
+                # A refusal was already said through the session; saying it again is the same line.
+                (self.status.show_message if outcome.ok else self.status.show_error)(outcome.message)
+
+        self.host.run_worker(runner(), group="actions")
+
+    # -- the panes' messages, each to the controller it concerns --------------------------------
+    @on(ConversationList.Opened)
+    def conversation_opened(self, event: ConversationList.Opened) -> None:
+        self.run_action_worker("opening", self.session.open(event.conversation.id))
+
+    @on(ConversationList.Highlighted)
+    def conversation_highlighted(self, event: ConversationList.Highlighted) -> None:
+        # A row kept in the view only because it was open leaves once the cursor moves on.
+        self.session.let_go(event.conversation.id if event.conversation else None)
+        self.triage.extend_visual()
+
+    @on(ActivityList.Opened)
+    def activity_opened(self, event: ActivityList.Opened) -> None:
+        self.run_action_worker("opening", self.session.activity.open(event.item))
+
+    @on(MailboxRail.Chosen)
+    def mailbox_chosen(self, event: MailboxRail.Chosen) -> None:
+        self.reading.switch_to(event.mailbox or self.session.mailbox.id, event.filter_code)
+
+    @on(OutboxList.Opened)
+    def outbox_opened(self, event: OutboxList.Opened) -> None:
+        self.outbox.open_item(event.item)
+
+    @on(OutboxList.Drop)
+    def outbox_drop(self, event: OutboxList.Drop) -> None:
+        self.outbox.drop_item(event.item)
+
+    @on(DraftsList.Opened)
+    def draft_opened(self, event: DraftsList.Opened) -> None:
+        self.drafts.reopen(event.entry)
+
+    @on(DraftsList.Discard)
+    def draft_discard(self, event: DraftsList.Discard) -> None:
+        self.drafts.discard(event.entry)
+
+    @on(Input.Changed, "#search")
+    def pattern_changed(self, event: Input.Changed) -> None:
+        self.search.changed(event.value)
+
+    @on(Input.Submitted, "#search")
+    def pattern_submitted(self, event: Input.Submitted) -> None:
+        self.search.submitted(event.value)
+
+    def back(self) -> None:
+        """Esc: close the pattern prompt, else end the visual range, else clear the selection, else
+        leave the thread for the list."""
+        if self.search.close():
+            self.list.focus()
+        elif self.triage.visual_anchor is not None:
+            self.triage.cancel_visual()
+        elif self.session.triage.count:
+            self.session.triage.clear()
+        elif self.host.focused is self.thread:
+            self.list.focus()
+
+    # -- painting what changed -----------------------------------------------------------------
+    def paint_change(self, change: Change) -> None:
+        """Every kind of change the core reports (inbox/changes.py), each painted where it shows."""
+        match change:
+            case ViewChanged():
+                self.paint_list()
+                self.paint_title()  # the mailbox and course in the title change with the view
+            case CountsChanged() | AccountChanged():
+                self.paint_title()
+                self.paint_rail()
+            case ThreadShown():
+                self.paint_thread()
+            case ThreadUpdated():
+                self.paint_thread(keep_scroll=True)  # a new message must not move what is being read
+            case Failed(message):
+                self.status.show_error(message)
+            case ActivityChanged():
+                self.paint_activity()
+            case DiscussionShown():
+                self.paint_discussion()
+            case RowsArrived(ids):
+                self.triage.rows_arrived(ids)
+            case SendsProgressed():
+                self.paint_sends()
+            case SendDone(progress):
+                people = f" to {progress.total} people" if progress.total else ""
+                self.status.show_message(f"Sent “{progress.label}”{people}, one conversation each.")
+            case OutboxChanged():
+                self.paint_outbox()
+                self.paint_drafts()  # a message moves between the Outbox and Drafts
+            case OutboxSaid(line, failed):
+                (self.status.show_error if failed else self.status.show_message)(line)
+            case SelectionChanged():
+                self.status.selection = self.session.triage.count
+                self.list.refresh()
+            case WentOffline(synced_at):
+                from ...inbox.offline import offline_line
+
+                self.status.stale = offline_line(synced_at)
+                if self.host.feed is not None:
+                    self.host.feed.poll_now()  # its polls then come every few seconds, and the first answered ends this
+            case CameOnline():
+                self.status.stale = ""
+            case _:
+                assert_never(change)
+
+    def paint_title(self) -> None:
+        session = self.session
+        unread = session.unread_count
+        label = self.host.account_label
+        signature = (session.mailbox.id, session.filter_code, unread, label, not self.rail_shown)
+        if signature == self._painted_title:
+            return  # a repaint of the whole screen costs more than this check
+        self._painted_title = signature
+        text = Text()
+        text.append(" tui-inbox", style="bold")
+        if label:
+            text.append(f"  {label}", style="dim")
+        text.append(f"  {session.mailbox.label}")
+        if session.filter_code:
+            text.append(f" · {one_line(session.context_name(session.filter_code) or session.filter_code)}")
+        if unread is not None:
+            # Canvas counts unread conversations across the whole inbox, never by course: under a
+            # course filter the count says so rather than pass for that course's.
+            where = " in the whole inbox" if session.filter_code else ""
+            text.append(f"  ({unread:,} unread{where})", style="bold")
+        if not self.rail_shown:
+            key = display_key(self.host.current_keys()["rail"].split(",")[0])
+            text.append(f"  {key} shows the mailboxes", style="dim")
+        self.query_one("#title-bar", Static).update(text)
+
+    def counts(self) -> dict[str, int | None]:
+        session = self.session
+        counts: dict[str, int | None] = {m.id: None for m in MAILBOXES}
+        for view in session.views.values():
+            if view.loaded and view.filter_code == session.filter_code:
+                counts[view.mailbox.id] = view.total
+        counts["unread"] = session.unread_count if session.filter_code is None else counts["unread"]
+        counts["outbox"] = session.outbox.count if session.outbox is not None else None
+        counts["drafts"] = drafts_box.count(session) if session.drafts is not None else None
+        return counts
+
+    def paint_rail(self) -> None:
+        session = self.session
+        contexts = [(c.context_code, c.course_code or c.name) for c in session.courses]
+        contexts += [(g.context_code, g.name) for g in session.groups]
+        counts = self.counts()
+        signature = (tuple(sorted(counts.items())), session.mailbox.id, session.filter_code, tuple(contexts))
+        if signature == self._painted_rail:
+            return
+        self._painted_rail = signature
+        self.query_one(MailboxRail).update_counts(counts, session.mailbox.id, session.filter_code, contexts)
+
+    def paint_list(self) -> None:
+        view = self.session.view
+        keep = self.list.current.id if self.list.current else None
+        self.list.empty_text = "Loading…" if not view.loaded else (
+            f"Nothing matches {view.query!r}." if view.query else f"No conversations in {view.mailbox.label}.")
+        self.list.sent_dates = view.mailbox.id == "sent"
+        self.list.set_rows(view.rows, keep=keep)
+        self.search.paint_match_count()
+        keeper = self.session.keeper
+        if keeper is not None and keeper.first_paint is not None and not keeper.first_paint.is_set() and view.rows:
+            self.host.call_after_refresh(keeper.painted)
+        self.paint_rail()
+
+    def paint_thread(self, keep_scroll: bool = False) -> None:
+        current = self.session.current
+        course = None
+        if current is not None:
+            course = current.context_name or self.session.context_name(current.context_code)
+        self.thread.show(current, me=self.session.me_id, course=course, order=self.session.thread_order,
+                         keep_scroll=keep_scroll)
+        if current is None and self.host.focused is self.thread:
+            self.list.focus()  # the thread closed (its conversation deleted): back to the list
+
+    def paint_activity(self) -> None:
+        activity = self.session.activity
+        self.activity_list.show_items(activity.items, activity.loaded)
+
+    def paint_discussion(self) -> None:
+        current = self.session.activity.current
+        if current is not None:
+            self.thread.show_discussion(current, course=self.session.activity.course_label(current.context_code))
+
+    def paint_sends(self) -> None:
+        bar = self.progress_bar("send-progress")
+        shown = overall(self.session.bulk.progress())
+        if shown is None:
+            bar.finish()
+        else:
+            bar.show_progress(shown)
+
+    def paint_outbox(self) -> None:
+        self.paint_rail()
+        box, outbox = self.outbox_list, self.session.outbox
+        if self.panel == "outbox" and outbox is not None:
+            box.show_items(outbox.items())
+
+    def paint_drafts(self) -> None:
+        self.paint_rail()
+        box = self.drafts_list
+        if self.panel == "drafts":
+            box.show_entries(drafts_box.kept(self.session))
