@@ -101,9 +101,9 @@ def test_a_restart_fetches_only_what_is_new_or_changed(sandbox, tmp_path):
 
 def test_the_indexer_stays_above_the_rate_limit_floor(make_sandbox, tmp_path):
     # Refused once the bucket's level reaches 0.5 of 50.5 (each request reserves 50 up front).
-    # A request costs about 0.01 and the bucket leaks only 0.05 a second, so sixty requests
+    # A request costs about 0.01 and the bucket leaks only 0.5 a second, so sixty requests
     # back to back are refused; the indexer keeps above 50.3 by waiting for the leak.
-    running = make_sandbox(seed=1, throttle=True, throttle_hwm=50.5, throttle_upfront=50.0, throttle_leak=0.05)
+    running = make_sandbox(seed=1, throttle=True, throttle_hwm=50.5, throttle_upfront=50.0, throttle_leak=0.5)
     index = SearchIndex.open(cache_path(tmp_path, "acct"))
 
     async def run():
@@ -111,7 +111,7 @@ def test_the_indexer_stays_above_the_rate_limit_floor(make_sandbox, tmp_path):
         client = client_for(running, recording)
         client.http.pacer.low_water = 0  # the client's own pacer would hide whether the indexer paces
         try:
-            indexer = Indexer(client, index, limit=60, floor=50.3, slow_from=50.4, leak_per_second=0.05)
+            indexer = Indexer(client, index, limit=60, floor=50.3, slow_from=50.4, leak_per_second=0.5)
             await indexer.run()
             return indexer, recording
         finally:
