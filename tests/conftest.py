@@ -159,7 +159,7 @@ def row_index(app, subject_start: str) -> int:
 
 async def move_to(pilot, index: int) -> None:
     """Move the list's cursor with keys: to the top, then down."""
-    await pilot.press("g", *["j"] * index)
+    await press_quickly(pilot, "g", *["j"] * index)
     assert pilot.app.list.cursor == index
 
 
@@ -186,3 +186,33 @@ async def open_composer(pilot, key: str):
     screen = await async_wait_until(lambda: pilot.app.screen if isinstance(pilot.app.screen, ComposeScreen) else None)
     await settle(pilot)
     return screen
+
+
+
+async def press_quickly(pilot, *keys: str) -> None:
+    """Press ``keys`` as ``pilot.press`` does (each a key event routed through the app's bindings
+    to the focused widget, in order), but as fast as a paste or a held key: ``pilot.press`` waits
+    for the process to go idle after every key (two 20 ms sleeps at least, longer while the
+    sandbox in this process answers), and a long path or a hundred ``j`` took seconds. Then wait
+    once for the screen to take them all. For keys whose pace is not what the test is about."""
+    import unicodedata
+
+    from textual import events
+    from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
+
+    app = pilot.app
+    for key in keys:
+        if len(key) == 1 and not key.isalnum():
+            key = _character_to_key(key)
+        original = REPLACED_KEYS.get(key, key)
+        try:
+            char = unicodedata.lookup(_get_unicode_name_from_key(original))
+        except KeyError:
+            char = key if len(key) == 1 else None
+        event = events.Key(key, char)
+        event.set_sender(app)
+        app.post_message(event)
+    # The app passes each key on to the focused widget: one round for the app to pass them on,
+    # one for the widget to take them (and whatever they post in turn).
+    await pilot.pause()
+    await pilot.pause()

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, RadioButton, RadioSet, Static, TextArea
 
-from tests.conftest import user_client
+from tests.conftest import press_quickly, user_client
 from tests.waiting import async_wait_until
 from tui_inbox.canvas import CanvasClient
 from tui_inbox.inbox.compose import Draft, RecipientRef
@@ -357,12 +357,12 @@ async def test_suggestions_keys_chips_options_and_attachments(sandbox, tmp_path)
         # Attachments by path: a missing file is refused with a message; a real one is listed.
         attach = screen.query_one("#attach", Input)
         attach.focus()
-        await type_text(pilot, str(tmp_path / "missing.pdf"))
+        await press_quickly(pilot, *str(tmp_path / "missing.pdf"))
         await pilot.press("enter")
         assert screen.draft.attachments == []
         assert screen.status_text.startswith("No file at")
         attach.value = ""
-        await type_text(pilot, str(attachment))
+        await press_quickly(pilot, *str(attachment))
         await pilot.press("enter")
         assert screen.draft.attachments == [str(attachment)]
         assert "notes.txt" in str(screen.query_one("#attached", Static).content)
@@ -397,7 +397,7 @@ async def test_attachment_is_sent_with_the_message(sandbox, tmp_path):
         screen.query_one("#subject").focus()
         await type_text(pilot, "Rubric 9c2")
         screen.query_one("#attach").focus()
-        await type_text(pilot, str(attachment))
+        await press_quickly(pilot, *str(attachment))
         await pilot.press("enter")
         screen.query_one("#body").focus()
         await type_text(pilot, "Attached.")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from textual.widgets import Input, Static, TextArea
 
-from tests.conftest import open_composer, open_row, ready, user_client
+from tests.conftest import open_composer, open_row, press_quickly, ready, user_client
 from tests.ui.test_compose import wait_for_suggestion
 from tests.waiting import async_wait_until
 from tui_inbox.inbox.matching import fold
@@ -94,7 +94,7 @@ async def test_tab_completes_the_attach_path_and_stays_while_it_offers_one(make_
         screen = await open_composer(pilot, "c")
         attach = screen.query_one("#attach", Input)
         attach.focus()
-        await pilot.press(*f"{folder}/rep")
+        await press_quickly(pilot, *f"{folder}/rep")
         await pilot.press("tab")  # the common start of the two reports
         assert app.focused is attach and attach.value == f"{folder}/report-"
         assert "2 match: report-draft.pdf, report-final.pdf" in screen.status_text
@@ -103,12 +103,14 @@ async def test_tab_completes_the_attach_path_and_stays_while_it_offers_one(make_
         await pilot.press("enter")
         assert screen.draft.attachments == [str(folder / "report-final.pdf")]
 
-        await pilot.press(*f"{folder}/l", "tab")  # a folder, ready for the next part
+        await press_quickly(pilot, *f"{folder}/l")
+        await pilot.press("tab")  # a folder, ready for the next part
         assert attach.value == f"{folder}/lab/"
         await pilot.press("n", "tab", "enter")
         assert screen.draft.attachments == [str(folder / "report-final.pdf"), str(folder / "lab" / "notes.txt")]
 
-        await pilot.press(*f"{folder}/nothing-here", "tab")  # nothing to complete: Tab moves on as before
+        await press_quickly(pilot, *f"{folder}/nothing-here")
+        await pilot.press("tab")  # nothing to complete: Tab moves on as before
         assert app.focused is not attach
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import ready, settle
+from tests.conftest import press_quickly, ready, settle
 from tests.waiting import async_wait_until
 from tui_inbox.inbox.query import QueryError, compile_query, parse
 
@@ -73,7 +73,7 @@ async def test_after_a_pattern_and_enter_the_cursor_is_on_the_first_match(make_i
         await ready(pilot)
         everything = app.list.rows
         below = max(i for i, r in enumerate(everything) if "midterm" in r.subject.lower()) + 1
-        await pilot.press("g", *["j"] * below)  # below every match: not one of them
+        await press_quickly(pilot, "g", *["j"] * below)  # below every match: not one of them
         assert "midterm" not in app.list.current.subject.lower()
         await pilot.press("slash", *"midterm", "enter")
         await async_wait_until(lambda: app.focused is app.list and len(app.list.rows) > 1)
