@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import httpx
 import pytest
 
@@ -15,6 +17,35 @@ def sandbox():
     """A freshly seeded sandbox for one test, served on a free port of 127.0.0.1."""
     with RunningSandbox(Knobs(seed=1)) as running:
         yield running
+
+
+def _contents(state) -> bytes:
+    """Everything a request can change in a sandbox, as bytes (its clock's functions and the
+    listing cache a read fills left out)."""
+    parts = []
+    for name in ("world", "conversations", "progress", "files", "discussions", "batches", "knobs"):
+        part = getattr(state, name)
+        if hasattr(part, "__dict__"):
+            part = {key: value for key, value in vars(part).items()
+                    if not callable(value) and not key.endswith("_cache")}
+        parts.append(part)
+    return pickle.dumps(parts)
+
+
+@pytest.fixture(scope="session")
+def _one_sandbox_per_worker():
+    with RunningSandbox(Knobs(seed=1)) as running:
+        yield running
+
+
+@pytest.fixture
+def shared_sandbox(_one_sandbox_per_worker):
+    """The seed-1 sandbox shared by every test of this worker that only reads it: as ``sandbox``
+    without its start. A test that changes it fails here, and takes ``sandbox`` (its own) instead."""
+    running = _one_sandbox_per_worker
+    before = running.call(_contents, running.state)
+    yield running
+    assert running.call(_contents, running.state) == before, "this test changed the shared sandbox: give it its own"
 
 
 @pytest.fixture

@@ -19,6 +19,13 @@ from tests.waiting import async_wait_until
 from tui_inbox.canvas import (AuthError, CanvasClient, CanvasError, ConfigurationError, ForeignOriginError,
                               NetworkError, NotFoundError, RetryPolicy, ServerError, ThrottledError, ValidationError)
 
+
+@pytest.fixture
+def sandbox(shared_sandbox):
+    """The tests here only read the sandbox: they share the worker's (tests/conftest.py)."""
+    return shared_sandbox
+
+
 TEACHER, JANE = 1, 10
 CANVAS = "https://canvas.example.edu"
 FAST = RetryPolicy(attempts=4, base=0.001, cap=0.01, throttle_floor=0.001)

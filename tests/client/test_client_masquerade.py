@@ -8,6 +8,12 @@ import pytest
 from tui_inbox.canvas import CanvasClient, MasqueradeRefused
 
 
+@pytest.fixture
+def sandbox(shared_sandbox):
+    """The tests here only read the sandbox: they share the worker's (tests/conftest.py)."""
+    return shared_sandbox
+
+
 def _token(sandbox, role: str, index: int = 0) -> str:
     return sandbox.info.token_of(role, index)
 

@@ -8,6 +8,12 @@ import pytest
 from tests.network_cut import NetworkCut
 
 
+@pytest.fixture
+def sandbox(shared_sandbox):
+    """The tests here only read the sandbox: they share the worker's (tests/conftest.py)."""
+    return shared_sandbox
+
+
 def test_cut_refuses_and_restore_reaches_the_same_sandbox(sandbox):
     token = sandbox.info.token_of("teacher")
     headers = {"Authorization": f"Bearer {token}"}

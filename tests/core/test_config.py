@@ -14,6 +14,13 @@ import pytest
 from tui_inbox import config as config_module
 from tui_inbox.config import Config, ConfigError
 
+
+@pytest.fixture
+def sandbox(shared_sandbox):
+    """The tests here only read the sandbox: they share the worker's (tests/conftest.py)."""
+    return shared_sandbox
+
+
 EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
 
 

@@ -18,6 +18,12 @@ from tui_inbox.inbox import export_formats
 
 
 @pytest.fixture
+def sandbox(shared_sandbox):
+    """The tests here only read the sandbox: they share the worker's (tests/conftest.py)."""
+    return shared_sandbox
+
+
+@pytest.fixture
 def export_cli(sandbox, tmp_path):
     """``tui-inbox export ...`` as a process, configured as the sandbox's teacher."""
     config = tmp_path / "config.toml"

@@ -18,6 +18,12 @@ from tui_inbox.config import ConfigError
 from tui_inbox.setup import canvas_origin
 
 
+@pytest.fixture
+def sandbox(shared_sandbox):
+    """The tests here only read the sandbox: they share the worker's (tests/conftest.py)."""
+    return shared_sandbox
+
+
 def closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

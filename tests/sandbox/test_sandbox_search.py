@@ -8,6 +8,13 @@ import pytest
 
 from tests.conftest import user_client
 
+
+@pytest.fixture
+def sandbox(shared_sandbox):
+    """The tests here only read the sandbox: they share the worker's (tests/conftest.py)."""
+    return shared_sandbox
+
+
 SEARCH = "/api/v1/search/recipients"
 
 

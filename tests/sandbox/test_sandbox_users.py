@@ -5,8 +5,15 @@ from __future__ import annotations
 import re
 
 import httpx
+import pytest
 
 from tests.conftest import user_client
+
+
+@pytest.fixture
+def sandbox(shared_sandbox):
+    """The tests here only read the sandbox: they share the worker's (tests/conftest.py)."""
+    return shared_sandbox
 
 
 def ids(response) -> list[int]:

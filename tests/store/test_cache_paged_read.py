@@ -7,9 +7,17 @@ from __future__ import annotations
 import dataclasses
 import tracemalloc
 
+import pytest
+
 from tui_inbox.canvas import CanvasClient
 from tui_inbox.store import cache as cache_module
 from tui_inbox.store.cache import Cache
+
+
+@pytest.fixture
+def sandbox(shared_sandbox):
+    """The tests here only read the sandbox: they share the worker's (tests/conftest.py)."""
+    return shared_sandbox
 
 
 async def canvas_rows(sandbox, n: int) -> list:

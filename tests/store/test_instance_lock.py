@@ -16,6 +16,12 @@ from benchmarks.drafts_crash import Terminal
 from tui_inbox.store.instance_lock import LOCK_NAME, AlreadyOpen, hold
 
 
+@pytest.fixture
+def sandbox(shared_sandbox):
+    """The tests here only read the sandbox: they share the worker's (tests/conftest.py)."""
+    return shared_sandbox
+
+
 def test_the_lock_is_held_once_names_its_holder_and_is_private(tmp_path):
     folder = tmp_path / "accounts" / "acct"
     first = hold(folder)

@@ -6,10 +6,18 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime, timezone
 
+import pytest
+
 from tui_inbox.canvas import CanvasClient
 from tui_inbox.canvas.models import Participant
 from tui_inbox.store.cache import Cache
 from tui_inbox.store.row_codec import decode, encode, encode_rows
+
+
+@pytest.fixture
+def sandbox(shared_sandbox):
+    """The tests here only read the sandbox: they share the worker's (tests/conftest.py)."""
+    return shared_sandbox
 
 
 async def test_rows_encoded_together_are_the_texts_each_row_encodes_to(sandbox, tmp_path):
