@@ -219,7 +219,6 @@ async def open_composer(pilot, key: str):
     return screen
 
 
-
 async def press_quickly(pilot, *keys: str) -> None:
     """Press ``keys`` as ``pilot.press`` does (each a key event routed through the app's bindings
     to the focused widget, in order), but as fast as a paste or a held key: ``pilot.press`` waits
