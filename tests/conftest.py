@@ -7,6 +7,7 @@ import pickle
 import httpx
 import pytest
 
+from tui_inbox.canvas.http import tls_context
 from tui_inbox.relay.nats_child import NatsChild
 from tui_inbox.sandbox.server import RunningSandbox
 from tui_inbox.sandbox.state import Knobs
@@ -73,7 +74,8 @@ def nats_server(tmp_path):
 
 def user_client(sandbox: RunningSandbox, role: str = "teacher", index: int = 0) -> httpx.Client:
     token = sandbox.info.token_of(role, index)
-    return httpx.Client(base_url=sandbox.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    return httpx.Client(base_url=sandbox.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=10,
+                        verify=tls_context(True))  # made once: each client loading the certificates cost 20 ms
 
 
 @pytest.fixture
