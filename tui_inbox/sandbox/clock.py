@@ -12,11 +12,21 @@ class Clock:
     def __init__(self, fixed: datetime | None = None) -> None:
         self._start = fixed
         self._mono0 = time.monotonic()
+        self._skipped = 0.0
 
     def now(self) -> datetime:
         if self._start is None:
-            return datetime.now(timezone.utc)
-        return self._start + timedelta(seconds=time.monotonic() - self._mono0)
+            return datetime.now(timezone.utc) + timedelta(seconds=self._skipped)
+        return self._start + timedelta(seconds=self.monotonic() - self._mono0)
+
+    def monotonic(self) -> float:
+        """Seconds on a steady clock (the throttle's): the real one, plus what ``skip`` added."""
+        return time.monotonic() + self._skipped
+
+    def skip(self, seconds: float) -> None:
+        """Let ``seconds`` pass at once: a test's client waits for the throttle's bucket to leak
+        without sitting through the wait."""
+        self._skipped += seconds
 
     @property
     def start(self) -> datetime:

@@ -24,7 +24,6 @@ State is only touched on the server's event loop, so no locks are needed.
 from __future__ import annotations
 
 import hashlib
-import time
 from dataclasses import dataclass
 
 from starlette.requests import Request
@@ -74,7 +73,7 @@ class ThrottleMiddleware:
             await self.app(scope, receive, send)
             return
         knobs = self.state.knobs  # read per request: tests and the demo change knobs live
-        started = time.monotonic()
+        started = self.state.clock.monotonic()
         if not knobs.throttle:
             await self._run(scope, receive, send, started, lambda cost: float(knobs.throttle_hwm))
             return
@@ -87,7 +86,7 @@ class ThrottleMiddleware:
 
         def settle(cost: float) -> float:
             """Give back the reservation, charge the real cost; the remaining quota."""
-            bucket.leak(time.monotonic(), knobs.throttle_leak)
+            bucket.leak(self.state.clock.monotonic(), knobs.throttle_leak)
             bucket.level = min(knobs.throttle_max, max(0.0, bucket.level - upfront + cost))
             return knobs.throttle_hwm - bucket.level
 
@@ -106,7 +105,7 @@ class ThrottleMiddleware:
         def finish() -> tuple[float, float]:
             nonlocal settled
             settled = True
-            cost = time.monotonic() - started + CPU_COST
+            cost = self.state.clock.monotonic() - started + CPU_COST
             return cost, settle(cost)
 
         async def send_with_headers(message: Message) -> None:
