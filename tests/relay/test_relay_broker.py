@@ -181,23 +181,18 @@ async def test_the_relays_own_broker_keeps_its_stream_in_a_private_folder_across
 async def test_an_event_arriving_alone_is_routed_at_once_not_when_a_batch_fills_or_times_out(
         nats_server, keys, key, relays):
     # A school's events trickle in: the router must not sit on one until its fetch of a
-    # batch fills up or gives up (a second), which made delivery wait up to a second.
-    import time
-
-    relay = relays(relay_settings(nats_server.url, keys.url), StaticRoute(user_subject(1)))
+    # batch fills up or gives up, which made delivery wait up to a second. The batch's wait is
+    # a minute here: each event must still arrive within wait_for's ten seconds, so no event
+    # waited for it, on a machine however busy (no timing is asserted).
+    relay = relays(relay_settings(nats_server.url, keys.url, fetch_wait_seconds=60.0), StaticRoute(user_subject(1)))
     subscriber = await Subscriber().start(nats_server.url, user_subject(1))
-    waits = []
     try:
         for n in range(8):
             body = sign(conversation_event(str(n)), key)
-            started = time.perf_counter()
             assert (await post(relay.info.events_url, body)).status_code == 202
             await wait_for(lambda: len(subscriber.received) == n + 1)
-            waits.append(time.perf_counter() - started)
     finally:
         await subscriber.close()
-    assert sorted(waits)[len(waits) // 2] < 0.25, waits  # the median: one slow moment on a busy machine may happen
-    assert max(waits) < 0.9, waits
 
 
 async def test_an_event_whose_audience_canvas_is_slow_to_tell_does_not_hold_up_the_others(

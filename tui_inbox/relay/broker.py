@@ -46,8 +46,9 @@ def _backlog(message) -> int:
 
 class Broker:
     def __init__(self, url: str, *, publish_timeout: float = 2.0, ack_wait: float = 30.0, max_deliver: int = 5,
-                 route_retry_seconds: float = 2.0, metrics=None) -> None:
+                 route_retry_seconds: float = 2.0, fetch_wait_seconds: float = 1.0, metrics=None) -> None:
         self.url = url
+        self.fetch_wait_seconds = fetch_wait_seconds
         self.publish_timeout = publish_timeout
         self.ack_wait = ack_wait
         self.max_deliver = max_deliver
@@ -174,7 +175,7 @@ class Broker:
                 if subscription is None:
                     subscription = await self.js.pull_subscribe(INGEST_SUBJECT, durable=ROUTER, stream=STREAM)
                 try:
-                    messages = await subscription.fetch(size, timeout=1.0)
+                    messages = await subscription.fetch(size, timeout=self.fetch_wait_seconds)
                 except (nats.errors.TimeoutError, asyncio.TimeoutError):
                     size = 1
                     continue

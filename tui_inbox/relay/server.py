@@ -123,7 +123,7 @@ class RunningRelay:
         s = self.settings
         self.broker = broker = Broker(nats_url, publish_timeout=s.publish_timeout_seconds, ack_wait=s.ack_wait_seconds,
                                       max_deliver=s.max_deliver, route_retry_seconds=s.route_retry_seconds,
-                                      metrics=self.metrics)
+                                      fetch_wait_seconds=s.fetch_wait_seconds, metrics=self.metrics)
         await broker.connect()
         router = self.router_factory(s) if self.router_factory is not None else None
         extra = tuple(self.extra_routes(broker, self.metrics)) if self.extra_routes else ()

@@ -47,6 +47,9 @@ class RelaySettings:
     ack_wait_seconds: float = 30.0
     max_deliver: int = 5
     route_retry_seconds: float = 2.0
+    # How long the router's fetch of a batch (when a backlog is known) waits for it to fill; an
+    # event that arrives alone is fetched on its own at once and never waits this out.
+    fetch_wait_seconds: float = 1.0
     lag_sample_seconds: float = 5.0
 
 
