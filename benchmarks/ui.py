@@ -85,6 +85,7 @@ from textual.widgets import DataTable
 
 from tui_inbox.canvas.client import CanvasClient
 from tui_inbox.canvas.models import Conversation
+from tui_inbox.inbox.account import Account
 from tui_inbox.inbox.formatting import participants_label, relative_date, utcnow
 from tui_inbox.inbox.session import InboxSession
 from tui_inbox.inbox.text import one_line
@@ -135,13 +136,13 @@ class Loaded:
     in_scope: int
     seconds: float
     rss_mb: float
-    labels: InboxSession  # me, courses and groups only: the app's own course and participant labels
+    labels: Account  # me, courses and groups: the app's own course and participant labels
 
 
 async def load(base_url: str, token: str) -> Loaded:
     client = CanvasClient(base_url, token)
     try:
-        labels = InboxSession(client)
+        labels = Account()
         labels.me, labels.courses, labels.groups = await asyncio.gather(
             client.get_self(), client.get_courses(), client.get_groups())
         before = rss_mb()
@@ -312,7 +313,7 @@ async def run_inbox_app(loaded: Loaded, base_url: str, token: str, presses: int)
 class ListApp(App):
     CSS = "InboxList { height: 1fr; }"
 
-    def __init__(self, labels: InboxSession) -> None:
+    def __init__(self, labels: Account) -> None:
         super().__init__()
         self.labels = labels
 
@@ -351,7 +352,7 @@ class TableApp(App):
         table.focus()
 
 
-def as_text(rows: list[Conversation], labels: InboxSession) -> list[tuple[str, str, str, str]]:
+def as_text(rows: list[Conversation], labels: Account) -> list[tuple[str, str, str, str]]:
     me, now = labels.me_id, utcnow()
     return [
         (escape(participants_label(r, me)), escape(one_line(r.subject) or "(no subject)"),
