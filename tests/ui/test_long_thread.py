@@ -13,7 +13,7 @@ import threading
 
 import pytest
 
-from tests.conftest import FIXED_NOW, ready, settle
+from tests.conftest import FIXED_NOW, press_quickly, ready, settle
 from tests.waiting import async_wait_until
 from tui_inbox.canvas import CanvasClient
 from tui_inbox.store.paths import cache_path
@@ -97,6 +97,25 @@ async def test_a_long_thread_opens_at_its_newest_message_with_a_bounded_layout(l
         newest = await async_wait_until(lambda: shown(thread, LONG))
         await async_wait_until(lambda: in_view(thread, newest) and thread.scroll_y == thread.max_scroll_y)
         assert thread.cursor == len(thread.units) - 1 == LONG - 1
+
+
+async def test_k_held_down_brings_the_message_it_reaches_into_view(long_sandbox, make_inbox_app):
+    """K held down (as fast as the terminal repeats it) past the top of what is laid out: the
+    message cursor ends on the right message and that message is brought into view. Each press
+    moved the window before the last one's blocks were laid out, and the scroll gave up after
+    twenty refreshes with the block still not placed: the cursor sat off screen."""
+    app = make_inbox_app(sandbox=long_sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        thread = await open_long_thread(pilot)
+        newest = await async_wait_until(lambda: shown(thread, LONG))
+        await async_wait_until(lambda: in_view(thread, newest))
+        steps = LAID_OUT_AT_MOST + 10
+        await press_quickly(pilot, *["K"] * steps)
+        number = LONG - steps
+        await async_wait_until(lambda: cursor_text(thread).startswith(f"Message {number} of {LONG}."))
+        block = await async_wait_until(lambda: shown(thread, number))
+        await async_wait_until(lambda: in_view(thread, block))
+        assert "cursor" in block.classes
 
 
 async def test_scrolling_past_the_top_shows_earlier_messages_where_the_reader_is(long_sandbox, make_inbox_app):

@@ -131,17 +131,21 @@ class ThreadView(VerticalScroll, can_focus=True):
 
     def show_unit(self, index: int) -> None:
         """The message cursor on unit ``index``, laid out (the window moved to it) and in view."""
-        moved = False
         if index < self.window.start:
-            moved = self.move_window(index - STEP)  # some of what comes before it too
+            self.move_window(index - STEP)  # some of what comes before it too
         elif index >= self.window.stop:
-            moved = self.move_window(index + STEP + 1 - WINDOW)
+            self.move_window(index + STEP + 1 - WINDOW)
         self.set_cursor(index)
-        block = self.units[index][1][0]
-        if moved or not block.virtual_region.size:  # scrolled to once laid out where it now is
-            self.call_after_refresh(self.bring_into_view, block)
-        else:
-            self.scroll_to_widget(block, animate=False)
+        # Scrolled to after the next refresh, from where the block is then: a region read now is
+        # stale while an earlier press's move of the window waits for its layout (a held key).
+        self.call_after_refresh(self.bring_cursor_into_view)
+
+    def bring_cursor_into_view(self) -> None:
+        """The block under the message cursor now, in view once laid out. It is looked up when the
+        scroll happens: with a key held down, the block a press moved to may carry another
+        message by the time the layout is done (the window reuses its blocks)."""
+        if self.units and self.units[self.cursor][1]:
+            self.bring_into_view(self.units[self.cursor][1][0], cursor=True)
 
     def show_message(self, message_id: int) -> bool:
         """The message cursor on this message of the open conversation, in view; False if it has none."""
@@ -421,17 +425,38 @@ class ThreadView(VerticalScroll, can_focus=True):
         self.bring_into_view(block, top=True, then=pinned)
 
     def bring_into_view(self, block: Widget, *, top: bool = False, then: Callable[[], None] | None = None,
-                        tries: int = LAYOUT_TRIES) -> None:
-        """Scroll to the block once it has been laid out (call it after a refresh).
+                        tries: int = LAYOUT_TRIES, cursor: bool = False) -> None:
+        """Scroll to the block once it has been laid out where it now is (call it after a refresh);
+        ``cursor``: the block was the cursor's, and the cursor's block is looked up again on a retry.
 
         Textual's scroll_to_widget does nothing for a widget with no region yet, which on a busy
         machine is still the case one refresh after the mount: the thread then stayed wherever the
-        previous one had left it, the block off screen."""
+        previous one had left it, the block off screen. A reused block still has the region of
+        its old place until the layout, and a scroll there missed it just as well."""
         if not block.is_attached:
             return  # another thread replaced this one
-        if not block.virtual_region.size and tries > 1:
-            self.call_after_refresh(self.bring_into_view, block, top=top, then=then, tries=tries - 1)
+        if not self.laid_out_in_place(block) and tries > 1:
+            if cursor:
+                self.call_after_refresh(self.bring_cursor_into_view_again, tries - 1)
+            else:
+                self.call_after_refresh(self.bring_into_view, block, top=top, then=then, tries=tries - 1)
             return
         self.scroll_to_widget(block, animate=False, top=top, immediate=True)
         if then is not None:
             then()
+
+    def bring_cursor_into_view_again(self, tries: int) -> None:
+        if self.units and self.units[self.cursor][1]:
+            self.bring_into_view(self.units[self.cursor][1][0], cursor=True, tries=tries)
+
+    def laid_out_in_place(self, block: Widget) -> bool:
+        """Whether the block's region is where it stands among its neighbours: laid out since it
+        was mounted or moved (a moved block keeps its old region until the next layout)."""
+        region = block.virtual_region
+        if not region.size:
+            return False
+        children = list(self.children)
+        at = children.index(block)
+        before = next((c.virtual_region for c in reversed(children[:at]) if c.virtual_region.size), None)
+        after = next((c.virtual_region for c in children[at + 1:] if c.virtual_region.size), None)
+        return (before is None or before.bottom <= region.y) and (after is None or region.bottom <= after.y)
