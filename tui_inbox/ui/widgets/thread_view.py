@@ -140,12 +140,12 @@ class ThreadView(VerticalScroll, can_focus=True):
         # stale while an earlier press's move of the window waits for its layout (a held key).
         self.call_after_refresh(self.bring_cursor_into_view)
 
-    def bring_cursor_into_view(self) -> None:
+    def bring_cursor_into_view(self, tries: int = LAYOUT_TRIES) -> None:
         """The block under the message cursor now, in view once laid out. It is looked up when the
         scroll happens: with a key held down, the block a press moved to may carry another
         message by the time the layout is done (the window reuses its blocks)."""
         if self.units and self.units[self.cursor][1]:
-            self.bring_into_view(self.units[self.cursor][1][0], cursor=True)
+            self.bring_into_view(self.units[self.cursor][1][0], cursor=True, tries=tries)
 
     def show_message(self, message_id: int) -> bool:
         """The message cursor on this message of the open conversation, in view; False if it has none."""
@@ -437,17 +437,13 @@ class ThreadView(VerticalScroll, can_focus=True):
             return  # another thread replaced this one
         if not self.laid_out_in_place(block) and tries > 1:
             if cursor:
-                self.call_after_refresh(self.bring_cursor_into_view_again, tries - 1)
+                self.call_after_refresh(self.bring_cursor_into_view, tries - 1)
             else:
                 self.call_after_refresh(self.bring_into_view, block, top=top, then=then, tries=tries - 1)
             return
         self.scroll_to_widget(block, animate=False, top=top, immediate=True)
         if then is not None:
             then()
-
-    def bring_cursor_into_view_again(self, tries: int) -> None:
-        if self.units and self.units[self.cursor][1]:
-            self.bring_into_view(self.units[self.cursor][1][0], cursor=True, tries=tries)
 
     def laid_out_in_place(self, block: Widget) -> bool:
         """Whether the block's region is where it stands among its neighbours: laid out since it
