@@ -12,7 +12,7 @@ from .inbox.mailboxes import BY_ID
 
 BAR = 30
 # Named here, not imported from inbox/export.py: building the command line must not import
-# the HTTP client (it would slow every `tui-inbox` start). tests/test_export.py checks they agree.
+# the HTTP client (it would slow every `tui-inbox` start). tests/core/test_export.py checks they agree.
 FORMATS = ("mbox", "json", "markdown")
 MAILBOXES = ("all",) + tuple(m for m in BY_ID if BY_ID[m].scope is not None)
 

@@ -3,7 +3,7 @@
 ``LiveFeed`` is the one thing the rest of the app uses: an async iterator of
 ``Change`` objects plus an observable ``FeedStatus`` for the status bar. The
 contract it implements is /work/shared/live-stream.md. Never imports Textual,
-the UI or the sandbox (see tests/test_architecture.py).
+the UI or the sandbox (see tests/core/test_architecture.py).
 """
 
 from .backoff import Backoff
