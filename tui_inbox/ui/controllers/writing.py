@@ -70,7 +70,7 @@ class Writing(Controller):
         draft = Draft(kind=kind, conversation_id=row.id, context_code=row.context_code)
         if kind == "forward":
             draft.subject = subject if subject.lower().startswith("fwd:") else f"Fwd: {subject}".strip()
-            current = self.session.current if self.session.current and self.session.current.id == row.id else None
+            current = self.session.opened.of(row.id)  # forwarding needs its messages: it must be open
             draft.forward_message_ids = [m.id for m in (current.messages or [])] if current else []
             if current is None:
                 self.status.show_message("Open the conversation first (Enter) to forward its messages.")
