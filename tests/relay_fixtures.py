@@ -9,6 +9,7 @@ import nats
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from tui_inbox.relay.nats_flush import flush_written
 from tui_inbox.relay.server import RunningRelay
 from tui_inbox.relay.settings import RelaySettings
 from tui_inbox.relay.subjects import DIGEST_HEADER, STREAM
@@ -65,7 +66,7 @@ class Subscriber:
 
         for subject in subjects:
             await self.nc.subscribe(subject, cb=got)
-        await self.nc.flush()
+        await flush_written(self.nc, 10)  # NATS has the subscriptions: nothing published from now on is missed
         return self
 
     def names(self) -> list[str]:

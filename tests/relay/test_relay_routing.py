@@ -21,9 +21,11 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from tests.relay_live_server import RunningLive
+from tests.slow_subscribe_link import SlowSubscribeLink
 from tests.waiting import async_wait_until
 from tui_inbox.relay.fanout import Fanout
 from tui_inbox.relay.identity import Identities
+from tui_inbox.relay.nats_flush import flush_written
 from tui_inbox.relay.routing import Router, local_id
 from tui_inbox.relay.subjects import DIGEST_HEADER, course_subject, group_subject, section_subject, user_subject
 from tui_inbox.sandbox.events import global_id
@@ -333,6 +335,25 @@ async def test_fanout_subscribes_while_needed_and_drops_for_a_full_queue(nats_se
         await nc.close()
 
 
+async def test_a_connection_is_attached_only_once_nats_has_its_subscriptions(nats_server):
+    """An event published as soon as ``attach`` returns reaches the queue, even when the link to NATS
+    is slow for subscriptions: nats-py's flush alone came back before NATS had them (relay/nats_flush.py),
+    and the user's first event after the handshake was lost, on a busy machine now and then."""
+    async with SlowSubscribeLink(nats_server.port, hold=0.3) as link:
+        relay_nc = await nats.connect(link.url)
+        publisher = await nats.connect(nats_server.url)
+        try:
+            fanout = Fanout(relay_nc)
+            queue: asyncio.Queue = asyncio.Queue()
+            await fanout.attach(queue, [user_subject(7)])
+            await publisher.publish(user_subject(7), b'{"n":1}', headers={DIGEST_HEADER: "first"})
+            await flush_written(publisher, WAIT)
+            assert await asyncio.wait_for(queue.get(), WAIT) == '{"n":1}'
+        finally:
+            await publisher.close()
+            await relay_nc.close()
+
+
 # -- the stream: /live over uvicorn, NATS, and the sandbox as Canvas ------------------------------
 @pytest.fixture
 def relay_live(sandbox, nats_server):
@@ -343,7 +364,7 @@ def relay_live(sandbox, nats_server):
 async def publish(nc, subject: str, event: dict, digest: str | None = None) -> bytes:
     data = json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode()
     await nc.publish(subject, data, headers={DIGEST_HEADER: digest or hashlib.sha256(data).hexdigest()})
-    await nc.flush()
+    await flush_written(nc, WAIT)
     return data
 
 

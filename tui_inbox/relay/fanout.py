@@ -19,6 +19,7 @@ import asyncio
 import logging
 from collections import OrderedDict
 
+from .nats_flush import flush_written
 from .subjects import DIGEST_HEADER
 
 log = logging.getLogger("tui_inbox.relay.fanout")
@@ -68,7 +69,7 @@ class Fanout:
             # already held was confirmed by the attach that made it (under this lock): a crowd of
             # one course's students costs one round trip to NATS, not one each.
             if new:
-                await self.nc.flush(timeout=FLUSH_TIMEOUT)
+                await flush_written(self.nc, FLUSH_TIMEOUT)
 
     async def detach(self, connection_queue: asyncio.Queue) -> None:
         async with self._lock:
