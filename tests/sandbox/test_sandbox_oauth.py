@@ -283,3 +283,15 @@ def test_a_disabled_developer_key_refuses_its_tokens_and_their_refresh(sandbox):
     assert answer.json() == {"error": "invalid_client", "error_description": "unknown client"}
     sandbox.set_key_active(True)
     assert refresh(sandbox, body["refresh_token"]).status_code == 200
+
+
+def test_what_the_user_typed_comes_back_escaped_on_the_login_page(sandbox):
+    typed = '"><script>alert(1)</script>'
+    with httpx.Client(base_url=sandbox.base_url) as browser:
+        browser.get(authorize_url(sandbox, "http://127.0.0.1:5000/cb", challenge=pkce()[1]), follow_redirects=True)
+        page = browser.get("/login/canvas").text
+        csrf = page.split('name="authenticity_token" value="')[1].split('"')[0]
+        answer = browser.post("/login/canvas", data={"authenticity_token": csrf, "pseudonym_session[unique_id]": typed,
+                                                     "pseudonym_session[password]": "x"})
+    assert answer.status_code == 400
+    assert "<script>" not in answer.text and "&lt;script&gt;" in answer.text
