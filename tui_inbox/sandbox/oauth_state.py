@@ -138,14 +138,6 @@ class Session:
     oauth2: dict | None = None  # Canvas's session[:oauth2]: client, redirect_uri, scopes, state
 
 
-@dataclass
-class Grant:
-    """One POST /login/oauth2/token the sandbox answered: its grant type and whether it gave a token."""
-
-    grant_type: str
-    granted: bool
-
-
 def s256(verifier: str) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
 
@@ -169,7 +161,8 @@ class OAuthProvider:
         self.tokens: dict[str, AccessToken] = {}  # by access token
         self.by_refresh: dict[str, AccessToken] = {}
         self.sessions: dict[str, Session] = {}
-        self.grants: list[Grant] = []  # every token request, in order: what tests count
+        # The grant_type of every token request answered, refused ones too, in order: what tests count.
+        self.grants: list[str] = []
         self._serial = 0
 
     # -- people -----------------------------------------------------------
@@ -282,10 +275,6 @@ class OAuthProvider:
                 record.expires_at = now
                 count += 1
         return count
-
-    def grant_types(self) -> list[str]:
-        """The grant types of every token request so far (refused ones too), in order."""
-        return [g.grant_type for g in self.grants]
 
     def token_json(self, record: AccessToken, user: User, *, with_refresh: bool) -> dict:
         """token.rb ``as_json``: the refresh token only when it was just made (Canvas keeps only its hash)."""

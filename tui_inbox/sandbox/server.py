@@ -121,7 +121,7 @@ class RunningSandbox:
 
     def grant_types(self) -> list[str]:
         """The grant_type of every token request the sandbox answered, in order."""
-        return self.call(self.state.oauth.grant_types)
+        return self.call(list, self.state.oauth.grants)
 
     def rotate_keys(self) -> str:
         """Data Services' monthly key rotation, now; returns the new current kid."""
