@@ -23,6 +23,8 @@ from websockets.exceptions import InvalidStatus
 from tests.relay.test_relay_command import relay_env, run_relay_command
 from tests.sandbox.oauth_flow import refresh, signed_in_tokens
 from tests.waiting import async_wait_until
+from tui_inbox.canvas import CanvasError
+from tui_inbox.relay.identity import Identities, Refusal
 from tui_inbox.relay.server import school_relay
 from tui_inbox.relay.settings import RelaySettings
 from tui_inbox.sandbox.server import RunningSandbox
@@ -160,3 +162,36 @@ def test_a_client_id_that_is_not_a_number_is_one_line_and_exit_2():
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.splitlines() == [done.stderr.strip()]
     assert "--client-id must be the developer key's ID, all digits" in done.stderr
+
+
+def canvas_answering(status: int, body: bytes, content_type: str = "application/json") -> httpx.AsyncClient:
+    """A Canvas that answers /users/self this way: shapes the sandbox never sends."""
+    asked = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.path)
+        return httpx.Response(status, content=body, headers={"Content-Type": content_type})
+
+    client = httpx.AsyncClient(transport=httpx.MockTransport(answer))
+    client.asked = asked
+    return client
+
+
+@pytest.mark.parametrize("body, content_type, passed_on", [
+    (b"<html>Unauthorized</html>", "text/html", {"errors": [{"message": "Invalid access token."}]}),
+    (json.dumps({"errors": [{"message": "x" * 5000}]}).encode(), "application/json",
+     {"errors": [{"message": "x" * 200}]}),
+    (json.dumps({"errors": "a bare string", "token": "7~leak"}).encode(), "application/json",
+     {"errors": [{"message": "Invalid access token."}]}),
+], ids=["html", "long", "odd-shape"])
+async def test_a_401_from_canvas_is_passed_on_cut_to_its_short_messages(body, content_type, passed_on):
+    async with canvas_answering(401, body, content_type) as http:
+        refused = await Identities("https://canvas.test", http=http).resolve("7~t")
+    assert refused == Refusal(passed_on)
+
+
+async def test_a_canvas_that_fails_twice_is_an_error_not_a_refusal():
+    async with canvas_answering(503, b"busy", "text/plain") as http:
+        with pytest.raises(CanvasError):
+            await Identities("https://canvas.test", http=http).resolve("7~t")
+        assert http.asked == ["/api/v1/users/self"] * 2  # one quick second try, then the handshake gets 503
