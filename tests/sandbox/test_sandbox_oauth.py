@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
@@ -295,3 +295,26 @@ def test_what_the_user_typed_comes_back_escaped_on_the_login_page(sandbox):
                                                      "pseudonym_session[password]": "x"})
     assert answer.status_code == 400
     assert "<script>" not in answer.text and "&lt;script&gt;" in answer.text
+
+
+def test_a_response_type_other_than_code_is_redirected_back_with_canvas_error(sandbox):
+    url = authorize_url(sandbox, "http://127.0.0.1:5000/cb", state="s9").replace("response_type=code",
+                                                                                  "response_type=token")
+    answer = httpx.get(url)
+    assert answer.status_code == 302
+    query = parse_qs(urlsplit(answer.headers["location"]).query)
+    assert answer.headers["location"].startswith("http://127.0.0.1:5000/cb?")
+    assert query == {"error": ["unsupported_response_type"], "error_description": ["Only response_type=code is permitted"],
+                     "state": ["s9"]}
+
+
+def test_a_plain_challenge_is_not_pkce_so_a_verifier_cannot_redeem_the_code(sandbox):
+    """pkce.rb supports S256 only: with "plain" the code carries no challenge, and a verifier
+    sent with it fails, as Canvas's AuthorizationCodeWithPKCE finds no challenge to compare."""
+    verifier = pkce()[0]
+    with Listener() as listener:
+        url = authorize_url(sandbox, listener.redirect_uri) + "&" + urlencode(
+            {"code_challenge": verifier, "code_challenge_method": "plain"})
+        sign_in(url, teacher(sandbox)["login_id"], teacher(sandbox)["password"])
+        answer = exchange(sandbox, listener.requests[-1]["code"], listener.redirect_uri, code_verifier=verifier)
+    assert (answer.status_code, answer.json()["error"]) == (400, "invalid_grant")

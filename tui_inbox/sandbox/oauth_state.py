@@ -26,6 +26,9 @@ from .world import User
 OOB_URI = "urn:ietf:wg:oauth:2.0:oob"
 CODE_SECONDS = 600  # Setting "oath_token_request_timeout" (sic), 10 minutes, and PKCE::KEY_TTL
 REFRESH_SPAM_SECONDS = 5  # Setting "oauth_refresh_token_spam_interval"
+# Browser sessions kept at once: a sandbox run for days by a demo must not grow without end
+# (Canvas's own expire; here the oldest goes first).
+MAX_SESSIONS = 10_000
 # The developer key's legacy single redirect_uri: Canvas accepts any URI of the same scheme
 # whose host is this one (or a subdomain), whatever its port and path. That is how a native
 # app's loopback listener on a free port gets through.
@@ -179,6 +182,9 @@ class OAuthProvider:
 
     # -- codes ------------------------------------------------------------
     def issue_code(self, user_id: int, oauth2: dict) -> str:
+        now = self.now()
+        for stale in [c for c, found in self.codes.items() if found.expires_at < now]:
+            del self.codes[stale]  # as Redis lets them lapse
         self._serial += 1
         code = _slug(self.seed, "code", self._serial) + _slug(self.seed, "code+", self._serial)  # hex(64)
         challenge = None
@@ -296,6 +302,8 @@ class OAuthProvider:
         sid = secrets.token_urlsafe(24)
         session = Session(csrf=secrets.token_urlsafe(32))
         self.sessions[sid] = session
+        while len(self.sessions) > MAX_SESSIONS:
+            del self.sessions[next(iter(self.sessions))]
         return sid, session
 
 
