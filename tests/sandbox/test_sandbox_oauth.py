@@ -318,3 +318,14 @@ def test_a_plain_challenge_is_not_pkce_so_a_verifier_cannot_redeem_the_code(sand
         sign_in(url, teacher(sandbox)["login_id"], teacher(sandbox)["password"])
         answer = exchange(sandbox, listener.requests[-1]["code"], listener.redirect_uri, code_verifier=verifier)
     assert (answer.status_code, answer.json()["error"]) == (400, "invalid_grant")
+
+
+def test_text_beyond_ascii_in_a_password_or_a_verifier_is_refused_not_a_crash(sandbox):
+    with pytest.raises(Refused) as refused:
+        sign_in(authorize_url(sandbox, "http://127.0.0.1:5000/cb", challenge=pkce()[1]),
+                teacher(sandbox)["login_id"], "pässwörd 🌟")
+    assert "Please verify your username or password" in str(refused.value)
+    with Listener() as listener:
+        code = code_for(sandbox, listener, teacher(sandbox), "défi-ü")
+        answer = exchange(sandbox, code, listener.redirect_uri, code_verifier="vérifier-ü")
+    assert (answer.status_code, answer.json()["error"]) == (400, "invalid_grant")

@@ -141,6 +141,11 @@ class Session:
     oauth2: dict | None = None  # Canvas's session[:oauth2]: client, redirect_uri, scopes, state
 
 
+def _same(a: str, b: str) -> bool:
+    """A constant-time comparison that takes any text a request carried (compare_digest refuses non-ASCII str)."""
+    return hmac.compare_digest(a.encode("utf-8", "surrogatepass"), b.encode("utf-8", "surrogatepass"))
+
+
 def s256(verifier: str) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
 
@@ -177,7 +182,7 @@ class OAuthProvider:
         wanted = unique_id.strip().lower()
         for user in users:
             if user.login.lower() == wanted:
-                return user if hmac.compare_digest(self.password_of(user), password) else None
+                return user if _same(self.password_of(user), password) else None
         return None
 
     # -- codes ------------------------------------------------------------
@@ -185,8 +190,7 @@ class OAuthProvider:
         now = self.now()
         for stale in [c for c, found in self.codes.items() if found.expires_at < now]:
             del self.codes[stale]  # as Redis lets them lapse
-        self._serial += 1
-        code = _slug(self.seed, "code", self._serial) + _slug(self.seed, "code+", self._serial)  # hex(64)
+        code = secrets.token_hex(64)  # Token.generate_code_for: SecureRandom.hex(64)
         challenge = None
         if oauth2.get("code_challenge") and oauth2.get("code_challenge_method") == "S256":
             challenge = oauth2["code_challenge"]  # PKCE.use_pkce_in_authorization?: only S256
@@ -207,7 +211,7 @@ class OAuthProvider:
         challenge = found.challenge if found else None
         if found is not None:
             found.challenge = None
-        return bool(challenge) and hmac.compare_digest(s256(verifier), challenge)
+        return bool(challenge) and _same(s256(verifier), challenge)
 
     def redeem_code(self, code: str, key: DeveloperKey, redirect_uri: str | None, pkce: bool) -> AccessToken:
         found = self._live_code(code)
@@ -225,16 +229,15 @@ class OAuthProvider:
     def _new_token(self, user_id: int, key: DeveloperKey, pkce: bool, purpose: str | None) -> AccessToken:
         self._serial += 1
         now = self.now()
-        record = AccessToken(self._serial, user_id, key.id, self._access_string(), "7~" + _slug(self.seed, "refresh", self._serial),
+        record = AccessToken(self._serial, user_id, key.id, self._access_string(), "7~" + secrets.token_hex(32),
                              self._expiry(key, now), now, pkce, purpose)
         self.tokens[record.token] = record
         self.by_refresh[record.refresh_token] = record
         return record
 
     def _access_string(self) -> str:
-        self._serial += 1
-        # Random as well as seeded: a token must not be guessable from the seed by another sandbox's user.
-        return "7~" + _slug(self.seed, "access", self._serial, secrets.token_hex(8))
+        # Random, unlike the seeded personal tokens: whoever knows the seed must not guess a code or token.
+        return "7~" + secrets.token_hex(32)
 
     def _expiry(self, key: DeveloperKey, now: datetime) -> datetime | None:
         return now + timedelta(seconds=self.token_seconds) if key.auto_expire_tokens else None
