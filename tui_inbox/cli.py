@@ -94,7 +94,19 @@ def add_sandbox_knobs(parser: argparse.ArgumentParser) -> None:
                         help="add N classes of about 40 students, each with its teacher and a discussion; the "
                              "activity then moves around the whole school (a school-wide relay's load)")
     parser.add_argument("--now", type=_instant, default=None, help="fix the clock's start (reproducible runs)")
+    parser.add_argument("--oauth-token-seconds", type=_token_seconds, default=3600.0, metavar="SECONDS",
+                        help="OAuth access tokens expire after SECONDS and must be refreshed (default 3600, as Canvas)")
+    parser.add_argument("--restrict-student-tokens", action="store_true",
+                        help="students and observers have no personal access token, as at a school that turned "
+                             "them off; they sign in with OAuth")
     add_data_services(parser)
+
+
+def _token_seconds(text: str) -> float:
+    value = _number(text)
+    if not 1 <= value <= 86_400 * 365:
+        raise argparse.ArgumentTypeError(f"must be between 1 second and a year, not {text!r}")
+    return value
 
 
 def _subscriber_url(text: str) -> str:
@@ -168,7 +180,9 @@ def knobs_from(args: argparse.Namespace):
     knobs = Knobs(seed=args.seed, conversations=args.conversations, long_thread=getattr(args, "long_thread", 0),
                   latency_ms=args.latency_ms,
                   fail_rate=args.fail_rate, throttle=args.throttle, activity=args.activity, now=args.now,
-                  course_students=args.course_students, school=getattr(args, "school", 0))
+                  course_students=args.course_students, school=getattr(args, "school", 0),
+                  oauth_token_seconds=getattr(args, "oauth_token_seconds", 3600.0),
+                  restrict_student_tokens=getattr(args, "restrict_student_tokens", False))
     if getattr(args, "data_services", None):
         knobs.data_services_url = args.data_services
         knobs.ds_sign = not args.ds_unsigned
@@ -211,7 +225,9 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox = sub.add_parser("sandbox", help="serve a Canvas-compatible sandbox with seeded data",
                              description="Serve a Canvas-compatible sandbox. The first line on standard output is "
                                          "a JSON object with base_url, live_url, jwks_url (and data_services_url "
-                                         "with --data-services) and the users with their tokens.")
+                                         "with --data-services), the OAuth2 developer_key (client_id, "
+                                         "client_secret, redirect_uris) and the users with their tokens, login "
+                                         "ids and passwords.")
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=_port, default=0, help="0 picks a free port")
     add_sandbox_knobs(sandbox)
@@ -229,7 +245,8 @@ def add_relay_command(sub) -> None:
         "relay", help="serve a school's Canvas Live Events to each user (Data Services in, a websocket out)",
         description="Receive Canvas Live Events from Data Services (signed HTTPS POSTs), store them in NATS "
                     "JetStream and stream each user what they may see. The first line on standard output is a "
-                    "JSON object with events_url, live_url and metrics_url. The admin token comes from "
+                    "JSON object with events_url, live_url and metrics_url; /.well-known/tui-inbox.json tells apps the "
+                    "Canvas URL, the client id and the live URL. The admin token comes from "
                     "--admin-token-command or TUI_INBOX_RELAY_ADMIN_TOKEN.")
     relay.add_argument("--canvas-url", metavar="URL", help="the school's Canvas (required)")
     relay.add_argument("--admin-token-command", metavar="CMD",
@@ -243,6 +260,9 @@ def add_relay_command(sub) -> None:
     relay.add_argument("--issuer", default=DEFAULT_ISSUER, help="the iss every event's JWT must carry")
     relay.add_argument("--allow-unsigned", action="store_true",
                        help="also accept events that are plain JSON (Sign Payload off): anyone could POST one")
+    relay.add_argument("--client-id", metavar="ID",
+                       help="the developer key the school made for tui-inbox (Admin > Developer Keys): published "
+                            "at /.well-known/tui-inbox.json so `tui-inbox init --school URL` signs users in with it")
 
 
 def main(argv: list[str] | None = None) -> int:
