@@ -301,11 +301,12 @@ async def run_inbox_app(loaded: Loaded, base_url: str, token: str, presses: int)
         lst = app.list
         assert app.focused is lst
         # What the session's background load does with its answer: sort the rows into the
-        # view, keep them out of the collector's full passes, tell the app (which calls set_rows).
+        # view, keep them out of the collector's full passes, report ViewChanged (the app calls
+        # set_rows before the next frame, which the fill column waits for).
         await fill(result, frames, lst, lambda: session.fill(session.view, loaded.rows))
         assert len(lst.rows) == len(loaded.rows)
         result.notes.append(f"list region {lst.region.width}x{lst.region.height}; session.fill (sort, gc.freeze, "
-                            f"emit('view') -> set_rows) returned in {result.fill_call_s:.2f} s")
+                            f"ViewChanged; set_rows comes before the next frame) returned in {result.fill_call_s:.2f} s")
         await press_all(result, pilot, frames, lst, lambda: lst.cursor, presses)
     return result
 
