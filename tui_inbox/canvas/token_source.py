@@ -80,6 +80,11 @@ class RenewingToken:
     def current(self) -> Token:
         return self._token
 
+    def identity(self) -> str:
+        """What stays the same while the access token is renewed: the refresh token (for
+        store/known_users.py, which keeps only a digest of it)."""
+        return self._refresh.reveal()
+
     async def refresh(self, stale: Token) -> Token:
         """A token newer than ``stale``: the one another request already fetched, one that
         another process stored, or a new one from Canvas. Raises SignInNeeded when Canvas
