@@ -94,7 +94,19 @@ def add_sandbox_knobs(parser: argparse.ArgumentParser) -> None:
                         help="add N classes of about 40 students, each with its teacher and a discussion; the "
                              "activity then moves around the whole school (a school-wide relay's load)")
     parser.add_argument("--now", type=_instant, default=None, help="fix the clock's start (reproducible runs)")
+    parser.add_argument("--oauth-token-seconds", type=_token_seconds, default=3600.0, metavar="SECONDS",
+                        help="OAuth access tokens expire after SECONDS and must be refreshed (default 3600, as Canvas)")
+    parser.add_argument("--restrict-student-tokens", action="store_true",
+                        help="students and observers have no personal access token, as at a school that turned "
+                             "them off; they sign in with OAuth")
     add_data_services(parser)
+
+
+def _token_seconds(text: str) -> float:
+    value = _number(text)
+    if not 1 <= value <= 86_400 * 365:
+        raise argparse.ArgumentTypeError(f"must be between 1 second and a year, not {text!r}")
+    return value
 
 
 def _subscriber_url(text: str) -> str:
@@ -168,7 +180,9 @@ def knobs_from(args: argparse.Namespace):
     knobs = Knobs(seed=args.seed, conversations=args.conversations, long_thread=getattr(args, "long_thread", 0),
                   latency_ms=args.latency_ms,
                   fail_rate=args.fail_rate, throttle=args.throttle, activity=args.activity, now=args.now,
-                  course_students=args.course_students, school=getattr(args, "school", 0))
+                  course_students=args.course_students, school=getattr(args, "school", 0),
+                  oauth_token_seconds=getattr(args, "oauth_token_seconds", 3600.0),
+                  restrict_student_tokens=getattr(args, "restrict_student_tokens", False))
     if getattr(args, "data_services", None):
         knobs.data_services_url = args.data_services
         knobs.ds_sign = not args.ds_unsigned
@@ -224,7 +238,9 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox = sub.add_parser("sandbox", help="serve a Canvas-compatible sandbox with seeded data",
                              description="Serve a Canvas-compatible sandbox. The first line on standard output is "
                                          "a JSON object with base_url, live_url, jwks_url (and data_services_url "
-                                         "with --data-services) and the users with their tokens.")
+                                         "with --data-services), the OAuth2 developer_key (client_id, "
+                                         "client_secret, redirect_uris) and the users with their tokens, login "
+                                         "ids and passwords.")
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=_port, default=0, help="0 picks a free port")
     add_sandbox_knobs(sandbox)

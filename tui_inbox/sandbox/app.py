@@ -17,10 +17,10 @@ def route_modules():
     # Imported here so that building a state for a script does not load every handler.
     from . import batch_update, compose_api, conversations_api
     from . import files_api, search_api, users_api
-    from . import discussions_api, jwks, media_api, stream
+    from . import discussions_api, jwks, media_api, oauth_api, stream
 
     return [conversations_api, compose_api, batch_update, files_api, search_api, users_api, stream, discussions_api,
-            media_api, jwks]
+            media_api, jwks, oauth_api]
 
 
 def build_app(state: SandboxState) -> Starlette:

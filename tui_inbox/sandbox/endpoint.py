@@ -17,6 +17,7 @@ from starlette.responses import Response
 from . import errors, string_ids
 from .conversations import NotParticipating
 from .events import SHARD, Origin
+from .oauth_state import classify
 from .params import BadJSON, Params
 from .state import SandboxState
 from .world import User
@@ -71,12 +72,27 @@ def authenticate(request: Request, state: SandboxState, as_user_id: str | None |
     token = bearer_token(request)
     if token is None:
         return errors.unauthenticated()
-    user = state.world.by_token.get(token)
-    if user is None:
-        return errors.invalid_token()
+    user = token_owner(state, token)
+    if isinstance(user, Response):
+        return user
     if as_user_id is _FROM_QUERY:
         as_user_id = request.query_params.get("as_user_id")
     return masquerade(state, user, as_user_id)  # type: ignore[arg-type]
+
+
+def token_owner(state: SandboxState, token: str) -> User | Response:
+    """The user a personal or OAuth access token belongs to, or Canvas's 401 for it."""
+    user = state.world.by_token.get(token)
+    if user is not None:
+        return user if state.personal_token_allowed(user) else errors.invalid_token()
+    seen = classify(state.oauth, token)
+    if seen is None:
+        return errors.invalid_token()
+    if seen.problem == "expired":
+        return errors.expired_token()
+    if seen.problem == "revoked":
+        return errors.revoked_token()
+    return state.world.users[seen.user_id]
 
 
 def masquerade(state: SandboxState, user: User, as_user_id: str | None) -> User | Response:

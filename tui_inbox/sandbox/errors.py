@@ -20,6 +20,20 @@ def invalid_token() -> JSONResponse:
     )
 
 
+def expired_token() -> JSONResponse:
+    """An OAuth access token past its hour (access_token.rb ``needs_refresh?``): the client refreshes."""
+    return JSONResponse(
+        {"errors": [{"message": "Expired access token."}]}, status_code=401, headers=WWW_AUTHENTICATE
+    )
+
+
+def revoked_token() -> JSONResponse:
+    """A token deleted since it was issued (signed out, or removed under Approved Integrations)."""
+    return JSONResponse(
+        {"errors": [{"message": "Revoked access token."}]}, status_code=401, headers=WWW_AUTHENTICATE
+    )
+
+
 def unauthenticated() -> JSONResponse:
     return JSONResponse(
         {"status": "unauthenticated", "errors": [{"message": "user authorization required"}]},

@@ -24,11 +24,14 @@ class SandboxInfo:
     users: list[dict]
     jwks_url: str = ""  # the keys that sign Data Services deliveries
     data_services_url: str | None = None  # where every event is POSTed, if anywhere
+    developer_key: dict | None = None  # the OAuth2 client: client_id, client_secret, redirect_uris
 
     def as_json(self) -> dict:
         line = {"base_url": self.base_url, "live_url": self.live_url, "jwks_url": self.jwks_url}
         if self.data_services_url:
             line["data_services_url"] = self.data_services_url
+        if self.developer_key:
+            line["developer_key"] = self.developer_key
         line["users"] = self.users  # last: the long part
         return line
 
@@ -39,7 +42,9 @@ class SandboxInfo:
 def listed_users(state: SandboxState) -> list[dict]:
     """The seeded teacher first, then everyone else by id."""
     users = sorted(state.world.users.values(), key=lambda u: (u.id != state.demo_user_id, u.id))
-    return [{"id": u.id, "name": u.name, "role": u.role, "token": u.token} for u in users]
+    return [{"id": u.id, "name": u.name, "role": u.role,
+             "token": u.token if state.personal_token_allowed(u) else None,  # none may be made
+             "login_id": u.login, "password": state.oauth.password_of(u)} for u in users]
 
 
 class RunningSandbox:
@@ -54,7 +59,8 @@ class RunningSandbox:
         base = f"http://{url_host(host)}:{bound_port}"
         self.state.hostname = f"{url_host(host)}:{bound_port}"
         self.info = SandboxInfo(base, f"ws://{url_host(host)}:{bound_port}/live", listed_users(self.state),
-                                jwks_url=base + JWKS_PATH, data_services_url=self.state.knobs.data_services_url)
+                                jwks_url=base + JWKS_PATH, data_services_url=self.state.knobs.data_services_url,
+                                developer_key=self.state.oauth.key.as_json())
         config = uvicorn.Config(
             self.app, log_level="warning", access_log=False, lifespan="on", ws="websockets-sansio",
             timeout_graceful_shutdown=2, ws_ping_interval=20, ws_ping_timeout=20,  # /live keepalive
@@ -95,6 +101,19 @@ class RunningSandbox:
     def data_services_stats(self) -> dict:
         """The Data Services sender's counters (delivered, retried, dropped, ...), read on the server's loop."""
         return self.call(self.state.data_services.stats.snapshot)
+
+    def revoke_tokens(self, user_id: int) -> int:
+        """Delete every OAuth token a user holds (their refresh token too), as the user or an admin
+        would under Approved Integrations; returns how many were live."""
+        return self.call(self.state.oauth.revoke_user, user_id)
+
+    def expire_tokens(self, user_id: int | None = None) -> int:
+        """End the hour of every live access token (a user's, or all) now, without moving the clock."""
+        return self.call(self.state.oauth.expire_now, user_id)
+
+    def grant_types(self) -> list[str]:
+        """The grant_type of every token request the sandbox answered, in order."""
+        return self.call(self.state.oauth.grant_types)
 
     def rotate_keys(self) -> str:
         """Data Services' monthly key rotation, now; returns the new current kid."""

@@ -11,6 +11,7 @@ from .conversations import ConversationStore
 from .data_services import DataServices
 from .events import EventHub
 from .jwks import KeyRing
+from .oauth_state import OAuthProvider
 from .progress import ProgressStore
 from .world import World
 
@@ -54,6 +55,11 @@ class Knobs:
     ds_timeout_seconds: float = 15.0  # no complete answer within this: the try failed (Canvas's 15 s)
     ds_concurrency: int = 8  # POSTs in flight at once
     ds_queue_limit: int = 100_000  # events pending at once; beyond it they are dropped and counted
+    # OAuth2 (oauth_state.py): how long an access token lasts before it must be refreshed (Canvas: an hour).
+    oauth_token_seconds: float = 3600.0
+    # The root account's restrict_personal_access_tokens_from_students: students and observers have
+    # no personal token (they may not make one); OAuth sign-in still works for them.
+    restrict_student_tokens: bool = False
 
 
 class SandboxState:
@@ -64,6 +70,7 @@ class SandboxState:
         self.conversations = ConversationStore(self.clock.now)
         self.progress = ProgressStore(self.clock.now)
         self.hub = EventHub()
+        self.oauth = OAuthProvider(knobs.seed, self.clock.now, knobs.oauth_token_seconds)
         self.keys = KeyRing()  # Data Services' signing keys, served at /data_services/jwks
         self.data_services = DataServices(lambda: self.knobs, self.keys)
         self.hub.taps.append(self.data_services.offer)  # every event, whatever its audience
@@ -75,6 +82,11 @@ class SandboxState:
         self.hostname = "127.0.0.1"  # host:port the server answers on, for event metadata
         self.demo_user_id = 0  # set by the seed: the teacher whose inbox is seeded
         self.school_teachers: list[int] = []  # --school's teachers (school.py), set by the seed
+
+    def personal_token_allowed(self, user) -> bool:
+        """access_token.rb's policy: with the restriction on, someone who is only a student or an
+        observer may not have a personal token."""
+        return not (self.knobs.restrict_student_tokens and user.role in ("student", "observer"))
 
     def now(self) -> datetime:
         return self.clock.now()
