@@ -12,6 +12,7 @@ from the cache never pays for it (benchmarks/start.py).
 from __future__ import annotations
 
 import secrets
+import warnings
 from dataclasses import dataclass, field
 
 from .errors import CanvasError, NetworkError, ServerError, SIGN_IN_AGAIN, SignInNeeded
@@ -108,10 +109,22 @@ def _token_url(base_url: str) -> str:
     return checked_base_url(base_url) + TOKEN
 
 
+def _authlib():
+    """Authlib's httpx client and its error, imported quietly: Authlib 1.9 warns at import that it
+    would rather have the httpx2 fork (and sets its warnings to "always"), which a person signing
+    in must not see; it works with httpx, which the app uses everywhere."""
+    with warnings.catch_warnings():
+        import authlib.deprecate  # noqa: F401 - its "always" filter first, so that ours comes before it
+
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from authlib.integrations.base_client import OAuthError
+        from authlib.integrations.httpx_client import AsyncOAuth2Client
+    return AsyncOAuth2Client, OAuthError
+
+
 def _client(base_url: str, client_id: str, redirect_uri: str | None, client_secret: str | None = None,
             transport=None):
-    from authlib.integrations.httpx_client import AsyncOAuth2Client
-
+    AsyncOAuth2Client, _ = _authlib()
     base = checked_base_url(base_url)
     trust_env = not is_loopback(httpx.URL(base).host)
     return AsyncOAuth2Client(
@@ -126,8 +139,7 @@ def _client(base_url: str, client_id: str, redirect_uri: str | None, client_secr
 
 async def _ask(call, base_url: str, *, renewing: bool) -> dict:
     """Await one token request; every failure a CanvasError of one line, never with a token in it."""
-    from authlib.integrations.base_client import OAuthError
-
+    _, OAuthError = _authlib()
     host = httpx.URL(checked_base_url(base_url)).host
     try:
         return await call
