@@ -62,6 +62,34 @@ def new_authorization(base_url: str, client_id: str, redirect_uri: str) -> Autho
     return Authorization(url, state, verifier, redirect_uri)
 
 
+async def authorize_refusal(authorization: Authorization, *, transport=None) -> str | None:
+    """What Canvas says against this authorize URL before anyone signs in (an unknown client id,
+    a redirect URI the developer key does not list), in one line; None when it would show its
+    login page. Canvas answers those with an error page, never a redirect back to the app
+    (oauth2_provider_controller.rb), so without this the app would wait for a browser that
+    never comes back."""
+    url = httpx.URL(authorization.url)
+    trust_env = not is_loopback(url.host)
+    try:
+        async with httpx.AsyncClient(transport=transport, timeout=15.0, follow_redirects=False, trust_env=trust_env,
+                                     verify=tls_context(trust_env)) as client:
+            response = await client.get(url)
+            await response.aread()
+    except httpx.HTTPError as error:
+        return f"Cannot reach Canvas at {url.host}: {network_reason(error)}."
+    if response.status_code < 400:
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and isinstance(body.get("error"), str):
+        said = " ".join(f"{body['error']}: {body.get('error_description') or ''}".split()).rstrip(": ")[:200]
+    else:
+        said = f"HTTP {response.status_code}"
+    return f"Canvas refuses this sign-in before it starts ({said})."
+
+
 async def exchange_code(base_url: str, client_id: str, authorization: Authorization, code: str, *,
                         client_secret: str | None = None, transport=None) -> Grant:
     """The authorization_code grant: the code and the verifier for the tokens."""

@@ -18,7 +18,7 @@ from typing import Callable
 from urllib.parse import parse_qs, urlsplit
 
 from ..canvas.errors import CanvasError
-from ..canvas.oauth import OOB, Grant, exchange_code, new_authorization
+from ..canvas.oauth import OOB, Authorization, Grant, authorize_refusal, exchange_code, new_authorization
 from .failure import SignInFailed
 from .loopback import OneShotListener, outcome_of
 
@@ -33,6 +33,7 @@ async def browser_sign_in(base_url: str, client_id: str, *, say: Callable[[str],
     try:
         authorization = new_authorization(base_url, client_id, redirect_uri)
         listener.state = authorization.state
+        await refused_before_start(authorization, transport)
         say("Opening your browser to sign in to Canvas. If it does not open, visit this address:")
         say(f"  {authorization.url}")
         open_in_background(open_url, authorization.url, say)
@@ -45,12 +46,27 @@ async def browser_sign_in(base_url: str, client_id: str, *, say: Callable[[str],
 async def pasted_sign_in(base_url: str, client_id: str, *, say: Callable[[str], None], ask: Callable[[str], str],
                          client_secret: str | None = None, transport=None) -> Grant:
     authorization = new_authorization(base_url, client_id, OOB)
+    await refused_before_start(authorization, transport)
     say("Open this address in a browser, sign in and authorize tui-inbox:")
     say(f"  {authorization.url}")
     say("Canvas then shows a code: paste it here (or the whole address of that page).")
     answer = ask("Code: ").strip()
     code = code_from(answer, authorization.state)
     return await exchanged(base_url, client_id, authorization, code, client_secret, transport)
+
+
+async def refused_before_start(authorization: Authorization, transport) -> None:
+    refusal = await authorize_refusal(authorization, transport=transport)
+    if refusal is None:
+        return
+    if "redirect_uri" in refusal:
+        fix = (f"the school's developer key must list {authorization.redirect_uri.split('/callback')[0]} among its "
+               "redirect URIs (ask the Canvas admin), or add --no-browser to paste the code")
+    elif "client" in refusal:
+        fix = "check the client id with your school's Canvas admin"
+    else:
+        fix = "check the Canvas URL and try again"
+    raise SignInFailed(f"{refusal.rstrip('.')}: {fix}; nothing was stored.")
 
 
 def open_in_background(open_url: Callable[[str], bool], url: str, say: Callable[[str], None]) -> None:
