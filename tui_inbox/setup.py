@@ -203,7 +203,8 @@ def run_init(cli_path: str | None, url: str | None, *, client_id: str | None = N
             token = ask_token()
         print(f"Checking the token with Canvas at {base}…" if way == TOKEN else f"Checking Canvas at {base}…",
               flush=True)
-        problem = check(base, token if way == TOKEN else "")
+        # The browser's way has no token yet: Canvas's 401 to a placeholder says it is there.
+        problem = check(base, token if way == TOKEN else "not-signed-in")
         if way == BROWSER and isinstance(problem, AuthError):
             problem = None  # Canvas answered (and wants a sign-in): it is there
         if problem is None:

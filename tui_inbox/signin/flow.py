@@ -36,7 +36,7 @@ async def browser_sign_in(base_url: str, client_id: str, *, say: Callable[[str],
         await refused_before_start(authorization, transport)
         say("Opening your browser to sign in to Canvas. If it does not open, visit this address:")
         say(f"  {authorization.url}")
-        open_in_background(open_url, authorization.url, say)
+        open_in_background(open_url, authorization.url, say, lambda: not listener.requests)
         code = await listener.code(wait)
     finally:
         await listener.close()
@@ -69,7 +69,8 @@ async def refused_before_start(authorization: Authorization, transport) -> None:
     raise SignInFailed(f"{refusal.rstrip('.')}: {fix}; nothing was stored.")
 
 
-def open_in_background(open_url: Callable[[str], bool], url: str, say: Callable[[str], None]) -> None:
+def open_in_background(open_url: Callable[[str], bool], url: str, say: Callable[[str], None],
+                       waiting: Callable[[], bool]) -> None:
     """Open the browser from a daemon thread: webbrowser waits for a ``$BROWSER`` command to end
     (a browser may run for hours), the listener must answer meanwhile, and the command must not
     wait for that browser to close before it exits."""
@@ -79,7 +80,7 @@ def open_in_background(open_url: Callable[[str], bool], url: str, say: Callable[
             opened = open_url(url)
         except Exception:
             opened = False
-        if not opened:
+        if not opened and waiting():  # a browser that exits unhappy after it came back has done its part
             say("No browser could be opened here: visit the address above, or run again with --no-browser "
                 "to paste the code.")
 
