@@ -74,7 +74,7 @@ def sign_in(url: str, login: str, password: str, action: str = "accept", *,
     """Walk from the authorize URL to the final redirect and return the answer of the page it
     lands on (the app's listener, or Canvas's out-of-band page). Raises Refused otherwise."""
     own = client is None
-    client = client or httpx.Client(timeout=30.0)
+    client = client or httpx.Client(timeout=30.0, trust_env=False)  # loopback only: no proxy from the environment
     try:
         return _walk(client, url, login, password, action)
     finally:

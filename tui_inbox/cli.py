@@ -264,7 +264,8 @@ def add_relay_command(sub) -> None:
         "relay", help="serve a school's Canvas Live Events to each user (Data Services in, a websocket out)",
         description="Receive Canvas Live Events from Data Services (signed HTTPS POSTs), store them in NATS "
                     "JetStream and stream each user what they may see. The first line on standard output is a "
-                    "JSON object with events_url, live_url and metrics_url. The admin token comes from "
+                    "JSON object with events_url, live_url and metrics_url; /.well-known/tui-inbox.json tells apps the "
+                    "Canvas URL, the client id and the live URL. The admin token comes from "
                     "--admin-token-command or TUI_INBOX_RELAY_ADMIN_TOKEN.")
     relay.add_argument("--canvas-url", metavar="URL", help="the school's Canvas (required)")
     relay.add_argument("--admin-token-command", metavar="CMD",
@@ -278,6 +279,9 @@ def add_relay_command(sub) -> None:
     relay.add_argument("--issuer", default=DEFAULT_ISSUER, help="the iss every event's JWT must carry")
     relay.add_argument("--allow-unsigned", action="store_true",
                        help="also accept events that are plain JSON (Sign Payload off): anyone could POST one")
+    relay.add_argument("--client-id", metavar="ID",
+                       help="the developer key the school made for tui-inbox (Admin > Developer Keys): published "
+                            "at /.well-known/tui-inbox.json so `tui-inbox init --school URL` signs users in with it")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,7 +24,7 @@ from tests.relay_live_server import RunningLive
 from tests.slow_subscribe_link import SlowSubscribeLink
 from tests.waiting import async_wait_until
 from tui_inbox.relay.fanout import Fanout
-from tui_inbox.relay.identity import Identities
+from tui_inbox.relay.identity import Identities, Refusal
 from tui_inbox.relay.nats_flush import flush_written
 from tui_inbox.relay.routing import Router, local_id
 from tui_inbox.relay.subjects import DIGEST_HEADER, course_subject, group_subject, section_subject, user_subject
@@ -249,14 +249,16 @@ def _strings_in(value, seen=None):
         yield from _strings_in(vars(value), seen)
 
 
-async def test_identities_ask_canvas_once_per_ttl_and_keep_no_token(sandbox):
+async def test_identities_check_the_token_each_time_and_ask_the_rest_once_per_ttl_keeping_no_token(sandbox):
+    """Every handshake asks Canvas /users/self (a token may have expired or been revoked since,
+    app/models/access_token.rb ``usable?``); courses and groups are kept by user for the TTL."""
     jane = student_ids(sandbox)[0]
     world = sandbox.state.world
     now = [1000.0]
     counting = Counting()
     async with httpx.AsyncClient(transport=counting) as http:
         identities = Identities(sandbox.base_url, ttl_seconds=300, http=http, clock=lambda: now[0])
-        assert await identities.resolve("7~not-a-token") is None
+        assert await identities.resolve("7~not-a-token") == Refusal({"errors": [{"message": "Invalid access token."}]})
 
         secret = token(sandbox, jane)
         identity = await identities.resolve(secret)
@@ -274,7 +276,8 @@ async def test_identities_ask_canvas_once_per_ttl_and_keep_no_token(sandbox):
 
         now[0] += 299
         assert await identities.resolve(secret) == identity
-        assert len(counting.requests) == asked  # within the TTL: no request
+        assert len(counting.requests) == asked + 1  # within the TTL: the token's check only
+        assert counting.requests[-1].url.path == "/api/v1/users/self"
 
         # What Identities holds, not the test's own client (its counter keeps every request, headers too).
         held = list(_strings_in(identities, {id(http)}))
@@ -286,7 +289,7 @@ async def test_identities_ask_canvas_once_per_ttl_and_keep_no_token(sandbox):
 
         now[0] += 2  # past the TTL: asked again
         assert await identities.resolve(secret) == identity
-        assert len(counting.requests) == asked + 3
+        assert len(counting.requests) == asked + 1 + 3
         # The token went to the configured Canvas only, in the Authorization header only.
         assert {r.url.host for r in counting.requests} == {"127.0.0.1"}
         assert not any(secret in str(r.url) for r in counting.requests)
@@ -305,7 +308,7 @@ async def test_many_connections_of_one_user_at_once_cost_canvas_one_round_trip(s
         refused = await asyncio.gather(*(identities.resolve("7~not-a-token") for _ in range(20)))
 
     assert {identity.user_id for identity in resolved} == {jane}
-    assert refused == [None] * 20
+    assert refused == [Refusal({"errors": [{"message": "Invalid access token."}]})] * 20
     assert len(counting.requests) == 3 + 1  # self, courses, groups; the bad token's /users/self
 
 

@@ -12,7 +12,6 @@ needs_refresh?, the student-token policy).
 from __future__ import annotations
 
 import json
-import secrets
 import subprocess
 import sys
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -24,60 +23,9 @@ from websockets.exceptions import InvalidStatus
 
 from tests.fake_browser import Refused, sign_in
 from tests.sandbox.loopback_listener import Listener
-from tui_inbox.sandbox.oauth_state import OOB_URI, s256
+from tests.sandbox.oauth_flow import authorize_url, code_for, exchange, me, pkce, refresh, signed_in_tokens, teacher
+from tui_inbox.sandbox.oauth_state import OOB_URI
 from tui_inbox.sandbox.people import token_for
-
-
-def teacher(sandbox) -> dict:
-    return sandbox.info.users[0]
-
-
-def pkce() -> tuple[str, str]:
-    verifier = secrets.token_urlsafe(48)
-    return verifier, s256(verifier)
-
-
-def authorize_url(sandbox, redirect_uri: str, *, state: str = "st-1", challenge: str | None = None,
-                  client_id: str | None = None) -> str:
-    params = {"client_id": client_id or sandbox.info.developer_key["client_id"], "response_type": "code",
-              "redirect_uri": redirect_uri, "state": state}
-    if challenge:
-        params |= {"code_challenge": challenge, "code_challenge_method": "S256"}
-    return f"{sandbox.base_url}/login/oauth2/auth?{urlencode(params)}"
-
-
-def exchange(sandbox, code: str, redirect_uri: str, **extra) -> httpx.Response:
-    form = {"grant_type": "authorization_code", "client_id": sandbox.info.developer_key["client_id"],
-            "redirect_uri": redirect_uri, "code": code, **extra}
-    return httpx.post(f"{sandbox.base_url}/login/oauth2/token", data=form)
-
-
-def refresh(sandbox, refresh_token: str, **extra) -> httpx.Response:
-    form = {"grant_type": "refresh_token", "client_id": sandbox.info.developer_key["client_id"],
-            "refresh_token": refresh_token, **extra}
-    return httpx.post(f"{sandbox.base_url}/login/oauth2/token", data=form)
-
-
-def me(sandbox, token: str) -> httpx.Response:
-    return httpx.get(f"{sandbox.base_url}/api/v1/users/self", headers={"Authorization": f"Bearer {token}"})
-
-
-def code_for(sandbox, listener: Listener, user: dict, challenge: str, state: str = "st-1") -> str:
-    landed = sign_in(authorize_url(sandbox, listener.redirect_uri, state=state, challenge=challenge),
-                     user["login_id"], user["password"])
-    assert landed.status_code == 200
-    answer = listener.requests[-1]
-    assert answer["state"] == state
-    return answer["code"]
-
-
-def signed_in_tokens(sandbox, user: dict | None = None) -> dict:
-    verifier, challenge = pkce()
-    with Listener() as listener:
-        code = code_for(sandbox, listener, user or teacher(sandbox), challenge)
-        answer = exchange(sandbox, code, listener.redirect_uri, code_verifier=verifier)
-    assert answer.status_code == 200, answer.text
-    return answer.json()
 
 
 def skip(sandbox, seconds: float) -> None:
@@ -324,3 +272,60 @@ def test_a_bad_token_lifetime_is_one_line_and_exit_2(value):
                           capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=30)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.splitlines() == [done.stderr.strip()] and "--oauth-token-seconds" in done.stderr
+
+
+def test_a_disabled_developer_key_refuses_its_tokens_and_their_refresh(sandbox):
+    body = signed_in_tokens(sandbox)
+    sandbox.set_key_active(False)
+    assert me(sandbox, body["access_token"]).status_code == 401
+    answer = refresh(sandbox, body["refresh_token"])
+    assert answer.status_code == 401
+    assert answer.json() == {"error": "invalid_client", "error_description": "unknown client"}
+    sandbox.set_key_active(True)
+    assert refresh(sandbox, body["refresh_token"]).status_code == 200
+
+
+def test_what_the_user_typed_comes_back_escaped_on_the_login_page(sandbox):
+    typed = '"><script>alert(1)</script>'
+    with httpx.Client(base_url=sandbox.base_url) as browser:
+        browser.get(authorize_url(sandbox, "http://127.0.0.1:5000/cb", challenge=pkce()[1]), follow_redirects=True)
+        page = browser.get("/login/canvas").text
+        csrf = page.split('name="authenticity_token" value="')[1].split('"')[0]
+        answer = browser.post("/login/canvas", data={"authenticity_token": csrf, "pseudonym_session[unique_id]": typed,
+                                                     "pseudonym_session[password]": "x"})
+    assert answer.status_code == 400
+    assert "<script>" not in answer.text and "&lt;script&gt;" in answer.text
+
+
+def test_a_response_type_other_than_code_is_redirected_back_with_canvas_error(sandbox):
+    url = authorize_url(sandbox, "http://127.0.0.1:5000/cb", state="s9").replace("response_type=code",
+                                                                                  "response_type=token")
+    answer = httpx.get(url)
+    assert answer.status_code == 302
+    query = parse_qs(urlsplit(answer.headers["location"]).query)
+    assert answer.headers["location"].startswith("http://127.0.0.1:5000/cb?")
+    assert query == {"error": ["unsupported_response_type"], "error_description": ["Only response_type=code is permitted"],
+                     "state": ["s9"]}
+
+
+def test_a_plain_challenge_is_not_pkce_so_a_verifier_cannot_redeem_the_code(sandbox):
+    """pkce.rb supports S256 only: with "plain" the code carries no challenge, and a verifier
+    sent with it fails, as Canvas's AuthorizationCodeWithPKCE finds no challenge to compare."""
+    verifier = pkce()[0]
+    with Listener() as listener:
+        url = authorize_url(sandbox, listener.redirect_uri) + "&" + urlencode(
+            {"code_challenge": verifier, "code_challenge_method": "plain"})
+        sign_in(url, teacher(sandbox)["login_id"], teacher(sandbox)["password"])
+        answer = exchange(sandbox, listener.requests[-1]["code"], listener.redirect_uri, code_verifier=verifier)
+    assert (answer.status_code, answer.json()["error"]) == (400, "invalid_grant")
+
+
+def test_text_beyond_ascii_in_a_password_or_a_verifier_is_refused_not_a_crash(sandbox):
+    with pytest.raises(Refused) as refused:
+        sign_in(authorize_url(sandbox, "http://127.0.0.1:5000/cb", challenge=pkce()[1]),
+                teacher(sandbox)["login_id"], "pässwörd 🌟")
+    assert "Please verify your username or password" in str(refused.value)
+    with Listener() as listener:
+        code = code_for(sandbox, listener, teacher(sandbox), "défi-ü")
+        answer = exchange(sandbox, code, listener.redirect_uri, code_verifier="vérifier-ü")
+    assert (answer.status_code, answer.json()["error"]) == (400, "invalid_grant")

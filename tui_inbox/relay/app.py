@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from .broker import BrokerUnavailable
 from .digest import event_digest
+from .discovery import discovery_route
 from .event_age import event_age_seconds
 from .jwks import JwksCache
 from .logs import log_event
@@ -115,6 +116,7 @@ def build_relay_app(settings, broker, metrics, extra_routes=(), *, jwks: JwksCac
         Route(EVENTS_PATH, live_events, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/metrics", metrics_page, methods=["GET"]),
+        discovery_route(settings.canvas_url, settings.client_id),
         *extra_routes,
     ]
     return Starlette(routes=routes, lifespan=lifespan)

@@ -33,6 +33,8 @@ class RelaySettings:
     jwks_url: str = DEFAULT_JWKS_URL
     issuer: str = DEFAULT_ISSUER
     allow_unsigned: bool = False
+    # The school's developer key for the app (Canvas's client id), published at /.well-known/tui-inbox.json.
+    client_id: str | None = None
     # Canvas events are a few kB (a discussion entry's text is cut at 8192 characters).
     max_body_bytes: int = 1_000_000
     # Seconds allowed for a clock difference with Canvas on exp/iat/nbf.
@@ -90,6 +92,15 @@ def admin_token_from(command: str | None, environ: dict[str, str]) -> str:
     return token
 
 
+def check_client_id(text: str) -> str:
+    """Canvas's client ids are integers (lib/canvas/oauth/provider.rb ``client_id_is_valid?``)."""
+    cleaned = text.strip()
+    if not cleaned.isdigit():
+        raise SettingsError(f"--client-id must be the developer key's ID, all digits (e.g. 170000000000123), "
+                            f"not {text!r}")
+    return cleaned
+
+
 def settings_from_args(args, environ: dict[str, str] | None = None) -> RelaySettings:
     environ = dict(os.environ if environ is None else environ)
     if not args.canvas_url:
@@ -103,4 +114,5 @@ def settings_from_args(args, environ: dict[str, str] | None = None) -> RelaySett
         canvas_url=canvas_url, admin_token=admin_token_from(args.admin_token_command, environ),
         host=args.host, port=args.port, nats_url=nats_url, nats_store=args.nats_store, jwks_url=jwks_url,
         issuer=args.issuer, allow_unsigned=args.allow_unsigned,
+        client_id=check_client_id(args.client_id) if getattr(args, "client_id", None) is not None else None,
     )

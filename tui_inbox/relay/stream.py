@@ -1,9 +1,10 @@
 """The relay's ``/live``: the websocket stream of live-stream.md, unchanged, for a whole school.
 
-The handshake's ``Authorization: Bearer <the user's Canvas token>`` is resolved against
-the configured Canvas (identity.py) before the upgrade: a missing or bad token is
-refused with HTTP 401 and Canvas's body, so a client never mistakes a refused stream
-for a quiet one; Canvas unreachable is a 503 (the client retries, and keeps its token).
+The handshake's ``Authorization: Bearer <the user's Canvas token>`` (a personal token or an
+OAuth access token alike) is checked with the configured Canvas (identity.py) before the
+upgrade, on every handshake: a missing, bad, expired or revoked token is refused with HTTP
+401 and Canvas's body, so a client never mistakes a refused stream for a quiet one, and an
+app whose token expired learns it must refresh; Canvas unreachable is a 503 (the client retries, and keeps its token).
 The token is read from the header only (never a query string, which proxies log), and
 goes nowhere but Canvas.
 
@@ -24,7 +25,7 @@ from starlette.websockets import WebSocket
 from ..canvas import CanvasError
 from ..serving import refuse
 from .fanout import Fanout
-from .identity import Identities
+from .identity import Identities, Refusal
 from .mailbox import Mailbox
 
 log = logging.getLogger("tui_inbox.relay.stream")
@@ -82,8 +83,9 @@ def live_route(identities: Identities, fanout: Fanout, metrics) -> WebSocketRout
             log.warning("a handshake waits on Canvas, which did not answer: %s", type(exc).__name__)
             await refuse(websocket, _canvas_unavailable())
             return
-        if identity is None:
-            await refuse(websocket, _invalid_token())
+        if isinstance(identity, Refusal):
+            # Canvas's own words: "Expired access token." tells the app to refresh and come back.
+            await refuse(websocket, JSONResponse(identity.body, status_code=401, headers=WWW_AUTHENTICATE))
             return
         queue = Mailbox(QUEUE_SIZE)
         # Subscribed before accepting: once the client sees the handshake complete, every

@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from . import oauth_pages
 from .endpoint import bearer_token, token_owner
-from .oauth_state import OOB_URI, Grant, OAuthError, OAuthProvider, Session, invalid_secret, unknown_client
+from .oauth_state import OOB_URI, OAuthError, OAuthProvider, Session, invalid_secret, unknown_client
 from .state import SandboxState
 
 SESSION_COOKIE = "_normandy_session"
@@ -226,9 +226,9 @@ async def token(request: Request) -> Response:
         else:
             body = _refresh(state, key, params, secret_given=bool(secret))
     except OAuthError as error:
-        provider.grants.append(Grant(grant_type or "(none)", False))
         return oauth_error(error)
-    provider.grants.append(Grant(grant_type, True))
+    finally:
+        provider.grants.append(grant_type or "(none)")
     return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
 

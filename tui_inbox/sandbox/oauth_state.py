@@ -26,6 +26,9 @@ from .world import User
 OOB_URI = "urn:ietf:wg:oauth:2.0:oob"
 CODE_SECONDS = 600  # Setting "oath_token_request_timeout" (sic), 10 minutes, and PKCE::KEY_TTL
 REFRESH_SPAM_SECONDS = 5  # Setting "oauth_refresh_token_spam_interval"
+# Browser sessions kept at once: a sandbox run for days by a demo must not grow without end
+# (Canvas's own expire; here the oldest goes first).
+MAX_SESSIONS = 10_000
 # The developer key's legacy single redirect_uri: Canvas accepts any URI of the same scheme
 # whose host is this one (or a subdomain), whatever its port and path. That is how a native
 # app's loopback listener on a free port gets through.
@@ -138,12 +141,9 @@ class Session:
     oauth2: dict | None = None  # Canvas's session[:oauth2]: client, redirect_uri, scopes, state
 
 
-@dataclass
-class Grant:
-    """One POST /login/oauth2/token the sandbox answered: its grant type and whether it gave a token."""
-
-    grant_type: str
-    granted: bool
+def _same(a: str, b: str) -> bool:
+    """A constant-time comparison that takes any text a request carried (compare_digest refuses non-ASCII str)."""
+    return hmac.compare_digest(a.encode("utf-8", "surrogatepass"), b.encode("utf-8", "surrogatepass"))
 
 
 def s256(verifier: str) -> str:
@@ -169,7 +169,8 @@ class OAuthProvider:
         self.tokens: dict[str, AccessToken] = {}  # by access token
         self.by_refresh: dict[str, AccessToken] = {}
         self.sessions: dict[str, Session] = {}
-        self.grants: list[Grant] = []  # every token request, in order: what tests count
+        # The grant_type of every token request answered, refused ones too, in order: what tests count.
+        self.grants: list[str] = []
         self._serial = 0
 
     # -- people -----------------------------------------------------------
@@ -181,13 +182,15 @@ class OAuthProvider:
         wanted = unique_id.strip().lower()
         for user in users:
             if user.login.lower() == wanted:
-                return user if hmac.compare_digest(self.password_of(user), password) else None
+                return user if _same(self.password_of(user), password) else None
         return None
 
     # -- codes ------------------------------------------------------------
     def issue_code(self, user_id: int, oauth2: dict) -> str:
-        self._serial += 1
-        code = _slug(self.seed, "code", self._serial) + _slug(self.seed, "code+", self._serial)  # hex(64)
+        now = self.now()
+        for stale in [c for c, found in self.codes.items() if found.expires_at < now]:
+            del self.codes[stale]  # as Redis lets them lapse
+        code = secrets.token_hex(64)  # Token.generate_code_for: SecureRandom.hex(64)
         challenge = None
         if oauth2.get("code_challenge") and oauth2.get("code_challenge_method") == "S256":
             challenge = oauth2["code_challenge"]  # PKCE.use_pkce_in_authorization?: only S256
@@ -208,7 +211,7 @@ class OAuthProvider:
         challenge = found.challenge if found else None
         if found is not None:
             found.challenge = None
-        return bool(challenge) and hmac.compare_digest(s256(verifier), challenge)
+        return bool(challenge) and _same(s256(verifier), challenge)
 
     def redeem_code(self, code: str, key: DeveloperKey, redirect_uri: str | None, pkce: bool) -> AccessToken:
         found = self._live_code(code)
@@ -226,16 +229,15 @@ class OAuthProvider:
     def _new_token(self, user_id: int, key: DeveloperKey, pkce: bool, purpose: str | None) -> AccessToken:
         self._serial += 1
         now = self.now()
-        record = AccessToken(self._serial, user_id, key.id, self._access_string(), "7~" + _slug(self.seed, "refresh", self._serial),
+        record = AccessToken(self._serial, user_id, key.id, self._access_string(), "7~" + secrets.token_hex(32),
                              self._expiry(key, now), now, pkce, purpose)
         self.tokens[record.token] = record
         self.by_refresh[record.refresh_token] = record
         return record
 
     def _access_string(self) -> str:
-        self._serial += 1
-        # Random as well as seeded: a token must not be guessable from the seed by another sandbox's user.
-        return "7~" + _slug(self.seed, "access", self._serial, secrets.token_hex(8))
+        # Random, unlike the seeded personal tokens: whoever knows the seed must not guess a code or token.
+        return "7~" + secrets.token_hex(32)
 
     def _expiry(self, key: DeveloperKey, now: datetime) -> datetime | None:
         return now + timedelta(seconds=self.token_seconds) if key.auto_expire_tokens else None
@@ -283,10 +285,6 @@ class OAuthProvider:
                 count += 1
         return count
 
-    def grant_types(self) -> list[str]:
-        """The grant types of every token request so far (refused ones too), in order."""
-        return [g.grant_type for g in self.grants]
-
     def token_json(self, record: AccessToken, user: User, *, with_refresh: bool) -> dict:
         """token.rb ``as_json``: the refresh token only when it was just made (Canvas keeps only its hash)."""
         body = {
@@ -307,6 +305,8 @@ class OAuthProvider:
         sid = secrets.token_urlsafe(24)
         session = Session(csrf=secrets.token_urlsafe(32))
         self.sessions[sid] = session
+        while len(self.sessions) > MAX_SESSIONS:
+            del self.sessions[next(iter(self.sessions))]
         return sid, session
 
 

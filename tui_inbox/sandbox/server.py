@@ -111,9 +111,17 @@ class RunningSandbox:
         """End the hour of every live access token (a user's, or all) now, without moving the clock."""
         return self.call(self.state.oauth.expire_now, user_id)
 
+    def set_key_active(self, active: bool) -> None:
+        """Turn the developer key off (or on again), as an admin does under Developer Keys: while it is
+        off, its tokens are refused and the token endpoint answers invalid_client."""
+        def switch() -> None:
+            self.state.oauth.key.active = active
+
+        self.call(switch)
+
     def grant_types(self) -> list[str]:
         """The grant_type of every token request the sandbox answered, in order."""
-        return self.call(self.state.oauth.grant_types)
+        return self.call(list, self.state.oauth.grants)
 
     def rotate_keys(self) -> str:
         """Data Services' monthly key rotation, now; returns the new current kid."""
