@@ -23,6 +23,25 @@ from .origins import is_loopback
 OOB = "urn:ietf:wg:oauth:2.0:oob"  # Canvas shows the code on a page, for a machine without a browser
 AUTHORIZE = "/login/oauth2/auth"
 TOKEN = "/login/oauth2/token"
+# What the app calls, as Canvas names its scopes (config/routes.rb). A key that enforces scopes
+# refuses an authorize request whose scopes it does not all hold, and one without any
+# (oauth2_provider_controller.rb); a key that does not enforce them ignores the list.
+_CONTEXTS = ("courses/:course_id", "groups/:group_id")
+SCOPES = (
+    "url:GET|/api/v1/conversations", "url:POST|/api/v1/conversations", "url:PUT|/api/v1/conversations",
+    "url:GET|/api/v1/conversations/:id", "url:PUT|/api/v1/conversations/:id", "url:DELETE|/api/v1/conversations/:id",
+    "url:POST|/api/v1/conversations/:id/add_message", "url:POST|/api/v1/conversations/:id/add_recipients",
+    "url:POST|/api/v1/conversations/:id/remove_messages", "url:POST|/api/v1/conversations/mark_all_as_read",
+    "url:GET|/api/v1/conversations/unread_count", "url:GET|/api/v1/conversations/batches",
+    "url:GET|/api/v1/progress/:id", "url:POST|/api/v1/progress/:id/cancel",
+    "url:GET|/api/v1/search/recipients", "url:GET|/api/v1/conversations/find_recipients",
+    "url:GET|/api/v1/users/:id", "url:GET|/api/v1/courses", "url:GET|/api/v1/users/self/groups",
+    "url:GET|/api/v1/groups/:id", "url:POST|/api/v1/users/:user_id/files",
+    *(f"url:{verb}|/api/v1/{context}/discussion_topics{path}" for context in _CONTEXTS for verb, path in (
+        ("GET", ""), ("GET", "/:topic_id"), ("GET", "/:topic_id/view"), ("POST", "/:topic_id/entries"),
+        ("GET", "/:topic_id/entries/:entry_id/replies"), ("POST", "/:topic_id/entries/:entry_id/replies"))),
+    "url:GET|/api/v1/announcements",
+)
 # Canvas's answers that mean the grant itself is gone: the refresh token was revoked, the code used
 # or expired, the developer key turned off or deleted.
 REFUSED_GRANTS = frozenset({"invalid_grant", "invalid_client", "unauthorized_client"})
@@ -58,7 +77,8 @@ def new_authorization(base_url: str, client_id: str, redirect_uri: str) -> Autho
     client = _client(base_url, client_id, redirect_uri)
     verifier = secrets.token_urlsafe(64)  # 86 characters: within RFC 7636's 43 to 128
     url, state = client.create_authorization_url(checked_base_url(base_url) + AUTHORIZE,
-                                                 state=secrets.token_urlsafe(24), code_verifier=verifier)
+                                                 state=secrets.token_urlsafe(24), code_verifier=verifier,
+                                                 scope=" ".join(SCOPES))
     return Authorization(url, state, verifier, redirect_uri)
 
 
