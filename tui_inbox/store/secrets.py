@@ -55,7 +55,15 @@ class Secrets:
     def __init__(self, base_url: str, client_id: str, data_folder: Path, *, backend=...) -> None:
         self.account = f"{base_url.rstrip('/')} {client_id}"
         self.file = data_folder / FILE
-        self._backend = system_keyring() if backend is ... else backend
+        self._chosen = backend  # ``...``: found at the first use that needs it
+
+    @property
+    def _backend(self):
+        # Looked for only when needed: finding the keyring reads every installed package's entry
+        # points (a third of a second on a busy machine), which a start from the file need not pay.
+        if self._chosen is ...:
+            self._chosen = system_keyring()
+        return self._chosen
 
     @property
     def in_keyring(self) -> bool:
@@ -67,6 +75,8 @@ class Secrets:
         return f"{self.file} (readable only by you: this machine has no system keyring)"
 
     def get(self, name: str) -> str | None:
+        if self._in_file():
+            return self._read()[self.account].get(name)
         if self._backend is not None:
             try:
                 return self._backend.get_password(SERVICE, self._key(name))
@@ -78,7 +88,7 @@ class Secrets:
         """Keep these secrets (the others of this sign-in are left as they are)."""
         unknown = set(values) - set(NAMES)
         assert not unknown, unknown
-        if self._backend is not None:
+        if not self._in_file() and self._backend is not None:
             try:
                 for name, value in values.items():
                     self._backend.set_password(SERVICE, self._key(name), value)
@@ -101,6 +111,11 @@ class Secrets:
         everything = self._read()
         if everything.pop(self.account, None) is not None:
             self._write(everything)
+
+    def _in_file(self) -> bool:
+        """This sign-in is in the file (which exists only where there was no keyring): it is read
+        and renewed there without looking for a keyring."""
+        return self._chosen is ... and self.file.exists() and self.account in self._read()
 
     def _key(self, name: str) -> str:
         return f"{self.account} {name}"
