@@ -209,11 +209,24 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=1, help="seed of the sandbox's data")
     demo.add_argument("--conversations", type=_whole_up_to(MAX_CONVERSATIONS), default=0, metavar="N", help="N more conversations in the inbox")
     add_course_students(demo)
-    init = sub.add_parser("init", help="connect a Canvas account: ask for the URL and a token, check them, write the config",
-                          description="Ask for your Canvas URL, an access token and, if you have one, a live-events "
-                                      "URL; check the token with Canvas, then write the config (mode 0600). A "
-                                      "mistake asks that one question again.")
+    init = sub.add_parser("init", help="connect a Canvas account: sign in with the browser (or a token), write the config",
+                          description="Ask how to sign in (with your browser, or by pasting an access token), your "
+                                      "Canvas URL and, if you have one, a live-events URL; sign in or check the token "
+                                      "with Canvas, then write the config (mode 0600). A mistake asks that one "
+                                      "question again. A browser sign-in's tokens go to the OS keyring (or a private "
+                                      "file where there is none), never into the config.")
     init.add_argument("--url", help="the Canvas URL (asked for if missing)")
+    add_sign_in_flags(init)
+    init.add_argument("--school", metavar="RELAY_URL",
+                      help="your school's tui-inbox relay: it says the Canvas URL, the client id and the live URL")
+    login = sub.add_parser("login", help="sign in again with the browser, for the configured Canvas",
+                           description="Sign in to the configured Canvas with your browser (OAuth2 with PKCE) and "
+                                       "keep the tokens in the OS keyring (or a private file where there is none). "
+                                       "Drafts and the Outbox are kept.")
+    add_sign_in_flags(login)
+    sub.add_parser("logout", help="sign out: revoke the sign-in at Canvas and delete its local secrets",
+                   description="Ask Canvas to revoke the browser sign-in (DELETE /login/oauth2/token) and delete "
+                               "every secret of it on this machine. The config, drafts and the Outbox stay.")
     sub.add_parser("keys", help="list the key binding ids that [keys] in the config can remap",
                    description="List every key binding: its id, its default keys and what it does. Remap one in "
                                "the config's [keys] table by its id, e.g. archive = \"e\".")
@@ -236,6 +249,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_export_command(sub)
     return parser
+
+
+def add_sign_in_flags(parser) -> None:
+    parser.add_argument("--client-id", metavar="ID", help="your school's developer key for tui-inbox (its digits)")
+    parser.add_argument("--no-browser", action="store_true",
+                        help="print the sign-in address and take the code Canvas shows (over SSH, say)")
 
 
 def add_relay_command(sub) -> None:
@@ -293,7 +312,16 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if args.command == "init":
         from .setup import run_init
 
-        return run_init(args.config, args.url)
+        return run_init(args.config, args.url, client_id=args.client_id, no_browser=args.no_browser,
+                        school=args.school)
+    if args.command == "login":
+        from .signin.commands import run_login
+
+        return run_login(args.config, args.client_id, args.no_browser)
+    if args.command == "logout":
+        from .signin.commands import run_logout
+
+        return run_logout(args.config)
     if args.command == "keys":
         from .ui.keys import ALL_KEYS, display_key
 

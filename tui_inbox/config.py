@@ -5,6 +5,9 @@ Found at ``--config PATH``, else ``$TUI_INBOX_CONFIG``, else the user's config f
 hold the token. The token itself comes from ``[canvas] token``, else
 ``token_command`` (a command that prints it, e.g. a password manager), else the
 ``CANVAS_TOKEN`` environment variable.
+
+A browser sign-in (``[canvas] auth = "oauth"``) keeps only the Canvas URL and the school's
+client id here: its tokens live in the OS keyring, or a private file (store/secrets.py).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ RAIL_MODES = ("shown", "hidden", "auto")  # auto: hidden below 100 columns, wher
 NOTIFY = ("notice", "none", "bell", "desktop")
 POLL_SECONDS = (1, 86400)  # at least a second between polls, at most a day
 SEND_DELAY_SECONDS = (0, 60)  # the undo-send window: none at all, up to a minute
+AUTH_WAYS = ("token", "oauth")  # a personal token (config, command, CANVAS_TOKEN), or a browser sign-in
 
 
 class ConfigError(Exception):
@@ -57,6 +61,12 @@ class CanvasSettings:
     base_url: str = ""
     token: str = field(default="", repr=False)
     token_command: str = ""
+    auth: str = "token"
+    client_id: str = ""  # the school's developer key, for a browser sign-in
+
+    @property
+    def signed_in(self) -> bool:
+        return self.auth == "oauth"
 
 
 @dataclass
@@ -118,7 +128,7 @@ def run_token_command(command: str) -> str:
 
 
 KNOWN = {
-    "canvas": {"base_url": str, "token": str, "token_command": str},
+    "canvas": {"base_url": str, "token": str, "token_command": str, "auth": str, "client_id": str},
     "live": {"url": str, "poll_seconds": (int, float), "notify": str},
     "ui": {"theme": str, "thread_order": str, "date_style": str, "rail": str},
     "compose": {"send_delay_seconds": (int, float)},
@@ -170,6 +180,7 @@ def parse(data: dict[str, Any], path: Path | None = None) -> Config:
 
 def _check_choices(config: Config, where: str) -> None:
     for name, value, choices in [
+        ("canvas.auth", config.canvas.auth, AUTH_WAYS),
         ("ui.thread_order", config.ui.thread_order, THREAD_ORDERS),
         ("ui.date_style", config.ui.date_style, DATE_STYLES),
         ("ui.rail", config.ui.rail, RAIL_MODES),
@@ -177,6 +188,9 @@ def _check_choices(config: Config, where: str) -> None:
     ]:
         if value not in choices:
             raise ConfigError(f"{where}: {name} must be one of {', '.join(choices)} (it is {value!r})")
+    if config.canvas.signed_in and not config.canvas.client_id.strip():
+        raise ConfigError(f'{where}: canvas.auth = "oauth" needs canvas.client_id, your school\'s developer key; '
+                          "`tui-inbox login --client-id ID` sets it")
     low, high = POLL_SECONDS
     if not low <= config.live.poll_seconds <= high:
         raise ConfigError(f"{where}: live.poll_seconds must be between {low} and {high} seconds "
@@ -235,6 +249,10 @@ def to_toml(config: Config) -> dict[str, Any]:
         canvas["token"] = config.canvas.token
     if config.canvas.token_command:
         canvas["token_command"] = config.canvas.token_command
+    if config.canvas.signed_in:
+        canvas["auth"] = config.canvas.auth
+    if config.canvas.client_id:
+        canvas["client_id"] = config.canvas.client_id
     data: dict[str, Any] = {
         "canvas": canvas,
         "live": {"url": config.live.url, "poll_seconds": config.live.poll_seconds, "notify": config.live.notify},

@@ -5,6 +5,10 @@ Before the full-screen app starts, the token and the server are checked with
 on the terminal rather than a broken screen. Not when this token's account has a cache
 (store/known_users.py remembers whose token it is): the app then opens from the cache at
 once, offline too, and a refused token is said on the status bar by the first reconcile.
+
+A browser sign-in (``[canvas] auth = "oauth"``) takes its tokens from the secrets store
+(signin/stored.py) and renews them while the app runs; when Canvas refuses to renew, the
+status bar says to sign in again with `tui-inbox login`, and the app goes on from its cache.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import gc_pause
 from .canvas import CanvasClient, CanvasError
@@ -28,6 +33,9 @@ from .store.instance_lock import AlreadyOpen, hold
 from .store.paths import account_folder, cache_path
 
 
+if TYPE_CHECKING:
+    from .canvas.token_source import TokenSource
+
 log = logging.getLogger("tui_inbox.launch")
 KNOWN_USERS = "known_users.json"
 
@@ -35,15 +43,23 @@ KNOWN_USERS = "known_users.json"
 @dataclass
 class Account:
     base_url: str
-    token: str
+    token: "str | TokenSource"  # a personal token, or a browser sign-in's renewing tokens
     live_url: str | None
     trusted_live_url: bool
+
+    @property
+    def identity(self) -> str:
+        """What says whose account this is without a request (store/known_users.py keeps a digest)."""
+        return self.token if isinstance(self.token, str) else self.token.identity()
+
+    def __repr__(self) -> str:
+        return f"Account(base_url={self.base_url!r}, token=***, live_url={self.live_url!r})"
 
 
 def cached_user(account: Account) -> int | None:
     """The user id this token had, when this account has a cache: the app then opens from the
     cache with no request at all (and works offline); else None, and Canvas is asked."""
-    user_id = known_user(data_dir() / KNOWN_USERS, account.base_url, account.token)
+    user_id = known_user(data_dir() / KNOWN_USERS, account.base_url, account.identity)
     if user_id is None or not cache_path(data_dir(), account_key(account.base_url, user_id)).exists():
         return None
     return user_id
@@ -206,6 +222,11 @@ def unwritable(why: str) -> str:
 def account_from(config: Config) -> Account:
     if not config.canvas.base_url:
         raise ConfigError(f"{config.path}: [canvas] base_url is empty; `tui-inbox init` sets it.")
+    if config.canvas.signed_in:
+        from .signin.stored import stored_tokens
+
+        tokens = stored_tokens(config.canvas.base_url, config.canvas.client_id, data_dir())
+        return Account(config.canvas.base_url, tokens, config.live.url or None, bool(config.live.url))
     return Account(config.canvas.base_url, config.token(), config.live.url or None, bool(config.live.url))
 
 
@@ -214,7 +235,7 @@ def run_app(config: Config, account: Account) -> int:
     if user_id is None:
         user_id = asyncio.run(check_account(account))
         try:
-            remember_user(data_dir() / KNOWN_USERS, account.base_url, account.token, user_id)
+            remember_user(data_dir() / KNOWN_USERS, account.base_url, account.identity, user_id)
         except OSError as error:  # only a shortcut for the next start: it asks Canvas again instead
             log.info("could not remember whose token this is: %s", error)
     try:

@@ -1,8 +1,9 @@
-"""``tui-inbox init``: ask for the Canvas URL, a token and a live-events URL, check them, write the
-config (mode 0600).
+"""``tui-inbox init``: ask how to sign in, the Canvas URL, then sign in with the browser (or take
+a token), and a live-events URL; check them, write the config (mode 0600).
 
 A mistake is said on stderr and that one question is asked again, keeping the answers that
 were right: a refused token asks for the token only, an unreachable server for the URL only.
+A browser sign-in's tokens go to the secrets store (signin/), never into the config.
 """
 
 from __future__ import annotations
@@ -29,6 +30,12 @@ LIVE_HELP = (
     "Without one the app asks Canvas for new messages every {poll:g} s."
 )
 MAX_TRIES = 5  # per question: enough for typos, and a script feeding wrong answers still ends
+WAYS = (
+    "How do you want to sign in?\n"
+    "  1) Sign in with your browser (your school's Canvas admin gives a client id for tui-inbox)\n"
+    "  2) Paste an access token you made in Canvas"
+)
+BROWSER, TOKEN = "browser", "token"
 
 
 def ask(prompt: str, *, at_end: str | None = None) -> str:
@@ -98,6 +105,27 @@ def ask_token() -> str:
     raise ConfigError(f"No token after {MAX_TRIES} tries; nothing was written.")
 
 
+def ask_way() -> str:
+    print(WAYS)
+    for _ in range(MAX_TRIES):
+        answer = ask("Choose 1 or 2 [1]: ") or "1"
+        if answer in ("1", "2"):
+            return BROWSER if answer == "1" else TOKEN
+        say("Type 1 to sign in with your browser, 2 to paste a token.")
+    raise ConfigError(f"No way to sign in chosen after {MAX_TRIES} tries; nothing was written.")
+
+
+def ask_client_id(default: str) -> str:
+    for _ in range(MAX_TRIES):
+        prompt = f"Client id [{default}]: " if default else "Client id (your school's developer key, digits): "
+        answer = ask(prompt) or default
+        if answer.isdigit():
+            return answer
+        say("A client id is the digits of a developer key (Canvas Admin > Developer Keys); ask your "
+            "school's Canvas admin, or choose 2 to paste a token.")
+    raise ConfigError(f"No usable client id after {MAX_TRIES} tries; nothing was written.")
+
+
 def ask_live_url(default: str, poll_seconds: float) -> str:
     """The live-events URL, or "" for none. The token is sent there, so the rules of the app's
     stream apply (wss://, plain ws:// only to this machine); the user names it, so it is trusted."""
@@ -144,25 +172,41 @@ def check(base: str, token: str) -> CanvasError | None:
     return None
 
 
-def run_init(cli_path: str | None, url: str | None) -> int:
+def run_init(cli_path: str | None, url: str | None, *, client_id: str | None = None, no_browser: bool = False,
+             school: str | None = None) -> int:
     path = config_module.resolve_path(cli_path)
     existing = config_module.load(cli_path, required=False) if path.exists() else Config(path=path)
+    if school:
+        from .signin.school import run_school_init
+
+        return run_school_init(existing, path, school, no_browser=no_browser)
     base: str | None = None
     if url:
         try:
             base = canvas_origin(url)
         except ConfigError as error:
             say(f"--url: {error}")
+    if client_id is not None and not client_id.isdigit():
+        say(f"--client-id: {client_id!r} is not a client id (the digits of a developer key).")
+        client_id = None
+    # A client id, or --no-browser, says which way: only a bare init asks.
+    way = BROWSER if (client_id or no_browser) else None
+    if way is None:
+        way = ask_way()
     default = existing.canvas.base_url
     token: str | None = None
     for _ in range(MAX_TRIES):
         if base is None:
             base = ask_url(default)
-        if token is None:
+        if way == TOKEN and token is None:
             print(TOKEN_HELP)
             token = ask_token()
-        print(f"Checking the token with Canvas at {base}…", flush=True)
-        problem = check(base, token)
+        print(f"Checking the token with Canvas at {base}…" if way == TOKEN else f"Checking Canvas at {base}…",
+              flush=True)
+        # The browser's way has no token yet: Canvas's 401 to a placeholder says it is there.
+        problem = check(base, token if way == TOKEN else "not-signed-in")
+        if way == BROWSER and isinstance(problem, AuthError):
+            problem = None  # Canvas answered (and wants a sign-in): it is there
         if problem is None:
             break
         if isinstance(problem, AuthError):
@@ -193,8 +237,15 @@ def run_init(cli_path: str | None, url: str | None) -> int:
     else:
         raise ConfigError(f"Still no working URL and token after {MAX_TRIES} tries; nothing was written.")
     config = existing
+    if way == BROWSER:
+        from .signin.commands import sign_in_and_keep
+
+        client_id = client_id or ask_client_id(existing.canvas.client_id)
+        sign_in_and_keep(base, client_id, no_browser=no_browser)
+        config.canvas = CanvasSettings(base_url=base, auth="oauth", client_id=client_id)
+    else:
+        config.canvas = CanvasSettings(base_url=base, token=token)
     config.live.url = ask_live_url(existing.live.url, existing.live.poll_seconds)
-    config.canvas = CanvasSettings(base_url=base, token=token)
     written = config_module.save(config, path)
     print(f"Connected. Config written to {written} (mode 0600). Start with: tui-inbox")
     if not config.live.url:

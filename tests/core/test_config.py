@@ -112,9 +112,9 @@ def test_init_checks_the_token_with_canvas_and_writes_mode_0600(sandbox, tmp_pat
     path = tmp_path / "config.toml"
     token = sandbox.info.token_of("teacher")
     args = [sys.executable, "-m", "tui_inbox.cli", "--config", str(path), "init", "--url", sandbox.base_url]
-    wrong = subprocess.run(args, input="7~wrong\n", capture_output=True, text=True, timeout=60)
+    wrong = subprocess.run(args, input="2\n7~wrong\n", capture_output=True, text=True, timeout=60)
     assert wrong.returncode == 2 and "refused that token" in wrong.stderr and not path.exists()
-    done = subprocess.run(args, input=token + "\n", capture_output=True, text=True, timeout=60)
+    done = subprocess.run(args, input="2\n" + token + "\n", capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert token not in done.stdout + done.stderr
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600

@@ -44,12 +44,13 @@ def test_init_asks_again_after_each_mistake_and_keeps_what_was_right(sandbox, tm
     course_page = f"{sandbox.base_url}/courses/1/discussion_topics?page=2"
     # The URL is checked with the token: the unreachable one is asked again, the wrong token kept
     # until Canvas answers and refuses it, then only the token is asked again.
-    done = init(tmp_path, ["", f"127.0.0.1:{port}", "7~wrong", course_page, token, ""])
+    done = init(tmp_path, ["2", "", f"127.0.0.1:{port}", "7~wrong", course_page, token, ""])
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr and token not in done.stdout + done.stderr
     # No default offered on a first run: there is none it would use.
     assert "[https://canvas.example.edu]" not in done.stdout
     assert "Canvas URL (e.g. canvas.school.edu): " in done.stdout
+    assert "1) Sign in with your browser" in done.stdout and "2) Paste an access token" in done.stdout
     problems = done.stderr.splitlines()
     assert "Type the address you open Canvas at" in problems[0]
     # The bare host got https://, and the connection error names host and port.
@@ -67,14 +68,14 @@ def test_init_asks_again_after_each_mistake_and_keeps_what_was_right(sandbox, tm
 
 def test_init_with_a_bad_url_flag_asks_for_the_url_instead_of_exiting(sandbox, tmp_path):
     token = sandbox.info.token_of("teacher")
-    done = init(tmp_path, [sandbox.base_url, token, ""], "--url", "ftp://canvas")
+    done = init(tmp_path, ["2", sandbox.base_url, token, ""], "--url", "ftp://canvas")
     assert done.returncode == 0, done.stderr
     assert "--url:" in done.stderr and "not a web address" in done.stderr
     assert config_module.load(str(tmp_path / "config.toml")).canvas.base_url == sandbox.base_url
 
 
 def test_init_that_runs_out_of_answers_is_one_line_and_writes_nothing(sandbox, tmp_path):
-    done = init(tmp_path, ["7~wrong"], "--url", sandbox.base_url)
+    done = init(tmp_path, ["2", "7~wrong"], "--url", sandbox.base_url)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "refused that token" in done.stderr
     assert done.stderr.strip().splitlines()[-1] == (
@@ -84,8 +85,8 @@ def test_init_that_runs_out_of_answers_is_one_line_and_writes_nothing(sandbox, t
 
 def test_a_second_init_offers_the_configured_url_as_its_default(sandbox, tmp_path):
     token = sandbox.info.token_of("teacher")
-    assert init(tmp_path, [sandbox.base_url, token, ""]).returncode == 0
-    again = init(tmp_path, ["", token, ""])
+    assert init(tmp_path, ["2", sandbox.base_url, token, ""]).returncode == 0
+    again = init(tmp_path, ["2", "", token, ""])
     assert again.returncode == 0, again.stderr
     assert f"Canvas URL [{sandbox.base_url}]: " in again.stdout
 
@@ -96,7 +97,7 @@ def test_init_at_a_plain_http_port_of_this_machine_says_so_and_offers_http(sandb
     Enter takes the http:// address (allowed on this machine only)."""
     token = sandbox.info.token_of("teacher")
     port = sandbox.base_url.rsplit(":", 1)[1]
-    done = init(tmp_path, [f"127.0.0.1:{port}", token, "", ""])
+    done = init(tmp_path, ["2", f"127.0.0.1:{port}", token, "", ""])
     assert done.returncode == 0, done.stderr
     assert "SSL" not in done.stderr and "WRONG_VERSION" not in done.stderr
     said = done.stderr.strip().splitlines()
@@ -109,7 +110,7 @@ def test_init_at_a_plain_http_port_of_this_machine_says_so_and_offers_http(sandb
 
 def test_init_asks_for_a_live_events_url_and_writes_it(sandbox, tmp_path):
     token = sandbox.info.token_of("teacher")
-    done = init(tmp_path, [sandbox.base_url, token, "ws://relay.example.edu/live", sandbox.live_url])
+    done = init(tmp_path, ["2", sandbox.base_url, token, "ws://relay.example.edu/live", sandbox.live_url])
     assert done.returncode == 0, done.stderr
     assert "Live-events URL" in done.stdout and "Enter for none" in done.stdout
     assert "Refusing plain ws://" in done.stderr  # said, and asked again
@@ -119,7 +120,7 @@ def test_init_asks_for_a_live_events_url_and_writes_it(sandbox, tmp_path):
 
 def test_init_without_a_live_events_url_says_how_to_get_live_updates(sandbox, tmp_path):
     token = sandbox.info.token_of("teacher")
-    done = init(tmp_path, [sandbox.base_url, token, ""])
+    done = init(tmp_path, ["2", sandbox.base_url, token, ""])
     assert done.returncode == 0, done.stderr
     assert "No live-events URL" in done.stdout and "[live] url" in done.stdout and "every 30 s" in done.stdout
     assert config_module.load(str(tmp_path / "config.toml")).live.url == ""

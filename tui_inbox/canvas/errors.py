@@ -37,6 +37,14 @@ class AuthError(CanvasError):
     status = 401
 
 
+class SignInNeeded(AuthError):
+    """Canvas will not renew this sign-in any more (it was revoked, or the school's developer key
+    was turned off): only signing in again helps. The app goes on from its cache meanwhile."""
+
+
+SIGN_IN_AGAIN = "sign in again with `tui-inbox login`"
+
+
 class PermissionDenied(CanvasError):
     """401/403 "user not authorized to perform that action", or a refusal such as a concluded course."""
 

@@ -31,9 +31,11 @@ from .lazy_httpx import httpx
 
 from .bodies import ACCEPTED_ENCODINGS, MAX_BODY, MAX_DOWNLOAD, read_capped
 from .errors import (AuthError, CanvasError, ConfigurationError, DeadlineExceeded, ForeignOriginError,
-                     MasqueradeRefused, NetworkError, NotFoundError, PermissionDenied, ServerError, ThrottledError,
-                     UNREACHABLE, ValidationError)
+                     MasqueradeRefused, NetworkError, NotFoundError, PermissionDenied, ServerError, SIGN_IN_AGAIN,
+                     SignInNeeded, ThrottledError, UNREACHABLE, ValidationError)
 from .origins import WEB_SCHEMES, is_loopback, origin_of, origins_apart, where
+from .token_source import TokenSource, as_source
+from .tokens import Token
 
 log = logging.getLogger("tui_inbox.canvas")
 # Who hears that a request is being tried again: (the attempt about to start, of how many, why).
@@ -49,23 +51,6 @@ MAX_REDIRECTS = 5
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 # Canvas answers every id as a string when asked with this media type (JavaScript loses precision past 2**53).
 STRING_IDS = "application/json+canvas-string-ids"
-
-
-class Token:
-    """The access token, kept out of every repr, log line and traceback."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Token(***)"
-
-    __str__ = __repr__
 
 
 def not_a_url(text: str) -> ConfigurationError:
@@ -223,7 +208,7 @@ class CanvasHTTP:
     def __init__(
         self,
         base_url: str,
-        token: str,
+        token: str | TokenSource,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: float = 30.0,
@@ -251,7 +236,7 @@ class CanvasHTTP:
         self.download_deadline = download_deadline
         self.max_download = max_download
         self.max_pages = max_pages
-        self._token = Token(token)
+        self.tokens = as_source(token)  # asked at each request: a signed-in token is renewed there
         self.retry = retry or RetryPolicy()
         self.pacer = Pacer(concurrency)
         self.concurrency = concurrency
@@ -311,8 +296,8 @@ class CanvasHTTP:
 
     @property
     def token(self) -> Token:
-        """The token, still wrapped (its repr hides it): for the live stream's handshake."""
-        return self._token
+        """The current token, still wrapped (its repr hides it)."""
+        return self.tokens.current()
 
     async def aclose(self) -> None:
         if self._owns_client and self._client is not None:
@@ -355,10 +340,10 @@ class CanvasHTTP:
     def same_origin(self, url: httpx.URL) -> bool:
         return origin_of(url) == self.origin
 
-    def _headers(self, url: httpx.URL, auth: bool) -> dict[str, str]:
+    def _headers(self, url: httpx.URL, token: Token | None) -> dict[str, str]:
         headers = {} if self._owns_client else dict(self._base_headers)
-        if auth and self.same_origin(url):
-            headers["Authorization"] = f"Bearer {self._token.reveal()}"
+        if token is not None and self.same_origin(url):
+            headers["Authorization"] = f"Bearer {token.reveal()}"
         return headers
 
     # -- requests --------------------------------------------------------------------
@@ -380,7 +365,25 @@ class CanvasHTTP:
 
         ``retry`` None means: retry if the method is idempotent. ``follow_foreign`` lets a
         redirect leave the Canvas origin (without the token): for downloads and uploads.
+
+        A signed-in token that Canvas refuses (it expired) is renewed once (token_source.py) and
+        the request sent once more: a 401 means Canvas did nothing, so even a POST may go again.
         """
+        arguments = (method, path_or_url, params, data, json, files, auth, retry, follow_foreign, stream)
+        stale = self.tokens.current() if auth else None
+        try:
+            return await self._request(*arguments, stale)
+        except AuthError as refused:
+            if stale is None or not self.tokens.renewable or isinstance(refused, SignInNeeded):
+                raise
+        fresh = await self.tokens.refresh(stale)  # SignInNeeded if Canvas will not renew it
+        try:
+            return await self._request(*arguments, fresh)
+        except AuthError:
+            raise SignInNeeded(f"Canvas refused the sign-in even after renewing it: {SIGN_IN_AGAIN}.") from None
+
+    async def _request(self, method, path_or_url, params, data, json, files, auth, retry, follow_foreign, stream,
+                       token: Token | None) -> httpx.Response:
         method = method.upper()
         url = self.url(path_or_url)
         data = form_fields(data)
@@ -395,7 +398,7 @@ class CanvasHTTP:
         last_error: CanvasError | None = None
         for attempt in range(attempts):
             try:
-                response = await self._send_following(method, url, params, data, json, files, auth,
+                response = await self._send_following(method, url, params, data, json, files, token,
                                                       follow_foreign, stream)
             except DeadlineExceeded:
                 # Not retried: a server that used the whole deadline would use it again, and five
@@ -427,12 +430,12 @@ class CanvasHTTP:
         assert last_error is not None
         raise last_error
 
-    async def _send_following(self, method, url, params, data, json_body, files, auth, follow_foreign, stream):
+    async def _send_following(self, method, url, params, data, json_body, files, token, follow_foreign, stream):
         loop = asyncio.get_running_loop()
         budget = self.deadline  # for this attempt, spent only while talking to a server
         for _ in range(MAX_REDIRECTS + 1):
             request = self._http.build_request(
-                method, url, params=params, data=data, json=json_body, files=files, headers=self._headers(url, auth)
+                method, url, params=params, data=data, json=json_body, files=files, headers=self._headers(url, token)
             )
             try:
                 async with self.pacer.slots:

@@ -27,7 +27,7 @@ from typing import Awaitable, Callable
 from .changes import Change, OutboxChanged, OutboxSaid
 from .replying import name_people
 from ..canvas import CanvasClient, CanvasError
-from ..canvas.errors import UNREACHABLE, NetworkError, NotFoundError
+from ..canvas.errors import SIGN_IN_AGAIN, UNREACHABLE, NetworkError, NotFoundError, SignInNeeded
 from ..store.outbox import MESSAGE, Item, OutboxStore
 from .compose import Draft
 from .text import one_line
@@ -294,6 +294,8 @@ class Outbox:
         draft = Draft.from_dict(item.payload)
         try:
             return await self.send_message(draft)
+        except SignInNeeded as error:  # Canvas did nothing: the item waits for the next sign-in
+            raise Offline(str(error)) from None
         except NetworkError as error:
             if not error.sent:
                 raise Offline(str(error)) from None
@@ -309,9 +311,9 @@ class Outbox:
             else:
                 result = await client.batch_update(ids, ACTIONS[verb][0], concurrency=client.http.concurrency)
                 failed = result.failed
-        except NetworkError as error:
+        except (NetworkError, SignInNeeded) as error:  # a refused renewal: waits for the next sign-in
             raise Offline(str(error)) from None
-        if failed and all(reason.startswith(UNREACHABLE) for reason in failed.values()):
+        if failed and all(reason.startswith(UNREACHABLE) or SIGN_IN_AGAIN in reason for reason in failed.values()):
             raise Offline(next(iter(failed.values())))
         past = ACTIONS[verb][1]
         line = f"Outbox: {past.lower()} {plural(len(ids) - len(failed))}"

@@ -69,8 +69,8 @@ class LiveFeed:
         self._stream: LiveStream | None = None
         if live_url and live_url.strip():
             url = checked_live_url(live_url, client.http, trusted=trusted_live_url)
-            # The token stays a Token object (repr "Token(***)") until the handshake is written.
-            self._stream = LiveStream(url, client.http.token, stream_settings)
+            # Asked for the token at each handshake; it stays a Token (repr "Token(***)") until written.
+            self._stream = LiveStream(url, client.http.tokens, stream_settings)
         self._queue: asyncio.Queue = asyncio.Queue(maxsize=max_pending)
         self._overflowed = False
         self._tasks: set[asyncio.Task] = set()

@@ -24,8 +24,9 @@ from typing import Any, Awaitable, Callable, Protocol
 
 from ..canvas.lazy_httpx import httpx
 
-from ..canvas.errors import ConfigurationError
+from ..canvas.errors import CanvasError, ConfigurationError, SignInNeeded
 from ..canvas.http import CanvasHTTP, Token, is_loopback
+from ..canvas.token_source import FixedToken, TokenSource
 from ..canvas.live_events import LiveEvent
 from .backoff import Backoff
 
@@ -132,9 +133,10 @@ class StreamSettings:
 
 
 class LiveStream:
-    def __init__(self, url: str, token: Token, settings: StreamSettings | None = None) -> None:
+    def __init__(self, url: str, token: Token | TokenSource, settings: StreamSettings | None = None) -> None:
         self.url = url  # already checked by checked_live_url
-        self._token = token  # a Token: its repr is "Token(***)"
+        # Asked at each handshake: a renewed sign-in reconnects with the new token.
+        self._tokens = FixedToken(token.reveal()) if isinstance(token, Token) else token
         self.settings = settings or StreamSettings()
         parsed = httpx.URL(url)
         self._where = _where(parsed)
@@ -153,12 +155,14 @@ class LiveStream:
 
         failures = 0
         s = self.settings
+        renewed: Token | None = None  # the token a renewal just brought: refused too, it is not renewed again
         while True:
             opened_at: float | None = None
+            token = self._tokens.current()
             try:
                 async with connect(
                     self.url,
-                    additional_headers={"Authorization": f"Bearer {self._token.reveal()}"},
+                    additional_headers={"Authorization": f"Bearer {token.reveal()}"},
                     open_timeout=s.open_timeout,
                     ping_interval=s.ping_interval,
                     ping_timeout=s.ping_timeout,
@@ -176,6 +180,22 @@ class LiveStream:
                 reason = f"The live stream at {self._where} closed the connection; reconnecting."
             except InvalidStatus as exc:
                 if exc.response.status_code in (401, 403):
+                    if exc.response.status_code == 401 and self._tokens.renewable and token is not renewed:
+                        # An expired sign-in: renew it (once, shared with the API's requests), reconnect now.
+                        try:
+                            renewed = await self._tokens.refresh(token)
+                            continue
+                        except SignInNeeded as refused:
+                            listener.stream_down(str(refused), True)
+                            await s.sleep(random.uniform(0.5, 1.0) * s.auth_retry)
+                            continue
+                        except CanvasError as error:  # Canvas could not be asked: as any connection problem
+                            reason = str(error)
+                            log.info("%s", reason)
+                            listener.stream_down(reason, False)
+                            await s.sleep(s.backoff.delay(failures))
+                            failures += 1
+                            continue
                     # A refused token will not fix itself in a second: report it, then wait long.
                     log.warning("live stream at %s refused the token (HTTP %s)", self._where,
                                 exc.response.status_code)
