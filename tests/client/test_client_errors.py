@@ -454,3 +454,22 @@ async def test_the_token_never_shows_in_reprs_errors_or_logs(make_sandbox, caplo
         text = record.getMessage() + (record.exc_text or "") + repr(record.args)
         assert secret_part not in text, record.name
     assert secret_part not in caplog.text
+
+
+async def test_a_personal_token_refused_where_the_school_restricts_them_points_to_the_browser_sign_in(make_sandbox):
+    """A school that turns students' personal tokens off (``--restrict-student-tokens``; canvas-lms
+    ``app/models/access_token.rb``) leaves them one way in: the refusal says to sign in with the browser."""
+    from tui_inbox.canvas import CanvasClient
+    from tui_inbox.canvas.errors import AuthError
+    from tui_inbox.sandbox.people import token_for
+
+    restricted = make_sandbox(seed=1, restrict_student_tokens=True)
+    student = next(u for u in restricted.info.users if u["role"] == "student")
+    client = CanvasClient(restricted.base_url, token_for(1, student["id"]))
+    try:
+        with pytest.raises(AuthError) as refused:
+            await client.get_self()
+    finally:
+        await client.aclose()
+    line = str(refused.value)
+    assert "`tui-inbox login`" in line and "\n" not in line

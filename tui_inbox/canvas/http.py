@@ -179,7 +179,8 @@ def error_from(response: httpx.Response) -> CanvasError:
         reason = said or "invalid access token"
         return AuthError(
             f"Canvas refused the access token ({reason.rstrip('.')}): make a new one under "
-            "Account > Settings > New Access Token and update the config.",
+            "Account > Settings > New Access Token and update the config, or sign in with your browser "
+            "instead (`tui-inbox login`; a school that turns personal tokens off allows only that).",
             status=401,
         )
     if status == 403:
