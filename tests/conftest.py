@@ -5,7 +5,9 @@ from __future__ import annotations
 import pickle
 
 import httpx
+import keyring
 import pytest
+from keyring.backends import fail
 
 from tui_inbox.canvas.http import tls_context
 from tui_inbox.relay.nats_child import NatsChild
@@ -70,6 +72,17 @@ def nats_server(tmp_path):
     child = NatsChild(store_dir=tmp_path / "nats").start()
     yield child
     child.stop()
+
+
+@pytest.fixture
+def no_keyring():
+    """This process finds no keyring, as on a headless server: a sign-in's secrets go to the 0600 file."""
+    before = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        yield
+    finally:
+        keyring.set_keyring(before)
 
 
 def user_client(sandbox: RunningSandbox, role: str = "teacher", index: int = 0) -> httpx.Client:

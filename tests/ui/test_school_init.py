@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import subprocess
 
-import keyring
 import pytest
-from keyring.backends import fail
 
 from tests.oauth_helpers import browser_env, command, user_of
 from tests.relay.test_relay_oauth import School
@@ -25,16 +23,6 @@ def school(nats_server):
     place = School(nats_server.url)
     yield place
     place.stop()
-
-
-@pytest.fixture
-def no_keyring():
-    before = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    try:
-        yield
-    finally:
-        keyring.set_keyring(before)
 
 
 async def test_init_with_the_school_relay_signs_in_sets_the_live_url_and_a_students_message_arrives_live(

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import subprocess
 
-import keyring
 import pytest
-from keyring.backends import fail
 
 from tests.conftest import user_client
 from tests.oauth_helpers import browser_env, client_id, command, renewing, sign_in, user_of
@@ -22,16 +20,6 @@ from tui_inbox import config as config_module
 from tui_inbox.config import Config
 from tui_inbox.launch import Account, account_from, build_app
 from tui_inbox.ui.screens.compose import ComposeScreen
-
-
-@pytest.fixture
-def no_keyring():
-    before = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    try:
-        yield
-    finally:
-        keyring.set_keyring(before)
 
 
 def subjects(app) -> set[str]:

@@ -13,25 +13,13 @@ import os
 import pty
 import subprocess
 
-import keyring
 import psutil
 import pytest
-from keyring.backends import fail
 
 from tests.oauth_helpers import browser_env, client_id, command, user_of
 from tests.waiting import async_wait_until, wait_until
 from tui_inbox import config as config_module
 from tui_inbox.launch import account_from, build_app
-
-
-@pytest.fixture
-def no_keyring():
-    before = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    try:
-        yield
-    finally:
-        keyring.set_keyring(before)
 
 
 def secrets_now(tmp_path) -> set[str]:
