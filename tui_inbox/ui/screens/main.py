@@ -69,7 +69,7 @@ class InboxScreen(Screen):
         self.rail_choice: bool | None = None  # the rail key's choice this session, over [ui] rail
         self._painted_title: tuple | None = None
         self._painted_rail: tuple | None = None
-        self.list_paint_pending = False  # a ViewChanged waits for the next paint (paint_list_soon)
+        self._list_paint_pending = False  # a ViewChanged waits for the next paint (paint_list_soon)
         self._panels_mounted = False  # Activity, the Outbox, Drafts and the progress bars (mount_panels)
         self._laid_out = False  # composed and mounted: the app's first resize may come before that
         self.triage = Triage(host, self)
@@ -397,20 +397,20 @@ class InboxScreen(Screen):
         self.query_one(MailboxRail).update_counts(counts, session.mailbox.id, session.filter_code, contexts)
 
     def paint_list_soon(self) -> None:
-        """The rows change in bursts: an action places its rows and then puts back those Canvas
-        refused, a reload replaces every view, a live burst brings an event each. The list and the
-        title are painted once, when the messages already waiting have been handled: before the
-        next frame, so the user never sees a state in between, and a burst costs one paint."""
-        if not self.list_paint_pending:
-            self.list_paint_pending = True
+        """Several changes of the rows can be reported in one go (parts of the core that each place
+        their rows, one after another, with no wait between them). The list and the title are
+        painted once for all of them, when the messages already waiting have been handled: before
+        the next frame, so the user never sees a state in between, and a burst costs one paint."""
+        if not self._list_paint_pending:
+            self._list_paint_pending = True
             self.call_later(self._paint_pending_list)
 
     def _paint_pending_list(self) -> None:
-        if self.list_paint_pending:  # not already painted by a direct paint_list
+        if self._list_paint_pending:  # not already painted by a direct paint_list
             self.paint_list()
 
     def paint_list(self) -> None:
-        self.list_paint_pending = False
+        self._list_paint_pending = False
         view = self.session.view
         keep = self.list.current.id if self.list.current else None
         self.list.empty_text = "Loading…" if not view.loaded else (
