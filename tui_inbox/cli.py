@@ -77,8 +77,19 @@ def _instant(text: str) -> datetime:
         raise argparse.ArgumentTypeError("use ISO-8601, e.g. 2026-11-24T12:00:00Z") from None
 
 
+def _institution(text: str) -> int:
+    from .sandbox.institution import INSTITUTIONS
+
+    if text.strip() not in {str(n) for n in INSTITUTIONS}:
+        raise argparse.ArgumentTypeError(f"must be one of {', '.join(map(str, INSTITUTIONS))}, not {text!r}")
+    return int(text)
+
+
 def add_sandbox_knobs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=1, help="seed of the generated data (default 1)")
+    parser.add_argument("--institution", type=_institution, default=1, metavar="N",
+                        help="which school: 1, the seeded university (default); 2, a community college with "
+                             "other people, courses and ids, where the same teacher is an adjunct")
     parser.add_argument("--conversations", type=_whole_up_to(MAX_CONVERSATIONS), default=0, metavar="N",
                         help="add N conversations to the teacher's inbox (load tests)")
     parser.add_argument("--long-thread", type=_whole_up_to(MAX_LONG_THREAD), default=0, metavar="N",
@@ -177,7 +188,7 @@ def add_course_students(parser: argparse.ArgumentParser) -> None:
 def knobs_from(args: argparse.Namespace):
     from .sandbox.state import Knobs
 
-    knobs = Knobs(seed=args.seed, conversations=args.conversations, long_thread=getattr(args, "long_thread", 0),
+    knobs = Knobs(seed=args.seed, institution=getattr(args, "institution", 1), conversations=args.conversations, long_thread=getattr(args, "long_thread", 0),
                   latency_ms=args.latency_ms,
                   fail_rate=args.fail_rate, throttle=args.throttle, activity=args.activity, now=args.now,
                   course_students=args.course_students, school=getattr(args, "school", 0),

@@ -77,7 +77,7 @@ def next_due(due: float, now: float, gap: float) -> float:
 class Activity:
     def __init__(self, state: SandboxState, hostname: str = "127.0.0.1") -> None:
         self.state = state
-        self.rng = random.Random(state.knobs.seed)
+        self.rng = random.Random(state.institution.salt(state.knobs.seed))
         self.hostname = hostname
         self.teacher = state.demo_user_id  # whom this action happens around
         self.teachers = [state.demo_user_id, *state.school_teachers]
@@ -117,6 +117,7 @@ class Activity:
             user=user, hostname=self.hostname, http_method=method, url=f"http://{self.hostname}{path}",
             client_ip=f"203.0.113.{user_id % 250 + 1}",  # TEST-NET-3: clearly not a real address
             user_agent=USER_AGENTS[user_id % len(USER_AGENTS)], session_id=session,
+            institution=self.state.institution,
         )
 
     def sample_inbox(self, size: int = SAMPLE) -> list:

@@ -100,14 +100,15 @@ TOPICS = [
 ]
 
 
-def seed_discussions(state: SandboxState) -> None:
-    rng = random.Random(state.knobs.seed)
+def seed_discussions(state: SandboxState, topics: list[tuple] | None = None) -> None:
+    """The seeded school's topics, or ``topics`` in the same shape (another school's)."""
+    rng = random.Random(state.institution.salt(state.knobs.seed))
     store = DiscussionStore(state.now)
     state.discussions = store
     # The clock's start, not now(): a fixed clock keeps ticking, and a reproducible run
     # (Knobs.now) must get the very same timestamps. Without one it is the current time.
     now = state.clock.start
-    for (ctype, cid), author, title, message, days, fields, threads in TOPICS:
+    for (ctype, cid), author, title, message, days, fields, threads in (TOPICS if topics is None else topics):
         roster = _roster(state, ctype, cid)
         fields = dict(fields)
         posted = now - days * DAY - timedelta(minutes=rng.randint(0, 50))

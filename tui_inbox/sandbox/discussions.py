@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from .clock import iso
-from .events import Origin, course_metadata, event_time, global_id
+from .events import Origin, course_metadata, event_time
 from .state import SandboxState
 from .world import World
 
@@ -268,7 +268,7 @@ def topic_event(state: SandboxState, origin: Origin, name: str, topic: Discussio
         "body": topic.message[:TRUNCATE],
         "context_id": str(topic.context_id),  # local, while discussion_topic_id is global (seed 003)
         "context_type": topic.context_type,
-        "discussion_topic_id": global_id(topic.id),
+        "discussion_topic_id": state.institution.global_id(topic.id),
         "is_announcement": topic.is_announcement,
         "lock_at": _ms(topic.lock_at),
         "title": topic.title[:TRUNCATE],

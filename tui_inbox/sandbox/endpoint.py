@@ -16,7 +16,7 @@ from starlette.responses import Response
 
 from . import errors, string_ids
 from .conversations import NotParticipating
-from .events import SHARD, Origin
+from .events import Origin
 from .oauth_state import classify
 from .params import BadJSON, Params
 from .state import SandboxState
@@ -49,6 +49,7 @@ class Call:
             url=str(req.url.remove_query_params("access_token")),
             client_ip=req.client.host if req.client else "127.0.0.1",
             user_agent=req.headers.get("user-agent", ""),
+            institution=self.state.institution,
         )
 
 
@@ -101,19 +102,19 @@ def masquerade(state: SandboxState, user: User, as_user_id: str | None) -> User 
     user with 401 too, not 404: "this should maybe be 404, but we can't change it now")."""
     if as_user_id is None or not str(as_user_id).strip():
         return user  # Rails' .presence: an empty value means no masquerade
-    target = state.world.users.get(_local_user_id(str(as_user_id).strip()))
+    target = state.world.users.get(_local_user_id(state, str(as_user_id).strip()))
     if target is not None and (target.id == user.id or user.may_masquerade):
         return target
     return errors.invalid_as_user_id()
 
 
-def _local_user_id(raw: str) -> int | None:
+def _local_user_id(state: SandboxState, raw: str) -> int | None:
     """A local id, or a global one of this shard (shard * 10**13 + local), as Canvas's api_find accepts."""
     if not raw.isdigit():
         return None  # sis_user_id:..., login_id:...: the seeded users have none the sandbox resolves
     number = int(raw)
     if number >= GLOBAL_ID_BASE:
-        return number % GLOBAL_ID_BASE if number // GLOBAL_ID_BASE == SHARD else None
+        return state.institution.local_id(number)
     return number
 
 

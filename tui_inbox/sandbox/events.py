@@ -1,9 +1,10 @@
 """Canvas Live Events in the seeds' format, and the hub that hands them to connections.
 
 Each event is ``{"metadata": {...}, "body": {...}}`` with string ids: global ids
-(shard * 10**13 + local) in the metadata, local ids in the body, as real Canvas
-sends them. The hub delivers an event only to the users named as its audience;
-deciding that audience is the caller's job (who may see what, live-stream.md).
+(shard * 10**13 + local, on the shard of the origin's institution) in the metadata,
+local ids in the body, as real Canvas sends them. The hub delivers an event only to the
+users named as its audience; deciding that audience is the caller's job (who may see
+what, live-stream.md).
 """
 
 from __future__ import annotations
@@ -15,16 +16,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from .clock import iso
+from .institution import FIRST, Institution
 from .world import User
 
-SHARD = 2107
-ROOT_ACCOUNT_ID = "1"
-ROOT_ACCOUNT_UUID = "VicYj3cu5BIFpoZhDVU4DZumnlBrWi1grgJEzADs"
+ROOT_ACCOUNT_ID = "1"  # local at every institution: each Canvas's root account is its first
 USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
 
 
-def global_id(local_id: int | str) -> str:
-    return str(SHARD * 10**13 + int(local_id))
+def global_id(local_id: int | str, institution: Institution = FIRST) -> str:
+    return institution.global_id(local_id)
 
 
 def event_time(dt: datetime) -> str:
@@ -44,15 +44,17 @@ class Origin:
     user_agent: str = USER_AGENT
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     session_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    institution: Institution = FIRST  # whose shard the global ids are on
 
     def metadata(self, event_name: str, when: datetime, **extra: str | None) -> dict:
+        school = self.institution
         meta = {
-            "root_account_uuid": ROOT_ACCOUNT_UUID,
-            "root_account_id": global_id(ROOT_ACCOUNT_ID),
-            "root_account_lti_guid": f"{ROOT_ACCOUNT_UUID}.{self.hostname}",
-            "user_account_id": global_id(ROOT_ACCOUNT_ID),
+            "root_account_uuid": school.root_account_uuid,
+            "root_account_id": school.global_id(ROOT_ACCOUNT_ID),
+            "root_account_lti_guid": f"{school.root_account_uuid}.{self.hostname}",
+            "user_account_id": school.global_id(ROOT_ACCOUNT_ID),
             "user_agent": self.user_agent,
-            "user_id": global_id(self.user.id),
+            "user_id": school.global_id(self.user.id),
             "user_login": self.user.login,
             "user_sis_id": f"SIS-{self.user.id:05d}",
             "time_zone": self.user.time_zone,
@@ -106,8 +108,8 @@ def course_metadata(origin: Origin, event_name: str, when: datetime, context_typ
     return origin.metadata(
         event_name,
         when,
-        context_account_id=global_id(1),
-        context_id=global_id(context_id),
+        context_account_id=origin.institution.global_id(1),
+        context_id=origin.institution.global_id(context_id),
         context_role=role,
         context_sis_source_id=f"SIS-{context_type.upper()}-{context_id}",
         context_type=context_type,

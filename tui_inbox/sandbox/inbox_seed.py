@@ -70,10 +70,13 @@ PDF_BYTES = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n
 
 
 class InboxSeeder:
+    # What ordinary traffic says; another school (second_school.py) has its own.
+    subjects, bodies, replies = SUBJECTS, BODIES, REPLIES
+
     def __init__(self, state: SandboxState) -> None:
         self.state = state
         self.store = state.conversations
-        self.rng = random.Random(state.knobs.seed)
+        self.rng = random.Random(state.institution.salt(state.knobs.seed))
         self.now = state.clock.start
         self.teacher = state.demo_user_id
         world = state.world
@@ -188,7 +191,7 @@ class InboxSeeder:
         rng, t = self.rng, self.teacher
         for i in range(count):
             student = self.mine[rng.randrange(len(self.mine))]
-            subject = SUBJECTS[rng.randrange(len(SUBJECTS))]
+            subject = self.subjects[rng.randrange(len(self.subjects))]
             start = self.ago(hours_back * (i + 1) / count + rng.random())
             teacher_first = rng.random() < 0.2
             author, other = (t, student) if teacher_first else (student, t)
@@ -196,7 +199,8 @@ class InboxSeeder:
             n = 1 + int(rng.random() ** 2 * max_messages)
             for k in range(n):
                 speaker = author if k % 2 == 0 else other
-                text = (BODIES if speaker == student else REPLIES)[rng.randrange(len(BODIES) if speaker == student else len(REPLIES))]
+                said = self.bodies if speaker == student else self.replies
+                text = said[rng.randrange(len(said))]
                 self.say(conversation, speaker, text, start + timedelta(minutes=17 * k), first=k == 0)
             view = conversation.participants[t]
             roll = rng.random()
@@ -247,10 +251,11 @@ class InboxSeeder:
         self.view(c).workflow_state = "unread"
 
 
-def seed_conversations(state: SandboxState) -> None:
-    seeder = InboxSeeder(state)
+def seed_conversations(state: SandboxState, seeder: InboxSeeder | None = None, traffic: int = 150) -> None:
+    """The seeded school's inbox, or another school's through its own ``seeder`` (its own showcase)."""
+    seeder = seeder or InboxSeeder(state)
     seeder.showcase()
-    seeder.traffic(150, hours_back=24 * 60)
+    seeder.traffic(traffic, hours_back=24 * 60)
     if state.knobs.conversations:
         seeder.fast_bulk(state.knobs.conversations)
     if state.knobs.long_thread:

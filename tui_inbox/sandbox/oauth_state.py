@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from .events import SHARD
+from .institution import FIRST, Institution
 from .world import User
 
 OOB_URI = "urn:ietf:wg:oauth:2.0:oob"
@@ -150,7 +150,7 @@ def s256(verifier: str) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
 
 
-def _slug(seed: int, *parts: object) -> str:
+def _slug(seed: int | str, *parts: object) -> str:
     """64 characters as Canvas's CanvasSlug, from the seed and a counter: stable for a seed."""
     return hashlib.sha256(":".join(["tui-inbox-oauth", str(seed), *map(str, parts)]).encode()).hexdigest()
 
@@ -158,12 +158,14 @@ def _slug(seed: int, *parts: object) -> str:
 class OAuthProvider:
     """The developer key, the passwords, and every code, token and web session of one sandbox."""
 
-    def __init__(self, seed: int, now, token_seconds: float = 3600.0) -> None:
-        self.seed = seed
+    def __init__(self, seed: int, now, token_seconds: float = 3600.0, institution: Institution = FIRST) -> None:
+        # Another institution is another Canvas: its own key, secrets and passwords from the same seed.
+        self.seed = institution.salt(seed)
+        self.institution = institution
         self.now = now  # the sandbox's clock
         self.token_seconds = token_seconds
         self.key = DeveloperKey(
-            id=SHARD * 10**13 + 1, api_key=_slug(seed, "key"), name="tui-inbox",
+            id=int(institution.global_id(1)), api_key=_slug(self.seed, "key"), name="tui-inbox",
             redirect_uris=[LOOPBACK_REDIRECT, OOB_URI])
         self.codes: dict[str, Code] = {}
         self.tokens: dict[str, AccessToken] = {}  # by access token
@@ -290,7 +292,7 @@ class OAuthProvider:
         body = {
             "access_token": record.token,
             "token_type": "Bearer",
-            "user": {"id": user.id, "name": user.name, "global_id": str(SHARD * 10**13 + user.id),
+            "user": {"id": user.id, "name": user.name, "global_id": self.institution.global_id(user.id),
                      "effective_locale": "en"},
         }
         if with_refresh:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import random
 
+from .institution import FIRST, Institution
 from .world import Course, Group, Section, User, World
 
 COURSES = [
@@ -50,15 +51,22 @@ FILLER_LAST = ["Abara", "Berg", "Castillo", "Dubois", "Eriksen", "Fujita", "Garc
 JANE = 10
 
 
-def token_for(seed: int, user_id: int) -> str:
-    """A Canvas-looking token (``<shard>~<64 chars>``), stable for a seed."""
-    digest = hashlib.sha256(f"tui-inbox-sandbox:{seed}:{user_id}".encode()).hexdigest()
-    return f"7~{digest}"
+def token_for(seed: int, user_id: int, institution: Institution = FIRST) -> str:
+    """A Canvas-looking token (``<shard>~<64 chars>``), stable for a seed and an institution."""
+    digest = hashlib.sha256(f"tui-inbox-sandbox:{institution.salt(seed)}:{user_id}".encode()).hexdigest()
+    return f"{institution.token_prefix}~{digest}"
 
 
-def person(uid: int, full: str, role: str, seed: int, **fields) -> User:
+def person(uid: int, full: str, role: str, seed: int, institution: Institution = FIRST, **fields) -> User:
     """A user whose short name, sortable name, login and token follow from the full name and id."""
-    return User(uid, full, _short(full), _sortable(full), _login(full, uid), role, token_for(seed, uid), **fields)
+    return User(uid, full, _short(full), _sortable(full), _login(full, uid, institution), role,
+                token_for(seed, uid, institution), **fields)
+
+
+def staff(uid: int, full: str, short: str, role: str, seed: int, institution: Institution = FIRST, **fields) -> User:
+    """Someone whose short name is their own choice (staff, observers, admins), not their first name."""
+    return User(uid, full, short, _sortable(full), _login(full, uid, institution), role,
+                token_for(seed, uid, institution), **fields)
 
 
 def _short(full: str) -> str:
@@ -70,10 +78,10 @@ def _sortable(full: str) -> str:
     return f"{parts[-1]}, {' '.join(parts[:-1])}" if len(parts) > 1 else full
 
 
-def _login(full: str, user_id: int) -> str:
+def _login(full: str, user_id: int, institution: Institution = FIRST) -> str:
     ascii_name = "".join(ch for ch in full.lower() if ch.isascii() and (ch.isalnum() or ch == " "))
     slug = ".".join(ascii_name.split()) or f"user{user_id}"
-    return f"{slug}@example.edu"
+    return f"{slug}@{institution.login_domain}"
 
 
 def _observed(world: World, students: list[int]) -> list[tuple[int, int]]:
@@ -130,7 +138,7 @@ def seed_people(world: World, seed: int) -> int:
     return 1
 
 
-def fill_course(world: World, course_id: int, students: int, seed: int) -> list[int]:
+def fill_course(world: World, course_id: int, students: int, seed: int, institution: Institution = FIRST) -> list[int]:
     """Enroll made-up students until the course has ``students`` of them (a large course for bulk
     sends: over 100 members Canvas wants ``bulk_message``). Returns the ids added."""
     have = sum(1 for uid in world.course_members(course_id) if "StudentEnrollment" in world.enrollment_types(uid, course_id))
@@ -140,7 +148,7 @@ def fill_course(world: World, course_id: int, students: int, seed: int) -> list[
         full = f"{FILLER_FIRST[index % len(FILLER_FIRST)]} {FILLER_LAST[(index // len(FILLER_FIRST)) % len(FILLER_LAST)]}"
         if index >= len(FILLER_FIRST) * len(FILLER_LAST):
             full += f" {index // (len(FILLER_FIRST) * len(FILLER_LAST)) + 1}"
-        world.add_user(person(uid, full, "student", seed))
+        world.add_user(person(uid, full, "student", seed, institution))
         world.enroll(uid, course_id, "student", section_id=course_id * 10 + 1 + index % 2)
         added.append(uid)
     return added

@@ -39,8 +39,8 @@ def _name(index: int, salt: int) -> str:
 def fill_school(state, courses: int) -> list[int]:
     """Add ``courses`` classes with their people and discussions; returns the new teachers' ids
     (the people the simulated students write to)."""
-    world, seed = state.world, state.knobs.seed
-    rng = random.Random(f"school:{seed}")
+    world, seed, school = state.world, state.knobs.seed, state.institution
+    rng = random.Random(f"school:{school.salt(seed)}")
     teachers = []
     course_ids = []
     for index in range(courses):
@@ -52,7 +52,7 @@ def fill_school(state, courses: int) -> list[int]:
         world.add_section(Section(cid * 10 + 1, cid, f"{code} Section 1"))
         uid = FIRST_TEACHER_ID + index
         full = _name(index, 5)
-        world.add_user(person(uid, full, "teacher", seed))
+        world.add_user(person(uid, full, "teacher", seed, school))
         world.enroll(uid, cid, "teacher")
         teachers.append(uid)
         course_ids.append(cid)
@@ -63,7 +63,7 @@ def fill_school(state, courses: int) -> list[int]:
     for index in range(students):
         uid = FIRST_STUDENT_ID + index
         full = _name(index, 0)
-        world.add_user(person(uid, full, "student", seed))
+        world.add_user(person(uid, full, "student", seed, school))
         taken = set()
         for cid in seats[index * COURSES_PER_STUDENT:(index + 1) * COURSES_PER_STUDENT]:
             if cid not in taken:  # two seats in one course: one enrollment, one course fewer

@@ -25,9 +25,11 @@ class SandboxInfo:
     jwks_url: str = ""  # the keys that sign Data Services deliveries
     data_services_url: str | None = None  # where every event is POSTed, if anywhere
     developer_key: dict | None = None  # the OAuth2 client: client_id, client_secret, redirect_uris
+    institution: dict | None = None  # which Canvas this is: {"id": N, "name": ...}
 
     def as_json(self) -> dict:
-        line = {"base_url": self.base_url, "live_url": self.live_url, "jwks_url": self.jwks_url}
+        line = {"institution": self.institution} if self.institution else {}
+        line |= {"base_url": self.base_url, "live_url": self.live_url, "jwks_url": self.jwks_url}
         if self.data_services_url:
             line["data_services_url"] = self.data_services_url
         if self.developer_key:
@@ -60,7 +62,8 @@ class RunningSandbox:
         self.state.hostname = f"{url_host(host)}:{bound_port}"
         self.info = SandboxInfo(base, f"ws://{url_host(host)}:{bound_port}/live", listed_users(self.state),
                                 jwks_url=base + JWKS_PATH, data_services_url=self.state.knobs.data_services_url,
-                                developer_key=self.state.oauth.key.as_json())
+                                developer_key=self.state.oauth.key.as_json(),
+                                institution={"id": self.state.institution.id, "name": self.state.institution.name})
         config = uvicorn.Config(
             self.app, log_level="warning", access_log=False, lifespan="on", ws="websockets-sansio",
             timeout_graceful_shutdown=2, ws_ping_interval=20, ws_ping_timeout=20,  # /live keepalive

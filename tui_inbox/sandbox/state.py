@@ -10,6 +10,7 @@ from .clock import Clock
 from .conversations import ConversationStore
 from .data_services import DataServices
 from .events import EventHub
+from .institution import institution
 from .jwks import KeyRing
 from .oauth_state import OAuthProvider
 from .progress import ProgressStore
@@ -21,6 +22,8 @@ class Knobs:
     """Behaviour switches for demos, tests and benchmarks (the command's flags)."""
 
     seed: int = 1
+    # Which Canvas this is (institution.py): 1 the seeded school, 2 a second, different one.
+    institution: int = 1
     conversations: int = 0  # extra conversations in the teacher's inbox
     # One more conversation in the teacher's inbox, the newest, holding this many messages
     # (0: none): the long thread the thread view and the indexer must stay quick with.
@@ -65,12 +68,13 @@ class Knobs:
 class SandboxState:
     def __init__(self, knobs: Knobs) -> None:
         self.knobs = knobs
+        self.institution = institution(knobs.institution)
         self.clock = Clock(knobs.now)
         self.world = World()
         self.conversations = ConversationStore(self.clock.now)
         self.progress = ProgressStore(self.clock.now)
         self.hub = EventHub()
-        self.oauth = OAuthProvider(knobs.seed, self.clock.now, knobs.oauth_token_seconds)
+        self.oauth = OAuthProvider(knobs.seed, self.clock.now, knobs.oauth_token_seconds, self.institution)
         self.keys = KeyRing()  # Data Services' signing keys, served at /data_services/jwks
         self.data_services = DataServices(lambda: self.knobs, self.keys)
         self.hub.taps.append(self.data_services.offer)  # every event, whatever its audience
