@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Union
 from ..canvas.models import Conversation
 
 if TYPE_CHECKING:
+    from .accounts import AccountState
     from .activity import OpenDiscussion
     from .bulk_sends import SendProgress
 
@@ -121,3 +122,34 @@ class CameOnline:
 Change = Union[ViewChanged, CountsChanged, AccountChanged, ThreadShown, ThreadUpdated, RowsArrived, Failed,
                ActivityChanged, DiscussionShown, SendsProgressed, SendDone, OutboxChanged, OutboxSaid,
                SelectionChanged, WentOffline, CameOnline]
+
+
+# -- several accounts (inbox/accounts.py): what the merged inbox tells the UI -------------------------
+# Kept apart from ``Change``: one session never emits these, and the one-account app's handler
+# stays as it is. A UI of several accounts handles ``MergedChange`` in its own ``match``.
+
+@dataclass(frozen=True, slots=True)
+class AccountChange:
+    """One account's session changed (``change``, a ``Change`` as above): tagged with the account,
+    so the UI repaints that account's part (and the merged list) once per burst."""
+
+    account: str
+    change: Change
+
+
+@dataclass(frozen=True, slots=True)
+class AccountStateChanged:
+    """An account is now ready, offline, signed out or failed: its line in the rail repaints.
+    ``detail`` is the one line that says why, when it is not ready."""
+
+    account: str
+    state: "AccountState"
+    detail: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MergedSelectionChanged:
+    """The selection across accounts (inbox/merged_triage.py) changed: its count and marks repaint."""
+
+
+MergedChange = Union[AccountChange, AccountStateChanged, MergedSelectionChanged]

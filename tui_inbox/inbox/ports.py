@@ -8,12 +8,15 @@ conversation (open_conversation.py), the loaded views (loaded_views.py), the wor
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, Protocol
+from typing import TYPE_CHECKING, Callable, Iterable, Protocol
 
 from ..canvas.models import Conversation, DiscussionEntry
 from .changes import Change
 from .outcome import Outcome
 from .view import ConversationView
+
+if TYPE_CHECKING:
+    from .triage import Done
 
 ChangeSink = Callable[[Change], None]  # hears each change (changes.py) as it happens
 
@@ -101,3 +104,44 @@ class BulkFollowing(Protocol):
     """A bulk send Canvas delivers in the background, followed until it is done (bulk_sends.py)."""
 
     def follow(self, batch_id: int, total: int | None, label: str) -> None: ...
+
+
+class AccountTriage(Protocol):
+    """One account's actions on its rows (triage.py), as the actions across accounts use them."""
+
+    last_failed: bool
+
+    @property
+    def last(self) -> "Done | None": ...  # the action ``undo`` would put back, if any
+
+    def choose_verb(self, toggle: str, ids: list[int]) -> str: ...
+
+    async def act(self, toggle: str, ids: list[int], *, verb: str | None = None) -> str: ...
+
+    async def undo(self) -> str: ...
+
+
+class AccountInbox(Protocol):
+    """One account's inbox (session.py ``InboxSession``), as several accounts side by side use it
+    (accounts.py, merged_view.py, merged_triage.py): it is built by the caller, whole, per account."""
+
+    @property
+    def view(self) -> ConversationView: ...
+
+    @property
+    def unread_count(self) -> int | None: ...
+
+    @property
+    def triage(self) -> AccountTriage: ...
+
+    def on_change(self, listener: ChangeSink) -> Callable[[], None]: ...
+
+    def row(self, conversation_id: int) -> Conversation | None: ...
+
+    async def start(self) -> None: ...
+
+    async def switch(self, mailbox_id: str, filter_code: str | None = ...) -> ConversationView: ...
+
+    async def wait_loaded(self) -> None: ...
+
+    async def aclose(self) -> None: ...
