@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 from ..canvas import CanvasError
 from ..canvas.errors import AuthError, NetworkError, ThrottledError
 from .changes import AccountChange, AccountStateChanged, CameOnline, Change, MergedChange, WentOffline
+from .channel import Listeners
 
 if TYPE_CHECKING:
     from .ports import AccountInbox
@@ -73,7 +74,7 @@ class Accounts:
             self.members[name] = Member(name, session)
         if not self.members:
             raise ValueError("at least one account")
-        self._listeners: list[MergedListener] = []
+        self._listeners: Listeners[MergedChange] = Listeners("an accounts")
         self._tasks: dict[str, asyncio.Task] = {}
         for member in self.members.values():
             member.session.on_change(self._forward(member))
@@ -106,15 +107,10 @@ class Accounts:
 
     # -- listening -----------------------------------------------------------------------------
     def on_change(self, listener: MergedListener) -> Callable[[], None]:
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
+        return self._listeners.on_change(listener)
 
     def emit(self, change: MergedChange) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener(change)
-            except Exception:  # a broken listener (the UI) must not stop an account's session
-                log.exception("an accounts listener failed on %s", type(change).__name__)
+        self._listeners.emit(change)  # a broken listener (the UI) does not stop an account's session
 
     def _forward(self, member: Member) -> Callable[[Change], None]:
         def heard(change: Change) -> None:

@@ -6,32 +6,41 @@ The parts of the core are given this as their change sink; the UI (and the local
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from typing import Callable, Generic, TypeVar
 
 from .changes import Change, Failed
 from .outcome import Outcome
 
 Listener = Callable[[Change], None]  # hears each change as it happens
 log = logging.getLogger("tui_inbox.inbox")
+T = TypeVar("T")
 
 
-class Channel:
-    def __init__(self) -> None:
-        self._listeners: list[Listener] = []
-        # The last failure, said or not (benchmarks read it): a refresh after a sent message that
-        # failed is kept here without a line, the message went all the same.
-        self.last_error: str | None = None
+class Listeners(Generic[T]):
+    """Everyone who hears a kind of change, each in turn, in the order they came."""
 
-    def on_change(self, listener: Listener) -> Callable[[], None]:
+    def __init__(self, who: str) -> None:
+        self._listeners: list[Callable[[T], None]] = []
+        self._who = who  # named in the log when one of them fails
+
+    def on_change(self, listener: Callable[[T], None]) -> Callable[[], None]:
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
 
-    def emit(self, change: Change) -> None:
+    def emit(self, change: T) -> None:
         for listener in list(self._listeners):
             try:
                 listener(change)
             except Exception:  # a broken listener (the UI) must not turn a done action into a failure
-                log.exception("an inbox listener failed on %s", type(change).__name__)
+                log.exception("%s listener failed on %s", self._who, type(change).__name__)
+
+
+class Channel(Listeners[Change]):
+    def __init__(self) -> None:
+        super().__init__("an inbox")
+        # The last failure, said or not (benchmarks read it): a refresh after a sent message that
+        # failed is kept here without a line, the message went all the same.
+        self.last_error: str | None = None
 
     def fail(self, error: Exception) -> Outcome:
         """Say what went wrong, in one line; the outcome of an action that ends here."""
