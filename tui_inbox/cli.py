@@ -250,7 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
                              description="Serve a Canvas-compatible sandbox. The first line on standard output is "
                                          "a JSON object with base_url, live_url, jwks_url (and data_services_url "
                                          "with --data-services), the OAuth2 developer_key (client_id, "
-                                         "client_secret, redirect_uris) and the users with their tokens, login "
+                                         "client_secret, redirect_uris, redirect_uri) and the users with their tokens, login "
                                          "ids and passwords.")
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=_port, default=0, help="0 picks a free port")

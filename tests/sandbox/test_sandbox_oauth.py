@@ -69,10 +69,24 @@ def test_a_refresh_within_five_seconds_of_the_last_hands_back_the_same_token(san
     assert first == second == body["access_token"]
 
 
+def test_the_redirect_uris_list_matches_exactly_and_only_the_legacy_field_any_port(sandbox):
+    """developer_key.rb ``redirect_domain_matches?``: an entry of ``redirect_uris`` must match whole;
+    the legacy ``redirect_uri`` matches by scheme and host, any port and path. So a loopback listener
+    on a free port needs the legacy field, as the README tells the school's admin."""
+    key = sandbox.state.oauth.key
+    listener = "http://127.0.0.1:54321/callback"
+    assert key.redirect_matches(listener)  # through the legacy field
+    sandbox.call(setattr, key, "redirect_uri", "https://app.example.edu")
+    sandbox.call(setattr, key, "redirect_uris", ["http://127.0.0.1", OOB_URI])
+    assert not key.redirect_matches(listener)  # the list alone: no free port gets through
+    assert key.redirect_matches("http://127.0.0.1") and key.redirect_matches(OOB_URI)
+    assert not key.redirect_matches("https://127.0.0.1:54321/callback")
+
+
 def test_the_first_line_lists_the_developer_key_and_each_users_login(sandbox):
     key = sandbox.info.developer_key
     assert key["client_id"].isdigit() and len(key["client_secret"]) == 64
-    assert key["redirect_uris"] == ["http://127.0.0.1", OOB_URI]
+    assert key["redirect_uris"] == [OOB_URI] and key["redirect_uri"] == "http://127.0.0.1"
     line = sandbox.info.as_json()
     assert line["developer_key"] == key
     assert all(u["login_id"] and u["password"] for u in line["users"])
@@ -252,7 +266,7 @@ def test_the_command_takes_the_oauth_flags_and_prints_the_key(tmp_path):
                               "--restrict-student-tokens"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         line = json.loads(child.stdout.readline())
-        assert set(line["developer_key"]) == {"client_id", "client_secret", "redirect_uris"}
+        assert set(line["developer_key"]) == {"client_id", "client_secret", "redirect_uris", "redirect_uri"}
         assert all(u["token"] is None for u in line["users"] if u["role"] in ("student", "observer"))
         assert all(u["token"] for u in line["users"] if u["role"] == "teacher")
 

@@ -101,7 +101,8 @@ class DeveloperKey:
         return theirs.hostname == mine.hostname or theirs.hostname.endswith("." + mine.hostname)
 
     def as_json(self) -> dict:
-        return {"client_id": self.client_id, "client_secret": self.api_key, "redirect_uris": list(self.redirect_uris)}
+        return {"client_id": self.client_id, "client_secret": self.api_key, "redirect_uris": list(self.redirect_uris),
+                "redirect_uri": self.redirect_uri}
 
 
 @dataclass
@@ -166,7 +167,9 @@ class OAuthProvider:
         self.token_seconds = token_seconds
         self.key = DeveloperKey(
             id=int(institution.global_id(1)), api_key=_slug(self.seed, "key"), name="tui-inbox",
-            redirect_uris=[LOOPBACK_REDIRECT, OOB_URI])
+            # As an admin sets it up in Canvas: the list is matched exactly, so a listener on a free
+            # port gets through only by the legacy field (LOOPBACK_REDIRECT); the oob page is listed.
+            redirect_uris=[OOB_URI])
         self.codes: dict[str, Code] = {}
         self.tokens: dict[str, AccessToken] = {}  # by access token
         self.by_refresh: dict[str, AccessToken] = {}

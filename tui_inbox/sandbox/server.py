@@ -24,7 +24,7 @@ class SandboxInfo:
     users: list[dict]
     jwks_url: str = ""  # the keys that sign Data Services deliveries
     data_services_url: str | None = None  # where every event is POSTed, if anywhere
-    developer_key: dict | None = None  # the OAuth2 client: client_id, client_secret, redirect_uris
+    developer_key: dict | None = None  # the OAuth2 client: client_id, client_secret, redirect_uris, redirect_uri (legacy)
     institution: dict | None = None  # which Canvas this is: {"id": N, "name": ...}
 
     def as_json(self) -> dict:
