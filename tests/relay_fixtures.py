@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import httpx
 import nats
 import pytest
+import websockets
 from prometheus_client.parser import text_string_to_metric_families
 
 from tui_inbox.relay.nats_flush import flush_written
@@ -124,3 +126,29 @@ async def wait_for(check, timeout: float = 10.0):
     return await async_wait_until(check, timeout=timeout)
 
 
+class Listener:
+    """A user's own websocket on the relay's /live, keeping every frame it receives."""
+
+    def __init__(self, live_url: str, user_token: str) -> None:
+        self.live_url, self.token = live_url, user_token
+        self.frames: list[dict] = []
+        self._task: asyncio.Task | None = None
+
+    async def __aenter__(self) -> "Listener":
+        self.ws = await websockets.connect(self.live_url, additional_headers={"Authorization": f"Bearer {self.token}"},
+                                           open_timeout=10)
+        self._task = asyncio.ensure_future(self._read())
+        return self
+
+    async def _read(self) -> None:
+        async for frame in self.ws:
+            self.frames.append(json.loads(frame))
+
+    def names(self) -> list[tuple[str, str | None]]:
+        return [(f["metadata"]["event_name"], f["body"].get("conversation_id") or f["body"].get("discussion_entry_id"))
+                for f in self.frames]
+
+    async def __aexit__(self, *exc) -> None:
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+        await self.ws.close()

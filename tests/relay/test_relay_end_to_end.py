@@ -25,9 +25,8 @@ import json
 
 import httpx
 import pytest
-import websockets
 
-from tests.relay_fixtures import metric
+from tests.relay_fixtures import Listener, metric
 from tests.relay_processes import Processes
 from tests.waiting import async_wait_until
 from tui_inbox.config import parse
@@ -55,34 +54,6 @@ def token(users: list[dict], user_id: int) -> str:
 
 def api(base_url: str, users: list[dict], user_id: int) -> httpx.Client:
     return httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token(users, user_id)}"}, timeout=10)
-
-
-class Listener:
-    """A user's own websocket on the relay's /live, keeping every frame it receives."""
-
-    def __init__(self, live_url: str, user_token: str) -> None:
-        self.live_url, self.token = live_url, user_token
-        self.frames: list[dict] = []
-        self._task: asyncio.Task | None = None
-
-    async def __aenter__(self) -> "Listener":
-        self.ws = await websockets.connect(self.live_url, additional_headers={"Authorization": f"Bearer {self.token}"},
-                                           open_timeout=10)
-        self._task = asyncio.ensure_future(self._read())
-        return self
-
-    async def _read(self) -> None:
-        async for frame in self.ws:
-            self.frames.append(json.loads(frame))
-
-    def names(self) -> list[tuple[str, str | None]]:
-        return [(f["metadata"]["event_name"], f["body"].get("conversation_id") or f["body"].get("discussion_entry_id"))
-                for f in self.frames]
-
-    async def __aexit__(self, *exc) -> None:
-        self._task.cancel()
-        await asyncio.gather(self._task, return_exceptions=True)
-        await self.ws.close()
 
 
 def visible_lines(widget) -> list[str]:

@@ -9,7 +9,6 @@ lib/canvas/oauth/provider.rb's (``client_id_is_valid?``: an integer).
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 import subprocess
@@ -21,6 +20,7 @@ import websockets
 from websockets.exceptions import InvalidStatus
 
 from tests.relay.test_relay_command import relay_env, run_relay_command
+from tests.relay_fixtures import Listener
 from tests.sandbox.oauth_flow import refresh, signed_in_tokens
 from tests.waiting import async_wait_until
 from tui_inbox.canvas import CanvasError
@@ -70,28 +70,8 @@ def school(nats_server):
     place.stop()
 
 
-class Stream:
-    """One websocket on the relay's /live, keeping the message bodies it receives."""
-
-    def __init__(self, live_url: str, token: str) -> None:
-        self.live_url, self.token, self.bodies = live_url, token, []
-
-    async def __aenter__(self) -> "Stream":
-        self.ws = await websockets.connect(self.live_url, additional_headers={"Authorization": f"Bearer {self.token}"},
-                                           open_timeout=10)
-        self._task = asyncio.ensure_future(self._read())
-        return self
-
-    async def _read(self) -> None:
-        async for frame in self.ws:
-            event = json.loads(frame)
-            if event["metadata"]["event_name"] == "conversation_message_created":
-                self.bodies.append(event["body"]["message_id"])
-
-    async def __aexit__(self, *exc) -> None:
-        self._task.cancel()
-        await asyncio.gather(self._task, return_exceptions=True)
-        await self.ws.close()
+def messages(listener: Listener) -> list[str]:
+    return [name for name, _ in listener.names() if name == "conversation_message_created"]
 
 
 async def refused_body(live_url: str, token: str) -> tuple[int, dict]:
@@ -117,25 +97,25 @@ def test_the_well_known_document_names_canvas_the_key_and_the_live_url(school):
 async def test_an_oauth_token_streams_expires_with_canvas_401_and_the_refreshed_one_streams_again(school):
     sandbox, live_url = school.sandbox, school.relay.info.live_url
     tokens = signed_in_tokens(sandbox)  # the teacher, through Canvas's pages, with PKCE
-    async with Stream(live_url, tokens["access_token"]) as teacher:
+    async with Listener(live_url, tokens["access_token"]) as teacher:
         school.jane_writes("before the hour is up")
-        await async_wait_until(lambda: len(teacher.bodies) == 1)
+        await async_wait_until(lambda: len(messages(teacher)) == 1)
 
     sandbox.expire_tokens(1)
     status, body = await refused_body(live_url, tokens["access_token"])
     assert (status, body) == (401, {"errors": [{"message": "Expired access token."}]})  # the app knows to refresh
 
     renewed = refresh(sandbox, tokens["refresh_token"]).json()["access_token"]
-    async with Stream(live_url, renewed) as teacher:
+    async with Listener(live_url, renewed) as teacher:
         school.jane_writes("after the refresh")
-        await async_wait_until(lambda: len(teacher.bodies) == 1)
+        await async_wait_until(lambda: len(messages(teacher)) == 1)
     assert sandbox.grant_types() == ["authorization_code", "refresh_token"]
 
 
 async def test_a_revoked_token_is_refused_at_once_though_its_user_was_just_seen(school):
     sandbox, live_url = school.sandbox, school.relay.info.live_url
     tokens = signed_in_tokens(sandbox)
-    async with Stream(live_url, tokens["access_token"]):
+    async with Listener(live_url, tokens["access_token"]):
         pass  # the relay now knows this user's courses: it must still ask about the token
     sandbox.revoke_tokens(1)
     assert await refused_body(live_url, tokens["access_token"]) == (401, {"errors": [{"message": "Revoked access token."}]})
