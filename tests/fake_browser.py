@@ -137,25 +137,36 @@ def install(folder: Path) -> str:
     return str(path)
 
 
+def complain(line: str) -> None:
+    """One line on stderr, or in the file ``FAKE_BROWSER_LOG`` names: a browser's window is not the
+    terminal, and a test reading the app's stderr must not find the browser's words cut into it."""
+    where = os.environ.get("FAKE_BROWSER_LOG")
+    if where:
+        with open(where, "a", encoding="utf-8") as log:
+            log.write(f"fake_browser: {line}\n")
+    else:
+        print(f"fake_browser: {line}", file=sys.stderr)
+
+
 def main(argv: list[str]) -> int:
     if len(argv) != 2:
-        print("fake_browser: give one URL", file=sys.stderr)
+        complain("give one URL")
         return 2
     action = os.environ.get("FAKE_BROWSER_ACTION", "accept")
     if action not in ("accept", "deny"):
-        print(f"fake_browser: FAKE_BROWSER_ACTION must be accept or deny, not {action!r}", file=sys.stderr)
+        complain(f"FAKE_BROWSER_ACTION must be accept or deny, not {action!r}")
         return 2
     try:
         final = sign_in(argv[1], os.environ.get("FAKE_BROWSER_LOGIN", ""), os.environ.get("FAKE_BROWSER_PASSWORD", ""),
                         action)
     except Refused as refused:
-        print(f"fake_browser: {refused}", file=sys.stderr)
+        complain(str(refused))
         return 1
     except httpx.HTTPError as error:
-        print(f"fake_browser: {type(error).__name__}: {error}", file=sys.stderr)
+        complain(f"{type(error).__name__}: {error}")
         return 1
     if final.status_code >= 400:
-        print(f"fake_browser: the last page answered HTTP {final.status_code}", file=sys.stderr)
+        complain(f"the last page answered HTTP {final.status_code}")
         return 1
     return 0
 

@@ -44,6 +44,7 @@ def browser_env(sandbox, tmp_path: Path, role: str = "teacher", action: str = "a
     env.update(HOME=str(tmp_path / "home"), TUI_INBOX_DATA=str(tmp_path / "data"),
                BROWSER=fake_browser.install(tmp_path), FAKE_BROWSER_LOGIN=user["login_id"],
                FAKE_BROWSER_PASSWORD=user["password"], FAKE_BROWSER_ACTION=action,
+               FAKE_BROWSER_LOG=str(tmp_path / "fake-browser.log"),
                PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring", PYTHONPATH=str(Path(__file__).parents[1]))
     return env
 
