@@ -176,7 +176,8 @@ async def settle(pilot) -> None:
     """Every worker done, every background page loaded, the screen repainted."""
     app = pilot.app
     await app.workers.wait_for_complete()
-    await app.session.wait_loaded()
+    for member in app.accounts:  # every account's background pages
+        await member.session.wait_loaded()
     await app.workers.wait_for_complete()
     await pilot.pause()
     no_blink(app)

@@ -219,6 +219,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="other people write about every SECONDS seconds (default 5; 0: quiet)")
     demo.add_argument("--seed", type=int, default=1, help="seed of the sandbox's data")
     demo.add_argument("--conversations", type=_whole_up_to(MAX_CONVERSATIONS), default=0, metavar="N", help="N more conversations in the inbox")
+    demo.add_argument("--schools", type=int, choices=(1, 2), default=1,
+                      help="2: a second school too (another Canvas, other people and courses), both in one inbox")
     add_course_students(demo)
     init = sub.add_parser("init", help="connect a Canvas account: sign in with the browser (or a token), write the config",
                           description="Ask how to sign in (with your browser, or by pasting an access token), your "

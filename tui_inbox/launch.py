@@ -46,6 +46,8 @@ class Account:
     token: "str | TokenSource"  # a personal token, or a browser sign-in's renewing tokens
     live_url: str | None
     trusted_live_url: bool
+    name: str = ""  # the account's tag in a merged inbox (config.py: [[accounts]] name)
+    poll_seconds: float | None = None  # its own [[accounts]] poll_seconds, else [live] poll_seconds
 
     @property
     def identity(self) -> str:
@@ -89,9 +91,57 @@ def build_app(config: Config, account: Account, *, user_id: int, drafts_path: Pa
               drafts_account: str | None = None, clock=None, store_folder: Path | None = None):
     """The app for one account. ``store_folder``: where its cache and search index live (by default
     beside the drafts, else the data folder); the demo gives a folder of its own run."""
+    check_settings(config)
+    session, feed = build_session(config, account, user_id=user_id, drafts_path=drafts_path,
+                                  drafts_account=drafts_account, clock=clock, store_folder=store_folder)
+    return app_for(config, [(account_name(account), session, feed)], clock=clock,
+                   account_label=session.client.http.host)
+
+
+def build_accounts_app(config: Config, opened: "list[tuple[Account, int | None]]", *, drafts_path: Path | None = None,
+                       clock=None, store_folder: Path | None = None, drafts_accounts: list[str] | None = None):
+    """The app for several accounts: one session each, with its own client, store and feed.
+
+    ``opened``: each account with its user id, or None when Canvas could not say who it is (offline
+    with no cache, a token it refuses): that account then has a session without a store, whose
+    start fails and says why in the rail, while the others work as usual."""
+    check_settings(config)
+    parts = []
+    for number, (account, user_id) in enumerate(opened):
+        if user_id is None:
+            client = CanvasClient(account.base_url, account.token)
+            parts.append((account_name(account), InboxSession(client, thread_order=config.ui.thread_order,
+                                                              **({"clock": clock} if clock else {})), None))
+            continue
+        session, feed = build_session(config, account, user_id=user_id, drafts_path=drafts_path, clock=clock,
+                                      store_folder=store_folder,
+                                      drafts_account=drafts_accounts[number] if drafts_accounts else None)
+        parts.append((account_name(account), session, feed))
+    return app_for(config, parts, clock=clock, account_label="")
+
+
+def account_name(account: Account) -> str:
+    """The account's tag: its name in the config, else its Canvas host's first label."""
+    from urllib.parse import urlsplit
+
+    return account.name or (urlsplit(account.base_url).hostname or "canvas").split(".")[0]
+
+
+def app_for(config: Config, parts: list, *, clock=None, account_label: str = ""):
+    """The app over these (name, session, feed) parts."""
+    from .inbox.accounts import Accounts
     from .ui.app import InboxApp
 
-    check_settings(config)
+    kwargs = {"clock": clock} if clock is not None else {}
+    accounts = Accounts([(name, session) for name, session, _ in parts])
+    feeds = {name: feed for name, _, feed in parts if feed is not None}
+    return InboxApp(accounts, feeds=feeds, keymap=config.keys, theme=config.ui.theme, date_style=config.ui.date_style,
+                    rail=config.ui.rail, notify_mode=config.live.notify, account_label=account_label, **kwargs)
+
+
+def build_session(config: Config, account: Account, *, user_id: int, drafts_path: Path | None = None,
+                  drafts_account: str | None = None, clock=None, store_folder: Path | None = None):
+    """One account's session (its client, drafts, Activity's last look, cache and search index) and its feed."""
     client = CanvasClient(account.base_url, account.token)
     key = drafts_account or account_key(account.base_url, user_id)
     drafts = DraftStore(drafts_path or data_dir() / "drafts.sqlite3", key)
@@ -103,15 +153,14 @@ def build_app(config: Config, account: Account, *, user_id: int, drafts_path: Pa
     session = InboxSession(client, drafts=drafts, activity_seen=seen, thread_order=config.ui.thread_order,
                            keeper=keeper, send_delay=config.compose.send_delay_seconds, **kwargs)
     session.search_index = open_search_index(key, store)
+    poll_seconds = account.poll_seconds or config.live.poll_seconds
     try:
-        feed = LiveFeed(client, account.live_url or None, poll_seconds=config.live.poll_seconds,
+        feed = LiveFeed(client, account.live_url or None, poll_seconds=poll_seconds,
                         trusted_live_url=account.trusted_live_url)
     except CanvasError as error:
         # The token may not go to that stream: poll instead, and say why on the status bar.
-        feed = LiveFeed(client, None, poll_seconds=config.live.poll_seconds, not_live_reason=str(error))
-    host = client.http.host
-    return InboxApp(session, feed=feed, keymap=config.keys, theme=config.ui.theme, date_style=config.ui.date_style,
-                    rail=config.ui.rail, notify_mode=config.live.notify, account_label=host, **kwargs)
+        feed = LiveFeed(client, None, poll_seconds=poll_seconds, not_live_reason=str(error))
+    return session, feed
 
 
 def run(app) -> None:
@@ -230,20 +279,17 @@ def account_from(config: Config) -> Account:
     return Account(config.canvas.base_url, config.token(), config.live.url or None, bool(config.live.url))
 
 
-def run_app(config: Config, account: Account) -> int:
+def run_app(config: Config, accounts: "Account | list[Account]") -> int:
+    """Run the app on the config's accounts (one account exactly as ever; several in one inbox)."""
+    accounts = accounts if isinstance(accounts, list) else [accounts]
+    if len(accounts) > 1:
+        return run_several(config, accounts)
+    account = accounts[0]
     user_id = cached_user(account)
     if user_id is None:
         user_id = asyncio.run(check_account(account))
-        try:
-            remember_user(data_dir() / KNOWN_USERS, account.base_url, account.identity, user_id)
-        except OSError as error:  # only a shortcut for the next start: it asks Canvas again instead
-            log.info("could not remember whose token this is: %s", error)
-    try:
-        lock = hold(account_folder(data_dir(), account_key(account.base_url, user_id)))
-    except AlreadyOpen as error:
-        raise ConfigError(str(error)) from None
-    except OSError as error:
-        raise ConfigError(unwritable(error.strerror or str(error))) from None
+        remember(account, user_id)
+    lock = hold_account(account, user_id)
     try:
         try:
             app = build_app(config, account, user_id=user_id)
@@ -254,3 +300,59 @@ def run_app(config: Config, account: Account) -> int:
     finally:
         lock.release()
     return 0
+
+
+def run_several(config: Config, accounts: list[Account]) -> int:
+    """Several accounts in one inbox. Each is asked who it is at once (from the cache when it has
+    one); one that cannot say (offline with no cache, a refused token) is still in the inbox, and
+    its line in the rail says why, while the others open as usual."""
+    user_ids = asyncio.run(who_is_each(accounts))
+    locks = []
+    try:
+        for account, user_id in zip(accounts, user_ids):
+            if user_id is not None:
+                locks.append(hold_account(account, user_id))
+        try:
+            app = build_accounts_app(config, list(zip(accounts, user_ids)))
+        except StoreError as error:
+            raise ConfigError(unwritable(str(error))) from None
+        app.after_first_frame.append(gc_pause.resume)
+        run(app)
+    finally:
+        for lock in locks:
+            lock.release()
+    return 0
+
+
+async def who_is_each(accounts: list[Account]) -> list[int | None]:
+    """Each account's user id, all asked at once: from the cache, else Canvas (None when it cannot say)."""
+    async def one(account: Account) -> int | None:
+        user_id = cached_user(account)
+        if user_id is not None:
+            return user_id
+        try:
+            user_id = await check_account(account, timeout=10.0)
+        except ConfigError as error:
+            log.info("account %s did not say who it is: %s", account_name(account), error)
+            return None
+        remember(account, user_id)
+        return user_id
+
+    return list(await asyncio.gather(*(one(account) for account in accounts)))
+
+
+def remember(account: Account, user_id: int) -> None:
+    try:
+        remember_user(data_dir() / KNOWN_USERS, account.base_url, account.identity, user_id)
+    except OSError as error:  # only a shortcut for the next start: it asks Canvas again instead
+        log.info("could not remember whose token this is: %s", error)
+
+
+def hold_account(account: Account, user_id: int):
+    """The account's instance lock: two apps on one account would send a queued message twice."""
+    try:
+        return hold(account_folder(data_dir(), account_key(account.base_url, user_id)))
+    except AlreadyOpen as error:
+        raise ConfigError(str(error)) from None
+    except OSError as error:
+        raise ConfigError(unwritable(error.strerror or str(error))) from None

@@ -152,8 +152,17 @@ async def test_the_app_handles_every_kind_of_change(make_inbox_app):
     app = make_inbox_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(pilot)
-        for kind in kinds:
-            app._paint_change(samples.get(kind) or kind())
+        account = app.accounts.names[0]
+        for kind in kinds:  # each account's changes come tagged with the account
+            app._paint_change(changes.AccountChange(account, samples.get(kind) or kind()))
+        from tui_inbox.inbox.accounts import AccountState
+
+        merged = {changes.AccountChange: None, changes.MergedSelectionChanged: changes.MergedSelectionChanged(),
+                  changes.AccountStateChanged: changes.AccountStateChanged(account, AccountState.OFFLINE, "gone")}
+        assert set(typing.get_args(changes.MergedChange)) == set(merged)
+        for change in merged.values():
+            if change is not None:
+                app._paint_change(change)
         await pilot.pause()
         said = [entry.text for entry in app.status.history]
         assert {"a failure", "Sent “Notes” to 3 people, one conversation each.",

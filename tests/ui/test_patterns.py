@@ -59,7 +59,7 @@ async def test_the_match_count_follows_the_view_when_matching_rows_leave_it(make
         matching, total = len(app.list.rows), app.session.view.total
         assert search.border_subtitle == f"{matching} of {total} match"
         await pilot.press("asterisk")
-        await async_wait_until(lambda: app.session.triage.count == matching)
+        await async_wait_until(lambda: app.merged_triage.count == matching)
         await pilot.press("a")
         await async_wait_until(lambda: app.list.rows == [] and app.session.view.total == total - matching)
         await settle(pilot)
@@ -94,15 +94,15 @@ async def test_select_by_pattern_shows_how_many_match_while_typing(make_inbox_ap
         await pilot.press("T", *"midterm")
         matching = sum(1 for r in rows if "midterm" in r.subject.lower() or "midterm" in (r.last_message or "").lower())
         await async_wait_until(lambda: search.border_subtitle == f"{matching} of {len(rows)} match")
-        assert app.session.triage.count == 0  # counted, nothing selected yet
+        assert app.merged_triage.count == 0  # counted, nothing selected yet
         await pilot.press("space", *"from:")
         await settle(pilot)
         assert search.border_subtitle == ""  # a pattern with a mistake selects nothing: no count to give
         await pilot.press("enter")
-        assert app.session.triage.count == 0
+        assert app.merged_triage.count == 0
         await pilot.press(*"jane", "enter")
         await settle(pilot)
-        assert app.session.triage.count == sum(1 for r in rows if ("midterm" in r.subject.lower() or "midterm" in (r.last_message or "").lower()) and any("jane" in p.name.lower() for p in r.participants if p.id != app.session.me_id))
+        assert app.merged_triage.count == sum(1 for r in rows if ("midterm" in r.subject.lower() or "midterm" in (r.last_message or "").lower()) and any("jane" in p.name.lower() for p in r.participants if p.id != app.session.me_id))
 
 
 @pytest.mark.parametrize("opening, mode", [("slash", "narrow"), ("T", "select")])

@@ -150,7 +150,7 @@ async def test_search_everywhere_shows_each_conversation_once_where_it_is_now_by
         await async_wait_until(lambda: asked in [r.id for r in app.list.rows])
         archiving = {r.id for r in app.list.rows}
         await pilot.press("asterisk")
-        await async_wait_until(lambda: app.session.triage.count == len(archiving))
+        await async_wait_until(lambda: app.merged_triage.count == len(archiving))
         await pilot.press("a")
         await async_wait_until(lambda: app.list.rows == [])
         await settle(pilot)

@@ -51,7 +51,7 @@ async def test_x_and_visual_range_select_exactly_those_rows_and_undo_puts_them_b
             # x selects and moves down: rows 0 and 2, then a visual range over rows 4 to 6.
             await pilot.press("x", "j", "x", "j", "V", "j", "j", "V")
             expected = {rows[0], rows[2], rows[4], rows[5], rows[6]}
-            assert set(app.session.triage.selected) == expected
+            assert {cid for _, cid in app.merged_triage.selected} == expected
             assert app.status.selection == 5
             await pilot.press("a")
             await settle(pilot)
@@ -74,7 +74,7 @@ async def test_star_everything_by_star_key_then_undo(sandbox):
             await pilot.press("asterisk")
             await settle(pilot)
             inbox = scope_ids(client, "inbox")
-            assert set(app.session.triage.selected) == inbox
+            assert {cid for _, cid in app.merged_triage.selected} == inbox
             await pilot.press("s")
             await settle(pilot)
             assert scope_ids(client, "starred") >= inbox
@@ -92,14 +92,14 @@ async def test_select_by_pattern_then_mark_read_and_repeat(sandbox):
                           if r.workflow_state == "unread" and app.session.course_label(r) == "BIO 101"}
             await pilot.press("T", *"is:unread course:bio", "enter")
             await pilot.pause()
-            assert set(app.session.triage.selected) == unread_bio and unread_bio
+            assert {cid for _, cid in app.merged_triage.selected} == unread_bio and unread_bio
             await pilot.press("m")
             await settle(pilot)
             assert not unread_bio & scope_ids(client, "unread")
             # "." repeats mark-read on a new selection.
             await pilot.press("T", *"is:unread", "enter")
             await pilot.pause()
-            remaining = set(app.session.triage.selected)
+            remaining = {cid for _, cid in app.merged_triage.selected}
             await pilot.press("full_stop")
             await settle(pilot)
             assert remaining and not remaining & scope_ids(client, "unread")
@@ -115,7 +115,7 @@ async def test_a_pattern_error_is_shown_where_it_is_typed_and_selects_nothing(sa
         await pilot.pause()
         error = str(app.query_one("#search-error").render())
         assert "is:urnead is not a state" in error
-        assert app.session.triage.count == 0
+        assert app.merged_triage.count == 0
 
 
 async def test_delete_asks_first_and_cancel_leaves_everything(sandbox):

@@ -118,8 +118,8 @@ async def test_notify_none_shows_nothing_even_for_a_real_message(sandbox):
     handled: list[int] = []  # message ids of the events the app has finished with
     apply = app.on_feed_change
 
-    async def recording(change) -> None:
-        await apply(change)
+    async def recording(change, account=None) -> None:
+        await apply(change, account)
         if change.event is not None and change.event.message_id is not None:
             handled.append(change.event.message_id)
 

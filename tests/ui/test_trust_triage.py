@@ -193,7 +193,7 @@ async def test_a_row_arriving_live_never_joins_a_visual_range(sandbox):
         await async_wait_until(lambda: app.status.feed == "live" and app.session.view.loaded and not app.status.running)
         await app.session.wait_loaded()  # (the feed's worker never ends: wait on the loads, not on every worker)
         await pilot.press("g", "V", "j", "j")
-        chosen = set(app.session.triage.selected)
+        chosen = {cid for _, cid in app.merged_triage.selected}
         assert len(chosen) == 3
         outside = next(r for r in app.list.rows[5:] if any(p.id == 10 for p in r.participants))
         with client_for(sandbox, 10) as jane:  # someone writes: that conversation moves to the top
@@ -201,11 +201,11 @@ async def test_a_row_arriving_live_never_joins_a_visual_range(sandbox):
             assert response.status_code == 200
         await async_wait_until(lambda: app.list.rows[0].id == outside.id)
         await pilot.pause()
-        assert set(app.session.triage.selected) == chosen
+        assert {cid for _, cid in app.merged_triage.selected} == chosen
         assert app.status.selection == 3
         await pilot.press("j")  # extending goes on from where the range really is
-        assert outside.id not in app.session.triage.selected
-        assert len(app.session.triage.selected) == 4
+        assert outside.id not in {cid for _, cid in app.merged_triage.selected}
+        assert app.merged_triage.count == 4
 
 
 class LostAnswer(httpx.AsyncBaseTransport):

@@ -39,7 +39,7 @@ def test_selection_with_its_count(snap_compare, make_inbox_app):
         rows = [r.id for r in app.list.rows]
         await pilot.press("x", "x", "V", "j", "j")
         await settle(pilot)
-        assert list(app.session.triage.selected) == rows[:5]
+        assert [cid for _, cid in app.merged_triage.selected] == rows[:5]
         assert app.status.selection == 5 and app.list.cursor == 4
 
     assert snap_compare(make_inbox_app(), terminal_size=SMALL, run_before=run_before)
@@ -58,7 +58,7 @@ def test_select_by_pattern_with_an_error(snap_compare, make_inbox_app):
         assert app.search_mode == "select" and app.focused is search and search.value == "is:urnead"
         # The caret stands under the "i" the error names: past the input's border and padding.
         assert str(error.render()).startswith(" " * search.gutter.left + "^ is:urnead is not a state")
-        assert app.session.triage.count == 0
+        assert app.merged_triage.count == 0
 
     assert snap_compare(make_inbox_app(), terminal_size=SMALL, run_before=run_before)
 
@@ -128,7 +128,7 @@ def test_outcome_after_archiving_three_selected(snap_compare, make_inbox_app):
         await async_wait_until(lambda: "Archived 3 conversations" in app.status.message and not app.status.running)
         await settle(pilot)
         assert app.status.message == "Archived 3 conversations" and not app.status.error
-        assert app.session.triage.count == 0 and app.status.selection == 0
+        assert app.merged_triage.count == 0 and app.status.selection == 0
         assert not set(archived) & {r.id for r in app.list.rows}
         assert not app.query_one(BulkProgress).display
 

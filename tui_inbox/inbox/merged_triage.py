@@ -87,17 +87,23 @@ class MergedTriage:
             return verbs.pop()
         return TOGGLES[toggle][0] if toggle in TOGGLES else toggle
 
-    async def act(self, toggle: str, keys: list["RowKey"], *, verb: str | None = None) -> str:
+    async def act(self, toggle: str, keys: list["RowKey"], *, verb: str | None = None, on_progress=None) -> str:
         """Apply an action to these rows, each account's part through its own triage, all at once;
-        returns the one outcome line. Never raises for one account's failure."""
+        returns the one outcome line. Never raises for one account's failure. ``on_progress`` hears
+        the largest part's batch (a bar that followed two would jump between them)."""
         parts = self.split(keys)
         if not parts:
             return "Nothing to act on."
         verb = verb or self.choose_verb(toggle, parts)
         _, past = ACTIONS[verb]
+        largest = max(parts, key=lambda name: len(parts[name]))
+        if len(self.accounts) == 1:
+            return await self._only(largest, lambda triage: triage.act(toggle, parts[largest], verb=verb,
+                                                                       on_progress=on_progress), toggle, verb)
 
         async def one(name: str, ids: list[int]) -> str:
-            return await self.accounts.session(name).triage.act(toggle, ids, verb=verb)
+            progress = on_progress if name == largest else None
+            return await self.accounts.session(name).triage.act(toggle, ids, verb=verb, on_progress=progress)
 
         answers = await asyncio.gather(*(one(name, ids) for name, ids in parts.items()), return_exceptions=True)
         clean, troubled, failed = {}, {}, set()
@@ -123,9 +129,30 @@ class MergedTriage:
         self.last_failed = bool(failed)
         return summary(past, clean, troubled)
 
-    async def undo(self) -> str:
+    async def _only(self, name: str, run, toggle: str | None, verb: str | None) -> str:
+        """One account: its triage's own line, word for word (nothing to say about accounts)."""
+        triage = self.accounts.session(name).triage
+        line = await run(triage)
+        self.last_failed = triage.last_failed
+        if toggle is not None:
+            self.last_accounts, self.last_toggle, self.last_verb = [name], toggle, verb
+            if self.selected and not self.last_failed:
+                self.selected = {}
+                self.accounts.emit(MergedSelectionChanged())
+        return line
+
+    @property
+    def last(self):
+        """The newest action ``undo`` would put back, of any account (None: nothing to undo)."""
+        done = [self.accounts.session(name).triage.last for name in self.last_accounts]
+        return next((d for d in done if d is not None), None)
+
+    async def undo(self, on_progress=None) -> str:
         """Put back the last action's rows, each account's through its own triage, all at once."""
         names = [name for name in self.last_accounts if self.accounts.session(name).triage.last is not None]
+        if len(self.accounts) == 1:
+            only = self.accounts.names[0]
+            return await self._only(only, lambda triage: triage.undo(on_progress=on_progress), None, None)
         if not names:
             self.last_failed = False
             return "Nothing to undo."
@@ -149,12 +176,65 @@ class MergedTriage:
         head = f"Undone: {plural(sum(clean.values()))} back as they were" if clean else ""
         return join(head + where(clean) if clean else "", troubled)
 
-    async def repeat(self, cursor: "RowKey | None") -> str:
+    async def repeat(self, cursor: "RowKey | None", on_progress=None) -> str:
         """The last action's verb again, on the selection or the row under the cursor."""
         if self.last_toggle is None or self.last_verb is None:
             self.last_failed = False
             return "No action to repeat yet."
-        return await self.act(self.last_toggle, self.targets(cursor), verb=self.last_verb)
+        return await self.act(self.last_toggle, self.targets(cursor), verb=self.last_verb, on_progress=on_progress)
+
+    # -- more ways to select, and what the confirmations show ------------------------------------------
+    def select_range(self, base: dict["RowKey", None], keys: list["RowKey"], outside: set["RowKey"] = frozenset()) -> None:
+        """A visual range: what was selected before, plus ``keys`` (the rows from the anchor to the
+        cursor), but for ``outside`` (rows that arrived while the range was being made)."""
+        selected = dict(base)
+        for key in keys:
+            if key not in outside:
+                selected[key] = None
+        if selected != self.selected:
+            self.selected = selected
+            self.accounts.emit(MergedSelectionChanged())
+
+    async def select_all(self, accounts: list[str]) -> int:
+        """Everything in the current view of these accounts: all of it, not only the loaded rows
+        (each account asks its Canvas for every id, as one account does)."""
+        async def ids_of(name: str) -> list["RowKey"]:
+            triage = self.accounts.session(name).triage
+            await triage.select_all()
+            keys = [(name, conversation_id) for conversation_id in triage.selected]
+            triage.clear()  # the selection lives here, by key
+            return keys
+
+        parts = await asyncio.gather(*(ids_of(name) for name in accounts))
+        self.select((key for part in parts for key in part), replace=True)
+        return self.count
+
+    def preview(self, keys: list["RowKey"], limit: int = 5) -> list[str]:
+        """The first few subjects, for a confirmation (with their account, when there are several)."""
+        lines = []
+        for name, conversation_id in keys[:limit]:
+            subject = self.accounts.session(name).triage.preview([conversation_id])[0]
+            lines.append(f"{subject} · {name}" if len(self.accounts) > 1 else subject)
+        return lines
+
+    async def mark_all_read(self, accounts: list[str]) -> str:
+        """Canvas's mark-all-read at each of these accounts, all at once; undo puts each back."""
+        if len(self.accounts) == 1:
+            return await self._only(accounts[0], lambda triage: triage.mark_all_read(), "read", "read")
+        answers = await asyncio.gather(*(self.accounts.session(name).triage.mark_all_read() for name in accounts),
+                                       return_exceptions=True)
+        lines, failed = [], False
+        for name, answer in zip(accounts, answers):
+            if isinstance(answer, BaseException):
+                if not isinstance(answer, Exception):
+                    raise answer
+                answer = f"failed: {answer}"
+                failed = True
+            failed = failed or self.accounts.session(name).triage.last_failed
+            lines.append(f"{name}: {answer}")
+        self.last_accounts, self.last_toggle, self.last_verb = list(accounts), "read", "read"
+        self.last_failed = failed
+        return "; ".join(lines)
 
 
 def where(counts: dict[str, int]) -> str:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from itertools import chain
-from typing import NamedTuple, overload
+from typing import NamedTuple, Sequence, overload
 
 from ..canvas.models import Conversation
 from .accounts import Accounts, AccountState
@@ -72,7 +72,7 @@ class MergedView:
         self.account = account  # the one account shown, or None for all of them
         self._runs: list[_Run] = []
         self._offsets: list[int] = [0]  # where each run starts among the joined rows
-        self._order: list[int] = []  # the joined rows' indices, newest first
+        self._order: list[int] | range = []  # the joined rows' indices, newest first
         self._where: list[int] | None = None  # the inverse of _order, made when first asked
         self.refresh()
 
@@ -100,6 +100,11 @@ class MergedView:
         return True
 
     def _merge(self, runs: list[_Run]) -> None:
+        if len(runs) == 1:
+            # One account (the usual case): its rows are already in order, nothing to merge.
+            self._runs, self._offsets, self._where = runs, [0, len(runs[0].rows)], None
+            self._order = range(len(runs[0].rows))
+            return
         keys = list(chain.from_iterable(run.keys for run in runs))
         # The joined keys are a few sorted runs: the sort finds them and merges them (stable: on the
         # same date a run keeps its own order, and the first account's row comes first).
@@ -123,10 +128,20 @@ class MergedView:
     def __len__(self) -> int:
         return len(self._order)
 
-    def _row_at(self, joined: int) -> MergedRow:
+    def _run_at(self, joined: int) -> tuple[_Run, int]:
+        if len(self._runs) == 1:
+            return self._runs[0], joined
         index = bisect_right(self._offsets, joined) - 1
-        run = self._runs[index]
-        return MergedRow(run.name, run.rows[joined - self._offsets[index]])
+        return self._runs[index], joined - self._offsets[index]
+
+    def _row_at(self, joined: int) -> MergedRow:
+        run, local = self._run_at(joined)
+        return MergedRow(run.name, run.rows[local])
+
+    @property
+    def rows(self) -> "MergedRows":
+        """The conversations in the merged order, as of this merge (what the list widget shows)."""
+        return MergedRows(self)
 
     @overload
     def __getitem__(self, index: int) -> MergedRow: ...
@@ -146,6 +161,8 @@ class MergedView:
                 local = run.view.position(conversation_id)
                 if local is None or not run.same(run.view):
                     return None  # not shown, or its account changed since the last merge (refresh first)
+                if isinstance(self._order, range):
+                    return self._offsets[index] + local
                 if self._where is None:
                     where = [0] * len(self._order)
                     for place, joined in enumerate(self._order):
@@ -159,3 +176,67 @@ class MergedView:
         name, conversation_id = key
         member = self.accounts.members.get(name)
         return member.session.row(conversation_id) if member is not None else None
+
+
+class MergedRows(Sequence[Conversation]):
+    """The merged list's conversations by place, as of one merge, each with its account and key on request.
+
+    No copy of the rows (100,000 rows are not walked to show forty), and it does not change when
+    the view merges again: the list widget keeps the rows it painted until it is handed new ones,
+    so the row under its cursor is known after a merge too."""
+
+    __slots__ = ("_runs", "_offsets", "_order", "_view", "_whole")
+
+    def __init__(self, view: MergedView, order: list[int] | range | None = None) -> None:
+        self._runs, self._offsets, self._view = view._runs, view._offsets, view
+        self._order = view._order if order is None else order
+        self._whole = order is None  # a slice of the merge is not where the view's positions point
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def _place(self, index: int) -> tuple[_Run, int]:
+        joined = self._order[index]
+        if len(self._runs) == 1:
+            return self._runs[0], joined
+        run = bisect_right(self._offsets, joined) - 1
+        return self._runs[run], joined - self._offsets[run]
+
+    @overload
+    def __getitem__(self, index: int) -> Conversation: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Conversation]: ...
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            part = MergedRows(self._view, self._order[index])
+            part._runs, part._offsets = self._runs, self._offsets
+            return part
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        run, local = self._place(index)
+        return run.rows[local]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (list, tuple, MergedRows)):
+            return len(self) == len(other) and all(a is b or a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # compared by its rows, like the list it stands for
+
+    def account(self, index: int) -> str:
+        return self._place(index)[0].name
+
+    def key(self, index: int) -> RowKey:
+        run, local = self._place(index)
+        return (run.name, run.rows[local].id)
+
+    def index_of(self, key: RowKey) -> int | None:
+        """Where this row stands among these rows (None: not among them)."""
+        if self._whole and self._view._runs is self._runs:
+            return self._view.position(key)
+        if not self._whole:
+            return next((i for i in range(len(self)) if self.key(i) == key), None)
+        return None  # merged again since: the caller hands over the new rows first

@@ -12,7 +12,7 @@ import difflib
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable
+from typing import Callable, Sequence
 
 from ..canvas.models import Conversation
 from .text import one_line
@@ -20,8 +20,8 @@ from .text import one_line
 UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1), "m": timedelta(days=30),
          "y": timedelta(days=365)}
 STATES = ("unread", "read", "starred", "archived")
-KEYS = ("is", "from", "to", "course", "subject", "body", "has", "older", "newer")
-EXAMPLES = {"is": "unread", "from": "jane", "to": "jane", "course": "bio", "subject": "exam", "body": "extension",
+KEYS = ("is", "from", "to", "course", "subject", "body", "has", "older", "newer", "account")
+EXAMPLES = {"account": "state", "is": "unread", "from": "jane", "to": "jane", "course": "bio", "subject": "exam", "body": "extension",
             "has": "attachment", "older": "30d", "newer": "2w"}
 # "Re:exam" and "https://..." are text a person searches for, not keys.
 REPLY_PREFIXES = ("re", "fw", "fwd", "aw", "sv", "http", "https")
@@ -118,13 +118,23 @@ def compile_query(
     now: Callable[[], datetime],
     course_of: Callable[[Conversation], str | None],
     body_matching: Callable[[str], set[int]] | None = None,
+    account: str = "",
+    accounts: Sequence[str] = (),
 ) -> Callable[[Conversation], bool]:
     """A predicate over list rows; raises QueryError on a bad pattern.
 
     ``body_matching`` gives the ids of the conversations whose indexed messages hold a word
     (the search index's ``body_matching``): asked once per ``body:`` term, not per row. A
-    conversation not indexed yet has no body to match."""
+    conversation not indexed yet has no body to match.
+
+    ``account``: whose rows the predicate judges (``account:NAME`` holds for that account's rows
+    only); ``accounts``: every account's name, so a name that is none of them is a mistake."""
     terms = parse(text)
+    names = {name.casefold(): name for name in accounts}
+    for term in terms:
+        if term.key == "account" and names and term.value not in names:
+            raise QueryError(f"No account is named {term.value!r}{close_name(term.value, list(names))}; "
+                             f"the accounts: {', '.join(accounts)}.", text.casefold().find("account:"))
     bodies: dict[str, set[int]] = {}
     for term in terms:
         if term.key == "body":
@@ -138,6 +148,8 @@ def compile_query(
 
     def holds(term: Term, c: Conversation) -> bool:
         value = term.value
+        if term.key == "account":
+            return value == account.casefold()
         if term.key == "is":
             if value == "starred":
                 return c.starred
@@ -167,6 +179,11 @@ def compile_query(
         return all(holds(t, c) != t.negate for t in terms)
 
     return matches
+
+
+def close_name(value: str, names: list[str]) -> str:
+    close = difflib.get_close_matches(value, names, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]}?)" if close else ""
 
 
 def searches_bodies(text: str) -> bool:

@@ -46,12 +46,13 @@ async def find(index: SearchIndex, text: str, progress: IndexProgress | None, li
     return Results(found, coverage(index, progress))
 
 
-def count_line(matching: int, view: ConversationView, pattern: str, index: SearchIndex | None) -> str:
-    """What the pattern's prompt says of it: "6 of 137 match", and how many rows a ``body:`` term
-    cannot judge yet. Worked out again whenever the view changes, so it never outlives the rows."""
-    line = f"{matching:,} of {view.total:,} match"
-    if index is not None and searches_bodies(pattern):
-        missing = unindexed(view.all(), index)
+def count_line(matching: int, views: list[tuple[ConversationView, SearchIndex | None]], pattern: str) -> str:
+    """What the pattern's prompt says of it: "6 of 137 match" over the views shown (one per account,
+    each with its search index), and how many rows a ``body:`` term cannot judge yet. Worked out
+    again whenever the views change, so it never outlives the rows."""
+    line = f"{matching:,} of {sum(view.total for view, _ in views):,} match"
+    if searches_bodies(pattern):
+        missing = sum(unindexed(view.all(), index) for view, index in views if index is not None)
         if missing:
             line += f" ({missing:,} not indexed yet)"
     return line

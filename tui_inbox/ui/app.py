@@ -18,10 +18,13 @@ from textual.css.query import NoMatches
 from textual.screen import ModalScreen
 from textual.widgets import Input, TextArea
 
-from ..inbox.changes import Change
+from ..inbox.accounts import Accounts, AccountState
+from ..inbox.changes import MergedChange
 from ..inbox.formatting import display_name, utcnow
 from ..inbox.indexer import Indexer
 from ..inbox.notices import Notice
+from ..inbox.merged_triage import MergedTriage
+from ..inbox.merged_view import MergedView
 from ..inbox.session import InboxSession
 from .keys import ALL_KEYS, APP_KEYS, APP_ONLY_KEYS, PANE_KEYS, bindings
 from .moved_keys import MovedKeys
@@ -41,9 +44,10 @@ class InboxApp(App):
 
     def __init__(
         self,
-        session: InboxSession,
+        session: InboxSession | Accounts,
         *,
         feed: Any = None,
+        feeds: dict[str, Any] | None = None,
         keymap: dict[str, str] | None = None,
         theme: str | None = None,
         date_style: str = "relative",
@@ -54,10 +58,16 @@ class InboxApp(App):
         account_label: str = "",
     ) -> None:
         super().__init__()
-        self.session = session
-        """The account's session: the app starts it, and closes it on the way out."""
-        self.feed = feed
-        """The live feed (live/feed.py), or None: what tells the inbox that Canvas changed."""
+        self.accounts = session if isinstance(session, Accounts) else Accounts([(account_label or "canvas", session)])
+        """Every account's session (one per account): the app starts them, and closes them on the way out."""
+        self.feeds: dict[str, Any] = dict(feeds or {})
+        """Each account's live feed (live/feed.py): what tells its inbox that Canvas changed."""
+        if feed is not None:
+            self.feed = feed
+        self.merged = MergedView(self.accounts)
+        """The list's rows: the mailbox of every account (or of the one it is narrowed to), newest first."""
+        self.merged_triage = MergedTriage(self.accounts)
+        """The selection by (account, id), and the actions, each account's part through its own triage."""
         self.keymap_overrides = dict(keymap or {})
         """The config's [keys]: binding id -> keys (ui/keys.py names the ids)."""
         self.moved_keys = MovedKeys(self.keymap_overrides)
@@ -70,11 +80,31 @@ class InboxApp(App):
         self.account_label = account_label
         if theme:
             self.theme = theme
-        self._unsubscribe = session.on_change(self._session_changed)
+        self._unsubscribe = self.accounts.on_change(self._session_changed)
         self.after_first_frame: list[Callable[[], None]] = []  # what the command does once the screen is up
         self.farewell: list[str] = []  # lines for the terminal once the screen is gone (launch.run prints them)
         self.main: InboxScreen | None = None
         """The main screen, kept past the app's end: a late update asks it whether to paint."""
+
+    @property
+    def session(self) -> InboxSession:
+        """The session of the account a key acts on (the row under the cursor's, or the open
+        conversation's); with one account, that account's."""
+        if self.main is None:
+            return self.accounts.session(self.accounts.names[0])
+        return self.accounts.session(self.main.aim.focus_account())
+
+    @property
+    def feed(self) -> Any:
+        """The first account's live feed, or None (a test sets it before the app runs)."""
+        return self.feeds.get(self.accounts.names[0])
+
+    @feed.setter
+    def feed(self, feed: Any) -> None:
+        if feed is None:
+            self.feeds.pop(self.accounts.names[0], None)
+        else:
+            self.feeds[self.accounts.names[0]] = feed
 
     def get_default_screen(self) -> InboxScreen:
         self.main = InboxScreen(self)
@@ -129,32 +159,39 @@ class InboxApp(App):
 
     @work(exclusive=True, group="start")
     async def start_session(self) -> None:
+        """Start every account at once (inbox/accounts.py): one that is offline or refused is that
+        account's state, and never holds up the others."""
         status = self.status
-        try:
-            await self.session.start()
-        except Exception as error:  # the status bar, not a traceback, tells the user
-            status.running = ""
-            status.show_error(str(error))
-            return
+        await self.accounts.start()
         status.running = ""
-        me = self.session.me
-        status.show_message(f"Signed in as {display_name(me.short_name, me.name) if me else '?'}")
-        for line in self.session.keeper.notices if self.session.keeper is not None else ():
-            status.show_message(line)  # the cache was set aside and is rebuilt: said once
-        for line in self.session.drafts.notices if self.session.drafts is not None else ():
-            status.show_error(line)  # the drafts file was set aside: said once, with its new name
-        if self.session.keeper is not None:
-            await self.session.keeper.first_frame()
-        if self.feed is not None:
-            self.main.feed.follow()
-        if self.session.search_index is not None:
-            self.main.search.run_indexer()
+        several = len(self.accounts) > 1
+        for member in self.accounts:
+            session = member.session
+            if member.state is AccountState.READY:
+                me = session.me
+                who = display_name(me.short_name, me.name) if me else "?"
+                status.show_message(f"Signed in as {who}" + (f" at {member.name}" if several else ""))
+            elif member.detail:
+                status.show_error(self.main.aim.at(member.name, member.detail))
+            for line in session.keeper.notices if session.keeper is not None else ():
+                status.show_message(line)  # the cache was set aside and is rebuilt: said once
+            for line in session.drafts.notices if session.drafts is not None else ():
+                status.show_error(line)  # the drafts file was set aside: said once, with its new name
+        for member in self.accounts:
+            if member.session.keeper is not None:
+                await member.session.keeper.first_frame()
+        for member in self.accounts:
+            # An account refused at the start (a token Canvas refuses, a server that is not Canvas)
+            # has nothing to follow or index: its line above says why and what to do.
+            if member.state is AccountState.READY:
+                self.main.feed.follow(member.name)
+                self.main.search.run_indexer(member.name)
 
     def on_resize(self, event: events.Resize) -> None:
         if self.main is not None:
             self.main.layout_for(event.size.width)
 
-    def _session_changed(self, change: Change) -> None:
+    def _session_changed(self, change: MergedChange) -> None:
         if not self.is_running or self.main is None:
             return  # shutting down (or not yet up): a late update has no screen to paint
         try:
@@ -162,25 +199,26 @@ class InboxApp(App):
         except NoMatches:
             pass  # the widgets are already gone (the app is closing)
 
-    def _paint_change(self, change: Change) -> None:
+    def _paint_change(self, change: MergedChange) -> None:
         self.main.paint_change(change)
 
     async def on_unmount(self) -> None:
-        if self.session.mailbox.id == "activity":
-            self.session.activity.looked_away()  # quitting from Activity is leaving it: what it showed was seen
+        for member in self.accounts:
+            if member.session.mailbox.id == "activity":
+                member.session.activity.looked_away()  # quitting from Activity is leaving it: what it showed was seen
         self._unsubscribe()
         if self.main is not None:
             self.main.feed.stop()
-        if self.feed is not None:
-            await self.feed.aclose()
-        await self.session.aclose()
+        for feed in self.feeds.values():
+            await feed.aclose()
+        await self.accounts.aclose()
 
     # -- the feed: what the session hears from Canvas ----------------------------------------------
-    async def on_feed_change(self, change) -> None:
-        await self.main.feed.apply(change)
+    async def on_feed_change(self, change, account: str | None = None) -> None:
+        await self.main.feed.apply(change, account)
 
     def paint_feed(self) -> None:
-        self.main.feed.paint()
+        self.main.feed.paint(self.accounts.names[0])
 
     def announce(self, notice: Notice) -> None:
         self.main.feed.announce(notice)
@@ -251,6 +289,9 @@ class InboxApp(App):
     # composer too), and launch.key_scopes checks a remapped key against them in every place.
     def action_mailbox(self, mailbox: str) -> None:
         self.main.reading.switch_to(mailbox)
+
+    def action_next_account(self) -> None:
+        self.main.reading.next_account()
 
     def action_toggle_rail(self) -> None:
         self.main.toggle_rail()

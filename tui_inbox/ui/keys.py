@@ -57,6 +57,8 @@ APP_KEYS = [
         group="Mailboxes"),
     Key("mailbox_8", "8", "mailbox('drafts')", "Drafts: what you wrote and did not send (Enter reopens, d discards)",
         show=False, group="Mailboxes"),
+    Key("next_account", "A", "next_account", "Several accounts: show one account, then the next, then all again",
+        group="Mailboxes"),
     # b: free in the list, the thread, Activity and the rail (ctrl+b there is page up); the
     # composer's fields take printable keys first, so it never fires while typing.
     Key("rail", "b", "toggle_rail", "Hide or show the mailbox rail (1-6 switch mailboxes either way)",

@@ -14,54 +14,61 @@ from .base import Controller
 class FeedUpdates(Controller):
     def __init__(self, host, screen) -> None:
         super().__init__(host, screen)
-        self._unsubscribe: Callable[[], None] | None = None
+        self._unsubscribe: list[Callable[[], None]] = []
 
-    def follow(self) -> None:
-        self.host.run_worker(self._follow(), group="feed")
+    def follow(self, account: str | None = None) -> None:
+        """Follow each account's feed (or this one account's), each in its own worker: one that
+        cannot reach its Canvas never holds up another's."""
+        for name, feed in self.host.feeds.items():
+            if account in (None, name):
+                self.host.run_worker(self._follow(name, feed), group="feed")
 
-    async def _follow(self) -> None:
+    async def _follow(self, account: str, feed) -> None:
         """Keep the inbox current: refetch what changed when the feed says so."""
-        feed = self.host.feed
-        self._unsubscribe = feed.state.subscribe(lambda status: self.paint())
+        self._unsubscribe.append(feed.state.subscribe(lambda status: self.paint(account)))
         feed.start()
-        self.paint()
+        self.paint(account)
         async for change in feed:
             try:
-                await self.host.on_feed_change(change)  # through the app, where a test may wrap it
+                await self.host.on_feed_change(change, account)  # through the app, where a test may wrap it
             except Exception as error:  # a bad update must not stop the feed
-                self.show_failed_update(error)
+                self.show_failed_update(error, account)
 
     def stop(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe = []
 
-    def reconcile(self) -> None:
-        self.host.run_worker(self.session.refresh(), group="reconcile")
+    def reconcile(self, account: str) -> None:
+        self.host.run_worker(self.host.accounts.session(account).refresh(), group="reconcile")
 
     def nothing_to_paint(self) -> bool:
         """The app is quitting or its widgets are gone (or covered by the composer or a dialog): a
         late update has nothing to paint on."""
         return not self.host.is_running or not self.host.screen.query(StatusBar)
 
-    def show_failed_update(self, error: Exception) -> None:
+    def show_failed_update(self, error: Exception, account: str | None = None) -> None:
         if not self.nothing_to_paint():
-            self.status.show_error(f"Could not apply an update: {error}")
+            line = f"Could not apply an update: {error}"
+            self.status.show_error(self.screen.aim.at(account, line) if account else line)
 
-    async def apply(self, change) -> None:
+    async def apply(self, change, account: str | None = None) -> None:
+        """One change from ``account``'s feed (the first account's when not said), applied to its session."""
+        session = self.host.accounts.session(account or self.host.accounts.names[0])
         if change.kind in ("resync", "unread_count"):
             # Events may have been missed (or there are none): the current view and the count, again.
-            await self.session.refresh()
+            await session.refresh()
             return
         event = change.event
         if event is None:
             return
         if event.is_conversation:
-            conversation = await self.session.live.apply(event)
-            notice = self.session.live.notice(event, conversation) if conversation is not None else None
+            conversation = await session.live.apply(event)
+            notice = session.live.notice(event, conversation) if conversation is not None else None
             if notice:
                 self.announce(notice)
         elif event.is_discussion:
-            item = await self.session.activity.apply(event)
+            item = await session.activity.apply(event)
             if item is not None and item.author:
                 self.announce(Notice("post", one_line(item.author), f"{one_line(item.author)} posted in {one_line(item.topic_title)}"))
 
@@ -79,22 +86,31 @@ class FeedUpdates(Controller):
 
             desktop_notification("tui-inbox", notice.text)
 
-    def paint(self) -> None:
+    def paint(self, account: str) -> None:
+        """``account``'s feed changed state: what follows from it, and the status bar (and, with several
+        accounts, the rail, where each account says its own state)."""
         if self.nothing_to_paint():
             return
-        status = self.host.feed.state.current
+        feed = self.host.feeds[account]
+        session = self.host.accounts.session(account)
+        status = feed.state.current
         bar = self.status
         if status.state.value in ("live", "polling"):
-            bar.withdraw("network")  # Canvas answers again: "Cannot reach Canvas" no longer holds
-            keeper = self.session.keeper
+            if not self.screen.aim.several:
+                bar.withdraw("network")  # Canvas answers again: "Cannot reach Canvas" no longer holds
+            keeper = session.keeper
             if keeper is not None and keeper.offline and not keeper.busy:
-                self.reconcile()  # started from the cache while offline: in step with Canvas now
-            if self.session.outbox is not None:
-                self.session.outbox.nudge()  # what waited in the Outbox goes now
-            if self.screen.search.indexer_waits:
-                self.screen.search.run_indexer()  # carries on from what it had indexed
+                self.reconcile(account)  # started from the cache while offline: in step with Canvas now
+            if session.outbox is not None:
+                session.outbox.nudge()  # what waited in the Outbox goes now
+            if account in self.screen.search.waiting:
+                self.screen.search.run_indexer(account)  # carries on from what it had indexed
         if status.error and status.error != bar.feed_detail:
-            bar.remember("feed", f"{status.state.value}: {status.error}")
+            bar.remember("feed", self.screen.aim.at(account, f"{status.state.value}: {status.error}"))
+        if self.screen.aim.several:
+            self.paint_several(bar)
+            self.screen.paint_rail()
+            return
         bar.feed = status.state.value
         if status.error:
             bar.feed_detail = status.error
@@ -102,3 +118,17 @@ class FeedUpdates(Controller):
             bar.feed_detail = f"updated {status.last_update_at.astimezone().strftime('%H:%M:%S')}"
         else:
             bar.feed_detail = ""
+
+    def paint_several(self, bar: StatusBar) -> None:
+        """Several accounts: the bar's state is theirs together ("live" when all are), and its detail
+        names each account that is not ("City: offline"); the rail has each one's line."""
+        states = {name: feed.state.current.state.value for name, feed in self.host.feeds.items()}
+        values = set(states.values())
+        if len(values) == 1:
+            bar.feed = values.pop()
+            bar.feed_detail = ""
+            return
+        worst = next(state for state in ("offline", "polling", "live") if state in values) if values <= {
+            "offline", "polling", "live"} else sorted(values)[0]
+        bar.feed = worst
+        bar.feed_detail = " · ".join(f"{name}: {state}" for name, state in states.items() if state != "live")

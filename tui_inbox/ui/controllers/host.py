@@ -16,14 +16,23 @@ if TYPE_CHECKING:
     from textual.widget import Widget
     from textual.worker import Worker
 
+    from ...inbox.accounts import Accounts
+    from ...inbox.merged_triage import MergedTriage
+    from ...inbox.merged_view import MergedView
     from ...inbox.session import InboxSession
 
 
 class Host(Protocol):
+    accounts: Accounts
+    """Every account's session (inbox/accounts.py): each change comes from one, tagged with its account."""
     session: InboxSession
-    """The account's session: every action is one of its coroutines, every change comes from it."""
-    feed: Any
-    """The live feed (live/feed.py), or None when nothing tells the app what changed."""
+    """The session of the account a key acts on (the row under the cursor's, or the open one's)."""
+    feeds: dict[str, Any]
+    """Each account's live feed (live/feed.py), by account; an account without one is not followed."""
+    merged: MergedView
+    """The list's rows: every account's mailbox (or the one account it is narrowed to), newest first."""
+    merged_triage: MergedTriage
+    """The selection by (account, conversation id), and the actions on it."""
     clock: Callable[[], datetime]
     date_style: str
     """[ui] date_style: how the list writes dates."""

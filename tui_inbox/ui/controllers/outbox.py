@@ -5,6 +5,8 @@ paints what it says; it never calls HTTP itself."""
 
 from __future__ import annotations
 
+import asyncio
+
 from ...inbox.compose import Draft
 from ...inbox.outbox import describe
 from ...inbox.text import one_line
@@ -21,13 +23,17 @@ class OutboxMailbox(Controller):
     def outbox(self):
         return self.session.outbox
 
+    def outboxes(self) -> list:
+        """Every account's Outbox (an account without a store has none)."""
+        return [m.session.outbox for m in self.host.accounts if m.session.outbox is not None]
+
     def start_clock(self) -> None:
         self.host.set_interval(0.25, self.tick)
 
     def tick(self) -> None:
         """The undo-send countdown on the status bar ("Sending in 4 s (u undoes)")."""
-        outbox = self.outbox
-        left = outbox.seconds_left() if outbox is not None else None
+        lefts = [left for outbox in self.outboxes() if (left := outbox.seconds_left()) is not None]
+        left = min(lefts) if lefts else None
         if left is not None:
             self._counting = True
             line = f"Sending in {left} s (u undoes)"
@@ -38,10 +44,11 @@ class OutboxMailbox(Controller):
             self._counting = False
 
     def undo(self) -> None:
-        outbox = self.outbox
+        """``u``: the newer of a send waiting out its delay (at any account) and the last triage action."""
         triage = self.screen.triage
-        waiting = outbox.delayed() if outbox is not None else None
-        if waiting is not None and (self.session.triage.last is None or outbox.last_delayed_at > triage.last_at):
+        waiting = [box for box in self.outboxes() if box.delayed() is not None]
+        outbox = max(waiting, key=lambda box: box.last_delayed_at) if waiting else None
+        if outbox is not None and (triage.triage.last is None or outbox.last_delayed_at > triage.last_at):
             draft = outbox.undo_send()
             if draft is not None:
                 self._counting = False
@@ -84,9 +91,9 @@ class OutboxMailbox(Controller):
 
     # -- quitting during the undo delay sends first --------------------------------------------------
     def quit(self) -> None:
-        outbox = self.outbox
-        waiting = [i for i in outbox.items() if i.is_message and i.state == "waiting"] if outbox is not None else []
-        if not waiting or outbox.offline or self._quitting:
+        outboxes = [box for box in self.outboxes() if not box.offline]
+        waiting = [i for box in outboxes for i in box.items() if i.is_message and i.state == "waiting"]
+        if not waiting or self._quitting:
             self.host.exit()
             return
         self._quitting = True
@@ -96,7 +103,7 @@ class OutboxMailbox(Controller):
 
         async def send_then_exit() -> None:
             try:
-                await outbox.flush(everything=True)
+                await asyncio.gather(*(box.flush(everything=True) for box in outboxes), return_exceptions=True)
             finally:
                 self.host.exit()
 

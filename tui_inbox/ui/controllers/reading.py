@@ -13,27 +13,80 @@ PANEL_OF = {"activity": "activity", "outbox": "outbox", "drafts": "drafts"}  # e
 
 
 class Reading(Controller):
+    def __init__(self, host, screen) -> None:
+        super().__init__(host, screen)
+        self.chosen_account: str | None = None  # the account the user narrowed the list to (None: all)
     def switch_to(self, mailbox: str, filter_code: Any = ...) -> None:
+        """Show ``mailbox`` in every account. ``filter_code``: ``...`` keeps each account's course filter,
+        None shows every course, and (account, context code) one account's course (the list then
+        shows that account only, since the course is there alone)."""
         screen = self.screen
         screen.search.clear()
-        screen.run_action_worker("loading", self.session.switch(mailbox, filter_code))
+        accounts, merged = self.host.accounts, self.host.merged
+        if filter_code is ... or filter_code is None:
+            if filter_code is None:
+                merged.narrow(self.chosen_account)  # the course chose the account, not the user
+            parts = [member.session.switch(mailbox, filter_code) for member in accounts]
+        else:
+            account, code = filter_code
+            merged.narrow(account)
+            parts = [member.session.switch(mailbox, code if member.name == account else None) for member in accounts]
+        screen.run_action_worker("loading", self.all_of(parts))
         screen.paint_title()
         screen.list.cursor = 0
         screen.panel = PANEL_OF.get(mailbox, "list")
 
+    def narrow_to_account(self, account: str | None) -> None:
+        """Show one account's rows only (None: every account's). A course filter of another account
+        is let go: it would show nothing there."""
+        if len(self.host.accounts) < 2:
+            self.status.show_message("There is one account: add another with `tui-inbox init --url URL --name NAME`.")
+            return
+        self.chosen_account = account
+        filtered = self.screen.aim.filter_account
+        if filtered is not None and account not in (None, filtered):
+            self.switch_to(self.session.mailbox.id, None)
+        self.host.merged.narrow(account)
+        self.screen.list.cursor = 0
+        self.screen.paint_list()
+        self.status.show_message(f"Showing {account} only" if account else "Showing every account")
+
+    def next_account(self) -> None:
+        """The account key: all accounts, then each in turn, then all again."""
+        names = self.host.accounts.names
+        current = self.host.merged.account
+        following = names[0] if current is None else (names[names.index(current) + 1] if current != names[-1] else None)
+        self.narrow_to_account(following)
+
+    async def all_of(self, parts: list) -> None:
+        """Every account's part at once (``parts`` in the accounts' order). With one account its
+        failure is the action's (the status bar says it); with several, each failure is said with
+        its account's name and the others' parts go on."""
+        if len(parts) == 1:
+            await parts[0]
+            return
+        results = await asyncio.gather(*parts, return_exceptions=True)
+        for name, result in zip(self.host.accounts.names, results):
+            if isinstance(result, BaseException):
+                if not isinstance(result, Exception):
+                    raise result
+                self.status.show_error(self.screen.aim.at(name, str(result)))
+
     def refresh(self) -> None:
-        self.screen.run_action_worker("refreshing", self.session.refresh())
+        self.screen.run_action_worker("refreshing", self.all_of([m.session.refresh() for m in self.host.accounts]))
 
     def thread_order(self) -> None:
-        self.session.thread_order = "newest" if self.session.thread_order == "oldest" else "oldest"
+        order = "newest" if self.session.thread_order == "oldest" else "oldest"
+        for member in self.host.accounts:
+            member.session.thread_order = order
         self.screen.paint_thread()
-        self.status.show_message(f"Thread: {self.session.thread_order} first")
+        self.status.show_message(f"Thread: {order} first")
 
     # -- moving between conversations from inside a thread ------------------------------------
     def open_position(self) -> int:
         """Where n/p/N count from: the open conversation's row, else the row under the cursor."""
-        current = self.session.current
-        position = self.session.view.position(current.id) if current is not None else None
+        opened = self.screen.aim.opened_key()
+        position = self.host.merged.position(opened) if opened is not None else None
         return self.screen.list.cursor if position is None else position
 
     def step(self, step: int) -> None:
@@ -44,10 +97,10 @@ class Reading(Controller):
             return
         rows = self.screen.list.rows
         if step > 0:
-            here = self.session.current or self.screen.list.current
-            after = self.screen.writing.working_order.next_after(here.id if here else None, (r.id for r in rows))
+            here = self.screen.aim.opened_key() or self.screen.list.current_key
+            after = self.screen.writing.working_order.next_after(here, self.screen.writing.shown_keys())
             if after is not None:
-                self.open_at(next(i for i, r in enumerate(rows) if r.id == after))
+                self.open_at(self.host.merged.position(after))
                 return
         index = self.open_position() + step
         if not 0 <= index < len(rows):
@@ -58,7 +111,7 @@ class Reading(Controller):
 
     def open_at(self, index: int) -> None:
         self.screen.list.cursor = index  # the cursor follows, so Esc back to the list lands on it
-        self.screen.run_action_worker("opening", self.session.open(self.screen.list.rows[index].id))
+        self.screen.run_action_worker("opening", self.screen.aim.open_conversation(self.screen.list.key(index)))
 
     def next_unread(self) -> None:
         """neomutt's next-new: the next unread conversation in this view, opened; from the top
@@ -69,10 +122,10 @@ class Reading(Controller):
         rows = self.screen.list.rows
         start = self.open_position()
         order = list(range(start + 1, len(rows))) + list(range(0, min(start + 1, len(rows))))
-        current = self.session.current
+        opened = self.screen.aim.opened_key()
         for index in order:
             row = rows[index]
-            if row.workflow_state == "unread" and not (current is not None and row.id == current.id):
+            if row.workflow_state == "unread" and self.screen.list.key(index) != opened:
                 self.open_at(index)
                 if index <= start:
                     self.status.show_message("Back at the top of the view: the next unread is above.")
@@ -120,8 +173,9 @@ class Reading(Controller):
                 url = None
             what = "discussion"
         else:
-            cid = self.screen.target()
-            url = conversation_url(base, cid) if cid is not None else None
+            key = self.screen.aim.target_key()
+            base = self.host.accounts.session(key[0]).client.base_url if key is not None else base
+            url = conversation_url(base, key[1]) if key is not None else None
             what = "conversation"
         if url is None:
             self.status.show_message(f"Choose a {what} first.")
@@ -140,7 +194,8 @@ class Reading(Controller):
                                  f"No browser found: the {what} is at {one_line(url)}")
 
     def attachments(self) -> None:
-        conversation = self.session.current
+        opened = self.screen.aim.opened_key()
+        conversation = self.host.accounts.session(opened[0]).current if opened is not None else None
         messages = (conversation.messages or []) if conversation else []
         found = [a for m in messages for a in m.attachments]
         media = [m.media_comment for m in messages if m.media_comment is not None]
@@ -173,7 +228,9 @@ class Reading(Controller):
             return
         name = media_title(choice) if isinstance(choice, MediaComment) else one_line(choice.display_name)
         self.status.running = f"downloading {name}"
-        path = await self.session.download(choice, self.host.downloads)
+        opened = self.screen.aim.opened_key()
+        session = self.host.accounts.session(opened[0]) if opened is not None else self.session
+        path = await session.download(choice, self.host.downloads)
         self.status.running = ""
         if path is not None:
             opened = await asyncio.to_thread(open_with_system, path)

@@ -22,8 +22,17 @@ class Search(Controller):
         super().__init__(host, screen)
         self.mode = "narrow"  # the prompt narrows the view, or (T) selects what matches
         self.select_matcher = None  # T's pattern as typed, compiled (None: empty or with a mistake)
-        self.indexer: Indexer | None = None  # the background indexer, when the session keeps an index
-        self.indexer_waits = False  # it stopped for want of the network: it starts again when Canvas answers
+        self.indexers: dict[str, Indexer] = {}  # each account's background indexer, when it keeps an index
+        self.waiting: set[str] = set()  # accounts whose indexer stopped for want of the network: it starts again when Canvas answers
+
+    @property
+    def indexer(self) -> Indexer | None:
+        """The first account's indexer (the one there is, with one account)."""
+        return self.indexers.get(self.host.accounts.names[0])
+
+    @property
+    def indexer_waits(self) -> bool:
+        return bool(self.waiting)
 
     @property
     def prompt(self) -> Input:
@@ -54,7 +63,8 @@ class Search(Controller):
             search.value = ""
         self.screen.prompt_open = False
         self.show_pattern_error(None)
-        self.session.view.narrow("", None)
+        for member in self.host.accounts:
+            member.session.view.narrow("", None)
 
     def close(self) -> bool:
         """Esc: the prompt closes (a narrowing pattern is let go); False when it was not open."""
@@ -68,13 +78,20 @@ class Search(Controller):
             self.screen.paint_list()
         return True
 
-    def compile_pattern(self, text: str):
+    def compile_pattern(self, text: str) -> dict | None:
+        """The pattern as each account's predicate (its own "me", courses and index), or None, its
+        mistake shown under it."""
         from ...inbox.query import QueryError, compile_query
 
+        names = self.host.accounts.names
         try:
-            index = self.session.search_index
-            matcher = compile_query(text, me=self.session.me_id, now=self.host.clock, course_of=self.session.course_label,
-                                    body_matching=index.body_matching if index is not None else None)
+            matcher = {}
+            for member in self.host.accounts:
+                session, index = member.session, member.session.search_index
+                matcher[member.name] = compile_query(
+                    text, me=session.me_id, now=self.host.clock, course_of=session.course_label,
+                    body_matching=index.body_matching if index is not None else None,
+                    account=member.name, accounts=names if len(names) > 1 else ())
         except QueryError as error:
             # Under the character it names: the typed text starts after the input's border and
             # padding (3 cells), and a long pattern may be scrolled.
@@ -103,7 +120,8 @@ class Search(Controller):
             return
         # A pattern with a mistake narrows nothing: half of it ("/from" on the way to
         # "/from:jane") would hide rows behind an error that says the pattern means nothing.
-        self.session.view.narrow(value if matcher else "", matcher)
+        for member in self.host.accounts:
+            member.session.view.narrow(value if matcher else "", matcher[member.name] if matcher else None)
         self.screen.paint_list()  # and the count under the pattern
 
     def submitted(self, value: str) -> None:
@@ -111,8 +129,9 @@ class Search(Controller):
             matcher = self.compile_pattern(value) if value.strip() else None
             if matcher is None:
                 return  # the error stays where the pattern is typed
-            rows = [c.id for c in self.session.view.all() if matcher(c)]
-            self.session.triage.select(rows)
+            rows = [(name, c.id) for name in self.screen.aim.shown_accounts()
+                    for c in self.host.accounts.session(name).view.all() if matcher[name](c)]
+            self.host.merged_triage.select(rows)
             self.screen.prompt_open = False
             self.status.show_message(f"Selected {len(rows):,} matching {value.strip()!r}")
         else:
@@ -124,23 +143,31 @@ class Search(Controller):
         from ...inbox.searching import count_line
 
         search = self.prompt
-        view = self.session.view
+        shown = [self.host.accounts.session(name) for name in self.screen.aim.shown_accounts()]
+        views = [(session.view, session.search_index) for session in shown]
         pattern = search.value
         if not self.screen.prompt_open or not pattern.strip():
             subtitle = ""
         elif self.mode == "narrow":
-            subtitle = count_line(len(view.rows), view, pattern, self.session.search_index)
+            subtitle = count_line(sum(len(view.rows) for view, _ in views), views, pattern)
         elif self.select_matcher is not None:  # T: what Enter would select, over the whole view
-            subtitle = count_line(view.count(self.select_matcher), view, pattern, self.session.search_index)
+            names = self.screen.aim.shown_accounts()
+            matching = sum(view.count(self.select_matcher[name]) for name, (view, _) in zip(names, views))
+            subtitle = count_line(matching, views, pattern)
         else:
             subtitle = ""  # a pattern with a mistake selects nothing: its error says why
         search.border_subtitle = subtitle
 
     # -- search everywhere, and the indexer behind it ---------------------------------------------
-    def run_indexer(self, limit: int | None = 1000) -> None:
-        """The indexer (inbox/indexer.py) in a worker from the start, its progress on the status bar
-        until it is done."""
-        index = self.session.search_index
+    def run_indexer(self, account: str | None = None, limit: int | None = 1000) -> None:
+        """Each account's indexer (inbox/indexer.py; or this account's) in a worker from the start,
+        its progress on the status bar until it is done."""
+        for name in [account] if account else list(self.waiting) or self.host.accounts.names:
+            self.run_account_indexer(name, limit)
+
+    def run_account_indexer(self, account: str, limit: int | None) -> None:
+        session = self.host.accounts.session(account)
+        index = session.search_index
         if index is None:
             return
         feed = self.screen.feed
@@ -149,29 +176,30 @@ class Search(Controller):
             if not feed.nothing_to_paint():  # the indexer may report once more as the app closes
                 self.status.indexing = "" if progress.finished else progress.line()
 
-        indexer = Indexer(self.session.client, index, limit=limit, on_progress=progressed)
-        self.indexer = indexer
+        indexer = Indexer(session.client, index, limit=limit, on_progress=progressed)
+        self.indexers[account] = indexer
 
         async def run() -> None:
-            self.indexer_waits = False
+            self.waiting.discard(account)
             try:
                 await indexer.run()
             except NetworkError:
                 # Offline (or the network dropped): nothing to say, the app says offline already.
                 # It starts again when the feed hears Canvas (FeedUpdates.paint), from what it indexed.
-                self.indexer_waits = True
+                self.waiting.add(account)
                 if not feed.nothing_to_paint():
                     self.status.indexing = ""
             except (CanvasError, sqlite3.Error) as error:  # the next start carries on from what is indexed
                 # sqlite3.Error: the data folder is full (or read-only); search keeps what it has.
                 if not feed.nothing_to_paint():
                     self.status.indexing = ""
-                    self.status.show_error(f"Indexing for search stopped: {error}")
+                    self.status.show_error(self.screen.aim.at(account, f"Indexing for search stopped: {error}"))
 
-        self.host.run_worker(run(), group="indexer", exclusive=True)
+        self.host.run_worker(run(), group=f"indexer {account}", exclusive=True)
 
     def everywhere(self) -> None:
-        index = self.session.search_index
+        account = self.screen.aim.focus_account()
+        index = self.host.accounts.session(account).search_index
         if index is None:
             self.status.show_message("Search everywhere needs the local store, which this session does not keep.")
             return
@@ -179,14 +207,14 @@ class Search(Controller):
 
         def chosen(hit: Hit | None) -> None:
             if hit is not None:
-                self.screen.run_action_worker("opening", self.open_hit(hit))
+                self.screen.run_action_worker("opening", self.open_hit(hit, account))
 
         # The progress of the indexer running then: it may start again (after offline) while the screen is up.
         progress = (lambda: self.indexer.progress) if self.indexer is not None else (lambda: None)
         self.host.push_screen(SearchEverywhere(index, progress), chosen)
 
-    async def open_hit(self, hit: Hit) -> None:
-        conversation = await self.session.open(hit.conversation_id)
+    async def open_hit(self, hit: Hit, account: str) -> None:
+        conversation = await self.screen.aim.open_conversation((account, hit.conversation_id))
         if conversation is None:
             return
         thread = self.screen.thread

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import time
 
+from ...inbox.merged_triage import MergedTriage
+from ...inbox.merged_view import RowKey
 from ...inbox.session import Outcome
 from ...inbox.text import one_line
 from .base import Controller
@@ -17,9 +19,14 @@ class Triage(Controller):
     def __init__(self, host, screen) -> None:
         super().__init__(host, screen)
         self.last_at = 0.0  # monotonic time of the last triage action: ``u`` undoes the newer of it and a send
-        self.visual_anchor: int | None = None  # the conversation id the V range started on
-        self.visual_base: dict[int, None] = {}  # the selection before the range
-        self.visual_outside: set[int] = set()  # rows that arrived during the range: never in it
+        self.visual_anchor: RowKey | None = None  # the conversation the V range started on
+        self.visual_base: dict[RowKey, None] = {}  # the selection before the range
+        self.visual_outside: set[RowKey] = set()  # rows that arrived during the range: never in it
+
+    @property
+    def triage(self) -> MergedTriage:
+        """The selection and the actions, by (account, conversation id), each account's part through its own triage."""
+        return self.host.merged_triage
 
     def run(self, label: str, coro) -> None:
         """Run a triage action with the progress bar, ending with its outcome line."""
@@ -31,7 +38,7 @@ class Triage(Controller):
                 line = await coro
             finally:
                 bar.finish()
-            return Outcome(not self.session.triage.last_failed, line)
+            return Outcome(not self.triage.last_failed, line)
 
         self.screen.run_action_worker(label, triaged())
 
@@ -39,8 +46,8 @@ class Triage(Controller):
         bar = self.screen.progress_bar("bulk")
         return lambda progress: self.host.call_later(bar.show_progress, progress)
 
-    def targets(self) -> list[int]:
-        return self.session.triage.targets(self.screen.target())
+    def targets(self) -> list[RowKey]:
+        return self.triage.targets(self.screen.aim.target_key())
 
     def act(self, toggle: str, label: str) -> None:
         mailbox = self.session.mailbox.id
@@ -58,7 +65,7 @@ class Triage(Controller):
             self.status.show_message("Nothing to act on: move to a conversation or select some (x).")
             return
         self.stop_visual()
-        self.run(label, self.session.triage.act(toggle, ids, on_progress=self.progress_reporter()))
+        self.run(label, self.triage.act(toggle, ids, on_progress=self.progress_reporter()))
 
     def delete(self) -> None:
         ids = self.targets()
@@ -67,7 +74,7 @@ class Triage(Controller):
         from ...inbox.triage import plural
         from ..screens.confirm import ConfirmScreen
 
-        triage = self.session.triage
+        triage = self.triage
         lines = [f"• {subject}" for subject in triage.preview(ids)]
         if len(ids) > len(lines):
             lines.append(f"…and {len(ids) - len(lines):,} more")
@@ -103,10 +110,12 @@ class Triage(Controller):
             lines.append("It is the last message: the conversation goes from your inbox too, as in Canvas. "
                          "It cannot be undone.")
         cid, mid = conversation.id, message.id
+        account = self.screen.aim.thread_account or self.host.accounts.names[0]
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.screen.run_action_worker("deleting the message", self.session.remove_message(cid, mid))
+                session = self.host.accounts.session(account)
+                self.screen.run_action_worker("deleting the message", session.remove_message(cid, mid))
 
         self.host.push_screen(ConfirmScreen(f"Delete this message from “{one_line(conversation.subject) or '(no subject)'}”?",
                                             lines, confirm="Delete message"), answered)
@@ -115,37 +124,43 @@ class Triage(Controller):
         from ...inbox.triage import plural
         from ..screens.confirm import ConfirmScreen
 
-        session = self.session
-        unread = [c.id for c in session.view.all() if c.workflow_state == "unread"]
-        count = session.unread_count if session.unread_count is not None else len(unread)
-        lines = [f"• {subject}" for subject in session.triage.preview(unread)]
+        accounts = self.screen.aim.shown_accounts()
+        unread: list[RowKey] = []
+        count = 0
+        for name in accounts:
+            session = self.host.accounts.session(name)
+            mine = [(name, c.id) for c in session.view.all() if c.workflow_state == "unread"]
+            unread += mine
+            count += session.unread_count if session.unread_count is not None else len(mine)
+        lines = [f"• {subject}" for subject in self.triage.preview(unread)]
         if count > len(lines):
-            lines.append(f"…and {count - len(lines):,} more, in every mailbox and course")
+            where = "in every mailbox and course" + (f" of {', '.join(accounts)}" if self.screen.aim.several else "")
+            lines.append(f"…and {count - len(lines):,} more, {where}")
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.run("marking all read", session.triage.mark_all_read())
+                self.run("marking all read", self.triage.mark_all_read(accounts))
 
         self.host.push_screen(ConfirmScreen(f"Mark {plural(count)} read?", lines, confirm="Mark read"), answered)
 
     def repeat(self) -> None:
         self.stop_visual()
-        self.run("repeating", self.session.triage.repeat(self.screen.target(), on_progress=self.progress_reporter()))
+        self.run("repeating", self.triage.repeat(self.screen.aim.target_key(), on_progress=self.progress_reporter()))
 
     def undo(self) -> None:
         self.last_at = time.monotonic()
-        self.run("undoing", self.session.triage.undo(on_progress=self.progress_reporter()))
+        self.run("undoing", self.triage.undo(on_progress=self.progress_reporter()))
 
     # -- selecting ------------------------------------------------------------------------------
     def select(self) -> None:
-        row = self.screen.list.current
-        if row is not None:
-            self.session.triage.toggle(row.id)
+        key = self.screen.list.current_key
+        if key is not None:
+            self.triage.toggle(key)
             self.screen.list.move(1)
 
     def select_all(self) -> None:
         async def select() -> str:
-            count = await self.session.triage.select_all()
+            count = await self.triage.select_all(self.screen.aim.shown_accounts())
             return f"Selected all {count:,} in {self.session.view.mailbox.label}"
 
         self.stop_visual()
@@ -155,11 +170,11 @@ class Triage(Controller):
         if self.visual_anchor is not None:
             self.stop_visual()
             return
-        row = self.screen.list.current
-        if row is None:
+        key = self.screen.list.current_key
+        if key is None:
             return
-        self.visual_anchor = row.id
-        self.visual_base = dict(self.session.triage.selected)
+        self.visual_anchor = key
+        self.visual_base = dict(self.triage.selected)
         self.visual_outside = set()
         self.extend_visual()
         self.status.show_message("Visual range: j/k extend, V ends, Esc cancels", topic="visual")
@@ -169,12 +184,14 @@ class Triage(Controller):
         arrive above it move it rather than stretch it; rows that arrived meanwhile stay out."""
         if self.visual_anchor is None:
             return
-        anchor = self.session.view.position(self.visual_anchor)
+        lst = self.screen.list
+        anchor = self.host.merged.position(self.visual_anchor)
         if anchor is None:  # the row the range started on has gone (archived elsewhere, deleted)
             self.stop_visual()
             return
-        self.session.triage.select_range(self.visual_base, self.screen.list.rows, anchor, self.screen.list.cursor,
-                                         outside=self.visual_outside)
+        low, high = sorted((anchor, lst.cursor))
+        self.triage.select_range(self.visual_base, [lst.key(i) for i in range(low, min(high + 1, len(lst.rows)))],
+                                 outside=self.visual_outside)
 
     def stop_visual(self) -> None:
         self.visual_anchor = None
@@ -184,8 +201,8 @@ class Triage(Controller):
     def cancel_visual(self) -> None:
         """Esc in a range: the selection as it was before V."""
         self.stop_visual()
-        self.session.triage.select(self.visual_base, replace=True)
+        self.triage.select(self.visual_base, replace=True)
 
-    def rows_arrived(self, ids: frozenset[int]) -> None:
+    def rows_arrived(self, keys: frozenset[RowKey]) -> None:
         if self.visual_anchor is not None:
-            self.visual_outside |= ids
+            self.visual_outside |= keys

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import assert_never
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -21,12 +20,11 @@ from textual.widgets import Input, Static
 
 from ...inbox import drafts_box
 from ...inbox.bulk_sends import overall
-from ...inbox.changes import (AccountChanged, ActivityChanged, CameOnline, Change, CountsChanged, DiscussionShown, Failed,
+from ...inbox.changes import (AccountChange, AccountChanged, AccountStateChanged, ActivityChanged, CameOnline, Change,
+                              CountsChanged, DiscussionShown, Failed, MergedChange, MergedSelectionChanged,
                               OutboxChanged, OutboxSaid, RowsArrived, SelectionChanged, SendDone, SendsProgressed,
                               ThreadShown, ThreadUpdated, ViewChanged, WentOffline)
-from ...inbox.mailboxes import MAILBOXES
 from ...inbox.session import Outcome
-from ...inbox.text import one_line
 from ..controllers.drafts import DraftsMailbox
 from ..controllers.feed import FeedUpdates
 from ..controllers.host import Host
@@ -35,6 +33,8 @@ from ..controllers.reading import Reading
 from ..controllers.search import Search
 from ..controllers.triage import Triage
 from ..controllers.writing import Writing
+from .aim import Aim
+from .title_and_rail import TitleAndRail
 from ..keys import display_key
 from ..widgets.activity_list import ActivityList
 from ..widgets.bulk_progress import BulkProgress
@@ -67,11 +67,11 @@ class InboxScreen(Screen):
         super().__init__()
         self.host = host
         self.rail_choice: bool | None = None  # the rail key's choice this session, over [ui] rail
-        self._painted_title: tuple | None = None
-        self._painted_rail: tuple | None = None
+        self.title_and_rail = TitleAndRail(self)
         self._list_paint_pending = False  # a ViewChanged waits for the next paint (paint_list_soon)
         self._panels_mounted = False  # Activity, the Outbox, Drafts and the progress bars (mount_panels)
         self._laid_out = False  # composed and mounted: the app's first resize may come before that
+        self.aim = Aim(self)  # which account and conversation a key acts on
         self.triage = Triage(host, self)
         self.reading = Reading(host, self)
         self.writing = Writing(host, self)
@@ -84,7 +84,10 @@ class InboxScreen(Screen):
     def session(self):
         return self.host.session
 
-    # -- layout -----------------------------------------------------------------------
+    @property
+    def accounts(self):
+        return self.host.accounts
+
     def compose(self) -> ComposeResult:
         yield Static(id="title-bar")
         with Horizontal(id="body"):
@@ -96,11 +99,11 @@ class InboxScreen(Screen):
                 # The panes apart from the prompt: side by side when wide, the prompt still above them.
                 with Vertical(id="panes"):
                     yield InboxList(
-                        me=lambda: self.session.me_id,
+                        me=lambda account: self.accounts.session(account).me_id,
                         clock=self.host.clock,
-                        course_label=self.session.course_label,
+                        course_label=lambda account, row: self.accounts.session(account).course_label(row),
                         date_style=self.host.date_style,
-                        is_selected=lambda conversation_id: self.session.triage.is_selected(conversation_id),
+                        is_selected=self.host.merged_triage.is_selected,
                         id="list",
                     )
                     # Activity, the Outbox and Drafts go here (mount_panels), hidden until chosen.
@@ -125,15 +128,17 @@ class InboxScreen(Screen):
 
     def on_mount(self) -> None:
         self.call_after_refresh(self.mount_panels)
+        self.list.set_tags(self.accounts.names)
         self.list.focus()
         self._laid_out = True
         self.layout_for(self.host.size.width)
         self.paint_title()
         self.status.log_key = display_key(self.host.current_keys()["messages"].split(",")[0])
         self.status.running = "loading"
-        if self.session.keeper is not None:
-            self.session.keeper.expect_paint()  # the cache's first screen is painted before anything else runs
-            self.session.start_from_cache()  # its rows are in the first frame
+        for member in self.accounts:
+            if member.session.keeper is not None:
+                member.session.keeper.expect_paint()  # the cache's first screen is painted before anything else runs
+                member.session.start_from_cache()  # its rows are in the first frame
         self.post_message(self.Ready())
 
     @property
@@ -221,16 +226,6 @@ class InboxScreen(Screen):
     def in_activity(self) -> bool:
         return self.session.mailbox.id == "activity"
 
-    # -- what an action applies to, and running it ---------------------------------------------
-    def target(self) -> int | None:
-        """The conversation an action applies to: the open one from inside the thread, else the row
-        under the cursor."""
-        row = self.list.current
-        current = self.session.current
-        if self.host.focused is self.thread and current is not None:
-            return current.id
-        return row.id if row else (current.id if current else None)
-
     def run_action_worker(self, label: str, coro) -> None:
         """Run a session coroutine in a worker, its label on the status bar, its outcome after it."""
         async def runner() -> None:
@@ -252,12 +247,14 @@ class InboxScreen(Screen):
     # -- the panes' messages, each to the controller it concerns --------------------------------
     @on(ConversationList.Opened)
     def conversation_opened(self, event: ConversationList.Opened) -> None:
-        self.run_action_worker("opening", self.session.open(event.conversation.id))
+        self.run_action_worker("opening", self.aim.open_conversation(event.key))
 
     @on(ConversationList.Highlighted)
     def conversation_highlighted(self, event: ConversationList.Highlighted) -> None:
         # A row kept in the view only because it was open leaves once the cursor moves on.
-        self.session.let_go(event.conversation.id if event.conversation else None)
+        for member in self.accounts:
+            here = event.key is not None and event.key[0] == member.name
+            member.session.let_go(event.key[1] if here else None)
         self.triage.extend_visual()
 
     @on(ActivityList.Opened)
@@ -266,6 +263,9 @@ class InboxScreen(Screen):
 
     @on(MailboxRail.Chosen)
     def mailbox_chosen(self, event: MailboxRail.Chosen) -> None:
+        if event.account is not ...:
+            self.reading.narrow_to_account(event.account)
+            return
         self.reading.switch_to(event.mailbox or self.session.mailbox.id, event.filter_code)
 
     @on(OutboxList.Opened)
@@ -299,14 +299,28 @@ class InboxScreen(Screen):
             self.list.focus()
         elif self.triage.visual_anchor is not None:
             self.triage.cancel_visual()
-        elif self.session.triage.count:
-            self.session.triage.clear()
+        elif self.host.merged_triage.count:
+            self.host.merged_triage.clear()
         elif self.host.focused is self.thread:
             self.list.focus()
 
     # -- painting what changed -----------------------------------------------------------------
-    def paint_change(self, change: Change) -> None:
-        """Every kind of change the core reports (inbox/changes.py), each painted where it shows."""
+    def paint_change(self, change: MergedChange) -> None:
+        """What the accounts report (inbox/changes.py): one account's change, an account's state, the selection."""
+        match change:
+            case AccountChange(account, inner):
+                self.paint_account_change(account, inner)
+            case AccountStateChanged():
+                self.paint_title()
+                self.paint_rail()
+            case MergedSelectionChanged():
+                self.status.selection = self.host.merged_triage.count
+                self.list.refresh()
+            case _:
+                assert_never(change)
+
+    def paint_account_change(self, account: str, change: Change) -> None:
+        """Every kind of change one account's session reports, each painted where it shows."""
         match change:
             case ViewChanged():
                 self.paint_list_soon()
@@ -314,87 +328,56 @@ class InboxScreen(Screen):
                 self.paint_title()
                 self.paint_rail()
             case ThreadShown():
-                self.paint_thread()
+                if self.aim.thread_account in (None, account):
+                    self.aim.thread_account = account
+                    self.paint_thread()
             case ThreadUpdated():
-                self.paint_thread(keep_scroll=True)  # a new message must not move what is being read
+                if self.aim.thread_account == account:
+                    self.paint_thread(keep_scroll=True)  # a new message must not move what is being read
             case Failed(message):
-                self.status.show_error(message)
+                self.status.show_error(self.aim.at(account, message))
             case ActivityChanged():
                 self.paint_activity()
             case DiscussionShown():
-                self.paint_discussion()
+                self.paint_discussion(account)
             case RowsArrived(ids):
-                self.triage.rows_arrived(ids)
+                self.triage.rows_arrived(frozenset((account, conversation_id) for conversation_id in ids))
             case SendsProgressed():
                 self.paint_sends()
             case SendDone(progress):
                 people = f" to {progress.total} people" if progress.total else ""
-                self.status.show_message(f"Sent “{progress.label}”{people}, one conversation each.")
+                self.status.show_message(self.aim.at(account, f"Sent “{progress.label}”{people}, one conversation each."))
             case OutboxChanged():
                 self.paint_outbox()
                 self.paint_drafts()  # a message moves between the Outbox and Drafts
             case OutboxSaid(line, failed):
-                (self.status.show_error if failed else self.status.show_message)(line)
+                (self.status.show_error if failed else self.status.show_message)(self.aim.at(account, line))
             case SelectionChanged():
-                self.status.selection = self.session.triage.count
                 self.list.refresh()
             case WentOffline(synced_at):
                 from ...inbox.offline import offline_line
 
-                self.status.stale = offline_line(synced_at)
-                if self.host.feed is not None:
-                    self.host.feed.poll_now()  # its polls then come every few seconds, and the first answered ends this
+                if not self.aim.several:
+                    self.status.stale = offline_line(synced_at)
+                self.paint_rail()  # several accounts: the rail says which one is offline
+                feed = self.host.feeds.get(account)
+                if feed is not None:
+                    feed.poll_now()  # its polls then come every few seconds, and the first answered ends this
             case CameOnline():
-                self.status.stale = ""
+                if not self.aim.several:
+                    self.status.stale = ""
+                self.paint_rail()
             case _:
                 assert_never(change)
 
     def paint_title(self) -> None:
-        session = self.session
-        unread = session.unread_count
-        label = self.host.account_label
-        signature = (session.mailbox.id, session.filter_code, unread, label, not self.rail_shown)
-        if signature == self._painted_title:
-            return  # a repaint of the whole screen costs more than this check
-        self._painted_title = signature
-        text = Text()
-        text.append(" tui-inbox", style="bold")
-        if label:
-            text.append(f"  {label}", style="dim")
-        text.append(f"  {session.mailbox.label}")
-        if session.filter_code:
-            text.append(f" · {one_line(session.context_name(session.filter_code) or session.filter_code)}")
-        if unread is not None:
-            # Canvas counts unread conversations across the whole inbox, never by course: under a
-            # course filter the count says so rather than pass for that course's.
-            where = " in the whole inbox" if session.filter_code else ""
-            text.append(f"  ({unread:,} unread{where})", style="bold")
-        if not self.rail_shown:
-            key = display_key(self.host.current_keys()["rail"].split(",")[0])
-            text.append(f"  {key} shows the mailboxes", style="dim")
-        self.query_one("#title-bar", Static).update(text)
-
-    def counts(self) -> dict[str, int | None]:
-        session = self.session
-        counts: dict[str, int | None] = {m.id: None for m in MAILBOXES}
-        for view in session.views.values():
-            if view.loaded and view.filter_code == session.filter_code:
-                counts[view.mailbox.id] = view.total
-        counts["unread"] = session.unread_count if session.filter_code is None else counts["unread"]
-        counts["outbox"] = session.outbox.count if session.outbox is not None else None
-        counts["drafts"] = drafts_box.count(session) if session.drafts is not None else None
-        return counts
+        self.title_and_rail.paint_title()
 
     def paint_rail(self) -> None:
-        session = self.session
-        contexts = [(c.context_code, c.course_code or c.name) for c in session.courses]
-        contexts += [(g.context_code, g.name) for g in session.groups]
-        counts = self.counts()
-        signature = (tuple(sorted(counts.items())), session.mailbox.id, session.filter_code, tuple(contexts))
-        if signature == self._painted_rail:
-            return
-        self._painted_rail = signature
-        self.query_one(MailboxRail).update_counts(counts, session.mailbox.id, session.filter_code, contexts)
+        self.title_and_rail.paint_rail()
+
+    def counts(self) -> dict[str, int | None]:
+        return self.title_and_rail.counts()
 
     def paint_list_soon(self) -> None:
         """Several changes of the rows can be reported in one go (parts of the core that each place
@@ -411,25 +394,31 @@ class InboxScreen(Screen):
 
     def paint_list(self) -> None:
         self._list_paint_pending = False
+        merged = self.host.merged
+        merged.refresh()
         view = self.session.view
-        keep = self.list.current.id if self.list.current else None
-        self.list.empty_text = "Loading…" if not view.loaded else (
+        keep = self.list.current_key
+        self.list.empty_text = "Loading…" if not merged.loaded else (
             f"Nothing matches {view.query!r}." if view.query else f"No conversations in {view.mailbox.label}.")
         self.list.sent_dates = view.mailbox.id == "sent"
-        self.list.set_rows(view.rows, keep=keep)
+        self.list.set_rows(merged.rows, keep=keep)
         self.search.paint_match_count()
-        keeper = self.session.keeper
-        if keeper is not None and keeper.first_paint is not None and not keeper.first_paint.is_set() and view.rows:
-            self.host.call_after_refresh(keeper.painted)
+        for member in self.accounts:
+            keeper = member.session.keeper
+            if keeper is not None and keeper.first_paint is not None and not keeper.first_paint.is_set() and len(merged):
+                self.host.call_after_refresh(keeper.painted)
         self.paint_rail()
         self.paint_title()  # the mailbox and course in the title change with the view
 
     def paint_thread(self, keep_scroll: bool = False) -> None:
-        current = self.session.current
+        session = self.accounts.session(self.aim.thread_account) if self.aim.thread_account else self.session
+        current = session.current
         course = None
         if current is not None:
-            course = current.context_name or self.session.context_name(current.context_code)
-        self.thread.show(current, me=self.session.me_id, course=course, order=self.session.thread_order,
+            course = current.context_name or session.context_name(current.context_code)
+            if self.aim.several:
+                course = f"{course or ''} · {self.aim.thread_account}".strip(" ·")
+        self.thread.show(current, me=session.me_id, course=course, order=session.thread_order,
                          keep_scroll=keep_scroll)
         if current is None and self.host.focused is self.thread:
             self.list.focus()  # the thread closed (its conversation deleted): back to the list
@@ -438,10 +427,11 @@ class InboxScreen(Screen):
         activity = self.session.activity
         self.activity_list.show_items(activity.items, activity.loaded)
 
-    def paint_discussion(self) -> None:
-        current = self.session.activity.current
+    def paint_discussion(self, account: str | None = None) -> None:
+        activity = self.accounts.session(account).activity if account else self.session.activity
+        current = activity.current
         if current is not None:
-            self.thread.show_discussion(current, course=self.session.activity.course_label(current.context_code))
+            self.thread.show_discussion(current, course=activity.course_label(current.context_code))
 
     def paint_sends(self) -> None:
         bar = self.progress_bar("send-progress")

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
+
+from rich.cells import cell_len
 
 from rich.segment import Segment
 from rich.style import Style
@@ -29,8 +31,13 @@ from textual.timer import Timer
 from textual.widget import Widget
 
 from ...canvas.models import Conversation
+from ...inbox.merged_view import MergedRows, RowKey
 from .conversation_row import RowStyles, fit, foreground, row_segments
 from .scroll_thumb import thumb_lines
+
+
+TAG_MAX = 10  # cells of an account's name shown as its rows' tag (names are short: config.py)
+TAG_COLOURS = 5  # tag colours from the theme; a sixth account shares the first's
 
 
 class ConversationList(Widget, can_focus=True):
@@ -41,6 +48,7 @@ class ConversationList(Widget, can_focus=True):
         "conversation-list--star",
         "conversation-list--mark",
         "conversation-list--selected",
+        *(f"conversation-list--tag-{number}" for number in range(TAG_COLOURS)),
     }
     DEFAULT_CSS = """
     /* The list scrolls itself (see ``top``) and draws its own one-column scrollbar: Textual's
@@ -54,6 +62,12 @@ class ConversationList(Widget, can_focus=True):
     ConversationList > .conversation-list--star { color: $warning; }
     ConversationList > .conversation-list--mark { color: $accent; text-style: bold; }
     ConversationList > .conversation-list--selected { background: $primary 30%; }
+    /* Each account's tag in a colour of the theme's, in the order of the config. */
+    ConversationList > .conversation-list--tag-0 { color: $primary; text-style: bold; }
+    ConversationList > .conversation-list--tag-1 { color: $secondary; text-style: bold; }
+    ConversationList > .conversation-list--tag-2 { color: $success; text-style: bold; }
+    ConversationList > .conversation-list--tag-3 { color: $warning; text-style: bold; }
+    ConversationList > .conversation-list--tag-4 { color: $error; text-style: bold; }
     """
 
     # repaint=False: the watcher repaints the two rows that changed (and scrolling repaints
@@ -67,30 +81,34 @@ class ConversationList(Widget, can_focus=True):
     PREFETCH_AFTER = 0.04  # seconds
 
     class Highlighted(Message):
-        def __init__(self, conversation: Conversation | None) -> None:
+        def __init__(self, conversation: Conversation | None, key: RowKey | None = None) -> None:
             super().__init__()
             self.conversation = conversation
+            self.key = key  # (account, conversation id)
 
     class Opened(Message):
-        def __init__(self, conversation: Conversation) -> None:
+        def __init__(self, conversation: Conversation, key: RowKey) -> None:
             super().__init__()
             self.conversation = conversation
+            self.key = key
 
     def __init__(
         self,
         *,
-        me: Callable[[], int],
+        me: Callable[[str], int],
         clock: Callable[[], datetime],
-        course_label: Callable[[Conversation], str | None],
+        course_label: Callable[[str, Conversation], str | None],
         date_style: str = "relative",
-        is_selected: Callable[[int], bool] | None = None,
+        is_selected: Callable[[RowKey], bool] | None = None,
         name: str | None = None,
         id: str | None = None,
     ) -> None:
         # Before super().__init__, which may already ask for a repaint (see refresh()).
         self._lines: LRUCache[tuple, tuple[Conversation, Strip]] = LRUCache(self.line_cache_size(0))
         super().__init__(name=name, id=id)
-        self.rows: list[Conversation] = []
+        self.rows: Sequence[Conversation] = []  # a MergedRows (merged_view.py) in the app: each row's account too
+        self.tags: dict[str, int] = {}  # account -> its colour's number, when the rows say whose they are
+        self.tag_width = 0  # cells of the account tags' column (0: one account, no column)
         self.top = 0  # the row on the first line
         self._me = me
         self._clock = clock
@@ -107,7 +125,7 @@ class ConversationList(Widget, can_focus=True):
         self._prefetch_timer: Timer | None = None
 
     # -- data -----------------------------------------------------------------------
-    def set_rows(self, rows: list[Conversation], keep: int | None = None) -> None:
+    def set_rows(self, rows: Sequence[Conversation], keep: RowKey | None = None) -> None:
         """Show new rows, keeping the cursor on conversation ``keep`` (or its old place).
 
         Rows that arrive (or leave) above it move the view with them, so that the row under
@@ -117,7 +135,8 @@ class ConversationList(Widget, can_focus=True):
         """
         self.rows = rows
         if keep is not None:
-            index = next((i for i, r in enumerate(rows) if r.id == keep), None)
+            index = (rows.index_of(keep) if isinstance(rows, MergedRows)
+                     else next((i for i, r in enumerate(rows) if r.id == keep[1]), None))
             if index is not None:
                 if self.cursor > 0 or self.top > 0:
                     self.top = max(0, self.top + index - self.cursor)
@@ -130,11 +149,31 @@ class ConversationList(Widget, can_focus=True):
     def current(self) -> Conversation | None:
         return self.rows[self.cursor] if 0 <= self.cursor < len(self.rows) else None
 
+    @property
+    def current_key(self) -> RowKey | None:
+        return self.key(self.cursor) if 0 <= self.cursor < len(self.rows) else None
+
+    def key(self, index: int) -> RowKey:
+        """Row ``index``'s key, (account, conversation id): ids of two schools may be the same."""
+        rows = self.rows
+        return rows.key(index) if isinstance(rows, MergedRows) else ("", rows[index].id)
+
+    def account(self, index: int) -> str:
+        rows = self.rows
+        return rows.account(index) if isinstance(rows, MergedRows) else ""
+
+    def set_tags(self, names: list[str]) -> None:
+        """Several accounts: each row starts with its account's name, in a colour of its own."""
+        self.tags = {name: number for number, name in enumerate(names)} if len(names) > 1 else {}
+        self.tag_width = min(TAG_MAX, max(map(cell_len, names))) + 1 if self.tags else 0
+        self._lines.clear()
+        self.refresh()
+
     def watch_cursor(self, old: int, new: int) -> None:
         if not self.scroll_to_show(new):
             self.refresh_line(old)
             self.refresh_line(new)
-        self.post_message(self.Highlighted(self.current))
+        self.post_message(self.Highlighted(self.current, self.current_key))
 
     def refresh_line(self, index: int) -> None:
         y = index - self.top
@@ -194,7 +233,7 @@ class ConversationList(Widget, can_focus=True):
 
     def action_open(self) -> None:
         if self.current is not None:
-            self.post_message(self.Opened(self.current))
+            self.post_message(self.Opened(self.current, self.current_key))
 
     def on_resize(self) -> None:
         self._lines.maxsize = self.line_cache_size(self.size.height)
@@ -338,11 +377,12 @@ class ConversationList(Widget, can_focus=True):
     def row_line(self, index: int, width: int, bar: Style | None) -> Strip:
         """Row ``index`` as a finished line, ``width`` cells with the bar's cell at the end."""
         row, is_cursor = self.rows[index], index == self.cursor
-        key = (index, is_cursor, self.is_selected(row.id), width, bar, self._pass_minute)
+        row_key = self.key(index)
+        key = (index, row_key[0], is_cursor, self.is_selected(row_key), width, bar, self._pass_minute)
         cached = self._lines.get(key)
         if cached is not None and cached[0] is row:
             return cached[1]
-        segments = self.row_segments(row, width - 1 if bar else width, is_cursor)
+        segments = self.row_segments(index, row, width - 1 if bar else width, is_cursor)
         if bar:
             segments.append(Segment(" ", bar))
         strip = Strip(segments, width)
@@ -378,9 +418,16 @@ class ConversationList(Widget, can_focus=True):
             for index in (*below, *above):
                 finish(self.row_line(index, self._pass_width, track))
 
-    def row_segments(self, row: Conversation, width: int, is_cursor: bool) -> list[Segment]:
+    def row_segments(self, index: int, row: Conversation, width: int, is_cursor: bool) -> list[Segment]:
         """Within a paint pass (``render_line`` or ``prefetch``), which works the styles out."""
-        selected = self.is_selected(row.id)
-        return row_segments(row, width, self.row_styles(selected, is_cursor), selected=selected,
-                            me_id=self._me(), course=self._course_label(row), now=self._clock(),
-                            date_style=self.date_style, sent_dates=self.sent_dates)
+        account = self.account(index)
+        selected = self.is_selected((account, row.id))
+        styles = self.row_styles(selected, is_cursor)
+        tag_width = self.tag_width if width > 40 + self.tag_width else 0  # a narrow list keeps its subject
+        segments = row_segments(row, width - tag_width, styles, selected=selected,
+                                me_id=self._me(account), course=self._course_label(account, row), now=self._clock(),
+                                date_style=self.date_style, sent_dates=self.sent_dates)
+        if tag_width:
+            colour = self.get_component_rich_style(f"conversation-list--tag-{self.tags.get(account, 0) % TAG_COLOURS}")
+            segments.insert(2, Segment(fit(account, tag_width - 1) + " ", styles.base + foreground(colour)))
+        return segments

@@ -1,4 +1,5 @@
-"""The rail: the mailboxes with their counts, then the user's courses and groups as filters."""
+"""The rail: the mailboxes with their counts; with several accounts, each account with its unread
+count and its state (choosing one shows it alone); then the courses and groups as filters."""
 
 from __future__ import annotations
 
@@ -11,6 +12,10 @@ from ...inbox.mailboxes import DRAFTS, MAILBOXES, NUMBERED, OUTBOX
 from ...inbox.text import one_line
 
 
+STATE_STYLES = {"live": "green", "polling": "cyan", "ready": "green", "starting": "dim", "offline": "bold red",
+                "sign in again": "bold red", "failed": "bold red", "throttled": "yellow"}
+
+
 class MailboxRail(OptionList):
     DEFAULT_CSS = """
     MailboxRail { width: 24; border: none; border-right: tall $panel; padding: 0; }
@@ -18,14 +23,16 @@ class MailboxRail(OptionList):
     """
 
     class Chosen(Message):
-        def __init__(self, mailbox: str | None, filter_code: str | None) -> None:
+        def __init__(self, mailbox: str | None, filter_code: tuple[str, str] | None | object,
+                     account: str | None | object = ...) -> None:
             super().__init__()
             self.mailbox = mailbox
-            self.filter_code = filter_code
+            self.filter_code = filter_code  # (account, context code), None for every course, ... unchanged
+            self.account = account  # an account's line: its name, None for every account, ... not chosen
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.contexts: list[tuple[str, str]] = []  # (context code, label)
+        self.contexts: list[tuple[tuple[str, str], str]] = []  # ((account, context code), label)
         self.active_index = 0  # the option of the mailbox on screen
 
     def on_focus(self) -> None:
@@ -34,9 +41,11 @@ class MailboxRail(OptionList):
         if self.highlighted is None and self.option_count:
             self.highlighted = self.active_index
 
-    def update_counts(self, counts: dict[str, int | None], active: str, filter_code: str | None,
-                      contexts: list[tuple[str, str]]) -> None:
-        """Redraw the rail; the highlight stays where the user left it."""
+    def update_counts(self, counts: dict[str, int | None], active: str, filter_code: tuple[str, str] | None,
+                      contexts: list[tuple[tuple[str, str], str]], *,
+                      accounts: list[tuple[str, int | None, str]] = (), narrowed: str | None = None) -> None:
+        """Redraw the rail; the highlight stays where the user left it. ``accounts``: with several,
+        each one's (name, unread count, state in words); ``narrowed``: the one shown alone."""
         self.contexts = contexts
         highlighted = self.highlighted
         options: list[Option | None] = []
@@ -55,12 +64,27 @@ class MailboxRail(OptionList):
                 self.active_index = len(options)
             options.append(Option(label, id=f"mailbox:{mailbox.id}"))
         options.append(None)
+        if accounts:
+            options.append(Option(Text("▸ All accounts" if narrowed is None else "  All accounts",
+                                       style="bold" if narrowed is None else ""), id="account:"))
+            for number, (name, unread, state) in enumerate(accounts):
+                label = Text("▸ " if name == narrowed else "  ")
+                label.append(one_line(name), style="bold" if name == narrowed else "")
+                if unread is not None:
+                    label.append(f" {unread:,}", style="dim")
+                label.append(f" {state}", style=STATE_STYLES.get(state, "yellow"))
+                options.append(Option(label, id=f"account:{number}"))
+            options.append(None)
+        self.account_names = [name for name, _, _ in accounts]
         everything = Text("  All courses", style="bold" if filter_code is None else "")
         options.append(Option(everything, id="filter:"))
+        self.filters: dict[str, tuple[str, str]] = {}  # option id -> (account, context code)
         for code, name in contexts:
             label = Text("▸ " if code == filter_code else "  ")
             label.append(one_line(name), style="bold" if code == filter_code else "")
-            options.append(Option(label, id=f"filter:{code}"))
+            option_id = f"filter:{code[0]}/{code[1]}" if accounts else f"filter:{code[1]}"
+            options.append(Option(label, id=option_id))
+            self.filters[option_id] = code
         self.set_options(options)
         if highlighted is not None and highlighted < self.option_count:
             self.highlighted = highlighted
@@ -72,4 +96,6 @@ class MailboxRail(OptionList):
         if kind == "mailbox":
             self.post_message(self.Chosen(value, ...))
         elif kind == "filter":
-            self.post_message(self.Chosen(None, value or None))
+            self.post_message(self.Chosen(None, self.filters[option_id] if value else None))
+        elif kind == "account":
+            self.post_message(self.Chosen(None, ..., self.account_names[int(value)] if value else None))

@@ -1,0 +1,79 @@
+"""Two Canvas schools on loopback, for the tests of several accounts in one inbox.
+
+State University is the seeded sandbox (seed 1); Riverbend Community College is the sandbox's
+second institution (``--institution 2``: other people, other courses, ids on another shard, and
+the same small conversation numbers in places, on purpose). Margaret Okafor teaches at both.
+Each account's requests go through a ``Recording`` transport, so a test can say which token
+went to which host.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import FIXED_NOW
+from tui_inbox.canvas import CanvasClient, RetryPolicy
+
+STATE, COLLEGE = "state", "river"
+FAST = RetryPolicy(attempts=2, base=0.001, cap=0.01, throttle_floor=0.001)  # a stopped school is said at once
+
+
+class Recording(httpx.AsyncBaseTransport):
+    """A real HTTP transport that remembers every request (its URL and its Authorization header)."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.requests: list[httpx.Request] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def start_schools(make_sandbox):
+    """(State University, Riverbend Community College), both with their clocks at FIXED_NOW."""
+    return make_sandbox(seed=1, now=FIXED_NOW), make_sandbox(now=FIXED_NOW, institution=2)
+
+
+def teacher_token(sandbox) -> str:
+    return next(u["token"] for u in sandbox.info.users if u["role"] == "teacher")
+
+
+def two_school_app(schools, tmp_path: Path, recordings: dict[str, Recording] | None = None, *, feeds=None, **kwargs):
+    """The real app with one account at each school: one session each, its own drafts store."""
+    from tui_inbox.inbox.accounts import Accounts
+    from tui_inbox.inbox.session import InboxSession
+    from tui_inbox.store.drafts import DraftStore
+    from tui_inbox.ui.app import InboxApp
+
+    sessions = []
+    for name, school in zip((STATE, COLLEGE), schools):
+        transport = recordings.setdefault(name, Recording()) if recordings is not None else None
+        client = CanvasClient(school.base_url, teacher_token(school), transport=transport, retry=FAST)
+        drafts = DraftStore(tmp_path / f"drafts-{name}.sqlite3", name)
+        sessions.append((name, InboxSession(client, drafts=drafts, clock=lambda: FIXED_NOW)))
+    kwargs.setdefault("downloads", Path("/downloads"))
+    kwargs.setdefault("clock", lambda: FIXED_NOW)
+    return InboxApp(Accounts(sessions), feeds=feeds, **kwargs)
+
+
+def api(school) -> httpx.Client:
+    return httpx.Client(base_url=school.base_url, headers={"Authorization": f"Bearer {teacher_token(school)}"},
+                        timeout=10)
+
+
+def scope_ids(school, scope: str) -> set[int]:
+    with api(school) as client:
+        body = client.get("/api/v1/conversations", params={"scope": scope, "include_all_conversation_ids": "true"}).json()
+    return set(body["conversation_ids"])
+
+
+def close_stores(app) -> None:
+    for member in app.accounts:
+        if member.session.drafts is not None:
+            member.session.drafts.close()
