@@ -246,6 +246,8 @@ def build_parser() -> argparse.ArgumentParser:
                                        "into the search index that S searches, without marking anything read, "
                                        "pacing itself on Canvas's rate limit. It can run beside the app.")
     index.add_argument("--all", action="store_true", help="every conversation, not only the newest 1,000")
+    index.add_argument("--account", metavar="NAME",
+                       help="only this account (default: every account in turn; `tui-inbox accounts` lists them)")
     sandbox = sub.add_parser("sandbox", help="serve a Canvas-compatible sandbox with seeded data",
                              description="Serve a Canvas-compatible sandbox. The first line on standard output is "
                                          "a JSON object with base_url, live_url, jwks_url (and data_services_url "
@@ -347,18 +349,18 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
         gc_pause.pause()  # until the app's first frame (launch.run_app resumes it)
         from . import config as config_module
-        from .launch import account_from, check_settings, run_app
+        from .launch import accounts_from, check_settings, run_app
 
         config = config_module.load(args.config)
         check_settings(config)  # before the token command runs and before the network
-        return run_app(config, account_from(config))
+        return run_app(config, accounts_from(config))
     if args.command == "index":
         from . import config as config_module
-        from .index_command import run_index
-        from .launch import account_from
+        from .config_accounts import accounts_named
+        from .index_command import run_every_index
 
         config = config_module.load(args.config)
-        return run_index(config, account_from(config), everything=args.all)
+        return run_every_index(config, accounts_named(config, args.account, "index"), everything=args.all)
     if args.command == "sandbox":
         from .sandbox.server import serve_forever
 

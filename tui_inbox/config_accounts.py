@@ -82,3 +82,25 @@ def _account(index: int, table: dict[str, Any], where: str) -> AccountSettings:
             raise ConfigError(f"{where}: {label}: poll_seconds must be between {low} and {high} seconds "
                               f"(it is {poll_seconds:g})")
     return AccountSettings(raw_name, canvas, table.get("live_url", ""), poll_seconds)
+
+
+def accounts_named(config: Config, name: str | None, command: str) -> list[AccountSettings]:
+    """The accounts a command acts on: the one ``--account NAME`` names (case-insensitively), else every one."""
+    accounts = config.accounts
+    if name is None:
+        return accounts
+    for account in accounts:
+        if account.name.casefold() == name.casefold():
+            return [account]
+    names = [account.name for account in accounts]
+    raise ConfigError(f"{command}: no account {name!r}{close_match(name, names)}; the accounts are "
+                      f"{', '.join(names)} (`tui-inbox accounts` lists them)")
+
+
+def one_account(config: Config, name: str | None, command: str) -> AccountSettings:
+    """The one account a command must act on alone: the only one, or the one ``--account`` names."""
+    chosen = accounts_named(config, name, command)
+    if len(chosen) > 1:
+        names = ", ".join(account.name for account in chosen)
+        raise ConfigError(f"{command}: there are {len(chosen)} accounts ({names}); say which with --account NAME")
+    return chosen[0]
