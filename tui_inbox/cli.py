@@ -227,6 +227,9 @@ def build_parser() -> argparse.ArgumentParser:
                                       "question again. A browser sign-in's tokens go to the OS keyring (or a private "
                                       "file where there is none), never into the config.")
     init.add_argument("--url", help="the Canvas URL (asked for if missing)")
+    init.add_argument("--name", metavar="NAME",
+                      help="the new account's short name, its tag in the inbox, when the config already has an "
+                           "account (default: from the Canvas host, e.g. canvas.state.edu is state)")
     add_sign_in_flags(init)
     init.add_argument("--school", metavar="RELAY_URL",
                       help="your school's tui-inbox relay: it says the Canvas URL, the client id and the live URL")
@@ -235,9 +238,16 @@ def build_parser() -> argparse.ArgumentParser:
                                        "keep the tokens in the OS keyring (or a private file where there is none). "
                                        "Drafts and the Outbox are kept.")
     add_sign_in_flags(login)
-    sub.add_parser("logout", help="sign out: revoke the sign-in at Canvas and delete its local secrets",
-                   description="Ask Canvas to revoke the browser sign-in (DELETE /login/oauth2/token) and delete "
-                               "every secret of it on this machine. The config, drafts and the Outbox stay.")
+    add_account_flag(login)
+    logout = sub.add_parser("logout", help="sign out: revoke the sign-in at Canvas and delete its local secrets",
+                            description="Ask Canvas to revoke the browser sign-in (DELETE /login/oauth2/token) and "
+                                        "delete every secret of it on this machine. The config, drafts and the "
+                                        "Outbox stay.")
+    add_account_flag(logout)
+    sub.add_parser("accounts", help="list the configured Canvas accounts and whether each one works now",
+                   description="One line per account: its name, Canvas host, how it signs in (token, command or "
+                               "browser) and its state, asked of every Canvas at once: ready (who is signed in), "
+                               "offline (why), sign in again, or no token. Exit 0 if every account is ready.")
     sub.add_parser("keys", help="list the key binding ids that [keys] in the config can remap",
                    description="List every key binding: its id, its default keys and what it does. Remap one in "
                                "the config's [keys] table by its id, e.g. archive = \"e\".")
@@ -268,6 +278,12 @@ def add_sign_in_flags(parser) -> None:
     parser.add_argument("--client-id", metavar="ID", help="your school's developer key for tui-inbox (its digits)")
     parser.add_argument("--no-browser", action="store_true",
                         help="print the sign-in address and take the code Canvas shows (over SSH, say)")
+
+
+def add_account_flag(parser) -> None:
+    parser.add_argument("--account", metavar="NAME",
+                        help="which account of the config (needed when there are several; `tui-inbox accounts` "
+                             "lists them)")
 
 
 def add_relay_command(sub) -> None:
@@ -326,15 +342,20 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         from .setup import run_init
 
         return run_init(args.config, args.url, client_id=args.client_id, no_browser=args.no_browser,
-                        school=args.school)
+                        school=args.school, name=args.name)
     if args.command == "login":
         from .signin.commands import run_login
 
-        return run_login(args.config, args.client_id, args.no_browser)
+        return run_login(args.config, args.client_id, args.no_browser, args.account)
     if args.command == "logout":
         from .signin.commands import run_logout
 
-        return run_logout(args.config)
+        return run_logout(args.config, args.account)
+    if args.command == "accounts":
+        from . import config as config_module
+        from .accounts_command import run_accounts
+
+        return run_accounts(config_module.load(args.config))
     if args.command == "keys":
         from .ui.keys import ALL_KEYS, display_key
 
