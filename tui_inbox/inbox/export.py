@@ -141,7 +141,9 @@ async def threads_to_export(client: CanvasClient, request: ExportRequest, *, cac
     rows = await choose(client, request)
     courses, groups = await asyncio.gather(client.get_courses(), client.get_groups())
     full = await threads_of(client, rows, cached=cached, progress=progress)
-    host = (urlsplit(str(client.http.base_url)).hostname or "canvas") if account is not None else None
+    host = None
+    if account is not None:  # the account's name in it too: two accounts may be at one host (and ids collide)
+        host = f"{account}.{urlsplit(str(client.http.base_url)).hostname or 'canvas'}".casefold()
     return [Thread(c, course_label(c, courses, groups), account, host) for c in full]
 
 
