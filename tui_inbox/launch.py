@@ -226,6 +226,11 @@ def accounts_from(config: Config) -> list[Account]:
     return [account_of(config, settings) for settings in config.accounts]
 
 
+def account_from(config: Config) -> Account:
+    """The first account (only its token is looked up: another's missing one is not this one's problem)."""
+    return account_of(config, config.accounts[0])
+
+
 def account_of(config: Config, settings: AccountSettings) -> Account:
     """One account, ready to connect: its token from the config, its command, CANVAS_TOKEN (the
     first account only), or a browser sign-in's store, keyed by its own base_url and client id."""
