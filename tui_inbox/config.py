@@ -139,7 +139,13 @@ class Config:
         """An account's token (its token, else its token_command); CANVAS_TOKEN for the first account
         only, so a token meant for one school is never sent to another."""
         first = account == self.accounts[0]  # names are unique: equal to the first is the first
-        label = "[canvas]" if not self.account_tables else table_label(self.account_tables.index(account), account.name)
+        if not self.account_tables:
+            label = "[canvas]"
+        elif account in self.account_tables:
+            label = table_label(self.account_tables.index(account), account.name)
+        else:  # an account made in code, not read from the file
+            label = f'account "{account.name}"'
+
         return token_of(account.canvas, label, self.path or default_path(), environment=first)
 
     def poll_seconds_of(self, account: AccountSettings) -> float:

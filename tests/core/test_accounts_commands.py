@@ -5,8 +5,10 @@ the community college, tui_inbox/sandbox/second_school.py), each asked through i
 
 from __future__ import annotations
 
+import asyncio
 import os
 import stat
+import tomllib
 
 import pytest
 
@@ -147,3 +149,37 @@ def test_init_adds_a_browser_sign_in_to_a_second_school(schools, tmp_path):
     assert twice.returncode == 2
     assert "already signs in to 127.0.0.1 with the browser as account 'city'" in twice.stderr
     assert "tui-inbox login --account city" in twice.stderr
+
+
+async def test_every_canvas_is_asked_at_once_and_one_that_never_answers_is_offline(schools):
+    """Three accounts at a server that takes the request and never answers: all three are waiting
+    on it at the same time (asked in parallel), each says offline after the short timeout, and the
+    account whose Canvas answers is ready."""
+    from tui_inbox.accounts_command import lines_of
+
+    university, _ = schools
+    open_now, most = 0, 0
+
+    async def silent(reader, writer):
+        nonlocal open_now, most
+        open_now += 1
+        most = max(most, open_now)
+        try:
+            await reader.read()  # until the client gives up and closes
+        finally:
+            open_now -= 1
+            writer.close()
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    silent_ones = "".join(f'[[accounts]]\nname = "quiet{n}"\nbase_url = "http://127.0.0.1:{port}"\ntoken = "t{n}"\n'
+                          for n in range(3))
+    config = config_module.parse(tomllib.loads(
+        silent_ones + f'[[accounts]]\nname = "state"\nbase_url = "{university.base_url}"\n'
+                      f'token = "{teacher_token(university)}"\n'))
+    try:
+        lines = await lines_of(config, timeout=1.0)
+    finally:
+        server.close()
+    assert most == 3
+    assert [line.state.split(" ")[0] for line in lines] == ["offline", "offline", "offline", "ready"]
