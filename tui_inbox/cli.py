@@ -225,7 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
                                       "Canvas URL and, if you have one, a live-events URL; sign in or check the token "
                                       "with Canvas, then write the config (mode 0600). A mistake asks that one "
                                       "question again. A browser sign-in's tokens go to the OS keyring (or a private "
-                                      "file where there is none), never into the config.")
+                                      "file where there is none), never into the config. With a config that "
+                                      "has an account already, --url (and --name) adds one more account.")
     init.add_argument("--url", help="the Canvas URL (asked for if missing)")
     init.add_argument("--name", metavar="NAME",
                       help="the new account's short name, its tag in the inbox, when the config already has an "

@@ -145,7 +145,6 @@ class Config:
             label = table_label(self.account_tables.index(account), account.name)
         else:  # an account made in code, not read from the file
             label = f'account "{account.name}"'
-
         return token_of(account.canvas, label, self.path or default_path(), environment=first)
 
     def poll_seconds_of(self, account: AccountSettings) -> float:
