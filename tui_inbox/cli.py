@@ -227,8 +227,12 @@ def build_parser() -> argparse.ArgumentParser:
                                       "Canvas URL and, if you have one, a live-events URL; sign in or check the token "
                                       "with Canvas, then write the config (mode 0600). A mistake asks that one "
                                       "question again. A browser sign-in's tokens go to the OS keyring (or a private "
-                                      "file where there is none), never into the config.")
+                                      "file where there is none), never into the config. With a config that "
+                                      "has an account already, --url (and --name) adds one more account.")
     init.add_argument("--url", help="the Canvas URL (asked for if missing)")
+    init.add_argument("--name", metavar="NAME",
+                      help="the new account's short name, its tag in the inbox, when the config already has an "
+                           "account (default: from the Canvas host, e.g. canvas.state.edu is state)")
     add_sign_in_flags(init)
     init.add_argument("--school", metavar="RELAY_URL",
                       help="your school's tui-inbox relay: it says the Canvas URL, the client id and the live URL")
@@ -237,9 +241,16 @@ def build_parser() -> argparse.ArgumentParser:
                                        "keep the tokens in the OS keyring (or a private file where there is none). "
                                        "Drafts and the Outbox are kept.")
     add_sign_in_flags(login)
-    sub.add_parser("logout", help="sign out: revoke the sign-in at Canvas and delete its local secrets",
-                   description="Ask Canvas to revoke the browser sign-in (DELETE /login/oauth2/token) and delete "
-                               "every secret of it on this machine. The config, drafts and the Outbox stay.")
+    add_account_flag(login)
+    logout = sub.add_parser("logout", help="sign out: revoke the sign-in at Canvas and delete its local secrets",
+                            description="Ask Canvas to revoke the browser sign-in (DELETE /login/oauth2/token) and "
+                                        "delete every secret of it on this machine. The config, drafts and the "
+                                        "Outbox stay.")
+    add_account_flag(logout)
+    sub.add_parser("accounts", help="list the configured Canvas accounts and whether each one works now",
+                   description="One line per account: its name, Canvas host, how it signs in (token, command or "
+                               "browser) and its state, asked of every Canvas at once: ready (who is signed in), "
+                               "offline (why), sign in again, or no token. Exit 0 if every account is ready.")
     sub.add_parser("keys", help="list the key binding ids that [keys] in the config can remap",
                    description="List every key binding: its id, its default keys and what it does. Remap one in "
                                "the config's [keys] table by its id, e.g. archive = \"e\".")
@@ -248,6 +259,8 @@ def build_parser() -> argparse.ArgumentParser:
                                        "into the search index that S searches, without marking anything read, "
                                        "pacing itself on Canvas's rate limit. It can run beside the app.")
     index.add_argument("--all", action="store_true", help="every conversation, not only the newest 1,000")
+    index.add_argument("--account", metavar="NAME",
+                       help="only this account (default: every account in turn; `tui-inbox accounts` lists them)")
     sandbox = sub.add_parser("sandbox", help="serve a Canvas-compatible sandbox with seeded data",
                              description="Serve a Canvas-compatible sandbox. The first line on standard output is "
                                          "a JSON object with base_url, live_url, jwks_url (and data_services_url "
@@ -268,6 +281,12 @@ def add_sign_in_flags(parser) -> None:
     parser.add_argument("--client-id", metavar="ID", help="your school's developer key for tui-inbox (its digits)")
     parser.add_argument("--no-browser", action="store_true",
                         help="print the sign-in address and take the code Canvas shows (over SSH, say)")
+
+
+def add_account_flag(parser) -> None:
+    parser.add_argument("--account", metavar="NAME",
+                        help="which account of the config (needed when there are several; `tui-inbox accounts` "
+                             "lists them)")
 
 
 def add_relay_command(sub) -> None:
@@ -326,15 +345,20 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         from .setup import run_init
 
         return run_init(args.config, args.url, client_id=args.client_id, no_browser=args.no_browser,
-                        school=args.school)
+                        school=args.school, name=args.name)
     if args.command == "login":
         from .signin.commands import run_login
 
-        return run_login(args.config, args.client_id, args.no_browser)
+        return run_login(args.config, args.client_id, args.no_browser, args.account)
     if args.command == "logout":
         from .signin.commands import run_logout
 
-        return run_logout(args.config)
+        return run_logout(args.config, args.account)
+    if args.command == "accounts":
+        from . import config as config_module
+        from .accounts_command import run_accounts
+
+        return run_accounts(config_module.load(args.config))
     if args.command == "keys":
         from .ui.keys import ALL_KEYS, display_key
 
@@ -349,18 +373,18 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
         gc_pause.pause()  # until the app's first frame (launch.run_app resumes it)
         from . import config as config_module
-        from .launch import account_from, check_settings, run_app
+        from .launch import check_settings, run_app, usable_accounts
 
         config = config_module.load(args.config)
         check_settings(config)  # before the token command runs and before the network
-        return run_app(config, account_from(config))
+        return run_app(config, usable_accounts(config, say=lambda line: print(f"tui-inbox: {line}", file=sys.stderr)))
     if args.command == "index":
         from . import config as config_module
-        from .index_command import run_index
-        from .launch import account_from
+        from .config_accounts import accounts_named
+        from .index_command import run_every_index
 
         config = config_module.load(args.config)
-        return run_index(config, account_from(config), everything=args.all)
+        return run_every_index(config, accounts_named(config, args.account, "index"), everything=args.all)
     if args.command == "sandbox":
         from .sandbox.server import serve_forever
 

@@ -8,12 +8,16 @@ hold the token. The token itself comes from ``[canvas] token``, else
 
 A browser sign-in (``[canvas] auth = "oauth"``) keeps only the Canvas URL and the school's
 client id here: its tokens live in the OS keyring, or a private file (store/secrets.py).
+
+Several Canvas accounts are ``[[accounts]]`` tables (config_accounts.py reads them); a file with
+only ``[canvas]`` is one account, and is written back in that form.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import re
 import shlex
 import subprocess
 import tomllib
@@ -70,6 +74,16 @@ class CanvasSettings:
 
 
 @dataclass
+class AccountSettings:
+    """One Canvas account: an ``[[accounts]]`` table, or the ``[canvas]`` of a one-account file."""
+
+    name: str  # short, the row's tag when there are several; unique case-insensitively
+    canvas: CanvasSettings
+    live_url: str = ""
+    poll_seconds: float | None = None  # None: [live] poll_seconds
+
+
+@dataclass
 class LiveSettings:
     url: str = ""
     poll_seconds: float = 30.0
@@ -97,34 +111,101 @@ class Config:
     ui: UISettings = field(default_factory=UISettings)
     compose: ComposeSettings = field(default_factory=ComposeSettings)
     keys: dict[str, str] = field(default_factory=dict)  # binding id -> key(s), e.g. "archive" = "e"
+    # The file's [[accounts]] tables, in order; empty for a file of today's one-account form ([canvas]).
+    account_tables: list[AccountSettings] = field(default_factory=list)
+
+    @property
+    def accounts(self) -> list[AccountSettings]:
+        """Every account: the [[accounts]] in order, else the one of [canvas] and [live] url.
+
+        The one of [canvas] shares its CanvasSettings with ``config.canvas``: a change to either is
+        the other's, and the file keeps its [canvas] form.
+        """
+        if self.account_tables:
+            return list(self.account_tables)
+        return [AccountSettings(derived_name(self.canvas.base_url), self.canvas, self.live.url)]
+
+    @accounts.setter
+    def accounts(self, accounts: list[AccountSettings]) -> None:
+        self.account_tables = list(accounts)
+        if accounts:
+            self.canvas, self.live.url = CanvasSettings(), ""  # written as [[accounts]] from now on
 
     def token(self) -> str:
-        """The token from the config, its command, or CANVAS_TOKEN; a ConfigError if none."""
-        if self.canvas.token:
-            return self.canvas.token.strip()
-        if self.canvas.token_command:
-            return run_token_command(self.canvas.token_command)
-        env = os.environ.get("CANVAS_TOKEN", "").strip()
-        if env:
-            return env
-        where = self.path or default_path()
+        """The first account's token: from the config, its command, or CANVAS_TOKEN; a ConfigError if none."""
+        return self.account_token(self.accounts[0])
+
+    def account_token(self, account: AccountSettings) -> str:
+        """An account's token (its token, else its token_command); CANVAS_TOKEN for the first account
+        only, so a token meant for one school is never sent to another."""
+        first = account == self.accounts[0]  # names are unique: equal to the first is the first
+        if not self.account_tables:
+            label = "[canvas]"
+        elif account in self.account_tables:
+            label = table_label(self.account_tables.index(account), account.name)
+        else:  # an account made in code, not read from the file
+            label = f'account "{account.name}"'
+        return token_of(account.canvas, label, self.path or default_path(), environment=first)
+
+    def poll_seconds_of(self, account: AccountSettings) -> float:
+        return account.poll_seconds if account.poll_seconds is not None else self.live.poll_seconds
+
+
+def token_of(canvas: CanvasSettings, label: str, where: Path, *, environment: bool) -> str:
+    """The token of one account's settings, ``label`` naming its table in a message."""
+    if canvas.token:
+        return canvas.token.strip()
+    if canvas.token_command:
+        return run_token_command(canvas.token_command, label)
+    env = os.environ.get("CANVAS_TOKEN", "").strip() if environment else ""
+    if env:
+        return env
+    if label == "[canvas]":
         raise ConfigError(
             f"No Canvas token: set [canvas] token or token_command in {where}, or CANVAS_TOKEN; "
             "`tui-inbox init` sets it up."
         )
+    env_too = ", or CANVAS_TOKEN" if environment else " (CANVAS_TOKEN is for the first account only)"
+    raise ConfigError(f"No Canvas token for {label}: set its token or token_command in {where}{env_too}.")
 
 
-def run_token_command(command: str) -> str:
+def run_token_command(command: str, label: str = "[canvas]") -> str:
     try:
         done = subprocess.run(shlex.split(command), capture_output=True, text=True, timeout=30)
     except (OSError, ValueError) as exc:
-        raise ConfigError(f"[canvas] token_command could not run ({exc}); check the command.") from None
+        raise ConfigError(f"{label} token_command could not run ({exc}); check the command.") from None
     except subprocess.TimeoutExpired:
-        raise ConfigError("[canvas] token_command took over 30 s; check the command.") from None
+        raise ConfigError(f"{label} token_command took over 30 s; check the command.") from None
     token = done.stdout.strip()
     if done.returncode != 0 or not token:
-        raise ConfigError(f"[canvas] token_command exited {done.returncode} without printing a token; check the command.")
+        raise ConfigError(f"{label} token_command exited {done.returncode} without printing a token; check the command.")
     return token.splitlines()[0].strip()
+
+
+def table_label(index: int, name: str) -> str:
+    """How a message names an [[accounts]] table: ``accounts[2] (name "city")``, counted from 1."""
+    return f'accounts[{index + 1}] (name "{name}")' if name else f"accounts[{index + 1}]"
+
+
+# Labels that say "a Canvas" rather than whose: canvas.state.edu is State's, not "canvas"'s.
+GENERIC_LABELS = {"canvas", "www", "lms", "learn", "online", "elearning"}
+NAME_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,16}\Z")
+
+
+def derived_name(base_url: str) -> str:
+    """An account's name from its Canvas host: canvas.state.edu -> state; an address -> canvas."""
+    from urllib.parse import urlsplit
+
+    try:
+        host = (urlsplit(base_url).hostname or "").lower()
+    except ValueError:
+        host = ""
+    labels = host.split(".")
+    if not host or all(label.isdigit() for label in labels) or ":" in host or host == "localhost":
+        return "canvas"
+    useful = [label for label in labels[:-1] if label not in GENERIC_LABELS] or labels[:1]
+    name = re.sub(r"[^a-z0-9_-]", "", useful[0])[:16]
+    return name or "canvas"
 
 
 KNOWN = {
@@ -143,9 +224,13 @@ def close_match(word: str, options) -> str:
 
 
 def parse(data: dict[str, Any], path: Path | None = None) -> Config:
+    from .config_accounts import parse_accounts
+
     where = str(path) if path else "the config"
     config = Config(path=path)
     for section, value in data.items():
+        if section == "accounts":
+            continue  # read below, once [canvas] and [live] are known
         if section == "keys":
             if not isinstance(value, dict):
                 raise ConfigError(f'{where}: [keys] maps action names to keys, e.g. archive = "e"')
@@ -155,12 +240,14 @@ def parse(data: dict[str, Any], path: Path | None = None) -> Config:
                                       f"(it is {_toml_kind(keys)})")
             config.keys = dict(value)
             continue
+        if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+            raise ConfigError(f"{where}: unknown section [[{section}]]{close_match(section, ['accounts'])}")
         if not isinstance(value, dict) and section not in KNOWN:
             home = next((name for name, keys in KNOWN.items() if section in keys), None)
-            hint = f"; put it under [{home}]" if home else close_match(section, list(KNOWN) + ["keys"])
+            hint = f"; put it under [{home}]" if home else close_match(section, list(KNOWN) + ["keys", "accounts"])
             raise ConfigError(f"{where}: {section} is not inside a section{hint}")
         if section not in KNOWN:
-            raise ConfigError(f"{where}: unknown section [{section}]{close_match(section, list(KNOWN) + ['keys'])}")
+            raise ConfigError(f"{where}: unknown section [{section}]{close_match(section, list(KNOWN) + ['keys', 'accounts'])}")
         if not isinstance(value, dict):
             raise ConfigError(f"{where}: [{section}] must be a table")
         target = getattr(config, section)
@@ -175,6 +262,8 @@ def parse(data: dict[str, Any], path: Path | None = None) -> Config:
                 item = _finite(item, f"{where}: {section}.{key}")
             setattr(target, key, item)
     _check_choices(config, where)
+    if "accounts" in data:
+        parse_accounts(config, data, where)
     return config
 
 
@@ -243,22 +332,40 @@ def load(cli_path: str | None = None, *, required: bool = True) -> Config:
     return parse(data, path)
 
 
+def canvas_table(canvas: CanvasSettings) -> dict[str, Any]:
+    table: dict[str, Any] = {"base_url": canvas.base_url}
+    if canvas.token:
+        table["token"] = canvas.token
+    if canvas.token_command:
+        table["token_command"] = canvas.token_command
+    if canvas.signed_in:
+        table["auth"] = canvas.auth
+    if canvas.client_id:
+        table["client_id"] = canvas.client_id
+    return table
+
+
+def account_table(account: AccountSettings) -> dict[str, Any]:
+    table: dict[str, Any] = {"name": account.name, **canvas_table(account.canvas)}
+    if account.live_url:
+        table["live_url"] = account.live_url
+    if account.poll_seconds is not None:
+        table["poll_seconds"] = account.poll_seconds
+    return table
+
+
 def to_toml(config: Config) -> dict[str, Any]:
-    canvas = {"base_url": config.canvas.base_url}
-    if config.canvas.token:
-        canvas["token"] = config.canvas.token
-    if config.canvas.token_command:
-        canvas["token_command"] = config.canvas.token_command
-    if config.canvas.signed_in:
-        canvas["auth"] = config.canvas.auth
-    if config.canvas.client_id:
-        canvas["client_id"] = config.canvas.client_id
-    data: dict[str, Any] = {
-        "canvas": canvas,
-        "live": {"url": config.live.url, "poll_seconds": config.live.poll_seconds, "notify": config.live.notify},
+    data: dict[str, Any] = {}
+    if config.account_tables:
+        data["accounts"] = [account_table(account) for account in config.account_tables]
+        data["live"] = {"poll_seconds": config.live.poll_seconds, "notify": config.live.notify}
+    else:  # today's form, as it has always been written
+        data["canvas"] = canvas_table(config.canvas)
+        data["live"] = {"url": config.live.url, "poll_seconds": config.live.poll_seconds, "notify": config.live.notify}
+    data.update({
         "ui": {"theme": config.ui.theme, "thread_order": config.ui.thread_order, "date_style": config.ui.date_style,
                "rail": config.ui.rail},
-    }
+    })
     if config.compose != ComposeSettings():
         data["compose"] = {"send_delay_seconds": config.compose.send_delay_seconds}
     if config.keys:

@@ -1,4 +1,9 @@
-"""The ``tui-inbox export`` command: the configured account's threads into a file, with a progress bar."""
+"""The ``tui-inbox export`` command: the configured account's threads into a file, with a progress bar.
+
+With several accounts and no ``--account``, every account's threads go into the one file, each
+marked with its account (JSON: an ``account`` field; Markdown: an Account line; mbox: an
+``X-Canvas-Account`` header, and each account's own Canvas host in the addresses and ids).
+"""
 
 from __future__ import annotations
 
@@ -22,7 +27,9 @@ def add_export_command(sub) -> None:
         "export", help="write whole threads (a mailbox, a course, a period) to an mbox, JSON or Markdown file",
         description="Write the configured account's conversations, whole threads with their attachments "
                     "listed, to PATH: mbox (mutt opens it), json (for scripts) or markdown (for a file). "
-                    "Nothing is marked read, and an existing file is never overwritten.")
+                    "Nothing is marked read, and an existing file is never overwritten. With several "
+                    "accounts, every account's conversations, each marked with its account, unless --account.")
+    export_parser.add_argument("--account", metavar="NAME", help="only this account (see `tui-inbox accounts`)")
     export_parser.add_argument("--mailbox", default="all", choices=MAILBOXES, metavar="NAME",
                                help=f"one of {', '.join(MAILBOXES)} (default all)")
     export_parser.add_argument("--course", metavar="CODE", help="only the courses and groups whose code or name holds CODE, as course: in the "
@@ -69,7 +76,8 @@ def run_export(args: argparse.Namespace) -> int:
     from . import config as config_module
     from .canvas import CanvasError
     from .inbox.export import ExportError, ExportRequest, check_request
-    from .launch import account_from
+    from .config_accounts import accounts_named
+    from .launch import account_of
 
     request = ExportRequest(Path(args.path).expanduser(), args.format, args.mailbox, args.course, args.since)
     try:
@@ -78,10 +86,14 @@ def run_export(args: argparse.Namespace) -> int:
         print(f"tui-inbox export: {error}", file=sys.stderr)
         return 2
     config = config_module.load(args.config)
-    account = account_from(config)
+    chosen = accounts_named(config, args.account, "export")
+    accounts = [account_of(config, settings) for settings in chosen]
     bar = ProgressBar(sys.stderr)
     try:
-        conversations, messages = asyncio.run(_export(account.base_url, account.token, request, bar))
+        if len(accounts) == 1:
+            conversations, messages = asyncio.run(_export(accounts[0].base_url, accounts[0].token, request, bar))
+        else:
+            conversations, messages = asyncio.run(_export_every(accounts, request, bar))
     except ExportError as error:
         bar.end()
         print(f"tui-inbox export: {error}", file=sys.stderr)
@@ -92,8 +104,21 @@ def run_export(args: argparse.Namespace) -> int:
         return 1
     bar.end()
     print(f"Exported {conversations:,} conversation{'s' if conversations != 1 else ''} "
-          f"({messages:,} message{'s' if messages != 1 else ''}) to {request.path}")
+          f"({messages:,} message{'s' if messages != 1 else ''}) to {request.path}"
+          + (f" from {len(accounts)} accounts ({', '.join(a.name for a in accounts)})" if len(accounts) > 1 else ""))
     return 0
+
+
+async def _export_every(accounts, request, bar: ProgressBar) -> tuple[int, int]:
+    from .canvas import CanvasClient
+    from .inbox.export import export_accounts
+
+    clients = {account.name: CanvasClient(account.base_url, account.token) for account in accounts}
+    try:
+        return await export_accounts(clients, request, progress=bar)
+    finally:
+        for client in clients.values():
+            await client.aclose()
 
 
 async def _export(base_url: str, token: str, request, bar: ProgressBar) -> tuple[int, int]:

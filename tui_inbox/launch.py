@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from . import gc_pause
 from .canvas import CanvasClient, CanvasError
-from .config import Config, ConfigError, close_match, data_dir
+from .config import AccountSettings, Config, ConfigError, close_match, data_dir
 from .inbox.session import InboxSession
 from .live.feed import LiveFeed
 from .store.activity_seen import ActivitySeen
@@ -46,8 +46,8 @@ class Account:
     token: "str | TokenSource"  # a personal token, or a browser sign-in's renewing tokens
     live_url: str | None
     trusted_live_url: bool
-    name: str = ""  # the account's tag in a merged inbox (config.py: [[accounts]] name)
-    poll_seconds: float | None = None  # its own [[accounts]] poll_seconds, else [live] poll_seconds
+    name: str = ""  # the config's name for it: the row's tag when there are several (else from its host)
+    poll_seconds: float | None = None  # between unread_count polls when there is no stream (else [live]'s)
 
     @property
     def identity(self) -> str:
@@ -55,7 +55,7 @@ class Account:
         return self.token if isinstance(self.token, str) else self.token.identity()
 
     def __repr__(self) -> str:
-        return f"Account(base_url={self.base_url!r}, token=***, live_url={self.live_url!r})"
+        return f"Account(name={self.name!r}, base_url={self.base_url!r}, token=***, live_url={self.live_url!r})"
 
 
 def cached_user(account: Account) -> int | None:
@@ -268,15 +268,51 @@ def unwritable(why: str) -> str:
             "writable), or set TUI_INBOX_DATA to another folder")
 
 
+def accounts_from(config: Config) -> list[Account]:
+    """One Account per account of the config, in its order; a ConfigError for the first that cannot be used."""
+    return [account_of(config, settings) for settings in config.accounts]
+
+
+def usable_accounts(config: Config, say=None) -> list[Account]:
+    """The accounts the app opens. With one, its problem is the app's (a ConfigError, one line).
+    With several, an account that cannot be used (no token, a sign-in to renew) does not keep the
+    others closed: ``say`` hears its line, and the app opens the rest; only none at all is an error."""
+    settings = config.accounts
+    if len(settings) == 1:
+        return [account_of(config, settings[0])]
+    usable, problems = [], []
+    for one in settings:
+        try:
+            usable.append(account_of(config, one))
+        except ConfigError as error:
+            problems.append(f"{one.name}: {error}")
+    if not usable:
+        raise ConfigError(problems[0] + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
+    for line in problems:
+        (say or log.warning)(f"{line}; the other accounts open without it")
+    return usable
+
+
 def account_from(config: Config) -> Account:
-    if not config.canvas.base_url:
+    """The first account (only its token is looked up: another's missing one is not this one's problem)."""
+    return account_of(config, config.accounts[0])
+
+
+def account_of(config: Config, settings: AccountSettings) -> Account:
+    """One account, ready to connect: its token from the config, its command, CANVAS_TOKEN (the
+    first account only), or a browser sign-in's store, keyed by its own base_url and client id."""
+    canvas = settings.canvas
+    if not canvas.base_url:
         raise ConfigError(f"{config.path}: [canvas] base_url is empty; `tui-inbox init` sets it.")
-    if config.canvas.signed_in:
+    if canvas.signed_in:
         from .signin.stored import stored_tokens
 
-        tokens = stored_tokens(config.canvas.base_url, config.canvas.client_id, data_dir())
-        return Account(config.canvas.base_url, tokens, config.live.url or None, bool(config.live.url))
-    return Account(config.canvas.base_url, config.token(), config.live.url or None, bool(config.live.url))
+        login = "tui-inbox login" + (f" --account {settings.name}" if len(config.accounts) > 1 else "")
+        token = stored_tokens(canvas.base_url, canvas.client_id, data_dir(), login=login)
+    else:
+        token = config.account_token(settings)
+    return Account(canvas.base_url, token, settings.live_url or None, bool(settings.live_url), name=settings.name,
+                   poll_seconds=config.poll_seconds_of(settings))
 
 
 def run_app(config: Config, accounts: "Account | list[Account]") -> int:

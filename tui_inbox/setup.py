@@ -4,6 +4,7 @@ a token), and a live-events URL; check them, write the config (mode 0600).
 A mistake is said on stderr and that one question is asked again, keeping the answers that
 were right: a refused token asks for the token only, an unreachable server for the URL only.
 A browser sign-in's tokens go to the secrets store (signin/), never into the config.
+With a config that already has an account, ``--url`` (or ``--name``) adds one more: add_account.py.
 """
 
 from __future__ import annotations
@@ -157,29 +158,39 @@ def where(base: str) -> str:
 
 def check(base: str, token: str) -> CanvasError | None:
     """None if Canvas at ``base`` accepts ``token``, else what went wrong."""
+    answer = whose(base, token)
+    return answer if isinstance(answer, CanvasError) else None
 
-    async def ask_canvas() -> None:
+
+def whose(base: str, token: str):
+    """The user Canvas at ``base`` says ``token`` is, or the CanvasError that says why not."""
+
+    async def ask_canvas():
         client = CanvasClient(base, token, timeout=15.0)
         try:
-            await client.get_self()
+            return await client.get_self()
         finally:
             await client.aclose()
 
     try:
-        asyncio.run(ask_canvas())
+        return asyncio.run(ask_canvas())
     except CanvasError as error:
         return error
-    return None
 
 
 def run_init(cli_path: str | None, url: str | None, *, client_id: str | None = None, no_browser: bool = False,
-             school: str | None = None) -> int:
+             school: str | None = None, name: str | None = None) -> int:
+    from . import add_account
+
     path = config_module.resolve_path(cli_path)
     existing = config_module.load(cli_path, required=False) if path.exists() else Config(path=path)
+    adding = add_account.adds_an_account(existing, url if not school else school, name)
+    if adding and name is not None:
+        add_account.check_name(existing, name)  # before any question
     if school:
         from .signin.school import run_school_init
 
-        return run_school_init(existing, path, school, no_browser=no_browser)
+        return run_school_init(existing, path, school, no_browser=no_browser, adding=adding, name=name)
     base: str | None = None
     if url:
         try:
@@ -193,7 +204,7 @@ def run_init(cli_path: str | None, url: str | None, *, client_id: str | None = N
     way = BROWSER if (client_id or no_browser) else None
     if way is None:
         way = ask_way()
-    default = existing.canvas.base_url
+    default = "" if adding else existing.canvas.base_url
     token: str | None = None
     for _ in range(MAX_TRIES):
         if base is None:
@@ -237,6 +248,8 @@ def run_init(cli_path: str | None, url: str | None, *, client_id: str | None = N
     else:
         raise ConfigError(f"Still no working URL and token after {MAX_TRIES} tries; nothing was written.")
     config = existing
+    if adding:
+        return add_account_to(config, path, base, way, token, client_id, name, no_browser)
     if way == BROWSER:
         from .signin.commands import sign_in_and_keep
 
@@ -252,4 +265,34 @@ def run_init(cli_path: str | None, url: str | None, *, client_id: str | None = N
         print(f"No live-events URL: the app asks Canvas for new messages every {config.live.poll_seconds:g} s. "
               f"For live updates set [live] url in {written} to your school's relay "
               "(the README's \"Live events for a whole school\").")
+    return 0
+
+
+def add_account_to(config: Config, path, base: str, way: str, token: str | None, client_id: str | None,
+                   name: str | None, no_browser: bool) -> int:
+    """The account init checked, added as one more [[accounts]] table: refused, before the browser
+    opens and before anything is written, if its name is taken or the file has it already."""
+    from . import add_account
+    from .config import AccountSettings
+
+    chosen = add_account.new_name(config, base, name)
+    if way == BROWSER:
+        from .signin.commands import sign_in_and_keep
+
+        client_id = client_id or ask_client_id("")
+        add_account.refuse_same_sign_in(config, base, client_id)
+        sign_in_and_keep(base, client_id, no_browser=no_browser)
+        canvas = CanvasSettings(base_url=base, auth="oauth", client_id=client_id)
+    else:
+        assert token is not None
+        me = whose(base, token)
+        if not isinstance(me, CanvasError):
+            add_account.refuse_same_user(config, base, me.id, me.name)
+        canvas = CanvasSettings(base_url=base, token=token)
+    live_url = ask_live_url("", config.live.poll_seconds)
+    add_account.append(config, AccountSettings(chosen, canvas, live_url))
+    written = config_module.save(config, path)
+    names = ", ".join(account.name for account in config.accounts)
+    print(f"Added account {chosen!r}. Config written to {written} (mode 0600); its accounts: {names}. "
+          "`tui-inbox accounts` checks them all.")
     return 0

@@ -34,6 +34,25 @@ def test_the_example_config_is_valid_and_documents_every_key():
             assert f"{key} =" in text or f"# {key} =" in text, f"{section}.{key} is not documented"
 
 
+def test_the_example_config_shows_two_accounts_that_read_as_written():
+    """The commented [[accounts]] block, uncommented in place of [canvas]: a valid config of two accounts."""
+    from tui_inbox.config_accounts import ACCOUNT_KEYS
+
+    lines = EXAMPLE.read_text().splitlines()
+    start = lines.index("# [[accounts]]")
+    block = []
+    for line in lines[start:]:
+        if not line.startswith("#"):
+            break
+        block.append(line.removeprefix("# ").removeprefix("#"))
+    config = config_module.parse(tomllib.loads("\n".join(block)), EXAMPLE)
+    assert [a.name for a in config.accounts] == ["state", "city"]
+    assert config.accounts[1].canvas.signed_in and config.poll_seconds_of(config.accounts[1]) == 60
+    text = EXAMPLE.read_text()
+    for key in ACCOUNT_KEYS:
+        assert f"{key} =" in text or f"#   {key}" in text, f"accounts.{key} is not documented"
+
+
 def test_search_path_prefers_the_flag_then_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("TUI_INBOX_CONFIG", str(tmp_path / "env.toml"))
     assert config_module.resolve_path(str(tmp_path / "flag.toml")) == tmp_path / "flag.toml"

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import urlsplit
 
-from ..canvas import CanvasClient
+from ..canvas import CanvasClient, CanvasError
 from ..canvas.models import Conversation
 from .export_formats import FORMATS, WRITERS, Thread, write_mbox
 from .mailboxes import BY_ID
@@ -129,12 +129,47 @@ async def export(client: CanvasClient, request: ExportRequest, *, cached: Cached
                  progress: Progress | None = None, now: datetime | None = None) -> tuple[int, int]:
     """Write the export; returns (conversations, messages) written."""
     check_request(request)
+    threads = await threads_to_export(client, request, cached=cached, progress=progress)
+    host = urlsplit(str(client.http.base_url)).hostname or "canvas"
+    write_new_file(request.path, lambda temp: _write(request.format, threads, host, temp, now))
+    return len(threads), sum(len(t.messages) for t in threads)
+
+
+async def threads_to_export(client: CanvasClient, request: ExportRequest, *, cached: Cached | None = None,
+                            progress: Progress | None = None, account: str | None = None) -> list[Thread]:
+    """One account's threads for the export, newest first; ``account`` names it in each thread."""
     rows = await choose(client, request)
     courses, groups = await asyncio.gather(client.get_courses(), client.get_groups())
     full = await threads_of(client, rows, cached=cached, progress=progress)
-    threads = [Thread(c, course_label(c, courses, groups)) for c in full]
-    host = urlsplit(str(client.http.base_url)).hostname or "canvas"
-    write_new_file(request.path, lambda temp: _write(request.format, threads, host, temp, now))
+    host = None
+    if account is not None:  # the account's name in it too: two accounts may be at one host (and ids collide)
+        host = f"{account}.{urlsplit(str(client.http.base_url)).hostname or 'canvas'}".casefold()
+    return [Thread(c, course_label(c, courses, groups), account, host) for c in full]
+
+
+async def export_accounts(clients: dict[str, CanvasClient], request: ExportRequest, *,
+                          progress: Progress | None = None, now: datetime | None = None) -> tuple[int, int]:
+    """Every account's threads in one file, newest first, each marked with its account's name.
+
+    ``--course`` takes the courses of every account that has one by that name; it is a mistake only
+    when no account has one. Returns (conversations, messages) written."""
+    check_request(request)
+    threads: list[Thread] = []
+    missing: list[str] = []
+    for name, client in clients.items():  # one account at a time: the progress bar counts one
+        try:
+            threads += await threads_to_export(client, request, progress=progress, account=name)
+        except CanvasError as error:  # say which account: the others may be fine
+            raise CanvasError(f"account {name}: {error}", status=error.status) from None
+        except ExportError as error:
+            if request.course is None:
+                raise
+            missing.append(f"{name}: {error}")
+    if missing and len(missing) == len(clients):
+        raise ExportError("; ".join(missing))
+    threads.sort(key=lambda t: t.conversation.last_message_at or t.conversation.last_authored_message_at or _EPOCH,
+                 reverse=True)
+    write_new_file(request.path, lambda temp: _write(request.format, threads, "canvas", temp, now))
     return len(threads), sum(len(t.messages) for t in threads)
 
 

@@ -29,10 +29,14 @@ FORMATS = ("mbox", "json", "markdown")
 
 @dataclass(frozen=True)
 class Thread:
-    """One conversation as exported: the row's facts, its course's short name, its messages."""
+    """One conversation as exported: the row's facts, its course's short name, its messages, and,
+    in an export of several accounts, the account's name and its Canvas host (ids mean something
+    only at their own Canvas, so each thread keeps its own)."""
 
     conversation: Conversation
     course: str | None
+    account: str | None = None
+    host: str | None = None
 
     @property
     def messages(self) -> list[Message]:
@@ -90,6 +94,7 @@ def to_json(threads: list[Thread], exported_at: datetime) -> bytes:
     data = {
         "exported_at": _iso(exported_at),
         "conversations": [{
+            **({"account": t.account} if t.account is not None else {}),
             "id": t.conversation.id,
             "subject": t.conversation.subject,
             "course": t.course,
@@ -119,7 +124,8 @@ def to_markdown(threads: list[Thread], exported_at: datetime) -> bytes:
         c = thread.conversation
         out.append(f"# {_md_text(c.subject or '(no subject)')}")
         out.append("")
-        facts = [f"**Course:** {_md_text(thread.course)}" if thread.course else None,
+        facts = [f"**Account:** {_md_text(thread.account)}" if thread.account else None,
+                 f"**Course:** {_md_text(thread.course)}" if thread.course else None,
                  "**With:** " + ", ".join(_md_text(formal_name(p.name, p.full_name)) for p in c.participants),
                  f"**Canvas conversation:** {c.id}"]
         out += [f"{fact}  " for fact in facts if fact]
@@ -151,9 +157,12 @@ def _message_id(conversation_id: int, message_id: int, host: str) -> str:
 
 def to_mbox_messages(threads: list[Thread], host: str) -> list[EmailMessage]:
     """One email per message, threaded (In-Reply-To, References) so that mutt shows each
-    conversation as a thread. ``host`` (the Canvas host) makes the addresses and ids."""
+    conversation as a thread. The Canvas host (the thread's own, else ``host``) makes the addresses
+    and ids; a thread of an export of several accounts also says its account in X-Canvas-Account."""
     emails = []
+    default_host = host
     for thread in threads:
+        host = thread.host or default_host
         c = thread.conversation
         earlier: list[str] = []
         for message in thread.messages:
@@ -170,6 +179,8 @@ def to_mbox_messages(threads: list[Thread], host: str) -> list[EmailMessage]:
                 mail["In-Reply-To"] = earlier[-1]
                 mail["References"] = " ".join(earlier[-20:])
             mail["X-Canvas-Conversation"] = str(c.id)
+            if thread.account:
+                mail["X-Canvas-Account"] = one_line(thread.account)
             if thread.course:
                 mail["X-Canvas-Course"] = one_line(thread.course)
             body = clean(message.body).splitlines() + _forwarded_text(thread, message)

@@ -46,31 +46,43 @@ def sign_in_and_keep(base_url: str, client_id: str, *, no_browser: bool = False)
             f"{secrets.file} (mode 0600, in a 0700 folder).")
 
 
-def run_login(cli_path: str | None, client_id: str | None, no_browser: bool) -> int:
+def run_login(cli_path: str | None, client_id: str | None, no_browser: bool, account: str | None = None) -> int:
+    from ..config_accounts import one_account
     from ..setup import ask_client_id
 
     config = config_module.load(cli_path)
-    base = config.canvas.base_url
+    settings = one_account(config, account, "login")
+    base = settings.canvas.base_url
     if not base:
         raise ConfigError(f"{config.path}: [canvas] base_url is empty; `tui-inbox init` sets it.")
     if client_id is not None and not client_id.isdigit():
         raise ConfigError(f"--client-id: {client_id!r} is not a client id (the digits of a developer key).")
-    client_id = client_id or config.canvas.client_id or ask_client_id("")
+    client_id = client_id or settings.canvas.client_id or ask_client_id("")
     sign_in_and_keep(base, client_id, no_browser=no_browser)
     # The config keeps the URL and the client id only: a personal token it held is no longer used.
-    config.canvas = CanvasSettings(base_url=base, auth="oauth", client_id=client_id)
+    signed_in = CanvasSettings(base_url=base, auth="oauth", client_id=client_id)
+    if config.account_tables:
+        settings.canvas = signed_in
+    else:
+        config.canvas = signed_in
     written = config_module.save(config, config.path)
-    say(f"Config {written} now signs in with the browser. Start with: tui-inbox")
+    which = f"Account {settings.name} in config" if config.account_tables else "Config"
+    say(f"{which} {written} now signs in with the browser. Start with: tui-inbox")
     return 0
 
 
-def run_logout(cli_path: str | None) -> int:
+def run_logout(cli_path: str | None, account: str | None = None) -> int:
+    from ..config_accounts import one_account
+
     config = config_module.load(cli_path)
-    canvas = config.canvas
+    settings = one_account(config, account, "logout")
+    canvas = settings.canvas
     if not canvas.signed_in:
-        raise ConfigError(f"{config.path} uses a personal token, not a browser sign-in: remove [canvas] token "
-                          "(or token_command) from it, and delete the token in Canvas under Account > Settings "
+        table = f"account {settings.name}'s table" if config.account_tables else "[canvas]"
+        raise ConfigError(f"{config.path} uses a personal token, not a browser sign-in: remove the token "
+                          f"(or token_command) from {table}, and delete the token in Canvas under Account > Settings "
                           "> Approved Integrations.")
+    login = "tui-inbox login" + (f" --account {settings.name}" if len(config.accounts) > 1 else "")
     secrets = secrets_of(canvas.base_url, canvas.client_id, data_dir())
     try:
         tokens = stored_tokens(canvas.base_url, canvas.client_id, data_dir())
@@ -84,7 +96,7 @@ def run_logout(cli_path: str | None) -> int:
         say(f"Signed out here: the sign-in's secrets are deleted from {secrets.where()}. {problem}")
     else:
         say(f"Signed out of {host_of(canvas.base_url)}: Canvas revoked the sign-in, and its secrets are deleted "
-            f"from {secrets.where()}. `tui-inbox login` signs in again.")
+            f"from {secrets.where()}. `{login}` signs in again.")
     return 0
 
 

@@ -80,11 +80,25 @@ def school_settings(relay: str) -> tuple[str, str, str]:
     return canvas_url, client_id, live_url
 
 
-def run_school_init(existing: Config, path: Path, relay: str, *, no_browser: bool) -> int:
+def run_school_init(existing: Config, path: Path, relay: str, *, no_browser: bool, adding: bool = False,
+                    name: str | None = None) -> int:
+    from .. import add_account
+    from ..config import AccountSettings
+
     canvas_url, client_id, live_url = school_settings(relay)
     say(f"Your school's relay says: Canvas at {canvas_url}, live events from {urlsplit(live_url).hostname}.")
-    sign_in_and_keep(canvas_url, client_id, no_browser=no_browser)
     config = existing
+    if adding:  # one more account: refused before the browser opens if it cannot be added
+        chosen = add_account.new_name(config, canvas_url, name)
+        add_account.refuse_same_sign_in(config, canvas_url, client_id)
+        sign_in_and_keep(canvas_url, client_id, no_browser=no_browser)
+        account = AccountSettings(chosen, CanvasSettings(base_url=canvas_url, auth="oauth", client_id=client_id),
+                                  live_url)
+        add_account.append(config, account)
+        written = config_module.save(config, path)
+        say(f"Added account {chosen!r}. Config written to {written} (mode 0600). Start with: tui-inbox")
+        return 0
+    sign_in_and_keep(canvas_url, client_id, no_browser=no_browser)
     config.canvas = CanvasSettings(base_url=canvas_url, auth="oauth", client_id=client_id)
     config.live.url = live_url
     written = config_module.save(config, path)

@@ -26,8 +26,10 @@ def keep_grant(secrets: Secrets, grant: Grant, client_secret: str | None = None)
         raise ConfigError(f"{error} Nothing else was changed.") from None
 
 
-def stored_tokens(base_url: str, client_id: str, data_folder: Path, *, transport=None) -> RenewingToken:
-    """The sign-in's tokens, renewed with Canvas when they expire; a ConfigError if there is none."""
+def stored_tokens(base_url: str, client_id: str, data_folder: Path, *, transport=None,
+                  login: str = "tui-inbox login") -> RenewingToken:
+    """The sign-in's tokens, renewed with Canvas when they expire; a ConfigError if there is none
+    (saying to run ``login``, the command that signs this account in)."""
     secrets = secrets_of(base_url, client_id, data_folder)
     try:
         access, refresh, client_secret = (secrets.get(name) for name in ("access_token", "refresh_token",
@@ -37,7 +39,7 @@ def stored_tokens(base_url: str, client_id: str, data_folder: Path, *, transport
     if not refresh:
         host = urlsplit(base_url).hostname or base_url
         raise ConfigError(f"Not signed in to Canvas at {host} (no sign-in in {secrets.where()}): "
-                          "run `tui-inbox login`.")
+                          f"run `{login}`.")
 
     def keep(renewed: str) -> None:
         secrets.put(access_token=renewed)
