@@ -77,3 +77,15 @@ def close_stores(app) -> None:
     for member in app.accounts:
         if member.session.drafts is not None:
             member.session.drafts.close()
+
+
+async def both_ready(pilot) -> None:
+    """Every account started (or failed, its state said), the merged list loaded, nothing running."""
+    from tests.conftest import settle
+    from tests.waiting import async_wait_until
+    from tui_inbox.inbox.accounts import AccountState
+
+    app = pilot.app
+    await async_wait_until(lambda: all(m.state is not AccountState.STARTING for m in app.accounts)
+                           and app.merged.loaded and len(app.list.rows) > 0 and not app.status.running)
+    await settle(pilot)

@@ -13,8 +13,8 @@ import asyncio
 import pytest
 
 from tests.conftest import open_composer, press_quickly, settle
-from tests.two_schools import (COLLEGE, STATE, Recording, api, close_stores, scope_ids, start_schools, teacher_token,
-                               two_school_app)
+from tests.two_schools import (COLLEGE, STATE, Recording, api, both_ready, close_stores, scope_ids, start_schools,
+                               teacher_token, two_school_app)
 from tests.waiting import async_wait_until
 from tui_inbox.inbox.accounts import AccountState
 from tui_inbox.ui.screens.compose import ComposeScreen
@@ -25,13 +25,6 @@ SIZE = (140, 40)
 @pytest.fixture
 def schools(make_sandbox):
     return start_schools(make_sandbox)
-
-
-async def both_ready(pilot) -> None:
-    app = pilot.app
-    await async_wait_until(lambda: all(m.state is not AccountState.STARTING for m in app.accounts)
-                           and app.merged.loaded and len(app.list.rows) > 0 and not app.status.running)
-    await settle(pilot)
 
 
 def line_text(app, index: int) -> str:

@@ -120,15 +120,16 @@ class FeedUpdates(Controller):
             bar.feed_detail = ""
 
     def paint_several(self, bar: StatusBar) -> None:
-        """Several accounts: the bar's state is theirs together ("live" when all are), and its detail
-        names each account that is not ("City: offline"); the rail has each one's line."""
-        states = {name: feed.state.current.state.value for name, feed in self.host.feeds.items()}
+        """Several accounts: the bar's state is theirs together when they agree ("live"); else the
+        least connected one's, and its detail says each account's ("state live, river offline"), in
+        the rail's words (an account that could not start has no feed: its state says why)."""
+        rail = self.screen.title_and_rail
+        states = {member.name: rail.account_state(member) for member in self.host.accounts}
         values = set(states.values())
         if len(values) == 1:
             bar.feed = values.pop()
             bar.feed_detail = ""
             return
-        worst = next(state for state in ("offline", "polling", "live") if state in values) if values <= {
-            "offline", "polling", "live"} else sorted(values)[0]
-        bar.feed = worst
-        bar.feed_detail = " · ".join(f"{name}: {state}" for name, state in states.items() if state != "live")
+        order = ["sign in again", "failed", "offline", "throttled", "starting", "polling", "ready", "live"]
+        bar.feed = min(values, key=lambda state: order.index(state) if state in order else -1)
+        bar.feed_detail = ", ".join(f"{name} {state}" for name, state in states.items())

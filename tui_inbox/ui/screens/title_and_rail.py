@@ -61,12 +61,13 @@ class TitleAndRail:
         self.screen.query_one("#title-bar", Static).update(text)
 
     def counts(self) -> dict[str, int | None]:
-        """Each mailbox's count over the accounts shown (None until every one of them knows it)."""
+        """Each mailbox's count over the accounts shown: the sum of the counts known (an account that
+        is offline with no cache has none, and no rows in the list either); None while none is known."""
         counts: dict[str, int | None] = {m.id: None for m in MAILBOXES}
         parts = [self.account_counts(self.screen.accounts.session(name)) for name in self.screen.aim.shown_accounts()]
         for box in list(counts) + ["outbox", "drafts"]:
-            values = [part.get(box) for part in parts]
-            counts[box] = None if any(v is None for v in values) else sum(values)
+            values = [value for part in parts if (value := part.get(box)) is not None]
+            counts[box] = sum(values) if values else None
         return counts
 
     @staticmethod

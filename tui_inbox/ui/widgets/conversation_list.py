@@ -64,9 +64,9 @@ class ConversationList(Widget, can_focus=True):
     ConversationList > .conversation-list--selected { background: $primary 30%; }
     /* Each account's tag in a colour of the theme's, in the order of the config. */
     ConversationList > .conversation-list--tag-0 { color: $primary; text-style: bold; }
-    ConversationList > .conversation-list--tag-1 { color: $secondary; text-style: bold; }
-    ConversationList > .conversation-list--tag-2 { color: $success; text-style: bold; }
-    ConversationList > .conversation-list--tag-3 { color: $warning; text-style: bold; }
+    ConversationList > .conversation-list--tag-1 { color: $success; text-style: bold; }
+    ConversationList > .conversation-list--tag-2 { color: $accent; text-style: bold; }
+    ConversationList > .conversation-list--tag-3 { color: $secondary; text-style: bold; }
     ConversationList > .conversation-list--tag-4 { color: $error; text-style: bold; }
     """
 

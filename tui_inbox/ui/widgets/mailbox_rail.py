@@ -3,6 +3,7 @@ count and its state (choosing one shows it alone); then the courses and groups a
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.message import Message
 from textual.widgets import OptionList
@@ -10,8 +11,10 @@ from textual.widgets.option_list import Option
 
 from ...inbox.mailboxes import DRAFTS, MAILBOXES, NUMBERED, OUTBOX
 from ...inbox.text import one_line
+from .conversation_row import fit
 
 
+LABEL_CELLS = 21  # the rail's 24 columns, less its border and the two of the mark
 STATE_STYLES = {"live": "green", "polling": "cyan", "ready": "green", "starting": "dim", "offline": "bold red",
                 "sign in again": "bold red", "failed": "bold red", "throttled": "yellow"}
 
@@ -81,7 +84,10 @@ class MailboxRail(OptionList):
         self.filters: dict[str, tuple[str, str]] = {}  # option id -> (account, context code)
         for code, name in contexts:
             label = Text("▸ " if code == filter_code else "  ")
-            label.append(one_line(name), style="bold" if code == filter_code else "")
+            # One line each: a long course name is cut (the rail is narrow; the title says it whole).
+            name = one_line(name)
+            name = name if cell_len(name) <= LABEL_CELLS else fit(name, LABEL_CELLS)
+            label.append(name, style="bold" if code == filter_code else "")
             option_id = f"filter:{code[0]}/{code[1]}" if accounts else f"filter:{code[1]}"
             options.append(Option(label, id=option_id))
             self.filters[option_id] = code
