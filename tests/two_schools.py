@@ -35,6 +35,23 @@ class Recording(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
+class Unplugged(httpx.AsyncBaseTransport):
+    """A network cable: while ``down``, every request fails to connect (as a school that cannot be
+    reached); then the sandbox answers again on the same address, which a stopped sandbox cannot do."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.down = True
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.down:
+            raise httpx.ConnectError("connection refused", request=request)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
 def start_schools(make_sandbox):
     """(State University, Riverbend Community College), both with their clocks at FIXED_NOW."""
     return make_sandbox(seed=1, now=FIXED_NOW), make_sandbox(now=FIXED_NOW, institution=2)
@@ -44,7 +61,8 @@ def teacher_token(sandbox) -> str:
     return next(u["token"] for u in sandbox.info.users if u["role"] == "teacher")
 
 
-def two_school_app(schools, tmp_path: Path, recordings: dict[str, Recording] | None = None, *, feeds=None, **kwargs):
+def two_school_app(schools, tmp_path: Path, recordings: dict[str, Recording] | None = None, *, feeds=None,
+                   transports: dict | None = None, **kwargs):
     """The real app with one account at each school: one session each, its own drafts store."""
     from tui_inbox.inbox.accounts import Accounts
     from tui_inbox.inbox.session import InboxSession
@@ -54,6 +72,7 @@ def two_school_app(schools, tmp_path: Path, recordings: dict[str, Recording] | N
     sessions = []
     for name, school in zip((STATE, COLLEGE), schools):
         transport = recordings.setdefault(name, Recording()) if recordings is not None else None
+        transport = (transports or {}).get(name, transport)
         client = CanvasClient(school.base_url, teacher_token(school), transport=transport, retry=FAST)
         drafts = DraftStore(tmp_path / f"drafts-{name}.sqlite3", name)
         sessions.append((name, InboxSession(client, drafts=drafts, clock=lambda: FIXED_NOW)))

@@ -110,8 +110,8 @@ def build_accounts_app(config: Config, opened: "list[tuple[Account, int | None]]
     for number, (account, user_id) in enumerate(opened):
         if user_id is None:
             client = CanvasClient(account.base_url, account.token)
-            parts.append((account_name(account), InboxSession(client, thread_order=config.ui.thread_order,
-                                                              **({"clock": clock} if clock else {})), None))
+            session = InboxSession(client, thread_order=config.ui.thread_order, **({"clock": clock} if clock else {}))
+            parts.append((account_name(account), session, feed_for(config, account, client)))
             continue
         session, feed = build_session(config, account, user_id=user_id, drafts_path=drafts_path, clock=clock,
                                       store_folder=store_folder,
@@ -153,14 +153,18 @@ def build_session(config: Config, account: Account, *, user_id: int, drafts_path
     session = InboxSession(client, drafts=drafts, activity_seen=seen, thread_order=config.ui.thread_order,
                            keeper=keeper, send_delay=config.compose.send_delay_seconds, **kwargs)
     session.search_index = open_search_index(key, store)
+    return session, feed_for(config, account, client)
+
+
+def feed_for(config: Config, account: Account, client: CanvasClient) -> LiveFeed:
+    """The account's live feed: its stream, else polls of its unread count."""
     poll_seconds = account.poll_seconds or config.live.poll_seconds
     try:
-        feed = LiveFeed(client, account.live_url or None, poll_seconds=poll_seconds,
+        return LiveFeed(client, account.live_url or None, poll_seconds=poll_seconds,
                         trusted_live_url=account.trusted_live_url)
     except CanvasError as error:
         # The token may not go to that stream: poll instead, and say why on the status bar.
-        feed = LiveFeed(client, None, poll_seconds=poll_seconds, not_live_reason=str(error))
-    return session, feed
+        return LiveFeed(client, None, poll_seconds=poll_seconds, not_live_reason=str(error))
 
 
 def run(app) -> None:

@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from tests.conftest import FIXED_NOW
+from tests.two_schools import Unplugged
 from tests.waiting import async_wait_until
 from tui_inbox.canvas import CanvasClient
 from tui_inbox.inbox.accounts import Accounts, AccountState
@@ -308,3 +309,26 @@ async def test_each_school_is_sent_only_its_own_token(two_schools, accounts):
     # And each sandbox heard of the action: its own row starred and put back (one batch or update each way).
     assert any(r.method == "PUT" for r in accounts.recordings[STATE_U].requests)
     assert any(r.method == "PUT" for r in accounts.recordings[CITY].requests)
+
+
+async def test_a_school_offline_at_the_start_starts_once_it_answers_again(two_schools):
+    state_u, city = two_schools
+    cable = Unplugged()
+    accounts = Accounts([(STATE_U, session_for(state_u.base_url, state_u.info.token_of("teacher"))),
+                         (CITY, session_for(city.base_url, city.info.token_of("teacher"), cable))])
+    heard: list = []
+    accounts.on_change(heard.append)
+    try:
+        await accounts.start()
+        assert accounts.state_of(CITY) is AccountState.OFFLINE
+        assert await accounts.restart(CITY) is AccountState.OFFLINE  # still down: still offline, said once
+        assert [c for c in heard if isinstance(c, AccountStateChanged) and c.account == CITY][-1].state is AccountState.OFFLINE
+        cable.down = False
+        assert await accounts.restart(CITY) is AccountState.READY
+        await accounts.session(CITY).wait_loaded()
+        merged = MergedView(accounts)
+        assert {row.account for row in merged[:]} == {STATE_U, CITY}
+        assert await accounts.restart(STATE_U) is AccountState.READY  # a started account is left as it is
+    finally:
+        await accounts.aclose()
+        await cable.aclose()

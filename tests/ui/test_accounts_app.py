@@ -13,7 +13,7 @@ import asyncio
 import pytest
 
 from tests.conftest import open_composer, press_quickly, settle
-from tests.two_schools import (COLLEGE, STATE, Recording, api, both_ready, close_stores, scope_ids, start_schools,
+from tests.two_schools import (COLLEGE, STATE, Recording, Unplugged, api, both_ready, close_stores, scope_ids, start_schools,
                                teacher_token, two_school_app)
 from tests.waiting import async_wait_until
 from tui_inbox.inbox.accounts import AccountState
@@ -159,3 +159,27 @@ async def test_a_reply_from_a_college_row_reaches_the_college_only_and_no_token_
         for request in requests:
             assert request.url.port == int(school.base_url.rsplit(":", 1)[1].split("/")[0])
             assert request.headers["Authorization"] == f"Bearer {teacher_token(school)}"
+
+
+async def test_a_school_unreachable_at_the_start_joins_the_inbox_once_it_answers(schools, tmp_path):
+    """Offline at the start, the college is tried again (after pauses made short here): once it
+    answers, its rows join the list and its rail line says so; State U was usable all along."""
+    cable = Unplugged()
+    app = two_school_app(schools, tmp_path, transports={COLLEGE: cable})
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            app.main.starting.restart_seconds = (0.05,)
+            await both_ready(pilot)
+            assert app.accounts.state_of(COLLEGE) is AccountState.OFFLINE
+            assert {app.list.account(i) for i in range(len(app.list.rows))} == {STATE}
+            cable.down = False
+            await async_wait_until(lambda: app.accounts.state_of(COLLEGE) is AccountState.READY
+                                   and COLLEGE in {app.list.account(i) for i in range(len(app.list.rows))})
+            await settle(pilot)
+            assert f"Signed in as Maggie Okafor at {COLLEGE}" in [entry.text for entry in app.status.history]
+            rail = app.query_one("#rail")
+            lines = [str(rail.get_option_at_index(i).prompt) for i in range(rail.option_count)]
+            assert not any(line.strip().startswith(COLLEGE) and line.endswith("offline") for line in lines), lines
+    finally:
+        close_stores(app)
+        await cable.aclose()

@@ -149,6 +149,21 @@ class Accounts:
             if member.state is AccountState.STARTING:
                 self.set_state(member.name, AccountState.READY)
 
+    async def restart(self, name: str) -> AccountState:
+        """Start an account again whose start failed (offline, throttled): its state says how it
+        went. One already starting, or started, is left as it is."""
+        member = self.members[name]
+        task = self._tasks.get(name)
+        if task is not None and not task.done():
+            await asyncio.shield(task)
+            return member.state
+        if member.state in (AccountState.READY, AccountState.STARTING):
+            return member.state
+        self.set_state(name, AccountState.STARTING)
+        self._tasks[name] = asyncio.create_task(self._start_one(member), name=f"start account {name} again")
+        await self._tasks[name]
+        return member.state
+
     def _failed(self, member: Member, error: Exception) -> None:
         if not isinstance(error, CanvasError):
             log.exception("account %s failed", member.name, exc_info=error)

@@ -18,9 +18,9 @@ from textual.css.query import NoMatches
 from textual.screen import ModalScreen
 from textual.widgets import Input, TextArea
 
-from ..inbox.accounts import Accounts, AccountState
+from ..inbox.accounts import Accounts
 from ..inbox.changes import MergedChange
-from ..inbox.formatting import display_name, utcnow
+from ..inbox.formatting import utcnow
 from ..inbox.indexer import Indexer
 from ..inbox.notices import Notice
 from ..inbox.merged_triage import MergedTriage
@@ -159,33 +159,9 @@ class InboxApp(App):
 
     @work(exclusive=True, group="start")
     async def start_session(self) -> None:
-        """Start every account at once (inbox/accounts.py): one that is offline or refused is that
-        account's state, and never holds up the others."""
-        status = self.status
-        await self.accounts.start()
-        status.running = ""
-        several = len(self.accounts) > 1
-        for member in self.accounts:
-            session = member.session
-            if member.state is AccountState.READY:
-                me = session.me
-                who = display_name(me.short_name, me.name) if me else "?"
-                status.show_message(f"Signed in as {who}" + (f" at {member.name}" if several else ""))
-            elif member.detail:
-                status.show_error(self.main.aim.at(member.name, member.detail))
-            for line in session.keeper.notices if session.keeper is not None else ():
-                status.show_message(line)  # the cache was set aside and is rebuilt: said once
-            for line in session.drafts.notices if session.drafts is not None else ():
-                status.show_error(line)  # the drafts file was set aside: said once, with its new name
-        for member in self.accounts:
-            if member.session.keeper is not None:
-                await member.session.keeper.first_frame()
-        for member in self.accounts:
-            # An account refused at the start (a token Canvas refuses, a server that is not Canvas)
-            # has nothing to follow or index: its line above says why and what to do.
-            if member.state is AccountState.READY:
-                self.main.feed.follow(member.name)
-                self.main.search.run_indexer(member.name)
+        """Start every account at once (controllers/starting.py): one that is offline or refused is
+        that account's state, and never holds up the others."""
+        await self.main.starting.start()
 
     def on_resize(self, event: events.Resize) -> None:
         if self.main is not None:

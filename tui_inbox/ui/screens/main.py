@@ -31,6 +31,7 @@ from ..controllers.host import Host
 from ..controllers.outbox import OutboxMailbox
 from ..controllers.reading import Reading
 from ..controllers.search import Search
+from ..controllers.starting import Starting
 from ..controllers.triage import Triage
 from ..controllers.writing import Writing
 from .aim import Aim
@@ -79,6 +80,7 @@ class InboxScreen(Screen):
         self.outbox = OutboxMailbox(host, self)
         self.drafts = DraftsMailbox(host, self)
         self.search = Search(host, self)
+        self.starting = Starting(host, self)
 
     @property
     def session(self):
