@@ -49,6 +49,8 @@ class Reading(Controller):
         self.host.merged.narrow(account)
         self.screen.list.cursor = 0
         self.screen.paint_list()
+        self.screen.paint_outbox()  # the Outbox and Drafts show the same accounts as the list
+        self.screen.paint_drafts()
         self.status.show_message(f"Showing {account} only" if account else "Showing every account")
 
     def next_account(self) -> None:

@@ -18,7 +18,6 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
-from ...inbox import drafts_box
 from ...inbox.bulk_sends import overall
 from ...inbox.changes import (AccountChange, AccountChanged, AccountStateChanged, ActivityChanged, CameOnline, Change,
                               CountsChanged, DiscussionShown, Failed, MergedChange, MergedSelectionChanged,
@@ -122,6 +121,8 @@ class InboxScreen(Screen):
                                  is_new=self.session.activity.is_new, id="activity")
         outbox = OutboxList(subject_of=self.outbox.subject_of, id="outbox")
         drafts = DraftsList(id="drafts")
+        outbox.set_tags(self.accounts.names)
+        drafts.set_tags(self.accounts.names)
         self.query_one("#panes").mount(activity, outbox, drafts, before=self.thread)
         self.mount(BulkProgress(id="bulk"), BulkProgress(id="send-progress"), before=self.status)
         self.outbox.start_clock()
@@ -270,19 +271,19 @@ class InboxScreen(Screen):
 
     @on(OutboxList.Opened)
     def outbox_opened(self, event: OutboxList.Opened) -> None:
-        self.outbox.open_item(event.item)
+        self.outbox.open_item(event.account, event.item)
 
     @on(OutboxList.Drop)
     def outbox_drop(self, event: OutboxList.Drop) -> None:
-        self.outbox.drop_item(event.item)
+        self.outbox.drop_item(event.account, event.item)
 
     @on(DraftsList.Opened)
     def draft_opened(self, event: DraftsList.Opened) -> None:
-        self.drafts.reopen(event.entry)
+        self.drafts.reopen(event.account, event.entry)
 
     @on(DraftsList.Discard)
     def draft_discard(self, event: DraftsList.Discard) -> None:
-        self.drafts.discard(event.entry)
+        self.drafts.discard(event.account, event.entry)
 
     @on(Input.Changed, "#search")
     def pattern_changed(self, event: Input.Changed) -> None:
@@ -443,12 +444,12 @@ class InboxScreen(Screen):
 
     def paint_outbox(self) -> None:
         self.paint_rail()
-        box, outbox = self.outbox_list, self.session.outbox
-        if self.panel == "outbox" and outbox is not None:
-            box.show_items(outbox.items())
+        box, items = self.outbox_list, self.outbox.shown_items()
+        if self.panel == "outbox" and items is not None:
+            box.show_items(items)
 
     def paint_drafts(self) -> None:
         self.paint_rail()
         box = self.drafts_list
         if self.panel == "drafts":
-            box.show_entries(drafts_box.kept(self.session))
+            box.show_entries(self.drafts.shown_entries())

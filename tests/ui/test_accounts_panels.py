@@ -1,0 +1,126 @@
+"""The Outbox (7) and Drafts (8) over several accounts: every account's items in one list, each with
+its account's tag, and each key acting on the item's own account. Two schools over loopback HTTP
+(tests/two_schools.py).
+
+What the sandboxes answer is their reading of canvas-lms's app/controllers/conversations_controller.rb
+(index, batch_update); the second school is sandbox/second_school.py (``--institution 2``). A stopped
+school refuses connections as a lost network does. Nothing is added to the sandbox here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tests.conftest import settle
+from tests.two_schools import COLLEGE, STATE, close_stores, start_schools, two_school_app
+from tests.ui.test_accounts_app import SIZE, both_ready, index_of
+from tests.waiting import async_wait_until
+from tui_inbox.inbox import drafts_box
+from tui_inbox.inbox.compose import Draft, RecipientRef
+from tui_inbox.ui.screens.compose import ComposeScreen
+from tui_inbox.ui.screens.confirm import ConfirmScreen
+from tui_inbox.ui.widgets.drafts_list import DraftsList
+from tui_inbox.ui.widgets.outbox_list import OutboxList
+
+
+@pytest.fixture
+def schools(make_sandbox):
+    return start_schools(make_sandbox)
+
+
+def prompts(box) -> list[str]:
+    return [str(box.get_option_at_index(i).prompt) for i in range(box.option_count)]
+
+
+async def shown(pilot, widget, key: str):
+    await pilot.press(key)
+    box = await async_wait_until(lambda: next((b for b in pilot.app.query(widget) if b.display), None))
+    await settle(pilot)
+    box.focus()
+    return box
+
+
+def outbox_count(app, account: str) -> int:
+    return app.accounts.session(account).outbox.count
+
+
+async def test_an_archive_held_at_each_school_shows_in_one_outbox_tagged_and_d_drops_each_from_its_own(schools, tmp_path):
+    state, college = schools
+    app = two_school_app(schools, tmp_path)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await both_ready(pilot)
+            held = {}
+            # Both schools stop answering: an archive at each waits in that account's Outbox.
+            await asyncio.gather(asyncio.to_thread(state.stop), asyncio.to_thread(college.stop))
+            for name in (STATE, COLLEGE):
+                app.list.cursor = index_of(app, name)
+                held[name] = app.list.current_key[1]
+                await pilot.press("a")
+                await async_wait_until(lambda: outbox_count(app, name) == 1 and not app.status.running)
+            box = await shown(pilot, OutboxList, "7")
+            await async_wait_until(lambda: len(box.items) == 2)
+            assert sorted(account for account, _ in box.items) == [COLLEGE, STATE]
+            for line, (account, item) in zip(prompts(box), box.items):
+                # Its time, then its account's tag, then what it is.
+                assert line[7:].startswith(account), line
+                assert "waiting  Archive" in line
+                assert item.targets == [held[account]]
+            assert "7 Outbox 2" in " ".join(prompts(app.query_one("#rail")))
+
+            # d on the college's item drops it from the college's Outbox; State U's stays.
+            box.highlighted = next(i for i, (account, _) in enumerate(box.items) if account == COLLEGE)
+            await pilot.press("d")
+            confirm = await async_wait_until(lambda: app.screen if isinstance(app.screen, ConfirmScreen) else None)
+            assert any(line.startswith(f"{COLLEGE}: Archive") for line in confirm.lines), confirm.lines
+            await pilot.press("y")
+            await async_wait_until(lambda: outbox_count(app, COLLEGE) == 0)
+            assert outbox_count(app, STATE) == 1
+            await async_wait_until(lambda: [account for account, _ in box.items] == [STATE])
+            await pilot.press("d")
+            await async_wait_until(lambda: isinstance(app.screen, ConfirmScreen))
+            await pilot.press("y")
+            await async_wait_until(lambda: outbox_count(app, STATE) == 0)
+            await async_wait_until(lambda: not box.items and "The Outbox is empty" in prompts(box)[0])
+    finally:
+        close_stores(app)
+
+
+async def test_a_draft_of_each_school_is_listed_tagged_and_reopens_in_its_own_account(schools, tmp_path):
+    app = two_school_app(schools, tmp_path)
+    # The same key at both ("new"): each account's store keeps its own.
+    bodies = {STATE: "Lab moved to Thursday", COLLEGE: "Office hours at the college"}
+    for name, body in bodies.items():
+        drafts_box.save(app.accounts.session(name).drafts,
+                        Draft(kind="new", to=[RecipientRef("5", f"Someone at {name}")], body=body))
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await both_ready(pilot)
+            assert "8 Drafts 2" in " ".join(prompts(app.query_one("#rail")))
+            box = await shown(pilot, DraftsList, "8")
+            assert sorted(account for account, _ in box.entries) == [COLLEGE, STATE]
+            for line, (account, entry) in zip(prompts(box), box.entries):
+                assert line[14:].startswith(account), line  # after its date: its account's tag
+                assert bodies[account] in line
+            for name in (COLLEGE, STATE):
+                box.highlighted = next(i for i, (account, _) in enumerate(box.entries) if account == name)
+                await pilot.press("enter")
+                composer = await async_wait_until(lambda: app.screen if isinstance(app.screen, ComposeScreen) else None)
+                assert composer.session is app.accounts.session(name)  # it sends from its own account
+                assert composer.draft.body == bodies[name]
+                await pilot.press("escape")
+                await async_wait_until(lambda: not isinstance(app.screen, ComposeScreen))
+                await settle(pilot)
+            # d discards from its own store only.
+            box.highlighted = next(i for i, (account, _) in enumerate(box.entries) if account == COLLEGE)
+            await pilot.press("d")
+            await async_wait_until(lambda: isinstance(app.screen, ConfirmScreen))
+            await pilot.press("y")
+            await async_wait_until(lambda: app.status.message == "Draft discarded.")
+            assert app.accounts.session(COLLEGE).load_draft("new") is None
+            assert app.accounts.session(STATE).load_draft("new").body == bodies[STATE]
+            assert [account for account, _ in box.entries] == [STATE]
+    finally:
+        close_stores(app)
