@@ -1,9 +1,9 @@
-"""The Outbox (7) and Drafts (8) over several accounts: every account's items in one list, each with
-its account's tag, and each key acting on the item's own account. Two schools over loopback HTTP
-(tests/two_schools.py).
+"""The Outbox (7), Drafts (8) and search everywhere (S) over several accounts: every account's items
+in one list, each with its account's tag, and each key acting on the item's own account. Two schools
+over loopback HTTP (tests/two_schools.py).
 
 What the sandboxes answer is their reading of canvas-lms's app/controllers/conversations_controller.rb
-(index, batch_update); the second school is sandbox/second_school.py (``--institution 2``). A stopped
+(index, batch_update, create, show); the second school is sandbox/second_school.py (``--institution 2``). A stopped
 school refuses connections as a lost network does. Nothing is added to the sandbox here.
 """
 
@@ -14,13 +14,15 @@ import asyncio
 import pytest
 
 from tests.conftest import settle
-from tests.two_schools import COLLEGE, STATE, close_stores, start_schools, two_school_app
+from tests.two_schools import COLLEGE, STATE, close_stores, start_schools, two_school_app, write_to_teacher
 from tests.ui.test_accounts_app import SIZE, both_ready, index_of
 from tests.waiting import async_wait_until
 from tui_inbox.inbox import drafts_box
 from tui_inbox.inbox.compose import Draft, RecipientRef
 from tui_inbox.ui.screens.compose import ComposeScreen
+from tui_inbox.store.search_index import SearchIndex
 from tui_inbox.ui.screens.confirm import ConfirmScreen
+from tui_inbox.ui.screens.search_everywhere import SearchEverywhere
 from tui_inbox.ui.widgets.drafts_list import DraftsList
 from tui_inbox.ui.widgets.outbox_list import OutboxList
 
@@ -122,5 +124,43 @@ async def test_a_draft_of_each_school_is_listed_tagged_and_reopens_in_its_own_ac
             assert app.accounts.session(COLLEGE).load_draft("new") is None
             assert app.accounts.session(STATE).load_draft("new").body == bodies[STATE]
             assert [account for account, _ in box.entries] == [STATE]
+    finally:
+        close_stores(app)
+
+
+async def test_search_everywhere_finds_in_both_schools_tagged_and_a_college_hit_opens_the_college_conversation(
+        schools, tmp_path):
+    state, college = schools
+    asked = {STATE: write_to_teacher(state, "Is the quokka essay due Friday?", "Essay"),
+             COLLEGE: write_to_teacher(college, "The quokka census starts Monday", "Field trip")}
+    app = two_school_app(schools, tmp_path)
+    for name in (STATE, COLLEGE):
+        app.accounts.session(name).search_index = SearchIndex.open(tmp_path / f"cache-{name}.sqlite3")
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await both_ready(pilot)
+            indexers = app.main.search.indexers
+            await async_wait_until(lambda: all(name in indexers and indexers[name].progress.finished
+                                               for name in (STATE, COLLEGE)), timeout=20)
+            await pilot.press("S")
+            screen = await async_wait_until(lambda: app.screen if isinstance(app.screen, SearchEverywhere) else None)
+            screen.query_one("#words").value = "quokka"
+            await async_wait_until(lambda: screen.shown_for == "quokka")
+            assert {(account, hit.conversation_id) for account, hit in screen.found} == set(asked.items())
+            dates = [hit.created_at for hit in screen.hits]
+            assert dates == sorted(dates, reverse=True)
+            results = screen.query_one("#results")
+            for i, (account, _) in enumerate(screen.found):
+                assert str(results.get_option_at_index(i).prompt).startswith(account)  # its tag first
+            assert f"at {STATE} and " in str(screen.query_one("#found").render())
+
+            # Enter on the college's hit: the college's conversation of that id, not State U's.
+            results.highlighted = next(i for i, (account, _) in enumerate(screen.found) if account == COLLEGE)
+            results.focus()
+            await pilot.press("enter")
+            cid = asked[COLLEGE]
+            await async_wait_until(lambda: app.thread.conversation is not None and app.thread.conversation.id == cid)
+            assert app.main.aim.opened_key() == (COLLEGE, cid)
+            assert "The quokka census starts Monday" in [m.body for m in app.thread.conversation.messages]
     finally:
         close_stores(app)
