@@ -14,7 +14,7 @@ import asyncio
 import pytest
 
 from tests.conftest import settle
-from tests.two_schools import COLLEGE, STATE, close_stores, start_schools, two_school_app, write_to_teacher
+from tests.two_schools import COLLEGE, STATE, api, close_stores, start_schools, two_school_app, write_to_teacher
 from tests.ui.test_accounts_app import SIZE, both_ready, index_of
 from tests.waiting import async_wait_until
 from tui_inbox.inbox import drafts_box
@@ -162,5 +162,72 @@ async def test_search_everywhere_finds_in_both_schools_tagged_and_a_college_hit_
             await async_wait_until(lambda: app.thread.conversation is not None and app.thread.conversation.id == cid)
             assert app.main.aim.opened_key() == (COLLEGE, cid)
             assert "The quokka census starts Monday" in [m.body for m in app.thread.conversation.messages]
+    finally:
+        close_stores(app)
+
+
+def entries_of(school, item) -> list[str]:
+    course = item.context_code.removeprefix("course_")
+    with api(school) as client:
+        answer = client.get(f"/api/v1/courses/{course}/discussion_topics/{item.topic_id}/entries")
+    return [entry["message"] for entry in answer.json()] if answer.status_code == 200 else []
+
+
+async def test_activity_of_both_schools_merges_newest_first_tagged_and_a_college_item_opens_and_replies_there(
+        schools, tmp_path):
+    state, college = schools
+    app = two_school_app(schools, tmp_path)
+    words = "Posted from the college account"
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await both_ready(pilot)
+            await pilot.press("6")
+            activity = app.activity_list
+            await async_wait_until(lambda: all(app.accounts.session(n).activity.loaded for n in (STATE, COLLEGE))
+                                   and {account for account, _ in activity.tagged} == {STATE, COLLEGE})
+            await settle(pilot)
+            for name in (STATE, COLLEGE):  # every item of each school's Activity, and nothing else
+                mine = [item.key for account, item in activity.tagged if account == name]
+                assert mine == [item.key for item in app.accounts.session(name).activity.items]
+            dates = [item.when for item in activity.items]
+            assert dates == sorted(dates, reverse=True)  # newest first across both
+            for i, (account, _) in enumerate(activity.tagged):
+                assert str(activity.get_option_at_index(i).prompt)[2:].startswith(account)
+
+            # Enter on a college item that follows a State U one: the college's discussion, at the college.
+            index = next(i for i in range(1, len(activity.tagged))
+                         if activity.tagged[i][0] == COLLEGE and activity.tagged[i - 1][0] == STATE)
+            item = activity.tagged[index][1]
+            activity.highlighted = index
+            activity.focus()
+            await pilot.press("enter")
+            opened = app.accounts.session(COLLEGE).activity
+            await async_wait_until(lambda: opened.current is not None and opened.current.topic.id == item.topic_id
+                                   and app.main.aim.discussion_account == COLLEGE)
+            await settle(pilot)
+            assert f" · {COLLEGE}" in str(app.thread.query_one(".thread-header").render())
+
+            # p goes back across accounts: the State U item before it, opened at State U.
+            before = activity.tagged[index - 1][1]
+            await pilot.press("p")
+            state_activity = app.accounts.session(STATE).activity
+            await async_wait_until(lambda: state_activity.current is not None
+                                   and state_activity.current.topic.id == before.topic_id
+                                   and app.main.aim.discussion_account == STATE)
+            await pilot.press("n")
+            await async_wait_until(lambda: app.main.aim.discussion_account == COLLEGE)
+
+            # r: a reply in the college's discussion, posted at the college only.
+            at_state = entries_of(state, item)
+            await pilot.press("r")
+            composer = await async_wait_until(lambda: app.screen if isinstance(app.screen, ComposeScreen) else None)
+            assert composer.session is app.accounts.session(COLLEGE)
+            assert composer.draft.kind == "discussion_reply" and composer.draft.topic_id == item.topic_id
+            await settle(pilot)
+            await pilot.press(*words)
+            await pilot.press("ctrl+s")
+            await async_wait_until(lambda: not isinstance(app.screen, ComposeScreen))
+            await async_wait_until(lambda: any(words in message for message in entries_of(college, item)), timeout=20)
+            assert entries_of(state, item) == at_state
     finally:
         close_stores(app)

@@ -117,8 +117,10 @@ class InboxScreen(Screen):
         if self._panels_mounted:
             return
         self._panels_mounted = True
-        activity = InboxActivity(clock=self.host.clock, course_label=self.session.activity.course_label,
-                                 is_new=self.session.activity.is_new, id="activity")
+        merged = self.host.merged_activity
+        activity = InboxActivity(clock=self.host.clock, course_label=merged.course_label, is_new=merged.is_new,
+                                 id="activity")
+        activity.set_tags(self.accounts.names)
         outbox = OutboxList(subject_of=self.outbox.subject_of, id="outbox")
         drafts = DraftsList(id="drafts")
         outbox.set_tags(self.accounts.names)
@@ -211,11 +213,11 @@ class InboxScreen(Screen):
             self.set_class(panel == name, f"-{name}")
         panes[panel].focus()
         if panel == "activity" and was != "activity":
-            new = self.session.activity.look()
+            new = self.host.merged_activity.look(self.aim.shown_accounts())
             if new:
                 self.status.show_message(f"{new:,} new in Activity since you last looked (marked ●)")
         elif was == "activity" and panel != "activity":
-            self.session.activity.looked_away()
+            self.host.merged_activity.looked_away(self.aim.shown_accounts())
         if panel == "activity":
             self.paint_activity()
         elif panel == "outbox":
@@ -260,7 +262,7 @@ class InboxScreen(Screen):
 
     @on(ActivityList.Opened)
     def activity_opened(self, event: ActivityList.Opened) -> None:
-        self.run_action_worker("opening", self.session.activity.open(event.item))
+        self.run_action_worker("opening", self.accounts.session(event.account).activity.open(event.item))
 
     @on(MailboxRail.Chosen)
     def mailbox_chosen(self, event: MailboxRail.Chosen) -> None:
@@ -425,14 +427,17 @@ class InboxScreen(Screen):
             self.list.focus()  # the thread closed (its conversation deleted): back to the list
 
     def paint_activity(self) -> None:
-        activity = self.session.activity
-        self.activity_list.show_items(activity.items, activity.loaded)
+        merged, names = self.host.merged_activity, self.aim.shown_accounts()
+        self.activity_list.show_items(merged.items(names), merged.loaded(names))
 
     def paint_discussion(self, account: str | None = None) -> None:
-        activity = self.accounts.session(account).activity if account else self.session.activity
+        account = account or self.aim.focus_account()
+        activity = self.accounts.session(account).activity
         current = activity.current
         if current is not None:
-            self.thread.show_discussion(current, course=activity.course_label(current.context_code))
+            self.aim.discussion_account = account
+            course = activity.course_label(current.context_code)
+            self.thread.show_discussion(current, course=f"{course} · {account}" if self.aim.several else course)
 
     def paint_sends(self) -> None:
         bar = self.progress_bar("send-progress")
