@@ -167,9 +167,9 @@ async def test_search_everywhere_finds_in_both_schools_tagged_and_a_college_hit_
 
 
 def entries_of(school, item) -> list[str]:
-    course = item.context_code.removeprefix("course_")
+    kind, _, number = item.context_code.partition("_")  # a course's or a group's
     with api(school) as client:
-        answer = client.get(f"/api/v1/courses/{course}/discussion_topics/{item.topic_id}/entries")
+        answer = client.get(f"/api/v1/{kind}s/{number}/discussion_topics/{item.topic_id}/entries")
     return [entry["message"] for entry in answer.json()] if answer.status_code == 200 else []
 
 
