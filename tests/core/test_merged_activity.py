@@ -46,7 +46,7 @@ async def test_both_schools_activity_merges_newest_first_and_what_is_new_is_summ
         assert merged.loaded(NAMES)
 
         assert merged.look(NAMES) == 0  # the first look: what was there is seen
-        merged.looked_away(NAMES)
+        merged.looked_away()  # every account looked at
         posted = {}
         for name, school in schools.items():
             topic = next(item for item in accounts.session(name).activity.items if item.kind == "topic")
@@ -57,5 +57,7 @@ async def test_both_schools_activity_merges_newest_first_and_what_is_new_is_summ
         assert sorted(new) == sorted(posted.items())
         assert merged.look(NAMES) == 2
         assert merged.look([STATE]) == 1  # narrowed to one account: its own
+        merged.looked_away()  # leaving: seen at both, though the last look was narrowed to one
+        assert merged.look(NAMES) == 0
     finally:
         await accounts.aclose()

@@ -7,7 +7,8 @@ last looked" on its own Canvas's clock; this only puts them side by side. An ite
 opening an item, or asking whether it is new, goes to its own account's Activity.
 
 How the UI uses it: ``items(names)`` for the list (the accounts it shows), ``look(names)`` when
-Activity is chosen (how many are new, summed), ``looked_away(names)`` when it is left,
+Activity is chosen or shows another account (how many are new, summed), ``looked_away()`` when it
+is left,
 ``is_new`` and ``course_label`` for each item's line, ``activity(account)`` to open one.
 """
 
@@ -32,6 +33,7 @@ def _newest_first(tagged: Tagged) -> float:
 class MergedActivity:
     def __init__(self, accounts: "Accounts") -> None:
         self.accounts = accounts
+        self.looking: list[str] = []  # the accounts looked at since Activity was chosen
 
     def activity(self, account: str) -> Activity:
         return self.accounts.session(account).activity
@@ -49,11 +51,15 @@ class MergedActivity:
 
     def look(self, names: list[str]) -> int:
         """The user looks at Activity now: how many items are new to them, over the accounts."""
+        self.looking += [name for name in names if name not in self.looking]
         return sum(self.activity(name).look() for name in names)
 
-    def looked_away(self, names: list[str]) -> None:
-        for name in names:
+    def looked_away(self, names: list[str] | None = None) -> None:
+        """Leaving Activity: what it showed counts as seen, at every account looked at while it was
+        up (narrowing to one account on the way does not make the others' items new again)."""
+        for name in names if names is not None else self.looking:
             self.activity(name).looked_away()
+        self.looking = []
 
     def is_new(self, account: str, item: ActivityItem) -> bool:
         return self.activity(account).is_new(item)

@@ -49,6 +49,8 @@ class Reading(Controller):
         self.host.merged.narrow(account)
         self.screen.list.cursor = 0
         self.screen.paint_list()
+        if self.screen.panel == "activity":
+            self.host.merged_activity.look(self.screen.aim.shown_accounts())  # an account shown now is looked at
         self.screen.paint_activity()  # Activity, the Outbox and Drafts show the same accounts as the list
         self.screen.paint_outbox()
         self.screen.paint_drafts()

@@ -217,7 +217,7 @@ class InboxScreen(Screen):
             if new:
                 self.status.show_message(f"{new:,} new in Activity since you last looked (marked ●)")
         elif was == "activity" and panel != "activity":
-            self.host.merged_activity.looked_away(self.aim.shown_accounts())
+            self.host.merged_activity.looked_away()
         if panel == "activity":
             self.paint_activity()
         elif panel == "outbox":
