@@ -72,8 +72,12 @@ async def test_an_archive_held_at_each_school_shows_in_one_outbox_tagged_and_d_d
                 assert item.targets == [held[account]]
             assert "7 Outbox 2" in " ".join(prompts(app.query_one("#rail")))
 
-            # d on the college's item drops it from the college's Outbox; State U's stays.
+            # Enter on the college's item says it waits, at the college; d drops it from the college's
+            # Outbox, and State U's stays.
             box.highlighted = next(i for i, (account, _) in enumerate(box.items) if account == COLLEGE)
+            await pilot.press("enter")
+            await async_wait_until(lambda: app.status.message.endswith("waits for Canvas; d drops it."))
+            assert app.status.message.startswith(f"{COLLEGE}: Archive")
             await pilot.press("d")
             confirm = await async_wait_until(lambda: app.screen if isinstance(app.screen, ConfirmScreen) else None)
             assert any(line.startswith(f"{COLLEGE}: Archive") for line in confirm.lines), confirm.lines
