@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import FIXED_NOW
+from tests.conftest import FIXED_NOW, user_client
 from tui_inbox.canvas import CanvasClient, RetryPolicy
 
 STATE, COLLEGE = "state", "river"
@@ -108,3 +108,14 @@ async def both_ready(pilot) -> None:
     await async_wait_until(lambda: all(m.state is not AccountState.STARTING for m in app.accounts)
                            and app.merged.loaded and len(app.list.rows) > 0 and not app.status.running)
     await settle(pilot)
+
+
+def write_to_teacher(school, body: str, subject: str) -> int:
+    """A student of the school writes to its teacher; the conversation's id (the teacher's copy's too)."""
+    with api(school) as teacher:
+        me = teacher.get("/api/v1/users/self").json()["id"]
+    with user_client(school, "student") as student:
+        created = student.post("/api/v1/conversations", data={"recipients[]": [str(me)], "body": body,
+                                                              "subject": subject})
+        assert created.status_code in (200, 201), created.text
+        return created.json()[0]["id"]

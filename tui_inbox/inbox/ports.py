@@ -16,6 +16,7 @@ from .outcome import Outcome
 from .view import ConversationView
 
 if TYPE_CHECKING:
+    from .activity import Activity
     from .triage import Done
 
 ChangeSink = Callable[[Change], None]  # hears each change (changes.py) as it happens
@@ -133,6 +134,9 @@ class AccountInbox(Protocol):
 
     @property
     def triage(self) -> AccountTriage: ...
+
+    @property
+    def activity(self) -> "Activity": ...
 
     def on_change(self, listener: ChangeSink) -> Callable[[], None]: ...
 

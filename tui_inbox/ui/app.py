@@ -23,6 +23,7 @@ from ..inbox.changes import MergedChange
 from ..inbox.formatting import utcnow
 from ..inbox.indexer import Indexer
 from ..inbox.notices import Notice
+from ..inbox.merged_activity import MergedActivity
 from ..inbox.merged_triage import MergedTriage
 from ..inbox.merged_view import MergedView
 from ..inbox.session import InboxSession
@@ -33,8 +34,7 @@ from .screens.main import InboxScreen
 from .widgets.panes import InboxActivity, InboxList, InboxRail, InboxThread
 from .widgets.status_bar import StatusBar
 
-# launch.py reads the panes' keys from here, beside the app's own.
-__all__ = ["InboxApp", "InboxActivity", "InboxList", "InboxRail", "InboxThread"]
+__all__ = ["InboxApp", "InboxActivity", "InboxList", "InboxRail", "InboxThread"]  # launch.py reads the panes' keys here
 
 
 class InboxApp(App):
@@ -68,6 +68,7 @@ class InboxApp(App):
         """The list's rows: the mailbox of every account (or of the one it is narrowed to), newest first."""
         self.merged_triage = MergedTriage(self.accounts)
         """The selection by (account, id), and the actions, each account's part through its own triage."""
+        self.merged_activity = MergedActivity(self.accounts)  # Activity of every account, newest first
         self.keymap_overrides = dict(keymap or {})
         """The config's [keys]: binding id -> keys (ui/keys.py names the ids)."""
         self.moved_keys = MovedKeys(self.keymap_overrides)

@@ -70,7 +70,8 @@ class FeedUpdates(Controller):
         elif event.is_discussion:
             item = await session.activity.apply(event)
             if item is not None and item.author:
-                self.announce(Notice("post", one_line(item.author), f"{one_line(item.author)} posted in {one_line(item.topic_title)}"))
+                line = f"{one_line(item.author)} posted in {one_line(item.topic_title)}"
+                self.announce(Notice("post", one_line(item.author), self.screen.aim.at(account, line) if account else line))
 
     def announce(self, notice: Notice) -> None:
         """Who wrote, on the status bar (never over the thread, the composer or a dialog), with a bell

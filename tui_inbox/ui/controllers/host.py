@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from textual.worker import Worker
 
     from ...inbox.accounts import Accounts
+    from ...inbox.merged_activity import MergedActivity
     from ...inbox.merged_triage import MergedTriage
     from ...inbox.merged_view import MergedView
     from ...inbox.session import InboxSession
@@ -33,6 +34,8 @@ class Host(Protocol):
     """The list's rows: every account's mailbox (or the one account it is narrowed to), newest first."""
     merged_triage: MergedTriage
     """The selection by (account, conversation id), and the actions on it."""
+    merged_activity: MergedActivity
+    """Activity of every account (or of the one the list is narrowed to), newest first."""
     clock: Callable[[], datetime]
     date_style: str
     """[ui] date_style: how the list writes dates."""

@@ -6,6 +6,7 @@ paints what it says; it never calls HTTP itself."""
 from __future__ import annotations
 
 import asyncio
+import heapq
 
 from ...inbox.compose import Draft
 from ...inbox.outbox import describe
@@ -18,10 +19,6 @@ class OutboxMailbox(Controller):
         super().__init__(host, screen)
         self._counting = False
         self._quitting = False
-
-    @property
-    def outbox(self):
-        return self.session.outbox
 
     def outboxes(self) -> list:
         """Every account's Outbox (an account without a store has none)."""
@@ -58,20 +55,35 @@ class OutboxMailbox(Controller):
         triage.undo()
 
     # -- the Outbox mailbox -------------------------------------------------------------------------
-    def open_item(self, item) -> None:
+    def shown_items(self) -> list | None:
+        """The items of every account the list shows, as (account, item), oldest first across them:
+        each account's in its own order (the order its Outbox carries them out in). None when no
+        account shown keeps an Outbox (a session without a store)."""
+        accounts = self.host.accounts
+        boxes = [(name, box) for name in self.screen.aim.shown_accounts()
+                 if (box := accounts.session(name).outbox) is not None]
+        if not boxes:
+            return None
+        return list(heapq.merge(*([(name, item) for item in box.items()] for name, box in boxes),
+                                key=lambda tagged: tagged[1].created_at))
+
+    def open_item(self, account: str, item) -> None:
+        """Enter: a message goes back to the composer of its own account; an action says it waits."""
         if not item.is_message:
-            self.status.show_message(f"{describe(item, self.subject_of)}: waits for Canvas; d drops it.")
+            self.status.show_message(self.screen.aim.at(
+                account, f"{describe(item, lambda cid: self.subject_of(account, cid))}: waits for Canvas; d drops it."))
             return
-        taken = self.outbox.take(item.position, to_drafts=True)
+        taken = self.host.accounts.session(account).outbox.take(item.position, to_drafts=True)
         if taken is None:
             self.status.show_message("That message is on its way already: its outcome follows here.")
             return
-        self.screen.writing.open_composer(Draft.from_dict(taken.payload))
+        self.screen.writing.open_composer(Draft.from_dict(taken.payload), account)
 
-    def drop_item(self, item) -> None:
+    def drop_item(self, account: str, item) -> None:
+        """d: the item leaves its own account's Outbox, once the user says yes."""
         from ..screens.confirm import ConfirmScreen
 
-        lines = [describe(item, self.subject_of)]
+        lines = [self.screen.aim.at(account, describe(item, lambda cid: self.subject_of(account, cid)))]
         if item.is_message:
             lines.append("The message is deleted, not sent, and cannot be brought back.")
         else:
@@ -79,14 +91,14 @@ class OutboxMailbox(Controller):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                gone = self.outbox.take(item.position)
+                gone = self.host.accounts.session(account).outbox.take(item.position)
                 self.status.show_message("Dropped from the Outbox." if gone is not None
                                          else "Too late: it is on its way already.")
 
         self.host.push_screen(ConfirmScreen("Drop from the Outbox?", lines, confirm="Drop"), answered)
 
-    def subject_of(self, conversation_id: int) -> str | None:
-        row = self.session.row(conversation_id)
+    def subject_of(self, account: str, conversation_id: int) -> str | None:
+        row = self.host.accounts.session(account).row(conversation_id)
         return one_line(row.subject) if row is not None and row.subject else None
 
     # -- quitting during the undo delay sends first --------------------------------------------------

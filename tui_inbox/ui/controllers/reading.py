@@ -49,6 +49,11 @@ class Reading(Controller):
         self.host.merged.narrow(account)
         self.screen.list.cursor = 0
         self.screen.paint_list()
+        if self.screen.panel == "activity":
+            self.host.merged_activity.look(self.screen.aim.shown_accounts())  # an account shown now is looked at
+        self.screen.paint_activity()  # Activity, the Outbox and Drafts show the same accounts as the list
+        self.screen.paint_outbox()
+        self.screen.paint_drafts()
         self.status.show_message(f"Showing {account} only" if account else "Showing every account")
 
     def next_account(self) -> None:
@@ -135,22 +140,24 @@ class Reading(Controller):
     def step_activity(self, step: int) -> None:
         activity = self.screen.activity_list
         index = (activity.highlighted if activity.highlighted is not None else -1 if step > 0 else 0) + step
-        if not 0 <= index < len(activity.items):
+        if not 0 <= index < len(activity.tagged):
             self.status.show_message("No more items in Activity." if step > 0 else "This is the first item in Activity.")
             return
         self.open_activity_at(index)
 
     def open_activity_at(self, index: int) -> None:
+        """Open the item at ``index`` in its own account (every account's items are in the list)."""
         activity = self.screen.activity_list
         activity.highlighted = index
-        self.screen.run_action_worker("opening", self.session.activity.open(activity.items[index]))
+        account, item = activity.tagged[index]
+        self.screen.run_action_worker("opening", self.host.accounts.session(account).activity.open(item))
 
     def next_new_activity(self) -> None:
         activity = self.screen.activity_list
         start = activity.highlighted if activity.highlighted is not None else -1
-        count = len(activity.items)
+        count = len(activity.tagged)
         for index in [*range(start + 1, count), *range(0, max(0, start) + 1)]:
-            if self.session.activity.is_new(activity.items[index]):
+            if self.host.merged_activity.is_new(*activity.tagged[index]):
                 self.open_activity_at(index)
                 return
         self.status.show_message("Nothing new in Activity since you last looked.")
@@ -162,13 +169,16 @@ class Reading(Controller):
 
         base = self.session.client.base_url
         if self.screen.in_activity:
-            current = self.session.activity.current
-            item = self.screen.activity_list.current
-            if current is not None and (self.host.focused is self.screen.thread or item is None):
-                url = discussion_url(base, current.context_code, current.topic.id, html_url=current.topic.html_url,
-                                     entry_id=current.focus_entry_id)
-            elif item is not None:
-                url = discussion_url(base, item.context_code, item.topic_id, entry_id=item.entry_id)
+            opened = self.screen.aim.open_discussion()
+            tagged = self.screen.activity_list.current_tagged
+            if opened is not None and (self.host.focused is self.screen.thread or tagged is None):
+                account, current = opened  # at its own school's Canvas
+                url = discussion_url(self.host.accounts.session(account).client.base_url, current.context_code,
+                                     current.topic.id, html_url=current.topic.html_url, entry_id=current.focus_entry_id)
+            elif tagged is not None:
+                account, item = tagged
+                url = discussion_url(self.host.accounts.session(account).client.base_url, item.context_code,
+                                     item.topic_id, entry_id=item.entry_id)
             else:
                 url = None
             what = "discussion"

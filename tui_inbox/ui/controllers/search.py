@@ -198,22 +198,29 @@ class Search(Controller):
         self.host.run_worker(run(), group=f"indexer {account}", exclusive=True)
 
     def everywhere(self) -> None:
-        account = self.screen.aim.focus_account()
-        index = self.host.accounts.session(account).search_index
-        if index is None:
+        """``S``: every shown account's index at once (one, when the list is narrowed to it)."""
+        accounts = self.host.accounts
+        indexes = [(name, index) for name in self.screen.aim.shown_accounts()
+                   if (index := accounts.session(name).search_index) is not None]
+        if not indexes:
             self.status.show_message("Search everywhere needs the local store, which this session does not keep.")
             return
         from ..screens.search_everywhere import SearchEverywhere
 
-        def chosen(hit: Hit | None) -> None:
-            if hit is not None:
+        def chosen(tagged) -> None:
+            if tagged is not None:
+                account, hit = tagged
                 self.screen.run_action_worker("opening", self.open_hit(hit, account))
 
-        # The progress of the indexer running then: it may start again (after offline) while the screen is up.
-        progress = (lambda: self.indexer.progress) if self.indexer is not None else (lambda: None)
-        self.host.push_screen(SearchEverywhere(index, progress), chosen)
+        def progress(account: str):
+            # The progress of the indexer running then: it may start again (after offline) while the screen is up.
+            indexer = self.indexers.get(account)
+            return indexer.progress if indexer is not None else None
+
+        self.host.push_screen(SearchEverywhere(indexes, progress, self.host.accounts.names), chosen)
 
     async def open_hit(self, hit: Hit, account: str) -> None:
+        """The hit's conversation, opened in its own account, at the message that matched."""
         conversation = await self.screen.aim.open_conversation((account, hit.conversation_id))
         if conversation is None:
             return

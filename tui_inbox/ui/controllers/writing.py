@@ -136,11 +136,15 @@ class Writing(Controller):
         self.answer("reply")
 
     def reply_in_discussion(self) -> None:
-        current = self.session.activity.current
-        item = self.screen.activity_list.current
-        if current is None and item is None:
+        """``r`` in Activity: a reply to the discussion the thread shows (else to the item under the
+        cursor), posted from that discussion's own account."""
+        opened = self.screen.aim.open_discussion()
+        tagged = self.screen.activity_list.current_tagged
+        if opened is None and tagged is None:
             self.status.show_message("Choose an activity item first.")
             return
+        account, current = opened if opened is not None else (tagged[0], None)
+        item = tagged[1] if tagged is not None else None
         if current is not None:
             code, topic_id, entry_id, title = current.context_code, current.topic.id, current.focus_entry_id, current.topic.title
             entry = current.view.find(entry_id) if entry_id else None
@@ -150,4 +154,4 @@ class Writing(Controller):
                                                        item.topic_title, item.author)
         draft = Draft(kind="discussion_reply", context_code=code, topic_id=topic_id, entry_id=entry_id,
                       subject=one_line(title), to=[RecipientRef("", one_line(author) or "the topic")])
-        self.open_composer(draft)
+        self.open_composer(draft, account)

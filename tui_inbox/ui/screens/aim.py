@@ -22,6 +22,7 @@ class Aim:
         self.screen = screen
         self.accounts = screen.host.accounts
         self.thread_account: str | None = None  # whose conversation the thread shows
+        self.discussion_account: str | None = None  # whose discussion (opened from Activity) the thread shows
 
     @property
     def several(self) -> bool:
@@ -34,6 +35,8 @@ class Aim:
         names = self.accounts.names
         if len(names) == 1:
             return names[0]
+        if self.screen.panel == "activity":
+            return self.activity_account()
         try:
             key = self.target_key()
         except NoMatches:  # the screen's widgets are gone (the app has ended)
@@ -41,6 +44,26 @@ class Aim:
         if key is not None:
             return key[0]
         return self.thread_account or names[0]
+
+    def activity_account(self) -> str:
+        """In Activity: the account of the discussion the thread shows, from inside the thread; else
+        the item's under the cursor; else the open discussion's, else the first."""
+        try:
+            item = self.screen.activity_list.current_account
+            in_thread = self.screen.host.focused is self.screen.thread
+        except NoMatches:  # the screen's widgets are gone (the app has ended)
+            item, in_thread = None, False
+        if in_thread and self.discussion_account is not None:
+            return self.discussion_account
+        return item or self.discussion_account or self.accounts.names[0]
+
+    def open_discussion(self) -> tuple[str, object] | None:
+        """The discussion the thread shows (activity.py ``OpenDiscussion``), with its account."""
+        account = self.discussion_account or (None if self.several else self.accounts.names[0])
+        if account is None or account not in self.accounts.members:
+            return None
+        current = self.accounts.session(account).activity.current
+        return (account, current) if current is not None else None
 
     def target(self) -> int | None:
         """The conversation an action applies to (its id at its own account, ``target_key``)."""

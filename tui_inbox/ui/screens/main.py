@@ -18,7 +18,6 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
-from ...inbox import drafts_box
 from ...inbox.bulk_sends import overall
 from ...inbox.changes import (AccountChange, AccountChanged, AccountStateChanged, ActivityChanged, CameOnline, Change,
                               CountsChanged, DiscussionShown, Failed, MergedChange, MergedSelectionChanged,
@@ -120,10 +119,14 @@ class InboxScreen(Screen):
         if self._panels_mounted:
             return
         self._panels_mounted = True
-        activity = InboxActivity(clock=self.host.clock, course_label=self.session.activity.course_label,
-                                 is_new=self.session.activity.is_new, id="activity")
+        merged = self.host.merged_activity
+        activity = InboxActivity(clock=self.host.clock, course_label=merged.course_label, is_new=merged.is_new,
+                                 id="activity")
+        activity.set_tags(self.accounts.names)
         outbox = OutboxList(subject_of=self.outbox.subject_of, id="outbox")
         drafts = DraftsList(id="drafts")
+        outbox.set_tags(self.accounts.names)
+        drafts.set_tags(self.accounts.names)
         self.query_one("#panes").mount(activity, outbox, drafts, before=self.thread)
         self.mount(BulkProgress(id="bulk"), BulkProgress(id="send-progress"), before=self.status)
         self.outbox.start_clock()
@@ -212,11 +215,11 @@ class InboxScreen(Screen):
             self.set_class(panel == name, f"-{name}")
         panes[panel].focus()
         if panel == "activity" and was != "activity":
-            new = self.session.activity.look()
+            new = self.host.merged_activity.look(self.aim.shown_accounts())
             if new:
                 self.status.show_message(f"{new:,} new in Activity since you last looked (marked ●)")
         elif was == "activity" and panel != "activity":
-            self.session.activity.looked_away()
+            self.host.merged_activity.looked_away()
         if panel == "activity":
             self.paint_activity()
         elif panel == "outbox":
@@ -261,7 +264,7 @@ class InboxScreen(Screen):
 
     @on(ActivityList.Opened)
     def activity_opened(self, event: ActivityList.Opened) -> None:
-        self.run_action_worker("opening", self.session.activity.open(event.item))
+        self.run_action_worker("opening", self.accounts.session(event.account).activity.open(event.item))
 
     @on(MailboxRail.Chosen)
     def mailbox_chosen(self, event: MailboxRail.Chosen) -> None:
@@ -272,19 +275,19 @@ class InboxScreen(Screen):
 
     @on(OutboxList.Opened)
     def outbox_opened(self, event: OutboxList.Opened) -> None:
-        self.outbox.open_item(event.item)
+        self.outbox.open_item(event.account, event.item)
 
     @on(OutboxList.Drop)
     def outbox_drop(self, event: OutboxList.Drop) -> None:
-        self.outbox.drop_item(event.item)
+        self.outbox.drop_item(event.account, event.item)
 
     @on(DraftsList.Opened)
     def draft_opened(self, event: DraftsList.Opened) -> None:
-        self.drafts.reopen(event.entry)
+        self.drafts.reopen(event.account, event.entry)
 
     @on(DraftsList.Discard)
     def draft_discard(self, event: DraftsList.Discard) -> None:
-        self.drafts.discard(event.entry)
+        self.drafts.discard(event.account, event.entry)
 
     @on(Input.Changed, "#search")
     def pattern_changed(self, event: Input.Changed) -> None:
@@ -426,14 +429,17 @@ class InboxScreen(Screen):
             self.list.focus()  # the thread closed (its conversation deleted): back to the list
 
     def paint_activity(self) -> None:
-        activity = self.session.activity
-        self.activity_list.show_items(activity.items, activity.loaded)
+        merged, names = self.host.merged_activity, self.aim.shown_accounts()
+        self.activity_list.show_items(merged.items(names), merged.loaded(names))
 
     def paint_discussion(self, account: str | None = None) -> None:
-        activity = self.accounts.session(account).activity if account else self.session.activity
+        account = account or self.aim.focus_account()
+        activity = self.accounts.session(account).activity
         current = activity.current
         if current is not None:
-            self.thread.show_discussion(current, course=activity.course_label(current.context_code))
+            self.aim.discussion_account = account
+            course = activity.course_label(current.context_code)
+            self.thread.show_discussion(current, course=f"{course} · {account}" if self.aim.several else course)
 
     def paint_sends(self) -> None:
         bar = self.progress_bar("send-progress")
@@ -445,12 +451,12 @@ class InboxScreen(Screen):
 
     def paint_outbox(self) -> None:
         self.paint_rail()
-        box, outbox = self.outbox_list, self.session.outbox
-        if self.panel == "outbox" and outbox is not None:
-            box.show_items(outbox.items())
+        box, items = self.outbox_list, self.outbox.shown_items()
+        if self.panel == "outbox" and items is not None:
+            box.show_items(items)
 
     def paint_drafts(self) -> None:
         self.paint_rail()
         box = self.drafts_list
         if self.panel == "drafts":
-            box.show_entries(drafts_box.kept(self.session))
+            box.show_entries(self.drafts.shown_entries())
