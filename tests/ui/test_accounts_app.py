@@ -138,7 +138,8 @@ async def test_a_reply_from_a_college_row_reaches_the_college_only_and_no_token_
             await pilot.press("enter")
             await async_wait_until(lambda: app.thread.conversation is not None and app.thread.conversation.id == cid)
             await settle(pilot)
-            await open_composer(pilot, "r")
+            composer = await open_composer(pilot, "r")
+            assert f"from {COLLEGE}" in str(composer.query_one("#compose-title").render())
             await press_quickly(pilot, *body)
             await pilot.press("ctrl+s")
             await async_wait_until(lambda: not isinstance(app.screen, ComposeScreen) and not app.status.running)
@@ -183,3 +184,35 @@ async def test_a_school_unreachable_at_the_start_joins_the_inbox_once_it_answers
     finally:
         close_stores(app)
         await cable.aclose()
+
+
+async def test_a_new_message_asks_which_account_starting_on_the_one_whose_course_filters_the_list(schools, tmp_path):
+    from textual.widgets import OptionList
+
+    from tui_inbox.ui.screens.choose_account import ChooseAccountScreen
+
+    app = two_school_app(schools, tmp_path)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await both_ready(pilot)
+            course = app.accounts.session(COLLEGE).courses[0].context_code
+            app.main.reading.switch_to("inbox", (COLLEGE, course))  # the rail's "BIOL … · river"
+            await async_wait_until(lambda: app.list.rows and not app.status.running
+                                   and {app.list.account(i) for i in range(len(app.list.rows))} == {COLLEGE})
+            await pilot.press("c")
+            chooser = await async_wait_until(lambda: app.screen if isinstance(app.screen, ChooseAccountScreen) else None)
+            await settle(pilot)
+            assert chooser.query_one(OptionList).highlighted == 1  # river: the course's account
+            await pilot.press("enter")
+            composer = await async_wait_until(lambda: app.screen if isinstance(app.screen, ComposeScreen) else None)
+            assert f"from {COLLEGE}" in str(composer.query_one("#compose-title").render())
+            assert composer.session is app.accounts.session(COLLEGE) and composer.draft.context_code == course
+            await pilot.press("escape")
+            await async_wait_until(lambda: not isinstance(app.screen, ComposeScreen))
+            await pilot.press("c")
+            await async_wait_until(lambda: isinstance(app.screen, ChooseAccountScreen))
+            await pilot.press("escape")  # nothing is written
+            await async_wait_until(lambda: not isinstance(app.screen, ChooseAccountScreen))
+            assert app.screen is app.main
+    finally:
+        close_stores(app)

@@ -48,3 +48,34 @@ def test_a_missing_config_for_the_demo_is_named(tmp_path):
     done = subprocess.run([sys.executable, "-m", "tui_inbox.cli", "--config", str(tmp_path / "nope.toml"), "demo"],
                           capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=30)
     assert done.returncode == 2 and str(tmp_path / "nope.toml") in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_demo_with_two_schools_shows_both_in_one_inbox(tmp_path, monkeypatch, utc):
+    """``tui-inbox demo --schools 2``: two sandboxes (the second another institution, with other people
+    and courses), one account each, their rows merged with their tags; the first school's account
+    follows its live stream, the second polls."""
+    import argparse
+    import asyncio
+
+    from tui_inbox import demo
+
+    monkeypatch.setenv("TUI_INBOX_DATA", str(tmp_path / "data"))
+    seen: dict = {}
+
+    def accounts_shown(app) -> set[str]:
+        return {app.list.account(i) for i in range(len(app.list.rows))}
+
+    async def drive(app) -> None:
+        async with app.run_test(size=(120, 36)):
+            # Not settle(): the feeds' workers follow Canvas until the app ends.
+            await async_wait_until(lambda: accounts_shown(app) == {"state", "river"}, timeout=20)
+            seen["accounts"] = accounts_shown(app)
+            seen["hosts"] = {m.session.client.base_url for m in app.accounts}
+            seen["live"] = {name: feed._stream is not None for name, feed in app.feeds.items()}
+
+    monkeypatch.setattr(demo, "run", lambda app: asyncio.run(drive(app)))
+    args = argparse.Namespace(config=None, seed=1, activity=0.0, conversations=0, course_students=0, schools=2)
+    assert demo.run_demo(args) == 0
+    assert seen["accounts"] == {"state", "river"}
+    assert len(seen["hosts"]) == 2
+    assert seen["live"] == {"state": True, "river": False}

@@ -44,7 +44,7 @@ class Writing(Controller):
                     self.landing_account = account
                 self.say_sent(outcome, account)
 
-        self.host.push_screen(ComposeScreen(session, draft), closed)
+        self.host.push_screen(ComposeScreen(session, draft, account=account if self.screen.aim.several else None), closed)
 
     def say_sent(self, outcome: Outcome, account: str | None = None) -> None:
         """A send's outcome on the status bar, with the key that opens where the message went."""

@@ -76,9 +76,11 @@ class ComposeScreen(Screen[Outcome | None]):
         Binding("shift+tab", "app.focus_previous", "Previous field", show=False),
     ]
 
-    def __init__(self, session: InboxSession, draft: Draft, timing: ComposerTiming = ComposerTiming()) -> None:
+    def __init__(self, session: InboxSession, draft: Draft, timing: ComposerTiming = ComposerTiming(),
+                 account: str | None = None) -> None:
         super().__init__()
         self.session = session
+        self.account = account  # the account it goes from, named when there are several
         self.draft = draft
         self.timing = timing
         # The draft's life (inbox/draft_life.py): a reply comes with its subject and people filled
@@ -117,7 +119,7 @@ class ComposeScreen(Screen[Outcome | None]):
     # -- layout ---------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         draft = self.draft
-        yield Static(title_text(draft), id="compose-title")
+        yield Static(title_text(draft, self.account), id="compose-title")
         with Horizontal(classes="row"):
             yield Static(Text("To"), classes="label")
             if self.edits_to:

@@ -16,9 +16,13 @@ from ...inbox.text import one_line
 from ..widgets.compose_context import ComposeContext, forward_context, post_context, reply_context
 
 
-def title_text(draft: Draft) -> Text:
+def title_text(draft: Draft, account: str | None = None) -> Text:
+    """The composer's first line: what is written (and to what); with several accounts, which one
+    it goes from ("from river"), since a message sent from the wrong school cannot be taken back."""
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(draft.title, style="bold")
+    if account:
+        text.append(f"  from {account}", style="bold")
     if draft.kind in ("reply", "reply_all", "add_people", "discussion_reply"):
         subject = one_line(draft.subject)
         text.append("  ·  ")
