@@ -13,8 +13,8 @@ import asyncio
 import pytest
 
 from tests.conftest import open_composer, press_quickly, settle
-from tests.two_schools import (COLLEGE, STATE, Recording, Unplugged, api, both_ready, close_stores, scope_ids, start_schools,
-                               teacher_token, two_school_app)
+from tests.two_schools import (COLLEGE, STATE, Recording, Unplugged, api, both_ready, close_stores, scope_ids,
+                               start_schools, teacher_token, two_school_app, write_to_teacher)
 from tests.waiting import async_wait_until
 from tui_inbox.inbox.accounts import AccountState
 from tui_inbox.ui.screens.compose import ComposeScreen
@@ -214,5 +214,52 @@ async def test_a_new_message_asks_which_account_starting_on_the_one_whose_course
             await pilot.press("escape")  # nothing is written
             await async_wait_until(lambda: not isinstance(app.screen, ChooseAccountScreen))
             assert app.screen is app.main
+    finally:
+        close_stores(app)
+
+
+async def test_a_live_message_at_the_college_comes_in_with_its_tag_and_its_school_named(schools, tmp_path):
+    """The college's account follows its live stream (the sandbox's /live, as in live-stream.md): a
+    student writes there, and the row comes to the top with the college's tag; the notice says where."""
+    from tui_inbox.live import LiveFeed
+
+    college = schools[1]
+    app = two_school_app(schools, tmp_path)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await both_ready(pilot)
+            client = app.accounts.session(COLLEGE).client
+            app.feeds[COLLEGE] = LiveFeed(client, college.live_url, trusted_live_url=True)
+            app.main.feed.follow(COLLEGE)  # after both_ready: a feed's worker follows until the app ends
+            await async_wait_until(lambda: app.feeds[COLLEGE].state.current.state.value == "live")
+            cid = await asyncio.to_thread(write_to_teacher, college, "Is the practical on Friday?", "Practical day")
+            await async_wait_until(lambda: app.list.rows and app.list.key(0) == (COLLEGE, cid))
+            assert line_text(app, 0)[4:].startswith(COLLEGE)
+            notices = await async_wait_until(lambda: [e.text for e in app.status.history if e.kind == "notice"])
+            assert notices[-1].startswith(f"{COLLEGE}: New message from ")
+    finally:
+        close_stores(app)
+
+
+async def test_the_account_key_shows_one_account_then_the_next_then_all_again(schools, tmp_path):
+    app = two_school_app(schools, tmp_path)
+
+    def shown() -> set[str]:
+        return {app.list.account(i) for i in range(len(app.list.rows))}
+
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await both_ready(pilot)
+            everything = len(app.list.rows)
+            unread = {name: app.accounts.session(name).unread_count for name in (STATE, COLLEGE)}
+            for name in (STATE, COLLEGE):
+                await pilot.press("A")
+                await async_wait_until(lambda: shown() == {name})
+                assert app.status.message == f"Showing {name} only"
+                title = str(app.query_one("#title-bar").render())
+                assert f"({unread[name]:,} unread)" in title  # the count follows the view
+            await pilot.press("A")
+            await async_wait_until(lambda: shown() == {STATE, COLLEGE} and len(app.list.rows) == everything)
+            assert app.status.message == "Showing every account"
     finally:
         close_stores(app)

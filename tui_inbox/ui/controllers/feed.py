@@ -3,6 +3,7 @@ wrote, said on the status bar; the feed's state (live, polling, offline) painted
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Callable
 
 from ...inbox.notices import Notice
@@ -66,7 +67,8 @@ class FeedUpdates(Controller):
             conversation = await session.live.apply(event)
             notice = session.live.notice(event, conversation) if conversation is not None else None
             if notice:
-                self.announce(notice)
+                # With several accounts the sentence says at which ("river: New message from …").
+                self.announce(replace(notice, text=self.screen.aim.at(account, notice.text)) if account else notice)
         elif event.is_discussion:
             item = await session.activity.apply(event)
             if item is not None and item.author:
