@@ -201,6 +201,7 @@ async def keys_child(config_path: str, presses: int) -> dict:
     """In this (child) process: the app over the warm data folder, every account in step, then the presses."""
     from ui import Frames, send_key  # benchmarks/ui.py: frames caught as the terminal would be sent them
 
+    from tui_inbox import gc_pause
     from tui_inbox.config import load
     from tui_inbox.launch import build_accounts_app, build_app, cached_user, usable_accounts
 
@@ -209,10 +210,12 @@ async def keys_child(config_path: str, presses: int) -> dict:
     users = [cached_user(account) for account in accounts]
     if None in users:
         raise SystemExit("the data folder has no cache for every account")
+    gc_pause.pause()  # as the command does, until the first frame (cli.py, launch.run_app)
     if len(accounts) == 1:
         app = build_app(config, accounts[0], user_id=users[0])
     else:
         app = build_accounts_app(config, list(zip(accounts, users)))
+    app.after_first_frame.append(gc_pause.resume)
     data = Path(os.environ["TUI_INBOX_DATA"])
     keys = [account_key(a.base_url, u) for a, u in zip(accounts, users)]
     before = [synced_at(data, key) for key in keys]
@@ -239,14 +242,15 @@ async def keys_child(config_path: str, presses: int) -> dict:
         await pilot.pause()
         frames.widget = lst
         rows = len(lst.rows)
-        pauses: list[tuple[float, int]] = []  # (ms, generation) of each garbage collection while pressing
-        collecting: list[float] = []
+        pauses: list[tuple[float, float, int]] = []  # (ms, CPU ms, generation) of each collection while pressing
+        collecting: list[tuple[float, float]] = []
 
         def on_gc(phase: str, info: dict) -> None:
             if phase == "start":
-                collecting.append(time.perf_counter())
+                collecting.append((time.perf_counter(), time.thread_time()))
             elif collecting:
-                pauses.append(((time.perf_counter() - collecting.pop()) * 1000, info["generation"]))
+                wall, cpu = collecting.pop()
+                pauses.append(((time.perf_counter() - wall) * 1000, (time.thread_time() - cpu) * 1000, info["generation"]))
 
         gc.callbacks.append(on_gc)
         cpu: list[float] = []
@@ -374,10 +378,14 @@ def report(one: Setup, two: Setup, bare: list[float], starts: dict, keys: dict, 
         cells = "".join(f"{pct(samples[g], 0.5):>14.2f}{pct(samples[g], 0.99):>7.2f}" for g in groups)
         print(f"  {label:>13}{cells}{pct(every, 0.5):>10.2f}{pct(every, 0.99):>7.2f}{max(every):>8.2f}")
     for label in (a, b):
-        cpu, full = keys[label]["cpu"], [ms for ms, generation in keys[label]["gc"] if generation == 2]
+        cpu, full = keys[label]["cpu"], [(ms, busy) for ms, busy, generation in keys[label]["gc"] if generation == 2]
+        longest = max(full, default=(0.0, 0.0))
         print(f"  {label:>13}: this thread's CPU per press p50 {pct(cpu, 0.5):.2f} ms, p99 {pct(cpu, 0.99):.2f} ms, "
               f"max {max(cpu):.2f} ms; {len(keys[label]['gc'])} collections while pressing, {len(full)} full "
-              f"(longest {max(full, default=0):.0f} ms)")
+              f"(the longest {longest[0]:.0f} ms, {longest[1]:.0f} ms of CPU)")
+    cpu = keys[b]["cpu"]
+    print(f"  bar, on CPU time: p99 over the merged list < {KEY_BAR_MS:g} ms: {pct(cpu, 0.99):.2f} ms   "
+          f"{verdict(pct(cpu, 0.99) < KEY_BAR_MS)}")
     every = [s for g in groups for s in keys[b]["samples"][g]]
     print(f"  bar: p99 over the merged list ({b}) < {KEY_BAR_MS:g} ms: {pct(every, 0.99):.2f} ms   "
           f"{verdict(pct(every, 0.99) < KEY_BAR_MS)}")
