@@ -4,11 +4,13 @@ and the cursor stays on its conversation."""
 
 from __future__ import annotations
 
+import gc
 import math
 
 import httpx
 
 from tui_inbox.canvas import CanvasClient
+from tui_inbox.inbox.loading import LARGE_LOAD
 from tui_inbox.inbox.offline import FIRST_SCREEN
 from tui_inbox.inbox.session import InboxSession
 from tui_inbox.launch import open_cache
@@ -213,3 +215,23 @@ async def test_a_resync_during_the_start_waits_for_the_cache_to_be_read_whole(ma
     assert [r.id for r in session.view.all()] == [r.id for r in await canvas_now(sandbox)]
     await session.aclose()
     await session.client.aclose()
+
+
+async def test_a_start_from_a_large_cache_leaves_its_rows_out_of_the_collectors_full_passes(make_sandbox, tmp_path):
+    """inbox/offline.py's catch-up, as loading.py's fill after a load from Canvas: the rows read
+    from the cache live as long as the view, and a full collection that walked them all (90,000
+    rows: a quarter of a second, benchmarks/accounts.py) paused the key press it fell on."""
+    sandbox = make_sandbox(seed=1, conversations=11_500)
+    await warm_cache(sandbox, tmp_path)
+    session = await session_on(sandbox, tmp_path)
+    try:
+        await session.start()
+        await session.wait_loaded()
+        rows = session.view.all()
+        assert len(rows) >= LARGE_LOAD
+        walked = {id(thing) for thing in gc.get_objects()}  # every generation the collector passes over
+        assert [row.id for row in rows if id(row) in walked] == []
+    finally:
+        await session.aclose()
+        await session.client.aclose()
+        gc.unfreeze()  # this worker's later tests start with nothing set aside

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gc
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -28,6 +29,7 @@ from ..canvas import CanvasError
 from ..canvas.errors import NetworkError
 from ..canvas.models import Conversation
 from ..store.cache import Cache, view_name
+from .loading import LARGE_LOAD
 from .reconcile import Reconciled, reconcile
 from .view import ConversationView, sort_key
 
@@ -194,6 +196,13 @@ class CacheKeeper:
         if shown >= FIRST_SCREEN:
             everything = await asyncio.to_thread(self.cache.rows, view_name(*view.key))
             self.rows.show_kept(view, everything)
+            if len(everything) >= LARGE_LOAD:
+                # As after a load from Canvas (loading.py): rows that live as long as the view, left
+                # out of the collector's full passes, which would otherwise walk all of them and
+                # pause a key press by a tenth of a second. No collection first: the start froze
+                # everything at its first frame (gc_pause.py), and these rows came in a thread with
+                # the collector paused, so there is next to no garbage to keep by mistake.
+                gc.freeze()
         await self.bring_in_step(view)
 
     @property
