@@ -8,8 +8,7 @@ opening an item, or asking whether it is new, goes to its own account's Activity
 
 How the UI uses it: ``items(names)`` for the list (the accounts it shows), ``look(names)`` when
 Activity is chosen or shows another account (how many are new, summed), ``looked_away()`` when it
-is left,
-``is_new`` and ``course_label`` for each item's line, ``activity(account)`` to open one.
+is left, ``is_new`` and ``course_label`` for each item's line, ``activity(account)`` to open one.
 """
 
 from __future__ import annotations
