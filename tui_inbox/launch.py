@@ -92,9 +92,9 @@ def build_app(config: Config, account: Account, *, user_id: int, drafts_path: Pa
     """The app for one account. ``store_folder``: where its cache and search index live (by default
     beside the drafts, else the data folder); the demo gives a folder of its own run."""
     check_settings(config)
-    session, feed = build_session(config, account, user_id=user_id, drafts_path=drafts_path,
-                                  drafts_account=drafts_account, clock=clock, store_folder=store_folder)
-    return app_for(config, [(account_name(account), session, feed)], clock=clock,
+    session, make_feed = build_session(config, account, user_id=user_id, drafts_path=drafts_path,
+                                       drafts_account=drafts_account, clock=clock, store_folder=store_folder)
+    return app_for(config, [(account_name(account), session, make_feed)], clock=clock,
                    account_label=session.client.http.host)
 
 
@@ -111,12 +111,12 @@ def build_accounts_app(config: Config, opened: "list[tuple[Account, int | None]]
         if user_id is None:
             client = CanvasClient(account.base_url, account.token)
             session = InboxSession(client, thread_order=config.ui.thread_order, **({"clock": clock} if clock else {}))
-            parts.append((account_name(account), session, feed_for(config, account, client)))
+            parts.append((account_name(account), session, feed_maker(config, account, client)))
             continue
-        session, feed = build_session(config, account, user_id=user_id, drafts_path=drafts_path, clock=clock,
+        session, make_feed = build_session(config, account, user_id=user_id, drafts_path=drafts_path, clock=clock,
                                       store_folder=store_folder,
                                       drafts_account=drafts_accounts[number] if drafts_accounts else None)
-        parts.append((account_name(account), session, feed))
+        parts.append((account_name(account), session, make_feed))
     return app_for(config, parts, clock=clock, account_label="")
 
 
@@ -128,20 +128,21 @@ def account_name(account: Account) -> str:
 
 
 def app_for(config: Config, parts: list, *, clock=None, account_label: str = ""):
-    """The app over these (name, session, feed) parts."""
+    """The app over these (name, session, feed maker) parts."""
     from .inbox.accounts import Accounts
     from .ui.app import InboxApp
 
     kwargs = {"clock": clock} if clock is not None else {}
     accounts = Accounts([(name, session) for name, session, _ in parts])
-    feeds = {name: feed for name, _, feed in parts if feed is not None}
-    return InboxApp(accounts, feeds=feeds, keymap=config.keys, theme=config.ui.theme, date_style=config.ui.date_style,
+    makers = {name: maker for name, _, maker in parts if maker is not None}
+    return InboxApp(accounts, feed_makers=makers, keymap=config.keys, theme=config.ui.theme, date_style=config.ui.date_style,
                     rail=config.ui.rail, notify_mode=config.live.notify, account_label=account_label, **kwargs)
 
 
 def build_session(config: Config, account: Account, *, user_id: int, drafts_path: Path | None = None,
                   drafts_account: str | None = None, clock=None, store_folder: Path | None = None):
-    """One account's session (its client, drafts, Activity's last look, cache and search index) and its feed."""
+    """One account's session (its client, drafts, Activity's last look, cache and search index), and
+    what makes its feed (``feed_maker``)."""
     client = CanvasClient(account.base_url, account.token)
     key = drafts_account or account_key(account.base_url, user_id)
     drafts = DraftStore(drafts_path or data_dir() / "drafts.sqlite3", key)
@@ -153,7 +154,14 @@ def build_session(config: Config, account: Account, *, user_id: int, drafts_path
     session = InboxSession(client, drafts=drafts, activity_seen=seen, thread_order=config.ui.thread_order,
                            keeper=keeper, send_delay=config.compose.send_delay_seconds, **kwargs)
     session.search_index = open_search_index(key, store)
-    return session, feed_for(config, account, client)
+    return session, feed_maker(config, account, client)
+
+
+def feed_maker(config: Config, account: Account, client: CanvasClient):
+    """What makes the account's live feed when the app starts following it, after its first frame:
+    checking the live URL reads it with httpx, whose import (with ssl's and email's) is a tenth of
+    a start from the cache, and nothing before that frame needs it (canvas/lazy_httpx.py)."""
+    return lambda: feed_for(config, account, client)
 
 
 def feed_for(config: Config, account: Account, client: CanvasClient) -> LiveFeed:

@@ -70,6 +70,7 @@ def test_the_demo_with_two_schools_shows_both_in_one_inbox(tmp_path, monkeypatch
             # Not settle(): the feeds' workers follow Canvas until the app ends.
             await async_wait_until(lambda: accounts_shown(app) == {"state", "river"}, timeout=20)
             seen["accounts"] = accounts_shown(app)
+            await async_wait_until(lambda: len(app.feeds) == 2)  # each made when followed, after the first frame
             seen["hosts"] = {m.session.client.base_url for m in app.accounts}
             seen["live"] = {name: feed._stream is not None for name, feed in app.feeds.items()}
 

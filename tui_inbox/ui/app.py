@@ -48,6 +48,7 @@ class InboxApp(App):
         *,
         feed: Any = None,
         feeds: dict[str, Any] | None = None,
+        feed_makers: dict[str, Callable[[], Any]] | None = None,
         keymap: dict[str, str] | None = None,
         theme: str | None = None,
         date_style: str = "relative",
@@ -62,6 +63,8 @@ class InboxApp(App):
         """Every account's session (one per account): the app starts them, and closes them on the way out."""
         self.feeds: dict[str, Any] = dict(feeds or {})
         """Each account's live feed (live/feed.py): what tells its inbox that Canvas changed."""
+        self.feed_makers: dict[str, Callable[[], Any]] = dict(feed_makers or {})
+        """What makes an account's feed when it is first followed, after the first frame (launch.feed_maker)."""
         if feed is not None:
             self.feed = feed
         self.merged = MergedView(self.accounts)
@@ -102,8 +105,9 @@ class InboxApp(App):
 
     @feed.setter
     def feed(self, feed: Any) -> None:
-        if feed is None:
+        if feed is None:  # none at all: nothing is followed
             self.feeds.pop(self.accounts.names[0], None)
+            self.feed_makers.pop(self.accounts.names[0], None)
         else:
             self.feeds[self.accounts.names[0]] = feed
 

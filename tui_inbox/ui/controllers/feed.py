@@ -20,8 +20,13 @@ class FeedUpdates(Controller):
     def follow(self, account: str | None = None) -> None:
         """Follow each account's feed (or this one account's), each in its own worker: one that
         cannot reach its Canvas never holds up another's."""
-        for name, feed in self.host.feeds.items():
-            if account in (None, name):
+        for name in self.host.accounts.names:
+            if account not in (None, name):
+                continue
+            feed = self.host.feeds.get(name)
+            if feed is None and name in self.host.feed_makers:
+                feed = self.host.feeds[name] = self.host.feed_makers.pop(name)()
+            if feed is not None:
                 self.host.run_worker(self._follow(name, feed), group="feed")
 
     async def _follow(self, account: str, feed) -> None:

@@ -30,6 +30,8 @@ class Host(Protocol):
     """The session of the account a key acts on (the row under the cursor's, or the open one's)."""
     feeds: dict[str, Any]
     """Each account's live feed (live/feed.py), by account; an account without one is not followed."""
+    feed_makers: dict[str, Callable[[], Any]]
+    """What makes an account's feed when it is first followed (after the first frame)."""
     merged: MergedView
     """The list's rows: every account's mailbox (or the one account it is narrowed to), newest first."""
     merged_triage: MergedTriage
