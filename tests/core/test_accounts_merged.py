@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.conftest import FIXED_NOW
-from tests.two_schools import Unplugged
+from tests.two_schools import Unplugged, api, scope_ids
 from tests.waiting import async_wait_until
 from tui_inbox.canvas import CanvasClient
 from tui_inbox.inbox.accounts import Accounts, AccountState
@@ -54,17 +54,6 @@ async def no_wait(seconds: float) -> None:
 
 def session_for(base_url: str, token: str, recording: Recording | None = None) -> InboxSession:
     return InboxSession(CanvasClient(base_url, token, transport=recording, sleep=no_wait))
-
-
-def api(sandbox) -> httpx.Client:
-    return httpx.Client(base_url=sandbox.base_url, headers={"Authorization": f"Bearer {sandbox.info.token_of('teacher')}"},
-                        timeout=10)
-
-
-def scope_ids(sandbox, scope: str) -> set[int]:
-    with api(sandbox) as client:
-        body = client.get("/api/v1/conversations", params={"scope": scope, "include_all_conversation_ids": "true"}).json()
-    return set(body["conversation_ids"])
 
 
 def subjects(sandbox) -> dict[int, str]:

@@ -30,8 +30,9 @@ def offered(screen: ComposeScreen) -> dict[str, str]:
 
 async def search_for(pilot, screen: ComposeScreen, text: str) -> dict[str, str]:
     await pilot.press(*text)
+    # The suggestions of this very text: typing it letter by letter shows each shorter one's first.
     await async_wait_until(lambda: screen.query_one(Suggestions).display and screen.found
-                           and screen.query_one("#to", Input).value == text)
+                           and screen.to_field.found_for == text and screen.query_one("#to", Input).value == text)
     await pilot.app.workers.wait_for_complete()
     return offered(screen)
 

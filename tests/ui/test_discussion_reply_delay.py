@@ -11,6 +11,7 @@ from __future__ import annotations
 from tests.conftest import user_client
 from tests.ui.test_compose import SIZE, closed, settle, started
 from tests.waiting import async_wait_until
+from tests.ui.test_outbox_undo_send import counting_down
 from tui_inbox.canvas import CanvasClient
 from tui_inbox.inbox.changes import OutboxSaid
 from tui_inbox.inbox.session import InboxSession
@@ -67,7 +68,7 @@ async def test_a_discussion_reply_waits_out_the_delay_and_u_brings_it_back(sandb
         await pilot.press(*WORDS)
         await pilot.press("ctrl+s")
         await closed(pilot)
-        assert app.status.message.startswith("Sending in 30 s (u undoes)"), app.status.message
+        assert counting_down(app.status.message, 30), app.status.message
         assert app.session.outbox.count == 1
         await pilot.press("u")
         back = await async_wait_until(lambda: app.screen if isinstance(app.screen, ComposeScreen) else None)

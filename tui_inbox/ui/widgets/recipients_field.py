@@ -62,6 +62,7 @@ class RecipientsField(Vertical):
         self.delay = delay  # seconds of quiet typing before a search
         self.placeholder = placeholder
         self.found: dict[str, Recipient] = {}  # option id -> Recipient, for the suggestions shown
+        self.found_for: str | None = None  # the text those suggestions answer (typing on keeps them until the next)
         self.errors_heard = 0  # the inbox's errors, counted by the composer: one may say why nothing matched
         self._search_timer: Timer | None = None
 
@@ -109,6 +110,7 @@ class RecipientsField(Vertical):
         suggestions.clear_options()
         suggestions.display = False
         self.found = {}
+        self.found_for = None
 
     @on(Input.Changed, "#to")
     def to_typed(self, event: Input.Changed) -> None:
@@ -134,6 +136,7 @@ class RecipientsField(Vertical):
         suggestions = self.query_one(Suggestions)
         suggestions.clear_options()
         self.found = {}
+        self.found_for = text
         courses = self.inbox.courses()
         for recipient in found:
             if recipient.id in chosen or recipient.id in self.found:
