@@ -321,3 +321,43 @@ async def test_a_school_offline_at_the_start_starts_once_it_answers_again(two_sc
     finally:
         await accounts.aclose()
         await cable.aclose()
+
+
+class Refusing(httpx.AsyncBaseTransport):
+    """Canvas refusing the token from now on (as when it is deleted under Account > Settings), with
+    the 401 canvas-lms gives (app/controllers/application_controller.rb, render_unauthorized_action
+    for an invalid token: ``{"errors": [{"message": "Invalid access token."}]}``); before, the sandbox."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.refuse = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.refuse:
+            return httpx.Response(401, json={"errors": [{"message": "Invalid access token."}]},
+                                  headers={"WWW-Authenticate": 'Bearer realm="canvas-lms"'})
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def test_a_token_refused_mid_session_says_sign_in_again_for_that_school_only(two_schools):
+    state_u, city = two_schools
+    refusing = Refusing()
+    accounts = Accounts([(STATE_U, session_for(state_u.base_url, state_u.info.token_of("teacher"))),
+                         (CITY, session_for(city.base_url, city.info.token_of("teacher"), refusing))])
+    try:
+        merged = await started(accounts)
+        assert accounts.state_of(CITY) is AccountState.READY
+        refusing.refuse = True
+        keys = [next(row.key for row in merged[:] if row.account == name) for name in (STATE_U, CITY)]
+        line = await MergedTriage(accounts).act("star", keys)
+        assert line.startswith(f"Starred 1 conversation at {STATE_U}; {CITY}: ")
+        assert accounts.state_of(CITY) is AccountState.SIGNED_OUT
+        assert accounts.state_of(CITY).value == "sign in again"
+        assert "refused the access token" in accounts[CITY].detail
+        assert accounts.state_of(STATE_U) is AccountState.READY
+    finally:
+        await accounts.aclose()
+        await refusing.aclose()

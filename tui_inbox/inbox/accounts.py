@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from ..canvas import CanvasError
 from ..canvas.errors import AuthError, NetworkError, ThrottledError
-from .changes import AccountChange, AccountStateChanged, CameOnline, Change, MergedChange, WentOffline
+from .changes import AccountChange, AccountStateChanged, CameOnline, Change, Failed, MergedChange, WentOffline
 from .channel import Listeners
 
 if TYPE_CHECKING:
@@ -119,6 +119,8 @@ class Accounts:
                 self.set_state(member.name, AccountState.OFFLINE)
             elif isinstance(change, CameOnline):
                 self.set_state(member.name, AccountState.READY)
+            elif isinstance(change, Failed) and change.signed_out:
+                self.set_state(member.name, AccountState.SIGNED_OUT, change.message)
             self.emit(AccountChange(member.name, change))
 
         return heard

@@ -60,9 +60,11 @@ class RowsArrived:
 
 @dataclass(frozen=True, slots=True)
 class Failed:
-    """Something the user should read went wrong: one line for the status bar (and the composer)."""
+    """Something the user should read went wrong: one line for the status bar (and the composer).
+    ``signed_out``: Canvas refused the account's token (its rail line says to sign in again)."""
 
     message: str
+    signed_out: bool = False
 
 
 @dataclass(frozen=True, slots=True)

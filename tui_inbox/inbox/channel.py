@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Callable, Generic, TypeVar
 
+from ..canvas.errors import AuthError
 from .changes import Change, Failed
 from .outcome import Outcome
 
@@ -45,7 +46,7 @@ class Channel(Listeners[Change]):
     def fail(self, error: Exception) -> Outcome:
         """Say what went wrong, in one line; the outcome of an action that ends here."""
         self.last_error = str(error)
-        self.emit(Failed(self.last_error))
+        self.emit(Failed(self.last_error, signed_out=isinstance(error, AuthError)))
         return Outcome(False, self.last_error)
 
     def note(self, error: Exception) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Callable
 
+from ...inbox.accounts import AccountState
 from ...inbox.notices import Notice
 from ...inbox.text import one_line
 from ..widgets.status_bar import StatusBar
@@ -104,6 +105,9 @@ class FeedUpdates(Controller):
         status = feed.state.current
         bar = self.status
         if status.state.value in ("live", "polling"):
+            if self.host.accounts.state_of(account) is AccountState.SIGNED_OUT:
+                # Its polls (or its stream) are answered with its token: signed in again (`tui-inbox login`).
+                self.host.accounts.set_state(account, AccountState.READY)
             if not self.screen.aim.several:
                 bar.withdraw("network")  # Canvas answers again: "Cannot reach Canvas" no longer holds
             keeper = session.keeper
