@@ -14,7 +14,8 @@ from ...inbox.text import one_line
 from .conversation_row import fit
 
 
-LABEL_CELLS = 21  # the rail's 24 columns, less its border and the two of the mark
+LABEL_CELLS = 19  # the rail's 24 columns, less its border, the mark's two and a scrollbar's two (a label that wraps
+# only once the scrollbar shows would keep the scrollbar, depending on which paint came first)
 STATE_STYLES = {"live": "green", "polling": "cyan", "ready": "green", "starting": "dim", "offline": "bold red",
                 "sign in again": "bold red", "failed": "bold red", "throttled": "yellow"}
 
@@ -86,7 +87,11 @@ class MailboxRail(OptionList):
             label = Text("▸ " if code == filter_code else "  ")
             # One line each: a long course name is cut (the rail is narrow; the title says it whole).
             name = one_line(name)
-            name = name if cell_len(name) <= LABEL_CELLS else fit(name, LABEL_CELLS)
+            if cell_len(name) > LABEL_CELLS:
+                # "A&P Study Group · river": the course is cut, never the account it belongs to.
+                course, dot, account = name.rpartition(" · ") if " · " in name else (name, "", "")
+                rest = LABEL_CELLS - cell_len(dot + account)
+                name = fit(course, rest) + dot + account if rest > 4 else fit(name, LABEL_CELLS)
             label.append(name, style="bold" if code == filter_code else "")
             option_id = f"filter:{code[0]}/{code[1]}" if accounts else f"filter:{code[1]}"
             options.append(Option(label, id=option_id))
