@@ -66,7 +66,7 @@ def test_a_batch_create_answers_each_conversation_with_audience_contexts_and_no_
         assert conversation["audience_contexts"]["groups"] == {"1": ["Member"]}  # Lab Group A
         assert "messages" not in conversation and "context_name" not in conversation
         # The participants stay short: no common contexts, no avatars.
-        assert all(set(p) == {"id", "name", "full_name"} for p in conversation["participants"])
+        assert all(set(p) == {"id", "name", "full_name", "pronouns"} for p in conversation["participants"])
 
 
 # -- 4. add_message's recipients[] ---------------------------------------------------------------
@@ -133,7 +133,9 @@ def test_the_added_message_uses_short_names_and_is_not_counted(as_user):
 def test_an_observer_finds_only_their_linked_students_besides_teachers_and_tas(as_user):
     linda = as_user(LINDA)
     in_bio = found(linda, context="course_1")
-    assert set(in_bio) == {TEACHER, TA, JANE}  # not Alice, Fatima, ... nor Dana, observed only in HIST 150
+    # Not Alice, Fatima, ... nor Dana, observed only in HIST 150; Linda herself, as Canvas lists the
+    # searcher (spec/apis/v1/search_api_spec.rb, "should not show non-linked students to observers").
+    assert set(in_bio) == {TEACHER, TA, JANE, LINDA}
     everyone = found(linda, search="a")
     students = {uid for uid, row in everyone.items() if "StudentEnrollment" in sum(row["common_courses"].values(), [])}
     assert students == {JANE, DANA}

@@ -69,7 +69,7 @@ def test_index_shape_and_participant_avatars(teacher):
                 "private", "starred", "properties", "audience", "audience_contexts", "avatar_url", "participants", "visible"):
         assert key in row
     assert "messages" not in row
-    assert set(row["participants"][0]) == {"id", "name", "full_name"}
+    assert set(row["participants"][0]) == {"id", "name", "full_name", "pronouns"}
     with_avatars = teacher.get("/api/v1/conversations", params={"per_page": 1, "include[]": "participant_avatars"}).json()[0]
     assert "avatar_url" in with_avatars["participants"][0]
 

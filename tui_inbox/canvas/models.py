@@ -23,6 +23,7 @@ class Participant:
     avatar_url: str | None = None
     common_courses: dict[int, list[str]] = field(default_factory=dict)
     common_groups: dict[int, list[str]] = field(default_factory=dict)
+    pronouns: str | None = None  # "they/them"; Canvas sends null when unset
 
     @classmethod
     def from_json(cls, data: Any, shared: Shared | None = None) -> "Participant":
@@ -35,6 +36,7 @@ class Participant:
             raise bad_id("participant", data.get("id"))
         full_name = as_str(data.get("full_name")) or name
         avatar_url = as_str(data.get("avatar_url"))
+        pronouns = as_str(data.get("pronouns"))
         courses, groups = data.get("common_courses"), data.get("common_groups")
 
         def make() -> "Participant":
@@ -45,11 +47,12 @@ class Participant:
                 avatar_url=avatar_url,
                 common_courses={as_int(k, 0): [as_text(t) for t in as_list(v)] for k, v in as_dict(courses).items()},
                 common_groups={as_int(k, 0): [as_text(t) for t in as_list(v)] for k, v in as_dict(groups).items()},
+                pronouns=pronouns,
             )
 
         if shared is None or courses or groups:  # common courses are rare in listings: not worth a key
             return make()
-        return shared.one(("p", pid, name, full_name, avatar_url), make)
+        return shared.one(("p", pid, name, full_name, avatar_url, pronouns), make)
 
 
 @dataclass(slots=True)
@@ -294,6 +297,7 @@ class Recipient:
     context_name: str | None
     common_courses: dict[int, list[str]]
     avatar_url: str | None
+    pronouns: str | None = None
 
     @property
     def is_context(self) -> bool:
@@ -313,6 +317,7 @@ class Recipient:
             context_name=as_str(data.get("context_name")),
             common_courses={as_int(k, 0): [as_text(t) for t in as_list(v)] for k, v in as_dict(data.get("common_courses")).items()},
             avatar_url=as_str(data.get("avatar_url")),
+            pronouns=as_str(data.get("pronouns")),
         )
 
 

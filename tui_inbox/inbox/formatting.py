@@ -62,6 +62,13 @@ def formal_name(name: str | None, full_name: str | None) -> str:
     return f"{shown} ({full})"
 
 
+def with_pronouns(name: str, pronouns: str | None) -> str:
+    """A name with the pronouns the person chose after it, as Canvas's web Inbox shows an author or
+    a recipient: "Quinn Harper (they/them)"; the name alone when they chose none."""
+    chosen = one_line(pronouns)
+    return f"{name} ({chosen})" if chosen else name
+
+
 def participants_label(conversation: Conversation, me: int, *, limit: int = 2) -> str:
     """``Jane`` for one other person; ``me, Jane, Bob +3`` for a group (display names)."""
     others = [p for p in conversation.participants if p.id != me]

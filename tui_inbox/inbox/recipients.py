@@ -38,6 +38,8 @@ class RecipientSearch:
         except CanvasError as error:
             self.report.fail(error)
             return []
+        # Canvas lists the searcher among the matches; nobody writes to themself from here.
+        found = [r for r in found if r.id != str(self.account.me_id)]
         if text and not context:
             words = words_of(text)
             found += self._known_people_canvas_missed(text, words, {r.id for r in found})
@@ -60,7 +62,8 @@ class RecipientSearch:
                         and not all(any(w in n.casefold() for n in names) for w in typed)):
                     people.append(Recipient(id=str(person.id), name=person.name, full_name=person.full_name,
                                             type="user", user_count=None, context_name=None,
-                                            common_courses=dict(person.common_courses), avatar_url=None))
+                                            common_courses=dict(person.common_courses), avatar_url=None,
+                                            pronouns=person.pronouns))
                     if len(people) >= KNOWN_PEOPLE_OFFERED:
                         return people
         return people

@@ -14,6 +14,7 @@ class ThreadItem:
     depth: int  # 0 for the conversation's own messages, +1 per level of forwarding
     author: str
     generated: bool
+    pronouns: str | None = None  # the author's, shown beside the name (not in a quote's "X wrote:")
 
     @property
     def forwarded(self) -> bool:
@@ -27,6 +28,7 @@ def author_names(conversation: Conversation) -> dict[int, str]:
 def thread_items(conversation: Conversation, order: str = "oldest") -> list[ThreadItem]:
     """Messages oldest first (or newest first), each followed by what it forwards, indented."""
     names = author_names(conversation)
+    pronouns = {p.id: p.pronouns for p in conversation.participants}
     messages = list(conversation.messages or [])  # Canvas sends newest first
     if order == "oldest":
         messages.reverse()
@@ -34,7 +36,7 @@ def thread_items(conversation: Conversation, order: str = "oldest") -> list[Thre
 
     def add(message: Message, depth: int) -> None:
         author = names.get(message.author_id or -1) or (f"user {message.author_id}" if message.author_id else "someone")
-        items.append(ThreadItem(message, depth, author, message.generated))
+        items.append(ThreadItem(message, depth, author, message.generated, pronouns.get(message.author_id or -1)))
         for inner in message.forwarded_messages:
             add(inner, depth + 1)
 

@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from . import errors
-from .conversation_json import ADDED, BATCH_CREATED, CREATED, UPDATED, conversation_json, message_json
+from .conversation_json import ADDED, BATCH_CREATED, CREATED, UPDATED, conversation_json, message_json, wants_uuids
 from .conversations import Message
 from .conversations_api import conversation_id, visible_in_request_scope
 from .endpoint import Call, api
@@ -145,7 +145,8 @@ async def create(call: Call):
         conversation, _ = send_one(recipients, private, reuse=True)
         participant = conversation.participants[me]
         visible = visible_in_request_scope(call, participant)
-        return JSONResponse([conversation_json(state, participant, call.base_url, CREATED, visible=visible)], status_code=201)
+        return JSONResponse([conversation_json(state, participant, call.base_url, CREATED, visible=visible,
+                                        include_uuids=wants_uuids(call))], status_code=201)
 
     private = not new_pairs
     if params.get("mode") == "async":
@@ -170,7 +171,8 @@ async def create(call: Call):
     rows = [c.participants[me] for c in conversations]
     rows.sort(key=lambda p: (p.visible_last_authored_at, p.last_message_at is not None, p.last_message_at or p.conversation.created_at, p.conversation.id), reverse=True)
     return JSONResponse(
-        [conversation_json(state, p, call.base_url, BATCH_CREATED, visible=visible_in_request_scope(call, p)) for p in rows],
+        [conversation_json(state, p, call.base_url, BATCH_CREATED, visible=visible_in_request_scope(call, p),
+                           include_uuids=wants_uuids(call)) for p in rows],
         status_code=201,
     )
 

@@ -33,6 +33,11 @@ ADDED = Shape(long_participants=True, messages="latest", context_name=False)
 UPDATED = Shape(long_participants=True, context_name=False)
 
 
+def wants_uuids(call) -> bool:
+    """``include[]=uuid``: each participant's ``uuid`` (the list and create answers)."""
+    return "uuid" in (call.params.list("include") or [])
+
+
 def preview(body: str) -> str:
     """Canvas's <=100-character preview: a longer body is cut to 97 characters and "..."."""
     return body if len(body) <= 100 else body[:97] + "..."
@@ -81,6 +86,7 @@ def conversation_json(
     shape: Shape = INDEX,
     *,
     include_avatars: bool = False,
+    include_uuids: bool = False,
     visible: bool = True,
 ) -> dict:
     world = state.world
@@ -108,7 +114,9 @@ def conversation_json(
     participants_json = []
     for uid in people:
         user = world.users[uid]
-        entry = {"id": uid, "name": user.short_name, "full_name": user.name}
+        entry = {"id": uid, "name": user.short_name, "full_name": user.name, "pronouns": user.pronouns}
+        if include_uuids:
+            entry["uuid"] = user.uuid
         if shape.long_participants:
             entry["common_courses"] = world.common_courses(me, uid) if uid != me else {}
             entry["common_groups"] = world.common_groups(me, uid) if uid != me else {}

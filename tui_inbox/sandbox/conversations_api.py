@@ -6,7 +6,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from . import errors
-from .conversation_json import INDEX, SHOW, UPDATED, conversation_json
+from .conversation_json import INDEX, SHOW, UPDATED, conversation_json, wants_uuids
 from .conversations import SCOPES, Participant
 from .endpoint import Call, NotFound, api
 from .pagination import paginate
@@ -47,7 +47,8 @@ async def index(call: Call):
     rows = call.state.conversations.listing(call.user.id, read_scope(call), filters, mode)
     page, headers = paginate(call, rows)
     avatars = "participant_avatars" in (call.params.list("include") or [])
-    items = [conversation_json(call.state, p, call.base_url, INDEX, include_avatars=avatars) for p in page]
+    items = [conversation_json(call.state, p, call.base_url, INDEX, include_avatars=avatars, include_uuids=wants_uuids(call))
+             for p in page]
     if call.params.bool("include_all_conversation_ids"):
         body = {"conversations": items, "conversation_ids": [p.conversation.id for p in rows]}
         return JSONResponse(body, headers=headers)

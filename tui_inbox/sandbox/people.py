@@ -49,6 +49,9 @@ FILLER_FIRST = ["Ada", "Bilal", "Chloé", "Dmitri", "Esi", "Farid", "Gita", "Hug
 FILLER_LAST = ["Abara", "Berg", "Castillo", "Dubois", "Eriksen", "Fujita", "Garcia", "Holm", "Ivanova", "Jensen",
                "Kowalski", "Lund", "Moreau"]
 JANE = 10
+# Pronouns some people chose from the account's list (Canvas shows them after the name, as in
+# "Quinn Harper (they/them)"); everyone else left them unset, as most people do.
+PRONOUNS = {"Quinn Harper": "they/them", "Hiroshi Tanaka": "he/him"}
 
 
 def token_for(seed: int, user_id: int, institution: Institution = FIRST) -> str:
@@ -132,6 +135,9 @@ def seed_people(world: World, seed: int) -> int:
 
     aid, full, short, role = ADMIN
     world.add_user(User(aid, full, short, _sortable(full), _login(full, aid), role, token_for(seed, aid)))
+
+    for user in world.users.values():
+        user.pronouns = PRONOUNS.get(user.name)
 
     lab = [1, 3] + [uid for uid in students if 1 in world.course_ids_of(uid)][:5]
     world.add_group(Group(1, "Lab Group A", 1, member_ids=lab))

@@ -2,8 +2,9 @@
 
 Mirrors app/controllers/search_controller.rb and app/helpers/search_helper.rb:
 contexts (courses, sections, groups, or the synthetic role lists of one course)
-come first, then users from the searcher's address book; the concatenation is
-paged with opaque ``page=bookmark:...`` tokens and a Link header without "last".
+come first, then users from the searcher's address book (the searcher among them);
+the concatenation is paged with opaque ``page=bookmark:...`` tokens and a Link
+header whose "last" appears on the last page only (spec/apis/v1/search_api_spec.rb).
 """
 
 from __future__ import annotations
@@ -134,18 +135,45 @@ class Search:
     def known(self, uid: int) -> bool:
         return self.world.messageable(self.me, uid)
 
-    def user_json(self, uid: int) -> dict:
+    def user_json(self, uid: int, context: str | None = None) -> dict:
         user = self.world.users[uid]
-        live = {cid: types for cid, types in self.world.common_courses(self.me, uid).items()
-                if not self.world.courses[int(cid)].concluded}
+        courses, groups = self.common_contexts(uid)
+        if context is not None:
+            courses, groups = within(context, self.world, courses, groups)
         return {
             "id": uid,
             "name": user.short_name,
             "full_name": user.name,
-            "common_courses": live,
-            "common_groups": self.world.common_groups(self.me, uid),
+            "pronouns": user.pronouns,
+            "common_courses": courses,
+            "common_groups": groups,
             "avatar_url": user.avatar_url(self.call.base_url),
         }
+
+    def common_contexts(self, uid: int) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+        """What the searcher shares with ``uid``; with themself, their own live courses and groups
+        (the spec's teacher finds themself with ``{course: ["TeacherEnrollment"]}``)."""
+        world = self.world
+        if uid == self.me:
+            courses = {str(cid): world.enrollment_types(uid, cid) for cid in world.course_ids_of(uid)}
+            groups = {str(gid): ["Member"] for gid in world.group_ids_of(uid)}
+        else:
+            courses, groups = world.common_courses(self.me, uid), world.common_groups(self.me, uid)
+        live = {cid: types for cid, types in courses.items() if not world.courses[int(cid)].concluded}
+        return live, groups
+
+
+def within(context: str, world: World, courses: dict, groups: dict) -> tuple[dict, dict]:
+    """Searching inside a context, a user's common contexts are that context only: a course's (or
+    its section's) members share the course and no group, a group's members the group and no
+    course (MessageableUser::Calculator, which loads common contexts for the context asked)."""
+    m = CONTEXT_RE.match(context)
+    kind, cid = m.group(1), int(m.group(2))
+    if kind == "section":
+        kind, cid = "course", world.sections[cid].course_id
+    if kind == "course":
+        return {k: v for k, v in courses.items() if k == str(cid)}, {}
+    return {}, {k: v for k, v in groups.items() if k == str(cid)}
 
 
 def _terms(search: str | None) -> list[str]:
@@ -231,18 +259,15 @@ def finish(s: Search, result: list[Ctx], context: str | None, terms: list[str], 
 def synthetic(s: Search, context: str, course_id: int, sections: list[Ctx], groups: list[Ctx]) -> list[dict]:
     """``course_N_teachers`` ... with user counts, then the course's sections and groups lists."""
     known = [u for u in (s.members(context) or []) if s.known(u)]
-    course_name = s.world.courses[course_id].name
     granted = s.rights(s.course_ctx(course_id))
     wanted = set(s.call.params.list("permissions") or ())
     out = []
     for suffix, etype, label in ROLE_LABELS:
         count = sum(1 for u in known if etype in s.world.enrollment_types(u, course_id))
         if count:
-            # context_name is a sandbox extra (Canvas leaves it out here) so a client can
-            # say "Students in Introduction to Biology" without another request.
+            # No context_name: Canvas gives none for these (search_api_spec.rb, synthetic contexts).
             out.append({"id": f"{context}_{suffix}", "name": label, "avatar_url": s.avatar, "type": "context",
-                        "user_count": count, "context_name": course_name,
-                        "permissions": {k: v for k, v in granted.items() if k in wanted}})
+                        "user_count": count, "permissions": {k: v for k, v in granted.items() if k in wanted}})
     default_section = min((x.id for x in s.world.sections.values() if x.course_id == course_id), default=None)
     if any(x.id != default_section for x in sections):
         out.append({"id": f"{context}_sections", "name": "Course Sections", "item_count": len(sections),
@@ -259,11 +284,12 @@ def matching_users(s: Search, context: str | None, terms: list[str], exclude: se
     found = []
     for uid in pool or []:
         user = s.world.users[uid]
-        if uid == s.me or uid in exclude or not s.known(uid) or not _matches(terms, user.name, user.short_name):
+        # The searcher is among the matches, as in Canvas (search_api_spec.rb lists @me).
+        if uid in exclude or not s.known(uid) or not _matches(terms, user.name, user.short_name):
             continue
         found.append(([user.sortable_name.casefold(), uid], uid))
     found.sort(key=lambda pair: pair[0])
-    return [(key, s.user_json(uid)) for key, uid in found]
+    return [(key, s.user_json(uid, context)) for key, uid in found]
 
 
 # -- bookmark pagination -------------------------------------------------------------------------
@@ -287,6 +313,9 @@ def decode_bookmark(page: str | None):
 
 
 def bookmark_links(call: Call, current: str, next_page: str | None, per_page: int) -> str:
+    """current, next (while there is more), first, and last on the last page: a bookmark cannot
+    say where the end is until it is reached, and there it is the current page (lib/api.rb's
+    links for a bookmarked collection). No prev: a bookmark only goes forward."""
     req = call.request
     kept = [(k, v) for k, v in req.query_params.multi_items() if k not in DROPPED]
     base = f"{str(req.base_url).rstrip('/')}{req.url.path}"
@@ -298,6 +327,8 @@ def bookmark_links(call: Call, current: str, next_page: str | None, per_page: in
     if next_page:
         links.append(f'{url(next_page)}; rel="next"')
     links.append(f'{url("first")}; rel="first"')
+    if not next_page:
+        links.append(f'{url(current)}; rel="last"')
     return ",".join(links)
 
 

@@ -6,6 +6,7 @@ and what a context code such as ``course_3_students`` expands to.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 
@@ -41,6 +42,12 @@ class User:
     token: str
     time_zone: str = "America/Denver"
     observee_ids: tuple[int, ...] = ()
+    pronouns: str | None = None  # as the user chose from the account's list ("they/them"); None when unset
+
+    @property
+    def uuid(self) -> str:
+        """Canvas's 40-character user uuid (CanvasSlug), stable for the user's id and login."""
+        return hashlib.sha1(f"sandbox-user:{self.id}:{self.login}".encode()).hexdigest()
 
     @property
     def may_masquerade(self) -> bool:

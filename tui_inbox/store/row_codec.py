@@ -26,19 +26,23 @@ def _parse_when(value: str | None) -> datetime | None:
 
 def _participant(p: Participant) -> list:
     return [p.id, p.name, p.full_name, p.avatar_url,
-            [[k, v] for k, v in p.common_courses.items()], [[k, v] for k, v in p.common_groups.items()]]
+            [[k, v] for k, v in p.common_courses.items()], [[k, v] for k, v in p.common_groups.items()], p.pronouns]
 
 
 def _participant_back(data: list, shared: Shared | None = None) -> Participant:
-    pid, name, full_name, avatar, courses, groups = data
+    # Pronouns came last and later: a row cached before them has six fields and reads as "unset"
+    # until Canvas sends the row again, which is why they need no migration.
+    pid, name, full_name, avatar, courses, groups, *rest = data
+    pronouns = rest[0] if rest else None
 
     def make() -> Participant:
         return Participant(id=pid, name=name, full_name=full_name, avatar_url=avatar,
-                           common_courses={k: v for k, v in courses}, common_groups={k: v for k, v in groups})
+                           common_courses={k: v for k, v in courses}, common_groups={k: v for k, v in groups},
+                           pronouns=pronouns)
 
     if shared is None or courses or groups:
         return make()
-    return shared.one(("p", pid, name, full_name, avatar), make)  # the key Participant.from_json uses
+    return shared.one(("p", pid, name, full_name, avatar, pronouns), make)  # the key Participant.from_json uses
 
 
 def _attachment(a: Attachment) -> list:

@@ -23,7 +23,7 @@ from textual.worker import get_current_worker
 from ...canvas.models import Conversation, Course, Recipient
 from ...inbox import recipient_rules
 from ...inbox.compose import Draft
-from ...inbox.formatting import formal_name
+from ...inbox.formatting import formal_name, with_pronouns
 from ...inbox.text import one_line
 from .compose_fields import BackspaceOnEmpty, Edited, ListInput, Said, Suggestions
 
@@ -46,7 +46,8 @@ def suggestion_text(recipient: Recipient, courses: list[Course]) -> Text:
         if recipient.context_name and one_line(recipient.context_name) != one_line(recipient.name):
             text.append(f"  {one_line(recipient.context_name)}", style="dim")
         return text
-    text.append(formal_name(recipient.name, recipient.full_name), style="bold")  # which Jane: the full name
+    # Which Jane: the full name, and the pronouns they chose, as Canvas's address book shows them.
+    text.append(with_pronouns(formal_name(recipient.name, recipient.full_name), recipient.pronouns), style="bold")
     where = recipient_rules.where_they_are(recipient, courses)
     if where:
         text.append("  " + where, style="dim")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from ...canvas.models import Conversation, Message
-from ...inbox.formatting import formal_name, full_date, human_size
+from ...inbox.formatting import formal_name, full_date, human_size, with_pronouns
 from ...inbox.text import clean, html_to_text, one_line
 from ...inbox.thread import ThreadItem
 
@@ -22,7 +22,8 @@ def members(conversation: Conversation, me: int) -> list[str]:
     """
     inside = set(conversation.audience) | {me}
     named = [p for p in conversation.participants if p.id in inside]
-    people = [formal_name(p.name, p.full_name) + (" (me)" if p.id == me else "") for p in named]
+    people = [with_pronouns(formal_name(p.name, p.full_name), p.pronouns) + (" (me)" if p.id == me else "")
+              for p in named]
     known = {p.id for p in named}
     # An audience id without a participant entry is still someone who reads the thread.
     people += [f"user {uid}" for uid in dict.fromkeys(conversation.audience) if uid not in known and uid != me]
@@ -61,7 +62,7 @@ def message_text(item: ThreadItem) -> Text:
         text.append(f"— {one_line(message.body)} · {full_date(message.created_at)} —", style="italic dim")
         return text
     label = "Forwarded from " if item.forwarded else ""
-    text.append(f"{label}{item.author}", style="bold")
+    text.append(f"{label}{with_pronouns(item.author, item.pronouns)}", style="bold")
     text.append(f"  {full_date(message.created_at)}", style="dim")
     text.append("\n")
     text.append(clean(message.body).rstrip() or "(no text)")
