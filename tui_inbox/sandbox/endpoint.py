@@ -46,7 +46,7 @@ class Call:
 
     def origin(self) -> Origin:
         req = self.request
-        return Origin(
+        origin = Origin(
             user=self.user,
             hostname=req.url.netloc,
             http_method=req.method,
@@ -55,8 +55,12 @@ class Call:
             user_agent=req.headers.get("user-agent", ""),
             institution=self.state.institution,
             real_user=self.real_user,
-            **({"request_id": rid} if (rid := request_id_of(req.scope)) else {}),
         )
+        # The id on this request's answer (request_context.py), so its events name it too.
+        request_id = request_id_of(req.scope)
+        if request_id is not None:
+            origin.request_id = request_id
+        return origin
 
 
 def bearer_token(request: Request) -> str | None:

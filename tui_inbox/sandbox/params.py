@@ -14,10 +14,10 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 
 TRUE = {"1", "true", "t", "yes", "y", "on"}
+FALSE = {"0", "false", "f", "no", "n", "off", ""}
 # Rails parses a JSON body with JSON.parse (Oj's mimic of it in Canvas), whose default
 # max_nesting is 100: "nesting of 101 is too deep" is a ParseError, Canvas's 400.
 MAX_NESTING = 100
-FALSE = {"0", "false", "f", "no", "n", "off", ""}
 
 
 class Params:
