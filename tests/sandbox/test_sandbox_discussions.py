@@ -246,14 +246,46 @@ def test_a_student_answering_a_graded_topic_also_submits(sandbox, student):
     assert [e["metadata"]["event_name"] for e in drain(sandbox, queues[TEACHER])] == ["discussion_entry_created"]
 
 
-def test_event_text_is_truncated_to_8192_characters(sandbox, student):
+def test_event_text_without_a_space_is_cut_to_8189_characters_and_an_ellipsis(sandbox, student):
+    """LiveEvents.truncate (gems/live_events/lib/live_events.rb) is ActiveSupport's
+    ``String#truncate(8192, separator: " ")``: the "..." counts within the 8,192, and with
+    no space to cut at the text is cut at 8,189 (an earlier version kept 8,192 characters
+    and no ellipsis, which is not what Canvas sends)."""
     queues = listen(sandbox, TEACHER)
     topic = topic_titled(student, C1, "Introduce yourself")
     long = "<p>" + "é" * 10_000 + "</p>"
     made = student.post(f"{C1}/{topic['id']}/entries", json={"message": long}).json()
-    assert made["message"] == long
+    assert made["message"] == long  # the entry itself keeps every character
     (event,) = drain(sandbox, queues[TEACHER])
-    assert event["body"]["text"] == long[:8192]
+    assert event["body"]["text"] == long[:8189] + "..." and len(event["body"]["text"]) == 8192
+
+
+def test_long_discussion_text_in_events_is_cut_between_words_with_an_ellipsis(sandbox, student):
+    """LiveEvents.truncate (gems/live_events/lib/live_events.rb) cuts at the last space at
+    or before character 8,189 and appends "...", for an entry's ``text`` and a topic's
+    ``title`` and ``body`` (lib/canvas/live_events.rb ``get_discussion_entry_data``,
+    ``get_discussion_topic_data``); shorter text is sent whole."""
+    queues = listen(sandbox, TEACHER)
+    topic = topic_titled(student, C1, "Introduce yourself")
+    words = " ".join(f"word{i:06d}" for i in range(1100))  # 12,099 characters
+    student.post(f"{C1}/{topic['id']}/entries", data={"message": words})
+    (event,) = drain(sandbox, queues[TEACHER])
+    text = event["body"]["text"]
+    # Spaces sit at 10, 21, 32 ...: the last one at or before 8,189 is at 8,183, and the
+    # word across 8,189 ("word000744") is left out whole.
+    assert text == words[:8183] + "..." and text.endswith(" word000743...")
+
+    with as_user(sandbox, TEACHER) as teacher:
+        title = "A title " * 1100  # 8,800 characters
+        made = teacher.post(C1, data={"title": title, "message": words})
+        assert made.status_code == 200 and made.json()["title"] == title
+    (created,) = [e for e in drain(sandbox, queues[TEACHER]) if e["metadata"]["event_name"] == "discussion_topic_created"]
+    assert created["body"]["body"] == words[:8183] + "..."
+    assert created["body"]["title"] == title[:8185] + "..."  # "... A title A...": cut after the "A"
+
+    student.post(f"{C1}/{topic['id']}/entries", data={"message": "short and whole"})
+    (short,) = drain(sandbox, queues[TEACHER])
+    assert short["body"]["text"] == "short and whole"
 
 
 def test_group_topics_reach_only_group_members(sandbox):

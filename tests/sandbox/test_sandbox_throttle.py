@@ -191,8 +191,10 @@ async def test_websocket_and_lifespan_pass_straight_through():
 
 
 def test_faults_wrap_the_throttle():
-    # The format suffix comes off first, so faults and the throttle see the same path either way.
+    # The format suffix comes off first, so faults and the throttle see the same path either way;
+    # the request id is given between them (a throttled 403 has one, a load balancer's 503 not).
     from tui_inbox.sandbox.format_suffix import FormatSuffixMiddleware
+    from tui_inbox.sandbox.request_context import RequestContextMiddleware
 
     assert [m.cls for m in middleware(SandboxState(Knobs()))] == [FormatSuffixMiddleware, FaultsMiddleware,
-                                                                   ThrottleMiddleware]
+                                                                   RequestContextMiddleware, ThrottleMiddleware]

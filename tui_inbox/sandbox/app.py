@@ -59,13 +59,16 @@ def lifespan(state: SandboxState):
 def middleware(state: SandboxState) -> list[Middleware]:
     # The first wraps the rest: the format suffix comes off before anything looks at the
     # path; then faults (latency, failures) outside the throttle, so the throttle's 403s
-    # are delayed too and a 503 "from the load balancer" costs nothing.
+    # are delayed too and a 503 "from the load balancer" costs nothing; the request id
+    # between them, as Canvas's own answers (a throttled 403 too) carry one and the
+    # load balancer's do not.
     from .faults import FaultsMiddleware
     from .format_suffix import FormatSuffixMiddleware
+    from .request_context import RequestContextMiddleware
     from .throttle import ThrottleMiddleware
 
     return [Middleware(FormatSuffixMiddleware), Middleware(FaultsMiddleware, state=state),
-            Middleware(ThrottleMiddleware, state=state)]
+            Middleware(RequestContextMiddleware), Middleware(ThrottleMiddleware, state=state)]
 
 
 def create_app(knobs: Knobs | None = None) -> Starlette:

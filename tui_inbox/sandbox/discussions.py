@@ -14,11 +14,11 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from .clock import iso
+from .event_text import truncate
 from .events import Origin, course_metadata, event_time
 from .state import SandboxState
 from .world import World
 
-TRUNCATE = 8192  # LiveEvents.truncate: text fields of events keep their first 8192 characters
 # Canvas's course admins for discussions (``grants_any_right?(user, :manage, :read_course_content)``).
 STAFF_TYPES = {"TeacherEnrollment", "TaEnrollment", "DesignerEnrollment"}
 GROUP_ROLE = "GroupMembership"  # Canvas names the membership's class when it has no role
@@ -265,13 +265,13 @@ def _metadata(state: SandboxState, origin: Origin, name: str, topic: DiscussionT
 def topic_event(state: SandboxState, origin: Origin, name: str, topic: DiscussionTopic) -> dict:
     body = {
         "assignment_id": str(topic.assignment_id) if topic.assignment_id is not None else None,
-        "body": topic.message[:TRUNCATE],
+        "body": truncate(topic.message),
         "context_id": str(topic.context_id),  # local, while discussion_topic_id is global (seed 003)
         "context_type": topic.context_type,
         "discussion_topic_id": state.institution.global_id(topic.id),
         "is_announcement": topic.is_announcement,
         "lock_at": _ms(topic.lock_at),
-        "title": topic.title[:TRUNCATE],
+        "title": truncate(topic.title),
         "updated_at": _ms(topic.updated_at),
         "workflow_state": topic.workflow_state,
     }
@@ -284,7 +284,7 @@ def entry_event(state: SandboxState, origin: Origin, name: str, topic: Discussio
         "created_at": iso(entry.created_at),
         "discussion_entry_id": str(entry.id),
         "discussion_topic_id": str(topic.id),  # local here: the course is in the metadata
-        "text": entry.message[:TRUNCATE],
+        "text": truncate(entry.message),
         "user_id": str(entry.user_id),
     }
     if entry.parent_id is not None:

@@ -19,6 +19,7 @@ from .conversations import NotParticipating
 from .events import Origin
 from .oauth_state import classify
 from .params import BadJSON, Params
+from .request_context import request_id_of
 from .state import SandboxState
 from .world import User
 
@@ -35,6 +36,9 @@ class Call:
     state: SandboxState
     user: User
     params: Params
+    # The admin behind an ``as_user_id`` request (``user`` is whom they act as), else None:
+    # Canvas's @real_current_user.
+    real_user: User | None = None
 
     @property
     def base_url(self) -> str:
@@ -42,7 +46,7 @@ class Call:
 
     def origin(self) -> Origin:
         req = self.request
-        return Origin(
+        origin = Origin(
             user=self.user,
             hostname=req.url.netloc,
             http_method=req.method,
@@ -50,7 +54,13 @@ class Call:
             client_ip=req.client.host if req.client else "127.0.0.1",
             user_agent=req.headers.get("user-agent", ""),
             institution=self.state.institution,
+            real_user=self.real_user,
         )
+        # The id on this request's answer (request_context.py), so its events name it too.
+        request_id = request_id_of(req.scope)
+        if request_id is not None:
+            origin.request_id = request_id
+        return origin
 
 
 def bearer_token(request: Request) -> str | None:
@@ -96,11 +106,15 @@ def token_owner(state: SandboxState, token: str) -> User | Response:
     return state.world.users[seen.user_id]
 
 
+def _names_someone(as_user_id: str | None) -> bool:
+    return as_user_id is not None and bool(str(as_user_id).strip())
+
+
 def masquerade(state: SandboxState, user: User, as_user_id: str | None) -> User | Response:
     """Canvas's ``load_user``: an admin becomes the named user; anyone else naming someone
     else, or anyone naming nobody, gets 401 "Invalid as_user_id" (Canvas answers an unknown
     user with 401 too, not 404: "this should maybe be 404, but we can't change it now")."""
-    if as_user_id is None or not str(as_user_id).strip():
+    if not _names_someone(as_user_id):
         return user  # Rails' .presence: an empty value means no masquerade
     target = state.world.users.get(_local_user_id(state, str(as_user_id).strip()))
     if target is not None and (target.id == user.id or user.may_masquerade):
@@ -133,12 +147,16 @@ def api(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         try:
             params = await Params.read(request)
         except BadJSON:
-            return errors.errors_message("The request body is not valid JSON.")
+            return errors.parse_error()
+        signed_in = user
         user = masquerade(state, user, params.get("as_user_id"))
         if isinstance(user, Response):
             return user
+        # load_user sets @real_current_user whenever it accepts an as_user_id, even one
+        # naming the token's owner (User#can_masquerade? is true for oneself).
+        real_user = signed_in if _names_someone(params.get("as_user_id")) else None
         try:
-            response = await handler(Call(request, state, user, params))
+            response = await handler(Call(request, state, user, params, real_user))
         except (NotFound, NotParticipating):
             return errors.not_found()
         except Exception:  # Canvas answers any other failure with its generic error body.

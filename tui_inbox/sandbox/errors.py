@@ -86,6 +86,19 @@ def internal_error() -> JSONResponse:
     )
 
 
+def parse_error() -> JSONResponse:
+    """A body Rails cannot parse (``ActionDispatch::Http::Parameters::ParseError``): raised
+    when the controller first reads ``params``, rescued by ApplicationController's
+    ``rescue_action_in_api`` with the generic body, its ``error_code`` the status's name."""
+    return JSONResponse(
+        {
+            "errors": [{"message": "An error occurred.", "error_code": "bad_request"}],
+            "error_report_id": next(_error_reports),
+        },
+        status_code=400,
+    )
+
+
 def unavailable() -> Response:
     return PlainTextResponse("503 Service Unavailable\n", status_code=503)
 

@@ -45,6 +45,8 @@ class Origin:
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     session_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     institution: Institution = FIRST  # whose shard the global ids are on
+    # The admin who made the request acting as ``user`` (``as_user_id``), else None.
+    real_user: User | None = None
 
     def metadata(self, event_name: str, when: datetime, **extra: str | None) -> dict:
         school = self.institution
@@ -58,6 +60,12 @@ class Origin:
             "user_login": self.user.login,
             "user_sis_id": f"SIS-{self.user.id:05d}",
             "time_zone": self.user.time_zone,
+        }
+        if self.real_user is not None:
+            # setup_live_events_context: user_id (and login, SIS id) are whom the admin acts
+            # as; real_user_id is the admin, so a subscriber can tell who really acted.
+            meta["real_user_id"] = school.global_id(self.real_user.id)
+        meta |= {
             "request_id": self.request_id,
             "session_id": self.session_id,
             "hostname": self.hostname,

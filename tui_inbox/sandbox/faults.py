@@ -36,9 +36,9 @@ from .state import SandboxState
 # not HTTP at all (it never gets here). Both are outside /api/ today; listed anyway.
 EXCLUDED = ("/files/", "/live")
 
-# Headers of the swallowed answer worth keeping on the 500: Canvas's throttle wraps the
-# failing app, so its real 500s carry them too.
-KEPT_HEADERS = (b"x-request-cost", b"x-rate-limit-remaining")
+# Headers of the swallowed answer worth keeping on the 500: Canvas's throttle and request
+# context wrap the failing app, so its real 500s carry them too.
+KEPT_HEADERS = (b"x-request-cost", b"x-rate-limit-remaining", b"x-request-context-id")
 
 
 class FaultsMiddleware:

@@ -15,6 +15,9 @@ from starlette.requests import Request
 
 TRUE = {"1", "true", "t", "yes", "y", "on"}
 FALSE = {"0", "false", "f", "no", "n", "off", ""}
+# Rails parses a JSON body with JSON.parse (Oj's mimic of it in Canvas), whose default
+# max_nesting is 100: "nesting of 101 is too deep" is a ParseError, Canvas's 400.
+MAX_NESTING = 100
 
 
 class Params:
@@ -35,8 +38,10 @@ class Params:
                 if raw.strip():
                     try:
                         loaded = json.loads(raw)
-                    except ValueError:
+                    except (ValueError, RecursionError):  # RecursionError: nested thousands deep
                         raise BadJSON() from None
+                    if nesting(loaded) > MAX_NESTING:
+                        raise BadJSON()
                     if isinstance(loaded, dict):
                         json_body = loaded
             elif ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
@@ -118,7 +123,24 @@ class Params:
 
 
 class BadJSON(Exception):
-    """A JSON body that does not parse: Canvas answers 400."""
+    """A JSON body that does not parse, or nests too deep: Canvas answers 400."""
+
+
+def nesting(value: Any) -> int:
+    """How deep arrays and objects nest (a scalar 0, ``[]`` 1), counted without recursing."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            item = item.values()
+        elif not isinstance(item, list):
+            continue
+        deepest = max(deepest, depth)
+        if depth > MAX_NESTING:
+            break  # too deep already: no need to walk the rest
+        stack.extend((child, depth + 1) for child in item)
+    return deepest
 
 
 def parse_bool(raw: str | None, default: bool = False) -> bool:
