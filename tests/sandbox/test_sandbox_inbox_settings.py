@@ -97,3 +97,11 @@ def test_graphql_needs_a_token(sandbox):
 
     response = httpx.post(f"{sandbox.base_url}/api/graphql", json={"query": QUERY}, timeout=10)
     assert response.status_code == 401
+
+
+def test_the_sandbox_command_has_a_flag_for_a_school_without_them():
+    """``tui-inbox sandbox --no-inbox-settings`` serves the school with both switches off."""
+    from tui_inbox.cli import build_parser, knobs_from
+
+    assert knobs_from(build_parser().parse_args(["sandbox"])).inbox_settings is True
+    assert knobs_from(build_parser().parse_args(["sandbox", "--no-inbox-settings"])).inbox_settings is False
