@@ -62,3 +62,19 @@ async def test_a_school_with_the_switches_off_shows_nothing_and_keeps_what_canva
         assert draft.body == ""
     finally:
         await session.aclose()
+
+
+async def test_saving_one_part_keeps_the_part_the_school_hides(sandbox):
+    """Canvas's mutation replaces every field: with the auto response off at the school (as
+    Canvas's environment can say), saving a signature must not wipe the reply kept on Canvas."""
+    from tui_inbox.canvas.inbox_settings import InboxSwitches
+    from tui_inbox.inbox.inbox_settings import InboxSettingsHolder
+
+    async with CanvasClient(sandbox.base_url, sandbox.info.token_of("teacher")) as client:
+        await client.update_inbox_settings(AWAY)
+        holder = InboxSettingsHolder(client)
+        await holder.load()
+        holder.switches = InboxSwitches(signature_block=True, auto_response=False)
+        await holder.save(InboxSettings(use_signature=True, signature="M. O."))  # what a signature-only screen gives
+        assert await client.get_inbox_settings() == InboxSettings(
+            True, "M. O.", True, AWAY.out_of_office_first, AWAY.out_of_office_last, "Away", "Back on 4 January")
