@@ -110,6 +110,9 @@ def add_sandbox_knobs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--restrict-student-tokens", action="store_true",
                         help="students and observers have no personal access token, as at a school that turned "
                              "them off; they sign in with OAuth")
+    parser.add_argument("--no-inbox-settings", action="store_true",
+                        help="the school turned off the Inbox signature block and the out-of-office reply "
+                             "(on by default, as at a school that uses them)")
     add_data_services(parser)
 
 
@@ -193,7 +196,8 @@ def knobs_from(args: argparse.Namespace):
                   fail_rate=args.fail_rate, throttle=args.throttle, activity=args.activity, now=args.now,
                   course_students=args.course_students, school=getattr(args, "school", 0),
                   oauth_token_seconds=getattr(args, "oauth_token_seconds", 3600.0),
-                  restrict_student_tokens=getattr(args, "restrict_student_tokens", False))
+                  restrict_student_tokens=getattr(args, "restrict_student_tokens", False),
+                  inbox_settings=not getattr(args, "no_inbox_settings", False))
     if getattr(args, "data_services", None):
         knobs.data_services_url = args.data_services
         knobs.ds_sign = not args.ds_unsigned

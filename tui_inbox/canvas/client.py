@@ -17,6 +17,7 @@ from .lazy_httpx import httpx
 
 from . import pagination, rows
 from .errors import ServerError
+from .inbox_settings import InboxSettings, InboxSwitches, get_inbox_settings, get_switches, update_inbox_settings
 from .http import MAX_BODY, MAX_DOWNLOAD, MAX_PAGES, CanvasHTTP, RetryPolicy, expect_list, parse_json
 from .models import (Batch, Conversation, Course, DiscussionEntry, DiscussionTopic, DiscussionView, FileInfo, Group,
                      Progress, Recipient, User)
@@ -428,6 +429,16 @@ class CanvasClient:
 
     async def get_self(self) -> User:
         return User.from_json(await self.http.json("GET", "/api/v1/users/self"))
+
+    # -- Inbox Settings (inbox_settings.py) ------------------------------------------------------
+    async def get_inbox_switches(self) -> InboxSwitches:
+        return await get_switches(self.http)
+
+    async def get_inbox_settings(self) -> InboxSettings:
+        return await get_inbox_settings(self.http)
+
+    async def update_inbox_settings(self, settings: InboxSettings) -> InboxSettings:
+        return await update_inbox_settings(self.http, settings)
 
     async def get_courses(self, *, enrollment_state: str | None = None, include: tuple[str, ...] = ()) -> list[Course]:
         """The user's courses; ``enrollment_state="active"`` leaves out concluded and invited ones."""

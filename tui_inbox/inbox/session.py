@@ -35,6 +35,7 @@ from .channel import Channel, Listener
 from .compose import Draft
 from .downloads import download
 from .formatting import utcnow
+from .inbox_settings import InboxSettingsHolder
 from .live_updates import LiveUpdates
 from .loaded_views import IndexedRows, LoadedViews
 from .loading import Loader
@@ -115,6 +116,7 @@ class InboxSession:
                              thread=self.reader, loading=self.loader, outbox=self.outbox)
         self.live = LiveUpdates(client, self.account, self.loaded_views, self.opened, self.channel, self.loader)
         self.recipients = RecipientSearch(client, self.account, self.loaded_views, self.channel)
+        self.inbox_settings = InboxSettingsHolder(client)  # signature and out of office (inbox_settings.py)
 
     # -- listening ---------------------------------------------------------------------
     def on_change(self, listener: Listener) -> Callable[[], None]:
@@ -245,6 +247,8 @@ class InboxSession:
         self.background.run(("activity", None), self.activity.fill())
         # Bulk sends Canvas is still delivering (sent before this start) are followed like new ones.
         self.background.run(("bulk", None), self.bulk.resume())
+        # The signature a composer starts with, and whether the school shows these at all.
+        self.background.run(("inbox_settings", None), self.inbox_settings.load_quietly())
 
     # -- mailboxes -----------------------------------------------------------------------
     async def switch(self, mailbox_id: str, filter_code: str | None = ...) -> ConversationView:  # type: ignore[assignment]

@@ -10,6 +10,7 @@ from .clock import Clock
 from .conversations import ConversationStore
 from .data_services import DataServices
 from .events import EventHub
+from .inbox_settings import InboxSettingsStore
 from .institution import institution
 from .jwks import KeyRing
 from .oauth_state import OAuthProvider
@@ -63,6 +64,8 @@ class Knobs:
     # The root account's restrict_personal_access_tokens_from_students: students and observers have
     # no personal token (they may not make one); OAuth sign-in still works for them.
     restrict_student_tokens: bool = False
+    # The root account's Inbox switches (environment_api.py): signature block and auto response.
+    inbox_settings: bool = True
 
 
 class SandboxState:
@@ -73,6 +76,7 @@ class SandboxState:
         self.world = World()
         self.conversations = ConversationStore(self.clock.now)
         self.progress = ProgressStore(self.clock.now)
+        self.inbox_settings = InboxSettingsStore(self.clock.now)  # signature, out of office (inbox_settings.py)
         self.hub = EventHub()
         self.oauth = OAuthProvider(knobs.seed, self.clock.now, knobs.oauth_token_seconds, self.institution)
         self.keys = KeyRing()  # Data Services' signing keys, served at /data_services/jwks

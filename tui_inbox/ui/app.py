@@ -365,6 +365,9 @@ class InboxApp(App):
     def action_open_sent(self) -> None:
         self.main.writing.open_sent()
 
+    def action_inbox_settings(self) -> None:
+        self.main.inbox_settings.open()
+
     async def action_quit(self) -> None:
         self.main.outbox.quit()  # what waits out its undo delay is sent first
 

@@ -71,6 +71,8 @@ APP_KEYS = [
         group="Read"),
     Key("next_unread", "N", "next_unread", "Open the next unread conversation (or new Activity item)", group="Read"),
     Key("open_web", "w", "open_web", "Open the conversation or discussion in Canvas in the browser", group="Read"),
+    Key("inbox_settings", "comma", "inbox_settings", "Inbox Settings: signature and out of office (account in focus)",
+        group="App"),
     Key("refresh", "ctrl+r", "refresh", "Refresh", group="App"),
     Key("help", "question_mark", "help", "Help: every key", group="App"),
     Key("quit", "q", "quit", "Quit", group="App"),

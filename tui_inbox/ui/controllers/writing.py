@@ -36,6 +36,8 @@ class Writing(Controller):
         saved = session.load_draft(draft.key)
         if saved is not None:
             draft = saved
+        else:
+            session.inbox_settings.sign(draft)  # the signature, as Canvas's composer adds it
 
         def closed(outcome: Outcome | None) -> None:
             self.screen.paint_drafts()  # kept, sent or discarded: Drafts and its count follow

@@ -30,6 +30,7 @@ from ..controllers.host import Host
 from ..controllers.outbox import OutboxMailbox
 from ..controllers.reading import Reading
 from ..controllers.search import Search
+from ..controllers.settings import Settings
 from ..controllers.starting import Starting
 from ..controllers.triage import Triage
 from ..controllers.writing import Writing
@@ -79,6 +80,7 @@ class InboxScreen(Screen):
         self.outbox = OutboxMailbox(host, self)
         self.drafts = DraftsMailbox(host, self)
         self.search = Search(host, self)
+        self.inbox_settings = Settings(host, self)  # the Inbox Settings key
         self.starting = Starting(host, self)
 
     @property
