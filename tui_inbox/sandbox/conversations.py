@@ -12,7 +12,7 @@ import hashlib
 import itertools
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 SCOPES = ("inbox", "unread", "starred", "archived", "sent")
 BATCH_EVENTS = ("mark_as_read", "mark_as_unread", "star", "unstar", "archive", "destroy")
@@ -192,11 +192,16 @@ class ConversationStore:
         *,
         private: bool,
         context_code: str | None,
-        tags: dict[int, set[str]],
+        tags: Mapping[int, set[str]] | Iterable[str] = (),
         reuse: bool = True,
     ) -> tuple[Conversation, bool]:
-        """Find the private conversation of these users or open a new one; (conversation, is_new)."""
+        """Find the private conversation of these users or open a new one; (conversation, is_new).
+
+        ``tags``: each participant's (messaging.conversation_tags), or one set for them all.
+        """
         members = [author_id] + [r for r in recipient_ids if r != author_id]
+        if not isinstance(tags, Mapping):
+            tags = {uid: set(tags) for uid in members}
         phash = private_hash(members, context_code) if private else None
         if private and reuse and phash in self._private:
             conversation = self.conversations[self._private[phash]]
@@ -223,7 +228,7 @@ class ConversationStore:
         self.file_under(conversation, tags)
         return conversation, True
 
-    def file_under(self, conversation: Conversation, tags: dict[int, set[str]]) -> None:
+    def file_under(self, conversation: Conversation, tags: Mapping[int, set[str]]) -> None:
         """Add tags to participants' rows; the conversation's own tags are all of theirs."""
         for uid, codes in tags.items():
             participant = conversation.participants.get(uid)
