@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from . import errors
+from .admin_reach import admin_reach, is_admin, valid_context
 from .conversation_json import ADDED, BATCH_CREATED, CREATED, UPDATED, conversation_json, message_json, wants_uuids
 from .conversations import Message
 from .conversations_api import conversation_id, visible_in_request_scope
@@ -98,18 +99,19 @@ async def create(call: Call):
     raw = params.list("recipients")
     if not raw:
         return errors.attribute_errors(("recipients", "blank"))
-    resolved = resolve(state.world, me, raw)
+    context_code = params.get("context_code") or None
+    resolved = resolve(state.world, me, raw, also=admin_reach(state.world, me, context_code))
     if not resolved.user_ids and not resolved.restricted:
         return errors.attribute_errors(("recipients", "invalid"))
     body = params.get("body") or ""
     if not body.strip():
         return errors.attribute_errors(("body", "blank"))
-    context_code = params.get("context_code") or None
     if context_code:
         kind, cid = split_context(context_code)
-        if not state.world.context_exists_for(me, context_code):
+        if not valid_context(state.world, me, context_code):
             return errors.attribute_errors(("context_code", "invalid"))
-        if kind == "course" and state.world.courses[cid].concluded:
+        # An admin may still write in a concluded course (Canvas: its read_as_admin right).
+        if kind == "course" and state.world.courses[cid].concluded and not is_admin(state.world, me):
             return errors.attribute_errors(("Course concluded", "Unable to send messages"))
     if resolved.restricted:
         return errors.attribute_errors(("recipients", "restricted by role"))
@@ -137,7 +139,7 @@ async def create(call: Call):
         return start_conversation(
             state, origin, me, recipient_ids, subject, body,
             private=private, context_code=context_code, reuse=reuse,
-            attachment_ids=attachments, media_comment=media, forwarded=forwarded,
+            attachment_ids=attachments, media_comment=media, forwarded=forwarded, named=resolved.contexts,
         )
 
     if not batched:

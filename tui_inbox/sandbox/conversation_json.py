@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .admin_reach import ACCOUNT_CODE, shown_context_code
 from .clock import iso
 from .conversations import Message, Participant
 from .state import SandboxState
@@ -43,7 +44,8 @@ def preview(body: str) -> str:
     return body if len(body) <= 100 else body[:97] + "..."
 
 
-def message_json(state: SandboxState, message: Message, base_url: str, participating: list[int] | None = None) -> dict:
+def message_json(state: SandboxState, message: Message, base_url: str, participating: list[int] | None = None,
+                 *, forwarded: bool = False) -> dict:
     files = state.files
     attachments = [files.files[fid].as_json(base_url) for fid in message.attachment_ids if fid in files.files]
     out = {
@@ -53,12 +55,34 @@ def message_json(state: SandboxState, message: Message, base_url: str, participa
         "author_id": message.author_id,
         "generated": message.generated,
         "media_comment": message.media_comment,
-        "forwarded_messages": [message_json(state, m, base_url) for m in message.forwarded],
+        "forwarded_messages": [message_json(state, m, base_url, forwarded=True) for m in message.forwarded],
         "attachments": attachments,
     }
+    if forwarded:
+        # A forwarded message says who saw it where it was written (lib/api/v1/conversations.rb,
+        # conversation_message_json, recursing into forwarded_messages).
+        participating = _participating_where_written(state, message)
     if participating is not None:
         out["participating_user_ids"] = participating
     return out
+
+
+def _participating_where_written(state: SandboxState, message: Message) -> list[int]:
+    conversation = state.conversations.conversations.get(message.conversation_id)
+    if conversation is None:
+        return []
+    return sorted(uid for uid, p in conversation.participants.items() if message in p.messages)
+
+
+def _carries(message: Message, what: str) -> bool:
+    """Whether a message or any message it forwards has attachments or media (ConversationMessage#infer_values)."""
+    stack = [message]
+    while stack:
+        m = stack.pop()
+        if (m.attachment_ids if what == "attachments" else m.media_comment):
+            return True
+        stack.extend(m.forwarded)
+    return False
 
 
 def _forwarded_authors(messages: list[Message]) -> set[int]:
@@ -102,9 +126,9 @@ def conversation_json(
     properties = []
     if newest is not None and newest.author_id == me:
         properties.append("last_author")
-    if any(m.attachment_ids for m in participant.messages):
+    if any(_carries(m, "attachments") for m in participant.messages):
         properties.append("attachments")
-    if any(m.media_comment for m in participant.messages):
+    if any(_carries(m, "media") for m in participant.messages):
         properties.append("media_objects")
 
     people = list(ordered)
@@ -141,7 +165,7 @@ def conversation_json(
         "audience": audience,
         "participants": participants_json,
         "visible": visible,
-        "context_code": conversation.context_code,
+        "context_code": shown_context_code(world, me, conversation.context_code),
     }
     out["audience_contexts"] = _audience_contexts(state, me, others)
     out["avatar_url"] = GROUP_AVATAR if len(others) != 1 else world.users[others[0]].avatar_url(base_url)
@@ -168,6 +192,8 @@ def _tag_order(tag: str) -> tuple[int, int, str]:
 def context_name(state: SandboxState, conversation) -> str | None:
     """The name of the conversation's context, else of its first course or group tag."""
     world = state.world
+    if conversation.context_code == ACCOUNT_CODE:
+        return state.institution.name  # the root account is named for the school
     name = world.context_name(conversation.context_code)
     for tag in sorted(conversation.tags, key=_tag_order):
         if name is not None:

@@ -12,7 +12,7 @@ import hashlib
 import itertools
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 SCOPES = ("inbox", "unread", "starred", "archived", "sent")
 BATCH_EVENTS = ("mark_as_read", "mark_as_unread", "star", "unstar", "archive", "destroy")
@@ -45,6 +45,7 @@ class Participant:
     last_authored_at: datetime | None = None
     visible_last_authored_at: datetime | None = None
     updated_at: datetime | None = None
+    tags: set[str] = field(default_factory=set)  # the courses and groups ``filter[]`` finds it under
 
     @property
     def message_count(self) -> int:
@@ -163,17 +164,17 @@ class ConversationStore:
         return rows
 
     def matches_filters(self, participant: Participant, filters: tuple[str, ...], mode: str) -> bool:
-        conversation = participant.conversation
-        hits = (self._matches_tag(conversation, tag) for tag in filters)
+        hits = (self._matches_tag(participant, tag) for tag in filters)
         return all(hits) if mode == "and" else any(hits)
 
-    def _matches_tag(self, conversation: Conversation, tag: str) -> bool:
+    def _matches_tag(self, participant: Participant, tag: str) -> bool:
         if tag.startswith("user_"):
             try:
-                return int(tag[5:]) in conversation.participants
+                return int(tag[5:]) in participant.conversation.participants
             except ValueError:
                 return False
-        return tag in conversation.tags
+        # Canvas tags each participant's row (ConversationParticipant.tagged), not the conversation.
+        return tag in participant.tags
 
     def unread_count(self, user_id: int) -> int:
         return sum(
@@ -191,17 +192,23 @@ class ConversationStore:
         *,
         private: bool,
         context_code: str | None,
-        tags: Iterable[str],
+        tags: Mapping[int, set[str]] | Iterable[str] = (),
         reuse: bool = True,
     ) -> tuple[Conversation, bool]:
-        """Find the private conversation of these users or open a new one; (conversation, is_new)."""
+        """Find the private conversation of these users or open a new one; (conversation, is_new).
+
+        ``tags``: each participant's (messaging.conversation_tags), or one set for them all.
+        """
         members = [author_id] + [r for r in recipient_ids if r != author_id]
+        if not isinstance(tags, Mapping):
+            tags = {uid: set(tags) for uid in members}
         phash = private_hash(members, context_code) if private else None
         if private and reuse and phash in self._private:
             conversation = self.conversations[self._private[phash]]
             for uid in members:
                 if uid not in conversation.participants:
                     self._join(conversation, uid)
+            self.file_under(conversation, tags)
             return conversation, False
         now = self.now()
         conversation = Conversation(
@@ -211,7 +218,6 @@ class ConversationStore:
             created_at=now,
             context_code=context_code,
             private_hash=phash,
-            tags=set(tags),
             updated_at=now,
         )
         self.conversations[conversation.id] = conversation
@@ -219,7 +225,17 @@ class ConversationStore:
             self._private[phash] = conversation.id
         for uid in members:
             self._join(conversation, uid)
+        self.file_under(conversation, tags)
         return conversation, True
+
+    def file_under(self, conversation: Conversation, tags: Mapping[int, set[str]]) -> None:
+        """Add tags to participants' rows; the conversation's own tags are all of theirs."""
+        for uid, codes in tags.items():
+            participant = conversation.participants.get(uid)
+            if participant is not None and not codes <= participant.tags:
+                participant.tags |= codes
+                self.touch(uid)
+            conversation.tags |= codes
 
     def _join(self, conversation: Conversation, user_id: int) -> Participant:
         participant = Participant(user_id=user_id, conversation=conversation)

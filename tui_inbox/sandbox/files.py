@@ -48,6 +48,7 @@ class File:
             "folder_id": self.folder_id,
             "display_name": self.display_name,
             "filename": self.display_name,
+            "upload_status": "success",  # the bytes have arrived: AttachmentUploadStatus says so
             "content-type": self.content_type,
             "url": f"{base_url}/files/{self.id}/download?download_frd=1&verifier={self.uuid}",
             "size": self.size,
@@ -63,6 +64,7 @@ class File:
             "mime_class": mime_class(self.content_type),
             "media_entry_id": None,
             "locked_for_user": False,
+            "category": "uncategorized",  # Attachment's default; Canvas sets others for its own uses
         }
 
 

@@ -86,7 +86,7 @@ class InboxSeeder:
     # -- building blocks -------------------------------------------------------
     def conversation(self, author: int, recipients: list[int], subject: str | None, *, private: bool,
                      context_code: str | None = None) -> Conversation:
-        tags = conversation_tags(self.state, author, recipients, context_code)
+        tags = conversation_tags(self.state, author, recipients, context_code, private=private)
         conversation, _ = self.store.start(author, recipients, subject, private=private,
                                            context_code=context_code, tags=tags, reuse=private)
         return conversation

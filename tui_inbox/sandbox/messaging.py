@@ -7,26 +7,21 @@ participants who may see them.
 
 from __future__ import annotations
 
+from typing import Iterable
+
+from .context_tags import named_contexts, tags_for
 from .conversations import Conversation, Message
 from .events import Origin, conversation_created, conversation_forwarded, conversation_message_created
 from .state import SandboxState
 
 
-def conversation_tags(state: SandboxState, sender_id: int, recipient_ids: list[int], context_code: str | None) -> set[str]:
-    """The course and group tags a conversation is filed under (Canvas's ``filter[]`` values)."""
-    if context_code:
-        return {context_code}
+def conversation_tags(state: SandboxState, sender_id: int, recipient_ids: list[int], context_code: str | None,
+                      *, private: bool = False, named: Iterable[str] = ()) -> dict[int, set[str]]:
+    """The course and group tags each participant files a new conversation under (``filter[]``):
+    the contexts the message names, else those most participants share (context_tags.py)."""
+    members = list(dict.fromkeys([sender_id, *recipient_ids]))
     world = state.world
-    shared_courses: set[int] | None = None
-    shared_groups: set[int] | None = None
-    for uid in recipient_ids:
-        courses = set(world.course_ids_of(uid)) & set(world.course_ids_of(sender_id))
-        groups = set(world.group_ids_of(uid)) & set(world.group_ids_of(sender_id))
-        shared_courses = courses if shared_courses is None else shared_courses | courses
-        shared_groups = groups if shared_groups is None else shared_groups | groups
-    tags = {f"course_{c}" for c in shared_courses or ()}
-    tags |= {f"group_{g}" for g in shared_groups or ()}
-    return tags
+    return tags_for(world, members, private, named_contexts(world, [context_code, *named]))
 
 
 def added_text(state: SandboxState, user_ids: list[int], actor_id: int) -> str:
@@ -86,13 +81,14 @@ def start_conversation(
     attachment_ids: tuple[int, ...] = (),
     media_comment: dict | None = None,
     forwarded: tuple[Message, ...] = (),
+    named: Iterable[str] = (),
 ) -> tuple[Conversation, Message]:
     """Create (or, for a private pair, reuse) a conversation and post its first message.
 
     As in Canvas the sender's own view is not updated: a new conversation is absent
     from the sender's inbox and shows under ``sent``.
     """
-    tags = conversation_tags(state, sender_id, recipient_ids, context_code)
+    tags = conversation_tags(state, sender_id, recipient_ids, context_code, private=private, named=named)
     conversation, is_new = state.conversations.start(
         sender_id, recipient_ids, subject, private=private, context_code=context_code, tags=tags, reuse=reuse
     )
@@ -100,8 +96,6 @@ def start_conversation(
         # As in Canvas, the conversation exists (and is announced) before its first message.
         event = conversation_created(origin, state.now(), conversation.id, conversation.created_at)
         state.hub.publish(event, list(conversation.participants))
-    else:
-        conversation.tags |= tags
     message = post_message(
         state, origin, conversation, sender_id, body,
         attachment_ids=attachment_ids, media_comment=media_comment, forwarded=forwarded,
@@ -121,6 +115,10 @@ def add_people(
         return None
     text = added_text(state, new, actor_id)
     message = state.conversations.add_participants(conversation, actor_id, new, text, with_history=with_history)
+    # Newcomers file it under what most participants now share (Conversation#infer_new_tags_for).
+    everyone = list(conversation.participants)
+    tags = tags_for(state.world, everyone, conversation.private, set())
+    state.conversations.file_under(conversation, {uid: tags[uid] for uid in new})
     event = conversation_forwarded(origin, state.now(), conversation.id, conversation.updated_at)
     state.hub.publish(event, list(conversation.participants))
     if message is not None:

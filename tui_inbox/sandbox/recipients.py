@@ -19,14 +19,15 @@ class Resolved:
     contexts: list[str] = field(default_factory=list)  # the course/group codes named
 
 
-def resolve(world: World, sender_id: int, raw: list[str]) -> Resolved:
+def resolve(world: World, sender_id: int, raw: list[str], also: set[int] = frozenset()) -> Resolved:
+    """``also``: people the sender reaches beyond the address book (an admin's, admin_reach.py)."""
     out = Resolved()
     seen: set[int] = set()
     for item in raw:
         item = str(item).strip()
         if USER_ID_RE.match(item):
             uid = int(item)
-            if world.messageable(sender_id, uid) and uid not in seen:
+            if (world.messageable(sender_id, uid) or uid in also) and uid not in seen:
                 seen.add(uid)
                 out.user_ids.append(uid)
             continue
