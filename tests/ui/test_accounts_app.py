@@ -263,3 +263,27 @@ async def test_the_account_key_shows_one_account_then_the_next_then_all_again(sc
             assert app.status.message == "Showing every account"
     finally:
         close_stores(app)
+
+
+async def test_a_pattern_covers_every_account_and_account_name_keeps_one(schools, tmp_path):
+    app = two_school_app(schools, tmp_path)
+
+    def shown() -> set[str]:
+        return {app.list.account(i) for i in range(len(app.list.rows))}
+
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await both_ready(pilot)
+            await pilot.press("slash")
+            await press_quickly(pilot, *f"account:{COLLEGE}")
+            await async_wait_until(lambda: app.list.rows and shown() == {COLLEGE})
+            assert len(app.list.rows) == len(app.accounts.session(COLLEGE).view.all())
+            await pilot.press("escape")
+            await async_wait_until(lambda: shown() == {STATE, COLLEGE})
+            await pilot.press("slash")
+            await press_quickly(pilot, *"account:rivr")
+            error = app.query_one("#search-error")
+            await async_wait_until(lambda: "did you mean river?" in str(error.render()))
+            assert shown() == {STATE, COLLEGE}  # a pattern with a mistake narrows nothing
+    finally:
+        close_stores(app)

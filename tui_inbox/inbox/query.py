@@ -34,6 +34,7 @@ PATTERNS = (
     ("body:WORD", "a word of any message in it (conversations indexed for search only)"),
     ("has:attachment", "a file is attached"),
     ("older:30d  newer:2w", "age of the last message (h, d, w, m = 30 days, y)"),
+    ("account:NAME", "one account's rows, with several accounts (the config's name)"),
     ("words", "in the people, the subject or the last message's preview"),
     ("-term", 'not that; "quoted words" stay together'),
 )
