@@ -54,16 +54,32 @@ def newest_first(mailbox: Mailbox, rows: list[Conversation]) -> list[float]:
 class _Run:
     """One account's rows as last merged, with their sort keys (kept while the rows are the same list)."""
 
-    __slots__ = ("name", "view", "rows", "keys")
+    __slots__ = ("name", "view", "rows", "_keys")
 
     def __init__(self, name: str, view: ConversationView) -> None:
         self.name = name
         self.view = view
         self.rows = view.rows
-        self.keys = newest_first(view.mailbox, self.rows)
+        self._keys: list[float] | None = None
+
+    @property
+    def keys(self) -> list[float]:
+        """Worked out at the first merge that needs them: one account alone is never merged, and
+        its 100,000 rows' dates are not read on every change of its view."""
+        if self._keys is None:
+            self._keys = newest_first(self.view.mailbox, self.rows)
+        return self._keys
 
     def same(self, view: ConversationView) -> bool:
         return view is self.view and view.rows is self.rows
+
+
+def locate(runs: list[_Run], offsets: list[int], joined: int) -> tuple[_Run, int]:
+    """Which run a place among the joined rows is in, and the place in that run."""
+    if len(runs) == 1:
+        return runs[0], joined
+    index = bisect_right(offsets, joined) - 1
+    return runs[index], joined - offsets[index]
 
 
 class MergedView:
@@ -128,14 +144,8 @@ class MergedView:
     def __len__(self) -> int:
         return len(self._order)
 
-    def _run_at(self, joined: int) -> tuple[_Run, int]:
-        if len(self._runs) == 1:
-            return self._runs[0], joined
-        index = bisect_right(self._offsets, joined) - 1
-        return self._runs[index], joined - self._offsets[index]
-
     def _row_at(self, joined: int) -> MergedRow:
-        run, local = self._run_at(joined)
+        run, local = locate(self._runs, self._offsets, joined)
         return MergedRow(run.name, run.rows[local])
 
     @property
@@ -196,11 +206,7 @@ class MergedRows(Sequence[Conversation]):
         return len(self._order)
 
     def _place(self, index: int) -> tuple[_Run, int]:
-        joined = self._order[index]
-        if len(self._runs) == 1:
-            return self._runs[0], joined
-        run = bisect_right(self._offsets, joined) - 1
-        return self._runs[run], joined - self._offsets[run]
+        return locate(self._runs, self._offsets, self._order[index])
 
     @overload
     def __getitem__(self, index: int) -> Conversation: ...
