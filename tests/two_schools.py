@@ -119,3 +119,8 @@ def write_to_teacher(school, body: str, subject: str) -> int:
                                                               "subject": subject})
         assert created.status_code in (200, 201), created.text
         return created.json()[0]["id"]
+
+
+def accounts_shown(app) -> set[str]:
+    """The accounts whose rows the list shows."""
+    return {app.list.account(i) for i in range(len(app.list.rows))}

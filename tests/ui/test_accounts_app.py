@@ -13,8 +13,8 @@ import asyncio
 import pytest
 
 from tests.conftest import open_composer, press_quickly, settle
-from tests.two_schools import (COLLEGE, STATE, Recording, Unplugged, api, both_ready, close_stores, scope_ids,
-                               start_schools, teacher_token, two_school_app, write_to_teacher)
+from tests.two_schools import (COLLEGE, STATE, Recording, Unplugged, accounts_shown, api, both_ready, close_stores,
+                               scope_ids, start_schools, teacher_token, two_school_app, write_to_teacher)
 from tests.waiting import async_wait_until
 from tui_inbox.inbox.accounts import AccountState
 from tui_inbox.ui.screens.compose import ComposeScreen
@@ -172,10 +172,10 @@ async def test_a_school_unreachable_at_the_start_joins_the_inbox_once_it_answers
             app.main.starting.restart_seconds = (0.05,)
             await both_ready(pilot)
             assert app.accounts.state_of(COLLEGE) is AccountState.OFFLINE
-            assert {app.list.account(i) for i in range(len(app.list.rows))} == {STATE}
+            assert accounts_shown(app) == {STATE}
             cable.down = False
             await async_wait_until(lambda: app.accounts.state_of(COLLEGE) is AccountState.READY
-                                   and COLLEGE in {app.list.account(i) for i in range(len(app.list.rows))})
+                                   and COLLEGE in accounts_shown(app))
             await settle(pilot)
             assert f"Signed in as Maggie Okafor at {COLLEGE}" in [entry.text for entry in app.status.history]
             rail = app.query_one("#rail")
@@ -198,7 +198,7 @@ async def test_a_new_message_asks_which_account_starting_on_the_one_whose_course
             course = app.accounts.session(COLLEGE).courses[0].context_code
             app.main.reading.switch_to("inbox", (COLLEGE, course))  # the rail's "BIOL … · river"
             await async_wait_until(lambda: app.list.rows and not app.status.running
-                                   and {app.list.account(i) for i in range(len(app.list.rows))} == {COLLEGE})
+                                   and accounts_shown(app) == {COLLEGE})
             await pilot.press("c")
             chooser = await async_wait_until(lambda: app.screen if isinstance(app.screen, ChooseAccountScreen) else None)
             await settle(pilot)
@@ -244,9 +244,6 @@ async def test_a_live_message_at_the_college_comes_in_with_its_tag_and_its_schoo
 async def test_the_account_key_shows_one_account_then_the_next_then_all_again(schools, tmp_path):
     app = two_school_app(schools, tmp_path)
 
-    def shown() -> set[str]:
-        return {app.list.account(i) for i in range(len(app.list.rows))}
-
     try:
         async with app.run_test(size=SIZE) as pilot:
             await both_ready(pilot)
@@ -254,12 +251,12 @@ async def test_the_account_key_shows_one_account_then_the_next_then_all_again(sc
             unread = {name: app.accounts.session(name).unread_count for name in (STATE, COLLEGE)}
             for name in (STATE, COLLEGE):
                 await pilot.press("A")
-                await async_wait_until(lambda: shown() == {name})
+                await async_wait_until(lambda: accounts_shown(app) == {name})
                 assert app.status.message == f"Showing {name} only"
                 title = str(app.query_one("#title-bar").render())
                 assert f"({unread[name]:,} unread)" in title  # the count follows the view
             await pilot.press("A")
-            await async_wait_until(lambda: shown() == {STATE, COLLEGE} and len(app.list.rows) == everything)
+            await async_wait_until(lambda: accounts_shown(app) == {STATE, COLLEGE} and len(app.list.rows) == everything)
             assert app.status.message == "Showing every account"
     finally:
         close_stores(app)
@@ -268,22 +265,19 @@ async def test_the_account_key_shows_one_account_then_the_next_then_all_again(sc
 async def test_a_pattern_covers_every_account_and_account_name_keeps_one(schools, tmp_path):
     app = two_school_app(schools, tmp_path)
 
-    def shown() -> set[str]:
-        return {app.list.account(i) for i in range(len(app.list.rows))}
-
     try:
         async with app.run_test(size=SIZE) as pilot:
             await both_ready(pilot)
             await pilot.press("slash")
             await press_quickly(pilot, *f"account:{COLLEGE}")
-            await async_wait_until(lambda: app.list.rows and shown() == {COLLEGE})
+            await async_wait_until(lambda: app.list.rows and accounts_shown(app) == {COLLEGE})
             assert len(app.list.rows) == len(app.accounts.session(COLLEGE).view.all())
             await pilot.press("escape")
-            await async_wait_until(lambda: shown() == {STATE, COLLEGE})
+            await async_wait_until(lambda: accounts_shown(app) == {STATE, COLLEGE})
             await pilot.press("slash")
             await press_quickly(pilot, *"account:rivr")
             error = app.query_one("#search-error")
             await async_wait_until(lambda: "did you mean river?" in str(error.render()))
-            assert shown() == {STATE, COLLEGE}  # a pattern with a mistake narrows nothing
+            assert accounts_shown(app) == {STATE, COLLEGE}  # a pattern with a mistake narrows nothing
     finally:
         close_stores(app)

@@ -57,13 +57,11 @@ def test_the_demo_with_two_schools_shows_both_in_one_inbox(tmp_path, monkeypatch
     import argparse
     import asyncio
 
+    from tests.two_schools import accounts_shown
     from tui_inbox import demo
 
     monkeypatch.setenv("TUI_INBOX_DATA", str(tmp_path / "data"))
     seen: dict = {}
-
-    def accounts_shown(app) -> set[str]:
-        return {app.list.account(i) for i in range(len(app.list.rows))}
 
     async def drive(app) -> None:
         async with app.run_test(size=(120, 36)):
