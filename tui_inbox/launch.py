@@ -24,7 +24,6 @@ from . import gc_pause
 from .canvas import CanvasClient, CanvasError
 from .config import AccountSettings, Config, ConfigError, close_match, data_dir
 from .inbox.session import InboxSession
-from .live.feed import LiveFeed
 from .store.activity_seen import ActivitySeen
 from .store.database import StoreError
 from .store.drafts import DraftStore
@@ -35,6 +34,7 @@ from .store.paths import account_folder, cache_path
 
 if TYPE_CHECKING:
     from .canvas.token_source import TokenSource
+    from .live.feed import LiveFeed
 
 log = logging.getLogger("tui_inbox.launch")
 KNOWN_USERS = "known_users.json"
@@ -166,6 +166,8 @@ def feed_maker(config: Config, account: Account, client: CanvasClient):
 
 def feed_for(config: Config, account: Account, client: CanvasClient) -> LiveFeed:
     """The account's live feed: its stream, else polls of its unread count."""
+    from .live.feed import LiveFeed  # made after the first frame, as its modules are imported then
+
     poll_seconds = account.poll_seconds or config.live.poll_seconds
     try:
         return LiveFeed(client, account.live_url or None, poll_seconds=poll_seconds,
@@ -258,7 +260,8 @@ def key_scopes() -> dict:
     """
     from textual.screen import Screen
 
-    from .ui.app import InboxActivity, InboxApp, InboxList, InboxRail, InboxThread
+    from .ui.app import InboxApp, InboxList, InboxRail, InboxThread
+    from .ui.widgets.panels import InboxActivity
     from .ui.screens.compose import ComposeScreen
 
     app = class_bindings(InboxApp)  # ctrl+p included: the app binds it itself, with an id (ui/keys.py)

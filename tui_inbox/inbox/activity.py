@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING
 
 from .changes import ActivityChanged, DiscussionShown, Failed
 from ..canvas import CanvasError
-from ..canvas.live_events import LiveEvent
 from ..canvas.models import DiscussionEntry, DiscussionTopic, DiscussionView
 from ..store.activity_seen import LastLook
 from .text import html_to_text, one_line
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # events arrive from the feed, made after the first frame
+    from ..canvas.live_events import LiveEvent
     from ..canvas import CanvasClient
     from ..store.activity_seen import ActivitySeen
     from .account import Account

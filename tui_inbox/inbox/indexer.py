@@ -21,11 +21,13 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Awaitable, Callable
+from typing import TYPE_CHECKING, Awaitable, Callable
 
 from ..canvas import CanvasClient, CanvasError
 from ..canvas.models import Conversation
-from ..store.search_index import SearchIndex
+
+if TYPE_CHECKING:  # the index is opened and handed in after the first frame (launch.open_search_index)
+    from ..store.search_index import SearchIndex
 
 log = logging.getLogger("tui_inbox.indexer")
 DEFAULT_LIMIT = 1000

@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING
 
 from .changes import ThreadUpdated
 from ..canvas import CanvasError, NotFoundError
-from ..canvas.live_events import LiveEvent
 from ..canvas.models import Conversation
 from .notices import Notice
 from .formatting import display_name
 from .text import one_line
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # events arrive from the feed, made after the first frame
+    from ..canvas.live_events import LiveEvent
     from ..canvas import CanvasClient
     from .account import Account
     from .loaded_views import LoadedViews

@@ -7,21 +7,21 @@ every action runs an ``InboxSession`` coroutine in a worker.
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import platformdirs
 from textual import events, on, work
 from textual.app import App
 from textual.css.query import NoMatches
 from textual.screen import ModalScreen
-from textual.widgets import Input, TextArea
+from textual.widgets import Input
 
 from ..inbox.accounts import Accounts
 from ..inbox.changes import MergedChange
 from ..inbox.formatting import utcnow
-from ..inbox.indexer import Indexer
 from ..inbox.notices import Notice
 from ..inbox.merged_activity import MergedActivity
 from ..inbox.merged_triage import MergedTriage
@@ -31,10 +31,14 @@ from .keys import ALL_KEYS, APP_KEYS, APP_ONLY_KEYS, PANE_KEYS, bindings
 from .moved_keys import MovedKeys
 from .screens.background_send import Sent
 from .screens.main import InboxScreen
-from .widgets.panes import InboxActivity, InboxList, InboxRail, InboxThread
+from .widgets.panes import InboxList, InboxRail, InboxThread
 from .widgets.status_bar import StatusBar
 
-__all__ = ["InboxApp", "InboxActivity", "InboxList", "InboxRail", "InboxThread"]  # launch.py reads the panes' keys here
+if TYPE_CHECKING:
+    from ..inbox.indexer import Indexer
+    from .widgets.panels import InboxActivity
+
+__all__ = ["InboxApp", "InboxList", "InboxRail", "InboxThread"]  # launch.py reads the panes' keys here
 
 
 class InboxApp(App):
@@ -129,7 +133,7 @@ class InboxApp(App):
         return self.main.status
 
     @property
-    def activity_list(self) -> InboxActivity:
+    def activity_list(self) -> "InboxActivity":
         return self.main.activity_list
 
     @property
@@ -244,9 +248,12 @@ class InboxApp(App):
         field = self.focused
         if not event.is_printable or not event.character:
             return False
+        # TextArea's module is imported with the first screen that has one (the composer's body),
+        # not at start: no field can be one before then.
+        text_area = sys.modules.get("textual.widgets._text_area")
         if isinstance(field, Input):
             field.insert_text_at_cursor(event.character)
-        elif isinstance(field, TextArea) and not field.read_only:
+        elif text_area is not None and isinstance(field, text_area.TextArea) and not field.read_only:
             field.insert(event.character)
         else:
             return False

@@ -6,15 +6,18 @@ local index; and the background indexer that fills that index, its progress on t
 from __future__ import annotations
 
 import sqlite3
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.widgets import Input, Static
 
 from ...canvas import CanvasError
 from ...canvas.errors import NetworkError
-from ...inbox.indexer import Indexer, IndexProgress
-from ...store.search_index import Hit
 from .base import Controller
+
+if TYPE_CHECKING:  # the indexers start after the first frame, with their modules
+    from ...inbox.indexer import Indexer, IndexProgress
+    from ...store.search_index import Hit
 
 
 class Search(Controller):
@@ -140,15 +143,16 @@ class Search(Controller):
 
     def paint_match_count(self) -> None:
         """How many rows the pattern matches, under it: painted with the list, so it follows the view."""
-        from ...inbox.searching import count_line
-
         search = self.prompt
         shown = [self.host.accounts.session(name) for name in self.screen.aim.shown_accounts()]
         views = [(session.view, session.search_index) for session in shown]
         pattern = search.value
         if not self.screen.prompt_open or not pattern.strip():
-            subtitle = ""
-        elif self.mode == "narrow":
+            search.border_subtitle = ""  # as at start: searching.py waits for the first pattern
+            return
+        from ...inbox.searching import count_line
+
+        if self.mode == "narrow":
             subtitle = count_line(sum(len(view.rows) for view, _ in views), views, pattern)
         elif self.select_matcher is not None:  # T: what Enter would select, over the whole view
             names = self.screen.aim.shown_accounts()
@@ -166,6 +170,8 @@ class Search(Controller):
             self.run_account_indexer(name, limit)
 
     def run_account_indexer(self, account: str, limit: int | None) -> None:
+        from ...inbox.indexer import Indexer  # after the first frame, as the indexers start then
+
         session = self.host.accounts.session(account)
         index = session.search_index
         if index is None:

@@ -8,7 +8,7 @@ inbox/changes.py ending in ``assert_never``. The widgets' messages go to the con
 
 from __future__ import annotations
 
-from typing import assert_never
+from typing import TYPE_CHECKING, assert_never
 
 from textual import on
 from textual.app import ComposeResult
@@ -37,14 +37,13 @@ from ..controllers.writing import Writing
 from .aim import Aim
 from .title_and_rail import TitleAndRail
 from ..keys import display_key
-from ..widgets.activity_list import ActivityList
-from ..widgets.bulk_progress import BulkProgress
 from ..widgets.conversation_list import ConversationList
-from ..widgets.drafts_list import DraftsList
 from ..widgets.mailbox_rail import MailboxRail
-from ..widgets.outbox_list import OutboxList
-from ..widgets.panes import InboxActivity, InboxList, InboxRail, InboxThread
+from ..widgets.panes import InboxList, InboxRail, InboxThread
 from ..widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from ..widgets.panels import ActivityList, BulkProgress, DraftsList, InboxActivity, OutboxList
 
 PANELS = ("list", "activity", "outbox", "drafts")  # what can hold the mailbox, by the id of its pane
 
@@ -121,6 +120,8 @@ class InboxScreen(Screen):
         if self._panels_mounted:
             return
         self._panels_mounted = True
+        from ..widgets.panels import BulkProgress, DraftsList, InboxActivity, OutboxList
+
         merged = self.host.merged_activity
         activity = InboxActivity(clock=self.host.clock, course_label=merged.course_label, is_new=merged.is_new,
                                  id="activity")
@@ -163,22 +164,22 @@ class InboxScreen(Screen):
     @property
     def activity_list(self) -> InboxActivity:
         self.mount_panels()
-        return self.query_one(InboxActivity)
+        return self.query_one("#activity")
 
     @property
     def outbox_list(self) -> OutboxList:
         self.mount_panels()
-        return self.query_one(OutboxList)
+        return self.query_one("#outbox")
 
     @property
     def drafts_list(self) -> DraftsList:
         self.mount_panels()
-        return self.query_one(DraftsList)
+        return self.query_one("#drafts")
 
     def progress_bar(self, which: str) -> BulkProgress:
         """``bulk`` (triage) or ``send-progress`` (bulk sends)."""
         self.mount_panels()
-        return self.query_one(f"#{which}", BulkProgress)
+        return self.query_one(f"#{which}")
 
     def layout_for(self, width: int) -> None:
         """Side by side when there is room (160 columns), list above thread when narrow (80)."""
@@ -264,8 +265,9 @@ class InboxScreen(Screen):
             member.session.let_go(event.key[1] if here else None)
         self.triage.extend_visual()
 
-    @on(ActivityList.Opened)
-    def activity_opened(self, event: ActivityList.Opened) -> None:
+    # The panels' messages are handled by name (on_<widget>_<message>), as their classes are
+    # imported only when the panels are mounted, after the first frame (mount_panels).
+    def on_activity_list_opened(self, event: ActivityList.Opened) -> None:
         self.run_action_worker("opening", self.accounts.session(event.account).activity.open(event.item))
 
     @on(MailboxRail.Chosen)
@@ -275,20 +277,16 @@ class InboxScreen(Screen):
             return
         self.reading.switch_to(event.mailbox or self.session.mailbox.id, event.filter_code)
 
-    @on(OutboxList.Opened)
-    def outbox_opened(self, event: OutboxList.Opened) -> None:
+    def on_outbox_list_opened(self, event: OutboxList.Opened) -> None:
         self.outbox.open_item(event.account, event.item)
 
-    @on(OutboxList.Drop)
-    def outbox_drop(self, event: OutboxList.Drop) -> None:
+    def on_outbox_list_drop(self, event: OutboxList.Drop) -> None:
         self.outbox.drop_item(event.account, event.item)
 
-    @on(DraftsList.Opened)
-    def draft_opened(self, event: DraftsList.Opened) -> None:
+    def on_drafts_list_opened(self, event: DraftsList.Opened) -> None:
         self.drafts.reopen(event.account, event.entry)
 
-    @on(DraftsList.Discard)
-    def draft_discard(self, event: DraftsList.Discard) -> None:
+    def on_drafts_list_discard(self, event: DraftsList.Discard) -> None:
         self.drafts.discard(event.account, event.entry)
 
     @on(Input.Changed, "#search")
