@@ -28,8 +28,10 @@ def conversation_event(conversation_id: str = "11", name: str = "conversation_cr
     }
 
 
-def relay_settings(nats_url: str, jwks_url: str, **overrides) -> RelaySettings:
-    values = dict(canvas_url=UNUSED_CANVAS, admin_token="admin-secret-token", nats_url=nats_url, jwks_url=jwks_url,
+def relay_settings(nats_url: str | list[str] | None, jwks_url: str, **overrides) -> RelaySettings:
+    """Settings for a test's relay: one NATS URL, a cluster's list, or None (the relay's own broker)."""
+    urls = [] if nats_url is None else [nats_url] if isinstance(nats_url, str) else list(nats_url)
+    values = dict(canvas_url=UNUSED_CANVAS, admin_token="admin-secret-token", nats_urls=urls, jwks_url=jwks_url,
                   lag_sample_seconds=0.05, route_retry_seconds=0.05)
     values.update(overrides)
     return RelaySettings(**values)

@@ -70,6 +70,13 @@ def _port(text: str) -> int:
     return value
 
 
+def _replicas(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of replicas (1 to 5)") from None
+
+
 def _instant(text: str) -> datetime:
     try:
         return datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -308,7 +315,10 @@ def add_relay_command(sub) -> None:
                        help="a command that prints the admin token (run once at start)")
     relay.add_argument("--host", default="127.0.0.1")
     relay.add_argument("--port", type=_port, default=0, help="0 picks a free port")
-    relay.add_argument("--nats", metavar="URL", help="a shared NATS with JetStream (default: start our own)")
+    relay.add_argument("--nats", metavar="URL[,URL...]",
+                       help="a shared NATS with JetStream, or several servers of its cluster, comma- or "
+                            "space-separated (default: start our own; also TUI_INBOX_RELAY_NATS, which keeps a "
+                            "password in a URL out of the process list)")
     relay.add_argument("--nats-store", metavar="DIR", help="the folder of our own NATS's stream (default: temporary)")
     relay.add_argument("--jwks-url", default=DEFAULT_JWKS_URL, metavar="URL",
                        help="where Canvas's signing keys are published")
@@ -318,6 +328,13 @@ def add_relay_command(sub) -> None:
     relay.add_argument("--client-id", metavar="ID",
                        help="the developer key the school made for tui-inbox (Admin > Developer Keys): published "
                             "at /.well-known/tui-inbox.json so `tui-inbox init --school URL` signs users in with it")
+    # -- part "cluster": NATS as a cluster, the streams' replicas
+    relay.add_argument("--nats-creds", metavar="FILE", help="a NATS credentials file (a user JWT and its seed)")
+    relay.add_argument("--nats-ca", metavar="FILE",
+                       help="the PEM file of the CA that signed the NATS servers' certificates (tls:// URLs)")
+    relay.add_argument("--replicas", type=_replicas, metavar="N",
+                       help="copies JetStream keeps of the relay's streams, 1 to 5 (default: 3 when the NATS "
+                            "cluster has at least three servers, else 1)")
 
 
 def main(argv: list[str] | None = None) -> int:

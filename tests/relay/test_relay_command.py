@@ -93,7 +93,7 @@ def test_the_nats_server_child_is_started_without_the_relays_environment():
     (["--canvas-url", "https://school.instructure.com", "--admin-token-command", "false"], {},
      "--admin-token-command exited 1"),
     (["--canvas-url", "https://school.instructure.com", "--nats", "http://x"], {"TUI_INBOX_RELAY_ADMIN_TOKEN": ADMIN_TOKEN},
-     "nats:// URL"),
+     "nats:// or tls:// URLs"),
     (["--canvas-url", "https://school.instructure.com", "--port", "99999"], {}, "between 0 and 65535"),
 ])
 def test_a_mistake_is_one_line_and_exit_2(args, env, expected):

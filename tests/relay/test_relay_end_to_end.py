@@ -177,7 +177,7 @@ class School:
 
     def start_relay(self, port: int = 0) -> RunningRelay:
         admin = next(u["token"] for u in self.users if u["role"] == "admin")
-        settings = RelaySettings(canvas_url=self.sandbox.base_url, admin_token=admin, nats_url=self.nats_url,
+        settings = RelaySettings(canvas_url=self.sandbox.base_url, admin_token=admin, nats_urls=[self.nats_url],
                                  jwks_url=self.sandbox.info.jwks_url, port=port, lag_sample_seconds=0.05,
                                  route_retry_seconds=0.05, ack_wait_seconds=2.0, jwks_refetch_seconds=0.1)
         relay = school_relay(settings).start()

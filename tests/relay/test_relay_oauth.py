@@ -41,7 +41,7 @@ class School:
         users = self.sandbox.info.users
         admin = next(u["token"] for u in users if u["role"] == "admin")
         self.jane_token = next(u["token"] for u in users if u["id"] == JANE)
-        settings = RelaySettings(canvas_url=self.sandbox.base_url, admin_token=admin, nats_url=nats_url,
+        settings = RelaySettings(canvas_url=self.sandbox.base_url, admin_token=admin, nats_urls=[nats_url],
                                  jwks_url=self.sandbox.info.jwks_url, route_retry_seconds=0.05, ack_wait_seconds=2.0,
                                  client_id=self.sandbox.info.developer_key["client_id"])
         self.relay = school_relay(settings).start()

@@ -553,7 +553,7 @@ async def test_the_relays_stream_sends_frames_uncompressed(sandbox, nats_server)
     from tui_inbox.relay.settings import RelaySettings
 
     settings = RelaySettings(canvas_url=sandbox.base_url, admin_token=sandbox.info.token_of("admin"),
-                             nats_url=nats_server.url, jwks_url=sandbox.base_url + "/data_services/jwks")
+                             nats_urls=[nats_server.url], jwks_url=sandbox.base_url + "/data_services/jwks")
     relay = school_relay(settings).start()
     try:
         async with connect(relay.info.live_url,

@@ -4,10 +4,14 @@
 for one already stored (a Canvas retry: it must stop retrying), 503 while the broker is
 down (so that Canvas retries later), 400/401/413 for what Canvas did not send. Never a
 500: whatever the body, the answer is one of those with a one-line JSON reason.
+
+``GET /healthz`` answers while the broker is connected; ``GET /readyz`` also checks that the
+stream is writable (readiness.py), for a load balancer.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
@@ -24,6 +28,7 @@ from .event_age import event_age_seconds
 from .jwks import JwksCache
 from .logs import log_event
 from .metrics import CONTENT_TYPE
+from .readiness import Readiness
 from .verify import Rejected, Verifier
 
 EVENTS_PATH = "/canvas/live-events"
@@ -104,17 +109,32 @@ def build_relay_app(settings, broker, metrics, extra_routes=(), *, jwks: JwksCac
             return JSONResponse({"status": "ok", "broker": "connected"})
         return JSONResponse({"status": "unavailable", "broker": "disconnected"}, status_code=503)
 
+    async def readyz(request: Request) -> Response:
+        reason = readiness.reason
+        if reason is None:
+            return JSONResponse({"status": "ready"})
+        return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503)
+
     async def metrics_page(request: Request) -> Response:
         return Response(metrics.render(), media_type=CONTENT_TYPE)
 
+    readiness = Readiness(broker, interval=settings.ready_check_seconds, timeout=settings.ready_timeout_seconds,
+                          gauge=metrics.ready)
+
     @contextlib.asynccontextmanager
     async def lifespan(app):
-        yield
-        await jwks.aclose()
+        checking = asyncio.create_task(readiness.run())
+        try:
+            yield
+        finally:
+            checking.cancel()
+            await asyncio.gather(checking, return_exceptions=True)
+            await jwks.aclose()
 
     routes = [
         Route(EVENTS_PATH, live_events, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics_page, methods=["GET"]),
         discovery_route(settings.canvas_url, settings.client_id),
         *extra_routes,

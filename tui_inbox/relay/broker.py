@@ -18,9 +18,11 @@ from typing import Awaitable, Callable
 import nats
 from nats.errors import Error as NatsError
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
-from nats.js.errors import NotFoundError
+from nats.js.errors import APIError, NotFoundError
 
 from .logs import log_event
+from .nats_options import connect_options, shown
+from .replicas import ReplicasRefused, choose_replicas, cluster_size, raise_if_replicas_refused
 from .subjects import DIGEST_HEADER, DUPLICATE_WINDOW_SECONDS, INGEST_SUBJECT, ROUTER, STREAM
 
 Route = Callable[[dict], Awaitable[list[str]]]
@@ -45,9 +47,20 @@ def _backlog(message) -> int:
 
 
 class Broker:
-    def __init__(self, url: str, *, publish_timeout: float = 2.0, ack_wait: float = 30.0, max_deliver: int = 5,
-                 route_retry_seconds: float = 2.0, fetch_wait_seconds: float = 1.0, metrics=None) -> None:
-        self.url = url
+    """The relay's connection to NATS (one server or a cluster's) and the streams it declares.
+
+    ``replicas`` is how many copies JetStream keeps of every stream declared here; ``None``
+    chooses at ``connect`` from the size of the cluster (replicas.py), and is an int from then on.
+    """
+
+    def __init__(self, urls: str | list[str], *, publish_timeout: float = 2.0, ack_wait: float = 30.0,
+                 max_deliver: int = 5, route_retry_seconds: float = 2.0, fetch_wait_seconds: float = 1.0,
+                 metrics=None, replicas: int | None = 1, creds_file: str | None = None,
+                 ca_file: str | None = None) -> None:
+        self.urls = [urls] if isinstance(urls, str) else list(urls)
+        self.creds_file = creds_file
+        self.ca_file = ca_file
+        self.replicas = replicas
         self.fetch_wait_seconds = fetch_wait_seconds
         self.publish_timeout = publish_timeout
         self.ack_wait = ack_wait
@@ -80,34 +93,42 @@ class Broker:
             if not self._closing and self.connected:
                 log_event("broker_error", logging.WARNING, error=type(exc).__name__)
 
+        where = shown(self.urls)
         try:
             # Reconnecting forever would also retry the first connection forever: bound that one.
+            # Any server of the list will do; the cluster tells of the others (discovered servers),
+            # and the connection moves to a live one whenever its server goes.
             self.nc = await asyncio.wait_for(nats.connect(
-                self.url, connect_timeout=min(timeout, 2.0), max_reconnect_attempts=-1, reconnect_time_wait=0.5,
-                allow_reconnect=True, disconnected_cb=disconnected, reconnected_cb=reconnected, error_cb=error,
-                name="tui-inbox-relay",
+                **connect_options(self.urls, self.creds_file, self.ca_file), connect_timeout=min(timeout, 2.0),
+                max_reconnect_attempts=-1, reconnect_time_wait=0.5, allow_reconnect=True,
+                disconnected_cb=disconnected, reconnected_cb=reconnected, error_cb=error, name="tui-inbox-relay",
             ), timeout)
         except (NatsError, OSError, asyncio.TimeoutError) as exc:
-            raise BrokerUnavailable(f"cannot reach NATS at {self.url} ({type(exc).__name__})") from None
+            raise BrokerUnavailable(f"cannot reach NATS at {where} ({type(exc).__name__})") from None
         self.js = self.nc.jetstream(timeout=self.publish_timeout)
+        servers = cluster_size(self.nc)
+        asked = self.replicas
+        self.replicas, why = choose_replicas(asked, servers)
         try:
             await self._declare()
+        except ReplicasRefused as refused:
+            await self.nc.close()
+            raise BrokerUnavailable(f"JetStream at {where} refused {self.replicas} replicas ({refused}); "
+                                    f"the cluster has {servers} server(s): use --replicas {min(servers, 5)}") from None
         except (NatsError, asyncio.TimeoutError) as exc:
             await self.nc.close()
-            raise BrokerUnavailable(f"NATS at {self.url} has no JetStream ({type(exc).__name__}); "
+            raise BrokerUnavailable(f"NATS at {where} has no JetStream ({type(exc).__name__}); "
                                     "run nats-server with -js") from None
+        log_event("stream_replicas", stream=STREAM, replicas=self.replicas, servers=servers, why=why)
 
     async def _declare(self) -> None:
         """The stream and the router's durable consumer, created by whichever instance comes first."""
-        try:
-            await self.js.stream_info(STREAM)
-        except NotFoundError:
-            await self.js.add_stream(StreamConfig(
-                name=STREAM, subjects=[INGEST_SUBJECT], storage=StorageType.FILE,
-                duplicate_window=DUPLICATE_WINDOW_SECONDS,
-                # Events only say that something changed; a day of them is plenty to catch up on.
-                max_age=24 * 3600,
-            ))
+        await self._ensure_stream(StreamConfig(
+            name=STREAM, subjects=[INGEST_SUBJECT], storage=StorageType.FILE,
+            duplicate_window=DUPLICATE_WINDOW_SECONDS,
+            # Events only say that something changed; a day of them is plenty to catch up on.
+            max_age=24 * 3600,
+        ))
         try:
             await self.js.consumer_info(STREAM, ROUTER)
         except NotFoundError:
@@ -116,10 +137,35 @@ class Broker:
                 ack_wait=self.ack_wait, max_deliver=self.max_deliver, filter_subject=INGEST_SUBJECT,
             ))
 
+    async def _ensure_stream(self, config: StreamConfig) -> None:
+        """Create the stream with ``self.replicas`` copies, or raise an existing one's to that many
+        (JetStream moves a stream to more peers while it serves). Never fewer: copies an admin
+        added stay. Raises ``ReplicasRefused`` when JetStream cannot place that many."""
+        config.num_replicas = self.replicas
+        try:
+            info = await self.js.stream_info(config.name)
+        except NotFoundError:
+            try:
+                await self.js.add_stream(config)
+            except APIError as exc:
+                raise_if_replicas_refused(exc)
+                raise
+            return
+        before = info.config.num_replicas or 1
+        if before < self.replicas:
+            info.config.num_replicas = self.replicas
+            try:
+                await self.js.update_stream(info.config)
+            except APIError as exc:
+                raise_if_replicas_refused(exc)
+                raise
+            log_event("stream_replicas_raised", logging.WARNING, stream=config.name, before=before,
+                      after=self.replicas)
+
     async def _declare_logged(self) -> None:
         try:
             await self._declare()
-        except (NatsError, asyncio.TimeoutError) as exc:
+        except (NatsError, asyncio.TimeoutError, ReplicasRefused) as exc:
             log_event("broker_declare_failed", logging.WARNING, error=type(exc).__name__)
 
     async def publish_event(self, event: dict, digest: str) -> bool:

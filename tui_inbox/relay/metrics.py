@@ -40,6 +40,9 @@ class RelayMetrics:
             "Services' delay), for events that verified", buckets=AGE_BUCKETS, registry=r)
         self.broker_lag = Gauge("relay_broker_lag", "Stored events the router has not taken yet (num_pending)",
                                 registry=r)
+        # -- part "cluster"
+        self.ready = Gauge("relay_ready", "1 when the broker is connected and the stream writable (GET /readyz "
+                           "answers 200), else 0", registry=r)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

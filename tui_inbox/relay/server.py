@@ -86,19 +86,19 @@ class RunningRelay:
 
     def start(self, timeout: float = 30.0) -> "RunningRelay":
         try:
-            nats_url = self.settings.nats_url
-            if nats_url is None:
+            nats_urls = list(self.settings.nats_urls)
+            if not nats_urls:
                 store = self.settings.nats_store
                 if store is not None:
                     # The stream holds what people wrote (a discussion entry's text): ours alone.
                     Path(store).mkdir(mode=0o700, parents=True, exist_ok=True)
                     os.chmod(store, 0o700)
                 self.nats_child = NatsChild(store_dir=store).start()
-                nats_url = self.nats_child.url
+                nats_urls = [self.nats_child.url]
         except (NatsServerError, OSError) as error:
             self._sock.close()
             raise RelayStartError(str(error)) from None
-        self._thread = threading.Thread(target=self._serve, args=(nats_url,), name="relay", daemon=True)
+        self._thread = threading.Thread(target=self._serve, args=(nats_urls,), name="relay", daemon=True)
         self._thread.start()
         if not self._started.wait(timeout) or self._error is not None:
             error = self._error
@@ -106,11 +106,11 @@ class RunningRelay:
             raise RelayStartError(str(error) if error else "the relay did not start in time")
         return self
 
-    def _serve(self, nats_url: str) -> None:
+    def _serve(self, nats_urls: list[str]) -> None:
         self.loop = new_event_loop()
         asyncio.set_event_loop(self.loop)
         try:
-            self.loop.run_until_complete(self._main(nats_url))
+            self.loop.run_until_complete(self._main(nats_urls))
         except BaseException as error:  # reported to start(); the thread ends either way
             self._error = error
         finally:
@@ -119,11 +119,12 @@ class RunningRelay:
                 self._started.set()
             self.loop.close()
 
-    async def _main(self, nats_url: str) -> None:
+    async def _main(self, nats_urls: list[str]) -> None:
         s = self.settings
-        self.broker = broker = Broker(nats_url, publish_timeout=s.publish_timeout_seconds, ack_wait=s.ack_wait_seconds,
+        self.broker = broker = Broker(nats_urls, publish_timeout=s.publish_timeout_seconds, ack_wait=s.ack_wait_seconds,
                                       max_deliver=s.max_deliver, route_retry_seconds=s.route_retry_seconds,
-                                      fetch_wait_seconds=s.fetch_wait_seconds, metrics=self.metrics)
+                                      fetch_wait_seconds=s.fetch_wait_seconds, metrics=self.metrics,
+                                      replicas=s.replicas, creds_file=s.nats_creds, ca_file=s.nats_ca)
         await broker.connect()
         router = self.router_factory(s) if self.router_factory is not None else None
         extra = tuple(self.extra_routes(broker, self.metrics)) if self.extra_routes else ()

@@ -13,9 +13,12 @@ import subprocess
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from .nats_options import NatsOptionsError, check_ca_file, check_creds_file, check_nats_urls
+
 DEFAULT_JWKS_URL = "https://8axpcl50e4.execute-api.us-east-1.amazonaws.com/main/jwks"
 DEFAULT_ISSUER = "https://live-events.canvas.instructure.com"
 ADMIN_TOKEN_ENV = "TUI_INBOX_RELAY_ADMIN_TOKEN"
+NATS_ENV = "TUI_INBOX_RELAY_NATS"  # as --nats, out of the process list (a URL may hold a password)
 
 
 class SettingsError(ValueError):
@@ -28,7 +31,9 @@ class RelaySettings:
     admin_token: str = field(default="", repr=False)
     host: str = "127.0.0.1"
     port: int = 0
-    nats_url: str | None = None  # None: start a nats-server child of our own
+    # The NATS servers (one, or several of a cluster); empty: start a nats-server child of our own.
+    # Out of the repr: a URL may hold a password.
+    nats_urls: list[str] = field(default_factory=list, repr=False)
     nats_store: str | None = None  # the child's JetStream folder (None: a temporary one)
     jwks_url: str = DEFAULT_JWKS_URL
     issuer: str = DEFAULT_ISSUER
@@ -53,6 +58,13 @@ class RelaySettings:
     # event that arrives alone is fetched on its own at once and never waits this out.
     fetch_wait_seconds: float = 1.0
     lag_sample_seconds: float = 5.0
+    # -- part "cluster": NATS as a cluster, the streams' replicas, readiness
+    nats_creds: str | None = None  # a NATS credentials file (a user JWT and its seed)
+    nats_ca: str | None = None  # the CA that signed the NATS servers' certificates (TLS)
+    replicas: int | None = None  # None: 3 when the cluster has at least three servers, else 1
+    # /readyz: how often the broker is checked, and how long a JetStream request may take.
+    ready_check_seconds: float = 0.5
+    ready_timeout_seconds: float = 1.0
 
 
 def check_http_url(text: str, what: str) -> str:
@@ -62,11 +74,25 @@ def check_http_url(text: str, what: str) -> str:
     return text.rstrip("/")
 
 
-def check_nats_url(text: str) -> str:
-    parts = urlsplit(text)
-    if parts.scheme not in ("nats", "tls") or not parts.hostname:
-        raise SettingsError(f"--nats must be a nats:// URL, e.g. nats://127.0.0.1:4222, not {text!r}")
-    return text
+def nats_settings(args, environ: dict[str, str]) -> dict:
+    """The ``--nats*`` flags, checked: each bad value is one line, with no password in it."""
+    given = args.nats or environ.get(NATS_ENV, "")
+    try:
+        urls = check_nats_urls(given) if given.strip() else []
+        creds = check_creds_file(args.nats_creds) if getattr(args, "nats_creds", None) else None
+        ca = check_ca_file(args.nats_ca) if getattr(args, "nats_ca", None) else None
+    except NatsOptionsError as error:
+        raise SettingsError(str(error)) from None
+    if urls and args.nats_store:
+        raise SettingsError("--nats-store is the folder of the relay's own broker: drop it when --nats is given")
+    if not urls and (creds or ca):
+        raise SettingsError("--nats-creds and --nats-ca are for the NATS of --nats: give its URLs too")
+    replicas = getattr(args, "replicas", None)
+    if replicas is not None and not 1 <= replicas <= 5:
+        raise SettingsError(f"--replicas must be from 1 to 5 (JetStream's limit), not {replicas}")
+    if replicas is not None and replicas > 1 and not urls:
+        raise SettingsError("--replicas above 1 needs a NATS cluster: give its URLs with --nats")
+    return dict(nats_urls=urls, nats_creds=creds, nats_ca=ca, replicas=replicas)
 
 
 def admin_token_from(command: str | None, environ: dict[str, str]) -> str:
@@ -107,12 +133,10 @@ def settings_from_args(args, environ: dict[str, str] | None = None) -> RelaySett
         raise SettingsError("--canvas-url is required: the school's Canvas, e.g. https://school.instructure.com")
     canvas_url = check_http_url(args.canvas_url, "--canvas-url")
     jwks_url = check_http_url(args.jwks_url, "--jwks-url")
-    nats_url = check_nats_url(args.nats) if args.nats else None
-    if nats_url and args.nats_store:
-        raise SettingsError("--nats-store is the folder of the relay's own broker: drop it when --nats is given")
+    nats = nats_settings(args, environ)
     return RelaySettings(
         canvas_url=canvas_url, admin_token=admin_token_from(args.admin_token_command, environ),
-        host=args.host, port=args.port, nats_url=nats_url, nats_store=args.nats_store, jwks_url=jwks_url,
+        host=args.host, port=args.port, nats_store=args.nats_store, jwks_url=jwks_url, **nats,
         issuer=args.issuer, allow_unsigned=args.allow_unsigned,
         client_id=check_client_id(args.client_id) if getattr(args, "client_id", None) is not None else None,
     )
