@@ -1,0 +1,240 @@
+"""The relay on a NATS cluster: three real nats-server nodes on loopback, killed with SIGKILL.
+
+What Canvas sees (the answers to its POSTs), what the stream holds (each event once, on as
+many nodes as the relay says at start), what is routed, and what a load balancer reads on
+/readyz, while the node that leads the stream is killed and brought back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+import time
+
+import httpx
+import nats
+import pytest
+
+from tests.nats_cluster import NatsCluster, nats_cluster, wait_for_leader  # noqa: F401  (a fixture)
+from tests.relay_fixtures import StaticRoute, Subscriber, conversation_event, metric, relay_settings, wait_for
+from tests.relay_fixtures import relays  # noqa: F401  (a fixture)
+from tests.relay_signing import KeyServer, SigningKey, sign
+from tui_inbox.relay.digest import event_digest
+from tui_inbox.relay.subjects import STREAM, user_subject
+
+PASSWORD = "S3cret-broker-pass"
+
+
+@pytest.fixture(scope="module")
+def key():
+    return SigningKey("2026-11")
+
+
+@pytest.fixture
+def keys(key):
+    with KeyServer([key]) as server:
+        yield server
+
+
+@pytest.fixture
+def guarded_cluster(tmp_path):
+    """The cluster, with a user and password every client must give."""
+    with NatsCluster(tmp_path / "guarded", user="relay", password=PASSWORD) as cluster:
+        yield cluster
+
+
+def ready(relay) -> int:
+    return httpx.get(relay.base_url + "/readyz", timeout=5).status_code
+
+
+def cluster_settings(urls, keys, **overrides):
+    values = dict(ready_check_seconds=0.1, ack_wait_seconds=2.0)
+    values.update(overrides)
+    return relay_settings(urls, keys.url, **values)
+
+
+async def post_until_taken(url: str, body: str, answers: list, deadline: float = 60.0) -> int:
+    """POST as Canvas would, again after each 503 (Canvas waits longer), until it is taken: 202 or 200.
+    Every answer is kept as (sent at, status)."""
+    give_up = time.monotonic() + deadline
+    async with httpx.AsyncClient(timeout=10) as client:
+        while True:
+            sent = time.monotonic()
+            status = (await client.post(url, content=body)).status_code
+            answers.append((sent, status))
+            if status != 503 or time.monotonic() > give_up:
+                return status
+            await asyncio.sleep(0.1)
+
+
+async def stored_digests(urls: list[str]) -> list[str]:
+    """The Nats-Msg-Id of every message the stream holds, read from the cluster."""
+    nc = await nats.connect(urls)
+    try:
+        js = nc.jetstream()
+        state = (await js.stream_info(STREAM)).state
+        digests = []
+        for seq in range(state.first_seq, state.last_seq + 1):
+            message = await js.get_msg(STREAM, seq)
+            digests.append((message.headers or {}).get("Nats-Msg-Id"))
+        return digests
+    finally:
+        await nc.close()
+
+
+def start_lines(caplog) -> list[dict]:
+    return [r.relay_fields for r in caplog.records if r.getMessage() == "stream_replicas"]
+
+
+async def test_a_relay_given_the_clusters_urls_keeps_each_event_on_three_nodes_and_says_why(
+        nats_cluster, keys, key, relays, caplog):
+    caplog.set_level(logging.INFO, logger="tui_inbox.relay")
+    relay = relays(cluster_settings(nats_cluster.urls, keys), StaticRoute(user_subject(1)))
+    assert [(line["replicas"], line["servers"]) for line in start_lines(caplog)] == [(3, 3)]
+    assert "3 servers" in start_lines(caplog)[0]["why"]
+    assert nats_cluster.replicas_of(STREAM) == 3
+
+    subscriber = await Subscriber().start(nats_cluster.urls, user_subject(1))
+    try:
+        assert (await post_until_taken(relay.info.events_url, sign(conversation_event("1"), key), [])) == 202
+        await wait_for(lambda: subscriber.names() == ["1"])
+        await wait_for(lambda: ready(relay) == 200)
+        assert metric(relay.base_url, "relay_ready") == 1
+    finally:
+        await subscriber.close()
+
+
+async def test_a_relay_given_one_url_learns_the_others_and_survives_that_nodes_sigkill(
+        guarded_cluster, keys, key, relays, caplog):
+    caplog.set_level(logging.INFO, logger="tui_inbox.relay")
+    only = guarded_cluster.url(0)  # with the user and password in it
+    relay = relays(cluster_settings(only, keys), StaticRoute(user_subject(1)))
+    assert start_lines(caplog)[0]["replicas"] == 3  # it counted the cluster from the one server it reached
+    assert (await post_until_taken(relay.info.events_url, sign(conversation_event("1"), key), [])) == 202
+
+    guarded_cluster.kill(0)
+    # The other nodes ask for the password too: the relay must give it to the servers it learned of.
+    await wait_for(lambda: ready(relay) == 200, timeout=40)
+    assert (await post_until_taken(relay.info.events_url, sign(conversation_event("2"), key), [])) == 202
+    subscriber = await Subscriber().start(guarded_cluster.urls[1:], user_subject(1))
+    try:
+        assert (await post_until_taken(relay.info.events_url, sign(conversation_event("3"), key), [])) == 202
+        await wait_for(lambda: "3" in subscriber.names(), timeout=20)
+    finally:
+        await subscriber.close()
+    logged = " ".join(f"{r.getMessage()} {getattr(r, 'relay_fields', '')}" for r in caplog.records)
+    assert PASSWORD not in logged
+
+
+async def test_a_single_server_gets_one_replica_and_the_start_line_says_why(nats_server, keys, key, relays, caplog):
+    caplog.set_level(logging.INFO, logger="tui_inbox.relay")
+    relays(cluster_settings(nats_server.url, keys))
+    [line] = start_lines(caplog)
+    assert (line["replicas"], line["servers"]) == (1, 1) and "1 server" in line["why"]
+    nc = await nats.connect(nats_server.url)
+    try:
+        assert (await nc.jetstream().stream_info(STREAM)).config.num_replicas == 1
+    finally:
+        await nc.close()
+
+
+async def test_a_stream_of_one_replica_is_raised_to_three_and_the_relay_says_so(
+        nats_cluster, keys, key, relays, caplog):
+    caplog.set_level(logging.INFO, logger="tui_inbox.relay")
+    first = relays(cluster_settings(nats_cluster.urls, keys, replicas=1))
+    assert (await post_until_taken(first.info.events_url, sign(conversation_event("1"), key), [])) == 202
+    assert nats_cluster.replicas_of(STREAM) == 1
+    first.stop()
+
+    relays(cluster_settings(nats_cluster.urls, keys))
+    raised = [r.relay_fields for r in caplog.records if r.getMessage() == "stream_replicas_raised"]
+    assert raised == [{"stream": STREAM, "before": 1, "after": 3}]
+    assert nats_cluster.replicas_of(STREAM) == 3
+    await asyncio.to_thread(lambda: wait_for_caught_up(nats_cluster, [0, 1, 2]))
+
+
+def wait_for_caught_up(cluster: NatsCluster, nodes: list[int], timeout: float = 40.0) -> None:
+    from tests.waiting import wait_until
+
+    wait_until(lambda: all(cluster.caught_up(node, STREAM) for node in nodes), timeout=timeout, interval=0.1)
+
+
+async def test_readyz_goes_503_within_two_seconds_of_the_broker_stopping_and_200_when_it_is_back(
+        nats_server, keys, relays):
+    relay = relays(cluster_settings(nats_server.url, keys))
+    await wait_for(lambda: ready(relay) == 200)
+    assert metric(relay.base_url, "relay_ready") == 1
+
+    nats_server.stop(remove_store=False)
+    await wait_for(lambda: ready(relay) == 503, timeout=2.0)
+    answer = httpx.get(relay.base_url + "/readyz", timeout=5)
+    assert answer.json()["status"] == "unavailable" and "\n" not in answer.text and answer.json()["reason"]
+    assert metric(relay.base_url, "relay_ready") == 0
+
+    nats_server.start()
+    await wait_for(lambda: ready(relay) == 200, timeout=15)
+    assert metric(relay.base_url, "relay_ready") == 1
+
+
+async def test_killing_the_node_that_leads_the_stream_loses_and_duplicates_nothing_and_the_cluster_heals(
+        nats_cluster, keys, key, relays):
+    routes = [StaticRoute(user_subject(1)), StaticRoute(user_subject(1))]
+    a, b = (relays(cluster_settings(nats_cluster.urls, keys), route) for route in routes)
+    leader = await asyncio.to_thread(wait_for_leader, nats_cluster, STREAM)
+    others = [n for n in range(3) if n != leader]
+    # What the relays route, heard on a node that stays up.
+    subscriber = await Subscriber().start([nats_cluster.url(n) for n in others], user_subject(1))
+
+    # A load balancer would stop sending to a relay that is not ready: this one watches /readyz.
+    unready_seen: list[float] = []
+    watching = True
+
+    async def watch() -> None:
+        async with httpx.AsyncClient(timeout=5) as client:
+            while watching:
+                for relay in (a, b):
+                    if (await client.get(relay.base_url + "/readyz")).status_code != 200:
+                        unready_seen.append(time.monotonic())
+                await asyncio.sleep(0.05)
+
+    watcher = asyncio.create_task(watch())
+    events = [conversation_event(str(n)) for n in range(40)]
+    answers: list[tuple[float, int]] = []
+    taken: list[int] = []
+    killed_at = None
+    try:
+        for n, event in enumerate(events):
+            if n == 10:
+                killed_at = time.monotonic()
+                nats_cluster.kill(leader)
+            relay = (a, b)[n % 2]  # Canvas's POSTs spread over both
+            taken.append(await post_until_taken(relay.info.events_url, sign(event, key), answers))
+    finally:
+        watching = False
+        await watcher
+
+    # Canvas: every event taken, never a 500; refused (503) only after the kill, while not ready.
+    assert all(status in (200, 202) for status in taken)
+    assert {status for _, status in answers} <= {200, 202, 503}
+    refused = [sent for sent, status in answers if status == 503]
+    assert all(sent >= killed_at for sent in refused)
+    if refused:
+        assert unready_seen and max(refused) <= max(unready_seen) + 2.0
+
+    # The stream: each event once, whatever relay and node took it.
+    expected = {event_digest(event) for event in events}
+    stored = await stored_digests([nats_cluster.url(n) for n in others])
+    assert collections.Counter(stored) == collections.Counter(expected)
+    # Routed: every event reached the delivery subject (a redelivery may repeat one; fanout drops it by digest).
+    await wait_for(lambda: {digest for _, digest in subscriber.received} == expected, timeout=40)
+    assert metric(a.base_url, "relay_events_routed_total") + metric(b.base_url, "relay_events_routed_total") >= 40
+
+    # The node comes back, catches up, and both relays keep going.
+    nats_cluster.start(leader)
+    await asyncio.to_thread(wait_for_caught_up, nats_cluster, [0, 1, 2])
+    await wait_for(lambda: ready(a) == 200 and ready(b) == 200, timeout=20)
+    last = conversation_event("last")
+    assert (await post_until_taken(b.info.events_url, sign(last, key), [])) == 202
+    await wait_for(lambda: event_digest(last) in {digest for _, digest in subscriber.received}, timeout=20)
+    await subscriber.close()
