@@ -238,3 +238,83 @@ async def test_killing_the_node_that_leads_the_stream_loses_and_duplicates_nothi
     assert (await post_until_taken(b.info.events_url, sign(last, key), [])) == 202
     await wait_for(lambda: event_digest(last) in {digest for _, digest in subscriber.received}, timeout=20)
     await subscriber.close()
+
+
+# -- the command ---------------------------------------------------------------------------------------------
+
+def relay_command(*args: str, **env: str):
+    from tests.relay.test_relay_command import ADMIN_TOKEN, relay_env, run_relay_command
+
+    return run_relay_command("--canvas-url", "https://school.instructure.com", *args,
+                             env=relay_env(TUI_INBOX_RELAY_ADMIN_TOKEN=ADMIN_TOKEN, **env))
+
+
+def not_a_creds_file(tmp_path):
+    path = tmp_path / "relay.creds"
+    path.write_text("user = relay\npassword = nope\n")
+    return str(path)
+
+
+def not_a_pem(tmp_path):
+    path = tmp_path / "ca.pem"
+    path.write_text("-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n")
+    return str(path)
+
+
+GOOD = f"nats://relay:{PASSWORD}@127.0.0.1:4222"
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--nats", f"{GOOD}, http://relay:{PASSWORD}@nats.school.edu:4222"],
+     "nats:// or tls:// URLs, e.g. nats://127.0.0.1:4222, not 'http://relay:***@nats.school.edu:4222'"),
+    (["--nats", f"{GOOD} nats://relay:{PASSWORD}@127.0.0.1:99999"], "bad port: 'nats://relay:***@127.0.0.1:99999'"),
+    (["--nats", f"{GOOD},nats://other:pass@127.0.0.1:4223"], "different users or passwords"),
+    (["--nats", " , "], "--nats needs a URL"),
+    (["--nats", GOOD, "--nats-creds", "/no/such/relay.creds"], "--nats-creds '/no/such/relay.creds' cannot be read"),
+    (["--nats", GOOD, "--nats-creds", not_a_creds_file], "is not a NATS credentials file"),
+    (["--nats", GOOD, "--nats-ca", "/no/such/ca.pem"], "--nats-ca '/no/such/ca.pem' cannot be read"),
+    (["--nats", GOOD, "--nats-ca", not_a_pem], "holds no PEM certificate"),
+    (["--nats-ca", "/etc/hostname"], "give its URLs too"),
+    (["--nats", GOOD, "--replicas", "7"], "--replicas must be from 1 to 5"),
+    (["--nats", GOOD, "--replicas", "three"], "'three' is not a number of replicas"),
+    (["--replicas", "3"], "--replicas above 1 needs a NATS cluster"),
+])
+def test_a_bad_nats_value_is_one_line_exit_2_and_never_shows_the_password(args, expected, tmp_path):
+    args = [arg(tmp_path) if callable(arg) else arg for arg in args]
+    done = relay_command(*args)
+    assert done.returncode == 2, done.stderr
+    assert expected in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+    assert PASSWORD not in done.stdout + done.stderr
+
+
+def test_an_unreachable_cluster_is_one_line_with_its_urls_redacted():
+    from tui_inbox.relay.nats_child import free_port
+
+    urls = [f"nats://relay:{PASSWORD}@127.0.0.1:{free_port()}" for _ in range(2)]
+    done = relay_command(TUI_INBOX_RELAY_NATS=" ".join(urls))  # the environment: no password in `ps`
+    assert done.returncode == 1 and done.stdout == ""
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("tui-inbox relay: cannot reach NATS at nats://relay:***@127.0.0.1:")
+    assert "," in last and PASSWORD not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_command_on_the_cluster_says_on_stderr_how_many_replicas_and_why(nats_cluster, keys, tmp_path):
+    from tests.relay_processes import Processes
+    from tests.relay.test_relay_command import ADMIN_TOKEN
+
+    processes = Processes(tmp_path)
+    try:
+        first, second, third = nats_cluster.urls
+        relay = processes.start("relay", "relay", "--canvas-url", "http://127.0.0.1:9", "--jwks-url", keys.url,
+                                "--nats", f"{first}, {second} {third}", TUI_INBOX_RELAY_ADMIN_TOKEN=ADMIN_TOKEN)
+        base = relay.first_line()["events_url"].removesuffix("/canvas/live-events")
+        assert httpx.get(base + "/readyz", timeout=5).status_code in (200, 503)
+    finally:
+        processes.stop_all()
+    import json
+
+    lines = [json.loads(line) for line in relay.stderr().splitlines() if line.strip()]
+    [said] = [line for line in lines if line["event"] == "stream_replicas"]
+    assert (said["replicas"], said["servers"]) == (3, 3) and "3 servers" in said["why"]
+    assert nats_cluster.replicas_of(STREAM) == 3

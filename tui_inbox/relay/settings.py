@@ -77,16 +77,17 @@ def check_http_url(text: str, what: str) -> str:
 def nats_settings(args, environ: dict[str, str]) -> dict:
     """The ``--nats*`` flags, checked: each bad value is one line, with no password in it."""
     given = args.nats or environ.get(NATS_ENV, "")
+    creds, ca = getattr(args, "nats_creds", None), getattr(args, "nats_ca", None)
     try:
         urls = check_nats_urls(given) if given.strip() else []
-        creds = check_creds_file(args.nats_creds) if getattr(args, "nats_creds", None) else None
-        ca = check_ca_file(args.nats_ca) if getattr(args, "nats_ca", None) else None
+        if not urls and (creds or ca):
+            raise NatsOptionsError("--nats-creds and --nats-ca are for the NATS of --nats: give its URLs too")
+        creds = check_creds_file(creds) if creds else None
+        ca = check_ca_file(ca) if ca else None
     except NatsOptionsError as error:
         raise SettingsError(str(error)) from None
     if urls and args.nats_store:
         raise SettingsError("--nats-store is the folder of the relay's own broker: drop it when --nats is given")
-    if not urls and (creds or ca):
-        raise SettingsError("--nats-creds and --nats-ca are for the NATS of --nats: give its URLs too")
     replicas = getattr(args, "replicas", None)
     if replicas is not None and not 1 <= replicas <= 5:
         raise SettingsError(f"--replicas must be from 1 to 5 (JetStream's limit), not {replicas}")
