@@ -57,14 +57,17 @@ class Node:
 class NatsCluster:
     """``start_all()`` starts the nodes and waits for JetStream's meta leader; ``stop_all()`` ends them."""
 
-    def __init__(self, folder: Path, size: int = 3, *, user: str | None = None, password: str | None = None) -> None:
+    def __init__(self, folder: Path, size: int = 3, *, user: str | None = None, password: str | None = None,
+                 tls: tuple[Path, Path] | None = None) -> None:
         self.user, self.password = user, password
+        self.tls = tls  # (certificate, key) PEM files: clients must speak TLS (tls:// URLs)
         self.nodes = [Node(f"n{i}", folder / f"n{i}") for i in range(size)]
 
     @property
     def urls(self) -> list[str]:
         """Each node's client URL (with the cluster's user and password, if it has them)."""
-        return [node.url(self.user, self.password) for node in self.nodes]
+        urls = [node.url(self.user, self.password) for node in self.nodes]
+        return [url.replace("nats://", "tls://", 1) for url in urls] if self.tls else urls
 
     def url(self, node: int) -> str:
         return self.urls[node]
@@ -112,6 +115,8 @@ class NatsCluster:
         shutil.rmtree(node.ports_dir, ignore_errors=True)
         node.ports_dir.mkdir(parents=True)
         auth = (f'authorization {{ user: "{self.user}", password: "{self.password}" }}\n' if self.user else "")
+        if self.tls:
+            auth += f'tls {{ cert_file: "{self.tls[0]}", key_file: "{self.tls[1]}" }}\n'
         route_list = ", ".join(f'"nats-route://127.0.0.1:{port}"' for port in routes)
         node.config.write_text(
             f'server_name: "{node.name}"\n'
@@ -248,3 +253,28 @@ def wait_for_leader(cluster: NatsCluster, stream: str, timeout: float = 30.0, ot
         return (found,) if found is not None and found != other_than else None
 
     return wait_until(leader, timeout=timeout, interval=0.05)[0]
+
+
+async def move_leader(cluster: NatsCluster, stream: str, node: int, timeout: float = 30.0) -> None:
+    """Make ``node`` lead ``stream``: ask its leader to step down in favour of it, until it does."""
+    import asyncio
+
+    import nats
+
+    from tests.waiting import async_wait_until
+
+    nc = await nats.connect([url for url, one in zip(cluster.urls, cluster.nodes) if one.running])
+    try:
+        async def leads() -> bool:
+            if await asyncio.to_thread(cluster.leader_of, stream) == node:
+                return True
+            request = json.dumps({"placement": {"preferred": cluster.nodes[node].name}}).encode()
+            try:
+                await nc.request(f"$JS.API.STREAM.LEADER.STEPDOWN.{stream}", request, timeout=2)
+            except Exception:  # no leader to step down right now: asked again at the next turn
+                pass
+            return False
+
+        await async_wait_until(leads, timeout=timeout, interval=0.5)
+    finally:
+        await nc.close()

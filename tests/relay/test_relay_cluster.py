@@ -16,10 +16,11 @@ import httpx
 import nats
 import pytest
 
-from tests.nats_cluster import NatsCluster, nats_cluster, wait_for_leader  # noqa: F401  (a fixture)
+from tests.nats_cluster import NatsCluster, move_leader, nats_cluster, wait_for_leader  # noqa: F401  (a fixture)
 from tests.relay_fixtures import StaticRoute, Subscriber, conversation_event, metric, relay_settings, wait_for
 from tests.relay_fixtures import relays  # noqa: F401  (a fixture)
 from tests.relay_signing import KeyServer, SigningKey, sign
+from tests.tls_certs import make_server_certificate
 from tui_inbox.relay.digest import event_digest
 from tui_inbox.relay.subjects import STREAM, user_subject
 
@@ -41,6 +42,15 @@ def keys(key):
 def guarded_cluster(tmp_path):
     """The cluster, with a user and password every client must give."""
     with NatsCluster(tmp_path / "guarded", user="relay", password=PASSWORD) as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def tls_cluster(tmp_path):
+    """The cluster, speaking TLS to clients with a certificate of a private CA (``ca_file``)."""
+    certificate = make_server_certificate(tmp_path / "tls")
+    with NatsCluster(tmp_path / "tls-cluster", tls=(certificate.cert_file, certificate.key_file)) as cluster:
+        cluster.ca_file = str(certificate.ca_file)
         yield cluster
 
 
@@ -125,6 +135,18 @@ async def test_a_relay_given_one_url_learns_the_others_and_survives_that_nodes_s
         await subscriber.close()
     logged = " ".join(f"{r.getMessage()} {getattr(r, 'relay_fields', '')}" for r in caplog.records)
     assert PASSWORD not in logged
+
+
+async def test_over_tls_the_relay_trusts_the_ca_of_nats_ca_on_every_node_it_learns_of(
+        tls_cluster, keys, key, relays):
+    relay = relays(cluster_settings(tls_cluster.url(0), keys, nats_ca=tls_cluster.ca_file),
+                   StaticRoute(user_subject(1)))
+    assert relay.broker.nc.connected_url.scheme == "tls"
+    assert (await post_until_taken(relay.info.events_url, sign(conversation_event("1"), key), [])) == 202
+    tls_cluster.kill(0)
+    await wait_for(lambda: ready(relay) == 200, timeout=40)
+    assert (await post_until_taken(relay.info.events_url, sign(conversation_event("2"), key), [])) == 202
+    assert relay.broker.nc.connected_url.port != tls_cluster.nodes[0].client_port
 
 
 async def test_a_single_server_gets_one_replica_and_the_start_line_says_why(nats_server, keys, key, relays, caplog):
@@ -318,3 +340,53 @@ def test_the_command_on_the_cluster_says_on_stderr_how_many_replicas_and_why(nat
     [said] = [line for line in lines if line["event"] == "stream_replicas"]
     assert (said["replicas"], said["servers"]) == (3, 3) and "3 servers" in said["why"]
     assert nats_cluster.replicas_of(STREAM) == 3
+
+
+# -- what people see -----------------------------------------------------------------------------------------
+
+async def test_people_on_two_relays_miss_nothing_and_get_nothing_twice_while_the_streams_leader_is_killed(
+        nats_cluster):
+    """Data Services (the sandbox) posts to relay A; the teacher is connected to B, Jane to A. What
+    each receives through the relays is compared with the sandbox's own stream to them."""
+    from tests.relay.test_relay_end_to_end import JANE, LAB_REPORT, TEACHER, School, jane_writes, token
+    from tests.relay_fixtures import Listener
+    from tests.waiting import async_wait_until
+
+    def messages(listener: Listener) -> list[str]:
+        return [f["body"]["message_id"] for f in listener.frames
+                if f["metadata"]["event_name"] == "conversation_message_created"
+                and f["body"]["conversation_id"] == str(LAB_REPORT)]
+
+    # Canvas's retry waits, shrunk, still outlast an election on a busy machine: the three add up
+    # to 26 s at least.
+    place = School(nats_cluster.urls, ds_retry_base_seconds=5.0)
+    try:
+        users, live = place.users, place.sandbox.info.live_url
+        async with Listener(live, token(users, TEACHER)) as teacher_direct, \
+                Listener(live, token(users, JANE)) as jane_direct, \
+                Listener(place.b.info.live_url, token(users, TEACHER)) as teacher, \
+                Listener(place.a.info.live_url, token(users, JANE)) as jane:
+            # The relays hand events to each other over core NATS: one whose own server dies misses
+            # what is published while it reconnects (live-stream.md's resuming is the cure). Here
+            # the stream's leader is killed, on a node neither relay is connected to.
+            used = {relay.broker.nc.connected_url.port for relay in (place.a, place.b)}
+            leader = next(n for n, node in enumerate(nats_cluster.nodes) if node.client_port not in used)
+            await move_leader(nats_cluster, STREAM, leader)
+            for n in range(20):
+                if n == 5:
+                    nats_cluster.kill(leader)
+                jane_writes(place, LAB_REPORT, f"message {n}")
+            await async_wait_until(lambda: len(messages(teacher_direct)) == 20, timeout=20)
+            await async_wait_until(lambda: len(messages(teacher)) >= 20 and len(messages(jane)) >= 20, timeout=90)
+
+            nats_cluster.start(leader)
+            await asyncio.to_thread(wait_for_caught_up, nats_cluster, [0, 1, 2])
+            jane_writes(place, LAB_REPORT, "after the node is back")
+            await async_wait_until(lambda: len(messages(teacher_direct)) == 21 and len(messages(jane_direct)) == 21)
+            await async_wait_until(lambda: len(messages(teacher)) >= 21 and len(messages(jane)) >= 21, timeout=30)
+            stats = place.sandbox.data_services_stats()
+            for through_relay, direct in ((teacher, teacher_direct), (jane, jane_direct)):
+                assert sorted(messages(through_relay)) == sorted(messages(direct))  # none lost, none twice
+        assert stats["dropped"] == 0 and stats["retried"] >= 1 and stats["last_failure"] == "HTTP 503"
+    finally:
+        await asyncio.to_thread(place.stop)

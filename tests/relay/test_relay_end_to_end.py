@@ -160,7 +160,7 @@ async def test_discussion_replies_reach_through_the_relay_only_those_who_may_see
 class School:
     """The in-process sandbox as Data Services, delivering to relay A; relay B shares A's NATS."""
 
-    def __init__(self, nats_url: str, **knobs) -> None:
+    def __init__(self, nats_url: str | list[str], **knobs) -> None:
         self.sandbox = RunningSandbox(Knobs(seed=1, **knobs))  # bound, not serving yet: its URL is known
         self.users = self.sandbox.info.users
         self.nats_url = nats_url
@@ -177,7 +177,7 @@ class School:
 
     def start_relay(self, port: int = 0) -> RunningRelay:
         admin = next(u["token"] for u in self.users if u["role"] == "admin")
-        settings = RelaySettings(canvas_url=self.sandbox.base_url, admin_token=admin, nats_urls=[self.nats_url],
+        settings = RelaySettings(canvas_url=self.sandbox.base_url, admin_token=admin, nats_urls=[self.nats_url] if isinstance(self.nats_url, str) else self.nats_url,
                                  jwks_url=self.sandbox.info.jwks_url, port=port, lag_sample_seconds=0.05,
                                  route_retry_seconds=0.05, ack_wait_seconds=2.0, jwks_refetch_seconds=0.1)
         relay = school_relay(settings).start()
