@@ -202,7 +202,9 @@ async def test_readyz_goes_503_within_two_seconds_of_the_broker_stopping_and_200
 async def test_killing_the_node_that_leads_the_stream_loses_and_duplicates_nothing_and_the_cluster_heals(
         nats_cluster, keys, key, relays):
     routes = [StaticRoute(user_subject(1)), StaticRoute(user_subject(1))]
-    a, b = (relays(cluster_settings(nats_cluster.urls, keys), route) for route in routes)
+    # A publish that merely took long on a busy machine would be a 503 too: only a missing leader should.
+    a, b = (relays(cluster_settings(nats_cluster.urls, keys, publish_timeout_seconds=5.0), route)
+            for route in routes)
     leader = await asyncio.to_thread(wait_for_leader, nats_cluster, STREAM)
     others = [n for n in range(3) if n != leader]
     # What the relays route, heard on a node that stays up.
@@ -390,3 +392,12 @@ async def test_people_on_two_relays_miss_nothing_and_get_nothing_twice_while_the
         assert stats["dropped"] == 0 and stats["retried"] >= 1 and stats["last_failure"] == "HTTP 503"
     finally:
         await asyncio.to_thread(place.stop)
+
+
+def test_more_replicas_than_the_servers_of_nats_is_one_line_and_exit_1(nats_server):
+    done = relay_command("--nats", nats_server.url.replace("nats://", f"nats://relay:{PASSWORD}@"),
+                         "--replicas", "3")
+    assert done.returncode == 1 and done.stdout == ""
+    last = done.stderr.strip().splitlines()[-1]
+    assert "refused 3 replicas" in last and "use --replicas 1" in last and "relay:***@" in last
+    assert PASSWORD not in done.stderr and "Traceback" not in done.stderr

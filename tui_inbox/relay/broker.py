@@ -6,6 +6,10 @@ instance runs ``run_router``: they pull from one durable consumer, ``ROUTER``, s
 stored event is resolved by one instance, which publishes it (core NATS) on the
 delivery subjects and only then acknowledges it. A crash before the ack means a
 redelivery, which the instances' per-digest memory drops (DIGEST_HEADER).
+
+NATS may be one server or a cluster (nats_options.py): the connection follows the cluster
+as its nodes come and go, and every stream declared here is kept on ``replicas`` of them
+(replicas.py), so that losing the node that leads it loses nothing once another is elected.
 """
 
 from __future__ import annotations
@@ -61,6 +65,7 @@ class Broker:
         self.creds_file = creds_file
         self.ca_file = ca_file
         self.replicas = replicas
+        self._kept_replicas: dict[str, int] = {}  # streams found with more copies than asked: how many
         self.fetch_wait_seconds = fetch_wait_seconds
         self.publish_timeout = publish_timeout
         self.ack_wait = ack_wait
@@ -107,8 +112,7 @@ class Broker:
             raise BrokerUnavailable(f"cannot reach NATS at {where} ({type(exc).__name__})") from None
         self.js = self.nc.jetstream(timeout=self.publish_timeout)
         servers = cluster_size(self.nc)
-        asked = self.replicas
-        self.replicas, why = choose_replicas(asked, servers)
+        self.replicas, why = choose_replicas(self.replicas, servers)
         try:
             await self._declare()
         except ReplicasRefused as refused:
@@ -119,7 +123,10 @@ class Broker:
             await self.nc.close()
             raise BrokerUnavailable(f"NATS at {where} has no JetStream ({type(exc).__name__}); "
                                     "run nats-server with -js") from None
-        log_event("stream_replicas", stream=STREAM, replicas=self.replicas, servers=servers, why=why)
+        kept = self._kept_replicas.get(STREAM, self.replicas)
+        if kept > self.replicas:
+            why = f"the stream already has {kept} (never lowered; {why})"
+        log_event("stream_replicas", stream=STREAM, replicas=kept, servers=servers, why=why)
 
     async def _declare(self) -> None:
         """The stream and the router's durable consumer, created by whichever instance comes first."""
@@ -152,6 +159,7 @@ class Broker:
                 raise
             return
         before = info.config.num_replicas or 1
+        self._kept_replicas[config.name] = max(before, self.replicas)
         if before < self.replicas:
             info.config.num_replicas = self.replicas
             try:
