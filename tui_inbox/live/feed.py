@@ -2,8 +2,10 @@
 
 - No live URL: poll ``unread_count`` forever (POLLING; OFFLINE while Canvas cannot be
   reached; FAILING while it answers, but with a refusal or something broken).
-- A live URL: keep the stream up (LIVE). After every successful (re)connect emit a
-  ``resync`` first, because events may have been missed while away. While the stream
+- A live URL: keep the stream up (LIVE). A reconnect resumes from the last event's id
+  (``Last-Event-ID``), so what was missed arrives as events, each once; a ``resync`` is
+  emitted only when events may have been missed anyway: after a first connect, a
+  ``{"resync": true}`` frame, or a reconnect to a server that does not resume (stream.py). While the stream
   is down, poll (POLLING if polls work, OFFLINE if nothing does); once it is back,
   stop polling.
 - Any answer from Canvas, to any request (the Outbox's, a key press's), ends the wait of a
@@ -181,8 +183,12 @@ class LiveFeed:
     def stream_up(self) -> None:
         self._stream_up, self._stream_error, self._stream_auth = True, None, False
         self._stop_polling()
-        self._emit(Change("resync"))  # first, before any event of this connection
         self._publish(updated=True)
+
+    def stream_resync(self) -> None:
+        # The stream says when: right after a first connect, and after a reconnect that did not
+        # resume (a resync frame, or a server without ids), before the events that follow it.
+        self._emit(Change("resync"))
 
     def stream_event(self, event: LiveEvent) -> None:
         self._emit(Change("event", event=event))
