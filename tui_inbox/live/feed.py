@@ -5,7 +5,8 @@
 - A live URL: keep the stream up (LIVE). A reconnect resumes from the last event's id
   (``Last-Event-ID``), so what was missed arrives as events, each once; a ``resync`` is
   emitted only when events may have been missed anyway: after a first connect, a
-  ``{"resync": true}`` frame, or a reconnect to a server that does not resume (stream.py). While the stream
+  ``{"resync": true}`` frame, or a reconnect to a server that does not resume (stream.py).
+  While such a stream is down, the first poll's count is only a baseline, not a change. While the stream
   is down, poll (POLLING if polls work, OFFLINE if nothing does); once it is back,
   stop polling.
 - Any answer from Canvas, to any request (the Outbox's, a key press's), ends the wait of a
@@ -87,6 +88,7 @@ class LiveFeed:
             self.state.set(FeedState.CONNECTING, not_live_reason)
         self._stream_auth = False
         self._poll_ok: bool | None = None  # None: no poll has answered since polling (re)started
+        self._quiet_baseline = False  # the next poll's answer is a baseline the app has already (see _start_polling)
         self._poll_error: str | None = None
         self._poll_unreachable = False  # the last failed poll made no connection at all
         self._stop_listening: Callable[[], None] | None = None
@@ -163,6 +165,10 @@ class LiveFeed:
     def _start_polling(self) -> None:
         if self._poll_task is None and not self._closed:
             self._poll_ok, self._poll_error = None, None
+            # Polling while a stream that can resume is down: the app was in step when it went, and
+            # the gap's events come when it resumes, so the first answer (the baseline) is no news.
+            # Only a count that changes after it is (a long outage still refreshes the app).
+            self._quiet_baseline = self._stream is not None and self._stream.resume.last_id is not None
             self._poll_task = self._spawn(self._poller.run(self), "unread_count poller")
 
     def _stop_polling(self) -> None:
@@ -202,7 +208,8 @@ class LiveFeed:
     # -- the poller's reports (PollListener) ------------------------------------------
     def poll_ok(self, count: int, changed: bool) -> None:
         self._poll_ok, self._poll_error = True, None
-        if changed:
+        baseline, self._quiet_baseline = self._quiet_baseline, False
+        if changed and not baseline:
             self._emit(Change("unread_count", unread_count=count))
         self._publish(updated=True)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -92,6 +93,7 @@ class SandboxState:
         self.discussions = None
         self.batches: dict[int, "object"] = {}
         self.tasks: set[asyncio.Task] = set()
+        self.requests: Counter = Counter()  # (method, path): how many reached it (request_count.py)
         self.hostname = "127.0.0.1"  # host:port the server answers on, for event metadata
         self.demo_user_id = 0  # set by the seed: the teacher whose inbox is seeded
         self.school_teachers: list[int] = []  # --school's teachers (school.py), set by the seed
