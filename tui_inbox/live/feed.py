@@ -6,9 +6,9 @@
   (``Last-Event-ID``), so what was missed arrives as events, each once; a ``resync`` is
   emitted only when events may have been missed anyway: after a first connect, a
   ``{"resync": true}`` frame, or a reconnect to a server that does not resume (stream.py).
-  While such a stream is down, the first poll's count is only a baseline, not a change. While the stream
-  is down, poll (POLLING if polls work, OFFLINE if nothing does); once it is back,
-  stop polling.
+  While the stream is down, poll (POLLING if polls work, OFFLINE if nothing does); once it
+  is back, stop polling. While a stream that can resume is down, the first poll's count is
+  a baseline, not a change: the gap's events come when it resumes.
 - Any answer from Canvas, to any request (the Outbox's, a key press's), ends the wait of a
   poller that failed: it asks at once, so "offline" ends when Canvas is back, not at the
   next try of a long back-off.

@@ -6,6 +6,10 @@ plain ``ws://`` except to this machine. A URL that fails the check is refused wi
 ``ConfigurationError``; we never connect without the token instead, because the stream
 refuses token-less handshakes anyway and a silent fallback would hide the mistake.
 
+A reconnect sends the last event's id as ``Last-Event-ID`` (resume.py), so the server
+replays what was missed; each id is handled once, and the listener is told to resync over
+REST only when events may still be missing (``LiveStream._read``).
+
 ``LiveStream.run`` never returns and never raises (except when cancelled): every
 failure becomes a one-line reason given to the listener, then a backoff.
 """
