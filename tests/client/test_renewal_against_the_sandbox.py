@@ -58,6 +58,9 @@ class Listener:
     def stream_up(self) -> None:
         self.ups += 1
 
+    def stream_resync(self) -> None:
+        pass
+
     def stream_event(self, event) -> None:
         pass
 

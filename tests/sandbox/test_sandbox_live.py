@@ -103,7 +103,8 @@ async def test_a_new_conversation_reaches_the_recipient_within_100_ms_and_no_one
         created, message = got["conversation_created"], got["conversation_message_created"]
         for event in (created, message):
             meta = event["metadata"]
-            assert set(event) == {"metadata", "body"}
+            assert set(event) == {"id", "metadata", "body"}  # the seeds' event, and the stream's id
+            assert isinstance(event["id"], str)
             assert set(meta) == SEED_METADATA_KEYS
             assert EVENT_TIME.match(meta["event_time"])
             assert meta["user_id"] == global_id(a_id)  # the actor, as a global id
@@ -111,6 +112,7 @@ async def test_a_new_conversation_reaches_the_recipient_within_100_ms_and_no_one
             assert meta["url"].endswith("/api/v1/conversations")
             assert all(isinstance(v, str) for v in event["body"].values())  # ids are strings
         assert created["metadata"]["event_name"] == "conversation_created"
+        assert created["id"] != message["id"]
         assert set(created["body"]) == {"conversation_id", "updated_at"}
         assert created["body"]["conversation_id"] == conversation_id
         assert ISO.match(created["body"]["updated_at"])

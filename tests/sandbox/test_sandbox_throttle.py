@@ -195,6 +195,7 @@ def test_faults_wrap_the_throttle():
     # the request id is given between them (a throttled 403 has one, a load balancer's 503 not).
     from tui_inbox.sandbox.format_suffix import FormatSuffixMiddleware
     from tui_inbox.sandbox.request_context import RequestContextMiddleware
+    from tui_inbox.sandbox.request_count import RequestCountMiddleware
 
-    assert [m.cls for m in middleware(SandboxState(Knobs()))] == [FormatSuffixMiddleware, FaultsMiddleware,
-                                                                   RequestContextMiddleware, ThrottleMiddleware]
+    assert [m.cls for m in middleware(SandboxState(Knobs()))] == [
+        FormatSuffixMiddleware, RequestCountMiddleware, FaultsMiddleware, RequestContextMiddleware, ThrottleMiddleware]

@@ -10,9 +10,9 @@ from .backoff import Backoff
 from .feed import Change, LiveFeed
 from .poller import UnreadPoller
 from .state import FeedState, FeedStatus, Status
-from .stream import AUTH_REFUSED, LiveStream, StreamSettings, checked_live_url, parse_frame
+from .stream import AUTH_REFUSED, LiveStream, StreamSettings, checked_live_url, parse_frame, read_frame
 
 __all__ = [
     "AUTH_REFUSED", "Backoff", "Change", "FeedState", "FeedStatus", "LiveFeed", "LiveStream", "Status",
-    "StreamSettings", "UnreadPoller", "checked_live_url", "parse_frame",
+    "StreamSettings", "UnreadPoller", "checked_live_url", "parse_frame", "read_frame",
 ]

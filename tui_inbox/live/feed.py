@@ -2,10 +2,13 @@
 
 - No live URL: poll ``unread_count`` forever (POLLING; OFFLINE while Canvas cannot be
   reached; FAILING while it answers, but with a refusal or something broken).
-- A live URL: keep the stream up (LIVE). After every successful (re)connect emit a
-  ``resync`` first, because events may have been missed while away. While the stream
-  is down, poll (POLLING if polls work, OFFLINE if nothing does); once it is back,
-  stop polling.
+- A live URL: keep the stream up (LIVE). A reconnect resumes from the last event's id
+  (``Last-Event-ID``), so what was missed arrives as events, each once; a ``resync`` is
+  emitted only when events may have been missed anyway: after a first connect, a
+  ``{"resync": true}`` frame, or a reconnect to a server that does not resume (stream.py).
+  While the stream is down, poll (POLLING if polls work, OFFLINE if nothing does); once it
+  is back, stop polling. While a stream that can resume is down, the first poll's count is
+  a baseline, not a change: the gap's events come when it resumes.
 - Any answer from Canvas, to any request (the Outbox's, a key press's), ends the wait of a
   poller that failed: it asks at once, so "offline" ends when Canvas is back, not at the
   next try of a long back-off.
@@ -85,6 +88,7 @@ class LiveFeed:
             self.state.set(FeedState.CONNECTING, not_live_reason)
         self._stream_auth = False
         self._poll_ok: bool | None = None  # None: no poll has answered since polling (re)started
+        self._quiet_baseline = False  # the next poll's answer is a baseline the app has already (see _start_polling)
         self._poll_error: str | None = None
         self._poll_unreachable = False  # the last failed poll made no connection at all
         self._stop_listening: Callable[[], None] | None = None
@@ -161,6 +165,10 @@ class LiveFeed:
     def _start_polling(self) -> None:
         if self._poll_task is None and not self._closed:
             self._poll_ok, self._poll_error = None, None
+            # Polling while a stream that can resume is down: the app was in step when it went, and
+            # the gap's events come when it resumes, so the first answer (the baseline) is no news.
+            # Only a count that changes after it is (a long outage still refreshes the app).
+            self._quiet_baseline = self._stream is not None and self._stream.resume.last_id is not None
             self._poll_task = self._spawn(self._poller.run(self), "unread_count poller")
 
     def _stop_polling(self) -> None:
@@ -181,8 +189,12 @@ class LiveFeed:
     def stream_up(self) -> None:
         self._stream_up, self._stream_error, self._stream_auth = True, None, False
         self._stop_polling()
-        self._emit(Change("resync"))  # first, before any event of this connection
         self._publish(updated=True)
+
+    def stream_resync(self) -> None:
+        # The stream says when: right after a first connect, and after a reconnect that did not
+        # resume (a resync frame, or a server without ids), before the events that follow it.
+        self._emit(Change("resync"))
 
     def stream_event(self, event: LiveEvent) -> None:
         self._emit(Change("event", event=event))
@@ -196,7 +208,8 @@ class LiveFeed:
     # -- the poller's reports (PollListener) ------------------------------------------
     def poll_ok(self, count: int, changed: bool) -> None:
         self._poll_ok, self._poll_error = True, None
-        if changed:
+        baseline, self._quiet_baseline = self._quiet_baseline, False
+        if changed and not baseline:
             self._emit(Change("unread_count", unread_count=count))
         self._publish(updated=True)
 

@@ -6,6 +6,10 @@ plain ``ws://`` except to this machine. A URL that fails the check is refused wi
 ``ConfigurationError``; we never connect without the token instead, because the stream
 refuses token-less handshakes anyway and a silent fallback would hide the mistake.
 
+A reconnect sends the last event's id as ``Last-Event-ID`` (resume.py), so the server
+replays what was missed; each id is handled once, and the listener is told to resync over
+REST only when events may still be missing (``LiveStream._read``).
+
 ``LiveStream.run`` never returns and never raises (except when cancelled): every
 failure becomes a one-line reason given to the listener, then a backoff.
 """
@@ -29,6 +33,7 @@ from ..canvas.http import CanvasHTTP, Token, is_loopback
 from ..canvas.token_source import FixedToken, TokenSource
 from ..canvas.live_events import LiveEvent
 from .backoff import Backoff
+from .resume import ResumePoint, usable_id
 
 log = logging.getLogger("tui_inbox.live")
 
@@ -85,11 +90,15 @@ def _where(url: httpx.URL) -> str:
     return f"{host}:{url.port}" if url.port else host
 
 
-def parse_frame(frame: Any) -> LiveEvent | None:
-    """One frame as a LiveEvent, or None for anything that is not an event object.
+RESYNC = "resync"  # what read_frame returns for a {"resync": true} frame
+
+
+def read_frame(frame: Any) -> tuple[LiveEvent, str | None] | str | None:
+    """One frame as ``(event, its id or None)``, ``RESYNC``, or None for anything else.
 
     The peer may be a relay we do not control: nothing in a frame may raise out of here
-    (deeply nested JSON raises RecursionError, absurd ids ValueError inside the parser).
+    (deeply nested JSON raises RecursionError, absurd ids ValueError inside the parser), and an
+    id that could not be sent back in a header is no id (resume.usable_id).
     """
     if not isinstance(frame, str):  # the contract has text frames only
         return None
@@ -102,17 +111,24 @@ def parse_frame(frame: Any) -> LiveEvent | None:
     metadata = data.get("metadata")
     named = (isinstance(metadata, dict) and isinstance(metadata.get("event_name"), str)) or isinstance(
         data.get("event_name"), str)
-    if not named:  # an object, but not an event: nothing to tell the app
-        return None
+    if not named:  # an object, but not an event: a resync, or nothing to tell the app
+        return RESYNC if data.get("resync") is True else None
     try:
-        return LiveEvent.from_json(data)
+        return LiveEvent.from_json(data), usable_id(data.get("id"))
     except Exception:
         log.debug("dropped a live event frame that could not be read", exc_info=True)
         return None
 
 
+def parse_frame(frame: Any) -> LiveEvent | None:
+    """One frame as a LiveEvent, or None for anything that is not an event object."""
+    item = read_frame(frame)
+    return item[0] if isinstance(item, tuple) else None
+
+
 class StreamListener(Protocol):
     def stream_up(self) -> None: ...
+    def stream_resync(self) -> None: ...  # events may have been missed: fetch over REST
     def stream_event(self, event: LiveEvent) -> None: ...
     def stream_down(self, reason: str, auth: bool) -> None: ...
 
@@ -143,6 +159,7 @@ class LiveStream:
         # websockets follows HTTP(S)_PROXY by default. For this machine that is never right:
         # the proxy cannot reach our loopback, and a ws:// handshake would show it the token.
         self._proxy = None if is_loopback(parsed.host) else True
+        self.resume = ResumePoint()  # kept across reconnects: what the next handshake resumes from
 
     def __repr__(self) -> str:
         return f"LiveStream(url={self.url!r}, token=***)"
@@ -159,10 +176,14 @@ class LiveStream:
         while True:
             opened_at: float | None = None
             token = self._tokens.current()
+            headers = {"Authorization": f"Bearer {token.reveal()}"}
+            resuming = self.resume.last_id
+            if resuming is not None:
+                headers["Last-Event-ID"] = resuming
             try:
                 async with connect(
                     self.url,
-                    additional_headers={"Authorization": f"Bearer {token.reveal()}"},
+                    additional_headers=headers,
                     open_timeout=s.open_timeout,
                     ping_interval=s.ping_interval,
                     ping_timeout=s.ping_timeout,
@@ -173,10 +194,7 @@ class LiveStream:
                 ) as ws:
                     opened_at = time.monotonic()
                     listener.stream_up()
-                    async for frame in ws:
-                        event = parse_frame(frame)
-                        if event is not None:
-                            listener.stream_event(event)
+                    await self._read(ws, listener, resuming is not None)
                 reason = f"The live stream at {self._where} closed the connection; reconnecting."
             except InvalidStatus as exc:
                 if exc.response.status_code in (401, 403):
@@ -211,6 +229,32 @@ class LiveStream:
             listener.stream_down(reason, False)
             await s.sleep(s.backoff.delay(failures))
             failures += 1
+
+    async def _read(self, ws, listener: StreamListener, resuming: bool) -> None:
+        """Hand each event to the listener once, and ask for a resync when events may be missing.
+
+        A first connect (nothing to resume from) resyncs at once. A resumed one resyncs only when
+        the server says so (``{"resync": true}``) or shows it does not resume: its first event
+        carries no id, so it replayed nothing and the gap is unknown.
+        """
+        if not resuming:
+            listener.stream_resync()
+        undecided = resuming  # until the first frame shows whether the server resumed
+        async for frame in ws:
+            item = read_frame(frame)
+            if item is None:
+                continue
+            if item == RESYNC:
+                undecided = False
+                listener.stream_resync()
+                continue
+            event, event_id = item
+            if undecided and event_id is None:
+                listener.stream_resync()
+            undecided = False
+            if event_id is not None and not self.resume.first_time(event_id):
+                continue  # a replayed event this client already handled
+            listener.stream_event(event)
 
     def _why(self, exc: Exception) -> str:
         """One line for the user. Built from the exception's type, never its text or the headers."""

@@ -62,13 +62,16 @@ def middleware(state: SandboxState) -> list[Middleware]:
     # path; then faults (latency, failures) outside the throttle, so the throttle's 403s
     # are delayed too and a 503 "from the load balancer" costs nothing; the request id
     # between them, as Canvas's own answers (a throttled 403 too) carry one and the
-    # load balancer's do not.
+    # load balancer's do not. Requests are counted as they arrive, before any fault
+    # (request_count.py: what a client asked, as a server log would show it).
     from .faults import FaultsMiddleware
     from .format_suffix import FormatSuffixMiddleware
     from .request_context import RequestContextMiddleware
+    from .request_count import RequestCountMiddleware
     from .throttle import ThrottleMiddleware
 
-    return [Middleware(FormatSuffixMiddleware), Middleware(FaultsMiddleware, state=state),
+    return [Middleware(FormatSuffixMiddleware), Middleware(RequestCountMiddleware, counts=state.requests),
+            Middleware(FaultsMiddleware, state=state),
             Middleware(RequestContextMiddleware), Middleware(ThrottleMiddleware, state=state)]
 
 

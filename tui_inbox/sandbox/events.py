@@ -10,12 +10,14 @@ what, live-stream.md).
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from .clock import iso
+from .event_history import EventHistory
 from .institution import FIRST, Institution
 from .world import User
 
@@ -125,23 +127,32 @@ def course_metadata(origin: Origin, event_name: str, when: datetime, context_typ
 
 
 class EventHub:
-    """Per-user queues of events for the open websocket connections."""
+    """Per-user queues of events for the open websocket connections, and the recent history a
+    reconnecting connection resumes from (event_history.py)."""
 
-    def __init__(self) -> None:
-        self._queues: dict[int, set[asyncio.Queue]] = {}
+    def __init__(self, history: EventHistory | None = None) -> None:
+        # Each queue says whether it takes ``(id, event)`` pairs (a /live connection) or bare events.
+        self._queues: dict[int, dict[asyncio.Queue, bool]] = {}
+        self.history = history or EventHistory(time.monotonic)
         self.published = 0
         # Called with every published event whoever its audience (Data Services is account-wide).
         self.taps: list[Callable[[dict], None]] = []
 
-    def subscribe(self, user_id: int) -> asyncio.Queue:
+    def subscribe(self, user_id: int, *, with_ids: bool = False) -> asyncio.Queue:
         queue: asyncio.Queue = asyncio.Queue(maxsize=10_000)
-        self._queues.setdefault(user_id, set()).add(queue)
+        self._queues.setdefault(user_id, {})[queue] = with_ids
         return queue
+
+    def resume(self, user_id: int, last_id: str) -> tuple[list[tuple[str, dict]] | None, asyncio.Queue]:
+        """What ``user_id`` missed after ``last_id`` (None: the history cannot say), and a queue of
+        ``(id, event)`` pairs for what comes next. One step on the loop, so nothing published falls
+        between the two, and nothing is in both."""
+        return self.history.since(last_id, user_id), self.subscribe(user_id, with_ids=True)
 
     def unsubscribe(self, user_id: int, queue: asyncio.Queue) -> None:
         queues = self._queues.get(user_id)
         if queues is not None:
-            queues.discard(queue)
+            queues.pop(queue, None)
             if not queues:
                 del self._queues[user_id]
 
@@ -151,12 +162,14 @@ class EventHub:
     def publish(self, event: dict, audience: set[int] | list[int] | tuple[int, ...]) -> None:
         """Queue the event for every connection of each user in the audience, and no one else."""
         self.published += 1
+        people = frozenset(audience)
+        event_id = self.history.add(event, people)
         for tap in self.taps:
-            tap(event)
-        for uid in set(audience):
-            for queue in self._queues.get(uid, ()):
+            tap(event)  # Canvas's own event, without the stream's id
+        for uid in people:
+            for queue, with_ids in self._queues.get(uid, {}).items():
                 try:
-                    queue.put_nowait(event)
+                    queue.put_nowait((event_id, event) if with_ids else event)
                 except asyncio.QueueFull:
                     # A connection that stopped reading loses events: delivery is at most once.
                     pass

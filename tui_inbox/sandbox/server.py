@@ -101,6 +101,10 @@ class RunningSandbox:
         """Run ``fn(*args)`` on the server's loop (state is only touched there) and return its result."""
         return call_on(self.loop, fn, *args)
 
+    def requests(self) -> dict[tuple[str, str], int]:
+        """How many requests reached it so far, by (method, path), read on the server's loop."""
+        return self.call(lambda: dict(self.state.requests))
+
     def data_services_stats(self) -> dict:
         """The Data Services sender's counters (delivered, retried, dropped, ...), read on the server's loop."""
         return self.call(self.state.data_services.stats.snapshot)

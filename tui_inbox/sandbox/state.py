@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
 from .clock import Clock
 from .conversations import ConversationStore
 from .data_services import DataServices
+from .event_history import EventHistory
 from .events import EventHub
 from .inbox_settings import InboxSettingsStore
 from .institution import institution
@@ -66,6 +68,10 @@ class Knobs:
     restrict_student_tokens: bool = False
     # The root account's Inbox switches (environment_api.py): signature block and auto response.
     inbox_settings: bool = True
+    # The live stream's history, for clients that resume with Last-Event-ID (event_history.py):
+    # events are kept this long (the contract's 15 minutes; tests shrink it), and at most this many.
+    live_history_seconds: float = 900.0
+    live_history_events: int = 10_000
 
 
 class SandboxState:
@@ -77,7 +83,7 @@ class SandboxState:
         self.conversations = ConversationStore(self.clock.now)
         self.progress = ProgressStore(self.clock.now)
         self.inbox_settings = InboxSettingsStore(self.clock.now)  # signature, out of office (inbox_settings.py)
-        self.hub = EventHub()
+        self.hub = EventHub(EventHistory(self.clock.monotonic, knobs.live_history_seconds, knobs.live_history_events))
         self.oauth = OAuthProvider(knobs.seed, self.clock.now, knobs.oauth_token_seconds, self.institution)
         self.keys = KeyRing()  # Data Services' signing keys, served at /data_services/jwks
         self.data_services = DataServices(lambda: self.knobs, self.keys)
@@ -87,6 +93,7 @@ class SandboxState:
         self.discussions = None
         self.batches: dict[int, "object"] = {}
         self.tasks: set[asyncio.Task] = set()
+        self.requests: Counter = Counter()  # (method, path): how many reached it (request_count.py)
         self.hostname = "127.0.0.1"  # host:port the server answers on, for event metadata
         self.demo_user_id = 0  # set by the seed: the teacher whose inbox is seeded
         self.school_teachers: list[int] = []  # --school's teachers (school.py), set by the seed
