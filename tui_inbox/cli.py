@@ -318,6 +318,10 @@ def add_relay_command(sub) -> None:
     relay.add_argument("--client-id", metavar="ID",
                        help="the developer key the school made for tui-inbox (Admin > Developer Keys): published "
                             "at /.well-known/tui-inbox.json so `tui-inbox init --school URL` signs users in with it")
+    # part "resume"
+    relay.add_argument("--resume-window", metavar="SECONDS", default=None,
+                       help="how long routed events are kept for apps that reconnect with their last event's id "
+                            "(default 900)")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,14 +3,21 @@
 ``publish_event`` stores a verified event in the stream ``STREAM`` with its digest as
 ``Nats-Msg-Id``: a Canvas retry inside the duplicate window is stored once. Every
 instance runs ``run_router``: they pull from one durable consumer, ``ROUTER``, so each
-stored event is resolved by one instance, which publishes it (core NATS) on the
-delivery subjects and only then acknowledges it. A crash before the ack means a
-redelivery, which the instances' per-digest memory drops (DIGEST_HEADER).
+stored event is resolved by one instance, which publishes it on the delivery subjects
+and only then acknowledges it. A crash before the ack means a redelivery, which the
+instances' per-digest memory drops (DIGEST_HEADER).
+
+Each copy is a frame: the event with its id (its sequence in ``STREAM``, the same for
+every copy) as ``{"id", "metadata", "body"}``. It is published with JetStream into
+``DELIVERED_STREAM`` (acknowledged, ``Nats-Msg-Id`` = digest + subject, so a redelivery
+is stored once), which keeps it for the resume window; the instances' core subscriptions
+on the subject hear it live all the same.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 from typing import Awaitable, Callable
@@ -21,7 +28,8 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, S
 from nats.js.errors import NotFoundError
 
 from .logs import log_event
-from .subjects import DIGEST_HEADER, DUPLICATE_WINDOW_SECONDS, INGEST_SUBJECT, ROUTER, STREAM
+from .subjects import (DELIVERED_STREAM, DELIVERED_SUBJECTS, DIGEST_HEADER, DUPLICATE_WINDOW_SECONDS,
+                       EVENT_ID_HEADER, INGEST_SUBJECT, ROUTER, STREAM)
 
 Route = Callable[[dict], Awaitable[list[str]]]
 
@@ -36,6 +44,12 @@ def event_bytes(event: dict) -> bytes:
                       separators=(",", ":")).encode("utf-8")
 
 
+def frame_bytes(event: dict, event_id: str) -> bytes:
+    """A routed copy, as a connection receives it: the event with its id first, UTF-8."""
+    return json.dumps({"id": event_id, "metadata": event["metadata"], "body": event["body"]}, ensure_ascii=False,
+                      separators=(",", ":")).encode("utf-8")
+
+
 def _backlog(message) -> int:
     """Stored events after this one that no instance has taken yet (JetStream says, per message)."""
     try:
@@ -46,8 +60,13 @@ def _backlog(message) -> int:
 
 class Broker:
     def __init__(self, url: str, *, publish_timeout: float = 2.0, ack_wait: float = 30.0, max_deliver: int = 5,
-                 route_retry_seconds: float = 2.0, fetch_wait_seconds: float = 1.0, metrics=None) -> None:
+                 route_retry_seconds: float = 2.0, fetch_wait_seconds: float = 1.0, metrics=None,
+                 resume_window: float = 900.0) -> None:
         self.url = url
+        self.resume_window = resume_window
+        # Called (no arguments) each time the connection to NATS comes back: the stream fills
+        # its connections' gap from the history (replay.py).
+        self.reconnect_listeners: list[Callable[[], None]] = []
         self.fetch_wait_seconds = fetch_wait_seconds
         self.publish_timeout = publish_timeout
         self.ack_wait = ack_wait
@@ -73,6 +92,8 @@ class Broker:
             log_event("broker_reconnected")
             # A NATS that came back without its store has lost the stream and the consumer.
             self._redeclare = asyncio.ensure_future(self._declare_logged())
+            for listener in tuple(self.reconnect_listeners):
+                listener()
 
         async def error(exc: Exception) -> None:
             # Each failed reconnect attempt (every 0.5 s of an outage) is an error here: one
@@ -108,6 +129,7 @@ class Broker:
                 # Events only say that something changed; a day of them is plenty to catch up on.
                 max_age=24 * 3600,
             ))
+        await self._declare_delivered()
         try:
             await self.js.consumer_info(STREAM, ROUTER)
         except NotFoundError:
@@ -115,6 +137,25 @@ class Broker:
                 durable_name=ROUTER, ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL,
                 ack_wait=self.ack_wait, max_deliver=self.max_deliver, filter_subject=INGEST_SUBJECT,
             ))
+
+    async def _declare_delivered(self) -> None:
+        """The routed copies' history: as long as the resume window, no longer (it holds who got what)."""
+        config = StreamConfig(
+            name=DELIVERED_STREAM, subjects=[DELIVERED_SUBJECTS], storage=StorageType.FILE,
+            max_age=self.resume_window, duplicate_window=min(DUPLICATE_WINDOW_SECONDS, self.resume_window),
+            # The cluster part sets how many copies the stream keeps; one where it does not.
+            num_replicas=getattr(self, "replicas", 1),
+        )
+        try:
+            info = await self.js.stream_info(DELIVERED_STREAM)
+        except NotFoundError:
+            await self.js.add_stream(config)
+            return
+        if info.config.max_age != self.resume_window:
+            # The last instance started says the window: each says it, so an admin sees the change.
+            await self.js.update_stream(dataclasses.replace(info.config, max_age=self.resume_window,
+                                                            duplicate_window=config.duplicate_window))
+            log_event("resume_window_changed", seconds=self.resume_window)
 
     async def _declare_logged(self) -> None:
         try:
@@ -215,14 +256,25 @@ class Broker:
                           error=type(exc).__name__)
                 await message.nak(delay=self.route_retry_seconds * tries)
             return
-        data = event_bytes(event)
-        for subject in dict.fromkeys(subjects):
-            await self.nc.publish(subject, data, headers={DIGEST_HEADER: digest})
-        await self.nc.flush(timeout=self.publish_timeout)
+        event_id = str(message.metadata.sequence.stream)
+        try:
+            await self.publish_copies(frame_bytes(event, event_id), event_id, digest, subjects)
+        except (NatsError, asyncio.TimeoutError) as exc:
+            # Not all of the copies are stored: routed again soon (those stored stay stored once).
+            log_event("route_failed", logging.WARNING, digest=digest, event_name=name, error=type(exc).__name__)
+            await message.nak(delay=self.route_retry_seconds)
+            return
         await message.ack()
         if self.metrics is not None:
             self.metrics.routed.inc()
         log_event("event_routed", digest=digest, event_name=name, subjects=len(subjects))
+
+    async def publish_copies(self, data: bytes, event_id: str, digest: str, subjects) -> None:
+        """Store one copy per subject in the history, all at once (each acknowledged by JetStream);
+        live subscribers of each subject hear it as it is stored."""
+        await asyncio.gather(*(self.js.publish(subject, data, timeout=self.publish_timeout, headers={
+            DIGEST_HEADER: digest, EVENT_ID_HEADER: event_id, "Nats-Msg-Id": f"{digest} {subject}"})
+            for subject in dict.fromkeys(subjects)))
 
     async def close(self) -> None:
         self._closing = True
