@@ -6,7 +6,9 @@ they were: the newcomer's copy is never made. So when the router routes a forwar
 conversation's copies of the last minute are read from the history (one filter,
 ``deliver.user.*.conversation.<id>``: every participant's copy) and each newcomer is given,
 in stored order, each event no copy of theirs holds: once, as their subject then has it
-(and ``Nats-Msg-Id`` makes a second try a duplicate JetStream drops).
+(and ``Nats-Msg-Id`` makes a second try a duplicate JetStream drops). Only events that
+happened at or after the forward (their ``event_time``): a message from before they were
+added was not theirs to receive live (live-stream.md, "Who receives what").
 
 A message routed at the same moment by another instance, still with the old list, can be
 stored just after that look: the look is made once more ``recheck_seconds`` later.
@@ -16,7 +18,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+from datetime import datetime
 
 from .history import HistoryUnavailable, read_copies, seconds_ago
 from .subjects import conversation_copies, conversation_subject
@@ -36,20 +40,23 @@ class Newcomers:
         self.metrics = metrics
         self._later: set[asyncio.Task] = set()
 
-    async def welcome(self, conversation_id: int, user_ids: tuple[int, ...]) -> int:
-        """Give the users what they missed of the conversation's last minute now, and look again later."""
-        given = await self.give_missed(conversation_id, user_ids)
+    async def welcome(self, conversation_id: int, user_ids: tuple[int, ...], added_at: str | None = None) -> int:
+        """Give the users what they missed of the conversation's last minute now, and look again later.
+        ``added_at``: the forward's ``event_time``; events before it are not given."""
+        since = event_time(added_at)
+        given = await self.give_missed(conversation_id, user_ids, since)
         if self.recheck > 0:
-            task = asyncio.create_task(self._again(conversation_id, user_ids))
+            task = asyncio.create_task(self._again(conversation_id, user_ids, since))
             self._later.add(task)
             task.add_done_callback(self._later.discard)
         return given
 
-    async def _again(self, conversation_id: int, user_ids: tuple[int, ...]) -> None:
+    async def _again(self, conversation_id: int, user_ids: tuple[int, ...], since: datetime | None) -> None:
         await asyncio.sleep(self.recheck)
-        await self.give_missed(conversation_id, user_ids)
+        await self.give_missed(conversation_id, user_ids, since)
 
-    async def give_missed(self, conversation_id: int, user_ids: tuple[int, ...]) -> int:
+    async def give_missed(self, conversation_id: int, user_ids: tuple[int, ...],
+                          since: datetime | None = None) -> int:
         """The copies published (0 when the history cannot be read: logged, the forward is routed anyway)."""
         try:
             copies = await read_copies(self.broker.js, [conversation_copies(conversation_id)],
@@ -62,7 +69,8 @@ class Newcomers:
         first: dict[str, object] = {}
         for copy in copies:
             holders.setdefault(copy.event_id, set()).add(copy.subject)
-            first.setdefault(copy.event_id, copy)
+            if copy.event_id not in first and (since is None or not happened_before(copy.data, since)):
+                first[copy.event_id] = copy
         given = 0
         for user_id in user_ids:
             subject = conversation_subject(user_id, conversation_id)
@@ -86,3 +94,23 @@ class Newcomers:
             task.cancel()
         with contextlib.suppress(Exception):
             await asyncio.gather(*self._later, return_exceptions=True)
+
+
+def event_time(text: object) -> datetime | None:
+    """An event's ``event_time`` (ISO-8601, any offset); None if it has none that reads as one."""
+    if not isinstance(text, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def happened_before(data: bytes, moment: datetime) -> bool:
+    """Whether a copy's event says it happened before ``moment`` (one that does not say is kept)."""
+    try:
+        when = event_time(json.loads(data)["metadata"].get("event_time"))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return False
+    return when is not None and when < moment

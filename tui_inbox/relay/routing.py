@@ -61,7 +61,8 @@ class Router:
         # Called with ("conversation" or "topic", id) when what is cached of it changed, so
         # that the other instances forget it too (participants_sync.py); None: this instance is alone.
         self.tell_others = None
-        # Called with (conversation id, user ids) for the people a forward added (newcomers.py);
+        # Called with (conversation id, user ids, the forward's event_time) for the people a forward
+        # added (newcomers.py);
         # None: nobody looks back for them.
         self.welcome = None
 
@@ -114,7 +115,7 @@ class Router:
             # those who got each event already are given nothing.
             newcomers = tuple(u for u in participants if before is None or u not in before)
             if newcomers:
-                await self.welcome(conversation_id, newcomers)
+                await self.welcome(conversation_id, newcomers, metadata.get("event_time"))
         return participants
 
     async def _discussion_subjects(self, name: str, metadata: dict, body: dict) -> list[str]:
