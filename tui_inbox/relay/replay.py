@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from datetime import datetime, timedelta, timezone
 
@@ -35,8 +36,11 @@ RECENT_SENT = 64
 # connections reads their gaps a few at a time rather than all at once.
 REPLAYS_AT_ONCE = 8
 # A connection that sent nothing yet has its gap read from when it connected, less this: NATS's
-# clock and ours may differ a little (the client drops by id what it already had).
+# clock and ours may differ a little (the client drops by id what it already had). A gap after a
+# frame sent is read from a little before that frame was sent, then, if its copy is not there
+# (clocks further apart), over the whole window.
 CLOCK_MARGIN_SECONDS = 1.0
+GAP_MARGIN_SECONDS = 5.0
 
 
 def frame_id(frame: str) -> str | None:
@@ -51,7 +55,8 @@ def frame_id(frame: str) -> str | None:
 class Cursor:
     """Where one connection is in its stream: its subjects, the last event it sent, what a replay sent."""
 
-    __slots__ = ("subjects", "mailbox", "started", "given_id", "replay_due", "last_frame", "recent", "replayed")
+    __slots__ = ("subjects", "mailbox", "started", "given_id", "replay_due", "last_frame", "last_sent_at", "recent",
+                 "replayed")
 
     def __init__(self, subjects: list[str], mailbox: Mailbox, last_event_id: str | None) -> None:
         self.subjects = subjects
@@ -60,6 +65,7 @@ class Cursor:
         self.given_id = last_event_id
         self.replay_due = last_event_id is not None
         self.last_frame: str | None = None
+        self.last_sent_at = 0.0  # time.time() when last_frame was sent
         self.recent: deque[str] | None = None  # made at the first frame sent: idle connections stay small
         self.replayed: set[str] | None = None  # ids a replay sent that live may still bring
 
@@ -86,6 +92,7 @@ class Cursor:
         if not events:
             return
         self.last_frame = events[-1]
+        self.last_sent_at = time.time()
         if self.recent is None:
             self.recent = deque(maxlen=RECENT_SENT)
         self.recent.extend(events)
@@ -162,8 +169,14 @@ class Resumer:
                     copies = once_each(await read_copies(self.js, cursor.subjects, since, timeout=self.timeout),
                                        cursor.recently_sent())
                 else:
-                    copies = after(await read_copies(self.js, cursor.subjects, seconds_ago(self.window),
-                                                     timeout=self.timeout), last_id, cursor.recently_sent())
+                    copies = None
+                    if cursor.last_frame is not None:  # a gap: it began after that frame was sent
+                        since = seconds_ago(min(self.window, time.time() - cursor.last_sent_at + GAP_MARGIN_SECONDS))
+                        copies = after(await read_copies(self.js, cursor.subjects, since, timeout=self.timeout),
+                                       last_id, cursor.recently_sent())
+                    if copies is None:
+                        copies = after(await read_copies(self.js, cursor.subjects, seconds_ago(self.window),
+                                                         timeout=self.timeout), last_id, cursor.recently_sent())
         except HistoryUnavailable as exc:
             log.warning("a connection's history could not be read (%s): told to resynchronise", exc)
             return self._resync("unavailable")
