@@ -251,6 +251,39 @@ async def test_an_id_the_window_no_longer_holds_gets_one_resync_frame_then_live(
     assert metric(here.b.base_url, "relay_resyncs_total", reason="malformed") == 1
 
 
+async def test_an_event_on_two_of_a_users_subjects_is_replayed_once(place):
+    """The teacher hears a section-specific topic's reply on the staff subject and on their section's:
+    two copies in the history, one frame in the replay."""
+    here = place()
+    async with Listener(here.sandbox.live_url, here.token(TEACHER)) as direct:
+        teacher = await Device(here.token(TEACHER)).connect(here.a.info.live_url)
+        here.write(JANE, LAB_REPORT, "before")
+        await async_wait_until(lambda: messages(teacher.frames, LAB_REPORT), timeout=WAIT)
+        await async_wait_until(lambda: len(direct.frames) == len(teacher.frames), timeout=WAIT)
+        await teacher.leave()
+
+        with here.api(TEACHER) as api:
+            topic = api.post("/api/v1/courses/2/discussion_topics", data={
+                "title": "Section 2 only", "message": "x", "published": "true", "specific_sections": "22"}).json()
+            assert api.post(f"/api/v1/courses/2/discussion_topics/{topic['id']}/entries",
+                            data={"message": "<p>for section two</p>"}).status_code == 201
+        here.write(JANE, LAB_REPORT, "after")
+        await async_wait_until(lambda: len(messages(direct.frames, LAB_REPORT)) == 2 and any(
+            f["metadata"]["event_name"] == "discussion_entry_created" for f in direct.frames), timeout=WAIT)
+        await async_wait_until(here.all_routed, timeout=WAIT)
+        await teacher.connect(here.b.info.live_url, last_id=teacher.last_id)
+        await async_wait_until(lambda: len(teacher.frames) >= len(direct.frames), timeout=WAIT)
+        here.write(JANE, LAB_REPORT, "live")
+        await async_wait_until(lambda: len(messages(direct.frames, LAB_REPORT)) == 3
+                               and len(messages(teacher.frames, LAB_REPORT)) == 3, timeout=WAIT)
+        assert sorted(teacher.keys()) == sorted(key(f) for f in direct.frames)  # each once
+        (entry,) = [f for f in teacher.frames if f["metadata"]["event_name"] == "discussion_entry_created"]
+        staff = await stored_ids(here.nats_url, "deliver.course.2.staff")
+        sections = await stored_ids(here.nats_url, "deliver.section.>")
+        assert entry["id"] in staff and entry["id"] in sections  # two copies: the replay sent one
+        await teacher.leave()
+
+
 async def test_a_replay_gives_a_user_nothing_they_may_not_see(place):
     """Hiroshi is in neither Jane's thread with the teacher nor BIO 101: with an id from before
     both, his replay has his own message only, not the thread's messages nor the course's reply."""
