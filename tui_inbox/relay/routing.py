@@ -62,8 +62,7 @@ class Router:
         # that the other instances forget it too (participants_sync.py); None: this instance is alone.
         self.tell_others = None
         # Called with (conversation id, user ids, the forward's event_time) for the people a forward
-        # added (newcomers.py);
-        # None: nobody looks back for them.
+        # added (newcomers.py); None: nobody looks back for them.
         self.welcome = None
 
     def __repr__(self) -> str:
