@@ -335,6 +335,10 @@ def add_relay_command(sub) -> None:
     relay.add_argument("--replicas", type=_replicas, metavar="N",
                        help="copies JetStream keeps of the relay's streams, 1 to 5 (default: 3 when the NATS "
                             "cluster has at least three servers, else 1)")
+    # part "resume"
+    relay.add_argument("--resume-window", metavar="SECONDS", default=None,
+                       help="how long routed events are kept for apps that reconnect with their last event's id "
+                            "(default 900)")
 
 
 def main(argv: list[str] | None = None) -> int:

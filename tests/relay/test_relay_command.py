@@ -95,6 +95,10 @@ def test_the_nats_server_child_is_started_without_the_relays_environment():
     (["--canvas-url", "https://school.instructure.com", "--nats", "http://x"], {"TUI_INBOX_RELAY_ADMIN_TOKEN": ADMIN_TOKEN},
      "nats:// or tls:// URLs"),
     (["--canvas-url", "https://school.instructure.com", "--port", "99999"], {}, "between 0 and 65535"),
+    (["--canvas-url", "https://school.instructure.com", "--resume-window", "soon"],
+     {"TUI_INBOX_RELAY_ADMIN_TOKEN": ADMIN_TOKEN}, "--resume-window must be a number of seconds"),
+    (["--canvas-url", "https://school.instructure.com", "--resume-window", "0"],
+     {"TUI_INBOX_RELAY_ADMIN_TOKEN": ADMIN_TOKEN}, "from 1 to 604800 (default 900)"),
 ])
 def test_a_mistake_is_one_line_and_exit_2(args, env, expected):
     done = run_relay_command(*args, env=relay_env(**env))

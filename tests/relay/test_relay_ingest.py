@@ -55,7 +55,9 @@ async def test_a_signed_event_is_stored_once_and_reaches_the_routes_subject_with
     assert answer.status_code == 202, answer.text
     assert answer.json() == {"status": "stored", "digest": event_digest(event)}
     await wait_for(lambda: subscriber.received)
-    assert subscriber.received == [(event, event_digest(event))]  # exactly metadata and body, no JWT claims
+    # Exactly metadata and body, no JWT claims, and the event's id: its sequence in the ingest stream.
+    assert subscriber.received == [({"id": "1", **event}, event_digest(event))]
+    assert list(subscriber.received[0][0]) == ["id", "metadata", "body"]
     assert await stored_count(nats_server.url) == 1
     assert metric(relay.base_url, "relay_events_received_total") == 1
     await wait_for(lambda: metric(relay.base_url, "relay_events_routed_total") == 1)

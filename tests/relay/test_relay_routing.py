@@ -27,7 +27,8 @@ from tui_inbox.relay.fanout import Fanout
 from tui_inbox.relay.identity import Identities, Refusal
 from tui_inbox.relay.nats_flush import flush_written
 from tui_inbox.relay.routing import Router, local_id
-from tui_inbox.relay.subjects import DIGEST_HEADER, course_subject, group_subject, section_subject, user_subject
+from tui_inbox.relay.subjects import (DIGEST_HEADER, conversation_subject, course_subject, group_subject,
+                                      section_subject, user_subject, user_subjects)
 from tui_inbox.sandbox.events import global_id
 
 TEACHER = 1
@@ -104,8 +105,10 @@ async def test_a_message_goes_to_its_participants_and_not_to_a_third_user(sandbo
         assert event["body"]["conversation_id"] == str(made.json()[0]["id"])
 
         subjects = await router.subjects_for(event)
-        assert sorted(subjects) == sorted([user_subject(TEACHER), user_subject(writer)])
-        assert user_subject(third) not in subjects
+        conversation = made.json()[0]["id"]
+        assert sorted(subjects) == sorted([conversation_subject(TEACHER, conversation),
+                                           conversation_subject(writer, conversation)])
+        assert not any(subject.startswith(user_subject(third) + ".") for subject in subjects)
         # Asked as the actor, without marking the conversation read for anyone.
         (asked,) = router.counting.requests
         assert asked.url.params["as_user_id"] == str(writer) and asked.url.params["auto_mark_as_read"] == "false"
@@ -120,7 +123,8 @@ async def team_of_three(teacher, ws, first: int, second: int) -> tuple[int, dict
     group = await teacher.post("/api/v1/conversations", data={
         "recipients[]": [str(first), str(second)], "body": "Project team", "group_conversation": "true"})
     created = await event_named(ws, "conversation_message_created")
-    return group.json()[0]["id"], created, {user_subject(u) for u in (TEACHER, first, second)}
+    conversation_id = group.json()[0]["id"]
+    return conversation_id, created, {conversation_subject(u, conversation_id) for u in (TEACHER, first, second)}
 
 
 async def test_participants_are_cached_and_dropped_when_people_are_added(sandbox, router):
@@ -140,7 +144,7 @@ async def test_participants_are_cached_and_dropped_when_people_are_added(sandbox
                                     data={"recipients[]": [str(added)]})
         assert adding.status_code == 200
         forwarded = await event_named(ws, "conversation_forwarded")
-        assert set(await router.subjects_for(forwarded)) == before | {user_subject(added)}
+        assert set(await router.subjects_for(forwarded)) == before | {conversation_subject(added, conversation_id)}
         assert len(router.counting.requests) == asked + 1
 
 
@@ -163,12 +167,12 @@ async def test_people_added_on_one_instance_are_heard_of_by_the_others_cache(san
             await teacher.post(f"/api/v1/conversations/{conversation_id}/add_recipients",
                                data={"recipients[]": [str(added)]})
             forwarded = await event_named(ws, "conversation_forwarded")
-            assert user_subject(added) in await a.subjects_for(forwarded)  # A routes the forward
+            assert conversation_subject(added, conversation_id) in await a.subjects_for(forwarded)  # A routes the forward
             await async_wait_until(lambda: b.participants.get(conversation_id) is None, timeout=WAIT)
 
             await teacher.post(f"/api/v1/conversations/{conversation_id}/add_message", data={"body": "Welcome!"})
             welcome = await event_named(ws, "conversation_message_created")
-            assert set(await b.subjects_for(welcome)) == before | {user_subject(added)}  # B routes the message
+            assert set(await b.subjects_for(welcome)) == before | {conversation_subject(added, conversation_id)}  # B routes the message
             assert a.participants.get(conversation_id) is not None  # A's own news did not cost it its list
     finally:
         for nc in connections:
@@ -268,7 +272,7 @@ async def test_identities_check_the_token_each_time_and_ask_the_rest_once_per_tt
         assert list(identity.group_ids) == world.group_ids_of(jane) == [1]
         sections = {e.section_id for e in world.enrollments if e.user_id == jane and e.course_id in active}
         assert sections and identity.staff_course_ids == ()  # a student: no course's staff subject
-        assert set(identity.subjects()) == ({user_subject(jane), group_subject(1)}
+        assert set(identity.subjects()) == ({user_subjects(jane), group_subject(1)}
                                             | {course_subject(c) for c in active}
                                             | {section_subject(s) for s in sections})
         asked = len(counting.requests)
@@ -386,7 +390,7 @@ async def test_each_connection_gets_only_what_its_user_may_see(sandbox, nats_ser
         async with live(relay_live.url, token(sandbox, TEACHER)) as teacher_ws, \
                 live(relay_live.url, token(sandbox, jane)) as jane_ws:
             assert relay_live.metrics.value("relay_connections") == 2
-            for_jane = await publish(nc, user_subject(jane), frame("conversation_message_created", 1))
+            for_jane = await publish(nc, conversation_subject(jane, 1), frame("conversation_message_created", 1))
             assert (await asyncio.wait_for(jane_ws.recv(), WAIT)).encode() == for_jane  # the bytes, exactly
             # Jane's copy was handed out; were it also queued for the teacher it would come
             # before the teacher's own next event (one queue, in order).
@@ -413,7 +417,7 @@ async def test_a_burst_reaches_each_connection_whole_in_order_and_counted(sandbo
             for n in range(300):
                 event = frame("conversation_message_created", n)
                 data = json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode()
-                await nc.publish(user_subject(jane), data, headers={DIGEST_HEADER: f"burst{n}"})
+                await nc.publish(conversation_subject(jane, n), data, headers={DIGEST_HEADER: f"burst{n}"})
             await nc.flush()
             for ws in (phone, laptop):
                 got = [json.loads(await asyncio.wait_for(ws.recv(), WAIT))["body"]["conversation_id"]
@@ -430,9 +434,9 @@ async def test_a_redelivered_event_reaches_a_connection_once(sandbox, nats_serve
     try:
         async with live(relay_live.url, token(sandbox, jane)) as ws:
             event = frame("conversation_message_created", 7)
-            first = await publish(nc, user_subject(jane), event, digest="same")
-            await publish(nc, user_subject(jane), event, digest="same")  # the router's second try
-            marker = await publish(nc, user_subject(jane), frame("conversation_message_created", 8))
+            first = await publish(nc, conversation_subject(jane, 7), event, digest="same")
+            await publish(nc, conversation_subject(jane, 7), event, digest="same")  # the router's second try
+            marker = await publish(nc, conversation_subject(jane, 8), frame("conversation_message_created", 8))
             assert (await asyncio.wait_for(ws.recv(), WAIT)).encode() == first
             assert (await asyncio.wait_for(ws.recv(), WAIT)).encode() == marker
     finally:
@@ -491,7 +495,7 @@ async def test_a_real_message_routed_through_nats_reaches_its_participants_and_n
                 sent = await publish(nc, subject, event, digest)
             for ws in (teacher_ws, writer_ws):
                 assert json.loads(await asyncio.wait_for(ws.recv(), WAIT)) == event
-            marker = await publish(nc, user_subject(third), frame("conversation_created", 9))
+            marker = await publish(nc, conversation_subject(third, 9), frame("conversation_created", 9))
             assert (await asyncio.wait_for(third_ws.recv(), WAIT)).encode() == marker != sent
     finally:
         await nc.close()

@@ -3,9 +3,15 @@
 ``publish_event`` stores a verified event in the stream ``STREAM`` with its digest as
 ``Nats-Msg-Id``: a Canvas retry inside the duplicate window is stored once. Every
 instance runs ``run_router``: they pull from one durable consumer, ``ROUTER``, so each
-stored event is resolved by one instance, which publishes it (core NATS) on the
-delivery subjects and only then acknowledges it. A crash before the ack means a
-redelivery, which the instances' per-digest memory drops (DIGEST_HEADER).
+stored event is resolved by one instance, which publishes it on the delivery subjects
+and only then acknowledges it. A crash before the ack means a redelivery, which the
+instances' per-digest memory drops (DIGEST_HEADER).
+
+Each copy is a frame: the event with its id (its sequence in ``STREAM``, the same for
+every copy) as ``{"id", "metadata", "body"}``. It is published with JetStream into
+``DELIVERED_STREAM`` (acknowledged, ``Nats-Msg-Id`` = digest + subject, so a redelivery
+is stored once), which keeps it for the resume window; the instances' core subscriptions
+on the subject hear it live all the same.
 
 NATS may be one server or a cluster (nats_options.py): the connection follows the cluster
 as its nodes come and go, and every stream declared here is kept on ``replicas`` of them
@@ -15,6 +21,7 @@ as its nodes come and go, and every stream declared here is kept on ``replicas``
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 from typing import Awaitable, Callable
@@ -27,7 +34,8 @@ from nats.js.errors import APIError, NotFoundError
 from .logs import log_event
 from .nats_options import connect_options, shown
 from .replicas import ReplicasRefused, choose_replicas, cluster_size, raise_if_replicas_refused
-from .subjects import DIGEST_HEADER, DUPLICATE_WINDOW_SECONDS, INGEST_SUBJECT, ROUTER, STREAM
+from .subjects import (DELIVERED_STREAM, DELIVERED_SUBJECTS, DIGEST_HEADER, DUPLICATE_WINDOW_SECONDS,
+                       EVENT_ID_HEADER, INGEST_SUBJECT, ROUTER, STREAM)
 
 Route = Callable[[dict], Awaitable[list[str]]]
 
@@ -39,6 +47,12 @@ class BrokerUnavailable(Exception):
 def event_bytes(event: dict) -> bytes:
     """The event as its subscribers receive it: exactly ``{"metadata", "body"}``, UTF-8."""
     return json.dumps({"metadata": event["metadata"], "body": event["body"]}, ensure_ascii=False,
+                      separators=(",", ":")).encode("utf-8")
+
+
+def frame_bytes(event: dict, event_id: str) -> bytes:
+    """A routed copy, as a connection receives it: the event with its id first, UTF-8."""
+    return json.dumps({"id": event_id, "metadata": event["metadata"], "body": event["body"]}, ensure_ascii=False,
                       separators=(",", ":")).encode("utf-8")
 
 
@@ -60,12 +74,16 @@ class Broker:
     def __init__(self, urls: str | list[str], *, publish_timeout: float = 2.0, ack_wait: float = 30.0,
                  max_deliver: int = 5, route_retry_seconds: float = 2.0, fetch_wait_seconds: float = 1.0,
                  metrics=None, replicas: int | None = 1, creds_file: str | None = None,
-                 ca_file: str | None = None) -> None:
+                 ca_file: str | None = None, resume_window: float = 900.0) -> None:
         self.urls = [urls] if isinstance(urls, str) else list(urls)
         self.creds_file = creds_file
         self.ca_file = ca_file
         self.replicas = replicas
         self._kept_replicas: dict[str, int] = {}  # streams found with more copies than asked: how many
+        self.resume_window = resume_window
+        # Called (no arguments) each time the connection to NATS comes back: the stream fills
+        # its connections' gap from the history (replay.py).
+        self.reconnect_listeners: list[Callable[[], None]] = []
         self.fetch_wait_seconds = fetch_wait_seconds
         self.publish_timeout = publish_timeout
         self.ack_wait = ack_wait
@@ -91,6 +109,8 @@ class Broker:
             log_event("broker_reconnected")
             # A NATS that came back without its store has lost the stream and the consumer.
             self._redeclare = asyncio.ensure_future(self._declare_logged())
+            for listener in tuple(self.reconnect_listeners):
+                listener()
 
         async def error(exc: Exception) -> None:
             # Each failed reconnect attempt (every 0.5 s of an outage) is an error here: one
@@ -136,6 +156,7 @@ class Broker:
             # Events only say that something changed; a day of them is plenty to catch up on.
             max_age=24 * 3600,
         ))
+        await self._declare_delivered()
         try:
             await self.js.consumer_info(STREAM, ROUTER)
         except NotFoundError:
@@ -169,6 +190,20 @@ class Broker:
                 raise
             log_event("stream_replicas_raised", logging.WARNING, stream=config.name, before=before,
                       after=self.replicas)
+
+    async def _declare_delivered(self) -> None:
+        """The routed copies' history: as long as the resume window, no longer (it holds who got what)."""
+        await self._ensure_stream(StreamConfig(
+            name=DELIVERED_STREAM, subjects=[DELIVERED_SUBJECTS], storage=StorageType.FILE,
+            max_age=self.resume_window, duplicate_window=min(DUPLICATE_WINDOW_SECONDS, self.resume_window),
+        ))
+        info = await self.js.stream_info(DELIVERED_STREAM)
+        if info.config.max_age != self.resume_window:
+            # The last instance started says the window: each says it, so an admin sees the change.
+            await self.js.update_stream(dataclasses.replace(
+                info.config, max_age=self.resume_window,
+                duplicate_window=min(DUPLICATE_WINDOW_SECONDS, self.resume_window)))
+            log_event("resume_window_changed", seconds=self.resume_window)
 
     async def _declare_logged(self) -> None:
         try:
@@ -269,14 +304,25 @@ class Broker:
                           error=type(exc).__name__)
                 await message.nak(delay=self.route_retry_seconds * tries)
             return
-        data = event_bytes(event)
-        for subject in dict.fromkeys(subjects):
-            await self.nc.publish(subject, data, headers={DIGEST_HEADER: digest})
-        await self.nc.flush(timeout=self.publish_timeout)
+        event_id = str(message.metadata.sequence.stream)
+        try:
+            await self.publish_copies(frame_bytes(event, event_id), event_id, digest, subjects)
+        except (NatsError, asyncio.TimeoutError) as exc:
+            # Not all of the copies are stored: routed again soon (those stored stay stored once).
+            log_event("route_failed", logging.WARNING, digest=digest, event_name=name, error=type(exc).__name__)
+            await message.nak(delay=self.route_retry_seconds)
+            return
         await message.ack()
         if self.metrics is not None:
             self.metrics.routed.inc()
         log_event("event_routed", digest=digest, event_name=name, subjects=len(subjects))
+
+    async def publish_copies(self, data: bytes, event_id: str, digest: str, subjects) -> None:
+        """Store one copy per subject in the history, all at once (each acknowledged by JetStream);
+        live subscribers of each subject hear it as it is stored."""
+        await asyncio.gather(*(self.js.publish(subject, data, timeout=self.publish_timeout, headers={
+            DIGEST_HEADER: digest, EVENT_ID_HEADER: event_id, "Nats-Msg-Id": f"{digest} {subject}"})
+            for subject in dict.fromkeys(subjects)))
 
     async def close(self) -> None:
         self._closing = True

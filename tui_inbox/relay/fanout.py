@@ -63,7 +63,7 @@ class Fanout:
             for subject in wanted:
                 self._queues.setdefault(subject, set()).add(connection_queue)
                 if subject not in self._subscriptions:
-                    self._subscriptions[subject] = await self.nc.subscribe(subject, cb=self._deliver)
+                    self._subscriptions[subject] = await self.nc.subscribe(subject, cb=self._deliverer(subject))
                     new = True
             # The server has the subscriptions before the client is told it is connected. A subject
             # already held was confirmed by the attach that made it (under this lock): a crowd of
@@ -100,14 +100,22 @@ class Fanout:
             self._handed.move_to_end(digest)
         return handed
 
-    async def _deliver(self, msg) -> None:
+    def _deliverer(self, subject: str):
+        # A user's own subject is a wildcard (every conversation of theirs): a message names the
+        # subject it was published on, not the subscription it matched, so each one says its own.
+        async def deliver(msg) -> None:
+            await self._deliver(msg, subject)
+
+        return deliver
+
+    async def _deliver(self, msg, subject: str) -> None:
         handed = self._handed_to((msg.headers or {}).get(DIGEST_HEADER))
         try:
             frame = msg.data.decode("utf-8")
         except UnicodeDecodeError:
             log.warning("an event on %s is not UTF-8: dropped", msg.subject)
             return
-        for queue in tuple(self._queues.get(msg.subject, ())):
+        for queue in tuple(self._queues.get(subject, ())):
             if handed is not None:
                 if queue in handed:
                     continue

@@ -31,7 +31,7 @@ import httpx
 
 from ..canvas import AuthError, CanvasClient, CanvasError, RetryPolicy
 from ..canvas.origins import is_loopback
-from .subjects import course_staff_subject, course_subject, group_subject, section_subject, user_subject
+from .subjects import course_staff_subject, course_subject, group_subject, section_subject, user_subjects
 
 DEFAULT_TTL = 300.0
 # A handshake waits for these answers: one quick second try, not the app's five.
@@ -53,7 +53,7 @@ class Identity:
 
     def subjects(self) -> list[str]:
         """Every delivery subject this user's connection listens on (see subjects.py)."""
-        return ([user_subject(self.user_id)] + [course_subject(c) for c in self.course_ids]
+        return ([user_subjects(self.user_id)] + [course_subject(c) for c in self.course_ids]
                 + [course_staff_subject(c) for c in self.staff_course_ids]
                 + [section_subject(s) for s in self.section_ids]
                 + [group_subject(g) for g in self.group_ids])

@@ -37,9 +37,18 @@ class Mailbox:
             if not waiter.done():
                 waiter.set_result(None)
 
+    def wake(self) -> None:
+        """End the taker's wait now, with or without frames (it has something else to do: a replay)."""
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+
     async def take(self) -> list[str]:
-        """Every frame waiting, oldest first; waits for one if there is none. One taker at a time."""
-        while not self._frames:
+        """Every frame waiting, oldest first; waits for one if there is none (or a ``wake``, which
+        may return none). One taker at a time."""
+        if not self._frames:
             self._waiter = asyncio.get_running_loop().create_future()
             try:
                 await self._waiter

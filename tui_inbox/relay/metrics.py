@@ -43,6 +43,13 @@ class RelayMetrics:
         # -- part "cluster"
         self.ready = Gauge("relay_ready", "1 when the broker is connected and the stream writable (GET /readyz "
                            "answers 200), else 0", registry=r)
+        # part "resume": what reconnecting clients were sent from the history (replay.py)
+        self.replayed = Counter("relay_events_replayed", "Events sent from the history to a connection that "
+                                "resumed or whose instance's NATS connection came back", registry=r)
+        self.resyncs = Counter("relay_resyncs", "Connections told to resynchronise over REST, by reason "
+                               "(malformed, not_in_window, unavailable)", ["reason"], registry=r)
+        self.newcomer_copies = Counter("relay_newcomer_copies", "Events of a conversation's last minute given to "
+                                       "people just added to it who had not got them", registry=r)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -3,9 +3,13 @@
 - ``conversation_*``: Canvas names the conversation and the actor, never the participants.
   The relay's admin token fetches the conversation *as the actor* (``as_user_id``, which
   needs the "act as users" permission) with ``auto_mark_as_read=0`` (reading it would
-  mark it read for them), and the event goes to each participant's own subject. The
-  participants are remembered, and forgotten on ``conversation_forwarded`` (people were
-  added: those after the event receive it, the added ones too).
+  mark it read for them), and the event goes to each participant's copy of the
+  conversation (``deliver.user.<id>.conversation.<id>``). The participants are remembered,
+  and forgotten on ``conversation_forwarded`` (people were added: those after the event
+  receive it, the added ones too). Canvas does not order its events: a message routed
+  with the list before the forward was heard of missed the people it added, so the
+  newcomers (not in the list remembered, or everyone when none was) are handed to
+  ``welcome`` (newcomers.py), which gives them what they missed of the last minute.
 - ``discussion_*``: who may see the topic, as Canvas decides it (topic_audience.py): the
   course's or group's subject, its sections' and the staff's, or the staff's alone. The
   topic's facts are asked of Canvas once and forgotten on ``discussion_topic_updated``.
@@ -28,7 +32,7 @@ import httpx
 
 from ..canvas import CanvasClient, MasqueradeRefused, NotFoundError
 from .expiring_cache import ParticipantCache
-from .subjects import user_subject
+from .subjects import conversation_subject
 from .topic_audience import TopicCache, fetch_topic_facts, new_topic_cache
 
 log = logging.getLogger("tui_inbox.relay.routing")
@@ -57,6 +61,9 @@ class Router:
         # Called with ("conversation" or "topic", id) when what is cached of it changed, so
         # that the other instances forget it too (participants_sync.py); None: this instance is alone.
         self.tell_others = None
+        # Called with (conversation id, user ids, the forward's event_time) for the people a forward
+        # added (newcomers.py); None: nobody looks back for them.
+        self.welcome = None
 
     def __repr__(self) -> str:
         return f"Router(canvas_url={self._canvas.base_url!r}, admin_token=***)"
@@ -71,7 +78,9 @@ class Router:
             return []
         name = str(metadata.get("event_name") or "")
         if name.startswith("conversation_"):
-            return [user_subject(u) for u in await self._conversation_audience(name, metadata, body)]
+            conversation_id = local_id(body.get("conversation_id"))  # local already; reduced in case it is not
+            return [conversation_subject(u, conversation_id)
+                    for u in await self._conversation_audience(name, metadata, body)]
         if name.startswith("discussion_"):
             return await self._discussion_subjects(name, metadata, body)
         return []
@@ -82,7 +91,9 @@ class Router:
         if conversation_id is None or actor is None:
             log.warning("%s without a conversation or actor id: not delivered", name)
             return ()
+        before = None
         if name == FORWARDED:
+            before = self.participants.get(conversation_id)
             self.participants.drop(conversation_id)  # someone was added: ask again
             if self.tell_others is not None:
                 await self.tell_others("conversation", conversation_id)
@@ -98,6 +109,12 @@ class Router:
             return ()
         participants = tuple(sorted({p.id for p in conversation.participants if p.id}))
         self.participants.put(conversation_id, participants)
+        if name == FORWARDED and self.welcome is not None:
+            # Not remembered here (another instance routed the conversation): everyone is looked at;
+            # those who got each event already are given nothing.
+            newcomers = tuple(u for u in participants if before is None or u not in before)
+            if newcomers:
+                await self.welcome(conversation_id, newcomers, metadata.get("event_time"))
         return participants
 
     async def _discussion_subjects(self, name: str, metadata: dict, body: dict) -> list[str]:

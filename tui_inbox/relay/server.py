@@ -28,7 +28,9 @@ from .identity import Identities
 from .logs import configure as configure_logs, log_event
 from .metrics import RelayMetrics
 from .nats_child import NatsChild, NatsServerError
+from .newcomers import Newcomers
 from .participants_sync import share_forgetting
+from .replay import Resumer
 from .routing import Router
 from .settings import RelaySettings
 from .stream import live_route
@@ -124,7 +126,8 @@ class RunningRelay:
         self.broker = broker = Broker(nats_urls, publish_timeout=s.publish_timeout_seconds, ack_wait=s.ack_wait_seconds,
                                       max_deliver=s.max_deliver, route_retry_seconds=s.route_retry_seconds,
                                       fetch_wait_seconds=s.fetch_wait_seconds, metrics=self.metrics,
-                                      replicas=s.replicas, creds_file=s.nats_creds, ca_file=s.nats_ca)
+                                      replicas=s.replicas, creds_file=s.nats_creds, ca_file=s.nats_ca,
+                                      resume_window=s.resume_window_seconds)
         await broker.connect()
         router = self.router_factory(s) if self.router_factory is not None else None
         extra = tuple(self.extra_routes(broker, self.metrics)) if self.extra_routes else ()
@@ -137,9 +140,14 @@ class RunningRelay:
         self._server = PromptServer(config)
         self._server.install_signal_handlers = lambda: None  # the owner of the process decides
         tasks = [asyncio.create_task(self._sample_lag(broker))]
+        newcomers = None
         if router is not None:
             if hasattr(router, "participants"):
                 await share_forgetting(broker.nc, router)
+            if hasattr(router, "welcome"):
+                newcomers = Newcomers(broker, lookback_seconds=s.newcomer_lookback_seconds,
+                                      recheck_seconds=s.newcomer_recheck_seconds, metrics=self.metrics)
+                router.welcome = newcomers.welcome
             tasks.append(asyncio.create_task(broker.run_router(route_of(router))))
         watcher = asyncio.create_task(self._announce_started())
         try:
@@ -149,6 +157,8 @@ class RunningRelay:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, watcher, return_exceptions=True)
+            if newcomers is not None:
+                await newcomers.aclose()
             if router is not None and hasattr(router, "aclose"):
                 await router.aclose()
             await broker.close()
@@ -199,7 +209,9 @@ def school_relay(settings: RelaySettings) -> RunningRelay:
     durable consumer is shared by every instance), and streams to the users connected to it."""
     def stream(broker: Broker, metrics: RelayMetrics) -> list:
         fanout = Fanout(broker.nc, dropped_counter=metrics.dropped)
-        return [live_route(Identities(settings.canvas_url), fanout, metrics)]
+        resumer = Resumer(broker.js, settings.resume_window_seconds, timeout=broker.publish_timeout, metrics=metrics)
+        broker.reconnect_listeners.append(resumer.fill_gaps)
+        return [live_route(Identities(settings.canvas_url), fanout, metrics, resumer)]
 
     return RunningRelay(settings, router_factory=lambda s: Router(s.canvas_url, s.admin_token), extra_routes=stream)
 

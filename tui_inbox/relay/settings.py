@@ -65,6 +65,12 @@ class RelaySettings:
     # /readyz: how often the broker is checked, and how long a JetStream request may take.
     ready_check_seconds: float = 0.5
     ready_timeout_seconds: float = 1.0
+    # part "resume": how long routed copies are kept for clients that reconnect with Last-Event-ID
+    # (replay.py), and how far back people added to a conversation are given what they missed
+    # (newcomers.py), looked at again a few seconds later for messages routed at the same moment.
+    resume_window_seconds: float = 900.0
+    newcomer_lookback_seconds: float = 60.0
+    newcomer_recheck_seconds: float = 5.0
 
 
 def check_http_url(text: str, what: str) -> str:
@@ -128,6 +134,19 @@ def check_client_id(text: str) -> str:
     return cleaned
 
 
+def check_resume_window(value) -> float:
+    if value is None:
+        return 900.0
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if not 1 <= seconds <= 7 * 24 * 3600:
+        raise SettingsError(f"--resume-window must be a number of seconds from 1 to 604800 (default 900), "
+                            f"not {value!r}")
+    return seconds
+
+
 def settings_from_args(args, environ: dict[str, str] | None = None) -> RelaySettings:
     environ = dict(os.environ if environ is None else environ)
     if not args.canvas_url:
@@ -140,4 +159,5 @@ def settings_from_args(args, environ: dict[str, str] | None = None) -> RelaySett
         host=args.host, port=args.port, nats_store=args.nats_store, jwks_url=jwks_url, **nats,
         issuer=args.issuer, allow_unsigned=args.allow_unsigned,
         client_id=check_client_id(args.client_id) if getattr(args, "client_id", None) is not None else None,
+        resume_window_seconds=check_resume_window(getattr(args, "resume_window", None)),
     )

@@ -10,6 +10,8 @@ goes nowhere but Canvas.
 
 Then the connection's queue is attached to the fanout with the user's subjects, and
 every event queued is one text frame, its bytes exactly as the router published them.
+A ``Last-Event-ID`` header asks for what was missed since that id first (replay.py), after
+the attach, so nothing routed during the replay is lost between the two.
 Keepalive is the server's websocket ping/pong (uvicorn's ``ws_ping_interval``).
 """
 
@@ -27,6 +29,7 @@ from ..serving import refuse
 from .fanout import Fanout
 from .identity import Identities, Refusal
 from .mailbox import Mailbox
+from .replay import Cursor, Resumer
 
 log = logging.getLogger("tui_inbox.relay.stream")
 
@@ -66,8 +69,14 @@ def _broker_unavailable() -> Response:
                         status_code=503)
 
 
-def live_route(identities: Identities, fanout: Fanout, metrics) -> WebSocketRoute:
-    """``metrics`` has a prometheus Gauge ``connections`` and a Counter ``delivered``."""
+def _last_event_id(websocket: WebSocket) -> str | None:
+    value = websocket.headers.get("last-event-id")
+    return value.strip()[:100] if value is not None else None
+
+
+def live_route(identities: Identities, fanout: Fanout, metrics, resumer: Resumer | None = None) -> WebSocketRoute:
+    """``metrics`` has a prometheus Gauge ``connections`` and a Counter ``delivered``; without a
+    ``resumer`` (no history to read), ``Last-Event-ID`` is ignored, as by a server that does not resume."""
 
     async def live(websocket: WebSocket) -> None:
         token = _bearer(websocket)
@@ -88,19 +97,22 @@ def live_route(identities: Identities, fanout: Fanout, metrics) -> WebSocketRout
             await refuse(websocket, JSONResponse(identity.body, status_code=401, headers=WWW_AUTHENTICATE))
             return
         queue = Mailbox(QUEUE_SIZE)
+        subjects = identity.subjects()
         # Subscribed before accepting: once the client sees the handshake complete, every
         # later event for this user is already on its way to the queue.
         try:
-            await fanout.attach(queue, identity.subjects())
+            await fanout.attach(queue, subjects)
         except Exception as exc:  # NATS is down or reconnecting: this instance cannot deliver now
             log.warning("a connection waits on NATS, which did not answer: %s", type(exc).__name__)
             await fanout.detach(queue)
             await refuse(websocket, _broker_unavailable())
             return
+        # The replay (if asked) reads the history only now: what is routed from here on is in the queue.
+        cursor = resumer.open(subjects, queue, _last_event_id(websocket)) if resumer is not None else None
         metrics.connections.inc()
         try:
             await websocket.accept()
-            forward = asyncio.ensure_future(_forward(websocket, queue, metrics))
+            forward = asyncio.ensure_future(_forward(websocket, queue, metrics, cursor, resumer))
             drain = asyncio.ensure_future(_drain(websocket))
             # Whichever ends first (the client left, or a send failed) ends the connection.
             _, pending = await asyncio.wait({forward, drain}, return_when=asyncio.FIRST_COMPLETED)
@@ -109,15 +121,19 @@ def live_route(identities: Identities, fanout: Fanout, metrics) -> WebSocketRout
             await asyncio.gather(*pending, return_exceptions=True)
         finally:
             metrics.connections.dec()
+            if cursor is not None:
+                resumer.close(cursor)
             await fanout.detach(queue)
 
     return WebSocketRoute("/live", live)
 
 
-async def _forward(websocket: WebSocket, queue: Mailbox, metrics) -> None:
-    """One event, one text frame, in arrival order; whatever is waiting is sent in one go."""
+async def _forward(websocket: WebSocket, queue: Mailbox, metrics, cursor: Cursor | None = None,
+                   resumer: Resumer | None = None) -> None:
+    """One event, one text frame, in arrival order; whatever is waiting is sent in one go. With a
+    cursor, a replay due (asked by the handshake, or a gap to fill) is sent before the live frames."""
     while True:
-        frames = await queue.take()
+        frames = await (resumer.next_frames(cursor) if cursor is not None else queue.take())
         sent = 0
         try:
             for frame in frames:
@@ -129,6 +145,8 @@ async def _forward(websocket: WebSocket, queue: Mailbox, metrics) -> None:
             # Once per batch, not per frame: each inc takes the counter's lock.
             if sent:
                 metrics.delivered.inc(sent)
+                if cursor is not None:
+                    cursor.sent(frames[:sent])
 
 
 async def _drain(websocket: WebSocket) -> None:

@@ -4,9 +4,10 @@ Ingest publishes each verified event to ``INGEST_SUBJECT`` in the JetStream stre
 ``STREAM`` (with the event's digest as ``Nats-Msg-Id``, so a retry by Canvas inside
 the duplicate window is stored once). One durable consumer, ``ROUTER``, shared by
 all instances, hands each stored event to exactly one instance, which resolves who
-may see it and publishes it (core NATS, not stored: the stream's delivery is at most
-once, live-stream.md) to the subjects below. Every instance with such a user
-connected subscribes to them.
+may see it and publishes each copy to the subjects below, stored in a second stream,
+``DELIVERED_STREAM`` (its history is what a reconnecting client resumes from: replay.py).
+Every instance with such a user connected subscribes to them (core NATS): a copy is
+heard live by the instances and kept for the resume window.
 """
 
 from __future__ import annotations
@@ -29,9 +30,34 @@ PARTICIPANTS_CHANGED = "relay.participants.changed"
 TOPIC_CHANGED = "relay.topic.changed"
 
 
+# Routed copies, kept for the resume window (``--resume-window``) so a client that
+# reconnects with ``Last-Event-ID`` gets what it missed (replay.py).
+DELIVERED_STREAM = "CANVAS_LIVE_DELIVERED"
+DELIVERED_SUBJECTS = "deliver.>"
+# On every routed copy: the event's id, the JetStream sequence of the event in ``STREAM``
+# (the same for every copy of one event), as the frame's top-level "id" says it.
+EVENT_ID_HEADER = "Canvas-Event-Id"
+
+
 def user_subject(user_id: str | int) -> str:
-    """The subject of one user's own events (conversation events of theirs)."""
+    """The prefix of one user's own subjects (conversation events of theirs)."""
     return f"deliver.user.{int(user_id)}"
+
+
+def user_subjects(user_id: str | int) -> str:
+    """What a user's connection subscribes to for their own events: every conversation of theirs."""
+    return f"{user_subject(user_id)}.>"
+
+
+def conversation_subject(user_id: str | int, conversation_id: str | int) -> str:
+    """One user's copy of one conversation's events: the conversation in the subject lets the
+    history of one conversation be read by subject filter (newcomers.py)."""
+    return f"{user_subject(user_id)}.conversation.{int(conversation_id)}"
+
+
+def conversation_copies(conversation_id: str | int) -> str:
+    """Every participant's copies of one conversation's events (a filter on ``DELIVERED_STREAM``)."""
+    return f"deliver.user.*.conversation.{int(conversation_id)}"
 
 
 def course_subject(course_id: str | int) -> str:
