@@ -40,6 +40,13 @@ class RelayMetrics:
             "Services' delay), for events that verified", buckets=AGE_BUCKETS, registry=r)
         self.broker_lag = Gauge("relay_broker_lag", "Stored events the router has not taken yet (num_pending)",
                                 registry=r)
+        # -- part "connections" (issue 24) --
+        self.handshakes_refused = Counter(
+            "relay_handshakes_refused", "Websocket handshakes refused before Canvas was asked or for a limit, by "
+            "reason (open_files, address, refused_token, pending, user)", ["reason"], registry=r)
+        self.connections_timed_out = Counter(
+            "relay_connections_timed_out", "Connections closed for not finishing their request in time, by stage",
+            ["stage"], registry=r)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
