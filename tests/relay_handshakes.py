@@ -62,12 +62,16 @@ def upgrade_request(live_url: str, token: str, forwarded_for: str | None = None)
     return parts.hostname, parts.port, ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
-async def raw_handshake(live_url: str, token: str, forwarded_for: str | None = None, timeout: float = 60.0) -> int:
-    """The status of the answer to an upgrade request (0: the connection ended without one)."""
+async def raw_handshake(live_url: str, token: str, forwarded_for: str | None = None, timeout: float = 60.0,
+                        written: list | None = None) -> int:
+    """The status of the answer to an upgrade request (0: the connection ended without one).
+    ``written`` gets a 1 once the request is sent."""
     host, port, request = upgrade_request(live_url, token, forwarded_for)
     reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
     try:
         writer.write(request)
+        if written is not None:
+            written.append(1)
         line = await asyncio.wait_for(reader.readline(), timeout)
         parts = line.split(b" ", 2)
         return int(parts[1]) if len(parts) >= 2 and parts[1].isdigit() else 0

@@ -10,6 +10,10 @@ and closes the connection if the headers have not all arrived when it fires. Onc
 have, the request is the application's: the handshake has its own deadline in stream.py,
 where a late one can still be answered 503.
 
+Refusals that need no Canvas (an address over its limit, a token refused a moment ago) are
+made here too, before the websocket is set up: a flood of a thousand of them otherwise
+costs the relay most of a second and delays every honest handshake behind it.
+
 Each connection is one file: the protocols tell the ``FileBudget`` (open_files.py) when one
 opens and closes, and a websocket upgrade that comes when files are short is answered 503
 here, before the application (and Canvas) are asked anything. While files are short, a new
@@ -20,8 +24,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Callable
 
 import h11
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
@@ -35,10 +41,38 @@ FILES_SHORT_BODY = json.dumps({
     "reason": "open_files"}).encode()
 
 
-def guarded_protocols(budget: FileBudget, header_timeout: float, *, timed_out=None, refused=None
-                      ) -> tuple[type[asyncio.Protocol], type[asyncio.Protocol]]:
-    """The (http, ws) protocol classes for ``uvicorn.Config``. ``timed_out`` and ``refused`` are
-    optional prometheus Counters labelled by stage and by reason."""
+def client_address(config, peer: tuple[str, int] | None, headers: list[tuple[bytes, bytes]]) -> str:
+    """Who is connecting, as the application will see it: the peer, or X-Forwarded-For's client
+    when the peer is a trusted proxy (uvicorn's own ProxyHeadersMiddleware and its rules)."""
+    host = peer[0] if peer else "unknown"
+    proxy = config.loaded_app
+    if isinstance(proxy, ProxyHeadersMiddleware) and host in proxy.trusted_hosts:
+        forwarded = [value for name, value in headers if name == b"x-forwarded-for"]
+        if forwarded:
+            client, _ = proxy.trusted_hosts.get_trusted_client_address(b", ".join(forwarded).decode("latin1"))
+            host = client or host
+    return host
+
+
+def bearer_token(headers: list[tuple[bytes, bytes]]) -> str | None:
+    """The Authorization header's bearer token, if it could be one (as stream.py reads it)."""
+    for name, value in headers:
+        if name == b"authorization":
+            text = value.decode("latin1")
+            if text[:7].lower() == "bearer ":
+                token = text[7:].strip()
+                if token and token.isascii() and token.isprintable() and " " not in token:
+                    return token
+            return None
+    return None
+
+
+def guarded_protocols(budget: FileBudget, header_timeout: float, *, early: Callable | None = None, timed_out=None,
+                      refused=None) -> tuple[type[asyncio.Protocol], type[asyncio.Protocol]]:
+    """The (http, ws) protocol classes for ``uvicorn.Config``. ``early(address, token)`` returns a
+    Starlette Response refusing a websocket handshake before it is set up, or None
+    (``HandshakeLimits.early_refusal``). ``timed_out`` and ``refused`` are optional prometheus
+    Counters labelled by stage and by reason."""
 
     class DeadlineH11Protocol(H11Protocol):
         _deadline: asyncio.TimerHandle | None = None
@@ -71,21 +105,29 @@ def guarded_protocols(budget: FileBudget, header_timeout: float, *, timed_out=No
             if budget.exhausted():
                 if refused is not None:
                     refused.labels(reason="open_files").inc()
-                self._refuse_for_files()
+                self._answer(503, [(b"content-type", b"application/json"), (b"retry-after", FILES_RETRY_AFTER.encode())],
+                             FILES_SHORT_BODY)
                 return
+            if early is not None:
+                # A websocket set up and an application task run cost ten times what this does.
+                refusal = early(client_address(self.config, self.client, self.headers), bearer_token(self.headers))
+                if refusal is not None:
+                    self._answer(refusal.status_code, refusal.raw_headers, refusal.body)
+                    return
             self._upgraded = True
             super().handle_websocket_upgrade(event)
 
-        def _refuse_for_files(self) -> None:
-            headers = [(b"content-type", b"application/json"), (b"retry-after", FILES_RETRY_AFTER.encode()),
-                       (b"connection", b"close"), (b"content-length", str(len(FILES_SHORT_BODY)).encode())]
+        def _answer(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+            """An HTTP answer instead of the upgrade (one write), and the connection closed."""
+            headers = [(k, v) for k, v in headers if k.lower() not in (b"content-length", b"connection")]
+            headers += [(b"connection", b"close"), (b"content-length", str(len(body)).encode())]
             try:
-                self.transport.write(self.conn.send(h11.Response(status_code=503, headers=headers,
-                                                                 reason=b"Service Unavailable")))
-                self.transport.write(self.conn.send(h11.Data(data=FILES_SHORT_BODY)))
-                self.transport.write(self.conn.send(h11.EndOfMessage()))
+                answer = (self.conn.send(h11.Response(status_code=status, headers=headers))
+                          + self.conn.send(h11.Data(data=body)) + self.conn.send(h11.EndOfMessage()))
             except h11.LocalProtocolError:
-                pass
+                answer = b""
+            if answer:
+                self.transport.write(answer)
             self.transport.close()
 
         def _arm(self, seconds: float) -> None:

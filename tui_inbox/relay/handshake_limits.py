@@ -1,9 +1,8 @@
 """Bounds on handshakes, so that a flood of them (bogus tokens, one person's runaway devices)
 does not slow everyone else's: checked in stream.py before Canvas is asked who someone is.
 
-- **Per address**: handshakes from one address that have not authenticated (waiting for
-  Canvas now, or refused within the window) are limited to ``per_address`` per window;
-  beyond, 429 with Retry-After. Handshakes that authenticate do not count, so a school's
+- **Per address**: handshakes from one address that have not authenticated (refused, or
+  not answered yet) are limited to ``per_address`` per window; beyond, 429 with Retry-After. Handshakes that authenticate do not count, so a school's
   whole campus behind one NAT can reconnect after a restart (the app's backoff spreads it),
   while a script trying tokens from there is stopped after a few dozen. The address is
   uvicorn's ``client``: the peer, or X-Forwarded-For's when the peer is a trusted proxy
@@ -54,86 +53,90 @@ class HandshakeLimits:
         self._clock = clock
         self._key = secrets.token_bytes(32)
         self._refused_tokens: ExpiringCache[bytes, dict] = ExpiringCache(REFUSED_TOKENS_KEPT, refused_seconds, clock)
-        self._waiting_by_address: Counter[str] = Counter()
-        # address -> (start of its window, refusals in it)
-        self._refused_by_address: dict[str, tuple[float, int]] = {}
+        # address -> (start of its window, handshakes in it that have not authenticated)
+        self._attempts: dict[str, tuple[float, int]] = {}
+        # True once connection_guard.py makes the early refusals: the stream need not make them again.
+        self.checked_at_connection = False
         self._connections_of: Counter[int] = Counter()
-        self._counter = refused_counter
+        self.counter = refused_counter  # may be set later, once the metrics exist
 
     def __repr__(self) -> str:
         return f"HandshakeLimits(pending={self.pending}, users={len(self._connections_of)})"
 
     def _count(self, reason: str) -> None:
-        if self._counter is not None:
-            self._counter.labels(reason=reason).inc()
+        if self.counter is not None:
+            self.counter.labels(reason=reason).inc()
 
     def _digest(self, token: str) -> bytes:
         return hmac.new(self._key, token.encode("utf-8"), hashlib.sha256).digest()
 
     # -- before Canvas ----------------------------------------------------------------------
-    def before_canvas(self, address: str, token: str | None) -> Response | None:
-        """A refusal, or None: the handshake may ask Canvas, and holds a pending place (``asked``
-        must be called once Canvas has answered, whatever it said). ``token`` None: no token
-        was sent (the caller refuses it; it counts against the address)."""
-        retry_after = self._address_retry_after(address)
-        if retry_after is not None:
+    def early_refusal(self, address: str, token: str | None) -> Response | None:
+        """The refusals that need neither Canvas nor a waiting place: the address's limit, and a token
+        refused a moment ago. Else None, and the handshake counts against its address until it
+        authenticates (``authenticated``). Cheap: connection_guard.py calls it before a websocket
+        is even set up (``checked_at_connection``), as a flood of refusals must cost the relay
+        little or it slows everyone else's handshake; otherwise ``before_canvas`` calls it."""
+        now = self._clock()
+        start, count = self._attempts.get(address, (now, 0))
+        if now - start >= self.address_window:
+            start, count = now, 0
+        if count >= self.per_address:
             self._count("address")
+            retry_after = max(1, math.ceil(start + self.address_window - now))
             return JSONResponse({"errors": [{"message": "Too many handshakes from your address; retry later."}],
                                  "reason": "max_handshakes_per_address", "limit": self.per_address},
                                 status_code=429, headers={"Retry-After": str(retry_after)})
-        if token is None:
-            self.refused(address)
-            return None
-        body = self._refused_tokens.get(self._digest(token))
-        if body is not None:
-            self._count("refused_token")
-            self.refused(address)
-            return JSONResponse(body, status_code=401, headers=WWW_AUTHENTICATE)
+        self._attempts[address] = (start, count + 1)
+        if len(self._attempts) > ADDRESSES_KEPT:
+            self._forget_old_addresses(now)
+        if token is not None:
+            body = self._refused_tokens.get(self._digest(token))
+            if body is not None:
+                self._count("refused_token")
+                return JSONResponse(body, status_code=401, headers=WWW_AUTHENTICATE)
+        return None
+
+    def before_canvas(self, address: str, token: str) -> Response | None:
+        """A refusal, or None: the handshake may ask Canvas, and holds a waiting place (``asked``
+        must be called once Canvas has answered, whatever it said)."""
+        if not self.checked_at_connection:
+            refusal = self.early_refusal(address, token)
+            if refusal is not None:
+                return refusal
         if self.pending >= self.max_pending:
             self._count("pending")
             return JSONResponse({"errors": [{"message": "The relay is busy checking other sign-ins; retry shortly."}],
                                  "reason": "max_pending_handshakes"},
                                 status_code=503, headers={"Retry-After": str(PENDING_RETRY_AFTER)})
         self.pending += 1
-        self._waiting_by_address[address] += 1
         return None
 
-    def asked(self, address: str) -> None:
-        """Canvas answered (or the handshake gave up): the pending place is free again."""
+    def without_token(self, address: str) -> None:
+        """A handshake with no token that could be one: it counts against its address (and is refused)."""
+        if not self.checked_at_connection:
+            self.early_refusal(address, None)
+
+    def asked(self) -> None:
+        """Canvas answered (or the handshake gave up): the waiting place is free again."""
         self.pending -= 1
-        self._waiting_by_address[address] -= 1
-        if self._waiting_by_address[address] <= 0:
-            del self._waiting_by_address[address]
 
-    def token_refused(self, address: str, token: str, body: dict) -> None:
-        """Canvas said 401 for this token: answer it from memory for a while, and count it against the address."""
+    def token_refused(self, token: str, body: dict) -> None:
+        """Canvas said 401 for this token: answer it from memory for a while."""
         self._refused_tokens.put(self._digest(token), body)
-        self.refused(address)
 
-    def refused(self, address: str) -> None:
-        now = self._clock()
-        start, count = self._refused_by_address.get(address, (now, 0))
-        if now - start >= self.address_window:
-            start, count = now, 0
-        self._refused_by_address[address] = (start, count + 1)
-        if len(self._refused_by_address) > ADDRESSES_KEPT:
-            self._forget_old_addresses(now)
+    def authenticated(self, address: str) -> None:
+        """Canvas knows the token: this handshake no longer counts against its address."""
+        start, count = self._attempts.get(address, (0.0, 0))
+        if count > 0:
+            self._attempts[address] = (start, count - 1)
 
     def _forget_old_addresses(self, now: float) -> None:
-        for address, (start, _) in list(self._refused_by_address.items()):
+        for address, (start, _) in list(self._attempts.items()):
             if now - start >= self.address_window:
-                del self._refused_by_address[address]
-        while len(self._refused_by_address) > ADDRESSES_KEPT:  # all recent: the oldest go
-            del self._refused_by_address[next(iter(self._refused_by_address))]
-
-    def _address_retry_after(self, address: str) -> int | None:
-        now = self._clock()
-        start, refused = self._refused_by_address.get(address, (now, 0))
-        if now - start >= self.address_window:
-            start, refused = now, 0
-        if refused + self._waiting_by_address.get(address, 0) < self.per_address:
-            return None
-        return max(1, math.ceil(start + self.address_window - now))
+                del self._attempts[address]
+        while len(self._attempts) > ADDRESSES_KEPT:  # all recent: the oldest go
+            del self._attempts[next(iter(self._attempts))]
 
     # -- after Canvas -----------------------------------------------------------------------
     def connect_user(self, user_id: int) -> Response | None:

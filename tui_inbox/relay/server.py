@@ -69,11 +69,14 @@ class RunningRelay:
     """
 
     def __init__(self, settings: RelaySettings, router_factory: Callable | None = None,
-                 extra_routes: Callable | None = None) -> None:
+                 extra_routes: Callable | None = None, handshake_limits: HandshakeLimits | None = None) -> None:
         self.settings = settings
+        self.handshake_limits = handshake_limits
         self.router_factory = router_factory
         self.extra_routes = extra_routes
         self.metrics = RelayMetrics()
+        if handshake_limits is not None:
+            handshake_limits.counter = self.metrics.handshakes_refused
         self.nats_child: NatsChild | None = None
         self.broker: Broker | None = None
         self._sock = bind(settings.host, settings.port)
@@ -135,7 +138,12 @@ class RunningRelay:
         # Counted from here: the files open now are NATS's, the listening socket's and the process's own.
         self.files = FileBudget()
         asyncio.get_running_loop().set_exception_handler(self.files.accept_failed)
-        http, ws = guarded_protocols(self.files, s.header_timeout_seconds, timed_out=self.metrics.connections_timed_out,
+        limits = self.handshake_limits
+        if limits is not None:
+            limits.checked_at_connection = True
+        http, ws = guarded_protocols(self.files, s.header_timeout_seconds,
+                                     early=limits.early_refusal if limits is not None else None,
+                                     timed_out=self.metrics.connections_timed_out,
                                      refused=self.metrics.handshakes_refused)
         # No permessage-deflate: it would compress every event once per connection and keep a
         # zlib state per connection. A client sends nothing but pongs: small frames only.
@@ -206,18 +214,19 @@ class RunningRelay:
 def school_relay(settings: RelaySettings) -> RunningRelay:
     """One instance of the whole relay: it takes events in, routes its share of them (the
     durable consumer is shared by every instance), and streams to the users connected to it."""
+    # One set of limits for the connection protocols (the cheap refusals) and the stream (the rest).
+    limits = HandshakeLimits(max_pending=settings.max_pending_handshakes, per_address=settings.max_handshakes_per_address,
+                             address_window=settings.address_window_seconds,
+                             refused_seconds=settings.refused_token_seconds,
+                             max_per_user=settings.max_connections_per_user)
+
     def stream(broker: Broker, metrics: RelayMetrics) -> list:
         fanout = Fanout(broker.nc, dropped_counter=metrics.dropped)
-        limits = HandshakeLimits(max_pending=settings.max_pending_handshakes,
-                                 per_address=settings.max_handshakes_per_address,
-                                 address_window=settings.address_window_seconds,
-                                 refused_seconds=settings.refused_token_seconds,
-                                 max_per_user=settings.max_connections_per_user,
-                                 refused_counter=metrics.handshakes_refused)
         return [live_route(Identities(settings.canvas_url), fanout, metrics, limits,
                            handshake_timeout=settings.handshake_timeout_seconds)]
 
-    return RunningRelay(settings, router_factory=lambda s: Router(s.canvas_url, s.admin_token), extra_routes=stream)
+    return RunningRelay(settings, router_factory=lambda s: Router(s.canvas_url, s.admin_token), extra_routes=stream,
+                        handshake_limits=limits)
 
 
 def serve_forever(settings: RelaySettings) -> int:

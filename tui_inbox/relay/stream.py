@@ -85,19 +85,17 @@ def live_route(identities: Identities, fanout: Fanout, metrics, limits: Handshak
 
     async def live(websocket: WebSocket) -> None:
         token = _bearer(websocket)
-        usable = token if token is not None and _plausible(token) else None
         address = websocket.client.host if websocket.client else "unknown"
+        if token is None or not _plausible(token):
+            if limits is not None:
+                limits.without_token(address)
+            await refuse(websocket, _unauthenticated() if token is None else _invalid_token())
+            return
         if limits is not None:
-            refusal = limits.before_canvas(address, usable)
+            refusal = limits.before_canvas(address, token)
             if refusal is not None:
                 await refuse(websocket, refusal)
                 return
-        if token is None:
-            await refuse(websocket, _unauthenticated())
-            return
-        if usable is None:
-            await refuse(websocket, _invalid_token())
-            return
         # One deadline for everything before the upgrade: Canvas slow to answer, NATS slow to subscribe.
         deadline = None if handshake_timeout is None else asyncio.get_running_loop().time() + handshake_timeout
         try:
@@ -113,14 +111,15 @@ def live_route(identities: Identities, fanout: Fanout, metrics, limits: Handshak
             return
         finally:
             if limits is not None:
-                limits.asked(address)
+                limits.asked()
         if isinstance(identity, Refusal):
             if limits is not None:
-                limits.token_refused(address, token, identity.body)
+                limits.token_refused(token, identity.body)
             # Canvas's own words: "Expired access token." tells the app to refresh and come back.
             await refuse(websocket, JSONResponse(identity.body, status_code=401, headers=WWW_AUTHENTICATE))
             return
         if limits is not None:
+            limits.authenticated(address)
             refusal = limits.connect_user(identity.user_id)
             if refusal is not None:
                 await refuse(websocket, refusal)
