@@ -63,11 +63,12 @@ def upgrade_request(live_url: str, token: str, forwarded_for: str | None = None)
 
 
 async def raw_handshake(live_url: str, token: str, forwarded_for: str | None = None, timeout: float = 60.0,
-                        written: list | None = None) -> int:
+                        written: list | None = None, source: str | None = None) -> int:
     """The status of the answer to an upgrade request (0: the connection ended without one).
-    ``written`` gets a 1 once the request is sent."""
+    ``written`` gets a 1 once the request is sent; ``source``: the address to connect from."""
     host, port, request = upgrade_request(live_url, token, forwarded_for)
-    reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+    local = (source, 0) if source else None
+    reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port, local_addr=local), timeout)
     try:
         writer.write(request)
         if written is not None:

@@ -23,6 +23,7 @@ connection gets a shorter header deadline, so silent ones make room sooner.
 from __future__ import annotations
 
 import asyncio
+import http
 import json
 from typing import Callable
 
@@ -45,13 +46,33 @@ def client_address(config, peer: tuple[str, int] | None, headers: list[tuple[byt
     """Who is connecting, as the application will see it: the peer, or X-Forwarded-For's client
     when the peer is a trusted proxy (uvicorn's own ProxyHeadersMiddleware and its rules)."""
     host = peer[0] if peer else "unknown"
-    proxy = config.loaded_app
-    if isinstance(proxy, ProxyHeadersMiddleware) and host in proxy.trusted_hosts:
+    if _is_proxy(config, host):
+        proxy = config.loaded_app
         forwarded = [value for name, value in headers if name == b"x-forwarded-for"]
         if forwarded:
             client, _ = proxy.trusted_hosts.get_trusted_client_address(b", ".join(forwarded).decode("latin1"))
             host = client or host
     return host
+
+
+def _is_proxy(config, host: str) -> bool:
+    proxy = config.loaded_app
+    return isinstance(proxy, ProxyHeadersMiddleware) and host in proxy.trusted_hosts
+
+
+def _raw_answer(status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> bytes:
+    """An HTTP/1.1 answer that closes the connection, without an h11 state to keep."""
+    lines = [b"HTTP/1.1 %d %s" % (status, _reason_phrase(status))]
+    lines += [k + b": " + v for k, v in headers if k.lower() not in (b"content-length", b"connection")]
+    lines += [b"connection: close", b"content-length: %d" % len(body)]
+    return b"\r\n".join(lines) + b"\r\n\r\n" + body
+
+
+def _reason_phrase(status: int) -> bytes:
+    try:
+        return http.HTTPStatus(status).phrase.encode()
+    except ValueError:
+        return b""
 
 
 def bearer_token(headers: list[tuple[bytes, bytes]]) -> str | None:
@@ -67,22 +88,42 @@ def bearer_token(headers: list[tuple[bytes, bytes]]) -> str | None:
     return None
 
 
-def guarded_protocols(budget: FileBudget, header_timeout: float, *, early: Callable | None = None, timed_out=None,
-                      refused=None) -> tuple[type[asyncio.Protocol], type[asyncio.Protocol]]:
+def guarded_protocols(budget: FileBudget, header_timeout: float, *, early: Callable | None = None,
+                      over_limit: Callable | None = None, timed_out=None, refused=None
+                      ) -> tuple[type[asyncio.Protocol], type[asyncio.Protocol]]:
     """The (http, ws) protocol classes for ``uvicorn.Config``. ``early(address, token)`` returns a
     Starlette Response refusing a websocket handshake before it is set up, or None
-    (``HandshakeLimits.early_refusal``). ``timed_out`` and ``refused`` are optional prometheus
-    Counters labelled by stage and by reason."""
+    (``HandshakeLimits.early_refusal``); ``over_limit(address)`` one for an address already
+    over its limit (``HandshakeLimits.over_limit``), asked when a peer that is no proxy connects.
+    ``timed_out`` and ``refused`` are optional prometheus Counters labelled by stage and by reason."""
 
     class DeadlineH11Protocol(H11Protocol):
         _deadline: asyncio.TimerHandle | None = None
         _upgraded = False
+        _checked = False  # whether a peer that is no proxy was checked against its address's limit
 
         def connection_made(self, transport) -> None:
             super().connection_made(transport)
             budget.opened()
             seconds = min(header_timeout, SHORT_OF_FILES_HEADER_SECONDS) if budget.short else header_timeout
             self._arm(seconds)
+
+        def data_received(self, data: bytes) -> None:
+            if not self._checked:
+                self._checked = True
+                # An address over its limit is known before its request is parsed (a thousand parsed
+                # requests cost the relay most of a second): answered at once. Read first: closing with
+                # the request unread would reset the connection, and the client might never see why.
+                if over_limit is not None and self.client and not _is_proxy(self.config, self.client[0]):
+                    refusal = over_limit(self.client[0])
+                    if refusal is not None:
+                        self._disarm()
+                        self.transport.write(_raw_answer(refusal.status_code, refusal.raw_headers, refusal.body))
+                        self.transport.close()
+                        return
+            if self.transport.is_closing():
+                return
+            super().data_received(data)
 
         def connection_lost(self, exc) -> None:
             self._disarm()

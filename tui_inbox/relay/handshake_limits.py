@@ -83,10 +83,7 @@ class HandshakeLimits:
             start, count = now, 0
         if count >= self.per_address:
             self._count("address")
-            retry_after = max(1, math.ceil(start + self.address_window - now))
-            return JSONResponse({"errors": [{"message": "Too many handshakes from your address; retry later."}],
-                                 "reason": "max_handshakes_per_address", "limit": self.per_address},
-                                status_code=429, headers={"Retry-After": str(retry_after)})
+            return self._too_many(max(1, math.ceil(start + self.address_window - now)))
         self._attempts[address] = (start, count + 1)
         if len(self._attempts) > ADDRESSES_KEPT:
             self._forget_old_addresses(now)
@@ -96,6 +93,21 @@ class HandshakeLimits:
                 self._count("refused_token")
                 return JSONResponse(body, status_code=401, headers=WWW_AUTHENTICATE)
         return None
+
+    def over_limit(self, address: str) -> Response | None:
+        """The 429 for an address already over its limit (counted), else None; nothing else is counted.
+        For a peer that is no proxy, this can be said as soon as it connects."""
+        now = self._clock()
+        start, count = self._attempts.get(address, (now, 0))
+        if now - start >= self.address_window or count < self.per_address:
+            return None
+        self._count("address")
+        return self._too_many(max(1, math.ceil(start + self.address_window - now)))
+
+    def _too_many(self, retry_after: int) -> Response:
+        return JSONResponse({"errors": [{"message": "Too many handshakes from your address; retry later."}],
+                             "reason": "max_handshakes_per_address", "limit": self.per_address},
+                            status_code=429, headers={"Retry-After": str(retry_after)})
 
     def before_canvas(self, address: str, token: str) -> Response | None:
         """A refusal, or None: the handshake may ask Canvas, and holds a waiting place (``asked``

@@ -143,6 +143,7 @@ class RunningRelay:
             limits.checked_at_connection = True
         http, ws = guarded_protocols(self.files, s.header_timeout_seconds,
                                      early=limits.early_refusal if limits is not None else None,
+                                     over_limit=limits.over_limit if limits is not None else None,
                                      timed_out=self.metrics.connections_timed_out,
                                      refused=self.metrics.handshakes_refused)
         # No permessage-deflate: it would compress every event once per connection and keep a
