@@ -95,6 +95,9 @@ def test_the_nats_server_child_is_started_without_the_relays_environment():
     (["--canvas-url", "https://school.instructure.com", "--nats", "http://x"], {"TUI_INBOX_RELAY_ADMIN_TOKEN": ADMIN_TOKEN},
      "nats:// URL"),
     (["--canvas-url", "https://school.instructure.com", "--port", "99999"], {}, "between 0 and 65535"),
+    (["--canvas-url", "https://school.instructure.com", "--header-timeout", "0"], {}, "more than 0"),
+    (["--canvas-url", "https://school.instructure.com", "--max-connections-per-user", "eight"], {},
+     "'eight' is not a whole number"),
 ])
 def test_a_mistake_is_one_line_and_exit_2(args, env, expected):
     done = run_relay_command(*args, env=relay_env(**env))
