@@ -11,7 +11,8 @@ of the chunk that completed it; a ping is answered (uvicorn closes a connection 
 not answer its pings); decoding and matching wait until the measured window is over.
 The same client takes the direct baseline too, so both sides of a latency are timed alike.
 
-RFC 6455 as far as a measuring client needs it: the HTTP/1.1 upgrade with one extra header,
+It speaks ws:// and wss:// (the load test of benchmarks/relay_load_test.py, against a
+deployed relay). RFC 6455 as far as a measuring client needs it: the HTTP/1.1 upgrade with one extra header,
 unmasked server frames of any length, continuation frames, ping, close. A client's frames
 (its pongs) are masked as the RFC requires, with a zero key: the mask is there to protect
 proxies from crafted payloads, and a pong echoes the server's own bytes.
@@ -22,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
+import ssl
 import time
 from urllib.parse import urlsplit
 
@@ -106,7 +108,7 @@ class Collector(asyncio.Protocol):
 
 def upgrade_request(url: str, token: str) -> tuple[str, int, bytes]:
     parts = urlsplit(url)
-    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    host, port = parts.hostname or "127.0.0.1", parts.port or (443 if parts.scheme == "wss" else 80)
     key = base64.b64encode(os.urandom(16)).decode()
     request = (f"GET {parts.path or '/'} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
                f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
@@ -117,7 +119,10 @@ def upgrade_request(url: str, token: str) -> tuple[str, int, bytes]:
 async def connect(url: str, token: str, timeout: float = 30.0) -> Collector:
     """An open connection (its handshake answered 101), collecting from now on."""
     host, port, request = upgrade_request(url, token)
-    _, collector = await asyncio.get_running_loop().create_connection(lambda: Collector(request), host, port)
+    # wss:// (a deployed relay behind TLS, the load test): the system's trusted certificates.
+    secure = ssl.create_default_context() if url.startswith("wss://") else None
+    _, collector = await asyncio.get_running_loop().create_connection(lambda: Collector(request), host, port,
+                                                                      ssl=secure)
     try:
         await asyncio.wait_for(asyncio.shield(collector.opened), timeout)
     except BaseException:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -22,13 +23,20 @@ from tests.waiting import wait_until
 
 
 class Process:
-    def __init__(self, name: str, args: list[str], folder: Path, env: dict[str, str]) -> None:
+    def __init__(self, name: str, args: list[str], folder: Path, env: dict[str, str],
+                 open_files: tuple[int, int] | None = None) -> None:
+        """``open_files``: the (soft, hard) limit of open files the process starts with, as ``ulimit -n`` sets."""
         self.name = name
         self.out_path = folder / f"{name}.out"
         self.err_path = folder / f"{name}.err"
+
+        def limit_files() -> None:
+            resource.setrlimit(resource.RLIMIT_NOFILE, open_files)
+
         with open(self.out_path, "wb") as out, open(self.err_path, "wb") as err:
             self.popen = subprocess.Popen([sys.executable, "-m", "tui_inbox.cli", *args], stdout=out, stderr=err,
-                                          stdin=subprocess.DEVNULL, env=env)
+                                          stdin=subprocess.DEVNULL, env=env,
+                                          preexec_fn=limit_files if open_files else None)
 
     def first_line(self, timeout: float = 20.0) -> dict:
         """The JSON line the command prints once it serves; fails with its stderr if it exits first."""
@@ -68,10 +76,10 @@ class Processes:
         self.folder = folder
         self.started: list[Process] = []
 
-    def start(self, name: str, *args: str, **env: str) -> Process:
+    def start(self, name: str, *args: str, open_files: tuple[int, int] | None = None, **env: str) -> Process:
         environment = {k: v for k, v in os.environ.items() if k != "TUI_INBOX_RELAY_ADMIN_TOKEN"}
         environment.update(env)
-        process = Process(name, list(args), self.folder, environment)
+        process = Process(name, list(args), self.folder, environment, open_files)
         self.started.append(process)
         return process
 

@@ -75,6 +75,24 @@ def _replicas(text: str) -> int:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of replicas (1 to 5)") from None
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most 3600 seconds, not {text!r}")
+    return value
+
+
+def _positive_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {text!r}")
+    return value
 
 
 def _instant(text: str) -> datetime:
@@ -339,6 +357,22 @@ def add_relay_command(sub) -> None:
     relay.add_argument("--resume-window", metavar="SECONDS", default=None,
                        help="how long routed events are kept for apps that reconnect with their last event's id "
                             "(default 900)")
+    # -- part "connections" (issue 24): limits that keep a flood of connections from hurting --
+    relay.add_argument("--header-timeout", type=_positive_seconds, metavar="SECONDS",
+                       help="close a connection that has not sent its request's headers within this (default 10)")
+    relay.add_argument("--handshake-timeout", type=_positive_seconds, metavar="SECONDS",
+                       help="answer 503 to a websocket handshake not done within this (default 10)")
+    relay.add_argument("--max-pending-handshakes", type=_positive_count, metavar="N",
+                       help="handshakes waiting for Canvas at once; beyond, 503 with Retry-After (default 256)")
+    relay.add_argument("--max-handshakes-per-address", type=_positive_count, metavar="N",
+                       help="handshakes per 10 s from one address that are not (yet) signed in; beyond, 429 "
+                            "(default 60)")
+    relay.add_argument("--max-connections-per-user", type=_positive_count, metavar="N",
+                       help="connections one person may hold (their devices); the next is refused with 429 "
+                            "(default 8)")
+    relay.add_argument("--forwarded-allow-ips", metavar="ADDRS",
+                       help="proxies (comma-separated addresses, or *) whose X-Forwarded-For names the client "
+                            "(default: $FORWARDED_ALLOW_IPS, else 127.0.0.1,::1)")
 
 
 def main(argv: list[str] | None = None) -> int:

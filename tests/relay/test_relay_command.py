@@ -99,6 +99,9 @@ def test_the_nats_server_child_is_started_without_the_relays_environment():
      {"TUI_INBOX_RELAY_ADMIN_TOKEN": ADMIN_TOKEN}, "--resume-window must be a number of seconds"),
     (["--canvas-url", "https://school.instructure.com", "--resume-window", "0"],
      {"TUI_INBOX_RELAY_ADMIN_TOKEN": ADMIN_TOKEN}, "from 1 to 604800 (default 900)"),
+    (["--canvas-url", "https://school.instructure.com", "--header-timeout", "0"], {}, "more than 0"),
+    (["--canvas-url", "https://school.instructure.com", "--max-connections-per-user", "eight"], {},
+     "'eight' is not a whole number"),
 ])
 def test_a_mistake_is_one_line_and_exit_2(args, env, expected):
     done = run_relay_command(*args, env=relay_env(**env))

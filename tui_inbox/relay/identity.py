@@ -38,6 +38,10 @@ DEFAULT_TTL = 300.0
 HANDSHAKE_RETRY = RetryPolicy(attempts=2, base=0.2, cap=1.0)
 # Each entry is a few ids: ten thousand connected users take a few megabytes at most.
 MAX_ENTRIES = 10_000
+# Requests to Canvas at once: handshakes of different tokens do not wait on each other's
+# (Canvas throttles per token), so this is near the number handshake_limits.py lets wait.
+# Each is a file: open_files.py keeps them in its reserve.
+POOL_SIZE = 64
 # Enrollment types (the course JSON's ``enrollments[].type``) that see every topic of the
 # course, drafts and delayed posts included (topic_audience.py).
 STAFF_TYPES = frozenset({"teacher", "ta", "designer"})
@@ -165,7 +169,7 @@ class Identities:
             self._http = httpx.AsyncClient(
                 timeout=httpx.Timeout(30.0, connect=10.0), follow_redirects=False,
                 cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
-                limits=httpx.Limits(max_connections=20, max_keepalive_connections=20),
+                limits=httpx.Limits(max_connections=POOL_SIZE, max_keepalive_connections=POOL_SIZE),
                 trust_env=not is_loopback(httpx.URL(self.canvas_url).host))
         return self._http
 

@@ -50,6 +50,13 @@ class RelayMetrics:
                                "(malformed, not_in_window, unavailable)", ["reason"], registry=r)
         self.newcomer_copies = Counter("relay_newcomer_copies", "Events of a conversation's last minute given to "
                                        "people just added to it who had not got them", registry=r)
+        # -- part "connections" (issue 24) --
+        self.handshakes_refused = Counter(
+            "relay_handshakes_refused", "Websocket handshakes refused before Canvas was asked or for a limit, by "
+            "reason (open_files, address, refused_token, pending, user)", ["reason"], registry=r)
+        self.connections_timed_out = Counter(
+            "relay_connections_timed_out", "Connections closed for not finishing their request in time, by stage",
+            ["stage"], registry=r)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -23,12 +23,15 @@ from ..event_loops import new_event_loop
 from ..serving import PromptServer, bind, call_on, serve_command, url_host
 from .app import EVENTS_PATH, build_relay_app
 from .broker import Broker
+from .connection_guard import guarded_protocols
 from .fanout import Fanout
 from .identity import Identities
 from .logs import configure as configure_logs, log_event
 from .metrics import RelayMetrics
+from .handshake_limits import HandshakeLimits
 from .nats_child import NatsChild, NatsServerError
 from .newcomers import Newcomers
+from .open_files import FileBudget, raise_open_files_limit
 from .participants_sync import share_forgetting
 from .replay import Resumer
 from .routing import Router
@@ -68,11 +71,14 @@ class RunningRelay:
     """
 
     def __init__(self, settings: RelaySettings, router_factory: Callable | None = None,
-                 extra_routes: Callable | None = None) -> None:
+                 extra_routes: Callable | None = None, handshake_limits: HandshakeLimits | None = None) -> None:
         self.settings = settings
+        self.handshake_limits = handshake_limits
         self.router_factory = router_factory
         self.extra_routes = extra_routes
         self.metrics = RelayMetrics()
+        if handshake_limits is not None:
+            handshake_limits.counter = self.metrics.handshakes_refused
         self.nats_child: NatsChild | None = None
         self.broker: Broker | None = None
         self._sock = bind(settings.host, settings.port)
@@ -85,6 +91,7 @@ class RunningRelay:
         self._started = threading.Event()
         self._error: BaseException | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
+        self.files: FileBudget | None = None
 
     def start(self, timeout: float = 30.0) -> "RunningRelay":
         try:
@@ -132,11 +139,23 @@ class RunningRelay:
         router = self.router_factory(s) if self.router_factory is not None else None
         extra = tuple(self.extra_routes(broker, self.metrics)) if self.extra_routes else ()
         app = build_relay_app(s, broker, self.metrics, extra)
+        # Counted from here: the files open now are NATS's, the listening socket's and the process's own.
+        self.files = FileBudget()
+        asyncio.get_running_loop().set_exception_handler(self.files.accept_failed)
+        limits = self.handshake_limits
+        if limits is not None:
+            limits.checked_at_connection = True
+        http, ws = guarded_protocols(self.files, s.header_timeout_seconds,
+                                     early=limits.early_refusal if limits is not None else None,
+                                     over_limit=limits.over_limit if limits is not None else None,
+                                     timed_out=self.metrics.connections_timed_out,
+                                     refused=self.metrics.handshakes_refused)
         # No permessage-deflate: it would compress every event once per connection and keep a
         # zlib state per connection. A client sends nothing but pongs: small frames only.
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", ws="websockets-sansio",
+        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", http=http, ws=ws,
                                 timeout_graceful_shutdown=2, ws_ping_interval=20, ws_ping_timeout=20,
-                                ws_per_message_deflate=False, ws_max_size=CLIENT_FRAME_LIMIT)
+                                ws_per_message_deflate=False, ws_max_size=CLIENT_FRAME_LIMIT,
+                                forwarded_allow_ips=s.forwarded_allow_ips)
         self._server = PromptServer(config)
         self._server.install_signal_handlers = lambda: None  # the owner of the process decides
         tasks = [asyncio.create_task(self._sample_lag(broker))]
@@ -207,18 +226,27 @@ class RunningRelay:
 def school_relay(settings: RelaySettings) -> RunningRelay:
     """One instance of the whole relay: it takes events in, routes its share of them (the
     durable consumer is shared by every instance), and streams to the users connected to it."""
+    # One set of limits for the connection protocols (the cheap refusals) and the stream (the rest).
+    limits = HandshakeLimits(max_pending=settings.max_pending_handshakes, per_address=settings.max_handshakes_per_address,
+                             address_window=settings.address_window_seconds,
+                             refused_seconds=settings.refused_token_seconds,
+                             max_per_user=settings.max_connections_per_user)
+
     def stream(broker: Broker, metrics: RelayMetrics) -> list:
         fanout = Fanout(broker.nc, dropped_counter=metrics.dropped)
         resumer = Resumer(broker.js, settings.resume_window_seconds, timeout=broker.publish_timeout, metrics=metrics)
         broker.reconnect_listeners.append(resumer.fill_gaps)
-        return [live_route(Identities(settings.canvas_url), fanout, metrics, resumer)]
+        return [live_route(Identities(settings.canvas_url), fanout, metrics, limits,
+                           handshake_timeout=settings.handshake_timeout_seconds, resumer=resumer)]
 
-    return RunningRelay(settings, router_factory=lambda s: Router(s.canvas_url, s.admin_token), extra_routes=stream)
+    return RunningRelay(settings, router_factory=lambda s: Router(s.canvas_url, s.admin_token), extra_routes=stream,
+                        handshake_limits=limits)
 
 
 def serve_forever(settings: RelaySettings) -> int:
     """The ``tui-inbox relay`` command: print the JSON line, serve until SIGINT or SIGTERM."""
     configure_logs()
+    raise_open_files_limit()
     relay = school_relay(settings)
 
     def start() -> dict:

@@ -71,6 +71,22 @@ class RelaySettings:
     resume_window_seconds: float = 900.0
     newcomer_lookback_seconds: float = 60.0
     newcomer_recheck_seconds: float = 5.0
+    # -- part "connections" (issue 24): what keeps ten thousand connections and a flood from hurting --
+    # A connection must have sent its request's headers within this, else it is closed (slow clients hold files).
+    header_timeout_seconds: float = 10.0
+    # From the headers to the upgrade (Canvas asked who the user is, NATS subscribed); past it: 503.
+    handshake_timeout_seconds: float = 10.0
+    # Handshakes waiting for Canvas at once; beyond: 503 with Retry-After.
+    max_pending_handshakes: int = 256
+    # Handshakes from one address that did not (yet) authenticate, per address_window_seconds; beyond: 429.
+    max_handshakes_per_address: int = 60
+    address_window_seconds: float = 10.0
+    # A token Canvas refused is answered 401 from memory (by keyed digest) this long, without asking again.
+    refused_token_seconds: float = 60.0
+    max_connections_per_user: int = 8
+    # Who may say, in X-Forwarded-For, which address a connection comes from (uvicorn's forwarded_allow_ips;
+    # None: its default, the FORWARDED_ALLOW_IPS variable or else 127.0.0.1 and ::1).
+    forwarded_allow_ips: str | None = None
 
 
 def check_http_url(text: str, what: str) -> str:
@@ -160,4 +176,15 @@ def settings_from_args(args, environ: dict[str, str] | None = None) -> RelaySett
         issuer=args.issuer, allow_unsigned=args.allow_unsigned,
         client_id=check_client_id(args.client_id) if getattr(args, "client_id", None) is not None else None,
         resume_window_seconds=check_resume_window(getattr(args, "resume_window", None)),
+        **connection_limits_from(args),
     )
+
+
+def connection_limits_from(args) -> dict:
+    """Part "connections": the flags of the limits, as RelaySettings fields (absent flags keep the defaults)."""
+    names = {"header_timeout": "header_timeout_seconds", "handshake_timeout": "handshake_timeout_seconds",
+             "max_pending_handshakes": "max_pending_handshakes",
+             "max_handshakes_per_address": "max_handshakes_per_address",
+             "max_connections_per_user": "max_connections_per_user", "forwarded_allow_ips": "forwarded_allow_ips"}
+    return {field_name: getattr(args, flag) for flag, field_name in names.items()
+            if getattr(args, flag, None) is not None}

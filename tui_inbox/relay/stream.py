@@ -13,6 +13,11 @@ every event queued is one text frame, its bytes exactly as the router published 
 A ``Last-Event-ID`` header asks for what was missed since that id first (replay.py), after
 the attach, so nothing routed during the replay is lost between the two.
 Keepalive is the server's websocket ping/pong (uvicorn's ``ws_ping_interval``).
+
+Before Canvas is asked, ``HandshakeLimits`` (handshake_limits.py) may refuse the handshake
+(too many from one address, a token Canvas refused a moment ago, too many waiting for
+Canvas), and after it, a person who holds every connection allowed. Everything before the
+upgrade has one deadline (``handshake_timeout``): past it, 503 and the client retries.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from starlette.websockets import WebSocket
 from ..canvas import CanvasError
 from ..serving import refuse
 from .fanout import Fanout
+from .handshake_limits import HandshakeLimits
 from .identity import Identities, Refusal
 from .mailbox import Mailbox
 from .replay import Cursor, Resumer
@@ -74,58 +80,99 @@ def _last_event_id(websocket: WebSocket) -> str | None:
     return value.strip()[:100] if value is not None else None
 
 
-def live_route(identities: Identities, fanout: Fanout, metrics, resumer: Resumer | None = None) -> WebSocketRoute:
-    """``metrics`` has a prometheus Gauge ``connections`` and a Counter ``delivered``; without a
+def _handshake_too_slow() -> Response:
+    return JSONResponse({"errors": [{"message": "Signing you in took too long; try again shortly."}],
+                         "reason": "handshake_timeout"}, status_code=503, headers={"Retry-After": "5"})
+
+
+def live_route(identities: Identities, fanout: Fanout, metrics, limits: HandshakeLimits | None = None,
+               handshake_timeout: float | None = None, resumer: Resumer | None = None) -> WebSocketRoute:
+    """``metrics`` has a prometheus Gauge ``connections`` and a Counter ``delivered``. ``limits``
+    bounds handshakes (handshake_limits.py); ``handshake_timeout``: seconds from the request to
+    the upgrade (asking Canvas, subscribing on NATS), else 503 (None: no deadline). Without a
     ``resumer`` (no history to read), ``Last-Event-ID`` is ignored, as by a server that does not resume."""
 
     async def live(websocket: WebSocket) -> None:
         token = _bearer(websocket)
-        if token is None:
-            await refuse(websocket, _unauthenticated())
+        address = websocket.client.host if websocket.client else "unknown"
+        if token is None or not _plausible(token):
+            if limits is not None:
+                limits.without_token(address)
+            await refuse(websocket, _unauthenticated() if token is None else _invalid_token())
             return
-        if not _plausible(token):
-            await refuse(websocket, _invalid_token())
-            return
+        if limits is not None:
+            refusal = limits.before_canvas(address, token)
+            if refusal is not None:
+                await refuse(websocket, refusal)
+                return
+        # One deadline for everything before the upgrade: Canvas slow to answer, NATS slow to subscribe.
+        deadline = None if handshake_timeout is None else asyncio.get_running_loop().time() + handshake_timeout
         try:
-            identity = await identities.resolve(token)
+            async with asyncio.timeout_at(deadline):
+                identity = await identities.resolve(token)
+        except TimeoutError:
+            log.warning("a handshake waited on Canvas past its deadline")
+            await refuse(websocket, _handshake_too_slow())
+            return
         except CanvasError as exc:
             log.warning("a handshake waits on Canvas, which did not answer: %s", type(exc).__name__)
             await refuse(websocket, _canvas_unavailable())
             return
+        finally:
+            if limits is not None:
+                limits.asked()
         if isinstance(identity, Refusal):
+            if limits is not None:
+                limits.token_refused(token, identity.body)
             # Canvas's own words: "Expired access token." tells the app to refresh and come back.
             await refuse(websocket, JSONResponse(identity.body, status_code=401, headers=WWW_AUTHENTICATE))
             return
-        queue = Mailbox(QUEUE_SIZE)
-        subjects = identity.subjects()
-        # Subscribed before accepting: once the client sees the handshake complete, every
-        # later event for this user is already on its way to the queue.
+        if limits is not None:
+            limits.authenticated(address)
+            refusal = limits.connect_user(identity.user_id)
+            if refusal is not None:
+                await refuse(websocket, refusal)
+                return
         try:
-            await fanout.attach(queue, subjects)
-        except Exception as exc:  # NATS is down or reconnecting: this instance cannot deliver now
-            log.warning("a connection waits on NATS, which did not answer: %s", type(exc).__name__)
-            await fanout.detach(queue)
-            await refuse(websocket, _broker_unavailable())
-            return
-        # The replay (if asked) reads the history only now: what is routed from here on is in the queue.
-        cursor = resumer.open(subjects, queue, _last_event_id(websocket)) if resumer is not None else None
-        metrics.connections.inc()
-        try:
-            await websocket.accept()
-            forward = asyncio.ensure_future(_forward(websocket, queue, metrics, cursor, resumer))
-            drain = asyncio.ensure_future(_drain(websocket))
-            # Whichever ends first (the client left, or a send failed) ends the connection.
-            _, pending = await asyncio.wait({forward, drain}, return_when=asyncio.FIRST_COMPLETED)
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
+            await _stream(websocket, identity, fanout, metrics, deadline, resumer)
         finally:
-            metrics.connections.dec()
-            if cursor is not None:
-                resumer.close(cursor)
-            await fanout.detach(queue)
+            if limits is not None:
+                limits.disconnect_user(identity.user_id)
 
     return WebSocketRoute("/live", live)
+
+
+async def _stream(websocket: WebSocket, identity, fanout: Fanout, metrics, deadline: float | None,
+                  resumer: Resumer | None) -> None:
+    queue = Mailbox(QUEUE_SIZE)
+    subjects = identity.subjects()
+    # Subscribed before accepting: once the client sees the handshake complete, every
+    # later event for this user is already on its way to the queue.
+    try:
+        async with asyncio.timeout_at(deadline):
+            await fanout.attach(queue, subjects)
+    except Exception as exc:  # NATS is down, reconnecting or too slow: this instance cannot deliver now
+        log.warning("a connection waits on NATS, which did not answer: %s", type(exc).__name__)
+        await fanout.detach(queue)
+        await refuse(websocket, _broker_unavailable())
+        return
+    # The replay (if asked) reads the history only now: what is routed from here on is in the queue.
+    cursor = resumer.open(subjects, queue, _last_event_id(websocket)) if resumer is not None else None
+    metrics.connections.inc()
+    try:
+        await websocket.accept()
+        forward = asyncio.ensure_future(_forward(websocket, queue, metrics, cursor, resumer))
+        drain = asyncio.ensure_future(_drain(websocket))
+        # Whichever ends first (the client left, or a send failed) ends the connection.
+        _, pending = await asyncio.wait({forward, drain}, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+    finally:
+        metrics.connections.dec()
+        if cursor is not None:
+            resumer.close(cursor)
+        await fanout.detach(queue)
 
 
 async def _forward(websocket: WebSocket, queue: Mailbox, metrics, cursor: Cursor | None = None,

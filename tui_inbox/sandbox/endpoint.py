@@ -7,6 +7,7 @@ back in the shape real Canvas uses, never as a traceback.
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 from dataclasses import dataclass
 from typing import Awaitable, Callable
@@ -71,6 +72,7 @@ def bearer_token(request: Request) -> str | None:
 
 
 _FROM_QUERY = object()
+UNKNOWN_TOKENS_COUNTED = 100_000  # a flood against the demo must not grow it for ever
 GLOBAL_ID_BASE = 10**13
 
 
@@ -98,6 +100,8 @@ def token_owner(state: SandboxState, token: str) -> User | Response:
         return user if state.personal_token_allowed(user) else errors.invalid_token()
     seen = classify(state.oauth, token)
     if seen is None:
+        if len(state.unknown_tokens) < UNKNOWN_TOKENS_COUNTED:
+            state.unknown_tokens[hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()] += 1
         return errors.invalid_token()
     if seen.problem == "expired":
         return errors.expired_token()

@@ -84,6 +84,9 @@ class SandboxState:
         self.progress = ProgressStore(self.clock.now)
         self.inbox_settings = InboxSettingsStore(self.clock.now)  # signature, out of office (inbox_settings.py)
         self.hub = EventHub(EventHistory(self.clock.monotonic, knobs.live_history_seconds, knobs.live_history_events))
+        # How often each unknown token was tried, by its SHA-256 (never the token): what a relay
+        # that caches refusals spares Canvas (endpoint.token_owner counts).
+        self.unknown_tokens: Counter[str] = Counter()
         self.oauth = OAuthProvider(knobs.seed, self.clock.now, knobs.oauth_token_seconds, self.institution)
         self.keys = KeyRing()  # Data Services' signing keys, served at /data_services/jwks
         self.data_services = DataServices(lambda: self.knobs, self.keys)
