@@ -318,6 +318,11 @@ def add_relay_command(sub) -> None:
     relay.add_argument("--client-id", metavar="ID",
                        help="the developer key the school made for tui-inbox (Admin > Developer Keys): published "
                             "at /.well-known/tui-inbox.json so `tui-inbox init --school URL` signs users in with it")
+    # Part "ops": the operations kit.
+    relay.add_argument("--check", action="store_true",
+                       help="check the settings, Canvas and the admin token (and that it may act as users), NATS "
+                            "and the JWKS; print one line per check and exit (0: all good; 1: the first problem "
+                            "and its fix; 2: a flag mistake). The systemd unit runs it before each start")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -413,6 +418,10 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         except SettingsError as error:
             print(f"tui-inbox relay: {' '.join(str(error).split())}", file=sys.stderr)
             return 2
+        if args.check:
+            from .relay.check import check_command
+
+            return check_command(settings)
         try:
             return serve_relay(settings)
         except OSError as exc:
