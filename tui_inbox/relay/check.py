@@ -172,7 +172,7 @@ async def _nats_answers(url: str) -> str:
             await nc.close()
         except Exception:  # closing a connection that is already gone
             pass
-    return f"ok NATS: {where} answers with JetStream ({info.streams} streams)"
+    return f"ok NATS: {where} answers with JetStream ({info.streams} stream{'' if info.streams == 1 else 's'})"
 
 
 async def check_jwks(settings: RelaySettings) -> AsyncIterator[str]:
