@@ -15,8 +15,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.hostile_server import HostileServer, head, json_answer, redirect_to
 from tests.waiting import wait_until
+from tui_inbox.relay.check import CheckFailed, run_checks
 from tui_inbox.relay.nats_child import free_port, server_binary
+from tui_inbox.relay.settings import RelaySettings
 
 OK_LINES = ("ok Canvas:", "ok Canvas: the admin token may act as users", "ok NATS:", "ok JWKS:")
 
@@ -150,3 +153,37 @@ def test_a_flag_mistake_is_one_line_and_exit_2_before_any_check(sandbox, typo, e
     assert done.stdout == "" and expected in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
     assert admin not in done.stderr
+
+
+# -- what the sandbox never answers: a hostile loopback Canvas ----------------------------------
+
+async def rate_limited(writer, target) -> bool:
+    """Canvas's throttled answer: 403 in plain text (section 7 of canvas-api.md)."""
+    body = b"403 Forbidden (Rate Limit Exceeded)\n"
+    writer.write(head("403 Forbidden", Content_Type="text/plain; charset=utf-8", Content_Length=len(body),
+                      X_Rate_Limit_Remaining="0.0") + body)
+    await writer.drain()
+    return True
+
+
+async def test_a_canvas_url_that_redirects_is_named_with_where_it_goes():
+    routes = {"/api/v1/users/self": redirect_to("https://canvas.school.edu/api/v1/users/self")}
+    async with HostileServer(routes) as canvas:
+        said: list[str] = []
+        with pytest.raises(CheckFailed) as failed:
+            await run_checks(RelaySettings(canvas.base_url, admin_token="7~secret"), said.append)
+    assert said == []
+    assert "redirected /api/v1/users/self to https://canvas.school.edu/api/v1/users/self" in str(failed.value)
+    assert "give --canvas-url as the address Canvas is served at" in str(failed.value)
+
+
+async def test_a_throttled_permission_answer_says_try_again_not_that_the_token_may_not_act():
+    routes = {"/api/v1/users/self": json_answer({"id": 4, "name": "Relay Admin"}),
+              "/api/v1/accounts/self/permissions": rate_limited}
+    async with HostileServer(routes) as canvas:
+        said: list[str] = []
+        with pytest.raises(CheckFailed) as failed:
+            await run_checks(RelaySettings(canvas.base_url, admin_token="7~secret"), said.append)
+    assert said == [f"ok Canvas: {canvas.base_url} accepts the admin token (user 4)"]
+    assert "HTTP 403" in str(failed.value) and "try again" in str(failed.value)
+    assert "may not act as users" not in str(failed.value)

@@ -65,9 +65,10 @@ def _said(response: httpx.Response) -> str:
     return " ".join(str(errors).split())[:120] if isinstance(errors, str) else ""
 
 
-async def _canvas_get(http: httpx.AsyncClient, url: str, path: str, **params) -> httpx.Response:
+async def _canvas_get(http: httpx.AsyncClient, base: str, path: str, **params) -> httpx.Response:
+    url = shown(base)
     try:
-        return await http.get(url + path, params=params)
+        return await http.get(base + path, params=params)
     except httpx.TimeoutException:
         raise CheckFailed(f"Canvas at {url} did not answer {path} within {CANVAS_TIMEOUT_SECONDS:g} s: "
                           "check --canvas-url and that this machine reaches it") from None
@@ -87,10 +88,15 @@ def _unexpected(url: str, path: str, response: httpx.Response) -> CheckFailed:
 
 
 async def check_canvas(settings: RelaySettings) -> AsyncIterator[str]:
-    url = settings.canvas_url
-    headers = {"Authorization": f"Bearer {settings.admin_token}", "Accept": "application/json"}
+    base = settings.canvas_url
+    url = shown(base)
+    token = settings.admin_token
+    if not token.isascii() or not token.isprintable() or " " in token:
+        # It could not go in a header: say so here, not as an error of the HTTP library.
+        raise CheckFailed(f"the admin token has spaces or characters no Canvas token has: {TOKEN_HELP}")
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
     async with httpx.AsyncClient(headers=headers, timeout=CANVAS_TIMEOUT_SECONDS) as http:
-        me = await _canvas_get(http, url, "/api/v1/users/self")
+        me = await _canvas_get(http, base, "/api/v1/users/self")
         if me.status_code == 401:
             said = _said(me) or "HTTP 401"
             raise CheckFailed(f"Canvas at {url} refused the admin token ({said}): {TOKEN_HELP}")
@@ -98,10 +104,11 @@ async def check_canvas(settings: RelaySettings) -> AsyncIterator[str]:
         if not isinstance(user, dict) or "id" not in user:
             raise _unexpected(url, "/api/v1/users/self", me)
         yield f"ok Canvas: {url} accepts the admin token (user {user['id']})"
-        rights = await _canvas_get(http, url, "/api/v1/accounts/self/permissions", **{"permissions[]": "become_user"})
+        rights = await _canvas_get(http, base, "/api/v1/accounts/self/permissions", **{"permissions[]": "become_user"})
         granted = rights.json() if rights.status_code == 200 and _is_json(rights) else None
-        if rights.status_code in (401, 403) or (isinstance(granted, dict) and str(granted.get("become_user")).lower()
-                                                 != "true"):
+        # A refusal is Canvas's JSON; a 403 in plain text is its rate limit, answered below as "try again".
+        refused = rights.status_code in (401, 403) and _is_json(rights)
+        if refused or (isinstance(granted, dict) and str(granted.get("become_user")).lower() != "true"):
             raise CheckFailed(f"the admin token's user (user {user['id']}) may not act as users at {url}: the relay "
                               "asks Canvas as each event's author who may see it; use the token of an account admin "
                               "with \"Users - act as\" (become_user), by --admin-token-command or "
