@@ -89,7 +89,8 @@ def test_a_bad_token_is_refused_before_any_masquerade(sandbox):
 
 
 def test_the_account_permissions_say_who_may_act_as_users(sandbox):
-    """What `tui-inbox relay --check` asks: a masquerade as oneself is always allowed, so it tells nothing."""
+    """What `tui-inbox relay --check` asks (app/controllers/accounts_controller.rb, ``permissions``): a
+    masquerade as oneself is always allowed, so it tells nothing."""
     asked = {"permissions[]": ["become_user", "read_roster"]}
     with _client(sandbox, "admin") as admin, _client(sandbox, "teacher") as teacher:
         assert admin.get("/api/v1/accounts/self/permissions", params=asked).json() == {
