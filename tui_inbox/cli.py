@@ -373,6 +373,11 @@ def add_relay_command(sub) -> None:
     relay.add_argument("--forwarded-allow-ips", metavar="ADDRS",
                        help="proxies (comma-separated addresses, or *) whose X-Forwarded-For names the client "
                             "(default: $FORWARDED_ALLOW_IPS, else 127.0.0.1,::1)")
+    # Part "ops": the operations kit.
+    relay.add_argument("--check", action="store_true",
+                       help="check the settings, Canvas and the admin token (and that it may act as users), NATS "
+                            "and the JWKS; print one line per check and exit (0: all good; 1: the first problem "
+                            "and its fix; 2: a flag mistake). The systemd unit runs it before each start")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -468,6 +473,10 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         except SettingsError as error:
             print(f"tui-inbox relay: {' '.join(str(error).split())}", file=sys.stderr)
             return 2
+        if args.check:
+            from .relay.check import check_command
+
+            return check_command(settings)
         try:
             return serve_relay(settings)
         except OSError as exc:

@@ -86,3 +86,16 @@ def test_a_bad_token_is_refused_before_any_masquerade(sandbox):
     with httpx.Client(base_url=sandbox.base_url, headers={"Authorization": "Bearer 7~nope"}) as stranger:
         refused = stranger.get("/api/v1/users/self", params={"as_user_id": _id_of(sandbox, "student")})
         assert refused.status_code == 401 and refused.json() == {"errors": [{"message": "Invalid access token."}]}
+
+
+def test_the_account_permissions_say_who_may_act_as_users(sandbox):
+    """What `tui-inbox relay --check` asks (app/controllers/accounts_controller.rb, ``permissions``): a
+    masquerade as oneself is always allowed, so it tells nothing."""
+    asked = {"permissions[]": ["become_user", "read_roster"]}
+    with _client(sandbox, "admin") as admin, _client(sandbox, "teacher") as teacher:
+        assert admin.get("/api/v1/accounts/self/permissions", params=asked).json() == {
+            "become_user": True, "read_roster": True}
+        assert admin.get("/api/v1/accounts/1/permissions", params=asked).status_code == 200
+        refused = teacher.get("/api/v1/accounts/self/permissions", params=asked)
+        assert refused.status_code == 401 and refused.json()["status"] == "unauthorized"
+        assert admin.get("/api/v1/accounts/99/permissions", params=asked).status_code == 404

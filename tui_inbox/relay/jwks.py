@@ -88,6 +88,10 @@ class JwksCache:
         self._keys = keys
         log_event("jwks_fetched", keys=sorted(keys))
 
+    async def fetch_keys(self) -> dict[str, jwt.PyJWK]:
+        """One fetch, its keys returned and not kept (``relay --check``); raises ``JwksError``."""
+        return parse_jwks(await self._fetch())
+
     async def _fetch(self) -> bytes:
         if self._http is None:
             self._http = httpx.AsyncClient(follow_redirects=True, max_redirects=3)

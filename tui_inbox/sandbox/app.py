@@ -18,10 +18,10 @@ def route_modules():
     from . import batch_update, compose_api, conversations_api
     from . import files_api, search_api, users_api
     from . import discussions_api, jwks, media_api, oauth_api, stream
-    from . import environment_api, graphql_api
+    from . import account_permissions, environment_api, graphql_api
 
     return [conversations_api, compose_api, batch_update, files_api, search_api, users_api, stream, discussions_api,
-            media_api, jwks, oauth_api, environment_api, graphql_api]
+            media_api, jwks, oauth_api, environment_api, graphql_api, account_permissions]
 
 
 def build_app(state: SandboxState) -> Starlette:
