@@ -99,7 +99,7 @@ def test_an_unreachable_nats_is_named_without_its_password(sandbox):
     url = f"nats://relay:hunter2-password@127.0.0.1:{free_port()}"
     done = run_check(*good_flags(sandbox, url), token=admin)
     line = problem_of(done, admin, "hunter2-password")
-    assert "cannot reach NATS at nats://127.0.0.1:" in line and "check --nats" in line
+    assert "cannot reach NATS at nats://relay:***@127.0.0.1:" in line and "check --nats" in line
     assert len(done.stdout.splitlines()) == 2  # Canvas was fine
 
 
@@ -144,7 +144,7 @@ def test_an_unreachable_jwks_is_named(sandbox, nats_server):
 @pytest.mark.parametrize("typo, expected", [
     (["--canvas-ulr", "https://canvas.school.edu"], "unrecognized arguments: --canvas-ulr"),
     (["--port", "86000"], "between 0 and 65535"),
-    (["--nats", "127.0.0.1:4222"], "nats:// URL"),
+    (["--nats", "127.0.0.1:4222"], "nats:// or tls:// URLs"),
 ])
 def test_a_flag_mistake_is_one_line_and_exit_2_before_any_check(sandbox, typo, expected):
     admin = token_of(sandbox, "admin")

@@ -127,7 +127,7 @@ def _is_json(response: httpx.Response) -> bool:
 
 
 async def check_nats(settings: RelaySettings) -> AsyncIterator[str]:
-    if settings.nats_url is None:
+    if not settings.nats_urls:
         try:
             binary = server_binary()
         except NatsServerError as error:
@@ -138,7 +138,7 @@ async def check_nats(settings: RelaySettings) -> AsyncIterator[str]:
                               "choose a folder it owns (the unit's StateDirectory)")
         yield f"ok NATS: no --nats, so the relay starts its own nats-server ({binary}), its stream in {where}"
     else:
-        yield await _nats_answers(settings.nats_url)
+        yield await _nats_answers(settings.nats_urls, settings.nats_creds, settings.nats_ca)
 
 
 def _may_create(folder: Path) -> bool:
@@ -149,7 +149,7 @@ def _may_create(folder: Path) -> bool:
     return False
 
 
-async def _nats_answers(url: str) -> str:
+async def _nats_answers(urls: list[str], creds_file: str | None, ca_file: str | None) -> str:
     import nats
     from nats.errors import Error as NatsError
 
@@ -158,9 +158,12 @@ async def _nats_answers(url: str) -> str:
 
     # One try at each server (max_reconnect_attempts=0 would wait out the whole timeout on a refusal).
 
-    where = shown(url)
+    from .nats_options import connect_options, shown as shown_servers
+
+    where = shown_servers(urls)
     try:
-        nc = await asyncio.wait_for(nats.connect(url, connect_timeout=min(2.0, NATS_TIMEOUT_SECONDS),
+        nc = await asyncio.wait_for(nats.connect(**connect_options(urls, creds_file, ca_file),
+                                                 connect_timeout=min(2.0, NATS_TIMEOUT_SECONDS),
                                                  allow_reconnect=False, max_reconnect_attempts=1,
                                                  reconnect_time_wait=0.1, error_cb=quiet,
                                                  disconnected_cb=quiet, closed_cb=quiet,
