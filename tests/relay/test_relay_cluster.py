@@ -22,7 +22,7 @@ from tests.relay_fixtures import relays  # noqa: F401  (a fixture)
 from tests.relay_signing import KeyServer, SigningKey, sign
 from tests.tls_certs import make_server_certificate
 from tui_inbox.relay.digest import event_digest
-from tui_inbox.relay.subjects import STREAM, user_subject
+from tui_inbox.relay.subjects import DELIVERED_STREAM, STREAM, user_subject
 
 PASSWORD = "S3cret-broker-pass"
 
@@ -171,8 +171,10 @@ async def test_a_stream_of_one_replica_is_raised_to_three_and_the_relay_says_so(
 
     relays(cluster_settings(nats_cluster.urls, keys))
     raised = [r.relay_fields for r in caplog.records if r.getMessage() == "stream_replicas_raised"]
-    assert raised == [{"stream": STREAM, "before": 1, "after": 3}]
-    assert nats_cluster.replicas_of(STREAM) == 3
+    # Both streams the relay declares: the events, and the routed copies kept for resuming.
+    assert sorted(raised, key=lambda r: r["stream"]) == [{"stream": DELIVERED_STREAM, "before": 1, "after": 3},
+                                                         {"stream": STREAM, "before": 1, "after": 3}]
+    assert nats_cluster.replicas_of(STREAM) == nats_cluster.replicas_of(DELIVERED_STREAM) == 3
     await asyncio.to_thread(lambda: wait_for_caught_up(nats_cluster, [0, 1, 2]))
 
 

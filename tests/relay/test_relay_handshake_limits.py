@@ -25,7 +25,7 @@ def relay_for(nats_server):
 
     def make(sandbox, **overrides):
         values = dict(canvas_url=sandbox.base_url, admin_token=sandbox.info.token_of("admin"),
-                      nats_url=nats_server.url, jwks_url=sandbox.info.jwks_url, lag_sample_seconds=0.05)
+                      nats_urls=[nats_server.url], jwks_url=sandbox.info.jwks_url, lag_sample_seconds=0.05)
         values.update(overrides)
         relay = school_relay(RelaySettings(**values)).start()
         started.append(relay)

@@ -61,7 +61,7 @@ class Place:
         return next(u["token"] for u in self.users if u["role"] == "admin")
 
     def relay_settings(self, nats_url: str, port: int = 0) -> RelaySettings:
-        values = dict(canvas_url=self.sandbox.base_url, admin_token=self.admin, nats_url=nats_url,
+        values = dict(canvas_url=self.sandbox.base_url, admin_token=self.admin, nats_urls=[nats_url],
                       jwks_url=self.sandbox.info.jwks_url, port=port, lag_sample_seconds=0.05,
                       route_retry_seconds=0.05, ack_wait_seconds=2.0, jwks_refetch_seconds=0.1,
                       newcomer_recheck_seconds=0)
