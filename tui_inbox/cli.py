@@ -8,6 +8,8 @@ import os
 import sys
 from datetime import datetime
 
+from .shell.commands import READING
+
 MAX_CONVERSATIONS = 1_000_000  # ten times the benchmark's inbox; the sandbox holds them all in memory
 MAX_LONG_THREAD = 200_000  # twice the longest thread measured; its answer is already past the client's 32 MB cap
 MAX_COURSE_STUDENTS = 10_000  # every one is a user with a token in the sandbox's first line of output
@@ -278,6 +280,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .export_command import add_export_command
 
     add_export_command(sub)
+    from .shell.commands import add_shell_commands
+
+    add_shell_commands(sub)
     return parser
 
 
@@ -400,6 +405,11 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         except OSError as exc:
             print(f"tui-inbox: cannot serve on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
             return 1
+    if args.command in READING:
+        from . import config as config_module
+        from .shell.commands import run_shell
+
+        return run_shell(args, config_module.load(args.config))
     if args.command == "export":
         from .export_command import run_export
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from ..canvas.models import Conversation, Course, Group, User
-from .database import Notice, migrate, open_database, rollback
+from .database import Notice, migrate, open_database, open_read_only, rollback
 from ..canvas.sharing import Shared
 from .row_codec import as_plain, decode, encode, encode_rows
 
@@ -57,6 +57,16 @@ class Cache:
         self.path = path
         self._lock = threading.Lock()
         self.db = open_database(path, lambda db: migrate(db, COMPONENT, MIGRATIONS), rebuildable=True, notice=notice)
+
+    @classmethod
+    def read_only(cls, path: Path) -> "Cache":
+        """The cache as another process (the open app) keeps it, for reading only: nothing is
+        created, migrated or written, so a script never changes the app's files. Raises
+        StoreError when there is no cache of this version to read."""
+        cache = cls.__new__(cls)
+        cache.path, cache._lock = path, threading.Lock()
+        cache.db = open_read_only(path, COMPONENT, len(MIGRATIONS))
+        return cache
 
     def close(self) -> None:
         with self._lock:
