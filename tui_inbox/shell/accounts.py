@@ -75,6 +75,13 @@ def chosen(config: Config, name: str | None, verb: str) -> list[AccountSettings]
     return accounts_named(config, name, verb)
 
 
+def one_known(config: Config, name: str | None, verb: str) -> Known:
+    """The one account a verb must act on alone (the only one, or the one ``--account`` names)."""
+    from ..config_accounts import one_account
+
+    return known(config, one_account(config, name, verb))
+
+
 def known(config: Config, settings: AccountSettings) -> Known:
     """What the store knows of the account; raises ConfigError when it has no token to be found by."""
     identity = identity_of(config, settings)

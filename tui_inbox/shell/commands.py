@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-READING = ("list", "show", "unread", "search")
+READING = ("list", "show", "unread", "search", "send", "reply")
 MAILBOXES = ("inbox", "unread", "starred", "sent", "archived")  # Canvas's scopes (inbox/mailboxes.py)
 
 
@@ -89,11 +89,46 @@ def add_shell_commands(sub) -> None:
     search.add_argument("--limit", type=_limit, default=50, metavar="N", help="at most N hits (default 50; 0: 100)")
     _account(search)
     _output(search, stream=True)
+    add_sending_commands(sub)
 
 
 class VerbFailed(Exception):
     """What was asked could not be done (Canvas refused, or cannot find it): one line, exit status 1.
     A mistake in what was asked (a pattern, an account name) is a ConfigError instead: status 2."""
+
+
+def _body(parser: argparse.ArgumentParser) -> None:
+    text = parser.add_mutually_exclusive_group()
+    text.add_argument("--body", metavar="TEXT", help="the message's text")
+    text.add_argument("--body-file", metavar="FILE", help="the text from a file (- or no --body: standard input)")
+    parser.add_argument("--attach", action="append", default=[], metavar="FILE", help="attach a file (again for more)")
+
+
+def add_sending_commands(sub) -> None:
+    send = sub.add_parser("send", help="send a new message (through the Outbox, with the undo-send delay)",
+                          description="Send a new message as the app does: it waits out [compose] "
+                                      "send_delay_seconds in the Outbox (Ctrl-C takes it back), then leaves once. "
+                                      "Prints where it went.")
+    send.add_argument("--to", action="append", required=True, metavar="WHO",
+                      help="a user id, a name Canvas's recipient search finds once, or a context such as "
+                           "course_3_students (again for more)")
+    send.add_argument("--subject", default="", help="the subject")
+    send.add_argument("--course", metavar="CODE", help="the course it is about (BIO is BIO 101)")
+    send.add_argument("--mode", choices=("group", "each", "new-each"), default="each",
+                      help="group: one conversation for all; each: a private one per person (Canvas may reuse "
+                           "an existing one); new-each: a new one per person (default each)")
+    _body(send)
+    _account(send)
+    _output(send, stream=False)
+
+    reply = sub.add_parser("reply", help="reply in a conversation (through the Outbox, with the undo-send delay)",
+                           description="Reply as the app's r does (to the last person who wrote; --all: everyone "
+                                       "in it). As in the app, replying marks the conversation read.")
+    reply.add_argument("id", type=_conversation_id, metavar="ID", help="the conversation's id")
+    reply.add_argument("--all", dest="everyone", action="store_true", help="to everyone in the conversation")
+    _body(reply)
+    _account(reply)
+    _output(reply, stream=False)
 
 
 def run_shell(args: argparse.Namespace, config) -> int:
@@ -111,6 +146,15 @@ def _run(args: argparse.Namespace, config) -> int:
         from .unread import run_unread
 
         return run_unread(config, args.account, as_json=args.output == "json", max_age=args.max_age)
+    if args.command in ("send", "reply"):
+        from .sending import body_of, run_reply, run_send
+
+        body = body_of(args.body, args.body_file)
+        if args.command == "send":
+            return run_send(config, args.account, to=args.to, subject=args.subject, course=args.course, body=body,
+                            attach=args.attach, mode=args.mode, as_json=args.output == "json")
+        return run_reply(config, args.account, args.id, everyone=args.everyone, body=body, attach=args.attach,
+                         as_json=args.output == "json")
     from .reading import run_list, run_search, run_show
 
     if args.command == "list":
