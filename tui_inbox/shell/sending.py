@@ -60,7 +60,7 @@ def run_send(config: Config, account: str | None, *, to: list[str], subject: str
         return Draft(kind="new", to=people, context_code=context, subject=subject, body=body,
                      attachments=list(attach), group_conversation=group, individual=individual)
 
-    return _deliver(config, one, draft_for, as_json)
+    return _deliver(config, one, draft_for, as_json, "send")
 
 
 def run_reply(config: Config, account: str | None, conversation_id: int, *, everyone: bool, body: str,
@@ -71,10 +71,10 @@ def run_reply(config: Config, account: str | None, conversation_id: int, *, ever
         return Draft(kind="reply_all" if everyone else "reply", conversation_id=conversation_id, body=body,
                      attachments=list(attach))
 
-    return _deliver(config, one, draft_for, as_json)
+    return _deliver(config, one, draft_for, as_json, "reply")
 
 
-def _deliver(config: Config, one, draft_for, as_json: bool) -> int:
+def _deliver(config: Config, one, draft_for, as_json: bool, verb: str) -> int:
     account = account_of(config, one.settings)
     try:
         result = asyncio.run(_send(config, account, one.user_id, draft_for))
@@ -83,8 +83,10 @@ def _deliver(config: Config, one, draft_for, as_json: bool) -> int:
         return 1
     if as_json:
         print_json(result)
-    else:
+    elif result["sent"]:
         print(result["line"])
+    else:
+        print(f"tui-inbox {verb}: {' '.join(result['line'].split())}", file=sys.stderr)
     return 0 if result["sent"] else 1
 
 
@@ -133,16 +135,19 @@ async def _send(config: Config, account, user_id: int | None, draft_for) -> dict
                     outbox.store.take(waiting.position)  # the script has its text: no draft is left behind
                 raise
             line = said[-1]
-            return {"sent": not line.failed, "conversation_ids": _landed(session), "line": line.line}
-        return {"sent": True, "conversation_ids": _landed(session), "line": outcome.message}
+            return {"sent": not line.failed, "conversation_ids": [] if line.failed else _landed(session, draft),
+                    "line": line.line}
+        return {"sent": True, "conversation_ids": _landed(session, draft, outcome.conversation_id),
+                "line": outcome.message}
     finally:
         await session.outbox.aclose(send_due=False)
         await client.aclose()
         drafts.close()
 
 
-def _landed(session: InboxSession) -> list[int]:
-    landing = session.sender.last_landing
+def _landed(session: InboxSession, draft: Draft, said: int | None = None) -> list[int]:
+    """The conversation the message went into: a reply's own, else where Canvas put the new one."""
+    landing = draft.conversation_id or said or session.sender.last_landing
     return [landing] if landing is not None else []
 
 
