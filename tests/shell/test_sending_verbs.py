@@ -92,14 +92,10 @@ def test_ctrl_c_inside_the_undo_delay_takes_the_message_back(sandbox, tmp_path):
     config_of(tmp_path, sandbox, delay=60)
     process = subprocess.Popen([sys.executable, "-m", "tui_inbox.cli", "--config", str(tmp_path / "config.toml"), "send",
                                 "--to", str(JANE), "--body", "Sent by mistake"], env=env_of(tmp_path),
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               # As from a terminal: a test runner started in the background ignores
-                               # SIGINT, and a child would inherit that (Python then never raises
-                               # KeyboardInterrupt).
-                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     seen = []
     wait_until(lambda: seen.append(process.stderr.readline()) or "Sending in 60 s" in seen[-1], timeout=60)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signal.SIGINT)  # as Ctrl-C on a terminal
     out, err = process.communicate(timeout=60)
     assert process.returncode == 1 and "not sent" in err and out == ""
     assert messages_with(sandbox, JANE, "Sent by mistake") == []

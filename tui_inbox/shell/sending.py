@@ -18,7 +18,9 @@ Text output: the Outbox's line ("Outbox: sent to Jane (new message to Jane)"). `
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..canvas import CanvasClient, CanvasError
@@ -121,28 +123,52 @@ async def _send(config: Config, account, user_id: int | None, draft_for) -> dict
         said.clear()
         for line in earlier:
             print(f"tui-inbox: {line.line}", file=sys.stderr)
-        outcome = await session.sender.send(draft)
-        if not outcome.ok:
-            return {"sent": False, "conversation_ids": [], "line": outcome.message}
-        if outcome.message.startswith("Sending in"):
+        stop = asyncio.Event()  # Ctrl-C (or a TERM): heard from before the message is queued
+        with _interrupts(stop):
+            outcome = await session.sender.send(draft)
+            if not outcome.ok:
+                return {"sent": False, "conversation_ids": [], "line": outcome.message}
+            if not outcome.message.startswith("Sending in"):
+                return {"sent": True, "conversation_ids": _landed(session, draft, outcome.conversation_id),
+                        "line": outcome.message}
             print(f"tui-inbox: {outcome.message.replace('(u undoes)', '(Ctrl-C takes it back)')}", file=sys.stderr)
             outbox.start()
-            try:
-                await settled.wait()
-            except asyncio.CancelledError:  # Ctrl-C inside the delay: it does not leave
+            if await _first_of(stop, settled):
                 waiting = outbox.delayed()
-                if waiting is not None:
+                if waiting is not None:  # still inside the delay: it does not leave
                     outbox.store.take(waiting.position)  # the script has its text: no draft is left behind
-                raise
-            line = said[-1]
-            return {"sent": not line.failed, "conversation_ids": [] if line.failed else _landed(session, draft),
-                    "line": line.line}
-        return {"sent": True, "conversation_ids": _landed(session, draft, outcome.conversation_id),
-                "line": outcome.message}
+                    return {"sent": False, "conversation_ids": [], "line": "not sent (taken back before it left)"}
+                await settled.wait()  # too late: it is leaving, and its outcome follows
+        line = said[-1]
+        return {"sent": not line.failed, "conversation_ids": [] if line.failed else _landed(session, draft),
+                "line": line.line}
     finally:
         await session.outbox.aclose(send_due=False)
         await client.aclose()
         drafts.close()
+
+
+@contextmanager
+def _interrupts(stop: asyncio.Event):
+    """Ctrl-C and TERM set ``stop`` instead of ending the process at once: a message inside its
+    undo delay is then taken back, one already leaving is seen through to its outcome."""
+    loop = asyncio.get_running_loop()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(number, stop.set)
+    try:
+        yield
+    finally:
+        for number in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(number)
+
+
+async def _first_of(stop: asyncio.Event, settled: asyncio.Event) -> bool:
+    """Wait for the Outbox's word on the message; True if ``stop`` came first."""
+    waits = {asyncio.ensure_future(settled.wait()), asyncio.ensure_future(stop.wait())}
+    _, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    return stop.is_set() and not settled.is_set()
 
 
 def _landed(session: InboxSession, draft: Draft, said: int | None = None) -> list[int]:
