@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-READING = ("list", "show", "unread", "search", "send", "reply")
+READING = ("list", "show", "unread", "search", "send", "reply", "watch")
 MAILBOXES = ("inbox", "unread", "starred", "sent", "archived")  # Canvas's scopes (inbox/mailboxes.py)
 
 
@@ -90,6 +90,13 @@ def add_shell_commands(sub) -> None:
     _account(search)
     _output(search, stream=True)
     add_sending_commands(sub)
+    watch = sub.add_parser("watch", help="print each change as it happens (the live stream, or polls), one line each",
+                           description="Follow each account as the app does (its live stream, else polls of the "
+                                       "unread count) and print a line per change until Ctrl-C: for hooks and "
+                                       "notifications. resync means something may have been missed: list again.")
+    watch.add_argument("--ndjson", dest="output", action="store_const", const="ndjson", default="text",
+                       help="one JSON object a line")
+    _account(watch)
 
 
 class VerbFailed(Exception):
@@ -146,6 +153,10 @@ def _run(args: argparse.Namespace, config) -> int:
         from .unread import run_unread
 
         return run_unread(config, args.account, as_json=args.output == "json", max_age=args.max_age)
+    if args.command == "watch":
+        from .watching import run_watch
+
+        return run_watch(config, args.account, ndjson=args.output == "ndjson")
     if args.command in ("send", "reply"):
         from .sending import body_of, run_reply, run_send
 
