@@ -7,7 +7,17 @@ from __future__ import annotations
 
 import argparse
 
-READING = ("list", "show", "unread", "search", "send", "reply", "watch")
+# Each verb's one line in `tui-inbox --help`; cli.py lists them without building their parsers.
+SHELL_HELP = {
+    "list": "list conversations (a mailbox, a course, a pattern), newest first",
+    "show": "print one whole conversation (not marked read unless --mark-read)",
+    "unread": "print the unread count (fast: from the cache when it is current)",
+    "search": "search the messages of the search index (what S searches in the app)",
+    "send": "send a new message (through the Outbox, with the undo-send delay)",
+    "reply": "reply in a conversation (through the Outbox, with the undo-send delay)",
+    "watch": "print each change as it happens (the live stream, or polls), one line each",
+}
+READING = tuple(SHELL_HELP)
 MAILBOXES = ("inbox", "unread", "starred", "sent", "archived")  # Canvas's scopes (inbox/mailboxes.py)
 
 
@@ -52,7 +62,7 @@ def _output(parser: argparse.ArgumentParser, *, stream: bool) -> None:
 
 
 def add_shell_commands(sub) -> None:
-    listing = sub.add_parser("list", help="list conversations (a mailbox, a course, a pattern), newest first",
+    listing = sub.add_parser("list", help=SHELL_HELP["list"],
                              description="List a mailbox as Canvas scopes it, newest first; --course filters as "
                                          "Canvas's course filter, --pattern narrows as / does in the app. Nothing "
                                          "is marked read. Exit 1 when nothing matches.")
@@ -64,7 +74,7 @@ def add_shell_commands(sub) -> None:
     _account(listing)
     _output(listing, stream=True)
 
-    show = sub.add_parser("show", help="print one whole conversation (not marked read unless --mark-read)",
+    show = sub.add_parser("show", help=SHELL_HELP["show"],
                           description="Print one conversation's messages, oldest first. It is not marked read "
                                       "unless --mark-read asks.")
     show.add_argument("id", type=_conversation_id, metavar="ID", help="the conversation's id (`tui-inbox list` shows it)")
@@ -72,7 +82,7 @@ def add_shell_commands(sub) -> None:
     _account(show)
     _output(show, stream=False)
 
-    unread = sub.add_parser("unread", help="print the unread count (fast: from the cache when it is current)",
+    unread = sub.add_parser("unread", help=SHELL_HELP["unread"],
                             description="Print the number of unread conversations, every account's together, "
                                         "for a status bar. From the cache when the app has the account open or the "
                                         "cache was brought in step recently (--max-age), else from Canvas; when "
@@ -82,7 +92,7 @@ def add_shell_commands(sub) -> None:
     _account(unread)
     _output(unread, stream=False)
 
-    search = sub.add_parser("search", help="search the messages of the search index (what S searches in the app)",
+    search = sub.add_parser("search", help=SHELL_HELP["search"],
                             description="Search the indexed messages (`tui-inbox index` fills the index; the app "
                                         "does it in the background). Exit 1 when nothing is found.")
     search.add_argument("words", nargs="+", metavar="WORDS")
@@ -90,7 +100,7 @@ def add_shell_commands(sub) -> None:
     _account(search)
     _output(search, stream=True)
     add_sending_commands(sub)
-    watch = sub.add_parser("watch", help="print each change as it happens (the live stream, or polls), one line each",
+    watch = sub.add_parser("watch", help=SHELL_HELP["watch"],
                            description="Follow each account as the app does (its live stream, else polls of the "
                                        "unread count) and print a line per change until Ctrl-C: for hooks and "
                                        "notifications. resync means something may have been missed: list again.")
@@ -112,7 +122,7 @@ def _body(parser: argparse.ArgumentParser) -> None:
 
 
 def add_sending_commands(sub) -> None:
-    send = sub.add_parser("send", help="send a new message (through the Outbox, with the undo-send delay)",
+    send = sub.add_parser("send", help=SHELL_HELP["send"],
                           description="Send a new message as the app does: it waits out [compose] "
                                       "send_delay_seconds in the Outbox (Ctrl-C takes it back), then leaves once. "
                                       "Prints where it went.")
@@ -128,7 +138,7 @@ def add_sending_commands(sub) -> None:
     _account(send)
     _output(send, stream=False)
 
-    reply = sub.add_parser("reply", help="reply in a conversation (through the Outbox, with the undo-send delay)",
+    reply = sub.add_parser("reply", help=SHELL_HELP["reply"],
                            description="Reply as the app's r does (to the last person who wrote; --all: everyone "
                                        "in it). As in the app, replying marks the conversation read.")
     reply.add_argument("id", type=_conversation_id, metavar="ID", help="the conversation's id")

@@ -7,18 +7,11 @@ of several accounts stays unambiguous: conversation 12 at one school is not 12 a
 
 from __future__ import annotations
 
-import json
-import sys
 from datetime import datetime, timezone
-from typing import Any, TextIO
 
 from ..canvas.models import Conversation, Message
 from ..inbox.formatting import display_name
-
-
-def iso(when: datetime | None) -> str | None:
-    """``2026-12-07T16:18:52Z``: UTC, to the second."""
-    return when.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z") if when else None
+from .printing import iso, print_json  # noqa: F401  (the verbs print with these)
 
 
 def person(participant) -> dict:
@@ -68,6 +61,3 @@ def thread_json(account: str, thread: Conversation, course: str | None) -> dict:
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-def print_json(value: Any, out: TextIO | None = None) -> None:
-    """One JSON document, UTF-8 as it is (names are not \\u-escaped), a newline after it."""
-    print(json.dumps(value, ensure_ascii=False), file=out or sys.stdout)

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 
 from ..config import Config
 from .accounts import Known, chosen, known
-from .shapes import iso, print_json
+from .printing import iso, print_json
 
 
 def run_unread(config: Config, account: str | None, *, as_json: bool, max_age: float) -> int:
@@ -58,17 +58,17 @@ def answer(account: Known, count: int, source: str, as_of: datetime | None) -> d
 
 
 def cached_count(account: Known) -> tuple[int, datetime | None] | None:
-    cache = account.cache()
-    if cache is None:
+    from ..store.cache_facts import read_facts, synced_at  # the facts alone: no model is decoded
+
+    path = account.cache_file
+    if path is None:
         return None
     try:
-        count = cache.value("unread_count")
-        synced = cache.synced_at
-    except Exception:  # noqa: BLE001 - a cache the app is rewriting, or a damaged one: ask Canvas
+        facts = read_facts(path)
+        count, synced = facts.get("unread_count"), synced_at(facts)
+    except Exception:  # noqa: BLE001 - none this version reads, one the app is rewriting, a damaged one: ask Canvas
         return None
-    finally:
-        cache.close()
-    return (count, synced) if isinstance(count, int) else None
+    return (count, synced) if isinstance(count, int) and not isinstance(count, bool) else None
 
 
 def asked_count(config: Config, account: Known) -> int:
