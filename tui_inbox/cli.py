@@ -7,6 +7,9 @@ import math
 import os
 import sys
 from datetime import datetime
+from typing import Callable
+
+from .shell.commands import READING
 
 MAX_CONVERSATIONS = 1_000_000  # ten times the benchmark's inbox; the sandbox holds them all in memory
 MAX_LONG_THREAD = 200_000  # twice the longest thread measured; its answer is already past the client's 32 MB cap
@@ -233,14 +236,74 @@ def knobs_from(args: argparse.Namespace):
     return knobs
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The command line. Given ``argv``, only the command it names gets its arguments: building
+    every command's (argparse's work, and the relay's settings it imports) took longer than a
+    status bar's ``tui-inbox unread`` may. Every command is listed all the same, for --help and
+    for argparse's "invalid choice"."""
+    only = named_command(argv) if argv is not None else None
     parser = Parser(
         prog="tui-inbox",
         description="A keyboard-driven terminal inbox for Canvas LMS. Without a command, opens the configured account.",
     )
     parser.add_argument("--config", metavar="PATH", help="the config file (default: $TUI_INBOX_CONFIG, then the user config folder)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    demo = sub.add_parser("demo", help="open the app on a built-in sandbox school (no Canvas account needed)",
+    for names, add in commands():
+        if argv is None or only in names:
+            add(sub)
+        else:
+            for name, summary in names.items():
+                sub.add_parser(name, help=summary)
+    return parser
+
+
+def named_command(argv: list[str]) -> str | None:
+    """The command ``argv`` names (its first word that is not an option or --config's value)."""
+    names = {name for group, _ in commands() for name in group}
+    skip = False
+    for word in argv:
+        if skip:
+            skip = False
+        elif word == "--config":
+            skip = True
+        elif not word.startswith("-"):
+            return word if word in names else None
+    return None
+
+
+def commands() -> list[tuple[dict[str, str], Callable]]:
+    """Every command ({name: one-line help}, what adds its parser), in the order --help lists them.
+    The verbs for scripts (shell/commands.py) are added together: their parsers cost next to nothing."""
+    from .shell.commands import SHELL_HELP, add_shell_commands
+
+    return [({"demo": DEMO_HELP}, add_demo_command), ({"init": INIT_HELP}, add_init_command),
+            ({"login": LOGIN_HELP}, add_login_command), ({"logout": LOGOUT_HELP}, add_logout_command),
+            ({"accounts": ACCOUNTS_HELP}, add_accounts_command), ({"keys": KEYS_HELP}, add_keys_command),
+            ({"index": INDEX_HELP}, add_index_command), ({"sandbox": SANDBOX_HELP}, add_sandbox_command),
+            ({"relay": RELAY_HELP}, add_relay_command), ({"export": EXPORT_HELP}, add_export),
+            (SHELL_HELP, add_shell_commands)]
+
+
+DEMO_HELP = "open the app on a built-in sandbox school (no Canvas account needed)"
+INIT_HELP = "connect a Canvas account: sign in with the browser (or a token), write the config"
+LOGIN_HELP = "sign in again with the browser, for the configured Canvas"
+LOGOUT_HELP = "sign out: revoke the sign-in at Canvas and delete its local secrets"
+ACCOUNTS_HELP = "list the configured Canvas accounts and whether each one works now"
+KEYS_HELP = "list the key binding ids that [keys] in the config can remap"
+INDEX_HELP = "fill the search index (the newest 1,000 conversations) without the UI"
+SANDBOX_HELP = "serve a Canvas-compatible sandbox with seeded data"
+RELAY_HELP = "serve a school's Canvas Live Events to each user (Data Services in, a websocket out)"
+EXPORT_HELP = "write whole threads (a mailbox, a course, a period) to an mbox, JSON or Markdown file"
+
+
+def add_export(sub) -> None:
+    from .export_command import add_export_command
+
+    add_export_command(sub, EXPORT_HELP)
+
+
+def add_demo_command(sub) -> None:
+    demo = sub.add_parser("demo", help=DEMO_HELP,
                           description="Open the app as a teacher of a made-up school served on this machine: "
                                       "try the keys, a theme or a keymap before connecting an account. Nothing "
                                       "reaches a real Canvas, and the config's account is never used.")
@@ -251,7 +314,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--schools", type=int, choices=(1, 2), default=1,
                       help="2: a second school too (another Canvas, other people and courses), both in one inbox")
     add_course_students(demo)
-    init = sub.add_parser("init", help="connect a Canvas account: sign in with the browser (or a token), write the config",
+
+
+def add_init_command(sub) -> None:
+    init = sub.add_parser("init", help=INIT_HELP,
                           description="Ask how to sign in (with your browser, or by pasting an access token), your "
                                       "Canvas URL and, if you have one, a live-events URL; sign in or check the token "
                                       "with Canvas, then write the config (mode 0600). A mistake asks that one "
@@ -265,32 +331,50 @@ def build_parser() -> argparse.ArgumentParser:
     add_sign_in_flags(init)
     init.add_argument("--school", metavar="RELAY_URL",
                       help="your school's tui-inbox relay: it says the Canvas URL, the client id and the live URL")
-    login = sub.add_parser("login", help="sign in again with the browser, for the configured Canvas",
+
+
+def add_login_command(sub) -> None:
+    login = sub.add_parser("login", help=LOGIN_HELP,
                            description="Sign in to the configured Canvas with your browser (OAuth2 with PKCE) and "
                                        "keep the tokens in the OS keyring (or a private file where there is none). "
                                        "Drafts and the Outbox are kept.")
     add_sign_in_flags(login)
     add_account_flag(login)
-    logout = sub.add_parser("logout", help="sign out: revoke the sign-in at Canvas and delete its local secrets",
+
+
+def add_logout_command(sub) -> None:
+    logout = sub.add_parser("logout", help=LOGOUT_HELP,
                             description="Ask Canvas to revoke the browser sign-in (DELETE /login/oauth2/token) and "
                                         "delete every secret of it on this machine. The config, drafts and the "
                                         "Outbox stay.")
     add_account_flag(logout)
-    sub.add_parser("accounts", help="list the configured Canvas accounts and whether each one works now",
+
+
+def add_accounts_command(sub) -> None:
+    sub.add_parser("accounts", help=ACCOUNTS_HELP,
                    description="One line per account: its name, Canvas host, how it signs in (token, command or "
                                "browser) and its state, asked of every Canvas at once: ready (who is signed in), "
                                "offline (why), sign in again, or no token. Exit 0 if every account is ready.")
-    sub.add_parser("keys", help="list the key binding ids that [keys] in the config can remap",
+
+
+def add_keys_command(sub) -> None:
+    sub.add_parser("keys", help=KEYS_HELP,
                    description="List every key binding: its id, its default keys and what it does. Remap one in "
                                "the config's [keys] table by its id, e.g. archive = \"e\".")
-    index = sub.add_parser("index", help="fill the search index (the newest 1,000 conversations) without the UI",
+
+
+def add_index_command(sub) -> None:
+    index = sub.add_parser("index", help=INDEX_HELP,
                            description="Fetch the threads of the newest 1,000 conversations (--all: every one) "
                                        "into the search index that S searches, without marking anything read, "
                                        "pacing itself on Canvas's rate limit. It can run beside the app.")
     index.add_argument("--all", action="store_true", help="every conversation, not only the newest 1,000")
     index.add_argument("--account", metavar="NAME",
                        help="only this account (default: every account in turn; `tui-inbox accounts` lists them)")
-    sandbox = sub.add_parser("sandbox", help="serve a Canvas-compatible sandbox with seeded data",
+
+
+def add_sandbox_command(sub) -> None:
+    sandbox = sub.add_parser("sandbox", help=SANDBOX_HELP,
                              description="Serve a Canvas-compatible sandbox. The first line on standard output is "
                                          "a JSON object with base_url, live_url, jwks_url (and data_services_url "
                                          "with --data-services), the OAuth2 developer_key (client_id, "
@@ -299,11 +383,6 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=_port, default=0, help="0 picks a free port")
     add_sandbox_knobs(sandbox)
-    add_relay_command(sub)
-    from .export_command import add_export_command
-
-    add_export_command(sub)
-    return parser
 
 
 def add_sign_in_flags(parser) -> None:
@@ -322,7 +401,7 @@ def add_relay_command(sub) -> None:
     from .relay.settings import DEFAULT_ISSUER, DEFAULT_JWKS_URL
 
     relay = sub.add_parser(
-        "relay", help="serve a school's Canvas Live Events to each user (Data Services in, a websocket out)",
+        "relay", help=RELAY_HELP,
         description="Receive Canvas Live Events from Data Services (signed HTTPS POSTs), store them in NATS "
                     "JetStream and stream each user what they may see. The first line on standard output is a "
                     "JSON object with events_url, live_url and metrics_url; /.well-known/tui-inbox.json tells apps the "
@@ -381,7 +460,8 @@ def add_relay_command(sub) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     from .config import ConfigError
 
@@ -460,6 +540,11 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         except OSError as exc:
             print(f"tui-inbox: cannot serve on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
             return 1
+    if args.command in READING:
+        from . import config as config_module
+        from .shell.commands import run_shell
+
+        return run_shell(args, config_module.load(args.config))
     if args.command == "export":
         from .export_command import run_export
 

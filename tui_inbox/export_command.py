@@ -22,9 +22,9 @@ FORMATS = ("mbox", "json", "markdown")
 MAILBOXES = ("all",) + tuple(m for m in BY_ID if BY_ID[m].scope is not None)
 
 
-def add_export_command(sub) -> None:
+def add_export_command(sub, summary: str) -> None:
     export_parser = sub.add_parser(
-        "export", help="write whole threads (a mailbox, a course, a period) to an mbox, JSON or Markdown file",
+        "export", help=summary,
         description="Write the configured account's conversations, whole threads with their attachments "
                     "listed, to PATH: mbox (mutt opens it), json (for scripts) or markdown (for a file). "
                     "Nothing is marked read, and an existing file is never overwritten. With several "

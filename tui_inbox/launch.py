@@ -14,7 +14,6 @@ status bar says to sign in again with `tui-inbox login`, and the app goes on fro
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +28,7 @@ from .store.database import StoreError
 from .store.drafts import DraftStore
 from .store.known_users import known_user, remember_user
 from .store.instance_lock import AlreadyOpen, hold
-from .store.paths import account_folder, cache_path
+from .store.paths import account_folder, account_key, cache_path  # noqa: F401  (account_key: imported from here by many)
 
 
 if TYPE_CHECKING:
@@ -65,11 +64,6 @@ def cached_user(account: Account) -> int | None:
     if user_id is None or not cache_path(data_dir(), account_key(account.base_url, user_id)).exists():
         return None
     return user_id
-
-
-def account_key(base_url: str, user_id: int) -> str:
-    """Drafts and Activity's last look are kept per account, without writing the URL in clear into the key."""
-    return hashlib.sha256(f"{base_url.rstrip('/')}|{user_id}".encode()).hexdigest()[:16]
 
 
 async def check_account(account: Account, timeout: float = 15.0) -> int:

@@ -19,6 +19,8 @@ FORBIDDEN = {
     "sandbox": ("textual", "tui_inbox.ui", "tui_inbox.canvas", "tui_inbox.live", "tui_inbox.inbox", "tui_inbox.store"),
     # The relay asks Canvas through canvas/ and is tested from outside by the sandbox.
     "relay": ("textual", "tui_inbox.ui", "tui_inbox.inbox", "tui_inbox.store", "tui_inbox.sandbox"),
+    # The verbs for scripts (and the MCP server) use the core as the app does, never the UI.
+    "shell": ("textual", "tui_inbox.ui", "tui_inbox.sandbox"),
     # Widgets never call HTTP: the UI goes through inbox/.
     "ui": ("httpx", "websockets", "tui_inbox.sandbox.conversations", "tui_inbox.canvas.http"),
 }

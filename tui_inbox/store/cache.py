@@ -29,21 +29,11 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from ..canvas.models import Conversation, Course, Group, User
-from .database import Notice, migrate, open_database, rollback
+from .database import Notice, migrate, open_database, open_read_only, rollback
 from ..canvas.sharing import Shared
 from .row_codec import as_plain, decode, encode, encode_rows
-
-COMPONENT = "cache"
-MIGRATIONS = [
-    """
-    CREATE TABLE account (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    CREATE TABLE rows (id INTEGER PRIMARY KEY, row TEXT NOT NULL);
-    CREATE TABLE members (view TEXT NOT NULL, id INTEGER NOT NULL, stamp REAL NOT NULL, PRIMARY KEY (view, id));
-    CREATE INDEX members_order ON members (view, stamp DESC, id DESC);
-    CREATE TABLE threads (id INTEGER PRIMARY KEY, thread TEXT NOT NULL);
-    """,
-]
-
+from .cache_facts import COMPONENT, MIGRATIONS, facts_of
+from .cache_facts import synced_at as _synced_at
 
 READ_PAGE = 2000  # rows read from SQLite at once
 
@@ -57,6 +47,16 @@ class Cache:
         self.path = path
         self._lock = threading.Lock()
         self.db = open_database(path, lambda db: migrate(db, COMPONENT, MIGRATIONS), rebuildable=True, notice=notice)
+
+    @classmethod
+    def read_only(cls, path: Path) -> "Cache":
+        """The cache as another process (the open app) keeps it, for reading only: nothing is
+        created, migrated or written, so a script never changes the app's files. Raises
+        StoreError when there is no cache of this version to read."""
+        cache = cls.__new__(cls)
+        cache.path, cache._lock = path, threading.Lock()
+        cache.db = open_read_only(path, COMPONENT, len(MIGRATIONS))
+        return cache
 
     def close(self) -> None:
         with self._lock:
@@ -91,15 +91,14 @@ class Cache:
 
     def _values(self) -> dict:
         with self._lock:
-            return {k: json.loads(v) for k, v in self.db.execute("SELECT key, value FROM account")}
+            return facts_of(self.db)
 
     def mark_synced(self, when: datetime) -> None:
         self.save_value("synced_at", when.isoformat())
 
     @property
     def synced_at(self) -> datetime | None:
-        value = self.value("synced_at")
-        return datetime.fromisoformat(value) if value else None
+        return _synced_at(self._values())
 
     # -- views and their rows -----------------------------------------------------------------
     def save_view(self, view: str, rows: Iterable[tuple[float, Conversation]], *, complete: bool = True) -> None:

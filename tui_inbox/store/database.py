@@ -19,6 +19,7 @@ SQLite's ``-wal`` and ``-shm`` files too).
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -164,3 +165,24 @@ def open_database(path: Path, setup: Callable[[sqlite3.Connection], None], *, re
                 db.close()
             raise StoreError(f"{path}: {error.strerror or error}") from None
     raise AssertionError("unreachable")
+
+
+def open_read_only(path: Path, component: str, version: int) -> sqlite3.Connection:
+    """A file another process (the open app) keeps, for reading only: nothing is created, migrated
+    or written, so a script never changes the app's files. Raises StoreError when there is no
+    file, or its ``component`` tables are not at ``version`` (the app brings them there)."""
+    # A reader of a WAL database makes its -shm (and -wal) files when the app has not: private ones,
+    # like every file of the store.
+    mask = os.umask(0o077)
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
+                             check_same_thread=False)
+        found = db.execute("SELECT version FROM schema_versions WHERE component = ?", (component,)).fetchone()
+    except sqlite3.Error as error:
+        raise StoreError(f"nothing to read at {path} ({error})") from None
+    finally:
+        os.umask(mask)
+    if found is None or found[0] != version:
+        db.close()
+        raise StoreError(f"{path} is of another version; open the app once to bring it up to date")
+    return db

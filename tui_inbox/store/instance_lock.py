@@ -52,3 +52,21 @@ def hold(folder: Path) -> InstanceLock:
     os.ftruncate(fd, 0)
     os.pwrite(fd, str(os.getpid()).encode(), 0)
     return InstanceLock(fd)
+
+
+def is_held(folder: Path) -> bool:
+    """Whether an app holds the account's lock now (the cache is then kept up to date by it).
+    Asked without taking the lock for long and without creating anything."""
+    if fcntl is None:
+        return False
+    try:
+        fd = os.open(folder / LOCK_NAME, os.O_RDONLY)
+    except OSError:  # no lock file: no app has opened this account here yet
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # a shared lock taken is released with the descriptor
+    return False

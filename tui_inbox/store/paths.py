@@ -9,7 +9,13 @@ not write the school's URL in clear.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
+
+
+def account_key(base_url: str, user_id: int) -> str:
+    """Drafts, the cache and Activity's last look are kept per account, without writing the URL in clear into the key."""
+    return hashlib.sha256(f"{base_url.rstrip('/')}|{user_id}".encode()).hexdigest()[:16]
 
 
 def account_folder(data_dir: Path, account_key: str) -> Path:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ..canvas.models import Conversation
-from .database import Notice, migrate, open_database, rollback
+from .database import Notice, migrate, open_database, open_read_only, rollback
 
 COMPONENT = "search"
 MIGRATIONS = [
@@ -230,6 +230,12 @@ class SearchIndex:
     @classmethod
     def open(cls, path: Path, notice: Notice | None = None) -> "SearchIndex":
         return cls(open_database(path, setup, rebuildable=True, notice=notice))
+
+    @classmethod
+    def read_only(cls, path: Path) -> "SearchIndex":
+        """The index as the app keeps it, for a script's searches: nothing is written (StoreError
+        when there is none this version can read)."""
+        return cls(open_read_only(path, COMPONENT, len(MIGRATIONS)))
 
     def close(self) -> None:
         with self.lock:  # not under a search running in its thread
