@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 
 READING = ("list", "show", "unread", "search")
+TRIAGE = ("archive", "unarchive", "star", "unstar", "mark-read", "mark-unread", "mute", "unmute", "delete")
+VERBS = READING + TRIAGE + ("undo",)  # every verb run_shell runs (cli.py hands them here)
 MAILBOXES = ("inbox", "unread", "starred", "sent", "archived")  # Canvas's scopes (inbox/mailboxes.py)
 
 
@@ -89,6 +91,44 @@ def add_shell_commands(sub) -> None:
     search.add_argument("--limit", type=_limit, default=50, metavar="N", help="at most N hits (default 50; 0: 100)")
     _account(search)
     _output(search, stream=True)
+    add_triage_commands(sub)
+
+
+TRIAGE_HELP = {
+    "archive": "archive conversations (ids or --pattern): previewed with --dry-run, undone with `tui-inbox undo`",
+    "unarchive": "move archived conversations back to the Inbox (Canvas marks them read)",
+    "star": "star conversations", "unstar": "unstar conversations",
+    "mark-read": "mark conversations read", "mark-unread": "mark conversations unread",
+    "mute": "mute group conversations (no more notifications; Canvas marks them read)",
+    "unmute": "unmute conversations",
+    "delete": "delete conversations (your copy only); delete cannot be undone",
+}
+
+
+def add_triage_commands(sub) -> None:
+    for verb in TRIAGE:
+        parser = sub.add_parser(
+            verb, help=TRIAGE_HELP[verb],
+            description=f"{TRIAGE_HELP[verb][0].upper()}{TRIAGE_HELP[verb][1:]}. The conversations are the ids "
+                        "given, or what --pattern matches in the mailbox (as / in the app). --dry-run lists what "
+                        f"would change and changes nothing. More than 20 at once without --yes are asked about on "
+                        "a terminal and refused otherwise. What is already as asked is left alone. Exit 1 when "
+                        "nothing matches, when it is refused, or when Canvas refused any.")
+        parser.add_argument("ids", nargs="*", type=_conversation_id, metavar="ID",
+                            help="conversation ids (`tui-inbox list` shows them)")
+        parser.add_argument("--pattern", metavar="PATTERN",
+                            help="as / in the app: words, is:unread, from:jane, course:bio, older:30d, -term")
+        parser.add_argument("--mailbox", choices=MAILBOXES, default="inbox", help="where --pattern looks (default inbox)")
+        _account(parser)
+        parser.add_argument("--dry-run", action="store_true", help="list what would change; change nothing")
+        parser.add_argument("--yes", action="store_true", help="change more than 20 at once without asking")
+        _output(parser, stream=False)
+    undo = sub.add_parser("undo", help="undo the last change made from the shell (archive, star, ...)",
+                          description="Put back the conversations of the last change made with `tui-inbox archive`, "
+                                      "`star`, `mark-read` ... each as it was before it (not the app's changes: u "
+                                      "undoes those). A delete cannot be undone. Exit 1 when there is nothing to "
+                                      "undo or Canvas refused any.")
+    _output(undo, stream=False)
 
 
 class VerbFailed(Exception):
@@ -107,6 +147,13 @@ def run_shell(args: argparse.Namespace, config) -> int:
 
 
 def _run(args: argparse.Namespace, config) -> int:
+    if args.command in TRIAGE or args.command == "undo":
+        from .triage import run_change, run_undo
+
+        if args.command == "undo":
+            return run_undo(config, as_json=args.output == "json")
+        return run_change(config, args.command, args.ids, pattern=args.pattern, mailbox=args.mailbox,
+                          account=args.account, dry_run=args.dry_run, yes=args.yes, as_json=args.output == "json")
     if args.command == "unread":
         from .unread import run_unread
 
