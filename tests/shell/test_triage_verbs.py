@@ -246,3 +246,27 @@ async def test_an_app_open_on_the_account_sees_the_change_without_a_restart(sand
     finally:
         lock.release()
     assert one(sandbox, target)["workflow_state"] == "archived"
+
+
+def test_a_pattern_over_several_accounts_changes_each_on_its_own_canvas_and_undo_puts_back_both(make_sandbox,
+                                                                                                 tmp_path):
+    from tests.accounts_cli import two_accounts
+    from tests.two_schools import start_schools
+
+    university, college = start_schools(make_sandbox)
+    (tmp_path / "config.toml").write_text(two_accounts(university, college))
+    schools = {"state": university, "city": college}
+    before = {name: states(school) for name, school in schools.items()}
+    unread = {name: {cid for cid, (state, starred, _) in found.items() if state == "unread" and not starred}
+              for name, found in before.items()}
+    assert unread["state"] and unread["city"]
+    done = cli(tmp_path, "star", "--pattern", "is:unread", "--yes", "--json")
+    assert done.returncode == 0, done.stderr
+    changed = json.loads(done.stdout)["changed"]
+    for name, school in schools.items():
+        mine = {item["id"] for item in changed if item["account"] == name}
+        assert mine == unread[name]
+        after = states(school)
+        assert {cid for cid in after if after[cid] != before[name][cid]} == mine  # on its own Canvas only
+    assert cli(tmp_path, "undo").returncode == 0
+    assert {name: states(school) for name, school in schools.items()} == before
