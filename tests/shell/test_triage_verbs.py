@@ -77,6 +77,7 @@ def test_archive_by_pattern_previews_then_archives_exactly_those_and_undo_puts_t
 
     done = cli(tmp_path, "archive", "--pattern", PATTERN, "--yes", "--json")
     assert done.returncode == 0, done.stderr
+    assert done.stderr == ""  # no progress off a terminal: a script's log has only its problems
     outcome = json.loads(done.stdout)
     assert [item["id"] for item in outcome["changed"]] == listed
     assert outcome["failed"] == [] and outcome["undo"] is True
@@ -270,3 +271,11 @@ def test_a_pattern_over_several_accounts_changes_each_on_its_own_canvas_and_undo
         assert {cid for cid in after if after[cid] != before[name][cid]} == mine  # on its own Canvas only
     assert cli(tmp_path, "undo").returncode == 0
     assert {name: states(school) for name, school in schools.items()} == before
+
+
+def test_a_pattern_that_matches_nothing_is_status_1_and_empty_lists(sandbox, tmp_path):
+    config_of(tmp_path, sandbox)
+    done = cli(tmp_path, "archive", "--pattern", "subject:no-such-subject-anywhere", "--json")
+    assert done.returncode == 1 and "nothing matches" in done.stderr
+    assert json.loads(done.stdout) == {"verb": "archive", "changed": [], "failed": [], "unchanged": [], "undo": False}
+    assert not (tmp_path / "data" / "shell" / "last_change.json").exists()  # no change, nothing to undo

@@ -42,6 +42,7 @@ WORDS = {"archive": ("archive {}", "Archived"), "unarchive": ("unarchive {}", "U
          "mute": ("mute {} (Canvas marks a muted conversation read)", "Muted"), "unmute": ("unmute {}", "Unmuted"),
          "delete": ("delete {}", "Deleted")}
 
+
 def run_change(config: Config, command: str, ids: list[int], *, pattern: str | None, mailbox: str,
                account: str | None, dry_run: bool, yes: bool, as_json: bool) -> int:
     verb = CORE_VERB[command]
@@ -52,7 +53,10 @@ def run_change(config: Config, command: str, ids: list[int], *, pattern: str | N
         _preview(command, plans, several, as_json)
         return 0 if any(plan.matched for plan in plans) else 1
     if not any(plan.matched for plan in plans):
-        raise VerbFailed(f"nothing matches {pattern!r} in {mailbox}; nothing was changed")
+        if as_json:
+            _outcome(command, verb, plans, several, as_json)  # a script reads empty lists, not nothing
+        _say(command, f"nothing matches {pattern!r} in {mailbox}; nothing was changed")
+        return 1
     if count > CONFIRM_ABOVE and not yes:
         _confirm(command, verb, plans, several, count)
     if count:
