@@ -23,6 +23,7 @@ import sys
 
 from ..config import Config, ConfigError
 from ..config_accounts import one_account
+from ..inbox.text import one_line  # Canvas's reasons are server text: no escape sequence reaches the terminal
 from ..inbox.triage import plural
 from .accounts import Known, chosen, known
 from .changing import Plan, apply, plan_ids, plan_pattern, undo
@@ -163,7 +164,7 @@ def _outcome(command: str, verb: str, plans: list[Plan], several: bool, as_json:
             line += f"; {len(failed):,} failed"
         print(line + ("; `tui-inbox undo` puts them back" if undoable else ""))
     for plan, cid, reason in failed:
-        _say(command, f"{plan.account.name + ': ' if several else ''}{cid}: {' '.join(reason.split())}")
+        _say(command, f"{plan.account.name + ': ' if several else ''}{cid}: {one_line(reason)}")
     if verb == "delete" and changed:
         _say(command, NO_UNDO)
 
@@ -197,7 +198,7 @@ def run_undo(config: Config, *, as_json: bool) -> int:
         line = f"Undone: {plural(len(put_back))} back as they were (the last {command})"
         print(line + (f"; {len(failed):,} not yet: `tui-inbox undo` tries them again" if failed else ""))
     for (name, cid), reason in failed.items():
-        _say("undo", f"{name + ': ' if several else ''}{cid}: {' '.join(reason.split())}")
+        _say("undo", f"{name + ': ' if several else ''}{cid}: {one_line(reason)}")
     return 1 if failed else 0
 
 
