@@ -9,7 +9,7 @@ import sys
 from datetime import datetime
 from typing import Callable
 
-from .shell.commands import READING
+from .shell.commands import VERBS
 
 MAX_CONVERSATIONS = 1_000_000  # ten times the benchmark's inbox; the sandbox holds them all in memory
 MAX_LONG_THREAD = 200_000  # twice the longest thread measured; its answer is already past the client's 32 MB cap
@@ -540,7 +540,7 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         except OSError as exc:
             print(f"tui-inbox: cannot serve on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
             return 1
-    if args.command in READING:
+    if args.command in VERBS:
         from . import config as config_module
         from .shell.commands import run_shell
 

@@ -17,10 +17,13 @@ from typing import TYPE_CHECKING, Callable
 
 from .changes import SelectionChanged, ThreadUpdated
 from ..canvas import CanvasClient, CanvasError
-from ..canvas.errors import UNREACHABLE, NetworkError
 from ..canvas.bulk import BulkProgress
 from ..canvas.models import Conversation
 from .text import one_line
+# The requests themselves, and the names the Outbox and the merged triage import from here.
+from .triage_requests import (  # noqa: F401
+    ACTIONS, MUTE_VERBS, TOGGLES, Before, send_change, subscribe, undo_groups, undo_verb, unmuted_states, update_one,
+)
 
 if TYPE_CHECKING:
     from .loaded_views import LoadedViews
@@ -28,30 +31,7 @@ if TYPE_CHECKING:
     from .outbox import Outbox
     from .ports import Loading, Reports, ThreadPane
 
-# verb -> (Canvas batch event, past tense for the outcome line)
-ACTIONS = {
-    "archive": ("archive", "Archived"),
-    "unarchive": ("mark_as_read", "Unarchived"),  # Canvas has no unarchive: its Inbox marks read
-    "star": ("star", "Starred"),
-    "unstar": ("unstar", "Unstarred"),
-    "read": ("mark_as_read", "Marked read"),
-    "unread": ("mark_as_unread", "Marked unread"),
-    "delete": ("destroy", "Deleted"),
-    # Canvas's batch update has no (un)subscribe event: these go one PUT per conversation.
-    "mute": ("", "Muted"),
-    "unmute": ("", "Unmuted"),
-}
-TOGGLES = {"archive": ("archive", "unarchive"), "star": ("star", "unstar"), "read": ("read", "unread"),
-           "mute": ("mute", "unmute")}
-MUTE_VERBS = ("mute", "unmute")
 PRIVATE_REFUSED = "Canvas does not mute private (one-to-one) conversations: only group conversations can be muted"
-
-
-@dataclass(frozen=True)
-class Before:
-    workflow_state: str
-    starred: bool
-    subscribed: bool = True  # Canvas has no id list of muted conversations: unloaded rows count as subscribed
 
 
 @dataclass
@@ -274,52 +254,17 @@ class Triage:
     async def _send(self, verb: str, ids: list[int],
                     on_progress: Callable[[Progress], None] | None = None) -> dict[int, str]:
         """Ask Canvas; returns the ids it did not apply, with its reasons."""
-        event, _ = ACTIONS[verb]
         self.progress = Progress(0, len(ids), time.monotonic())
-        failed: dict[int, str] = {}
-        try:
-            if verb in MUTE_VERBS:
-                failed = await self._subscribe(ids, verb == "unmute")
-            elif len(ids) == 1:
-                await update_one(self.client, verb, ids[0])
-            else:
-                def report(p: BulkProgress) -> None:
-                    self.progress = Progress(p.done, p.total, self.progress.started if self.progress else time.monotonic())
-                    if on_progress:
-                        on_progress(self.progress)
 
-                # As many chunks at once as the client allows requests at once (8 by default):
-                # with the client's default of 3, 2,000 ids (4 chunks) took two rounds.
-                client = self.client
-                result = await client.batch_update(ids, event, concurrency=client.http.concurrency, on_progress=report)
-                failed = result.failed
-        except CanvasError as error:
-            failed = {cid: str(error) for cid in ids}
-            self.unreachable = isinstance(error, NetworkError)
-        if failed and all(reason.startswith(UNREACHABLE) for reason in failed.values()):
-            self.unreachable = True  # a batch whose every chunk met no answer
+        def report(p: BulkProgress) -> None:
+            self.progress = Progress(p.done, p.total, self.progress.started if self.progress else time.monotonic())
+            if on_progress:
+                on_progress(self.progress)
+
+        sent = await send_change(self.client, verb, ids, report)
+        self.unreachable = sent.unreachable
         self.progress = None
-        return failed
-
-    async def _subscribe(self, ids: list[int], subscribed: bool,
-                         states: dict[int, str] | None = None) -> dict[int, str]:
-        """One PUT per conversation (the client bounds how many run at once); ``states`` puts
-        a workflow state back in the same PUT (an undo of a mute, which Canvas marked read)."""
-        client = self.client
-
-        async def one(cid: int) -> None:
-            await client.update_conversation(cid, subscribed=subscribed, workflow_state=(states or {}).get(cid))
-
-        answers = await asyncio.gather(*(one(cid) for cid in ids), return_exceptions=True)
-        failed: dict[int, str] = {}
-        for cid, answer in zip(ids, answers):
-            if isinstance(answer, CanvasError):
-                failed[cid] = str(answer)
-            elif isinstance(answer, BaseException):
-                raise answer
-        if self.progress is not None:
-            self.progress.done = len(ids)
-        return failed
+        return sent.failed
 
     def _apply_locally(self, verb: str, ids: list[int]) -> None:
         if verb == "delete":
@@ -357,15 +302,11 @@ class Triage:
             return self._unqueue(done)  # it never reached Canvas: only the rows go back
         if done.verb == "delete":
             return "Delete cannot be undone."  # it left the Outbox: Canvas has deleted it
-        groups: dict[str, list[int]] = {}
-        for cid in done.ids:
-            groups.setdefault(self.undo_verb(done.toggle, done.before[cid]), []).append(cid)
         failed: dict[int, str] = {}
-        for verb, ids in groups.items():
+        for verb, ids in undo_groups(done.toggle, {cid: done.before[cid] for cid in done.ids}).items():
             if done.toggle == "mute":
                 # Subscribed again, and unread again if the mute had marked it read: one PUT each.
-                states = {cid: "unread" for cid in ids if done.before[cid].workflow_state == "unread"}
-                failed.update(await self._subscribe(ids, verb == "unmute", states))
+                failed.update(await subscribe(self.client, ids, verb == "unmute", unmuted_states(done.before, ids)))
             else:
                 failed.update(await self._send(verb, ids, on_progress))
         restored = []
@@ -411,15 +352,7 @@ class Triage:
         self.last = None
         return f"Undone: {plural(len(done.ids))} back as they were (taken out of the Outbox, nothing was sent)"
 
-    @staticmethod
-    def undo_verb(toggle: str, was: Before) -> str:
-        """The verb that puts one conversation back as it was before an action of this toggle."""
-        if toggle == "star":
-            return "star" if was.starred else "unstar"
-        if toggle == "mute":
-            return "unmute" if was.subscribed else "mute"
-        verb = {"unread": "unread", "read": "read", "archived": "archive"}[was.workflow_state]
-        return "unarchive" if verb == "read" and toggle == "archive" else verb
+    undo_verb = staticmethod(undo_verb)
 
     async def repeat(self, cursor_id: int | None, on_progress=None) -> str:
         self.last_failed = False
@@ -463,18 +396,6 @@ class Triage:
             row = self.rows.row(cid)
             subjects.append(one_line(row.subject) if row is not None and row.subject else "(no subject)")
         return subjects
-
-
-async def update_one(client: CanvasClient, verb: str, cid: int) -> None:
-    """One conversation's action in one request (the batch update is for many): the triage's and
-    the Outbox's alike. Raises CanvasError."""
-    if verb == "delete":
-        await client.delete_conversation(cid)
-    elif verb in ("star", "unstar"):
-        await client.update_conversation(cid, starred=verb == "star")
-    else:
-        state = {"archive": "archived", "unarchive": "read", "read": "read", "unread": "unread"}[verb]
-        await client.update_conversation(cid, workflow_state=state)
 
 
 def outcome_line(past: str, succeeded: int, failed: dict[int, str]) -> str:

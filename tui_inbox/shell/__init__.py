@@ -7,4 +7,6 @@ did what was asked, 1 when nothing matched or it refused, 2 for a usage or confi
 
 Reading never marks anything read unless asked (``show --mark-read``), and never writes the
 store the app may have open: the cache is opened read-only (store/cache.py ``read_only``).
+Changes (``archive``, ``star``, ``mark-read`` ... ``undo``) go to Canvas alone, previewed with
+``--dry-run``, asked about above 20 conversations, and undone from a journal of their own.
 """

@@ -7,17 +7,29 @@ from __future__ import annotations
 
 import argparse
 
+TRIAGE = ("archive", "unarchive", "star", "unstar", "mark-read", "mark-unread", "mute", "unmute", "delete")
+TRIAGE_HELP = {
+    "archive": "archive conversations (ids or --pattern): previewed with --dry-run, undone with `tui-inbox undo`",
+    "unarchive": "move archived conversations back to the Inbox (Canvas marks them read)",
+    "star": "star conversations", "unstar": "unstar conversations",
+    "mark-read": "mark conversations read", "mark-unread": "mark conversations unread",
+    "mute": "mute group conversations (no more notifications; Canvas marks them read)",
+    "unmute": "unmute conversations",
+    "delete": "delete conversations (your copy only); delete cannot be undone",
+}
 # Each verb's one line in `tui-inbox --help`; cli.py lists them without building their parsers.
 SHELL_HELP = {
     "list": "list conversations (a mailbox, a course, a pattern), newest first",
     "show": "print one whole conversation (not marked read unless --mark-read)",
     "unread": "print the unread count (fast: from the cache when it is current)",
     "search": "search the messages of the search index (what S searches in the app)",
+    **TRIAGE_HELP,
+    "undo": "undo the last change made from the shell (archive, star, ...)",
     "send": "send a new message (through the Outbox, with the undo-send delay)",
     "reply": "reply in a conversation (through the Outbox, with the undo-send delay)",
     "watch": "print each change as it happens (the live stream, or polls), one line each",
 }
-READING = tuple(SHELL_HELP)
+VERBS = tuple(SHELL_HELP)  # every verb run_shell runs (cli.py hands them here)
 MAILBOXES = ("inbox", "unread", "starred", "sent", "archived")  # Canvas's scopes (inbox/mailboxes.py)
 
 
@@ -99,6 +111,7 @@ def add_shell_commands(sub) -> None:
     search.add_argument("--limit", type=_limit, default=50, metavar="N", help="at most N hits (default 50; 0: 100)")
     _account(search)
     _output(search, stream=True)
+    add_triage_commands(sub)
     add_sending_commands(sub)
     watch = sub.add_parser("watch", help=SHELL_HELP["watch"],
                            description="Follow each account as the app does (its live stream, else polls of the "
@@ -107,6 +120,32 @@ def add_shell_commands(sub) -> None:
     watch.add_argument("--ndjson", dest="output", action="store_const", const="ndjson", default="text",
                        help="one JSON object a line")
     _account(watch)
+
+
+def add_triage_commands(sub) -> None:
+    for verb in TRIAGE:
+        parser = sub.add_parser(
+            verb, help=TRIAGE_HELP[verb],
+            description=f"{TRIAGE_HELP[verb][0].upper()}{TRIAGE_HELP[verb][1:]}. The conversations are the ids "
+                        "given, or what --pattern matches in the mailbox (as / in the app). --dry-run lists what "
+                        f"would change and changes nothing. More than 20 at once without --yes are asked about on "
+                        "a terminal and refused otherwise. What is already as asked is left alone. Exit 1 when "
+                        "nothing matches, when it is refused, or when Canvas refused any.")
+        parser.add_argument("ids", nargs="*", type=_conversation_id, metavar="ID",
+                            help="conversation ids (`tui-inbox list` shows them)")
+        parser.add_argument("--pattern", metavar="PATTERN",
+                            help="as / in the app: words, is:unread, from:jane, course:bio, older:30d, -term")
+        parser.add_argument("--mailbox", choices=MAILBOXES, default="inbox", help="where --pattern looks (default inbox)")
+        _account(parser)
+        parser.add_argument("--dry-run", action="store_true", help="list what would change; change nothing")
+        parser.add_argument("--yes", action="store_true", help="change more than 20 at once without asking")
+        _output(parser, stream=False)
+    undo = sub.add_parser("undo", help=SHELL_HELP["undo"],
+                          description="Put back the conversations of the last change made with `tui-inbox archive`, "
+                                      "`star`, `mark-read` ... each as it was before it (not the app's changes: u "
+                                      "undoes those). A delete cannot be undone. Exit 1 when there is nothing to "
+                                      "undo or Canvas refused any.")
+    _output(undo, stream=False)
 
 
 class VerbFailed(Exception):
@@ -159,6 +198,13 @@ def run_shell(args: argparse.Namespace, config) -> int:
 
 
 def _run(args: argparse.Namespace, config) -> int:
+    if args.command in TRIAGE or args.command == "undo":
+        from .triage import run_change, run_undo
+
+        if args.command == "undo":
+            return run_undo(config, as_json=args.output == "json")
+        return run_change(config, args.command, args.ids, pattern=args.pattern, mailbox=args.mailbox,
+                          account=args.account, dry_run=args.dry_run, yes=args.yes, as_json=args.output == "json")
     if args.command == "unread":
         from .unread import run_unread
 

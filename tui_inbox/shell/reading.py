@@ -114,14 +114,15 @@ def _cached_rows(one: Known, mailbox: str, course: str | None, pattern: str | No
     return rows[:limit] if limit else rows
 
 
-def _matcher(pattern: str | None, me: int, label, account: str, names: list[str]) -> Callable[[Conversation], bool]:
+def _matcher(pattern: str | None, me: int, label, account: str, names: list[str],
+             verb: str = "list") -> Callable[[Conversation], bool]:
     if not pattern or not pattern.strip():
         return lambda row: True
     try:
         return compile_query(pattern, me=me, now=lambda: datetime.now(timezone.utc), course_of=label,
                              account=account, accounts=names if len(names) > 1 else ())
     except QueryError as error:
-        raise ConfigError(f"list: --pattern: {error}") from None
+        raise ConfigError(f"{verb}: --pattern: {error}") from None
 
 
 def _when(row: Conversation) -> datetime:
