@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-READING = ("list", "show", "unread", "search", "send", "reply")
+READING = ("list", "show", "unread", "search", "send", "reply", "mcp")
 MAILBOXES = ("inbox", "unread", "starred", "sent", "archived")  # Canvas's scopes (inbox/mailboxes.py)
 
 
@@ -90,6 +90,16 @@ def add_shell_commands(sub) -> None:
     _account(search)
     _output(search, stream=True)
     add_sending_commands(sub)
+    add_mcp_command(sub)
+
+
+def add_mcp_command(sub) -> None:
+    sub.add_parser("mcp", help="serve the inbox to an assistant (Model Context Protocol, on stdio)",
+                   description="A Model Context Protocol server on standard input and output, for an assistant "
+                               "(Claude Desktop: {\"command\": \"tui-inbox\", \"args\": [\"mcp\"]}). Its tools "
+                               "list, read (not marking read), search, draft replies into Drafts, send through the "
+                               "Outbox, triage with a preview (more than 20 conversations need a confirming second "
+                               "call) and undo. The README's \"Use with an assistant\" says more.")
 
 
 class VerbFailed(Exception):
@@ -146,6 +156,10 @@ def _run(args: argparse.Namespace, config) -> int:
         from .unread import run_unread
 
         return run_unread(config, args.account, as_json=args.output == "json", max_age=args.max_age)
+    if args.command == "mcp":
+        from .mcp_server import run_mcp
+
+        return run_mcp(config)
     if args.command in ("send", "reply"):
         from .sending import body_of, run_reply, run_send
 
