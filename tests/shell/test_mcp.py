@@ -166,7 +166,8 @@ async def test_a_drafted_reply_is_in_the_apps_composer_when_the_user_presses_r(s
     from tui_inbox.ui.screens.compose import ComposeScreen
 
     config_of(tmp_path, sandbox)
-    target = next(row for row in json.loads(cli(tmp_path, "list", "--json").stdout) if row["workflow_state"] == "unread")
+    rows = json.loads(cli(tmp_path, "list", "--json").stdout)
+    target = next(row for row in rows if row["workflow_state"] == "unread")
     text = "Thanks, Jane: the extension is fine. [b]Not markup[/b]"
     async with assistant(tmp_path, sandbox) as client:
         saved = await client.ok("draft_reply", id=target["id"], body=text)
@@ -208,7 +209,8 @@ async def test_a_big_archive_is_refused_until_confirmed_then_exactly_those_chang
         assert sorted(row["id"] for row in preview["conversations"]) == sorted(chosen)
         assert set(ids_in(sandbox, "archived")) == archived_before  # nothing changed yet
         # A token for another verb, a made-up one, a used one: refused, nothing changes.
-        assert "not archive" not in await client.refused("triage", verb="star", confirm_token=preview["confirm_token"])
+        token = preview["confirm_token"]
+        assert "confirms archive of 100" in await client.refused("triage", verb="star", confirm_token=token)
         assert "used already" in await client.refused("triage", verb="archive", confirm_token=preview["confirm_token"])
         assert "not one this server gave" in await client.refused("triage", verb="archive", confirm_token="guess" * 4)
         assert set(ids_in(sandbox, "archived")) == archived_before and set(ids_in(sandbox, "starred")) == starred_before
@@ -239,10 +241,14 @@ async def test_up_to_twenty_change_at_once_and_a_pattern_previews_what_it_matche
         # A delete is always previewed: it cannot be undone.
         delete = await client.ok("triage", verb="delete", ids=few[:1])
         assert delete["needs_confirmation"] and "cannot be undone" in delete["line"]
+        # A pattern previews what / would show in that mailbox: here every unread conversation.
+        matched = await client.ok("triage", verb="delete", pattern="is:unread")
+        assert sorted(row["id"] for row in matched["conversations"]) == sorted(unread)
+        assert matched["count"] == len(unread) and matched["needs_confirmation"]
         bad = await client.refused("triage", verb="archive", pattern="is:nonsense")
         neither = await client.refused("triage", verb="archive")
-        assert (await client.ok("undo"))["changed"] == sorted(few) or True
-    assert set(ids_in(sandbox, "starred")) == starred
+        assert sorted((await client.ok("undo"))["changed"]) == sorted(few)
+    assert set(ids_in(sandbox, "starred")) == starred and sorted(ids_in(sandbox, "unread")) == sorted(unread)
     assert "is:unread" in bad and "ids or a pattern" in neither
     assert all(state_of(sandbox, cid)["workflow_state"] == "unread" for cid in few)  # starring marked nothing read
 

@@ -84,10 +84,10 @@ class Sending:
                     "line": outcome.message}
         self.newest, self.newest_at = held, time.monotonic()
         if wait:
-            while outbox.store.get(waiting.position) is not None:
+            while (item := outbox.store.get(waiting.position)) is not None and item.state in ("waiting", "sending"):
                 held.heard.clear()
                 await held.heard.wait()
-            line = held.said[-1] if held.said else None
+            line = held.said[-1] if held.said else None  # the Outbox's line on how it ended
             return {"sent": line is not None and not line.failed, "queued": False,
                     "conversation_ids": _landed(held, draft), "undo_window_seconds": 0, "leaves_at": None,
                     "line": line.line if line else "sent"}

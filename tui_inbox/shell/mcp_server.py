@@ -60,7 +60,8 @@ TRIAGE = ("Changes conversations on Canvas: archive, unarchive, star, unstar, ma
 UNDO = ("Takes back the last change made through this server or `tui-inbox`'s verbs: a message still waiting out "
         "its send delay is taken out of the Outbox unsent (changes nothing on Canvas); else the last triage change "
         "is put back on Canvas, each conversation exactly as it was. A delete cannot be undone.")
-RESOURCE = "One conversation as JSON (as read_conversation gives it). Reading it changes nothing: it is not marked read."
+RESOURCE = ("One conversation as JSON (as read_conversation gives it). Reading it changes nothing: it is not "
+            "marked read.")
 
 Id = Annotated[int, Field(gt=0, lt=2**63, description="a conversation id, as list_conversations gives it")]
 Account = Annotated[str | None, Field(description="the account's name in the config; needed when there are several "

@@ -70,7 +70,8 @@ class TriageDesk:
                             "confirm_token": token, "expires_in_seconds": int(self.tokens.lifetime),
                             "line": f"Nothing changed yet: {why}. Show the user these {len(change)} conversations; "
                                     "if they agree, call triage again with the same verb and this confirm_token."}
-                outcome = await changing.apply(client, self.folder(), one.name, one.base_url, verb, changing.before_of(change))
+                outcome = await changing.apply(client, self.folder(), one.name, one.base_url, verb,
+                                               changing.before_of(change))
         except CanvasError as error:
             raise VerbFailed(f"{one.name}: {error}; nothing changed") from None
         return {**outcome.as_json(), "account": one.name, "count": len(change), "already": already,
