@@ -219,6 +219,12 @@ async def test_a_big_archive_is_refused_until_confirmed_then_exactly_those_chang
         done = await client.ok("triage", verb="archive", confirm_token=fresh["confirm_token"])
         assert sorted(done["changed"]) == sorted(chosen) and done["failed"] == {} and done["undo"] is True
         assert set(ids_in(sandbox, "archived")) == archived_before | set(chosen)
+        # Kept for undo in the shell's journal (what `tui-inbox undo` reads too), private, each state before.
+        kept = tmp_path / "data" / "shell" / "last_change.json"
+        assert kept.stat().st_mode & 0o777 == 0o600
+        journal = json.loads(kept.read_text())
+        assert journal["verb"] == "archive" and journal["accounts"][0]["user_id"] == TEACHER
+        assert sorted(map(int, journal["accounts"][0]["before"])) == sorted(chosen)
         assert "used already" in await client.refused("triage", verb="archive", confirm_token=fresh["confirm_token"])
         undone = await client.ok("undo")
         assert sorted(undone["changed"]) == sorted(chosen)

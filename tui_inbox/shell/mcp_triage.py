@@ -25,7 +25,8 @@ from ..config import Config, ConfigError, data_dir
 from ..inbox.export import course_label
 from ..inbox.mailboxes import BY_ID
 from ..inbox.query import QueryError, compile_query
-from . import changing, last_change
+from . import last_change, mcp_changes
+from .last_change import Part
 from .commands import VerbFailed
 from .confirm_tokens import ConfirmTokens, Preview, Refused
 from .mcp_reading import MAILBOXES, client_of, the_account, user_id_of
@@ -43,9 +44,9 @@ class TriageDesk:
 
     async def triage(self, verb_name: str, *, ids: list[int] | None, pattern: str | None, mailbox: str,
                      account: str | None, confirm_token: str | None) -> dict:
-        verb = changing.triage_verb(verb_name)
+        verb = mcp_changes.triage_verb(verb_name)
         if verb is None:
-            raise ConfigError(f"verb must be one of {', '.join(changing.VERBS)} (it is {verb_name!r})")
+            raise ConfigError(f"verb must be one of {', '.join(mcp_changes.VERBS)} (it is {verb_name!r})")
         if confirm_token:
             return await self._confirmed(verb, confirm_token, ids, account)
         if bool(ids) == bool(pattern and pattern.strip()):
@@ -55,7 +56,7 @@ class TriageDesk:
             async with client_of(self.config, one) as client:
                 rows = await (self._rows_by_id(client, ids) if ids else
                               self._rows_matching(client, one, pattern, mailbox))
-                change = [row for row in rows if changing.needs_change(verb, row)]
+                change = [row for row in rows if mcp_changes.needs_change(verb, row)]
                 already = len(rows) - len(change)
                 shapes = [row_json(one.name, row, None) for row in change]
                 if not change:
@@ -70,8 +71,8 @@ class TriageDesk:
                             "confirm_token": token, "expires_in_seconds": int(self.tokens.lifetime),
                             "line": f"Nothing changed yet: {why}. Show the user these {len(change)} conversations; "
                                     "if they agree, call triage again with the same verb and this confirm_token."}
-                outcome = await changing.apply(client, self.folder(), one.name, one.base_url, verb,
-                                               changing.before_of(change))
+                part = Part(one.name, one.base_url, await user_id_of(client, one), mcp_changes.before_of(change))
+                outcome = await mcp_changes.apply(client, self.folder(), part, verb)
         except CanvasError as error:
             raise VerbFailed(f"{one.name}: {error}; nothing changed") from None
         return {**outcome.as_json(), "account": one.name, "count": len(change), "already": already,
@@ -88,8 +89,9 @@ class TriageDesk:
         one = the_account(self.config, preview.account, "triage")
         try:
             async with client_of(self.config, one) as client:
-                before = await changing.before_now(client, verb, list(preview.ids))
-                outcome = await changing.apply(client, self.folder(), one.name, one.base_url, verb, before)
+                before = await mcp_changes.before_now(client, verb, list(preview.ids))
+                part = Part(one.name, one.base_url, await user_id_of(client, one), before)
+                outcome = await mcp_changes.apply(client, self.folder(), part, verb)
         except CanvasError as error:
             raise VerbFailed(f"{one.name}: {error}; nothing changed") from None
         return {**outcome.as_json(), "account": one.name, "count": len(preview.ids), "already": 0,
@@ -125,32 +127,49 @@ class TriageDesk:
                 if matches(row)]
 
     async def undo_change(self) -> dict | None:
-        """Put back the last change kept; None when there is none."""
-        folder = self.folder()
-        change = last_change.last(folder)
-        if change is None:
+        """Put back the last change kept (by this server or the shell's verbs), each account's share
+        on its own Canvas; None when there is none."""
+        data = self.folder()
+        change = last_change.last(data)
+        if change is None or not change.parts:
             return None
+        count = sum(len(part.before) for part in change.parts)
         if change.verb == "delete":
-            raise VerbFailed(f"the last change deleted {len(change.ids)} conversation(s): delete cannot be undone")
-        one = the_account(self.config, change.account, "undo")
-        if one.base_url != change.base_url.rstrip("/"):
-            raise VerbFailed(f"the last change was made on {change.account} at another Canvas; it is left as it is")
-        try:
-            async with client_of(self.config, one) as client:
-                outcome = await changing.undo(client, folder, change)
-        except CanvasError as error:
-            raise VerbFailed(f"{one.name}: {error}; nothing was put back") from None
-        line = f"Undone: {len(outcome.changed)} conversation(s) back as they were"
-        if outcome.failed:
-            line += f"; {len(outcome.failed)} not yet ({next(iter(outcome.failed.values()))}): undo again to retry"
-        return {**outcome.as_json(), "undo": bool(outcome.failed), "account": one.name, "line": line}
+            raise VerbFailed(f"the last change deleted {count} conversation(s): delete cannot be undone")
+        failed: dict[tuple[str, int], str] = {}
+        accounts = [part.account for part in change.parts]
+        for part in change.parts:
+            one = the_account(self.config, part.account, "undo")
+            if one.base_url != part.base_url.rstrip("/"):
+                raise VerbFailed(f"the last change was made on {part.account} at another Canvas; nothing was undone")
+            try:
+                async with client_of(self.config, one) as client:
+                    if await user_id_of(client, one) != part.user_id:
+                        raise VerbFailed(f"the last change was made on {part.account} as another user; "
+                                         "nothing was undone")
+                    refused = await mcp_changes.undo_part(client, change.verb, part.before)
+            except CanvasError as error:
+                raise VerbFailed(f"{part.account}: {error}; nothing more was put back") from None
+            failed.update({(part.account, cid): reason for cid, reason in refused.items()})
+        restored = [cid for part in change.parts for cid in part.before if (part.account, cid) not in failed]
+        for part in change.parts:  # what Canvas would not put back stays, for the next undo to try again
+            part.before = {cid: was for cid, was in part.before.items() if (part.account, cid) in failed}
+        change.parts = [part for part in change.parts if part.before]
+        change.state = last_change.DONE if change.parts else last_change.UNDONE
+        last_change.keep(data, change)
+        line = f"Undone: {len(restored)} conversation(s) back as they were"
+        if failed:
+            line += f"; {len(failed)} not yet ({next(iter(failed.values()))}): undo again to retry"
+        return {"verb": f"undo {change.verb}", "changed": restored, "undo": bool(failed),
+                "failed": {f"{account}:{cid}": why for (account, cid), why in failed.items()},
+                "accounts": accounts, "line": line}
 
 
 def _already_line(verb: str, already: int) -> str:
-    return f"{already} conversation(s) {changing.ALREADY[verb]}" if already else "no conversation matched"
+    return f"{already} conversation(s) {mcp_changes.ALREADY[verb]}" if already else "no conversation matched"
 
 
-def _outcome_line(verb: str, outcome: changing.Outcome) -> str:
+def _outcome_line(verb: str, outcome: mcp_changes.Outcome) -> str:
     line = f"{verb}: {len(outcome.changed)} conversation(s) changed"
     if outcome.failed:
         line += f"; {len(outcome.failed)} failed ({next(iter(outcome.failed.values()))})"

@@ -1,4 +1,4 @@
-"""Changing conversations from outside the app, as the app's triage does, and putting them back.
+"""Changing conversations from the MCP server, as the app's triage does, and putting them back.
 
 The same requests as ``inbox/triage.py``: one update for one conversation, Canvas's batch
 update (chunks of 500, each Progress followed) for more, one PUT each for mute and unmute
@@ -16,7 +16,7 @@ from ..canvas import CanvasClient, CanvasError
 from ..canvas.models import Conversation
 from ..inbox.triage import ACTIONS, MUTE_VERBS, Before, Triage, update_one
 from . import last_change
-from .last_change import Change
+from .last_change import Change, Part
 
 # The verbs as a script or an assistant names them -> triage's verbs.
 VERBS = {"archive": "archive", "unarchive": "unarchive", "star": "star", "unstar": "unstar",
@@ -80,14 +80,18 @@ async def before_now(client: CanvasClient, verb: str, ids: list[int]) -> dict[in
                         verb != "unmute") for cid in ids}
 
 
-async def apply(client: CanvasClient, folder, account: str, base_url: str, verb: str,
-                before: dict[int, Before]) -> Outcome:
-    """Send ``verb`` for the conversations of ``before`` (the caller left out those already so),
-    kept for undo first."""
-    ids = list(before)
+async def apply(client: CanvasClient, data, part: Part, verb: str) -> Outcome:
+    """Send ``verb`` for the conversations of ``part`` (the caller left out those already so),
+    kept for undo first and marked done after."""
+    ids = list(part.before)
     # A delete is kept too: an undo then says it cannot be undone, rather than undo the change before it.
-    last_change.keep(folder, Change(account, base_url, verb, before))
+    change = Change(verb, [part])
+    last_change.keep(data, change)
     failed = await send(client, verb, ids)
+    # Every id stays kept, refused or not: a refusal may have landed all the same, and putting
+    # back what did not change changes nothing.
+    change.state = last_change.DONE
+    last_change.keep(data, change)
     return Outcome(verb, [cid for cid in ids if cid not in failed], failed)
 
 
@@ -117,20 +121,15 @@ async def send(client: CanvasClient, verb: str, ids: list[int], states: dict[int
         return {cid: str(error) for cid in ids}
 
 
-async def undo(client: CanvasClient, folder, change: Change) -> Outcome:
-    """Put back every conversation of ``change``; what Canvas would not put back stays to undo."""
-    toggle = TOGGLE_OF[change.verb]
+async def undo_part(client: CanvasClient, verb: str, before: dict[int, Before]) -> dict[int, str]:
+    """Put back every conversation of one account's share of a change; what Canvas would not put
+    back, and why."""
+    toggle = TOGGLE_OF[verb]
     groups: dict[str, list[int]] = {}
-    for cid, was in change.before.items():
+    for cid, was in before.items():
         groups.setdefault(Triage.undo_verb(toggle, was), []).append(cid)
     failed: dict[int, str] = {}
-    for verb, ids in groups.items():
-        states = {cid: "unread" for cid in ids if change.before[cid].workflow_state == "unread"} \
-            if toggle == "mute" else None
-        failed.update(await send(client, verb, ids, states))
-    if failed:
-        last_change.keep(folder, Change(change.account, change.base_url, change.verb,
-                                        {cid: change.before[cid] for cid in failed}))
-    else:
-        last_change.forget(folder)
-    return Outcome(f"undo {change.verb}", [cid for cid in change.before if cid not in failed], failed)
+    for back, ids in groups.items():
+        states = {cid: "unread" for cid in ids if before[cid].workflow_state == "unread"} if toggle == "mute" else None
+        failed.update(await send(client, back, ids, states))
+    return failed
