@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import timedelta
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -56,10 +57,10 @@ class Assistant:
 
     async def call(self, tool: str, **arguments) -> tuple[bool, dict | str]:
         """(whether it failed, its JSON answer or its one-line error)."""
-        result = await self.session.call_tool(tool, arguments, read_timeout_seconds=120)
+        result = await self.session.call_tool(tool, arguments, read_timeout_seconds=timedelta(seconds=120))
         text = "".join(block.text for block in result.content if block.type == "text")
         self.seen.append(text)
-        return (True, text) if result.is_error else (False, json.loads(text))
+        return (True, text) if result.isError else (False, json.loads(text))
 
     async def ok(self, tool: str, **arguments) -> dict:
         failed, answer = await self.call(tool, **arguments)
@@ -101,7 +102,7 @@ async def test_the_tools_each_say_what_they_change_on_canvas(sandbox, tmp_path):
     config_of(tmp_path, sandbox)
     async with assistant(tmp_path, sandbox) as client:
         tools = {tool.name: tool for tool in (await client.session.list_tools()).tools}
-        templates = (await client.session.list_resource_templates()).resource_templates
+        templates = (await client.session.list_resource_templates()).resourceTemplates
     assert set(tools) == {"list_conversations", "read_conversation", "search_messages", "draft_reply", "send_message",
                           "triage", "undo"}
     for tool in tools.values():
@@ -112,10 +113,10 @@ async def test_the_tools_each_say_what_they_change_on_canvas(sandbox, tmp_path):
     assert "read-only" in tools["search_messages"].description.casefold()
     assert "not marked read" in tools["read_conversation"].description.casefold()
     assert "more than 20" in tools["triage"].description and "confirm_token" in tools["triage"].description
-    assert [t.uri_template for t in templates] == ["conversation://{account}/{id}"]
+    assert [t.uriTemplate for t in templates] == ["conversation://{account}/{id}"]
     for reader in ("list_conversations", "search_messages"):
-        assert tools[reader].annotations.read_only_hint is True
-    assert tools["read_conversation"].annotations.read_only_hint is False  # mark_read can change it
+        assert tools[reader].annotations.readOnlyHint is True
+    assert tools["read_conversation"].annotations.readOnlyHint is False  # mark_read can change it
 
 
 async def test_it_lists_as_the_shell_does_and_reads_without_marking_read(sandbox, tmp_path):

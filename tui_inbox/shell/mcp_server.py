@@ -1,6 +1,7 @@
 """``tui-inbox mcp``: the inbox for an assistant, a Model Context Protocol server on stdio.
 
-Built on the official ``mcp`` SDK's ``MCPServer`` (what its first versions called FastMCP).
+Built on the official ``mcp`` SDK's ``FastMCP`` server (1.x: 2.x brings httpx2, which authlib's
+httpx client then takes for httpx, and a browser sign-in's token renewal fails).
 Each tool's description says what it changes on Canvas, or that it changes nothing, and the
 safety is the app's: nothing is marked read unless ``mark_read`` asks; a reply is drafted into
 the app's Drafts, not sent; a message goes through the Outbox with the undo delay; a change to
@@ -104,8 +105,8 @@ def secrets_of(config: Config) -> list[str]:
 
 
 def build_server(config: Config, *, clock: Callable[[], float] = time.monotonic):
-    from mcp.server.mcpserver import MCPServer
-    from mcp.server.mcpserver.exceptions import ResourceError, ToolError
+    from mcp.server.fastmcp import FastMCP
+    from mcp.server.fastmcp.exceptions import ResourceError, ToolError
     from mcp.types import ToolAnnotations
 
     from ..canvas import CanvasError
@@ -137,8 +138,8 @@ def build_server(config: Config, *, clock: Callable[[], float] = time.monotonic)
         finally:
             await sending.aclose()  # a message waiting out its delay leaves: the user sent it
 
-    server = MCPServer("tui-inbox", instructions=INSTRUCTIONS, log_level="WARNING", lifespan=life)
-    reads = ToolAnnotations(read_only_hint=True, open_world_hint=True)
+    server = FastMCP("tui-inbox", instructions=INSTRUCTIONS, log_level="WARNING", lifespan=life)
+    reads = ToolAnnotations(readOnlyHint=True, openWorldHint=True)
     logging.getLogger().addFilter(Masking(secrets))
     for handler in logging.getLogger().handlers:
         handler.addFilter(Masking(secrets))
@@ -159,8 +160,8 @@ def build_server(config: Config, *, clock: Callable[[], float] = time.monotonic)
         return await guarded(work())
 
     # Not read-only: mark_read, when asked, marks it read on Canvas.
-    @server.tool(description=READ, annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False,
-                                                               idempotent_hint=True, open_world_hint=True))
+    @server.tool(description=READ, annotations=ToolAnnotations(readOnlyHint=False, destructiveHint=False,
+                                                               idempotentHint=True, openWorldHint=True))
     async def read_conversation(id: Id, account: Account = None,
                                 mark_read: Annotated[bool, Field(description="mark it read on Canvas")] = False,
                                 ) -> dict[str, Any]:
@@ -172,16 +173,16 @@ def build_server(config: Config, *, clock: Callable[[], float] = time.monotonic)
                               account: Account = None) -> dict[str, Any]:
         return await guarded(mcp_reading.search_hits(config, account, words, limit=limit))
 
-    @server.tool(description=DRAFT, annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False,
-                                                                open_world_hint=False))
+    @server.tool(description=DRAFT, annotations=ToolAnnotations(readOnlyHint=False, destructiveHint=False,
+                                                                openWorldHint=False))
     async def draft_reply(id: Id, body: Annotated[str, Field(description="the reply's text")],
                           account: Account = None,
                           replace: Annotated[bool, Field(description="replace a draft the user already has")] = False,
                           ) -> dict[str, Any]:
         return await guarded(reply_drafts.draft_reply(config, account, id, body, replace=replace))
 
-    @server.tool(description=SEND, annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False,
-                                                               idempotent_hint=False, open_world_hint=True))
+    @server.tool(description=SEND, annotations=ToolAnnotations(readOnlyHint=False, destructiveHint=False,
+                                                               idempotentHint=False, openWorldHint=True))
     async def send_message(
         body: Annotated[str, Field(description="the message's text")],
         to: Annotated[list[str] | None, Field(description="recipients of a new message")] = None,
@@ -196,8 +197,8 @@ def build_server(config: Config, *, clock: Callable[[], float] = time.monotonic)
         return await guarded(sending.send(account, to=to or [], subject=subject, course=course, body=body, mode=mode,
                                           reply_to=reply_to, reply_all=reply_all, wait=wait))
 
-    @server.tool(description=TRIAGE, annotations=ToolAnnotations(read_only_hint=False, destructive_hint=True,
-                                                                 open_world_hint=True))
+    @server.tool(description=TRIAGE, annotations=ToolAnnotations(readOnlyHint=False, destructiveHint=True,
+                                                                 openWorldHint=True))
     async def triage(
         verb: Annotated[str, Field(description="archive, unarchive, star, unstar, mark-read, mark-unread, mute, "
                                                "unmute or delete")],
@@ -217,8 +218,8 @@ def build_server(config: Config, *, clock: Callable[[], float] = time.monotonic)
 
         return await guarded(work())
 
-    @server.tool(description=UNDO, annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False,
-                                                               open_world_hint=True))
+    @server.tool(description=UNDO, annotations=ToolAnnotations(readOnlyHint=False, destructiveHint=False,
+                                                               openWorldHint=True))
     async def undo() -> dict[str, Any]:
         async def work() -> dict:
             if sending.newest is not None and sending.newest_at >= last_triage[0]:
