@@ -28,6 +28,7 @@ SHELL_HELP = {
     "send": "send a new message (through the Outbox, with the undo-send delay)",
     "reply": "reply in a conversation (through the Outbox, with the undo-send delay)",
     "watch": "print each change as it happens (the live stream, or polls), one line each",
+    "mcp": "serve the inbox to an assistant (Model Context Protocol, on stdio)",
 }
 VERBS = tuple(SHELL_HELP)  # every verb run_shell runs (cli.py hands them here)
 MAILBOXES = ("inbox", "unread", "starred", "sent", "archived")  # Canvas's scopes (inbox/mailboxes.py)
@@ -120,6 +121,7 @@ def add_shell_commands(sub) -> None:
     watch.add_argument("--ndjson", dest="output", action="store_const", const="ndjson", default="text",
                        help="one JSON object a line")
     _account(watch)
+    add_mcp_command(sub)
 
 
 def add_triage_commands(sub) -> None:
@@ -146,6 +148,15 @@ def add_triage_commands(sub) -> None:
                                       "undoes those). A delete cannot be undone. Exit 1 when there is nothing to "
                                       "undo or Canvas refused any.")
     _output(undo, stream=False)
+
+
+def add_mcp_command(sub) -> None:
+    sub.add_parser("mcp", help=SHELL_HELP["mcp"],
+                   description="A Model Context Protocol server on standard input and output, for an assistant "
+                               "(Claude Desktop: {\"command\": \"tui-inbox\", \"args\": [\"mcp\"]}). Its tools "
+                               "list, read (not marking read), search, draft replies into Drafts, send through the "
+                               "Outbox, triage with a preview (more than 20 conversations need a confirming second "
+                               "call) and undo. The README's \"Use with an assistant\" says more.")
 
 
 class VerbFailed(Exception):
@@ -213,6 +224,10 @@ def _run(args: argparse.Namespace, config) -> int:
         from .watching import run_watch
 
         return run_watch(config, args.account, ndjson=args.output == "ndjson")
+    if args.command == "mcp":
+        from .mcp_server import run_mcp
+
+        return run_mcp(config)
     if args.command in ("send", "reply"):
         from .sending import body_of, run_reply, run_send
 
