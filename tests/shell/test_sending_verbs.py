@@ -114,3 +114,19 @@ async def test_a_reply_sent_from_the_shell_while_the_app_is_open_shows_in_the_ap
                                            for r in app.list.rows))
         assert [r.id for r in app.list.rows].count(lab.id) == 1
     assert len(messages_with(sandbox, JANE, "From my script")) == 1
+
+
+async def test_a_new_message_sent_from_the_shell_while_the_app_is_open_shows_in_its_sent_mailbox_once(sandbox, tmp_path):
+    config_of(tmp_path, sandbox)
+    app = live_app(sandbox)
+    async with app.run_test(size=(120, 32)):
+        await async_wait_until(lambda: app.status.feed == "live")
+        app.main.reading.switch_to("sent", None)
+        await async_wait_until(lambda: app.session.view.loaded and app.session.mailbox.id == "sent" and app.list.rows)
+        done = await asyncio.to_thread(cli, tmp_path, "send", "--to", str(JANE), "--subject", "Field trip forms",
+                                       "--body", "Bring the signed form on Monday.", "--json")
+        assert done.returncode == 0, done.stderr
+        [landed] = json.loads(done.stdout)["conversation_ids"]
+        await async_wait_until(lambda: any(r.id == landed and r.subject == "Field trip forms" for r in app.list.rows))
+        assert [r.id for r in app.list.rows].count(landed) == 1
+    assert [cid for cid, _ in messages_with(sandbox, JANE, "Bring the signed form on Monday.")] == [landed]
