@@ -278,3 +278,35 @@ async def test_send_waits_in_the_outbox_undo_takes_it_back_and_wait_returns_wher
     thread = state_of(sandbox, target)
     assert thread["message_count"] == count + 1
     assert [m["body"] for m in thread["messages"]].count("Sent once.") == 1
+
+
+async def test_one_journal_undo_takes_back_the_other_surfaces_change(sandbox, tmp_path):
+    """``tui-inbox archive`` undone by the server's ``undo``, and the server's triage by ``tui-inbox undo``:
+    one journal (shell/journal.py) and one set of rules (shell/changing.py) for both."""
+    config_of(tmp_path, sandbox)
+    archived_before = set(ids_in(sandbox, "archived"))
+    starred_before = set(ids_in(sandbox, "starred"))
+    inbox = ids_in(sandbox, "inbox")
+    starred = next(cid for cid in inbox if cid in starred_before)  # starred before: stays starred after the undo
+    plain = next(cid for cid in inbox if cid not in starred_before)
+    async with assistant(tmp_path, sandbox) as client:
+        shell = cli(tmp_path, "archive", str(starred), str(plain), "--json")
+        assert shell.returncode == 0, shell.stderr
+        assert set(ids_in(sandbox, "archived")) == archived_before | {starred, plain}
+        undone = await client.ok("undo")
+        assert sorted(undone["changed"]) == sorted([starred, plain]) and undone["failed"] == {}
+        assert set(ids_in(sandbox, "archived")) == archived_before
+        assert set(ids_in(sandbox, "starred")) == starred_before
+        assert (await client.ok("undo"))["line"] == "Nothing to undo."
+
+        unread = ids_in(sandbox, "unread")[:2]
+        done = await client.ok("triage", verb="mark-read", ids=unread)
+        assert sorted(done["changed"]) == sorted(unread) and done["undo"] is True
+        assert all(state_of(sandbox, cid)["workflow_state"] == "read" for cid in unread)
+        back = cli(tmp_path, "undo", "--json")
+        assert back.returncode == 0, back.stderr
+        assert sorted(row["id"] for row in json.loads(back.stdout)["restored"]) == sorted(unread)
+        assert all(state_of(sandbox, cid)["workflow_state"] == "unread" for cid in unread)
+        assert (await client.ok("undo"))["line"] == "Nothing to undo."
+        assert cli(tmp_path, "undo").returncode == 1  # nothing left for the shell either
+    assert set(ids_in(sandbox, "archived")) == archived_before and set(ids_in(sandbox, "starred")) == starred_before

@@ -5,7 +5,8 @@ change: its verb and, for each account it touched (name, Canvas origin, user id)
 conversation's state before it. It is written before anything is sent, a new file renamed over
 the old (never half a file), so that a change cut short (the process killed, the network gone)
 can still be undone as far as it went; it is marked done after, and undone by ``undo``. The
-app's own undo (``u``) is the app's: this file is the shell's alone.
+app's own undo (``u``) is the app's: this file is the shell's, its verbs' and ``tui-inbox mcp``'s
+(``mcp_triage.py``), so either undoes the other's last change.
 
 Changes and undos hold a lock on the folder while they run, so two at once cannot leave the
 journal describing the one whose changes it does not hold.
