@@ -78,6 +78,8 @@ def _replicas(text: str) -> int:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of replicas (1 to 5)") from None
+
+
 def _positive_seconds(text: str) -> float:
     try:
         value = float(text)

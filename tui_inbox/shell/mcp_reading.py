@@ -20,7 +20,7 @@ from ..store.paths import account_key, cache_path
 from .accounts import Known, chosen, known
 from .commands import VerbFailed
 from .reading import _rows_of
-from .shapes import iso, row_json, thread_json
+from .shapes import hit_json, row_json, thread_json
 
 MAILBOXES = tuple(m for m in BY_ID if BY_ID[m].scope is not None)  # inbox, unread, starred, sent, archived
 
@@ -102,9 +102,6 @@ async def search_hits(config: Config, account: str | None, words: str, *, limit:
             found = await asyncio.to_thread(index.search, words, limit=limit or 100)
         finally:
             index.close()
-        hits += [{"account": one.name, "conversation_id": hit.conversation_id, "message_id": hit.message_id,
-                  "subject": hit.subject, "author": hit.author, "created_at": iso(hit.created_at),
-                  "mailbox": hit.mailbox, "snippet": "".join(text for text, _ in hit.snippet)}
-                 for hit in found.hits]
+        hits += [hit_json(one.name, hit) for hit in found.hits]
     hits.sort(key=lambda hit: hit["created_at"] or "", reverse=True)
     return {"hits": hits[:limit] if limit else hits, "no_index_yet": missing}

@@ -35,7 +35,7 @@ from ..store.cache import view_name
 from ..store.database import StoreError
 from .accounts import Known, asked, chosen, known
 from .commands import VerbFailed
-from .shapes import iso, print_json, row_json, thread_json
+from .shapes import hit_json, iso, print_json, row_json, thread_json
 
 MAILBOXES = tuple(m for m in BY_ID if BY_ID[m].scope is not None)  # inbox, unread, starred, sent, archived
 
@@ -197,10 +197,7 @@ def run_search(config: Config, account: str | None, words: str, *, limit: int, o
             found = index.search(words, limit=limit or 100)
         finally:
             index.close()
-        hits += [{"account": one.name, "conversation_id": hit.conversation_id, "message_id": hit.message_id,
-                  "subject": hit.subject, "author": hit.author, "created_at": iso(hit.created_at),
-                  "mailbox": hit.mailbox, "snippet": "".join(text for text, _ in hit.snippet)}
-                 for hit in found.hits]
+        hits += [hit_json(one.name, hit) for hit in found.hits]
     hits.sort(key=lambda hit: hit["created_at"] or "", reverse=True)
     if limit:
         hits = hits[:limit]

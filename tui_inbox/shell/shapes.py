@@ -58,6 +58,13 @@ def thread_json(account: str, thread: Conversation, course: str | None) -> dict:
     return {**row_json(account, thread, course), "messages": [message_json(thread, m) for m in messages]}
 
 
+def hit_json(account: str, hit) -> dict:
+    """A search hit (store/search_index.py ``Hit``), as ``search --json`` and the MCP tool give it."""
+    return {"account": account, "conversation_id": hit.conversation_id, "message_id": hit.message_id,
+            "subject": hit.subject, "author": hit.author, "created_at": iso(hit.created_at),
+            "mailbox": hit.mailbox, "snippet": "".join(text for text, _ in hit.snippet)}
+
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
