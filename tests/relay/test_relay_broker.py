@@ -6,9 +6,11 @@ again on the same port and store folder; relays run in threads of this process.
 
 from __future__ import annotations
 
+import json
 import logging
 
 import httpx
+import nats
 import pytest
 
 from tests.relay_fixtures import (StaticRoute, Subscriber, conversation_event, metric, post, relay_settings,
@@ -17,7 +19,7 @@ from tests.relay_fixtures import relays  # noqa: F401  (a fixture)
 from tests.relay_signing import KeyServer, SigningKey, sign
 from tui_inbox.relay.broker import Broker, BrokerUnavailable
 from tui_inbox.relay.digest import event_digest
-from tui_inbox.relay.subjects import user_subject
+from tui_inbox.relay.subjects import DELIVERED_STREAM, user_subject
 
 
 @pytest.fixture(scope="module")
@@ -224,3 +226,32 @@ async def test_an_event_whose_audience_canvas_is_slow_to_tell_does_not_hold_up_t
     finally:
         canvas_answers.set()
         await subscriber.close()
+
+
+async def test_an_event_whose_copies_cannot_be_stored_waits_for_the_history_without_spending_its_tries(
+        nats_server, keys, key, relays, caplog):
+    # While the delivered stream has no leader (a node of a cluster died), storing the copies
+    # fails however often it is tried: that is the broker's trouble, not the event's, so the
+    # event must not run out of JetStream's max_deliver and be left unrouted for good.
+    caplog.set_level(logging.INFO, logger="tui_inbox.relay")
+    route = StaticRoute(user_subject(1))
+    relay = relays(relay_settings(nats_server.url, keys.url, max_deliver=3, publish_timeout_seconds=0.2,
+                                  ack_wait_seconds=1.0), route)
+    await wait_for(lambda: health(relay) == 200)
+    nc = await nats.connect(nats_server.url)
+    try:
+        js = nc.jetstream()
+        history = (await js.stream_info(DELIVERED_STREAM)).config
+        await js.delete_stream(DELIVERED_STREAM)
+        assert (await post(relay.info.events_url, sign(conversation_event("1"), key))).status_code == 202
+        # Longer than max_deliver tries would last, and longer than the ack wait.
+        await wait_for(lambda: sum(r.getMessage() == "route_failed" for r in caplog.records) >= 6)
+        await js.add_stream(history)
+
+        await wait_for(lambda: metric(relay.base_url, "relay_events_routed_total") == 1)
+        stored = await js.get_last_msg(DELIVERED_STREAM, user_subject(1))
+        assert json.loads(stored.data)["body"]["conversation_id"] == "1"
+        assert route.calls == ["1"]  # its audience asked once: only storing was tried again
+        assert not [r for r in caplog.records if r.getMessage() == "route_dropped"]
+    finally:
+        await nc.close()

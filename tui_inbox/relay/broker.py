@@ -305,17 +305,39 @@ class Broker:
                 await message.nak(delay=self.route_retry_seconds * tries)
             return
         event_id = str(message.metadata.sequence.stream)
-        try:
-            await self.publish_copies(frame_bytes(event, event_id), event_id, digest, subjects)
-        except (NatsError, asyncio.TimeoutError) as exc:
-            # Not all of the copies are stored: routed again soon (those stored stay stored once).
-            log_event("route_failed", logging.WARNING, digest=digest, event_name=name, error=type(exc).__name__)
-            await message.nak(delay=self.route_retry_seconds)
+        if not await self._store_copies(message, frame_bytes(event, event_id), event_id, digest, subjects, name):
             return
         await message.ack()
         if self.metrics is not None:
             self.metrics.routed.inc()
         log_event("event_routed", digest=digest, event_name=name, subjects=len(subjects))
+
+    async def _store_copies(self, message, data: bytes, event_id: str, digest: str, subjects, name) -> bool:
+        """Store the event's copies, trying again for as long as JetStream cannot take them.
+
+        That is the broker's trouble (the delivered stream has no leader while a cluster elects
+        one), not the event's: a nak would spend one of its max_deliver tries each time, and an
+        event out of tries is never delivered again. So the message is held, its ack wait kept
+        from running out, and only storing is tried again (its audience is not asked twice).
+        False when the relay is closing: JetStream hands the event out again after its ack wait.
+        """
+        delay = self.route_retry_seconds
+        while True:
+            try:
+                await self.publish_copies(data, event_id, digest, subjects)
+                return True
+            except (NatsError, asyncio.TimeoutError) as exc:
+                if self._closing:
+                    return False
+                # Those copies stored stay stored once (their Nats-Msg-Id), so trying all again is safe.
+                log_event("route_failed", logging.WARNING, digest=digest, event_name=name,
+                          error=type(exc).__name__, retry_seconds=delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, max(self.route_retry_seconds, self.ack_wait / 2))
+            try:
+                await message.in_progress()
+            except Exception:  # not connected just now: at worst the event is handed out again
+                pass
 
     async def publish_copies(self, data: bytes, event_id: str, digest: str, subjects) -> None:
         """Store one copy per subject in the history, all at once (each acknowledged by JetStream);
