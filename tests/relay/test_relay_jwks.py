@@ -8,6 +8,7 @@ JWT's kid (a key, or None: refuse the event) and how often it asked.
 from __future__ import annotations
 
 import time
+import tracemalloc
 
 import pytest
 
@@ -33,8 +34,14 @@ async def test_a_bad_jwks_gives_no_key_within_the_time_and_size_bounds(answer):
     async with HostileServer({"/jwks": answer}) as server:
         cache = JwksCache(server.base_url + "/jwks", timeout_seconds=1.0, max_bytes=100_000, refetch_seconds=3600)
         start = time.monotonic()
-        assert await cache.key_for("2026-11") is None
+        tracemalloc.start()
+        try:
+            assert await cache.key_for("2026-11") is None
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
         assert time.monotonic() - start < 3.0
+        assert peak < 8_000_000  # a bomb is inflated a piece at a time, never whole
         assert await cache.key_for("2026-11") is None  # no second fetch inside the refetch interval
         await cache.aclose()
     assert server.requests == ["GET /jwks"]

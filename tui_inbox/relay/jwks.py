@@ -17,6 +17,8 @@ import time
 import httpx
 import jwt
 
+from ..canvas.bodies import ACCEPTED_ENCODINGS, pieces
+from ..canvas.errors import ResponseTooLarge, ServerError
 from .logs import log_event
 
 
@@ -97,15 +99,19 @@ class JwksCache:
             self._http = httpx.AsyncClient(follow_redirects=True, max_redirects=3)
         try:
             async with asyncio.timeout(self.timeout_seconds):
-                async with self._http.stream("GET", self.url, headers={"Accept": "application/json"}) as response:
+                async with self._http.stream("GET", self.url, headers={
+                        "Accept": "application/json", "Accept-Encoding": ACCEPTED_ENCODINGS}) as response:
                     if response.status_code != 200:
                         raise JwksError(f"the JWKS answered HTTP {response.status_code}")
+                    # Decoded a piece at a time and counted as decoded: a gzip bomb never lands whole.
                     body = bytearray()
-                    async for chunk in response.aiter_bytes():
-                        body += chunk
-                        if len(body) > self.max_bytes:
-                            raise JwksError(f"the JWKS is over {self.max_bytes} bytes")
+                    async for piece in pieces(response, self.max_bytes, "the JWKS"):
+                        body += piece
                     return bytes(body)
+        except ResponseTooLarge:
+            raise JwksError(f"the JWKS is over {self.max_bytes} bytes") from None
+        except ServerError as error:  # damaged, or encoded as was not asked
+            raise JwksError(f"the JWKS could not be read: {error}") from None
         except TimeoutError:
             raise JwksError(f"the JWKS did not answer within {self.timeout_seconds:g} s") from None
         except httpx.HTTPError as error:
