@@ -33,8 +33,10 @@ def keys(key):
         yield server
 
 
-def health(relay) -> int:
-    return httpx.get(relay.base_url + "/healthz", timeout=5).status_code
+def health(relay) -> tuple[int, str]:
+    """/healthz: the process is alive (200) whatever the broker; its state is in the body."""
+    answer = httpx.get(relay.base_url + "/healthz", timeout=5)
+    return answer.status_code, answer.json()["broker"]
 
 
 async def test_while_the_broker_is_down_canvas_gets_503_and_after_it_is_back_events_flow_again(
@@ -46,13 +48,13 @@ async def test_while_the_broker_is_down_canvas_gets_503_and_after_it_is_back_eve
     await before.close()
 
     nats_server.stop(remove_store=False)
-    await wait_for(lambda: health(relay) == 503)
+    await wait_for(lambda: health(relay) == (200, "disconnected"))
     refused = await post(relay.info.events_url, sign(conversation_event("2"), key))
     assert refused.status_code == 503 and refused.json()["reason"] == "broker_unavailable"
     assert metric(relay.base_url, "relay_events_rejected_total", reason="broker_unavailable") == 1
 
     nats_server.start()
-    await wait_for(lambda: health(relay) == 200)
+    await wait_for(lambda: health(relay) == (200, "connected"))
     after = await Subscriber().start(nats_server.url, user_subject(1))
     # Canvas retries the refused event; then one more.
     assert (await post(relay.info.events_url, sign(conversation_event("2"), key))).status_code == 202
@@ -154,7 +156,7 @@ async def test_a_nats_that_comes_back_without_its_store_gets_the_stream_again(na
     relay = relays(relay_settings(nats_server.url, keys.url), StaticRoute(user_subject(1)))
     assert (await post(relay.info.events_url, sign(conversation_event("1"), key))).status_code == 202
     nats_server.stop(remove_store=True)
-    await wait_for(lambda: health(relay) == 503)
+    await wait_for(lambda: health(relay) == (200, "disconnected"))
     nats_server.start()
     subscriber = await Subscriber().start(nats_server.url, user_subject(1))
 
@@ -237,7 +239,7 @@ async def test_an_event_whose_copies_cannot_be_stored_waits_for_the_history_with
     route = StaticRoute(user_subject(1))
     relay = relays(relay_settings(nats_server.url, keys.url, max_deliver=3, publish_timeout_seconds=0.2,
                                   ack_wait_seconds=1.0), route)
-    await wait_for(lambda: health(relay) == 200)
+    await wait_for(lambda: health(relay) == (200, "connected"))
     nc = await nats.connect(nats_server.url)
     try:
         js = nc.jetstream()

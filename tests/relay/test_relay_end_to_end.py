@@ -250,7 +250,7 @@ async def test_while_the_broker_is_down_canvas_is_answered_503_retries_and_each_
         await async_wait_until(lambda: len(message_frames(teacher, LAB_REPORT)) == 1)
 
         nats_server.stop(remove_store=False)
-        await async_wait_until(lambda: httpx.get(place.a.base_url + "/healthz").status_code == 503)
+        await async_wait_until(lambda: httpx.get(place.a.base_url + "/readyz").status_code == 503)
         jane_writes(place, LAB_REPORT, "during 1", "during 2", "during 3")
         await async_wait_until(lambda: metric(place.a.base_url, "relay_events_rejected_total",
                                               reason="broker_unavailable") >= 3)

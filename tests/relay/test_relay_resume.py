@@ -340,7 +340,7 @@ async def test_while_a_relay_cannot_reach_nats_what_is_routed_reaches_its_users_
             await async_wait_until(lambda: messages(teacher.frames, LAB_REPORT), timeout=WAIT)
 
             cable.cut()  # B hears nothing; A takes events in and routes them all
-            await async_wait_until(lambda: httpx.get(here.b.base_url + "/healthz").status_code == 503, timeout=WAIT)
+            await async_wait_until(lambda: httpx.get(here.b.base_url + "/readyz").status_code == 503, timeout=WAIT)
             here.write(JANE, LAB_REPORT, "deaf 1", "deaf 2", "deaf 3")
             await async_wait_until(lambda: len(messages(direct.frames, LAB_REPORT)) == 4 and here.all_routed(),
                                    timeout=WAIT)

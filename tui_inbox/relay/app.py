@@ -5,8 +5,10 @@ for one already stored (a Canvas retry: it must stop retrying), 503 while the br
 down (so that Canvas retries later), 400/401/413 for what Canvas did not send. Never a
 500: whatever the body, the answer is one of those with a one-line JSON reason.
 
-``GET /healthz`` answers while the broker is connected; ``GET /readyz`` also checks that the
-stream is writable (readiness.py), for a load balancer.
+``GET /healthz`` answers 200 while the process serves requests (liveness: a supervisor that
+restarts on its failure must not restart every instance while NATS is away); the broker's
+state is in its body. ``GET /readyz`` is 200 only while the broker is connected and the
+stream writable (readiness.py), for a load balancer.
 """
 
 from __future__ import annotations
@@ -105,9 +107,7 @@ def build_relay_app(settings, broker, metrics, extra_routes=(), *, jwks: JwksCac
         return JSONResponse({"status": "stored", "digest": digest}, status_code=202)
 
     async def healthz(request: Request) -> Response:
-        if broker.connected:
-            return JSONResponse({"status": "ok", "broker": "connected"})
-        return JSONResponse({"status": "unavailable", "broker": "disconnected"}, status_code=503)
+        return JSONResponse({"status": "alive", "broker": "connected" if broker.connected else "disconnected"})
 
     async def readyz(request: Request) -> Response:
         reason = readiness.reason
