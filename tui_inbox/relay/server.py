@@ -23,6 +23,7 @@ from ..event_loops import new_event_loop
 from ..serving import PromptServer, bind, call_on, serve_command, url_host
 from .app import EVENTS_PATH, build_relay_app
 from .broker import Broker
+from .collector_pauses import keep_collections_short
 from .connection_guard import guarded_protocols
 from .fanout import Fanout
 from .identity import Identities
@@ -92,6 +93,9 @@ class RunningRelay:
         self._error: BaseException | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self.files: FileBudget | None = None
+        # True only when the process is the relay's own (serve_forever): the collector's settings
+        # are the process's, and a test's relays run in threads of the test's process.
+        self.keeps_collections_short = False
 
     def start(self, timeout: float = 30.0) -> "RunningRelay":
         try:
@@ -159,6 +163,8 @@ class RunningRelay:
         self._server = PromptServer(config)
         self._server.install_signal_handlers = lambda: None  # the owner of the process decides
         tasks = [asyncio.create_task(self._sample_lag(broker))]
+        if self.keeps_collections_short:
+            tasks.append(asyncio.create_task(keep_collections_short()))
         newcomers = None
         if router is not None:
             if hasattr(router, "participants"):
@@ -196,7 +202,7 @@ class RunningRelay:
                 self.metrics.broker_lag.set(await broker.pending())
             except asyncio.CancelledError:
                 raise
-            except Exception:  # the broker is down: /healthz says so; the last figure stays
+            except Exception:  # the broker is down: /readyz says so; the last figure stays
                 pass
             await asyncio.sleep(self.settings.lag_sample_seconds)
 
@@ -248,6 +254,7 @@ def serve_forever(settings: RelaySettings) -> int:
     configure_logs()
     raise_open_files_limit()
     relay = school_relay(settings)
+    relay.keeps_collections_short = True
 
     def start() -> dict:
         relay.start()
