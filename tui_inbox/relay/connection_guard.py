@@ -30,7 +30,11 @@ from typing import Callable
 import h11
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.utils import ClientDisconnected
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.protocol import State
+
+from . import text_frames
 
 from .open_files import FileBudget
 
@@ -193,5 +197,18 @@ def guarded_protocols(budget: FileBudget, header_timeout: float, *, early: Calla
         def connection_lost(self, exc) -> None:
             budget.closed()
             super().connection_lost(exc)
+
+        async def run_asgi(self) -> None:
+            self.scope["extensions"][text_frames.EXTENSION] = self.send_text_frame
+            await super().run_asgi()
+
+        async def send_text_frame(self, text: str) -> None:
+            """One text message, its frame built once for all the connections it goes to (text_frames.py);
+            waits as uvicorn's send does while the client is not reading."""
+            if not self.writable.is_set():
+                await self.writable.wait()
+            if self.disconnected or self.close_sent or self.conn.state is not State.OPEN:
+                raise ClientDisconnected()
+            self.transport.write(text_frames.text_frame(text))
 
     return DeadlineH11Protocol, CountedWebSocketProtocol

@@ -36,6 +36,7 @@ from .handshake_limits import HandshakeLimits
 from .identity import Identities, Refusal
 from .mailbox import Mailbox
 from .replay import Cursor, Resumer
+from .text_frames import EXTENSION as TEXT_FRAMES
 
 log = logging.getLogger("tui_inbox.relay.stream")
 
@@ -179,12 +180,13 @@ async def _forward(websocket: WebSocket, queue: Mailbox, metrics, cursor: Cursor
                    resumer: Resumer | None = None) -> None:
     """One event, one text frame, in arrival order; whatever is waiting is sent in one go. With a
     cursor, a replay due (asked by the handshake, or a gap to fill) is sent before the live frames."""
+    send_text = websocket.scope.get("extensions", {}).get(TEXT_FRAMES) or websocket.send_text
     while True:
         frames = await (resumer.next_frames(cursor) if cursor is not None else queue.take())
         sent = 0
         try:
             for frame in frames:
-                await websocket.send_text(frame)
+                await send_text(frame)
                 sent += 1
         except Exception:  # the peer is gone (ClientDisconnected, closed transport)
             return
