@@ -43,12 +43,15 @@ class Collector(asyncio.Protocol):
         self._buffer = bytearray()
         self._upgraded = False
         self._partial: list[bytes] | None = None  # a text message arriving in continuation frames
+        self.closed_at: float | None = None  # when the connection ended (time.time()), if it has
+        self.keeping = True  # False: frames are cut apart (pings answered) but not kept
 
     def connection_made(self, transport) -> None:
         self.transport = transport
         transport.write(self.request)
 
     def connection_lost(self, exc) -> None:
+        self.closed_at = time.time()
         if not self.opened.done():
             self.opened.set_exception(exc or ConnectionError("closed during the handshake"))
 
@@ -90,13 +93,15 @@ class Collector(asyncio.Protocol):
             position = end
             opcode, final = first & 0x0F, bool(first & 0x80)
             if opcode == TEXT and final:
-                self.frames.append((arrival, payload))
+                if self.keeping:
+                    self.frames.append((arrival, payload))
             elif opcode == TEXT:
                 self._partial = [payload]
             elif opcode == CONTINUATION and self._partial is not None:
                 self._partial.append(payload)
                 if final:
-                    self.frames.append((arrival, b"".join(self._partial)))
+                    if self.keeping:
+                        self.frames.append((arrival, b"".join(self._partial)))
                     self._partial = None
             elif opcode == PING:
                 self.transport.write(bytes((0x80 | PONG, 0x80 | len(payload))) + b"\0\0\0\0" + payload)

@@ -107,8 +107,11 @@ def percentile(values: list[float], q: float) -> float:
 async def hold_connections(live_url: str, tokens: list[tuple[int, str]], count: int, offset: int = 0,
                            tolerant: bool = False) -> None:
     """Open ``count`` connections (the ``offset``-th onwards of the run's round robin over the
-    users), say "ready", record every frame until stdin says "stop". ``tolerant`` (the load
-    test): a connection refused five times is recorded as such; else it ends the run."""
+    users), say "ready", record every frame from when stdin says "start" until it says "stop".
+    Until "start" the frames are read and let go: a run may wait minutes for the school to catch
+    up, and 10,000 connections' frames kept meanwhile took gigabytes and a core of collection.
+    ``tolerant`` (the load test): a connection refused five times is recorded as such; else it
+    ends the run."""
     tokens = tokens[offset % len(tokens):] + tokens[:offset % len(tokens)]
     gate = asyncio.Semaphore(CONNECT_AT_ONCE)
     handshakes: list[float] = []
@@ -135,8 +138,16 @@ async def hold_connections(live_url: str, tokens: list[tuple[int, str]], count: 
             return None
 
     collectors = await asyncio.gather(*(open_one(i) for i in range(count)))
+    opened = [collector for collector in collectors if collector is not None]
+    for collector in opened:
+        collector.keeping = False
+        collector.frames.clear()
     print("ready", flush=True)
-    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+    loop = asyncio.get_running_loop()
+    while (line := (await loop.run_in_executor(None, sys.stdin.readline)).strip()) not in ("stop", ""):
+        if line == "start":
+            for collector in opened:
+                collector.keeping = True
     records = [{"user": tokens[i % len(tokens)][0], "frames": [(t, event_key(f)) for t, f in collector.frames]}
                for i, collector in enumerate(collectors) if collector is not None]
     if tolerant:
@@ -236,7 +247,8 @@ def difference(after: dict, before: dict, name: str) -> dict:
 
 async def direct_baseline(live_url: str, users: list[tuple[int, str]], ready: asyncio.Event,
                           stop: asyncio.Event) -> dict:
-    """One connection per user on the sandbox's own stream: user -> [(arrival, frame)].
+    """One connection per user on the sandbox's own stream: user -> [(arrival, frame)], and when
+    any of them ended before ``stop``.
     ``ready`` is set once every user is connected: an event from before a user's direct
     connection would otherwise count as one the relay should not have given them."""
     gate = asyncio.Semaphore(CONNECT_AT_ONCE)
@@ -248,24 +260,31 @@ async def direct_baseline(live_url: str, users: list[tuple[int, str]], ready: as
     collectors = await asyncio.gather(*(open_one(token) for _, token in users))
     ready.set()
     await stop.wait()
+    # A direct connection the sandbox closed early would make its user's events look lost or leaked.
+    ended = sorted(collector.closed_at for collector in collectors if collector.closed_at is not None)
     for collector in collectors:
         collector.transport.abort()
-    return {user: collector.frames for (user, _), collector in zip(users, collectors)}
+    return {user: collector.frames for (user, _), collector in zip(users, collectors)}, ended
 
 
-async def wait_until_fresh(metrics_url: str, fresh: float = 0.25, limit: float = 120.0) -> float:
+async def wait_until_caught_up(metrics_url: str, fresh: float = 0.25, backlog: float = 20,
+                               limit: float = 300.0) -> tuple[float, float]:
     """Wait until, over a second, the median event reaching the relay is under ``fresh`` seconds
-    old (``relay_event_age_seconds``): Data Services has caught up. Returns the seconds waited."""
+    old (``relay_event_age_seconds``: Data Services has caught up) and at most ``backlog`` stored
+    events wait for a router (``relay_broker_lag``: routing has caught up). Returns the seconds
+    waited and the backlog then."""
     started = time.monotonic()
     before = metrics_of(metrics_url)
+    lag = float("nan")
     while time.monotonic() - started < limit:
         await asyncio.sleep(1)
         after = metrics_of(metrics_url)
         window = difference(after, before, "relay_event_age_seconds_bucket")
         before = after
-        if histogram_quantile(window, "relay_event_age_seconds", 0.5) < fresh:
+        lag = total(after, "relay_broker_lag")
+        if histogram_quantile(window, "relay_event_age_seconds", 0.5) < fresh and lag <= backlog:
             break
-    return time.monotonic() - started
+    return time.monotonic() - started, lag
 
 
 async def sample_broker_lag(metrics_url: str, seconds: float) -> list[float]:
@@ -384,15 +403,24 @@ async def run(args) -> int:
                 offset += count
         processes += workers
         for worker in workers:
-            if worker.stdout.readline().strip() != "ready":
+            # Read off the loop: this process's direct connections must go on answering the
+            # sandbox's pings meanwhile (it closes one that has not answered for 40 s).
+            if (await asyncio.to_thread(worker.stdout.readline)).strip() != "ready":
                 raise SystemExit(f"a client process did not connect; see {work / 'processes.log'}")
         connect_seconds = time.perf_counter() - connect_started
         rss_after = sum(rss(process) for process, _ in relays.values())
         connections = sum(total(metrics_of(info["metrics_url"]), "relay_connections") for _, info in relays.values())
         await asyncio.sleep(2)  # frames of events from before every client was connected are left out
-        # While 1,000 handshakes ask the sandbox who each user is, Data Services falls behind (one
-        # loop plays all of Canvas); the window starts once the events reaching A are fresh again.
-        catch_up = await wait_until_fresh(info_a["metrics_url"])
+        # While the handshakes ask the sandbox who each user is, Data Services falls behind (one
+        # loop plays all of Canvas), and while the relays take the handshakes their routing does;
+        # the window starts once the events reaching A are fresh again and the backlog is routed.
+        catch_up, backlog = await wait_until_caught_up(info_a["metrics_url"])
+        for worker in workers:
+            worker.stdin.write("start\n")
+            worker.stdin.flush()
+        # Kept from a second before the window: a relay frame may come a little ahead of the
+        # same event on the direct stream.
+        await asyncio.sleep(1)
         before = metrics_of(info_a["metrics_url"])
         watched = {"sandbox": sandbox, **{name: process for name, (process, _) in relays.items()},
                    **{f"clients {i + 1}": worker for i, worker in enumerate(workers)}, "nats": nats._process}
@@ -402,6 +430,7 @@ async def run(args) -> int:
         window_end = time.time()
         cpu_window = {name: seconds - cpu_before[name] for name, seconds in cpu_seconds(watched).items()}
         after = metrics_of(info_a["metrics_url"])
+        held = sum(total(metrics_of(info["metrics_url"]), "relay_connections") for _, info in relays.values())
         # Late is not lost: wait until the relays have routed nothing new for --drain seconds
         # (Data Services may still be catching up on its queue), at most --late seconds: the
         # sandbox's people go on writing, so routing may never be quiet. An event later than
@@ -414,7 +443,7 @@ async def run(args) -> int:
             await asyncio.sleep(0.5)
         direct_stopped_at = time.time()  # the direct connections close one by one from here
         stop.set()
-        direct = await baseline_task
+        direct, direct_ended = await baseline_task
         records = []
         for worker in workers:
             worker.stdin.write("stop\n")
@@ -534,18 +563,24 @@ async def run(args) -> int:
     lost_events = len(set(lost_pairs))
     dropped = sum(total(samples, "relay_frames_dropped_total") for samples in final.values())
     ms = 1000.0
-    print(f"relay benchmark: {args.connections} connections ({int(connections)} counted by the relays) over "
+    print(f"relay benchmark: {args.connections} connections ({int(connections)} counted by the relays once "
+          f"connected, {int(held)} at the window's end) over "
           f"{len(final)} instance(s), {len(people)} users, {args.seconds:.0f} s window, {len(workers)} client processes")
     print(f"  events in the window: {len(in_window)} ({len(in_window) / args.seconds:.0f}/s) on the direct stream; "
           f"{answers:.0f} POSTs answered by A ({duplicates_posted:.0f} duplicates); routed {routed} "
           f"(whole run); {expected} (event, connection) deliveries expected")
-    print(f"  Data Services caught up {catch_up:.0f} s after the last connection; events' age on reaching A in "
+    print(f"  Data Services and routing caught up {catch_up:.0f} s after the last connection (backlog then "
+          f"{backlog:.0f}); events' age on reaching A in "
           f"the window: p50 {age_p50 * ms:.0f} ms, p99 {age_p99 * ms:.0f} ms")
     print(f"  connecting took {connect_seconds:.1f} s; relays' RSS {rss_before / 2**20:.1f} -> {rss_after / 2**20:.1f} MiB")
     print("  CPU seconds over the whole run: " + ", ".join(f"{k} {v:.1f}" for k, v in cpu.items()))
     print(f"  cores busy in the window ({os.cpu_count()} on this machine): "
           f"{sum(cpu_window.values()) / args.seconds:.2f}, of which " +
           ", ".join(f"{k} {v / args.seconds:.2f}" for k, v in cpu_window.items()))
+    if direct_ended:
+        print(f"  direct connections the sandbox ended before the run did: {len(direct_ended)} of {len(people)}, the "
+              f"first {direct_ended[0] - all_connected_at:.0f} s after all were open (the window ran "
+              f"{window_start - all_connected_at:.0f} to {window_end - all_connected_at:.0f} s)")
     if lost:
         print(f"  lost: {lost} (event, connection) pairs of {lost_events} events; {lost_upstream} of the pairs are of "
               f"events no relay connection got at all; frames the relays dropped for a full queue: {dropped:.0f}")

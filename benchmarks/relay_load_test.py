@@ -120,6 +120,9 @@ def load_test(args, script: Path) -> int:
                 return 1
         connect_seconds = time.perf_counter() - connect_started
         before = httpx.get(args.metrics_url, timeout=10).text if args.metrics_url else None
+        for worker in workers:  # the clients keep frames from now on
+            worker.stdin.write("start\n")
+            worker.stdin.flush()
         window_start = time.time()
         if bodies:
             ingest = asyncio.run(_post_events(args.ingest_url, bodies, args.rate, args.seconds))
