@@ -199,7 +199,8 @@ def guarded_protocols(budget: FileBudget, header_timeout: float, *, early: Calla
             super().connection_lost(exc)
 
         async def run_asgi(self) -> None:
-            self.scope["extensions"][text_frames.EXTENSION] = self.send_text_frame
+            self.scope["extensions"][text_frames.EXTENSION] = text_frames.TextFrames(
+                self.send_text_frame, self.write_text_frame_now)
             await super().run_asgi()
 
         async def send_text_frame(self, text: str) -> None:
@@ -207,8 +208,18 @@ def guarded_protocols(budget: FileBudget, header_timeout: float, *, early: Calla
             waits as uvicorn's send does while the client is not reading."""
             if not self.writable.is_set():
                 await self.writable.wait()
-            if self.disconnected or self.close_sent or self.conn.state is not State.OPEN:
+            if not self._open():
                 raise ClientDisconnected()
             self.transport.write(text_frames.text_frame(text))
+
+        def write_text_frame_now(self, text: str) -> bool:
+            """The same, at once, or False (nothing written) if it would have to wait or the connection is closing."""
+            if not self.writable.is_set() or not self._open() or self.transport.is_closing():
+                return False
+            self.transport.write(text_frames.text_frame(text))
+            return True
+
+        def _open(self) -> bool:
+            return not (self.disconnected or self.close_sent or self.conn.state is not State.OPEN)
 
     return DeadlineH11Protocol, CountedWebSocketProtocol

@@ -180,22 +180,47 @@ async def _forward(websocket: WebSocket, queue: Mailbox, metrics, cursor: Cursor
                    resumer: Resumer | None = None) -> None:
     """One event, one text frame, in arrival order; whatever is waiting is sent in one go. With a
     cursor, a replay due (asked by the handshake, or a gap to fill) is sent before the live frames."""
-    send_text = websocket.scope.get("extensions", {}).get(TEXT_FRAMES) or websocket.send_text
-    while True:
-        frames = await (resumer.next_frames(cursor) if cursor is not None else queue.take())
-        sent = 0
+    text_frames = websocket.scope.get("extensions", {}).get(TEXT_FRAMES)
+    send_text = text_frames.send if text_frames is not None else websocket.send_text
+    if text_frames is not None:
+        queue.direct = _writer_now(text_frames.write_now, metrics, cursor)
+    try:
+        while True:
+            frames = await (resumer.next_frames(cursor) if cursor is not None else queue.take())
+            sent = 0
+            try:
+                for frame in frames:
+                    await send_text(frame)
+                    sent += 1
+            except Exception:  # the peer is gone (ClientDisconnected, closed transport)
+                return
+            finally:
+                # Once per batch, not per frame: each inc takes the counter's lock.
+                if sent:
+                    metrics.delivered.inc(sent)
+                    if cursor is not None:
+                        cursor.sent(frames[:sent])
+    finally:
+        queue.direct = None
+
+
+def _writer_now(write_now, metrics, cursor: Cursor | None):
+    """The mailbox's ``direct``: a live frame written at once while nothing is queued before it (mailbox.py).
+    Not while a replay is due or its ids are still to be dropped from live: those go the writer's way."""
+    def direct(frame: str) -> bool:
+        if cursor is not None and (cursor.replay_due or cursor.replayed):
+            return False
         try:
-            for frame in frames:
-                await send_text(frame)
-                sent += 1
-        except Exception:  # the peer is gone (ClientDisconnected, closed transport)
-            return
-        finally:
-            # Once per batch, not per frame: each inc takes the counter's lock.
-            if sent:
-                metrics.delivered.inc(sent)
-                if cursor is not None:
-                    cursor.sent(frames[:sent])
+            if not write_now(frame):
+                return False
+        except Exception:  # whatever it was, the writer's way will meet it too and end the connection
+            return False
+        metrics.delivered.inc()
+        if cursor is not None:
+            cursor.sent([frame])
+        return True
+
+    return direct
 
 
 async def _drain(websocket: WebSocket) -> None:

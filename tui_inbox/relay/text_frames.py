@@ -7,14 +7,24 @@ the relay's largest cost after the collector. A server's frames are not masked (
 5.1), so one event's frame is the same bytes on every connection: it is built once, for the
 first connection, and written as it is to the others.
 
-The websocket protocol (connection_guard.py) offers ``send_text_frame`` to the application
-under the ASGI scope's ``extensions`` (where an ASGI server says what more it can do);
-stream.py uses it when it is there and Starlette's ``send_text`` when it is not.
+The websocket protocol (connection_guard.py) offers ``TextFrames`` to the application under
+the ASGI scope's ``extensions`` (where an ASGI server says what more it can do); stream.py
+uses it when it is there and Starlette's ``send_text`` when it is not. ``write_now`` lets the
+fanout write a frame straight to a connection that has nothing waiting (mailbox.py), without
+waking the connection's task for it.
 """
 
 from __future__ import annotations
 
+from typing import Awaitable, Callable, NamedTuple
+
 EXTENSION = "tui_inbox.text_frames"
+
+
+class TextFrames(NamedTuple):
+    send: Callable[[str], Awaitable[None]]  # waits while the client is not reading; raises once it is gone
+    write_now: Callable[[str], bool]  # False, and nothing written, when ``send`` would wait or raise
+
 FIN_TEXT = 0x81  # a whole message (FIN) of opcode 1, text
 
 # The frame last built, by the identity of its text: the fanout hands one str to every
