@@ -208,18 +208,15 @@ def guarded_protocols(budget: FileBudget, header_timeout: float, *, early: Calla
             waits as uvicorn's send does while the client is not reading."""
             if not self.writable.is_set():
                 await self.writable.wait()
-            if not self._open():
+            if not self.write_text_frame_now(text):  # writable now: so the connection is closing
                 raise ClientDisconnected()
-            self.transport.write(text_frames.text_frame(text))
 
         def write_text_frame_now(self, text: str) -> bool:
             """The same, at once, or False (nothing written) if it would have to wait or the connection is closing."""
-            if not self.writable.is_set() or not self._open() or self.transport.is_closing():
+            if (not self.writable.is_set() or self.disconnected or self.close_sent
+                    or self.conn.state is not State.OPEN or self.transport.is_closing()):
                 return False
             self.transport.write(text_frames.text_frame(text))
             return True
-
-        def _open(self) -> bool:
-            return not (self.disconnected or self.close_sent or self.conn.state is not State.OPEN)
 
     return DeadlineH11Protocol, CountedWebSocketProtocol
