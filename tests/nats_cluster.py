@@ -28,7 +28,7 @@ import httpx
 import pytest
 
 from tests.waiting import wait_until
-from tui_inbox.relay.nats_child import free_port, server_binary
+from tui_inbox.relay.nats_child import end_process, free_port, server_binary
 
 CLUSTER_NAME = "school"
 
@@ -102,13 +102,8 @@ class NatsCluster:
 
     def stop_all(self) -> None:
         for node in self.nodes:
-            if node.process is not None and node.process.poll() is None:
-                node.process.terminate()
-                try:
-                    node.process.wait(10)
-                except subprocess.TimeoutExpired:
-                    node.process.kill()
-                    node.process.wait(5)
+            if node.process is not None:
+                end_process(node.process)
 
     def _start(self, node: Node, routes: list[int], timeout: float) -> None:
         node.store.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -71,6 +71,18 @@ def free_port(host: str = "127.0.0.1") -> int:
         return sock.getsockname()[1]
 
 
+def end_process(process: subprocess.Popen) -> None:
+    """SIGTERM, then SIGKILL if it is still running 10 s later; returns once it has ended."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5)
+
+
 class NatsChild:
     """``start()`` runs nats-server with JetStream; ``stop()`` ends it (SIGTERM, then SIGKILL).
 
@@ -143,13 +155,8 @@ class NatsChild:
         return self._process is not None and self._process.poll() is None
 
     def stop(self, remove_store: bool | None = None) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait(5)
+        if self._process is not None:
+            end_process(self._process)
         self._process = None
         if remove_store if remove_store is not None else self._own_store:
             shutil.rmtree(self.store_dir, ignore_errors=True)
