@@ -15,6 +15,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import jwt
+import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -98,3 +99,16 @@ class KeyServer:
     def __exit__(self, *exc) -> None:
         self._http.shutdown()
         self._http.server_close()
+
+
+@pytest.fixture(scope="module")
+def key() -> SigningKey:
+    """Fixture: Data Services' current signing key."""
+    return SigningKey("2026-11")
+
+
+@pytest.fixture
+def keys(key):
+    """Fixture: the JWKS serving ``key``, as Data Services' key URL does."""
+    with KeyServer([key]) as server:
+        yield server

@@ -16,21 +16,11 @@ import pytest
 from tests.relay_fixtures import (StaticRoute, Subscriber, conversation_event, metric, post, relay_settings,
                                   stored_count, wait_for)
 from tests.relay_fixtures import relays  # noqa: F401  (a fixture)
-from tests.relay_signing import KeyServer, SigningKey, sign
+from tests.relay_signing import key, keys  # noqa: F401  (fixtures)
+from tests.relay_signing import sign
 from tui_inbox.relay.broker import Broker, BrokerUnavailable
 from tui_inbox.relay.digest import event_digest
 from tui_inbox.relay.subjects import DELIVERED_STREAM, user_subject
-
-
-@pytest.fixture(scope="module")
-def key():
-    return SigningKey("2026-11")
-
-
-@pytest.fixture
-def keys(key):
-    with KeyServer([key]) as server:
-        yield server
 
 
 def health(relay) -> tuple[int, str]:

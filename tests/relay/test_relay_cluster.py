@@ -19,23 +19,13 @@ import pytest
 from tests.nats_cluster import NatsCluster, move_leader, nats_cluster, wait_for_leader  # noqa: F401  (a fixture)
 from tests.relay_fixtures import StaticRoute, Subscriber, conversation_event, metric, relay_settings, wait_for
 from tests.relay_fixtures import relays  # noqa: F401  (a fixture)
-from tests.relay_signing import KeyServer, SigningKey, sign
+from tests.relay_signing import key, keys  # noqa: F401  (fixtures)
+from tests.relay_signing import sign
 from tests.tls_certs import make_server_certificate
 from tui_inbox.relay.digest import event_digest
 from tui_inbox.relay.subjects import DELIVERED_STREAM, STREAM, user_subject
 
 PASSWORD = "S3cret-broker-pass"
-
-
-@pytest.fixture(scope="module")
-def key():
-    return SigningKey("2026-11")
-
-
-@pytest.fixture
-def keys(key):
-    with KeyServer([key]) as server:
-        yield server
 
 
 @pytest.fixture
